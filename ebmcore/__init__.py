@@ -1,0 +1,105 @@
+"""ebmcore: a plugin-based registry of energy functions for energy-based models in PyTorch.
+
+Importing ebmcore is cheap: the registry, the errors and the hook spec need no torch. The
+torch-backed parts (``BaseModel``, the gradient functions) load on first use.
+
+Example:
+    >>> import ebmcore
+    >>> model = ebmcore.create("double_well", dim=2)
+    >>> sorted(ebmcore.list_energies("*well*"))
+    ['double_well']
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from . import constraints
+from ._errors import (
+    AmbiguousEnergyError,
+    BackendUnavailableError,
+    EbmcoreError,
+    EnergyNotFoundError,
+    InvalidInputError,
+    InvalidParameterError,
+    MissingParameterError,
+    PluginError,
+    RegistrationError,
+    UnknownParameterError,
+)
+from ._registry import (
+    EnergyInfo,
+    ParameterInfo,
+    PluginInfo,
+    create,
+    info,
+    list_energies,
+    plugins,
+    register_energy,
+    unregister_energy,
+)
+from ._spec import EnergySpec, hookimpl, hookspec
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._dispatch import energy_and_gradient, gradient, resolve_backend, score, use_backend
+    from ._model import BaseModel, Minima
+
+_LAZY = {
+    "BaseModel": "._model",
+    "Minima": "._model",
+    "energy_and_gradient": "._dispatch",
+    "gradient": "._dispatch",
+    "resolve_backend": "._dispatch",
+    "score": "._dispatch",
+    "use_backend": "._dispatch",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ebmcore' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+__all__ = [
+    "AmbiguousEnergyError",
+    "BackendUnavailableError",
+    "BaseModel",
+    "EbmcoreError",
+    "EnergyInfo",
+    "EnergyNotFoundError",
+    "EnergySpec",
+    "InvalidInputError",
+    "InvalidParameterError",
+    "Minima",
+    "MissingParameterError",
+    "ParameterInfo",
+    "PluginError",
+    "PluginInfo",
+    "RegistrationError",
+    "UnknownParameterError",
+    "__version__",
+    "constraints",
+    "create",
+    "energy_and_gradient",
+    "gradient",
+    "hookimpl",
+    "hookspec",
+    "info",
+    "list_energies",
+    "plugins",
+    "register_energy",
+    "resolve_backend",
+    "score",
+    "unregister_energy",
+    "use_backend",
+]

@@ -1,0 +1,206 @@
+"""The ``ebmcore`` command line: ``list``, ``info`` and ``plugins``.
+
+``ebmcore list`` imports neither torch nor any energy module, so it answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from . import _registry
+from ._errors import EbmcoreError
+from ._version import __version__
+
+# Modules adding more subcommands: each defines ``register(subparsers)`` which adds its parser
+# with ``set_defaults(run=callable(args) -> int)``. They must import torch lazily.
+EXTRA_COMMANDS: tuple[str, ...] = ()
+
+
+def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    names = _registry.list_energies(args.pattern, tags=args.tag or None, plugin=args.plugin)
+    specs = [(name, _registry.REGISTRY.resolve(name)) for name in names]
+    if args.json:
+        payload = [
+            {
+                "name": name,
+                "qualified_name": entry.qualified,
+                "plugin": entry.plugin.name,
+                "summary": entry.spec.summary,
+                "tags": list(entry.spec.tags),
+                "aliases": list(entry.spec.aliases),
+            }
+            for name, entry in specs
+        ]
+        print(json.dumps(payload, indent=2))
+        return 0
+    if not specs:
+        print("no energies match" + (f" {args.pattern!r}" if args.pattern != "*" else ""))
+        return 0
+    rows = [(name, entry.plugin.name, entry.spec.summary) for name, entry in specs]
+    print(_table(rows, ("name", "plugin", "summary")))
+    failed = [p.name for p in _registry.plugins() if p.problems]
+    if failed:
+        print(f"\n{len(failed)} plugin(s) reported problems: {', '.join(failed)} (see `ebmcore plugins`)")
+    return 0
+
+
+def _ground_truth_lines(name: str) -> list[str]:
+    """Evaluate the ground truth of the default instance, where it can be built."""
+    try:
+        model = _registry.create(name)
+    except EbmcoreError as exc:
+        return [f"(no default instance: {exc})"]
+    lines = [f"dim: {model.dim}"]
+    bounds = model.bounds
+    if bounds is not None:
+        lo, hi = bounds.tolist()
+        same = len(set(lo)) == 1 and len(set(hi)) == 1
+        lines.append(f"bounds: [{lo[0]}, {hi[0]}]^{model.dim}" if same else f"bounds: lower {lo}, upper {hi}")
+    minima = model.minima
+    if minima is not None:
+        shown = minima.points[:4].tolist()
+        more = f" (of {minima.count})" if minima.count > len(minima.points) or len(minima.points) > 4 else ""
+        lines.append(f"minimum value: {minima.value!r} at {shown}{more}")
+    log_z = model.log_partition()
+    if log_z is not None:
+        lines.append(f"log partition: {log_z!r}")
+    try:
+        model.sample(1)
+        lines.append("exact sampler: yes")
+    except NotImplementedError:
+        lines.append("exact sampler: no")
+    return lines
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    meta = _registry.info(args.name)
+    if args.json:
+        payload: dict[str, Any] = {
+            "name": meta.name,
+            "qualified_name": meta.qualified_name,
+            "plugin": meta.plugin,
+            "distribution": meta.distribution,
+            "version": meta.version,
+            "target": meta.target,
+            "summary": meta.summary,
+            "tags": list(meta.tags),
+            "aliases": list(meta.aliases),
+            "parameters": [
+                {"name": p.name, "default": p.default, "required": p.required, "allowed": p.allowed}
+                for p in meta.parameters
+            ],
+            "ground_truth": list(meta.ground_truth),
+        }
+        print(json.dumps(payload, indent=2, default=repr))
+        return 0
+    version = f" {meta.version}" if meta.version else ""
+    print(f"{meta.name}  ({meta.qualified_name})")
+    print(f"  {meta.summary}")
+    print(f"plugin: {meta.plugin} [{meta.distribution or 'in-process'}{version}]")
+    print(f"target: {meta.target}")
+    if meta.tags:
+        print(f"tags: {', '.join(meta.tags)}")
+    if meta.aliases:
+        print(f"aliases: {', '.join(meta.aliases)}")
+    if meta.parameters:
+        rows = [
+            (p.name, "(required)" if p.required else repr(p.default), p.allowed or "")
+            for p in meta.parameters
+        ]
+        print("parameters:")
+        print(textwrap.indent(_table(rows, ("name", "default", "allowed")), "  "))
+    print(f"ground truth declared: {', '.join(meta.ground_truth) or 'none'}")
+    print(textwrap.indent("\n".join(_ground_truth_lines(meta.qualified_name)), "  "))
+    return 0
+
+
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    infos = _registry.plugins()
+    if args.json:
+        payload = [
+            {
+                "name": p.name,
+                "module": p.module,
+                "distribution": p.distribution,
+                "version": p.version,
+                "status": p.status,
+                "energies": p.energies,
+                "problems": p.problems,
+                "warnings": p.warnings,
+            }
+            for p in infos
+        ]
+        print(json.dumps(payload, indent=2))
+        return 0
+    rows = [
+        (p.name, f"{p.distribution or '-'} {p.version or ''}".strip(), p.status, str(len(p.energies)))
+        for p in infos
+    ]
+    print(_table(rows, ("plugin", "distribution", "status", "energies")))
+    for p in infos:
+        for problem in p.problems:
+            print(f"  [{p.name}] error: {problem}")
+        for warning in p.warnings:
+            print(f"  [{p.name}] warning: {warning}")
+    for name, qualified in _registry.REGISTRY.conflicts().items():
+        print(f"  name {name!r} is offered by several plugins: {', '.join(qualified)} (use the qualified name)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``ebmcore`` command."""
+    parser = argparse.ArgumentParser(
+        prog="ebmcore", description="Browse and inspect the registered energy functions."
+    )
+    parser.add_argument("--version", action="version", version=f"ebmcore {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list registered energies")
+    p.add_argument("pattern", nargs="?", default="*", help="shell-style pattern, e.g. '*well*'")
+    p.add_argument("--tag", action="append", help="keep energies with this tag (repeatable)")
+    p.add_argument("--plugin", help="keep energies of this plugin")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(run=_cmd_list)
+
+    p = sub.add_parser("info", help="parameters and ground truth of one energy")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(run=_cmd_info)
+
+    p = sub.add_parser("plugins", help="loaded, failed and disabled plugins")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(run=_cmd_plugins)
+
+    for module in EXTRA_COMMANDS:
+        importlib.import_module(module).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except EbmcoreError as exc:
+        print(f"ebmcore: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `ebmcore list | head`
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Gradient dispatch: device kernel, else analytic gradient, else autograd.
+
+The order is fixed. A kernel registered for ``x.device.type`` runs first; a model that defines
+an analytic gradient runs that next; autograd through ``forward`` is the reference path that
+always works. ``create_graph=True`` skips any path that cannot be differentiated.
+:func:`use_backend` forces one path, for verification.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import torch
+from torch import Tensor
+
+from ._errors import BackendUnavailableError, InvalidParameterError
+
+if TYPE_CHECKING:
+    from ._model import BaseModel
+
+__all__ = [
+    "Backend",
+    "Kernel",
+    "energy_and_gradient",
+    "gradient",
+    "resolve_backend",
+    "score",
+    "use_backend",
+]
+
+Backend = Literal["kernel", "analytic", "autograd"]
+BACKENDS = ("auto", "kernel", "analytic", "autograd")
+
+_forced: ContextVar[str] = ContextVar("ebmcore_backend", default="auto")
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A fused energy-and-gradient implementation for one device type.
+
+    Attributes:
+        function: ``function(model, x) -> (energy, gradient)``.
+        differentiable: whether its outputs carry a graph (so ``create_graph=True`` may use it).
+    """
+
+    function: Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]]
+    differentiable: bool = False
+
+
+@contextlib.contextmanager
+def use_backend(name: str) -> Iterator[None]:
+    """Force one gradient path inside a ``with`` block (per thread and per async task).
+
+    Args:
+        name: ``"auto"`` (the default order), ``"kernel"``, ``"analytic"`` or ``"autograd"``.
+            Forcing a path a model does not have raises :class:`BackendUnavailableError`;
+            with ``create_graph=True`` a non-differentiable forced path falls back to autograd.
+
+    Example:
+        >>> import ebmcore, torch
+        >>> model = ebmcore.create("rosenbrock", dim=3)
+        >>> x = torch.randn(5, 3, dtype=torch.float64)
+        >>> with ebmcore.use_backend("autograd"):
+        ...     reference = model.gradient(x)
+        >>> torch.allclose(model.gradient(x), reference)
+        True
+    """
+    if name not in BACKENDS:
+        raise InvalidParameterError("backend", name, f"one of {', '.join(map(repr, BACKENDS))}")
+    token = _forced.set(name)
+    try:
+        yield
+    finally:
+        _forced.reset(token)
+
+
+def resolve_backend(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Backend:
+    """Name the path :func:`gradient` takes for ``model`` on ``x``."""
+    forced = _forced.get()
+    kernel = model.kernels.get(x.device.type)
+    kernel_ok = kernel is not None and (kernel.differentiable or not create_graph)
+    analytic = model.has_analytic_gradient
+    analytic_ok = analytic and (model.analytic_gradient_differentiable or not create_graph)
+    if forced == "auto":
+        return "kernel" if kernel_ok else "analytic" if analytic_ok else "autograd"
+    if forced == "kernel":
+        if kernel is None:
+            raise BackendUnavailableError(
+                f"{type(model).__name__} has no kernel for device type {x.device.type!r} "
+                f"(it has kernels for: {', '.join(sorted(model.kernels)) or 'none'})"
+            )
+        return "kernel" if kernel_ok else "autograd"
+    if forced == "analytic":
+        if not analytic:
+            raise BackendUnavailableError(f"{type(model).__name__} defines no analytic gradient")
+        return "analytic" if analytic_ok else "autograd"
+    return "autograd"
+
+
+def _autograd(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:
+    with torch.enable_grad():
+        leaf = x if (create_graph and x.requires_grad) else x.detach().requires_grad_(True)
+        energy = model.forward(leaf)
+        if not energy.requires_grad:  # energy does not depend on x
+            return energy, torch.zeros_like(x)
+        (grad,) = torch.autograd.grad(
+            energy.sum(), leaf, create_graph=create_graph, materialize_grads=True
+        )
+    if not create_graph:
+        return energy.detach(), grad
+    return energy, grad
+
+
+def energy_and_gradient(
+    model: BaseModel, x: Tensor, *, create_graph: bool = False
+) -> tuple[Tensor, Tensor]:
+    """Energy and its gradient ``dE/dx`` from one pass.
+
+    Args:
+        model: the energy.
+        x: input of shape ``(*batch, *event_shape)``; never modified.
+        create_graph: keep both results differentiable (w.r.t. ``x`` and the parameters), as
+            score matching needs. Otherwise the results are detached.
+
+    Returns:
+        ``(energy, gradient)`` of shapes ``(*batch,)`` and ``x.shape``.
+    """
+    model.check_input(x)
+    path = resolve_backend(model, x, create_graph=create_graph)
+    if path == "autograd":
+        return _autograd(model, x, create_graph)
+    with contextlib.nullcontext() if create_graph else torch.no_grad():
+        if path == "kernel":
+            return model.kernels[x.device.type].function(model, x)
+        return model.analytic_energy_and_gradient(x)
+
+
+def gradient(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Tensor:
+    """The gradient ``dE/dx`` (same shape as ``x``), by the dispatch order of this module.
+
+    Example:
+        >>> import ebmcore, torch
+        >>> model = ebmcore.create("gaussian", dim=2)
+        >>> ebmcore.gradient(model, torch.tensor([1.0, -2.0]))
+        tensor([ 1., -2.])
+    """
+    model.check_input(x)
+    path = resolve_backend(model, x, create_graph=create_graph)
+    if path == "autograd":
+        return _autograd(model, x, create_graph)[1]
+    with contextlib.nullcontext() if create_graph else torch.no_grad():
+        if path == "kernel":
+            return model.kernels[x.device.type].function(model, x)[1]
+        if model.defines_analytic_gradient:
+            return model.analytic_gradient(x)
+        return model.analytic_energy_and_gradient(x)[1]
+
+
+def score(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Tensor:
+    """The score ``-dE/dx = grad log p(x)``."""
+    return -gradient(model, x, create_graph=create_graph)

@@ -1,0 +1,133 @@
+"""The one exception hierarchy of ebmcore.
+
+Every error the library raises on purpose derives from :class:`EbmcoreError` and from the
+builtin exception a caller would naturally catch (``KeyError`` for lookups, ``TypeError`` for
+unknown arguments, ``ValueError`` for bad values), so both ``except ebmcore.EbmcoreError`` and
+``except ValueError`` work.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "AmbiguousEnergyError",
+    "EbmcoreError",
+    "EnergyNotFoundError",
+    "InvalidInputError",
+    "BackendUnavailableError",
+    "InvalidParameterError",
+    "MissingParameterError",
+    "PluginError",
+    "RegistrationError",
+    "UnknownParameterError",
+    "close_matches",
+]
+
+
+def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Return up to ``n`` candidates that look like ``word``, best first."""
+    return difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.6)
+
+
+class EbmcoreError(Exception):
+    """Base class of every error raised by ebmcore."""
+
+
+class EnergyNotFoundError(EbmcoreError, KeyError):
+    """No energy is registered under the requested name."""
+
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        self.name = name
+        self.suggestions = close_matches(name, known)
+        hint = f" Did you mean {' or '.join(repr(s) for s in self.suggestions)}?" if self.suggestions else ""
+        self.message = (
+            f"no energy named {name!r}.{hint} Run `ebmcore list` or `ebmcore.list_energies()` "
+            "to see every registered energy."
+        )
+        super().__init__(self.message)
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return self.message
+
+
+class AmbiguousEnergyError(EbmcoreError, KeyError):
+    """A bare name is offered by several plugins; use a qualified ``plugin/name``."""
+
+    def __init__(self, name: str, qualified: Iterable[str]) -> None:
+        self.name = name
+        self.candidates = sorted(qualified)
+        self.message = (
+            f"energy name {name!r} is offered by several plugins: "
+            f"{', '.join(self.candidates)}. Ask for one by its qualified name."
+        )
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnknownParameterError(EbmcoreError, TypeError):
+    """A constructor was given a keyword it does not accept."""
+
+    def __init__(self, energy: str, parameter: str, accepted: Iterable[str]) -> None:
+        self.energy = energy
+        self.parameter = parameter
+        self.accepted = list(accepted)
+        matches = close_matches(parameter, self.accepted, n=1)
+        hint = f" Did you mean {matches[0]!r}?" if matches else ""
+        listed = ", ".join(self.accepted) if self.accepted else "none"
+        super().__init__(
+            f"{energy} got an unexpected parameter {parameter!r}.{hint} Accepted parameters: {listed}."
+        )
+
+
+class MissingParameterError(EbmcoreError, TypeError):
+    """A constructor was not given a parameter it requires."""
+
+    def __init__(self, energy: str, parameter: str, accepted: Iterable[str]) -> None:
+        self.energy = energy
+        self.parameter = parameter
+        self.accepted = list(accepted)
+        super().__init__(
+            f"{energy} requires parameter {parameter!r}. Accepted parameters: {', '.join(self.accepted)}."
+        )
+
+
+class InvalidParameterError(EbmcoreError, ValueError):
+    """A constructor argument has a value outside what the parameter allows."""
+
+    def __init__(self, parameter: str, value: object, allowed: str, *, energy: str | None = None) -> None:
+        self.parameter = parameter
+        self.value = value
+        self.allowed = allowed
+        shown = repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        owner = f"{energy}: " if energy else ""
+        super().__init__(f"{owner}parameter {parameter!r} must be {allowed}, got {shown}")
+
+
+class InvalidInputError(EbmcoreError, ValueError):
+    """An input tensor has the wrong shape, dtype or device for the model."""
+
+
+class PluginError(EbmcoreError, RuntimeError):
+    """A plugin failed to load, or one of its energies cannot be created.
+
+    Attributes:
+        plugin: name of the plugin (its entry point name).
+    """
+
+    def __init__(self, plugin: str, message: str) -> None:
+        self.plugin = plugin
+        super().__init__(f"plugin {plugin!r}: {message}")
+
+
+class BackendUnavailableError(EbmcoreError, RuntimeError):
+    """A gradient backend was forced with :func:`ebmcore.use_backend` but the model lacks it."""
+
+
+class RegistrationError(EbmcoreError, ValueError):
+    """An energy spec is malformed or clashes with one already registered in the same plugin."""

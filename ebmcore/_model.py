@@ -1,0 +1,331 @@
+"""The contract every energy implements: :class:`BaseModel`."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from . import _dispatch
+from ._dispatch import Kernel
+from ._errors import InvalidInputError, InvalidParameterError, RegistrationError
+from .constraints import Constraint, positive_integer
+
+__all__ = ["BaseModel", "Minima"]
+
+
+class _MinimaFields(NamedTuple):
+    points: Tensor
+    value: float
+    count: int
+
+
+class Minima(_MinimaFields):
+    """Known global minimizers of an energy.
+
+    Attributes:
+        points: ``(k, *event_shape)`` float64 tensor of minimizers. Where there are
+            exponentially many (a double well in high dimension), a representative few.
+        value: the energy at every global minimizer.
+        count: how many global minimizers there are (``k`` unless ``points`` is a subset;
+            ``math.inf`` is not used: counts are exact integers).
+
+    Example:
+        >>> Minima(torch.zeros(1, 2), 0.0)
+        Minima(points=tensor([[0., 0.]], dtype=torch.float64), value=0.0, count=1)
+    """
+
+    def __new__(cls, points: Tensor | Any, value: float, count: int | None = None) -> Minima:
+        points = torch.as_tensor(points, dtype=torch.float64)
+        if points.ndim < 2:
+            points = points.reshape(1, -1)
+        return super().__new__(cls, points, float(value), len(points) if count is None else int(count))
+
+
+def _normalize(value: Any) -> Any:
+    """Turn an argument into plain JSON-able Python (tensors and arrays become lists)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, BaseModel):
+        return value
+    if isinstance(value, Tensor):
+        return value.detach().cpu().tolist()
+    tolist = getattr(value, "tolist", None)  # numpy arrays and scalars
+    if callable(tolist):
+        return _normalize(tolist())
+    if isinstance(value, (list, tuple)):
+        return [_normalize(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _normalize(v) for k, v in value.items()}
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.spec
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _checked(method: Callable[..., Any], check: str) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: BaseModel, arg: Any, *args: Any, **kwargs: Any) -> Any:
+        getattr(self, check)(arg)
+        return method(self, arg, *args, **kwargs)
+
+    wrapper._ebmcore_checked = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+class BaseModel(nn.Module):
+    r"""An energy :math:`E(x) = -\log p(x) + \text{const}` with its gradient and ground truth.
+
+    Subclasses implement :meth:`forward` (energies for a batch) and call
+    ``super().__init__(event_shape, **config)`` with the constructor arguments that rebuild
+    them. They may add an analytic gradient (:meth:`analytic_gradient` and/or the fused
+    :meth:`analytic_energy_and_gradient`), device kernels (:meth:`register_kernel`) and the
+    ground truth they know (:attr:`bounds`, :attr:`minima`, :meth:`log_partition`,
+    :meth:`sample`).
+
+    Every input check is done once here: ``forward`` and ``sample`` of a subclass are wrapped
+    so that a wrong trailing shape, a non-float dtype or a device mismatch raises
+    :class:`ebmcore.InvalidInputError`, and constructor arguments are checked against the
+    class's ``arg_constraints``.
+
+    Args:
+        event_shape: the shape of one sample, or an int ``dim`` for ``(dim,)``.
+        **config: the constructor arguments, recorded in :attr:`config` (JSON-able) and
+            checked against ``arg_constraints``.
+
+    Example:
+        >>> import torch
+        >>> from ebmcore import BaseModel, constraints
+        >>> class Bowl(BaseModel):
+        ...     '''E(x) = k/2 |x|^2.'''
+        ...     arg_constraints = {"dim": constraints.positive_integer, "k": constraints.positive}
+        ...     def __init__(self, dim: int = 2, k: float = 1.0):
+        ...         super().__init__(dim, dim=dim, k=k)
+        ...         self.k = k
+        ...     def forward(self, x):
+        ...         return 0.5 * self.k * (x * x).sum(-1)
+        ...     def analytic_gradient(self, x):
+        ...         return self.k * x
+        >>> bowl = Bowl(dim=3, k=2.0)
+        >>> bowl.energy_and_gradient(torch.ones(3))
+        (tensor(3.), tensor([2., 2., 2.]))
+        >>> Bowl(k=-1.0)
+        Traceback (most recent call last):
+        ...
+        ebmcore._errors.InvalidParameterError: Bowl: parameter 'k' must be a finite real number > 0, got -1.0
+    """
+
+    arg_constraints: ClassVar[Mapping[str, Constraint]] = {}
+    """Constraint per constructor argument, checked by ``BaseModel.__init__``."""
+
+    analytic_gradient_differentiable: ClassVar[bool] = True
+    """Whether the analytic gradient is written in differentiable torch ops (for ``create_graph``)."""
+
+    has_analytic_gradient: ClassVar[bool] = False
+    defines_analytic_gradient: ClassVar[bool] = False
+    kernels: ClassVar[dict[str, Kernel]] = {}
+
+    registry_name: str | None = None
+    """The qualified name the registry created this model under (``"analytic/gaussian"``)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, check in (("forward", "check_input"), ("sample", "_check_sample_count")):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "_ebmcore_checked", False):
+                setattr(cls, name, _checked(method, check))
+        cls.kernels = dict(cls.kernels)  # each class owns its table; subclasses inherit entries
+        cls.defines_analytic_gradient = cls.analytic_gradient is not BaseModel.analytic_gradient
+        cls.has_analytic_gradient = (
+            cls.defines_analytic_gradient
+            or cls.analytic_energy_and_gradient is not BaseModel.analytic_energy_and_gradient
+        )
+
+    def __init__(self, event_shape: int | tuple[int, ...], /, **config: Any) -> None:
+        super().__init__()
+        self._config = self.check_args(**config)
+        shape = (event_shape,) if isinstance(event_shape, int) else tuple(event_shape)
+        for size in shape:
+            if not positive_integer.check(size):
+                raise InvalidParameterError(
+                    "event_shape", event_shape, "a positive integer or tuple of them", energy=type(self).__name__
+                )
+        self.event_shape: tuple[int, ...] = shape
+        self.dim: int = math.prod(shape)
+
+    @classmethod
+    def check_args(cls, **config: Any) -> dict[str, Any]:
+        """Normalize constructor arguments and check them against ``arg_constraints``.
+
+        Subclasses may call it before ``super().__init__`` to validate arguments they need
+        to inspect early. Returns the normalized arguments.
+        """
+        normalized = {key: _normalize(value) for key, value in config.items()}
+        for key, value in normalized.items():
+            constraint = cls.arg_constraints.get(key)
+            if constraint is not None and not constraint.check(value):
+                raise InvalidParameterError(key, config[key], constraint.description, energy=cls.__name__)
+        return normalized
+
+    # -- the contract ------------------------------------------------------------------------
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Energies of ``x`` (``(*batch, *event_shape)``) as a ``(*batch,)`` tensor."""
+        raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
+
+    def energy(self, x: Tensor) -> Tensor:
+        """Energies of ``x``, shape ``(*batch,)`` (a 0-dim tensor for a single sample)."""
+        return self.forward(x)  # type: ignore[no-any-return]
+
+    def gradient(self, x: Tensor, *, create_graph: bool = False) -> Tensor:
+        """``dE/dx``, shape of ``x``. See :func:`ebmcore.gradient` for the dispatch order."""
+        return _dispatch.gradient(self, x, create_graph=create_graph)
+
+    def score(self, x: Tensor, *, create_graph: bool = False) -> Tensor:
+        """The score ``-dE/dx``."""
+        return -_dispatch.gradient(self, x, create_graph=create_graph)
+
+    def energy_and_gradient(self, x: Tensor, *, create_graph: bool = False) -> tuple[Tensor, Tensor]:
+        """Energy and gradient from one pass (what a Metropolis-adjusted sampler needs)."""
+        return _dispatch.energy_and_gradient(self, x, create_graph=create_graph)
+
+    # -- optional fast paths -------------------------------------------------------------------
+
+    def analytic_gradient(self, x: Tensor) -> Tensor:
+        """Closed-form ``dE/dx``. Override to provide one; ``x`` is already checked."""
+        return self.analytic_energy_and_gradient(x)[1]
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Closed-form energy and gradient in one pass. Override to share work between them."""
+        if not type(self).defines_analytic_gradient:
+            raise NotImplementedError(f"{type(self).__name__} defines no analytic gradient")
+        return self.forward(x), self.analytic_gradient(x)
+
+    @classmethod
+    def register_kernel(
+        cls,
+        device_type: str,
+        function: Callable[[Any, Tensor], tuple[Tensor, Tensor]],
+        *,
+        differentiable: bool = False,
+        replace: bool = False,
+    ) -> None:
+        """Register a fused ``function(model, x) -> (energy, gradient)`` for a device type.
+
+        It takes precedence over the analytic gradient and autograd for inputs on that device
+        type (``"cuda"``, ``"cpu"``, ...). A class inherits its parents' kernels.
+
+        Raises:
+            RegistrationError: a kernel for that device type exists and ``replace`` is False.
+        """
+        if device_type in cls.kernels and not replace:
+            raise RegistrationError(
+                f"{cls.__name__} already has a kernel for {device_type!r}; pass replace=True to replace it"
+            )
+        cls.kernels[device_type] = Kernel(function, differentiable)
+
+    @classmethod
+    def unregister_kernel(cls, device_type: str) -> None:
+        """Remove the kernel registered on this class for ``device_type``."""
+        del cls.kernels[device_type]
+
+    # -- ground truth (unknown unless a subclass knows better) --------------------------------
+
+    @property
+    def bounds(self) -> Tensor | None:
+        """``(2, dim)`` float64 lower and upper limits of the region of interest, or None."""
+        return None
+
+    @property
+    def minima(self) -> Minima | None:
+        """The known global minimizers and the minimum value, or None."""
+        return None
+
+    def log_partition(self) -> float | None:
+        r"""``log Z = log \int exp(-E(x)) dx``, or None where it is not known."""
+        return None
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """``n`` exact samples from ``exp(-E)/Z`` as an ``(n, *event_shape)`` tensor."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no exact sampler; use an MCMC sampler on its energy instead"
+        )
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """Constructor arguments, JSON-serializable: ``create({"name": n, **config})`` rebuilds."""
+        return json.loads(json.dumps(_jsonable(self._config)))  # type: ignore[no-any-return]
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """``{"name": registry_name, **config}``: the whole recipe of this model."""
+        name = self.registry_name or _registered_name(type(self))
+        return {"name": name, **self.config}
+
+    # -- checks --------------------------------------------------------------------------------
+
+    def check_input(self, x: Any) -> None:
+        """Raise :class:`InvalidInputError` unless ``x`` fits this model (shape, dtype, device)."""
+        if not isinstance(x, Tensor):
+            raise InvalidInputError(f"{type(self).__name__} expects a torch.Tensor x, got {type(x).__name__}")
+        if not x.is_floating_point():
+            raise InvalidInputError(
+                f"{type(self).__name__} expects a floating-point x, got dtype {x.dtype}"
+            )
+        shape = self.event_shape
+        if x.shape[x.dim() - len(shape) :] != shape or x.dim() < len(shape):
+            expected = ", ".join(["*batch", *map(str, shape)])
+            raise InvalidInputError(
+                f"{type(self).__name__} expects x of shape ({expected}), got {tuple(x.shape)}"
+            )
+        for tensor in self._reference_tensors():
+            if tensor.device != x.device:
+                raise InvalidInputError(
+                    f"{type(self).__name__} lives on {tensor.device} but x is on {x.device}; "
+                    f"move one of them (model.to({str(x.device)!r}) or x.to({str(tensor.device)!r}))"
+                )
+            break
+
+    def _reference_tensors(self) -> Any:
+        yield from self.parameters()
+        yield from self.buffers()
+
+    def _check_sample_count(self, n: Any) -> None:
+        if not positive_integer.check(n):
+            raise InvalidParameterError("n", n, "an integer >= 1", energy=type(self).__name__)
+
+    def extra_repr(self) -> str:
+        parts = []
+        for key, value in self._config.items():
+            shown = repr(value)
+            parts.append(f"{key}={shown if len(shown) <= 40 else '[...]'}")
+        return ", ".join(parts)
+
+
+def _registered_name(cls: type) -> str:
+    from ._registry import REGISTRY
+
+    target = f"{cls.__module__}:{cls.__qualname__}"
+    for qualified, entry in REGISTRY._entries.items():
+        if entry.spec.target == target or entry.spec.target is cls:
+            return qualified
+    REGISTRY._ensure()
+    for qualified, entry in REGISTRY._entries.items():
+        if (entry.spec.target == target or entry.spec.target is cls) and not entry.spec.params:
+            return qualified
+    raise RegistrationError(
+        f"{cls.__name__} is not a registered energy, so it has no name to rebuild it from; "
+        "register it (plugin entry point or ebmcore.register_energy) or create it by name"
+    )

@@ -1,0 +1,77 @@
+"""Rosenbrock's valley."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from ebmcore import BaseModel, Minima, constraints
+
+__all__ = ["Rosenbrock"]
+
+
+class Rosenbrock(BaseModel):
+    r"""The (extended) Rosenbrock function: a long, curved, flat-bottomed valley.
+
+    .. math::
+
+        E(x) = \sum_{i=1}^{d-1} \big[ b\,(x_{i+1} - x_i^2)^2 + (a - x_i)^2 \big]
+
+    with gradient
+    :math:`\partial_i E = -4 b\, x_i (x_{i+1} - x_i^2) - 2 (a - x_i) + 2 b\,(x_i - x_{i-1}^2)`
+    (terms that fall outside ``1..d`` dropped). For ``a = 1`` (or ``a = 0``) the global minimum
+    is :math:`x = (a, \dots, a)` with :math:`E = 0`; for other ``a`` it is :math:`(a, a^2)` in
+    two dimensions and not known in closed form beyond.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        a: valley position (default 1).
+        b: valley steepness (default 100).
+
+    References:
+        H. H. Rosenbrock, "An automatic method for finding the greatest or least value of a
+        function", The Computer Journal 3 (1960); search domain :math:`[-5, 10]^d` as in
+        Surjanovic & Bingham, *Virtual Library of Simulation Experiments* (2013).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> ebmcore.create("rosenbrock", dim=3).energy(torch.ones(3))
+        tensor(0.)
+    """
+
+    arg_constraints = {
+        "dim": constraints.integer_interval(2, 2**31 - 1),
+        "a": constraints.real,
+        "b": constraints.positive,
+    }
+
+    def __init__(self, dim: int = 2, a: float = 1.0, b: float = 100.0) -> None:
+        super().__init__(dim, dim=dim, a=a, b=b)
+        self.a = float(a)
+        self.b = float(b)
+
+    def forward(self, x: Tensor) -> Tensor:
+        head, tail = x[..., :-1], x[..., 1:]
+        return (self.b * (tail - head * head).square() + (self.a - head).square()).sum(-1)
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        head, tail = x[..., :-1], x[..., 1:]
+        valley = tail - head * head
+        offset = self.a - head
+        energy = (self.b * valley * valley + offset * offset).sum(-1)
+        grad = torch.zeros_like(x)
+        grad[..., :-1] = -4.0 * self.b * head * valley - 2.0 * offset
+        grad[..., 1:] += 2.0 * self.b * valley
+        return energy, grad
+
+    @property
+    def bounds(self) -> Tensor:
+        return torch.tensor([[-5.0] * self.dim, [10.0] * self.dim], dtype=torch.float64)
+
+    @property
+    def minima(self) -> Minima | None:
+        if self.a in (0.0, 1.0):
+            return Minima(torch.full((1, self.dim), self.a), 0.0)
+        if self.dim == 2:
+            return Minima(torch.tensor([[self.a, self.a * self.a]]), 0.0)
+        return None
