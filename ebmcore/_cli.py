@@ -157,7 +157,9 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
         for warning in p.warnings:
             print(f"  [{p.name}] warning: {warning}")
     for name, qualified in _registry.REGISTRY.conflicts().items():
-        print(f"  name {name!r} is offered by several plugins: {', '.join(qualified)} (use the qualified name)")
+        print(
+            f"  name {name!r} is offered by several plugins: {', '.join(qualified)} (use the qualified name)"
+        )
     return 0
 
 

@@ -107,17 +107,13 @@ def _autograd(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, 
         energy = model.forward(leaf)
         if not energy.requires_grad:  # energy does not depend on x
             return energy, torch.zeros_like(x)
-        (grad,) = torch.autograd.grad(
-            energy.sum(), leaf, create_graph=create_graph, materialize_grads=True
-        )
+        (grad,) = torch.autograd.grad(energy.sum(), leaf, create_graph=create_graph, materialize_grads=True)
     if not create_graph:
         return energy.detach(), grad
     return energy, grad
 
 
-def energy_and_gradient(
-    model: BaseModel, x: Tensor, *, create_graph: bool = False
-) -> tuple[Tensor, Tensor]:
+def energy_and_gradient(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> tuple[Tensor, Tensor]:
     """Energy and its gradient ``dE/dx`` from one pass.
 
     Args:

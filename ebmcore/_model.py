@@ -160,7 +160,10 @@ class BaseModel(nn.Module):
         for size in shape:
             if not positive_integer.check(size):
                 raise InvalidParameterError(
-                    "event_shape", event_shape, "a positive integer or tuple of them", energy=type(self).__name__
+                    "event_shape",
+                    event_shape,
+                    "a positive integer or tuple of them",
+                    energy=type(self).__name__,
                 )
         self.event_shape: tuple[int, ...] = shape
         self.dim: int = math.prod(shape)
@@ -281,9 +284,7 @@ class BaseModel(nn.Module):
         if not isinstance(x, Tensor):
             raise InvalidInputError(f"{type(self).__name__} expects a torch.Tensor x, got {type(x).__name__}")
         if not x.is_floating_point():
-            raise InvalidInputError(
-                f"{type(self).__name__} expects a floating-point x, got dtype {x.dtype}"
-            )
+            raise InvalidInputError(f"{type(self).__name__} expects a floating-point x, got dtype {x.dtype}")
         shape = self.event_shape
         if x.shape[x.dim() - len(shape) :] != shape or x.dim() < len(shape):
             expected = ", ".join(["*batch", *map(str, shape)])

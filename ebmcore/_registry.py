@@ -117,7 +117,7 @@ class EnergyInfo:
 class _Entry:
     """One registered energy: its spec, its plugin and (once imported) its target."""
 
-    __slots__ = ("accepted", "broken", "plugin", "qualified", "required", "spec", "varkw", "_target")
+    __slots__ = ("_target", "accepted", "broken", "plugin", "qualified", "required", "spec", "varkw")
 
     def __init__(self, spec: EnergySpec, plugin: PluginInfo, broken: BaseException | None = None) -> None:
         self.spec = spec
@@ -133,7 +133,9 @@ class _Entry:
         if self._target is not None:
             return self._target
         if self.broken is not None:
-            raise PluginError(self.plugin.name, f"energy {self.spec.name!r} is broken: {self.broken}") from self.broken
+            raise PluginError(
+                self.plugin.name, f"energy {self.spec.name!r} is broken: {self.broken}"
+            ) from self.broken
         try:
             obj = _import_target(self.spec.target)
         except Exception as exc:
@@ -242,7 +244,9 @@ class Registry:
         if self._local.energies or self._local.problems:
             self._plugins[LOCAL_PLUGIN] = self._local
 
-    def _load_plugin(self, manager: pluggy.PluginManager, ep: metadata.EntryPoint, plugin: PluginInfo) -> None:
+    def _load_plugin(
+        self, manager: pluggy.PluginManager, ep: metadata.EntryPoint, plugin: PluginInfo
+    ) -> None:
         torch_before = "torch" in sys.modules
         try:
             module = ep.load()
@@ -256,7 +260,9 @@ class Registry:
                 f"hook module {ep.value!r} imports torch, which makes listing energies slow; "
                 "name energies by 'module:Class' targets instead of importing them"
             )
-        impls = [impl for impl in manager.hook.ebmcore_energies.get_hookimpls() if impl.plugin_name == ep.name]
+        impls = [
+            impl for impl in manager.hook.ebmcore_energies.get_hookimpls() if impl.plugin_name == ep.name
+        ]
         if not impls:
             plugin.status = "failed"
             self._record(
@@ -294,10 +300,14 @@ class Registry:
             self._record(plugin, exc, str(exc))
             self._entries[qualified].broken = exc
             return None
-        own = {n for q, e in self._entries.items() if e.plugin is plugin for n in (e.spec.name, *e.spec.aliases)}
+        own = {
+            n for q, e in self._entries.items() if e.plugin is plugin for n in (e.spec.name, *e.spec.aliases)
+        }
         for alias in spec.aliases:
             if alias in own or alias == spec.name:
-                exc = RegistrationError(f"alias {alias!r} of {spec.name!r} repeats a name of plugin {plugin.name!r}")
+                exc = RegistrationError(
+                    f"alias {alias!r} of {spec.name!r} repeats a name of plugin {plugin.name!r}"
+                )
                 self._record(plugin, exc, str(exc))
                 return None
         entry = _Entry(spec, plugin)
@@ -343,7 +353,9 @@ class Registry:
                         return self._entries[qualified]
                 if plugin.status == "failed":
                     cause = plugin.errors[0] if plugin.errors else None
-                    raise PluginError(plugin_name, f"failed to load, so {bare!r} is unavailable: {plugin.problems[0]}") from cause
+                    raise PluginError(
+                        plugin_name, f"failed to load, so {bare!r} is unavailable: {plugin.problems[0]}"
+                    ) from cause
         else:
             candidates = self._names.get(name)
             if candidates:
@@ -388,14 +400,18 @@ class Registry:
                 raise MissingParameterError(label, key, sorted(entry.accepted))
         model = target(**kwargs)
         if not isinstance(model, BaseModel):
-            exc = TypeError(f"{entry.spec.target!r} returned {type(model).__name__}, not an ebmcore.BaseModel")
+            exc = TypeError(
+                f"{entry.spec.target!r} returned {type(model).__name__}, not an ebmcore.BaseModel"
+            )
             entry.plugin.problems.append(str(exc))
             entry.plugin.errors.append(exc)
             raise PluginError(entry.plugin.name, f"energy {entry.spec.name!r} is not a BaseModel") from exc
         model.registry_name = entry.qualified
         return model
 
-    def list(self, pattern: str = "*", *, tags: str | Iterable[str] | None = None, plugin: str | None = None) -> list[str]:
+    def list(
+        self, pattern: str = "*", *, tags: str | Iterable[str] | None = None, plugin: str | None = None
+    ) -> list[str]:
         self._ensure()
         wanted = {tags} if isinstance(tags, str) else set(tags or ())
         names = []
@@ -426,7 +442,9 @@ class Registry:
                 if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):
                     continue
                 constraint = constraints.get(p.name)
-                annotation = p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, "__name__", None)
+                annotation = (
+                    p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, "__name__", None)
+                )
                 parameters.append(
                     ParameterInfo(
                         p.name,
@@ -492,7 +510,9 @@ class Registry:
             qualified = f"{LOCAL_PLUGIN}/{name}"
             entry = self._entries.pop(qualified, None)
             if entry is None:
-                raise EnergyNotFoundError(qualified, [q for q in self._entries if q.startswith(LOCAL_PLUGIN + "/")])
+                raise EnergyNotFoundError(
+                    qualified, [q for q in self._entries if q.startswith(LOCAL_PLUGIN + "/")]
+                )
             self._local.energies.remove(qualified)
             for alias in (entry.spec.name, *entry.spec.aliases):
                 self._names[alias].remove(qualified)

@@ -105,7 +105,14 @@ class EnergySpec:
         params = fields.get("params", {})
         if not isinstance(params, Mapping) or not all(isinstance(k, str) for k in params):
             raise RegistrationError(f"energy {name!r}: params must be a dict of keyword arguments")
-        return cls(name, target, summary.strip().splitlines()[0] if summary.strip() else "", tags, aliases, dict(params))
+        return cls(
+            name,
+            target,
+            summary.strip().splitlines()[0] if summary.strip() else "",
+            tags,
+            aliases,
+            dict(params),
+        )
 
 
 def _names(name: str, what: str, value: object) -> tuple[str, ...]:

@@ -83,8 +83,11 @@ boolean = Constraint(lambda v: isinstance(v, bool), "True or False")
 
 
 def _is_vector(value: Any) -> bool:
-    return isinstance(value, Sequence) and not isinstance(value, str) and len(value) >= 1 and all(
-        _is_real(v) for v in value
+    return (
+        isinstance(value, Sequence)
+        and not isinstance(value, str)
+        and len(value) >= 1
+        and all(_is_real(v) for v in value)
     )
 
 
@@ -93,9 +96,11 @@ positive_vector = Constraint(
     lambda v: _is_vector(v) and all(e > 0 for e in v), "a non-empty list of finite real numbers > 0"
 )
 real_matrix = Constraint(
-    lambda v: isinstance(v, Sequence)
-    and len(v) >= 1
-    and all(_is_vector(row) and len(row) == len(v[0]) for row in v),
+    lambda v: (
+        isinstance(v, Sequence)
+        and len(v) >= 1
+        and all(_is_vector(row) and len(row) == len(v[0]) for row in v)
+    ),
     "a non-empty 2-D list (matrix) of finite real numbers",
 )
 
@@ -118,9 +123,7 @@ def integer_interval(low: int, high: int) -> Constraint:
 def one_of(*choices: Any) -> Constraint:
     """One of a fixed set of values (compared with ``==``)."""
     shown = ", ".join(repr(c) for c in choices)
-    return Constraint(
-        lambda v: any(type(v) is type(c) and v == c for c in choices), f"one of {shown}"
-    )
+    return Constraint(lambda v: any(type(v) is type(c) and v == c for c in choices), f"one of {shown}")
 
 
 def optional(inner: Constraint) -> Constraint:

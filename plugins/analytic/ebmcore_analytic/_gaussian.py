@@ -59,7 +59,9 @@ class Gaussian(BaseModel):
         known = {k: v for k, v in sizes.items() if v is not None}
         if len(set(known.values())) > 1:
             detail = ", ".join(f"{k} gives {v}" for k, v in known.items())
-            raise InvalidParameterError("dim", dim, f"consistent with mean and cov ({detail})", energy="Gaussian")
+            raise InvalidParameterError(
+                "dim", dim, f"consistent with mean and cov ({detail})", energy="Gaussian"
+            )
         d = next(iter(known.values()), 1)
         super().__init__(d, dim=d, mean=mean, cov=cov)
         f64 = torch.float64
@@ -74,10 +76,20 @@ class Gaussian(BaseModel):
         else:
             matrix = torch.tensor(cov_v, dtype=f64)
             if not torch.equal(matrix, matrix.T):
-                raise InvalidParameterError("cov", cov, "a symmetric positive definite matrix (it is not symmetric)", energy="Gaussian")
+                raise InvalidParameterError(
+                    "cov",
+                    cov,
+                    "a symmetric positive definite matrix (it is not symmetric)",
+                    energy="Gaussian",
+                )
             tril, info = torch.linalg.cholesky_ex(matrix)
             if int(info) != 0:
-                raise InvalidParameterError("cov", cov, "a symmetric positive definite matrix (it is not positive definite)", energy="Gaussian")
+                raise InvalidParameterError(
+                    "cov",
+                    cov,
+                    "a symmetric positive definite matrix (it is not positive definite)",
+                    energy="Gaussian",
+                )
             variance = matrix.diagonal().clone()
         self.register_buffer("mean", mu)
         self.register_buffer("scale_tril", tril)
