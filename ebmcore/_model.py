@@ -22,7 +22,7 @@ __all__ = ["BaseModel", "Minima"]
 class _MinimaFields(NamedTuple):
     points: Tensor
     value: float
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count on purpose
 
 
 class Minima(_MinimaFields):
@@ -190,7 +190,7 @@ class BaseModel(nn.Module):
 
     def energy(self, x: Tensor) -> Tensor:
         """Energies of ``x``, shape ``(*batch,)`` (a 0-dim tensor for a single sample)."""
-        return self.forward(x)  # type: ignore[no-any-return]
+        return self.forward(x)
 
     def gradient(self, x: Tensor, *, create_graph: bool = False) -> Tensor:
         """``dE/dx``, shape of ``x``. See :func:`ebmcore.gradient` for the dispatch order."""
@@ -269,7 +269,7 @@ class BaseModel(nn.Module):
     @property
     def config(self) -> dict[str, Any]:
         """Constructor arguments, JSON-serializable: ``create({"name": n, **config})`` rebuilds."""
-        return json.loads(json.dumps(_jsonable(self._config)))  # type: ignore[no-any-return]
+        return json.loads(json.dumps(_jsonable(self._config)))
 
     @property
     def spec(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pluggy
 
@@ -143,11 +143,11 @@ class _Entry:
         from ._model import BaseModel
 
         if inspect.isclass(obj) and not issubclass(obj, BaseModel):
-            exc = TypeError(f"{obj.__module__}.{obj.__qualname__} is not a subclass of ebmcore.BaseModel")
-            self._fail(exc, f"target of {self.spec.name!r} is not an ebmcore.BaseModel: {exc}")
+            wrong = TypeError(f"{obj.__module__}.{obj.__qualname__} is not a subclass of ebmcore.BaseModel")
+            self._fail(wrong, f"target of {self.spec.name!r} is not an ebmcore.BaseModel: {wrong}")
         if not callable(obj):
-            exc = TypeError(f"{obj!r} is not callable")
-            self._fail(exc, f"target of {self.spec.name!r} is not a BaseModel class or factory: {exc}")
+            wrong = TypeError(f"{obj!r} is not callable")
+            self._fail(wrong, f"target of {self.spec.name!r} is not a BaseModel class or factory: {wrong}")
         try:
             signature = inspect.signature(obj)
         except (TypeError, ValueError):  # builtins without a signature: accept anything
@@ -176,7 +176,7 @@ def _import_target(target: str | Callable[..., Any]) -> Callable[..., Any]:
     obj: Any = importlib.import_module(module_name)
     for part in attr.split("."):
         obj = getattr(obj, part)
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 class Registry:
@@ -224,7 +224,8 @@ class Registry:
                 self._record(
                     plugin,
                     RegistrationError(f"plugin name {ep.name!r} is already used by {first.distribution}"),
-                    f"plugin name {ep.name!r} is also provided by {first.distribution}; rename one entry point",
+                    f"plugin name {ep.name!r} is also provided by {first.distribution}; "
+                    "rename one entry point",
                 )
                 self._plugins[f"{ep.name} ({plugin.distribution})"] = plugin
                 continue
@@ -272,8 +273,7 @@ class Registry:
             )
             return
         try:
-            specs = impls[0].function()
-            specs = list(specs)
+            specs = list(cast("Iterable[object]", impls[0].function()))
         except Exception as exc:
             plugin.status = "failed"
             self._record(plugin, exc, f"ebmcore_energies hook raised {exc!r}")
@@ -296,19 +296,19 @@ class Registry:
             return None
         qualified = f"{plugin.name}/{spec.name}"
         if qualified in self._entries:
-            exc = RegistrationError(f"plugin {plugin.name!r} offers energy {spec.name!r} twice")
-            self._record(plugin, exc, str(exc))
-            self._entries[qualified].broken = exc
+            twice = RegistrationError(f"plugin {plugin.name!r} offers energy {spec.name!r} twice")
+            self._record(plugin, twice, str(twice))
+            self._entries[qualified].broken = twice
             return None
         own = {
             n for q, e in self._entries.items() if e.plugin is plugin for n in (e.spec.name, *e.spec.aliases)
         }
         for alias in spec.aliases:
             if alias in own or alias == spec.name:
-                exc = RegistrationError(
+                repeated = RegistrationError(
                     f"alias {alias!r} of {spec.name!r} repeats a name of plugin {plugin.name!r}"
                 )
-                self._record(plugin, exc, str(exc))
+                self._record(plugin, repeated, str(repeated))
                 return None
         entry = _Entry(spec, plugin)
         self._insert(entry)
@@ -400,21 +400,21 @@ class Registry:
                 raise MissingParameterError(label, key, sorted(entry.accepted))
         model = target(**kwargs)
         if not isinstance(model, BaseModel):
-            exc = TypeError(
+            wrong = TypeError(
                 f"{entry.spec.target!r} returned {type(model).__name__}, not an ebmcore.BaseModel"
             )
-            entry.plugin.problems.append(str(exc))
-            entry.plugin.errors.append(exc)
-            raise PluginError(entry.plugin.name, f"energy {entry.spec.name!r} is not a BaseModel") from exc
+            entry.plugin.problems.append(str(wrong))
+            entry.plugin.errors.append(wrong)
+            raise PluginError(entry.plugin.name, f"energy {entry.spec.name!r} is not a BaseModel") from wrong
         model.registry_name = entry.qualified
         return model
 
-    def list(
+    def names(
         self, pattern: str = "*", *, tags: str | Iterable[str] | None = None, plugin: str | None = None
     ) -> list[str]:
         self._ensure()
         wanted = {tags} if isinstance(tags, str) else set(tags or ())
-        names = []
+        names: list[str] = []
         for qualified, entry in self._entries.items():
             if entry.broken is not None:
                 continue
@@ -484,7 +484,7 @@ class Registry:
         """The spec of ``name`` without importing its target."""
         return self.resolve(name).spec
 
-    def plugins(self) -> list[PluginInfo]:
+    def plugin_infos(self) -> list[PluginInfo]:
         self._ensure()
         return sorted(self._plugins.values(), key=lambda p: p.name)
 
@@ -582,7 +582,7 @@ def list_energies(
         >>> ebmcore.list_energies("*well*")
         ['double_well']
     """
-    return REGISTRY.list(pattern, tags=tags, plugin=plugin)
+    return REGISTRY.names(pattern, tags=tags, plugin=plugin)
 
 
 def info(name: str) -> EnergyInfo:
@@ -595,7 +595,7 @@ def info(name: str) -> EnergyInfo:
 
 def plugins() -> list[PluginInfo]:
     """Every plugin seen: loaded, failed (with the error) and disabled ones."""
-    return REGISTRY.plugins()
+    return REGISTRY.plugin_infos()
 
 
 def register_energy(

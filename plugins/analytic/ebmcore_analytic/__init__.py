@@ -23,7 +23,7 @@ _LAZY = {
     "Rosenbrock": "._rosenbrock",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = ["DoubleWell", "Gaussian", "Rosenbrock"]
 
 
 def __getattr__(name: str) -> Any:

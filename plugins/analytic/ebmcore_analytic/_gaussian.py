@@ -41,7 +41,7 @@ class Gaussian(BaseModel):
         >>> g.energy(torch.tensor([1.0, 0.0]))
         tensor(0.)
         >>> round(g.log_partition(), 6)
-        2.434915
+        2.117685
     """
 
     arg_constraints = {
@@ -49,6 +49,12 @@ class Gaussian(BaseModel):
         "mean": constraints.optional(constraints.real_vector),
         "cov": constraints.any_value,
     }
+
+    mean: Tensor
+    scale_tril: Tensor
+    variance: Tensor
+    precision: Tensor
+    precision_diag: Tensor
 
     def __init__(self, dim: int | None = None, mean: Any = None, cov: Any = None) -> None:
         args = self.check_args(dim=dim, mean=mean, cov=cov)
