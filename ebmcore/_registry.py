@@ -363,7 +363,8 @@ class Registry:
                     raise AmbiguousEnergyError(name, candidates)
                 return self._entries[candidates[0]]
         failed = [p.name for p in self._plugins.values() if p.status == "failed"]
-        error = EnergyNotFoundError(name, list(self._names) + list(self._entries))
+        known = list(self._entries) if "/" in name else list(self._names)
+        error = EnergyNotFoundError(name, known)
         if failed:
             error.message += f" Plugins that failed to load: {', '.join(failed)} (see `ebmcore plugins`)."
         raise error

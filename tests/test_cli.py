@@ -1,0 +1,76 @@
+"""The ``ebmcore`` command line, run as a user runs it (subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", code] if code else [sys.executable, "-m", "ebmcore", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_list_shows_the_catalog_with_summaries():
+    result = run("list")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["name", "plugin", "summary"]
+    rows = {line.split()[0]: line for line in lines[2:] if line.strip()}
+    assert "rosenbrock" in rows and "analytic" in rows["rosenbrock"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import sys, ebmcore._cli as c; c.main(['list']); c.main(['plugins'])",
+        "import sys, ebmcore; ebmcore.list_energies(); ebmcore.plugins()",
+    ],
+)
+def test_listing_imports_neither_torch_nor_any_energy_module(code):
+    probe = code + (
+        "\nheavy = sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')"
+        " or (m.startswith('ebmcore_') and not m.endswith('_hooks') and '.' in m))"
+        "\nprint('HEAVY=' + ','.join(heavy))"
+    )
+    result = run(code=probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_list_json_pattern_tag_and_plugin():
+    result = run("list", "*well*", "--json")
+    [entry] = json.loads(result.stdout)
+    assert entry["name"] == "double_well" and entry["plugin"] == "analytic" and "analytic" in entry["tags"]
+    tagged = json.loads(run("list", "--tag", "exact_sampler", "--plugin", "analytic", "--json").stdout)
+    assert {"gaussian", "double_well"} <= {e["name"] for e in tagged}
+    assert "rosenbrock" not in {e["name"] for e in tagged}
+
+
+def test_info_shows_parameters_and_evaluated_ground_truth():
+    result = run("info", "double_well")
+    assert result.returncode == 0, result.stderr
+    assert "plugin: analytic [ebmcore-analytic" in result.stdout
+    assert "barrier_height" in result.stdout and "a finite real number > 0" in result.stdout
+    assert "minimum value: 0.0" in result.stdout and "exact sampler: yes" in result.stdout
+    payload = json.loads(run("info", "gaussian", "--json").stdout)
+    assert payload["qualified_name"] == "analytic/gaussian"
+    assert [p["name"] for p in payload["parameters"]] == ["dim", "mean", "cov"]
+
+
+def test_unknown_name_fails_with_a_suggestion():
+    result = run("info", "rosenbruck")
+    assert result.returncode == 1
+    assert "ebmcore: error: no energy named 'rosenbruck'. Did you mean 'rosenbrock'?" in result.stderr
+
+
+def test_plugins_lists_the_loaded_plugin():
+    result = run("plugins")
+    assert result.returncode == 0
+    assert any(
+        line.split()[:4] == ["analytic", "ebmcore-analytic", "0.1.0", "loaded"]
+        for line in result.stdout.splitlines()
+    )

@@ -1,0 +1,183 @@
+"""Gradient dispatch: kernel, then analytic, then autograd; all paths agree."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+import ebmcore
+from ebmcore import BackendUnavailableError, BaseModel, InvalidParameterError, constraints
+
+NAMES = ebmcore.list_energies()
+
+
+def _points(model: BaseModel, n: int = 16) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(0)
+    return torch.randn(n, model.dim, dtype=torch.float64, generator=generator)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_path_gives_the_same_numbers(name):
+    model = ebmcore.create(name)
+    x = _points(model)
+    with ebmcore.use_backend("autograd"):
+        e_ref, g_ref = model.energy_and_gradient(x)
+        assert ebmcore.resolve_backend(model, x) == "autograd"
+    e, g = model.energy_and_gradient(x)
+    torch.testing.assert_close(e, e_ref, rtol=1e-12, atol=0)
+    torch.testing.assert_close(g, g_ref, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(model.gradient(x), g_ref, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(ebmcore.score(model, x), -g_ref, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(ebmcore.gradient(model, x), g_ref, rtol=1e-10, atol=1e-12)
+    if model.has_analytic_gradient:
+        with ebmcore.use_backend("analytic"):
+            assert ebmcore.resolve_backend(model, x) == "analytic"
+            torch.testing.assert_close(model.gradient(x), g_ref, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_create_graph_gives_second_derivatives_equal_to_autograd(name):
+    model = ebmcore.create(name)
+    x = _points(model, 4).requires_grad_(True)
+    direction = torch.randn_like(x)
+    grads = {}
+    for backend in ("auto", "autograd"):
+        with ebmcore.use_backend(backend):
+            g = model.gradient(x, create_graph=True)
+        assert g.requires_grad
+        (hvp,) = torch.autograd.grad((g * direction).sum(), x)
+        grads[backend] = hvp
+    torch.testing.assert_close(grads["auto"], grads["autograd"], rtol=1e-9, atol=1e-9)
+
+
+class Bowl(BaseModel):
+    """E = k/2 |x|^2 with an analytic gradient and a trainable k."""
+
+    arg_constraints = {"dim": constraints.positive_integer}
+
+    def __init__(self, dim: int = 2) -> None:
+        super().__init__(dim, dim=dim)
+        self.k = torch.nn.Parameter(torch.tensor(2.0))
+        self.analytic_calls = 0
+
+    def forward(self, x):
+        return 0.5 * self.k.to(x.dtype) * (x * x).sum(-1)
+
+    def analytic_gradient(self, x):
+        self.analytic_calls += 1
+        return self.k.to(x.dtype) * x
+
+
+class KernelBowl(Bowl):
+    calls = 0
+
+
+def _cpu_kernel(model, x):
+    KernelBowl.calls += 1
+    k = model.k.detach().to(x.dtype)
+    return 0.5 * k * (x * x).sum(-1), k * x
+
+
+def test_a_kernel_registered_for_the_device_type_is_the_one_that_runs():
+    KernelBowl.register_kernel("cpu", _cpu_kernel)
+    try:
+        model = KernelBowl(dim=3)
+        x = torch.randn(5, 3)
+        assert ebmcore.resolve_backend(model, x) == "kernel"
+        before = KernelBowl.calls
+        _, grad = model.energy_and_gradient(x)
+        model.gradient(x)
+        assert KernelBowl.calls == before + 2 and model.analytic_calls == 0
+        torch.testing.assert_close(grad, 2.0 * x)
+        # a non-differentiable kernel is skipped when a graph is wanted: analytic runs instead
+        assert ebmcore.resolve_backend(model, x, create_graph=True) == "analytic"
+        model.gradient(x, create_graph=True)
+        assert KernelBowl.calls == before + 2 and model.analytic_calls == 1
+        with ebmcore.use_backend("kernel"):
+            assert ebmcore.resolve_backend(model, x, create_graph=True) == "autograd"
+        with pytest.raises(ebmcore.RegistrationError, match="already has a kernel for 'cpu'"):
+            KernelBowl.register_kernel("cpu", _cpu_kernel)
+        assert "cpu" not in Bowl.kernels  # the parent class is untouched
+    finally:
+        KernelBowl.unregister_kernel("cpu")
+    assert ebmcore.resolve_backend(KernelBowl(), torch.zeros(2)) == "analytic"
+
+
+def test_gradient_with_create_graph_trains_parameters():
+    model = Bowl(dim=2)
+    x = torch.randn(8, 2)
+    for backend in ("analytic", "autograd"):
+        model.k.grad = None
+        with ebmcore.use_backend(backend):
+            loss = model.gradient(x, create_graph=True).square().sum()
+        loss.backward()
+        torch.testing.assert_close(model.k.grad, 2 * model.k.detach() * x.square().sum())
+
+
+def test_without_create_graph_results_are_detached_even_for_trainable_models():
+    model = Bowl(dim=2)
+    energy, grad = model.energy_and_gradient(torch.randn(3, 2, requires_grad=True))
+    assert not energy.requires_grad and not grad.requires_grad
+    with ebmcore.use_backend("autograd"):
+        energy, grad = model.energy_and_gradient(torch.randn(3, 2))
+    assert not energy.requires_grad and not grad.requires_grad
+
+
+def test_autograd_path_works_under_no_grad():
+    model = ebmcore.create("rosenbrock", dim=3)
+    x = torch.randn(4, 3, dtype=torch.float64)
+    with torch.no_grad(), ebmcore.use_backend("autograd"):
+        grad = model.gradient(x)
+    torch.testing.assert_close(grad, model.gradient(x))
+
+
+def test_forcing_a_missing_backend_is_an_error():
+    class NoGradient(BaseModel):
+        def __init__(self):
+            super().__init__(2)
+
+        def forward(self, x):
+            return x.sum(-1)
+
+    model = NoGradient()
+    assert ebmcore.resolve_backend(model, torch.zeros(2)) == "autograd"
+    torch.testing.assert_close(model.gradient(torch.zeros(3, 2)), torch.ones(3, 2))
+    with (
+        ebmcore.use_backend("analytic"),
+        pytest.raises(BackendUnavailableError, match="no analytic gradient"),
+    ):
+        model.gradient(torch.zeros(2))
+    with (
+        ebmcore.use_backend("kernel"),
+        pytest.raises(BackendUnavailableError, match="no kernel for device type 'cpu'"),
+    ):
+        model.gradient(torch.zeros(2))
+    with (
+        pytest.raises(InvalidParameterError, match="parameter 'backend' must be one of"),
+        ebmcore.use_backend("fast"),
+    ):
+        pass
+
+
+def test_constant_energy_has_zero_gradient():
+    class Flat(BaseModel):
+        def __init__(self):
+            super().__init__(3)
+
+        def forward(self, x):
+            return torch.zeros(x.shape[:-1], dtype=x.dtype)
+
+    torch.testing.assert_close(Flat().gradient(torch.ones(4, 3)), torch.zeros(4, 3))
+
+
+def test_use_backend_is_local_to_a_thread():
+    model = ebmcore.create("rosenbrock", dim=2)
+    seen = []
+    with ebmcore.use_backend("autograd"):
+        thread = threading.Thread(target=lambda: seen.append(ebmcore.resolve_backend(model, torch.zeros(2))))
+        thread.start()
+        thread.join()
+        assert ebmcore.resolve_backend(model, torch.zeros(2)) == "autograd"
+    assert seen == ["analytic"]

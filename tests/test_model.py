@@ -1,0 +1,132 @@
+"""The BaseModel contract: shapes, dtypes, devices, input checks, ground-truth defaults, config."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+
+import ebmcore
+from ebmcore import BaseModel, InvalidInputError, InvalidParameterError, Minima, constraints
+
+
+class Quartic(BaseModel):
+    """E(x) = c * sum x^4, with an nn.Parameter c; no analytic gradient."""
+
+    arg_constraints = {"dim": constraints.positive_integer, "c": constraints.positive}
+
+    def __init__(self, dim: int = 3, c: float = 0.5) -> None:
+        super().__init__(dim, dim=dim, c=c)
+        self.c = torch.nn.Parameter(torch.tensor(c, dtype=torch.float64))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.c.to(x.dtype) * (x**4).sum(-1)
+
+
+def test_forward_shapes_single_batch_and_nested_batch():
+    model = Quartic(dim=3)
+    assert model.energy(torch.ones(3)).shape == ()
+    assert model.energy(torch.ones(7, 3)).shape == (7,)
+    assert model.energy(torch.ones(2, 5, 3)).shape == (2, 5)
+    assert model(torch.ones(2, 5, 3)).shape == (2, 5)
+    assert model.gradient(torch.ones(2, 5, 3)).shape == (2, 5, 3)
+    torch.testing.assert_close(model.energy(torch.ones(3)), torch.tensor(1.5))
+
+
+def test_wrong_last_dimension_names_expected_and_actual_shape():
+    model = Quartic(dim=3)
+    with pytest.raises(InvalidInputError, match=r"Quartic expects x of shape \(\*batch, 3\), got \(4, 2\)"):
+        model.energy(torch.ones(4, 2))
+    with pytest.raises(ValueError, match=r"got \(\)"):
+        model.gradient(torch.tensor(1.0))
+    with pytest.raises(InvalidInputError, match=r"floating-point x, got dtype torch\.int64"):
+        model(torch.ones(3, dtype=torch.int64))
+    with pytest.raises(InvalidInputError, match=r"expects a torch\.Tensor x, got list"):
+        model([1.0, 2.0, 3.0])
+
+
+def test_float64_in_gives_float64_out_and_float32_stays_float32():
+    model = Quartic(dim=3)
+    for dtype in (torch.float32, torch.float64):
+        x = torch.randn(4, 3, dtype=dtype, generator=torch.Generator().manual_seed(0))
+        energy, grad = model.energy_and_gradient(x)
+        assert energy.dtype == grad.dtype == model.gradient(x).dtype == dtype
+
+
+def test_device_mismatch_names_both_devices():
+    model = Quartic(dim=3).to("meta")
+    with pytest.raises(InvalidInputError, match=r"lives on meta but x is on cpu"):
+        model.energy(torch.ones(3))
+
+
+def test_inputs_are_never_modified_and_nan_propagates():
+    model = ebmcore.create("rosenbrock", dim=4)
+    x = torch.randn(6, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    x[2, 1] = float("nan")
+    before = x.clone()
+    energy, grad = model.energy_and_gradient(x)
+    model.gradient(x, create_graph=True)
+    torch.testing.assert_close(x, before, equal_nan=True)
+    assert torch.isnan(energy[2]) and torch.isfinite(energy[[0, 1, 3, 4, 5]]).all()
+    assert torch.isnan(grad[2]).any() and torch.isfinite(grad[[0, 1, 3, 4, 5]]).all()
+
+
+def test_bad_constructor_values_name_parameter_value_and_constraint():
+    with pytest.raises(InvalidParameterError) as info:
+        Quartic(c=-2.0)
+    assert str(info.value) == "Quartic: parameter 'c' must be a finite real number > 0, got -2.0"
+    assert (info.value.parameter, info.value.value) == ("c", -2.0)
+    with pytest.raises(ValueError, match="parameter 'dim' must be an integer >= 1, got 0"):
+        Quartic(dim=0)
+    with pytest.raises(ValueError, match="parameter 'c' must be a finite real number > 0, got nan"):
+        Quartic(c=math.nan)
+    with pytest.raises(ValueError, match="parameter 'dim' must be an integer >= 1, got True"):
+        Quartic(dim=True)
+
+
+def test_ground_truth_defaults_are_unknown():
+    model = Quartic()
+    assert model.bounds is None and model.minima is None and model.log_partition() is None
+    with pytest.raises(NotImplementedError, match="Quartic has no exact sampler"):
+        model.sample(3)
+
+
+def test_sample_count_is_checked():
+    model = ebmcore.create("gaussian", dim=2)
+    with pytest.raises(InvalidParameterError, match="parameter 'n' must be an integer >= 1, got 0"):
+        model.sample(0)
+    assert model.sample(5, generator=torch.Generator().manual_seed(0)).shape == (5, 2)
+
+
+def test_minima_named_tuple_counts_points_unless_told():
+    minima = Minima([[1.0, 2.0], [3.0, 4.0]], 0)
+    assert minima.count == 2 and minima.value == 0.0 and minima.points.dtype == torch.float64
+    many = ebmcore.create("double_well", dim=20).minima
+    assert many.count == 2**20 and many.points.shape[0] < many.count
+
+
+def test_config_is_json_and_rebuilds_an_equal_model():
+    model = ebmcore.create("gaussian", mean=torch.tensor([1.0, -1.0]), cov=[[2.0, 0.3], [0.3, 1.0]])
+    config = json.loads(json.dumps(model.config))
+    assert config == {"dim": 2, "mean": [1.0, -1.0], "cov": [[2.0, 0.3], [0.3, 1.0]]}
+    rebuilt = ebmcore.create({"name": model.registry_name, **config})
+    x = torch.randn(10, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(rebuilt.energy(x), model.energy(x), rtol=0, atol=0)
+    assert model.spec == {"name": "analytic/gaussian", **config}
+
+
+def test_spec_of_an_unregistered_class_explains_itself():
+    with pytest.raises(ebmcore.RegistrationError, match="Quartic is not a registered energy"):
+        _ = Quartic().spec
+
+
+def test_parameters_and_buffers_follow_to():
+    model = ebmcore.create("gaussian", mean=[1.0, 2.0]).to(torch.float32)
+    assert model.mean.dtype == torch.float32
+    assert model.energy(torch.zeros(2, dtype=torch.float64)).dtype == torch.float64
+
+
+def test_repr_shows_config():
+    assert repr(ebmcore.create("rosenbrock", dim=3)) == "Rosenbrock(dim=3, a=1.0, b=100.0)"

@@ -1,0 +1,171 @@
+"""The registry in process, against the real installed ``analytic`` plugin.
+
+Broken and clashing plugin distributions are tested in subprocesses by
+``test_registry_dists.py``; here the catalog is the installed one plus in-process energies.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import ebmcore
+from ebmcore import (
+    AmbiguousEnergyError,
+    BaseModel,
+    EnergyNotFoundError,
+    MissingParameterError,
+    PluginError,
+    RegistrationError,
+    UnknownParameterError,
+)
+
+
+class Ring(BaseModel):
+    """E(x) = (|x| - radius)^2."""
+
+    def __init__(self, radius: float, dim: int = 2) -> None:
+        super().__init__(dim, radius=radius, dim=dim)
+        self.radius = radius
+
+    def forward(self, x):
+        return (x.norm(dim=-1) - self.radius) ** 2
+
+
+@pytest.fixture
+def local_energies():
+    registered = []
+
+    def register(name, target, **kwargs):
+        ebmcore.register_energy(name, **kwargs)(target)
+        registered.append(name)
+        return target
+
+    yield register
+    for name in registered:
+        ebmcore.unregister_energy(name)
+
+
+def test_the_analytic_plugin_is_discovered_with_its_distribution():
+    [analytic] = [p for p in ebmcore.plugins() if p.name == "analytic"]
+    assert analytic.status == "loaded" and analytic.distribution == "ebmcore-analytic"
+    assert analytic.version and not analytic.problems
+    assert {"analytic/gaussian", "analytic/double_well", "analytic/rosenbrock"} <= set(analytic.energies)
+
+
+def test_list_energies_filters_by_pattern_tag_and_plugin():
+    names = ebmcore.list_energies()
+    assert names == sorted(names) and {"gaussian", "double_well", "rosenbrock"} <= set(names)
+    assert ebmcore.list_energies("*well*") == ["double_well"]
+    assert ebmcore.list_energies("analytic/gauss*") == ["gaussian"]
+    assert "gaussian" in ebmcore.list_energies(tags="exact_sampler")
+    assert "rosenbrock" not in ebmcore.list_energies(tags=["analytic", "exact_sampler"])
+    assert ebmcore.list_energies(plugin="no_such_plugin") == []
+
+
+def test_create_by_name_qualified_name_alias_spec_and_instance():
+    x = torch.tensor([0.5, -1.0, 2.0])
+    reference = ebmcore.create("gaussian", dim=3).energy(x)
+    for model in (
+        ebmcore.create("analytic/gaussian", dim=3),
+        ebmcore.create("normal", dim=3),
+        ebmcore.create("analytic/normal", dim=3),
+        ebmcore.create({"name": "gaussian", "dim": 3}),
+        ebmcore.create({"name": "gaussian"}, dim=3),
+    ):
+        torch.testing.assert_close(model.energy(x), reference)
+        assert model.registry_name == "analytic/gaussian"
+    model = ebmcore.create("rosenbrock")
+    assert ebmcore.create(model) is model
+
+
+def test_spec_dict_errors():
+    with pytest.raises(TypeError, match="a spec dict needs a 'name' key"):
+        ebmcore.create({"dim": 3})
+    with pytest.raises(TypeError, match=r"parameters \['dim'\] given both in the spec dict and as keywords"):
+        ebmcore.create({"name": "gaussian", "dim": 3}, dim=4)
+    with pytest.raises(TypeError, match="takes no keyword arguments when given a model instance"):
+        ebmcore.create(ebmcore.create("rosenbrock"), dim=3)
+
+
+def test_unknown_name_suggests_close_matches():
+    with pytest.raises(EnergyNotFoundError) as info:
+        ebmcore.create("rosenbrok")
+    assert isinstance(info.value, KeyError)
+    assert str(info.value).startswith("no energy named 'rosenbrok'. Did you mean 'rosenbrock'?")
+    assert "ebmcore list" in str(info.value)
+    with pytest.raises(EnergyNotFoundError, match="Did you mean 'analytic/gaussian'"):
+        ebmcore.create("analytic/gausian")
+
+
+def test_unknown_keyword_names_it_its_closest_match_and_the_accepted_list():
+    with pytest.raises(UnknownParameterError) as info:
+        ebmcore.create("double_well", barrier_hieght=2.0)
+    assert isinstance(info.value, TypeError)
+    assert str(info.value) == (
+        "energy 'double_well' got an unexpected parameter 'barrier_hieght'. "
+        "Did you mean 'barrier_height'? Accepted parameters: b, barrier_height, dim."
+    )
+
+
+def test_missing_required_parameter(local_energies):
+    local_energies("ring", Ring)
+    with pytest.raises(MissingParameterError, match="energy 'ring' requires parameter 'radius'"):
+        ebmcore.create("ring")
+    assert ebmcore.create("ring", radius=2.0).energy(torch.tensor([2.0, 0.0])) == 0
+
+
+def test_register_energy_is_local_and_never_overwrites(local_energies):
+    local_energies("ring", Ring, summary="a ring")
+    assert "ring" in ebmcore.list_energies(plugin="local")
+    assert ebmcore.create("local/ring", radius=1.0).registry_name == "local/ring"
+    with pytest.raises(RegistrationError, match="an in-process energy named 'ring' is already registered"):
+        ebmcore.register_energy("ring")(Ring)
+    ebmcore.register_energy("ring", summary="replaced", replace=True)(Ring)
+    assert ebmcore.info("ring").summary == "replaced"
+    with pytest.raises(RegistrationError, match="lowercase snake case"):
+        ebmcore.register_energy("Ring")(Ring)
+
+
+def test_a_name_offered_twice_is_ambiguous_bare_and_reachable_qualified(local_energies):
+    local_energies("rosenbrock", Ring)
+    with pytest.raises(AmbiguousEnergyError) as info:
+        ebmcore.create("rosenbrock")
+    assert str(info.value) == (
+        "energy name 'rosenbrock' is offered by several plugins: analytic/rosenbrock, local/rosenbrock. "
+        "Ask for one by its qualified name."
+    )
+    assert isinstance(info.value, KeyError)
+    assert type(ebmcore.create("analytic/rosenbrock")).__name__ == "Rosenbrock"
+    assert isinstance(ebmcore.create("local/rosenbrock", radius=1.0), Ring)
+    listed = ebmcore.list_energies("*rosenbrock")
+    assert listed == ["analytic/rosenbrock", "local/rosenbrock"]
+
+
+def test_a_target_that_is_not_a_model_fails_naming_the_plugin(local_energies):
+    local_energies("not_a_model", lambda: torch.nn.Linear(2, 1))
+    with pytest.raises(PluginError, match="plugin 'local': energy 'not_a_model' is not a BaseModel") as info:
+        ebmcore.create("not_a_model")
+    assert isinstance(info.value.__cause__, TypeError)
+    local_energies("linear", torch.nn.Linear)
+    with pytest.raises(PluginError, match=r"is not an ebmcore\.BaseModel") as info:
+        ebmcore.create("linear")
+    assert "not a subclass of ebmcore.BaseModel" in str(info.value.__cause__)
+
+
+def test_info_describes_parameters_and_ground_truth():
+    meta = ebmcore.info("double_well")
+    assert (meta.plugin, meta.qualified_name, meta.distribution) == (
+        "analytic",
+        "analytic/double_well",
+        "ebmcore-analytic",
+    )
+    params = {p.name: p for p in meta.parameters}
+    assert (
+        params["barrier_height"].default == 1.0
+        and params["barrier_height"].allowed == "a finite real number > 0"
+    )
+    assert not params["dim"].required
+    assert set(meta.ground_truth) == {"bounds", "minima", "log_partition", "sample"}
+    assert ebmcore.info("rosenbrock").ground_truth == ("bounds", "minima")
+    assert "E(x)" in meta.doc
