@@ -186,6 +186,7 @@ class Registry:
         self.group = group
         self._lock = threading.RLock()
         self._discovered = False
+        self._strict_failure: Exception | None = None
         self._plugins: dict[str, PluginInfo] = {}
         self._entries: dict[str, _Entry] = {}  # qualified name -> entry
         self._names: dict[str, list[str]] = {}  # bare name or alias -> qualified names
@@ -194,15 +195,15 @@ class Registry:
     # -- discovery -------------------------------------------------------------------------
 
     def _ensure(self) -> None:
-        if self._discovered:
-            return
-        with self._lock:
-            if self._discovered:
-                return
-            self._discover()
-            self._discovered = True
-        if _env_flag("EBMCORE_STRICT"):
-            self._raise_if_strict()
+        if not self._discovered:
+            with self._lock:
+                if not self._discovered:
+                    self._discover()
+                    if _env_flag("EBMCORE_STRICT"):
+                        self._strict_failure = self._first_failure()
+                    self._discovered = True
+        if self._strict_failure is not None:
+            raise self._strict_failure
 
     def _discover(self) -> None:
         manager = pluggy.PluginManager("ebmcore")
@@ -325,15 +326,19 @@ class Registry:
         self._ensure()
         return {name: sorted(q) for name, q in sorted(self._names.items()) if len(q) > 1}
 
-    def _raise_if_strict(self) -> None:
+    def _first_failure(self) -> Exception | None:
+        """The error EBMCORE_STRICT=1 raises: the first plugin failure or name clash, if any."""
         for plugin in self._plugins.values():
             if plugin.problems:
-                exc = plugin.errors[0] if plugin.errors else None
-                raise PluginError(
+                error = PluginError(
                     plugin.name, f"{plugin.problems[0]} (EBMCORE_STRICT=1 makes plugin failures fatal)"
-                ) from exc
-        for name, qualified in self.conflicts().items():
-            raise AmbiguousEnergyError(name, qualified)
+                )
+                error.__cause__ = plugin.errors[0] if plugin.errors else None
+                return error
+        for name, qualified in self._names.items():
+            if len(qualified) > 1:
+                return AmbiguousEnergyError(name, qualified)
+        return None
 
     # -- lookup ----------------------------------------------------------------------------
 
