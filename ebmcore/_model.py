@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 from collections.abc import Callable, Mapping
@@ -17,6 +18,8 @@ from ._errors import InvalidInputError, InvalidParameterError, RegistrationError
 from .constraints import Constraint, positive_integer
 
 __all__ = ["BaseModel", "Minima"]
+
+_UNKNOWN = object()
 
 
 class _MinimaFields(NamedTuple):
@@ -291,17 +294,35 @@ class BaseModel(nn.Module):
             raise InvalidInputError(
                 f"{type(self).__name__} expects x of shape ({expected}), got {tuple(x.shape)}"
             )
-        for tensor in self._reference_tensors():
-            if tensor.device != x.device:
-                raise InvalidInputError(
-                    f"{type(self).__name__} lives on {tensor.device} but x is on {x.device}; "
-                    f"move one of them (model.to({str(x.device)!r}) or x.to({str(tensor.device)!r}))"
-                )
-            break
+        device = self.__dict__.get("_device_cache", _UNKNOWN)
+        if device is _UNKNOWN:
+            device = self._find_device()
+        if device is not None and device != x.device:
+            raise InvalidInputError(
+                f"{type(self).__name__} lives on {device} but x is on {x.device}; "
+                f"move one of them (model.to({str(x.device)!r}) or x.to({str(device)!r}))"
+            )
 
-    def _reference_tensors(self) -> Any:
-        yield from self.parameters()
-        yield from self.buffers()
+    def _find_device(self) -> torch.device | None:
+        """The device of the first parameter or buffer (None if it has none), cached until ``.to()``."""
+        device = None
+        for tensor in itertools.chain(self.parameters(), self.buffers()):
+            device = tensor.device
+            break
+        self.__dict__["_device_cache"] = device
+        return device
+
+    def _apply(self, fn: Any, recurse: bool = True) -> BaseModel:
+        self.__dict__.pop("_device_cache", None)
+        return super()._apply(fn, recurse)
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        self.__dict__.pop("_device_cache", None)
+        super().register_buffer(name, tensor, persistent)
+
+    def register_parameter(self, name: str, param: nn.Parameter | None) -> None:
+        self.__dict__.pop("_device_cache", None)
+        super().register_parameter(name, param)
 
     def _check_sample_count(self, n: Any) -> None:
         if not positive_integer.check(n):

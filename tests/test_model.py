@@ -130,3 +130,17 @@ def test_parameters_and_buffers_follow_to():
 
 def test_repr_shows_config():
     assert repr(ebmcore.create("rosenbrock", dim=3)) == "Rosenbrock(dim=3, a=1.0, b=100.0)"
+
+
+def test_device_check_follows_to_and_late_registered_tensors():
+    model = Quartic(dim=3)
+    model.energy(torch.ones(3))  # caches the device
+    model.to("meta")
+    with pytest.raises(InvalidInputError, match="lives on meta"):
+        model.energy(torch.ones(3))
+    model.to_empty(device="cpu")
+    model.energy(torch.ones(3))
+    model.register_buffer("shift", torch.zeros(3, device="meta"))
+    del model.c  # the buffer is now the first tensor
+    with pytest.raises(InvalidInputError, match="lives on meta"):
+        model.check_input(torch.ones(3))
