@@ -78,6 +78,13 @@ _mapping_or_none = constraints.Constraint(
 )
 
 
+_distribution = constraints.Constraint(
+    lambda v: v in ALLOWED_DISTRIBUTIONS if isinstance(v, str) else callable(getattr(v, "log_prob", None)),
+    "an allowlisted torch.distributions name (see ebmcore_density.ALLOWED_DISTRIBUTIONS) "
+    "or a live object with log_prob",
+)
+
+
 def _allowed_text(name: object) -> str:
     allowed = ", ".join(map(repr, ALLOWED_DISTRIBUTIONS))
     text = f"one of the allowlisted torch.distributions names {allowed}, or a live object with log_prob"
@@ -169,7 +176,7 @@ class Density(BaseModel):
     """
 
     arg_constraints = {
-        "distribution": constraints.any_value,
+        "distribution": _distribution,  # checked in __init__, with a did-you-mean
         "params": _mapping_or_none,
         "dim": constraints.optional(constraints.positive_integer),
         "normalized": constraints.optional(constraints.boolean),
@@ -182,16 +189,16 @@ class Density(BaseModel):
         dim: int | None = None,
         normalized: bool | None = None,
     ) -> None:
+        if not _distribution.check(distribution):  # before check_args: this message suggests names
+            raise InvalidParameterError(
+                "distribution", distribution, _allowed_text(distribution), energy="Density"
+            )
         args = self.check_args(distribution=distribution, params=params, dim=dim, normalized=normalized)
         self._family: _Family | None = None
         self._squeeze = False  # a live distribution with a scalar event: x has a trailing 1
         self._param_names: tuple[str, ...] = ()
         if isinstance(distribution, str):
-            family = ALLOWED_DISTRIBUTIONS.get(distribution)
-            if family is None:
-                raise InvalidParameterError(
-                    "distribution", distribution, _allowed_text(distribution), energy="Density"
-                )
+            family = ALLOWED_DISTRIBUTIONS[distribution]  # a fixed table: no string is imported
             tensors, d = _named_params(distribution, family, args["params"], dim)
             super().__init__(d, distribution=distribution, params=params, dim=d, normalized=normalized)
             self._family = family
@@ -201,10 +208,6 @@ class Density(BaseModel):
                 self.register_buffer(key, value)
             self._normalized = True if normalized is None else normalized
             return
-        if not callable(getattr(distribution, "log_prob", None)):
-            raise InvalidParameterError(
-                "distribution", distribution, _allowed_text(distribution), energy="Density"
-            )
         if params is not None:
             raise InvalidParameterError(
                 "params", params, "None when distribution is a live object", energy="Density"
@@ -255,7 +258,7 @@ class Density(BaseModel):
 
     @property
     def distribution(self) -> Any:
-        """The object whose ``log_prob`` is the negative energy (a named one is rebuilt in float64)."""
+        """The object whose ``log_prob`` is the negative energy (a named one rebuilt from the buffers)."""
         return self.wrapped if self._family is None else self._build()
 
     def forward(self, x: Tensor) -> Tensor:

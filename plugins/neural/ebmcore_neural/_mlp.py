@@ -94,8 +94,8 @@ class MLP(BaseModel):
     arg_constraints = {
         "input_dim": constraints.positive_integer,
         "hidden_dims": _hidden_dims,
-        "activation": constraints.any_value,
-        "seed": constraints.optional(constraints.nonnegative_integer),
+        "activation": constraints.one_of(*ACTIVATIONS),  # checked first, with a did-you-mean
+        "seed": constraints.optional(constraints.integer_interval(0, 2**64 - 1)),
     }
 
     def __init__(
@@ -105,9 +105,9 @@ class MLP(BaseModel):
         activation: str = "silu",
         seed: int | None = None,
     ) -> None:
-        args = self.check_args(input_dim=input_dim, hidden_dims=hidden_dims, activation=activation, seed=seed)
         if not isinstance(activation, str) or activation not in ACTIVATIONS:
             raise InvalidParameterError("activation", activation, _allowed(activation), energy="MLP")
+        args = self.check_args(input_dim=input_dim, hidden_dims=hidden_dims, activation=activation, seed=seed)
         if seed is None:
             seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
         widths: list[int] = args["hidden_dims"]

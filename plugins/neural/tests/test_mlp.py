@@ -153,8 +153,14 @@ def test_parameter_errors() -> None:
         ebmcore.create("mlp", hidden_dims=64)
     with pytest.raises(ebmcore.InvalidParameterError, match="'input_dim' must be an integer >= 1"):
         ebmcore.create("mlp", input_dim=0)
-    with pytest.raises(ebmcore.InvalidParameterError, match="'seed' must be None or an integer >= 0"):
+    with pytest.raises(
+        ebmcore.InvalidParameterError,
+        match=r"'seed' must be None or an integer in \[0, 18446744073709551615\]",
+    ):
         ebmcore.create("mlp", seed=-1)
+    with pytest.raises(ebmcore.InvalidParameterError, match="'seed' must be None or an integer in"):
+        ebmcore.create("mlp", seed=2**64)
+    assert ebmcore.create("mlp", hidden_dims=[2], seed=2**64 - 1).config["seed"] == 2**64 - 1
     with pytest.raises(ebmcore.UnknownParameterError, match="Did you mean 'hidden_dims'"):
         ebmcore.create("mlp", hidden_dim=[4])
     with pytest.raises(ebmcore.InvalidInputError, match=r"expects x of shape \(\*batch, 2\), got \(3,\)"):
