@@ -10,7 +10,6 @@ _SPECS = [
         "ebmcore_density._density:Density",
         "E = -log p(x) of a torch distribution (by allowlisted name) or any object with log_prob",
         tags=("density", "adapter", "exact_sampler", "log_partition"),
-        aliases=("log_prob",),
     ),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import subprocess
 import sys
 from typing import Any
 
@@ -142,7 +143,7 @@ def test_default_is_a_standard_2d_normal() -> None:
     x = torch.tensor([[0.0, 0.0], [1.0, -2.0]], dtype=F64)
     expected = -scipy.stats.multivariate_normal(np.zeros(2), np.eye(2)).logpdf(x.numpy())
     torch.testing.assert_close(model.energy(x), torch.from_numpy(expected), rtol=1e-12, atol=0)
-    assert ebmcore.create("log_prob").spec["name"] == "density/density"  # the alias
+    assert ebmcore.create("density/density").spec == model.spec
 
 
 # -- closed forms -------------------------------------------------------------------------------
@@ -575,3 +576,18 @@ def test_input_checks_come_from_the_base_class() -> None:
     model = ebmcore.create("density", dim=3)
     with pytest.raises(ebmcore.InvalidInputError, match=r"expects x of shape \(\*batch, 3\), got \(2, 2\)"):
         model.energy(torch.zeros(2, 2))
+
+
+# -- the plugin itself -----------------------------------------------------------------------------
+
+
+def test_the_plugin_loads_cleanly_and_listing_imports_no_torch() -> None:
+    (plugin,) = [p for p in ebmcore.plugins() if p.name == "density"]
+    assert plugin.status == "loaded" and plugin.distribution == "ebmcore-density"
+    assert plugin.energies == ["density/density"] and not plugin.problems and not plugin.warnings
+    code = (
+        "import sys, ebmcore, ebmcore_density; ebmcore.list_energies(plugin='density'); "
+        "assert 'torch' not in sys.modules, 'torch imported'; "
+        "ebmcore_density.Density; assert 'torch' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import math
+import pickle
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -262,3 +266,21 @@ def test_denoising_score_matching_finds_the_modes_of_a_gaussian_mixture() -> Non
     true_score = (weights[..., None] * (means.double() - x[:, None, :])).sum(1) / var
     error = (model.score(x) - true_score).norm(dim=-1).mean() / true_score.norm(dim=-1).mean()
     assert error < 0.25, error
+
+
+def test_copies_and_pickles_evaluate_alike() -> None:
+    model = ebmcore.create("mlp", hidden_dims=[8], activation="tanh", seed=0)
+    x = torch.randn(3, 2, generator=torch.Generator().manual_seed(0))
+    for other in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert torch.equal(other.energy(x), model.energy(x)) and other.spec == model.spec
+
+
+def test_the_plugin_loads_cleanly_and_listing_imports_no_torch() -> None:
+    (plugin,) = [p for p in ebmcore.plugins() if p.name == "neural"]
+    assert plugin.status == "loaded" and plugin.distribution == "ebmcore-neural"
+    assert plugin.energies == ["neural/mlp"] and not plugin.problems and not plugin.warnings
+    code = (
+        "import sys, ebmcore, ebmcore_neural; ebmcore.list_energies(plugin='neural'); "
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
