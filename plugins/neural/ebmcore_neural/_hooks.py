@@ -1,0 +1,20 @@
+"""Hook module of the ``neural`` plugin: names its energies, imports none of them."""
+
+from __future__ import annotations
+
+import ebmcore
+
+_SPECS = [
+    ebmcore.EnergySpec(
+        "mlp",
+        "ebmcore_neural._mlp:MLP",
+        "trainable multilayer perceptron energy E(x) = MLP(x), seeded reproducible init",
+        tags=("neural", "trainable"),
+    ),
+]
+
+
+@ebmcore.hookimpl
+def ebmcore_energies() -> list[ebmcore.EnergySpec]:
+    """The energies of the neural plugin."""
+    return list(_SPECS)

@@ -1,0 +1,143 @@
+"""A trainable multilayer-perceptron energy."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ebmcore import BaseModel, InvalidParameterError, constraints
+from ebmcore._errors import close_matches
+
+__all__ = ["ACTIVATIONS", "MLP"]
+
+ACTIVATIONS: Mapping[str, Callable[[Tensor], Tensor]] = {
+    "elu": F.elu,
+    "gelu": F.gelu,
+    "relu": F.relu,
+    "silu": F.silu,
+    "softplus": F.softplus,
+    "tanh": torch.tanh,
+}
+"""The activations an :class:`MLP` may name. Smooth ones give smooth energies; ``relu`` gives a
+piecewise-linear energy whose gradient is piecewise constant (poor for samplers and score
+matching)."""
+
+_hidden_dims = constraints.Constraint(
+    lambda v: isinstance(v, list) and all(constraints.positive_integer.check(h) for h in v),
+    "a list of integers >= 1 (possibly empty)",
+)
+
+
+class MLP(BaseModel):
+    r"""An energy given by a multilayer perceptron with a scalar output.
+
+    .. math::
+
+        h_0 = x, \qquad h_k = \sigma(W_k h_{k-1} + b_k)\ (k = 1..L), \qquad
+        E(x) = w_{L+1}^\top h_L + b_{L+1},
+
+    with widths ``hidden_dims`` and activation :math:`\sigma`. ``exp(-E)`` is in general not
+    normalizable and has no known minima, so the model offers no ground truth; it is the
+    energy you *train*, e.g. by denoising score matching (Vincent 2011), which trains through
+    ``model.gradient(x, create_graph=True)``:
+
+    .. math::
+
+        \mathcal L(\theta) = \mathbb E_{x\sim p,\ \varepsilon\sim\mathcal N(0, I)}
+        \big\| \sigma \nabla_x E_\theta(x + \sigma\varepsilon) - \varepsilon \big\|^2 .
+
+    Initialization is that of ``nn.Linear`` (uniform in :math:`\pm 1/\sqrt{\text{fan-in}}`
+    for weights and biases) drawn from a private generator seeded with ``seed``, so
+    ``ebmcore.create(model.spec)`` rebuilds an *identical* untrained model. With
+    ``seed=None`` a seed is drawn from torch's global RNG (so ``torch.manual_seed`` governs it,
+    as for any ``nn.Module``) and recorded in :attr:`config`. Trained weights do not travel in
+    the config: save ``model.state_dict()`` (it loads with ``torch.load(..., weights_only=True)``)
+    and load it into ``ebmcore.create(spec)``.
+
+    Parameters are ``nn.Parameter`` in torch's default dtype (float32). ``forward`` computes
+    in ``x.dtype``, casting the weights to it: float64 in gives float64 out, the float32
+    weights entering exactly; gradients flow back to the parameters in their own dtype. Call
+    ``model.double()`` to train in float64.
+
+    Args:
+        input_dim: dimension of ``x``.
+        hidden_dims: widths of the hidden layers (``[]`` gives a linear energy).
+        activation: one of :data:`ACTIVATIONS` (``"silu"`` default; smooth).
+        seed: seed of the initialization, or None to draw one from the global RNG.
+
+    References:
+        Vincent, *A Connection Between Score Matching and Denoising Autoencoders*,
+        Neural Computation 23(7), 2011.
+        Song & Ermon, *Generative Modeling by Estimating Gradients of the Data Distribution*,
+        NeurIPS 2019.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> model = ebmcore.create("mlp", input_dim=2, hidden_dims=[32, 32], seed=0)
+        >>> x = torch.randn(128, 2, generator=torch.Generator().manual_seed(0))
+        >>> noise, sigma = torch.randn_like(x), 0.1
+        >>> grad = model.gradient(x + sigma * noise, create_graph=True)
+        >>> loss = ((sigma * grad - noise) ** 2).sum(-1).mean()  # denoising score matching
+        >>> loss.backward()
+        >>> model.weight_0.grad.shape
+        torch.Size([32, 2])
+        >>> rebuilt = ebmcore.create(model.spec)
+        >>> torch.equal(rebuilt.energy(x), model.energy(x))
+        True
+    """
+
+    arg_constraints = {
+        "input_dim": constraints.positive_integer,
+        "hidden_dims": _hidden_dims,
+        "activation": constraints.one_of(*ACTIVATIONS),  # checked first, with a did-you-mean
+        "seed": constraints.optional(constraints.integer_interval(0, 2**64 - 1)),
+    }
+
+    def __init__(
+        self,
+        input_dim: int = 2,
+        hidden_dims: Sequence[int] = (64, 64),
+        activation: str = "silu",
+        seed: int | None = None,
+    ) -> None:
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
+            raise InvalidParameterError("activation", activation, _allowed(activation), energy="MLP")
+        args = self.check_args(input_dim=input_dim, hidden_dims=hidden_dims, activation=activation, seed=seed)
+        if seed is None:
+            seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
+        widths: list[int] = args["hidden_dims"]
+        super().__init__(input_dim, input_dim=input_dim, hidden_dims=widths, activation=activation, seed=seed)
+        self.activation = activation
+        self._act = ACTIVATIONS[activation]
+        sizes = [input_dim, *widths, 1]
+        generator = torch.Generator().manual_seed(seed)
+        dtype = torch.get_default_dtype()
+        self.num_layers = len(sizes) - 1
+        for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
+            bound = 1.0 / math.sqrt(fan_in)
+            weight = torch.rand(fan_out, fan_in, generator=generator, dtype=torch.float64) * 2 - 1
+            bias = torch.rand(fan_out, generator=generator, dtype=torch.float64) * 2 - 1
+            self.register_parameter(f"weight_{i}", nn.Parameter((bound * weight).to(dtype)))
+            self.register_parameter(f"bias_{i}", nn.Parameter((bound * bias).to(dtype)))
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = x
+        for i in range(self.num_layers):
+            weight = self.get_parameter(f"weight_{i}").to(x.dtype)
+            bias = self.get_parameter(f"bias_{i}").to(x.dtype)
+            h = F.linear(h, weight, bias)
+            if i < self.num_layers - 1:
+                h = self._act(h)
+        return h.squeeze(-1)
+
+
+def _allowed(activation: object) -> str:
+    names = ", ".join(map(repr, ACTIVATIONS))
+    matches = close_matches(activation.lower(), ACTIVATIONS) if isinstance(activation, str) else []
+    hint = f" (did you mean {' or '.join(map(repr, matches))}?)" if matches else ""
+    return f"one of {names}{hint}"
