@@ -27,10 +27,12 @@ import torch
 from torch import Tensor
 
 import ebmcore
-from ebmcore import BaseModel, InvalidParameterError, Minima
+from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
 __all__ = [
     "GAUSSIAN",
+    "energy_list",
+    "energy_spec",
     "build_components",
     "common_minima",
     "hull_bounds",
@@ -40,6 +42,19 @@ __all__ = [
 
 GAUSSIAN = "ebmcore_analytic._gaussian:Gaussian"
 DOUBLE_WELL = "ebmcore_analytic._double_well:DoubleWell"
+
+
+def _is_energy(value: Any) -> bool:
+    return isinstance(value, (str, Mapping, BaseModel))
+
+
+energy_spec = constraints.Constraint(
+    lambda v: v is None or _is_energy(v), "None, a registered name, a spec dict or a model"
+)
+energy_list = constraints.Constraint(
+    lambda v: v is None or (isinstance(v, list) and len(v) >= 1 and all(_is_energy(e) for e in v)),
+    "None or a non-empty list of energies (registered names, spec dicts or models)",
+)
 
 ClosedForm = tuple[BaseModel, float]
 """``(model, offset)`` such that ``E(x) = model.energy(x) + offset`` for every ``x``."""

@@ -10,7 +10,14 @@ from torch import Tensor, nn
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
-from ._components import build_components, common_minima, hull_bounds, model_device, weighted_sum_closed_form
+from ._components import (
+    build_components,
+    common_minima,
+    energy_list,
+    hull_bounds,
+    model_device,
+    weighted_sum_closed_form,
+)
 
 __all__ = ["OPERATIONS", "Composite"]
 
@@ -65,7 +72,9 @@ class Composite(BaseModel):
 
     Args:
         components: registered names, spec dicts or models (see the dimension rule in
-            :mod:`ebmcore_compose`). Default: a 2-D Gaussian and a 2-D double well.
+            :mod:`ebmcore_compose`). Default: the standard Gaussian and the Gaussian with mean
+            :math:`(2, \dots, 2)` and covariance :math:`I/2` (a product of experts that is
+            again a Gaussian, so every piece of ground truth is known).
         weights: one real weight per component (default all 1).
         operation: ``"sum"``, ``"product"``, ``"min"`` or ``"max"``.
         dim: dimension given to components named by a bare name (optional).
@@ -87,7 +96,7 @@ class Composite(BaseModel):
     """
 
     arg_constraints = {
-        "components": constraints.any_value,
+        "components": energy_list,
         "weights": constraints.optional(constraints.real_vector),
         "operation": constraints.any_value,
         "dim": constraints.optional(constraints.positive_integer),
@@ -103,8 +112,8 @@ class Composite(BaseModel):
         args = self.check_args(components=components, weights=weights, operation=operation, dim=dim)
         check_operation(operation, "Composite")
         if components is None:
-            components = ["gaussian", "double_well"]
-            dim = 2 if dim is None else dim
+            d = 2 if dim is None else dim
+            components = ["gaussian", {"name": "gaussian", "mean": [2.0] * d, "cov": 0.5}]
         models = build_components(components, dim, energy="Composite")
         w: list[float] | None = args["weights"]
         if w is not None and len(w) != len(models):

@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
-from ._components import build_components, common_minima, hull_bounds, model_device
+from ._components import build_components, common_minima, energy_list, hull_bounds, model_device
 
 __all__ = ["Mixture"]
 
@@ -73,7 +73,7 @@ class Mixture(BaseModel):
     """
 
     arg_constraints = {
-        "components": constraints.any_value,
+        "components": energy_list,
         "weights": constraints.optional(constraints.positive_vector),
         "dim": constraints.optional(constraints.positive_integer),
     }

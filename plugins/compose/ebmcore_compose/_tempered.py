@@ -10,9 +10,21 @@ from torch import Tensor, nn
 
 from ebmcore import BaseModel, Minima, constraints
 
-from ._components import build_components, common_minima, hull_bounds, model_device, weighted_sum_closed_form
+from ._components import (
+    build_components,
+    common_minima,
+    energy_spec,
+    hull_bounds,
+    model_device,
+    weighted_sum_closed_form,
+)
 
 __all__ = ["Annealed", "Tempered"]
+
+
+def _broad_start(dim: int) -> dict[str, Any]:
+    """The default start of an annealing path: the broad Gaussian N(0, 4 I)."""
+    return {"name": "gaussian", "dim": dim, "cov": 4.0}
 
 
 class _ClosedFormTruth(BaseModel):
@@ -71,7 +83,7 @@ class Tempered(_ClosedFormTruth):
     """
 
     arg_constraints = {
-        "base": constraints.any_value,
+        "base": energy_spec,
         "temperature": constraints.positive,
         "dim": constraints.optional(constraints.positive_integer),
     }
@@ -140,8 +152,11 @@ class Annealed(_ClosedFormTruth):
     minimizers and share some. :attr:`beta` may be reassigned to walk along the path.
 
     Args:
-        initial: :math:`E_0`, a registered name, spec dict or model (default a 2-D Gaussian).
-        target: :math:`E_1` (default a 2-D double well).
+        initial: :math:`E_0`, a registered name, spec dict or model (default the broad
+            Gaussian :math:`\mathcal N(0, 4 I)` in the target's dimension).
+        target: :math:`E_1` (default, with no initial either, the Gaussian
+            :math:`\mathcal N((2, \dots, 2), I/4)`, so the whole default path is exact; with
+            an initial, the standard Gaussian).
         beta: :math:`\beta \in [0, 1]` (default 0.5).
         dim: dimension given to ends named by a bare name (optional).
 
@@ -159,8 +174,8 @@ class Annealed(_ClosedFormTruth):
     """
 
     arg_constraints = {
-        "initial": constraints.any_value,
-        "target": constraints.any_value,
+        "initial": energy_spec,
+        "target": energy_spec,
         "beta": constraints.interval(0.0, 1.0),
         "dim": constraints.optional(constraints.positive_integer),
     }
@@ -170,11 +185,12 @@ class Annealed(_ClosedFormTruth):
     ) -> None:
         self.check_args(initial=initial, target=target, beta=beta, dim=dim)
         if initial is None and target is None:
-            dim = 2 if dim is None else dim
-        ends = [
-            initial if initial is not None else "gaussian",
-            target if target is not None else "double_well",
-        ]
+            d = 2 if dim is None else dim
+            initial, target = _broad_start(d), {"name": "gaussian", "mean": [2.0] * d, "cov": 0.25}
+        elif initial is None:
+            (target,) = build_components([target], dim, energy="Annealed", parameter="target")
+            initial = _broad_start(target.dim) if len(target.event_shape) == 1 else "gaussian"
+        ends = [initial, target if target is not None else "gaussian"]
         first, second = build_components(
             ends, dim, energy="Annealed", parameter="target", names=["initial", "target"]
         )

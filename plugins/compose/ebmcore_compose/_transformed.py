@@ -10,7 +10,7 @@ from torch import Tensor
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
-from ._components import build_components
+from ._components import build_components, energy_spec
 
 __all__ = ["Transformed"]
 
@@ -72,7 +72,7 @@ class Transformed(BaseModel):
     """
 
     arg_constraints = {
-        "base": constraints.any_value,
+        "base": energy_spec,
         "shift": constraints.optional(_scalar_or_vector),
         "scale": constraints.optional(_scalar_or_vector),
         "matrix": constraints.optional(constraints.real_matrix),

@@ -119,8 +119,7 @@ def test_shapes_dtypes_and_copies(name: str) -> None:
 def test_log_partition_of_defaults_matches_quadrature(name: str) -> None:
     model = ebmcore.create(name)
     log_z = model.log_partition()
-    if log_z is None:
-        pytest.skip(f"{name} reports no log partition function by default")
+    assert log_z is not None, "every default of this plugin has a known log partition function"
     assert model.dim == 2
     assert _log_z_2d(model, -12.0, 12.0) == pytest.approx(log_z, abs=1e-6)
 
@@ -298,7 +297,7 @@ def test_composite_sum_of_gaussians_is_a_gaussian() -> None:
 
 
 def test_composite_reports_no_guessed_ground_truth() -> None:
-    model = ebmcore.create("composite")
+    model = ebmcore.create("composite", components=["gaussian", "double_well"], dim=2)
     assert model.log_partition() is None and model.minima is None
     with pytest.raises(NotImplementedError):
         model.sample(3)
@@ -314,6 +313,10 @@ def test_composite_errors_name_the_parameter() -> None:
         ebmcore.create("composite", weights=[1.0, 2.0, 3.0])
     with pytest.raises(ebmcore.InvalidParameterError, match=r"'components'.*non-empty list"):
         ebmcore.create("composite", components=[])
+    with pytest.raises(ebmcore.InvalidParameterError, match=r"'components' must be None or a non-empty list"):
+        ebmcore.create("composite", components=["gaussian", 3])
+    with pytest.raises(ebmcore.InvalidParameterError, match=r"'base' must be None, a registered name"):
+        ebmcore.create("tempered", base=1.5)
     with pytest.raises(ebmcore.EnergyNotFoundError, match=r"Did you mean 'gaussian'\?"):
         ebmcore.create("composite", components=["gausian"], dim=2)
 
@@ -461,6 +464,21 @@ def test_annealed_gaussian_path_matches_quadrature_and_samples() -> None:
     # E(x) - min E = (x - m)^T P (x - m) / 2 is chi-square(2) / 2 under exact samples
     excess = 2.0 * (path.energy(samples) - minimum.value)
     assert stats.kstest(excess.numpy(), stats.chi2(2).cdf).pvalue > 1e-3
+
+
+def test_annealed_default_path_is_exact_everywhere() -> None:
+    path = ebmcore.create("annealed", dim=3)
+    assert path.initial.config == {"dim": 3, "mean": None, "cov": 4.0}
+    for beta in (0.0, 0.3, 0.9, 1.0):
+        path.beta = beta
+        # along a Gaussian path the precision is (1 - beta) / 4 + 4 beta per coordinate
+        precision = (1.0 - beta) / 4.0 + 4.0 * beta
+        mean = 4.0 * beta * 2.0 / precision
+        value = 0.5 * 3 * ((1.0 - beta) / 4.0 * mean**2 + 4.0 * beta * (mean - 2.0) ** 2)
+        expected = 1.5 * math.log(2 * math.pi / precision) - value
+        assert path.log_partition() == pytest.approx(expected, rel=1e-12)
+    only_target = ebmcore.create("annealed", target={"name": "double_well", "dim": 3})
+    assert only_target.initial.config == {"dim": 3, "mean": None, "cov": 4.0}
 
 
 def test_annealed_double_wells_share_their_minima() -> None:

@@ -10,7 +10,12 @@ import torch
 import ebmcore
 from ebmcore import BaseModel, InvalidParameterError
 
-__all__ = ["build_base", "model_device"]
+__all__ = ["build_base", "energy_spec", "model_device"]
+
+energy_spec = ebmcore.constraints.Constraint(
+    lambda v: v is None or isinstance(v, (str, Mapping, BaseModel)),
+    "None, a registered name, a spec dict or a model",
+)
 
 
 def build_base(spec: Any, dim: int | None, *, energy: str) -> BaseModel:

@@ -11,7 +11,7 @@ from torch.nn import functional
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
-from ._base import build_base, model_device
+from ._base import build_base, energy_spec, model_device
 
 __all__ = ["MODES", "Box"]
 
@@ -91,7 +91,7 @@ class Box(BaseModel):
     """
 
     arg_constraints = {
-        "base": constraints.any_value,
+        "base": energy_spec,
         "low": _scalar_or_vector,
         "high": _scalar_or_vector,
         "mode": constraints.one_of(*MODES),

@@ -9,7 +9,7 @@ from torch import Tensor
 
 from ebmcore import BaseModel, constraints
 
-from ._base import build_base
+from ._base import build_base, energy_spec
 
 __all__ = ["Spherical"]
 
@@ -55,7 +55,7 @@ class Spherical(BaseModel):
     """
 
     arg_constraints = {
-        "base": constraints.any_value,
+        "base": energy_spec,
         "dim": constraints.optional(constraints.positive_integer),
     }
 
