@@ -12,6 +12,18 @@ composed energy's ``dim`` argument or else from the other components (which must
 energies that take no ``dim`` are created with their defaults. Components of different
 dimensions raise :class:`ebmcore.InvalidParameterError` naming each one and its dimension.
 
+**Gradients.** Each composed energy implements ``analytic_energy_and_gradient`` by the chain
+rule over its components' own ``energy_and_gradient``, so analytic (or kernel) components stay
+on their fast path. Components are asked with ``create_graph=torch.is_grad_enabled()``: the
+dispatcher runs an analytic path under ``torch.no_grad()`` unless the caller asked for
+``create_graph=True``, so an ordinary call gives detached results with no graph built, and a
+``create_graph=True`` call reaches every component with ``create_graph=True``, which keeps the
+whole gradient differentiable (tests compare its Hessian-vector products with autograd's).
+
+**Ground truth** is passed on only where it is proved (a mixture's
+:math:`\log Z = \log \sum_k w_k Z_k`, a tempered Gaussian, an affine map of a sampler, ...);
+everything else stays None or raises ``NotImplementedError``.
+
 Importing this package is cheap; each model's module loads on first use::
 
     >>> import ebmcore

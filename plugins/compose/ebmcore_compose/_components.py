@@ -33,7 +33,10 @@ __all__ = [
     "GAUSSIAN",
     "energy_list",
     "energy_spec",
+    "gaussian_quadratic",
     "build_components",
+    "class_key",
+    "closed_form",
     "common_minima",
     "hull_bounds",
     "model_device",
@@ -60,7 +63,7 @@ ClosedForm = tuple[BaseModel, float]
 """``(model, offset)`` such that ``E(x) = model.energy(x) + offset`` for every ``x``."""
 
 
-def _class_key(model: BaseModel) -> str:
+def class_key(model: BaseModel) -> str:
     cls = type(model)
     return f"{cls.__module__}:{cls.__qualname__}"
 
@@ -198,12 +201,12 @@ def closed_form(model: BaseModel) -> ClosedForm | None:
     if callable(method):
         result: ClosedForm | None = method()
         return result
-    if _class_key(model) in (GAUSSIAN, DOUBLE_WELL):
+    if class_key(model) in (GAUSSIAN, DOUBLE_WELL):
         return model, 0.0
     return None
 
 
-def _gaussian_quadratic(model: Any) -> tuple[Tensor, Tensor, bool]:
+def gaussian_quadratic(model: Any) -> tuple[Tensor, Tensor, bool]:
     """Mean, precision matrix and whether it is diagonal, from an analytic Gaussian."""
     mean = model.mean.detach().cpu().double()
     if model.covariance_kind == "full":
@@ -237,7 +240,7 @@ def weighted_sum_closed_form(weights: Sequence[float], models: Sequence[BaseMode
             return None
         forms.append((w, found[0], found[1]))
     offset = sum(w * off for w, _, off in forms)
-    keys = {_class_key(m) for _, m, _ in forms}
+    keys = {class_key(m) for _, m, _ in forms}
     if keys == {GAUSSIAN}:
         return _gaussian_sum(forms, offset)
     if keys == {DOUBLE_WELL}:
@@ -251,7 +254,7 @@ def _gaussian_sum(forms: list[tuple[float, Any, float]], offset: float) -> Close
     constant = 0.0
     diagonal = True
     for w, model, _ in forms:
-        mean, prec, diag = _gaussian_quadratic(model)
+        mean, prec, diag = gaussian_quadratic(model)
         diagonal = diagonal and diag
         precision = precision + w * prec
         linear = linear + w * (prec @ mean)

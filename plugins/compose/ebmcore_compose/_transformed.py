@@ -10,7 +10,7 @@ from torch import Tensor
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
-from ._components import build_components, energy_spec
+from ._components import GAUSSIAN, build_components, class_key, closed_form, energy_spec, gaussian_quadratic
 
 __all__ = ["Transformed"]
 
@@ -174,6 +174,25 @@ class Transformed(BaseModel):
         return energy, (grad_y * linear if self.diagonal else grad_y @ linear)
 
     # -- ground truth ----------------------------------------------------------------------------
+
+    def closed_form(self) -> tuple[BaseModel, float] | None:
+        r"""For a Gaussian base (up to a constant): the Gaussian with precision
+        :math:`A^\top P A` and mean :math:`A^{-1}(\mu - b)`, same constant; otherwise None."""
+        form = closed_form(self.base)
+        if form is None or class_key(form[0]) != GAUSSIAN:
+            return None
+        mean, precision, diagonal = gaussian_quadratic(form[0])
+        linear = self.linear.detach().cpu()
+        matrix = torch.diag(linear) if self.diagonal else linear
+        new_mean = self.inverse_map_cpu(mean)
+        new_precision = matrix.T @ precision @ matrix
+        if diagonal and self.diagonal:
+            cov: Any = (1.0 / new_precision.diagonal()).tolist()
+        else:
+            full = torch.linalg.inv(new_precision)
+            cov = (0.5 * (full + full.T)).tolist()
+        gaussian: Any = type(form[0])
+        return gaussian(mean=new_mean.tolist(), cov=cov), form[1]
 
     @property
     def bounds(self) -> Tensor | None:

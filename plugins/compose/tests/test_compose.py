@@ -533,6 +533,19 @@ def test_transformed_gaussian_log_partition_and_samples(kwargs: dict) -> None:
         assert stats.kstest((samples @ d).numpy(), dist.cdf).pvalue > 1e-3
 
 
+def test_transformed_gaussian_closed_form_feeds_nested_sums() -> None:
+    rotated = {"name": "transformed", "base": "gaussian", "matrix": MATRIX, "shift": SHIFT}
+    model = ebmcore.create("composite", components=[rotated, {"name": "gaussian", "cov": [4.0, 0.25]}])
+    assert _log_z_2d(model, -10.0, 10.0) == pytest.approx(model.log_partition(), abs=1e-8)
+    inner = model.components[0]
+    equivalent, offset = inner.closed_form()
+    x = _points(model)
+    torch.testing.assert_close(equivalent.energy(x) + offset, inner.energy(x), rtol=1e-12, atol=1e-12)
+    assert equivalent.log_partition() - offset == pytest.approx(inner.log_partition(), rel=1e-12)
+    tempered = ebmcore.create("tempered", base=rotated, temperature=3.0)
+    assert _log_z_2d(tempered, -25.0, 25.0, cells=1000) == pytest.approx(tempered.log_partition(), abs=1e-6)
+
+
 def test_transformed_rejects_bad_maps() -> None:
     with pytest.raises(ebmcore.InvalidParameterError, match="'matrix' must be an invertible matrix"):
         ebmcore.create("transformed", matrix=[[1.0, 2.0], [2.0, 4.0]])

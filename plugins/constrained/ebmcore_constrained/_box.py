@@ -237,7 +237,7 @@ class Box(BaseModel):
                 f"Box.sample: only {accepted} of {proposed} base samples fell in the box; "
                 "rejection sampling is impractical here, use an MCMC sampler on the energy"
             )
-        x = torch.cat(kept)[:n]
+        x = torch.cat(kept)[:n].double()
         if self.mode == "sigmoid":
-            x = self.unconstrain(x.to(self.low_.dtype))
+            x = torch.logit((x - lo) / (hi - lo))
         return x.to(model_device(self))
