@@ -1,4 +1,4 @@
-"""ebmcore-compose: energies built from other energies.
+r"""ebmcore-compose: energies built from other energies.
 
 Sums, products, minima and maxima (:class:`Composite`), mixtures (:class:`Mixture`),
 tempering and annealing paths (:class:`Tempered`, :class:`Annealed`) and affine transforms
