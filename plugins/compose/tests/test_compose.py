@@ -229,6 +229,14 @@ def test_mixture_rejects_bad_weights(weights: list[float]) -> None:
     assert isinstance(info.value, ValueError)
 
 
+def test_mixture_without_component_normalizers_reports_none() -> None:
+    model = ebmcore.create("mixture", components=["gaussian", "rosenbrock"], dim=2)
+    assert model.log_partition() is None and model.mixture_proportions() is None
+    with pytest.raises(NotImplementedError, match="every component knows log_partition"):
+        model.sample(5)
+    torch.testing.assert_close(model.bounds, torch.tensor([[-5.0, -5.0], [10.0, 10.0]], dtype=F64))
+
+
 def test_mixture_minima_only_where_proved() -> None:
     assert _gmm().minima is None
     assert ebmcore.create("mixture").minima is None  # separated modes are not guessed
