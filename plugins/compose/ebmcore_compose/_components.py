@@ -1,0 +1,290 @@
+"""Shared machinery of the composed energies: building components and exact simplifications.
+
+Components are given as a registered name (``"gaussian"``), a spec dict
+(``{"name": "gaussian", "mean": [3.0, 3.0]}``) or a model instance; :func:`build_components`
+turns them into models with one event shape.
+
+**The dimension rule.** Spec dicts and model instances are built exactly as given. A *bare
+name* is created with ``dim=d`` when ``d`` is known, namely from the composed energy's own
+``dim`` argument, or else from the components that are spec dicts or instances (which must
+then agree); a bare name whose energy takes no ``dim`` parameter is created with its defaults.
+Components that still disagree raise :class:`ebmcore.InvalidParameterError` naming each
+component and its dimension.
+
+:func:`weighted_sum_closed_form` recognizes weighted sums that are again a known energy (a
+sum of quadratic Gaussian energies is a Gaussian plus a constant; a positive multiple of a
+double well is a double well), which is how tempered, annealed and summed energies inherit an
+exact ``log_partition()`` and ``sample()``. It never guesses: anything it cannot prove returns
+None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor
+
+import ebmcore
+from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
+
+__all__ = [
+    "GAUSSIAN",
+    "energy_list",
+    "energy_spec",
+    "gaussian_quadratic",
+    "build_components",
+    "class_key",
+    "closed_form",
+    "common_minima",
+    "hull_bounds",
+    "model_device",
+    "weighted_sum_closed_form",
+]
+
+GAUSSIAN = "ebmcore_analytic._gaussian:Gaussian"
+DOUBLE_WELL = "ebmcore_analytic._double_well:DoubleWell"
+
+
+def _is_energy(value: Any) -> bool:
+    return isinstance(value, (str, Mapping, BaseModel))
+
+
+energy_spec = constraints.Constraint(
+    lambda v: v is None or _is_energy(v), "None, a registered name, a spec dict or a model"
+)
+energy_list = constraints.Constraint(
+    lambda v: v is None or (isinstance(v, list) and len(v) >= 1 and all(_is_energy(e) for e in v)),
+    "None or a non-empty list of energies (registered names, spec dicts or models)",
+)
+
+ClosedForm = tuple[BaseModel, float]
+"""``(model, offset)`` such that ``E(x) = model.energy(x) + offset`` for every ``x``."""
+
+
+def class_key(model: BaseModel) -> str:
+    cls = type(model)
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _label(spec: Any) -> str:
+    if isinstance(spec, BaseModel):
+        return repr(spec.registry_name or type(spec).__name__)
+    if isinstance(spec, Mapping):
+        return repr(spec.get("name"))
+    return repr(spec)
+
+
+def _accepts_dim(name: str) -> bool:
+    return any(p.name == "dim" for p in ebmcore.info(name).parameters)
+
+
+def build_components(
+    specs: Any,
+    dim: int | None,
+    *,
+    energy: str,
+    parameter: str = "components",
+    names: Sequence[str] | None = None,
+) -> list[BaseModel]:
+    """Create the component models following the dimension rule of this module.
+
+    Args:
+        specs: a non-empty list of registered names, spec dicts or models.
+        dim: the composed energy's ``dim`` argument, or None to infer it.
+        energy: class name of the composed energy (for error messages).
+        parameter: the parameter name that holds ``specs`` (for error messages).
+        names: what to call each entry in error messages (default ``parameter[i]``).
+
+    Raises:
+        InvalidParameterError: ``specs`` is not such a list, an entry is of another type, or the
+            components do not share one event shape (or it differs from ``dim``).
+    """
+    if isinstance(specs, (str, Mapping, BaseModel)) or not isinstance(specs, Sequence) or not specs:
+        raise InvalidParameterError(
+            parameter,
+            specs,
+            "a non-empty list of energies (registered names, spec dicts or models)",
+            energy=energy,
+        )
+    built: list[BaseModel | None] = [None] * len(specs)
+    for i, spec in enumerate(specs):
+        if isinstance(spec, (Mapping, BaseModel)):
+            built[i] = ebmcore.create(spec)
+        elif not isinstance(spec, str):
+            raise InvalidParameterError(
+                f"{parameter}[{i}]", spec, "a registered name, a spec dict or a model", energy=energy
+            )
+    target = dim
+    if target is None:
+        fixed = {m.event_shape for m in built if m is not None}
+        if len(fixed) == 1:
+            (shape,) = fixed
+            target = shape[0] if len(shape) == 1 else None
+    for i, spec in enumerate(specs):
+        if isinstance(spec, str):
+            kwargs = {"dim": target} if target is not None and _accepts_dim(spec) else {}
+            built[i] = ebmcore.create(spec, **kwargs)
+    models = [m for m in built if m is not None]
+    shapes = {m.event_shape for m in models}
+    if len(shapes) > 1 or (dim is not None and shapes != {(dim,)}):
+        labels = names if names is not None else [f"{parameter}[{i}]" for i in range(len(specs))]
+        listed = ", ".join(
+            f"{label} {_label(m)} has dim {_shape_text(m.event_shape)}"
+            for label, m in zip(labels, models, strict=True)
+        )
+        wanted = f" and dim={dim}" if dim is not None else ""
+        raise InvalidParameterError(
+            parameter,
+            [_label(s) for s in specs],
+            f"energies of one dimension{wanted} ({listed}); give each component its 'dim'",
+            energy=energy,
+        )
+    return models
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return str(shape[0]) if len(shape) == 1 else str(shape)
+
+
+def model_device(model: BaseModel) -> torch.device:
+    """The device of a model's first parameter or buffer (CPU if it has none)."""
+    for tensor in model._reference_tensors():
+        return tensor.device
+    return torch.device("cpu")
+
+
+def hull_bounds(models: Sequence[BaseModel]) -> Tensor | None:
+    """The smallest box holding every model's bounds, or None if one of them has none."""
+    boxes = [m.bounds for m in models]
+    if any(b is None for b in boxes):
+        return None
+    stacked = torch.stack([b for b in boxes if b is not None])
+    return torch.stack([stacked[:, 0].amin(0), stacked[:, 1].amax(0)])
+
+
+def common_minima(models: Sequence[BaseModel]) -> Tensor | None:
+    """The minimizers that every model shares, when each model lists all of its minimizers.
+
+    If every component lists its complete set of global minimizers and their intersection is
+    not empty, then for any combination that is strictly increasing in every component energy
+    (a sum with positive weights, a mixture) the global minimizers are exactly that
+    intersection: each shared point minimizes every term at once, and any other point loses
+    strictly in at least one term. Returns the ``(k, dim)`` shared points, or None.
+    """
+    points: Tensor | None = None
+    for model in models:
+        minima = model.minima
+        if minima is None or minima.count != len(minima.points):
+            return None
+        if points is None:
+            points = minima.points
+            continue
+        keep = (points[:, None, :] == minima.points[None, :, :]).all(-1).any(-1)
+        points = points[keep]
+    if points is None or len(points) == 0:
+        return None
+    return points
+
+
+# -- exact simplification of weighted sums ---------------------------------------------------
+
+
+def closed_form(model: BaseModel) -> ClosedForm | None:
+    """A known energy equal to ``model`` up to a constant, or None.
+
+    Composed energies of this package answer through their ``closed_form()`` method; the
+    analytic Gaussian and double well are their own closed forms.
+    """
+    method = getattr(model, "closed_form", None)
+    if callable(method):
+        result: ClosedForm | None = method()
+        return result
+    if class_key(model) in (GAUSSIAN, DOUBLE_WELL):
+        return model, 0.0
+    return None
+
+
+def gaussian_quadratic(model: Any) -> tuple[Tensor, Tensor, bool]:
+    """Mean, precision matrix and whether it is diagonal, from an analytic Gaussian."""
+    mean = model.mean.detach().cpu().double()
+    if model.covariance_kind == "full":
+        return mean, model.precision.detach().cpu().double(), False
+    return mean, torch.diag(model.precision_diag.detach().cpu().double()), True
+
+
+def weighted_sum_closed_form(weights: Sequence[float], models: Sequence[BaseModel]) -> ClosedForm | None:
+    r"""Exact closed form of :math:`\sum_k w_k E_k`, or None when none is known.
+
+    Rules (terms with :math:`w_k = 0` are dropped first):
+
+    * one term with weight 1: that term's own closed form (or the term itself);
+    * Gaussians :math:`E_k = \frac12 (x-\mu_k)^\top P_k (x-\mu_k)` whose combination
+      :math:`P = \sum_k w_k P_k` is positive definite: the Gaussian with precision :math:`P`,
+      mean :math:`\mu = P^{-1} \sum_k w_k P_k \mu_k` and offset
+      :math:`\frac12 \sum_k w_k \mu_k^\top P_k \mu_k - \frac12 \mu^\top P \mu`;
+    * double wells with one well position :math:`b` and
+      :math:`h = \sum_k w_k h_k > 0`: the double well with barrier height :math:`h`.
+    """
+    pairs = [(float(w), m) for w, m in zip(weights, models, strict=True) if float(w) != 0.0]
+    if not pairs:
+        return None
+    if len(pairs) == 1 and pairs[0][0] == 1.0:
+        found = closed_form(pairs[0][1])
+        return found if found is not None else (pairs[0][1], 0.0)
+    forms: list[tuple[float, Any, float]] = []
+    for w, m in pairs:
+        found = closed_form(m)
+        if found is None:
+            return None
+        forms.append((w, found[0], found[1]))
+    offset = sum(w * off for w, _, off in forms)
+    keys = {class_key(m) for _, m, _ in forms}
+    if keys == {GAUSSIAN}:
+        return _gaussian_sum(forms, offset)
+    if keys == {DOUBLE_WELL}:
+        return _double_well_sum(forms, offset)
+    return None
+
+
+def _gaussian_sum(forms: list[tuple[float, Any, float]], offset: float) -> ClosedForm | None:
+    precision = torch.zeros(())
+    linear = torch.zeros(())
+    constant = 0.0
+    diagonal = True
+    for w, model, _ in forms:
+        mean, prec, diag = gaussian_quadratic(model)
+        diagonal = diagonal and diag
+        precision = precision + w * prec
+        linear = linear + w * (prec @ mean)
+        constant += 0.5 * w * float(mean @ prec @ mean)
+    tril, info = torch.linalg.cholesky_ex(precision)
+    if int(info) != 0:  # not normalizable: no Gaussian closed form
+        return None
+    mean = torch.cholesky_solve(linear[:, None], tril)[:, 0]
+    constant -= 0.5 * float(mean @ precision @ mean)
+    cls = type(forms[0][1])
+    if diagonal:
+        equivalent = cls(mean=mean.tolist(), cov=(1.0 / precision.diagonal()).tolist())
+    else:
+        cov = torch.cholesky_inverse(tril)
+        equivalent = cls(mean=mean.tolist(), cov=(0.5 * (cov + cov.T)).tolist())
+    return equivalent, constant + offset
+
+
+def _double_well_sum(forms: list[tuple[float, Any, float]], offset: float) -> ClosedForm | None:
+    first = forms[0][1]
+    if any(m.b != first.b or m.dim != first.dim for _, m, _ in forms):
+        return None
+    height = sum(w * m.barrier_height for w, m, _ in forms)
+    if not height > 0:
+        return None
+    return type(first)(dim=first.dim, barrier_height=height, b=first.b), offset
+
+
+def shifted_minima(minima: Minima | None, scale: float, offset: float) -> Minima | None:
+    """``minima`` with the value mapped to ``scale * value + offset`` (``scale > 0``)."""
+    if minima is None:
+        return None
+    return Minima(minima.points, scale * minima.value + offset, minima.count)

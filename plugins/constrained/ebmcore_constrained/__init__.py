@@ -1,0 +1,38 @@
+"""ebmcore-constrained: energies on constrained domains.
+
+:class:`Spherical` evaluates a base energy on the unit sphere; :class:`Box` restricts one to a
+box, with hard walls or through an unconstrained sigmoid reparameterization. The base is a
+registered name, a spec dict or a model; a bare name is created with the dimension that the
+other arguments fix.
+
+Importing this package is cheap; each model's module loads on first use::
+
+    >>> from ebmcore_constrained import Box
+    >>> Box(low=0.0, high=[1.0, 2.0]).dim
+    2
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._box import Box
+    from ._spherical import Spherical
+
+_LAZY = {
+    "Box": "._box",
+    "Spherical": "._spherical",
+}
+
+__all__ = ["Box", "Spherical"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ebmcore_constrained' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,54 @@
+"""Building the base energy of a constrained energy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+import ebmcore
+from ebmcore import BaseModel, InvalidParameterError
+
+__all__ = ["build_base", "energy_spec", "model_device"]
+
+energy_spec = ebmcore.constraints.Constraint(
+    lambda v: v is None or isinstance(v, (str, Mapping, BaseModel)),
+    "None, a registered name, a spec dict or a model",
+)
+
+
+def build_base(spec: Any, dim: int | None, *, energy: str) -> BaseModel:
+    """Create the base energy from a registered name, a spec dict or a model.
+
+    A spec dict or a model is taken as given. A *bare name* is created with ``dim=dim`` when
+    ``dim`` is known and the energy takes a ``dim`` parameter. The base must have a 1-D event
+    shape, of size ``dim`` when ``dim`` is given.
+
+    Raises:
+        InvalidParameterError: naming ``base``, for another type or a wrong dimension.
+    """
+    if isinstance(spec, str):
+        takes_dim = any(p.name == "dim" for p in ebmcore.info(spec).parameters)
+        model = ebmcore.create(spec, **({"dim": dim} if dim is not None and takes_dim else {}))
+    elif isinstance(spec, (Mapping, BaseModel)):
+        model = ebmcore.create(spec)
+    else:
+        raise InvalidParameterError("base", spec, "a registered name, a spec dict or a model", energy=energy)
+    if len(model.event_shape) != 1 or (dim is not None and model.dim != dim):
+        wanted = f"dim {dim}" if dim is not None else "a 1-D event shape"
+        name = model.registry_name or type(model).__name__
+        raise InvalidParameterError(
+            "base",
+            spec,
+            f"an energy of {wanted} (base {name!r} has shape {model.event_shape})",
+            energy=energy,
+        )
+    return model
+
+
+def model_device(model: BaseModel) -> torch.device:
+    """The device of a model's first parameter or buffer (CPU if it has none)."""
+    for tensor in model._reference_tensors():
+        return tensor.device
+    return torch.device("cpu")

@@ -1,0 +1,91 @@
+"""An energy evaluated on the unit sphere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ebmcore import BaseModel, constraints
+
+from ._base import build_base, energy_spec
+
+__all__ = ["Spherical"]
+
+
+class Spherical(BaseModel):
+    r"""A base energy evaluated at the radial projection onto the unit sphere.
+
+    .. math::
+
+        E_S(x) = E(u), \quad u = \frac{x}{\lVert x \rVert}, \qquad
+        \nabla E_S(x) = \frac{(I - u u^\top)\, \nabla E(u)}{\lVert x \rVert} .
+
+    The gradient is tangent to the sphere (:math:`u^\top \nabla E_S = 0`) and on the sphere
+    itself it is the Riemannian gradient of :math:`E` restricted to the sphere, which is
+    what samplers and optimizers on :math:`S^{d-1}` need. The energy is constant along rays,
+    so :math:`e^{-E_S}` is not normalizable on :math:`\mathbb R^d`: there is no
+    ``log_partition()``, no ``sample()``, and no finite set of minimizers (they are rays).
+
+    **At** :math:`x = 0` the projection is undefined; by convention the energy and every
+    component of the gradient are NaN there (as ``0/0``), on every gradient path. Nothing
+    raises.
+
+    With a Gaussian base :math:`E(y) = \frac12 \lVert y - \mu \rVert^2`, on the sphere
+    :math:`E(u) = \frac12(1 + \lVert\mu\rVert^2) - \mu^\top u`: the von Mises-Fisher
+    distribution with mean direction :math:`\mu / \lVert\mu\rVert` and concentration
+    :math:`\kappa = \lVert\mu\rVert`. That is the default (:math:`\mu = (0, 0, 2)`).
+
+    Args:
+        base: a registered name, spec dict or model with a 1-D event shape (default the 3-D
+            Gaussian with mean :math:`(0, 0, 2)`).
+        dim: dimension given to a base named by a bare name (optional).
+
+    References:
+        K. V. Mardia and P. E. Jupp, *Directional Statistics*, Wiley 2000, section 9.3.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> model = ebmcore.create("spherical")
+        >>> model.energy(torch.tensor([[0.0, 0.0, 5.0], [0.0, 3.0, 0.0]]))  # 1/2 |u - mu|^2
+        tensor([0.5000, 2.5000])
+        >>> model.gradient(torch.tensor([0.0, 0.0, 5.0]))  # radial: zero tangent part
+        tensor([0., 0., 0.])
+    """
+
+    arg_constraints = {
+        "base": energy_spec,
+        "dim": constraints.optional(constraints.positive_integer),
+    }
+
+    def __init__(self, base: Any = None, dim: int | None = None) -> None:
+        self.check_args(base=base, dim=dim)
+        if base is None:
+            d = 3 if dim is None else dim
+            base = {"name": "gaussian", "mean": [0.0] * (d - 1) + [2.0]}
+        model = build_base(base, dim, energy="Spherical")
+        super().__init__(model.dim, base=model, dim=dim)
+        self.base = model
+
+    @staticmethod
+    def project(x: Tensor) -> Tensor:
+        """The radial projection :math:`x / \\lVert x \\rVert` (NaN at 0)."""
+        return x / torch.linalg.vector_norm(x, dim=-1, keepdim=True)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.base(self.project(x))
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        radius = torch.linalg.vector_norm(x, dim=-1, keepdim=True)
+        u = x / radius
+        energy, grad_u = self.base.energy_and_gradient(u, create_graph=torch.is_grad_enabled())
+        tangent = grad_u - (grad_u * u).sum(-1, keepdim=True) * u
+        return energy, tangent / radius
+
+    @property
+    def bounds(self) -> Tensor:
+        """The box :math:`[-1.5, 1.5]^d` around the unit sphere."""
+        return torch.full((2, self.dim), 1.5, dtype=torch.float64) * torch.tensor(
+            [[-1.0], [1.0]], dtype=torch.float64
+        )
