@@ -71,7 +71,7 @@ class Rosenbrock(BaseModel):
     @property
     def minima(self) -> Minima | None:
         if self.a in (0.0, 1.0):
-            return Minima(torch.full((1, self.dim), self.a), 0.0)
+            return Minima(torch.full((1, self.dim), self.a, dtype=torch.float64), 0.0)
         if self.dim == 2:
-            return Minima(torch.tensor([[self.a, self.a * self.a]]), 0.0)
+            return Minima([[self.a, self.a * self.a]], 0.0)
         return None
