@@ -267,7 +267,8 @@ class Griewank(BaseModel):
         product = cos.prod(-1)
         energy = _rowdot(x, x).mul_(1.0 / 4000.0).add_(1.0).sub_(product)
         # prod_{j != i} cos_j = product / cos_i (exact: the cosine of a float never vanishes)
-        grad = torch.sin(scaled).div_(cos).mul_(weight).mul_(product.unsqueeze(-1)).add_(x, alpha=1.0 / 2000.0)
+        grad = torch.sin(scaled).div_(cos).mul_(weight).mul_(product.unsqueeze(-1))
+        grad.add_(x, alpha=1.0 / 2000.0)
         return energy, grad
 
     @property
