@@ -51,10 +51,12 @@ def test_double_well_sampler_ks_with_high_barrier() -> None:
     samples = model.sample(4000, generator=torch.Generator().manual_seed(5)).numpy()
     z = math.exp(model.log_partition() / 2)
 
+    grid = np.linspace(-6.0, 6.0, 200_001)
+    cumulative = integrate.cumulative_trapezoid(np.exp(-h * (grid**2 - b * b) ** 2), grid, initial=0.0)
+    assert cumulative[-1] == pytest.approx(z, rel=1e-9)
+
     def cdf(t: np.ndarray) -> np.ndarray:
-        return np.array(
-            [integrate.quad(lambda s: math.exp(-h * (s * s - b * b) ** 2), -np.inf, v)[0] / z for v in t]
-        )
+        return np.interp(t, grid, cumulative / cumulative[-1])
 
     for i in range(2):
         assert stats.kstest(samples[:, i], cdf).pvalue > 1e-3
@@ -158,7 +160,7 @@ def test_dixon_price_minimizers_from_the_formula() -> None:
 def _michalewicz_scipy(dim: int, m: int = 10) -> float:
     """Per-coordinate global minimum by bounded Brent searches from every grid bracket."""
     total = 0.0
-    grid = np.linspace(0.0, math.pi, 4001)
+    grid = np.linspace(0.0, math.pi, 2001)
     for i in range(1, dim + 1):
 
         def f(t: float, i: int = i) -> float:
@@ -168,11 +170,11 @@ def _michalewicz_scipy(dim: int, m: int = 10) -> float:
         best = min(
             optimize.minimize_scalar(
                 f,
-                bounds=(grid[max(j - 1, 0)], grid[min(j + 1, 4000)]),
+                bounds=(grid[max(j - 1, 0)], grid[min(j + 1, 2000)]),
                 method="bounded",
                 options={"xatol": 1e-13},
             ).fun
-            for j in np.argsort(values)[:6]
+            for j in np.argsort(values)[:3]
         )
         total += best
     return total
@@ -187,7 +189,7 @@ def test_michalewicz_refined_minimum(dim: int, published: float) -> None:
     model = ebmcore.create("michalewicz", dim=dim)
     assert model.minima.value == pytest.approx(refined, rel=1e-13)
     # and no multistart L-BFGS-B run inside the box goes lower
-    starts = np.random.default_rng(dim).uniform(0.0, math.pi, size=(10, dim))
+    starts = np.random.default_rng(dim).uniform(0.0, math.pi, size=(6, dim))
 
     def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
         e, g = model.energy_and_gradient(torch.from_numpy(z))
@@ -222,7 +224,7 @@ def test_branin_minima_from_the_formula() -> None:
     )
 
 
-def _newton(model: ebmcore.BaseModel, start: list[float], iterations: int = 40) -> torch.Tensor:
+def _newton(model: ebmcore.BaseModel, start: list[float], iterations: int = 12) -> torch.Tensor:
     z = torch.tensor(start, dtype=torch.float64)
     for _ in range(iterations):
         hessian = torch.autograd.functional.hessian(lambda p: model.energy(p), z)
@@ -249,17 +251,13 @@ def test_refined_two_dimensional_minima(
     hessian = torch.autograd.functional.hessian(lambda p: model.energy(p), refined)
     assert bool((torch.linalg.eigvalsh(hessian) > 0).all())
     low, high = model.bounds.numpy()
-    starts = np.random.default_rng(0).uniform(low, high, size=(30, 2))
-
-    def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
-        e, g = model.energy_and_gradient(torch.from_numpy(z))
-        return float(e), g.numpy()
-
-    runs = [
-        optimize.minimize(fun, s, jac=True, bounds=list(zip(low, high, strict=True)), method="L-BFGS-B")
-        for s in starts
-    ]
-    assert min(r.fun for r in runs) >= model.minima.value - 1e-10
+    axes = [np.linspace(low[i], high[i], 1001) for i in range(2)]
+    grid = torch.from_numpy(np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1))
+    assert float(model.energy(grid).min()) >= model.minima.value - 1e-10
+    found = optimize.minimize(
+        lambda z: float(model.energy(torch.from_numpy(z))), published[0], method="Nelder-Mead"
+    )
+    assert found.fun == pytest.approx(model.minima.value, abs=1e-7)
 
 
 def test_eggholder_minimum_on_the_edge() -> None:
