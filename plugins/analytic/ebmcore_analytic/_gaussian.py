@@ -80,11 +80,17 @@ class Gaussian(BaseModel):
             self._set_moments(mu, torch.tensor(cov_v, dtype=f64), kind, argument=("cov", cov))
 
     def _set_moments(
-        self, mu: Tensor, cov: Tensor, kind: str, argument: tuple[str, Any] = ("cov", None)
+        self,
+        mu: Tensor,
+        cov: Tensor,
+        kind: str,
+        argument: tuple[str, Any] = ("cov", None),
+        allowed: str = "a symmetric positive definite matrix",
     ) -> None:
         """Factor the covariance (a ``(d,)`` diagonal or a ``(d, d)`` matrix) and register the buffers.
 
-        ``argument`` names the constructor argument blamed if the matrix is not SPD.
+        ``argument`` (name and value) is the constructor argument blamed, and ``allowed`` says
+        what it must be, if the matrix is not symmetric positive definite.
         """
         self.covariance_kind = kind
         if kind == "full":
@@ -92,7 +98,7 @@ class Gaussian(BaseModel):
                 raise InvalidParameterError(
                     argument[0],
                     argument[1],
-                    "a symmetric positive definite matrix (it is not symmetric)",
+                    f"{allowed} (it is not symmetric)",
                     energy=type(self).__name__,
                 )
             tril, info = torch.linalg.cholesky_ex(cov)
@@ -100,7 +106,7 @@ class Gaussian(BaseModel):
                 raise InvalidParameterError(
                     argument[0],
                     argument[1],
-                    "a symmetric positive definite matrix (it is not positive definite)",
+                    f"{allowed} (it is not positive definite)",
                     energy=type(self).__name__,
                 )
             variance = cov.diagonal().clone()
@@ -238,7 +244,13 @@ class GaussianFromSamples(Gaussian):
         centered = data - mu
         cov = centered.T @ centered / (len(rows) - 1)
         cov = 0.5 * (cov + cov.T) + float(regularization) * torch.eye(self.dim, dtype=torch.float64)
-        self._set_moments(mu, cov, "full", argument=("samples", "data whose covariance"))
+        self._set_moments(
+            mu,
+            cov,
+            "full",
+            argument=("samples", samples),
+            allowed="data whose sample covariance plus regularization * I is positive definite",
+        )
 
 
 class Harmonic(BaseModel):

@@ -313,6 +313,7 @@ class Levy(BaseModel):
     frequency: Tensor
     phase: Tensor
     weight: Tensor
+    slope: Tensor
 
     def __init__(self, dim: int = 2) -> None:
         super().__init__(dim, dim=dim)
@@ -325,9 +326,13 @@ class Levy(BaseModel):
         phase[-1] = 0.0
         weight = torch.full((dim,), 10.0, dtype=torch.float64)
         weight[-1] = 1.0
-        self.register_buffer("frequency", frequency, persistent=False)
+        # With u = x - 1 = 4 v: angle = (frequency / 4) u + phase, and
+        # E = sum u^2 q / 2, grad = u q + u^2 c, q = (1 + gamma sin^2) / 8,
+        # c = gamma frequency sin cos / 32 (the chain rule's 1/4 folded into the constants).
+        self.register_buffer("frequency", frequency / 4.0, persistent=False)
         self.register_buffer("phase", phase, persistent=False)
-        self.register_buffer("weight", weight, persistent=False)
+        self.register_buffer("weight", weight / 8.0, persistent=False)
+        self.register_buffer("slope", weight * frequency / 32.0, persistent=False)
 
     def forward(self, x: Tensor) -> Tensor:
         # In v = w - 1 (sin^2 has period pi): exact zero at the minimum, also in float32.
@@ -338,18 +343,15 @@ class Levy(BaseModel):
         return torch.sin(math.pi * v[..., 0]) ** 2 + middle + tail
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        frequency = self.frequency.to(x.dtype)
-        weight = self.weight.to(x.dtype)
-        v = (x - 1.0).mul_(0.25)  # w - 1
-        angle = torch.addcmul(self.phase.to(x.dtype), v, frequency)
+        u = x - 1.0  # 4 (w - 1)
+        angle = torch.addcmul(self.phase.to(x.dtype), u, self.frequency.to(x.dtype))
         sin = torch.sin(angle)
-        # d/dv of v^2 (1 + gamma sin^2) = 2 v (1 + gamma sin^2) + v^2 gamma 2 sin cos frequency
-        cos = torch.cos(angle).mul_(sin).mul_(weight * frequency)  # gamma sin cos frequency
-        bracket = (sin * sin).mul_(weight).add_(1.0)  # 1 + gamma sin^2
-        v2 = v * v
-        energy = _rowdot(v2, bracket)
-        grad = (bracket * v).mul_(0.5).addcmul_(v2, cos, value=0.5)  # chain rule dv/dx = 1/4
-        first = math.pi * v[..., 0]  # sin^2(pi w_1) = sin^2(pi v_1)
+        slope = torch.cos(angle).mul_(sin).mul_(self.slope.to(x.dtype))  # gamma f sin cos / 32
+        q = (sin * sin).mul_(self.weight.to(x.dtype)).add_(0.125)  # (1 + gamma sin^2) / 8
+        u2 = u * u
+        energy = _rowdot(u2, q).mul_(0.5)
+        grad = torch.addcmul(u2 * slope, u, q)
+        first = (0.25 * math.pi) * u[..., 0]  # sin^2(pi w_1) = sin^2(pi v_1)
         s1 = torch.sin(first)
         energy.addcmul_(s1, s1)
         grad[..., 0].addcmul_(s1, torch.cos(first), value=0.5 * math.pi)
