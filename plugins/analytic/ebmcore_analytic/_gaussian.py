@@ -10,7 +10,7 @@ from torch import Tensor
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
-__all__ = ["Gaussian"]
+__all__ = ["Gaussian", "GaussianFromSamples", "Harmonic"]
 
 
 class Gaussian(BaseModel):
@@ -72,31 +72,47 @@ class Gaussian(BaseModel):
         super().__init__(d, dim=d, mean=mean, cov=cov)
         f64 = torch.float64
         mu = torch.zeros(d, dtype=f64) if mean_v is None else torch.tensor(mean_v, dtype=f64)
-        self.covariance_kind = kind
         if kind == "isotropic":
-            variance = torch.full((d,), 1.0 if cov_v is None else float(cov_v), dtype=f64)
-            tril = torch.diag(variance.sqrt())
+            self._set_moments(mu, torch.full((d,), 1.0 if cov_v is None else float(cov_v), dtype=f64), kind)
         elif kind == "diagonal":
-            variance = torch.tensor(cov_v, dtype=f64)
-            tril = torch.diag(variance.sqrt())
+            self._set_moments(mu, torch.tensor(cov_v, dtype=f64), kind)
         else:
-            matrix = torch.tensor(cov_v, dtype=f64)
-            if not torch.equal(matrix, matrix.T):
+            self._set_moments(mu, torch.tensor(cov_v, dtype=f64), kind, argument=("cov", cov))
+
+    def _set_moments(
+        self,
+        mu: Tensor,
+        cov: Tensor,
+        kind: str,
+        argument: tuple[str, Any] = ("cov", None),
+        allowed: str = "a symmetric positive definite matrix",
+    ) -> None:
+        """Factor the covariance (a ``(d,)`` diagonal or a ``(d, d)`` matrix) and register the buffers.
+
+        ``argument`` (name and value) is the constructor argument blamed, and ``allowed`` says
+        what it must be, if the matrix is not symmetric positive definite.
+        """
+        self.covariance_kind = kind
+        if kind == "full":
+            if not torch.equal(cov, cov.T):
                 raise InvalidParameterError(
-                    "cov",
-                    cov,
-                    "a symmetric positive definite matrix (it is not symmetric)",
-                    energy="Gaussian",
+                    argument[0],
+                    argument[1],
+                    f"{allowed} (it is not symmetric)",
+                    energy=type(self).__name__,
                 )
-            tril, info = torch.linalg.cholesky_ex(matrix)
+            tril, info = torch.linalg.cholesky_ex(cov)
             if int(info) != 0:
                 raise InvalidParameterError(
-                    "cov",
-                    cov,
-                    "a symmetric positive definite matrix (it is not positive definite)",
-                    energy="Gaussian",
+                    argument[0],
+                    argument[1],
+                    f"{allowed} (it is not positive definite)",
+                    energy=type(self).__name__,
                 )
-            variance = matrix.diagonal().clone()
+            variance = cov.diagonal().clone()
+        else:
+            variance = cov
+            tril = torch.diag(variance.sqrt())
         self.register_buffer("mean", mu)
         self.register_buffer("scale_tril", tril)
         self.register_buffer("variance", variance)  # diagonal of the covariance
@@ -104,6 +120,16 @@ class Gaussian(BaseModel):
             self.register_buffer("precision", torch.cholesky_inverse(tril))
         else:
             self.register_buffer("precision_diag", 1.0 / variance)
+
+    @classmethod
+    def from_samples(cls, samples: Any, regularization: float = 1e-4) -> GaussianFromSamples:
+        """Fit a Gaussian to ``samples``: a :class:`GaussianFromSamples`."""
+        return GaussianFromSamples(samples, regularization)
+
+    @property
+    def covariance(self) -> Tensor:
+        """The covariance matrix (``scale_tril @ scale_tril.T``), float64."""
+        return self.scale_tril @ self.scale_tril.T
 
     def _gradient_from_centered(self, centered: Tensor) -> Tensor:
         if self.covariance_kind == "full":
@@ -157,3 +183,129 @@ def _covariance_kind(cov: Any) -> tuple[str, int | None]:
         "None, a positive variance, a list of positive variances or a symmetric positive definite matrix",
         energy="Gaussian",
     )
+
+
+class GaussianFromSamples(Gaussian):
+    r"""A Gaussian fitted to data: sample mean and regularized sample covariance.
+
+    .. math::
+
+        \mu = \frac1n \sum_{j=1}^n s_j, \qquad
+        \Sigma = \frac1{n-1} \sum_{j=1}^n (s_j - \mu)(s_j - \mu)^\top + \lambda I .
+
+    The covariance is the unbiased estimate (as ``numpy.cov``) plus ``regularization``
+    :math:`\lambda` on the diagonal, then factored by Cholesky like :class:`Gaussian`. The
+    model *is* a :class:`Gaussian` (same energy, gradient, ``log_partition`` and ``sample``).
+
+    Its :attr:`config` keeps the data (``samples`` as a nested list, ``regularization``), not
+    the fitted moments: the fit is deterministic, so ``ebmcore.create(model.spec)`` rebuilds
+    the same model bit for bit after a JSON round trip, under the name
+    ``gaussian_from_samples``. For a compact recipe of the fitted model, create a plain
+    ``gaussian`` from ``mean=model.mean.tolist(), cov=model.covariance.tolist()``.
+
+    Args:
+        samples: an ``(n, d)`` list or tensor of ``n >= 2`` data points.
+        regularization: :math:`\lambda \ge 0` added to the covariance diagonal.
+
+    Raises:
+        InvalidParameterError: fewer than two samples, a ragged or non-finite array, or a
+            covariance that is not positive definite (e.g. ``regularization=0`` with
+            collinear data).
+
+    References:
+        Bishop, *Pattern Recognition and Machine Learning*, Springer 2006, section 2.3.4
+        (maximum likelihood for the Gaussian).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> g = ebmcore.create("gaussian_from_samples", samples=[[0.0, 1.0], [2.0, 3.0]], regularization=0.5)
+        >>> g.mean
+        tensor([1., 2.], dtype=torch.float64)
+        >>> g.covariance
+        tensor([[2.5000, 2.0000],
+                [2.0000, 2.5000]], dtype=torch.float64)
+    """
+
+    arg_constraints = {
+        "samples": constraints.real_matrix,
+        "regularization": constraints.nonnegative,
+    }
+
+    def __init__(self, samples: Any, regularization: float = 1e-4) -> None:
+        args = self.check_args(samples=samples, regularization=regularization)
+        rows: list[list[float]] = args["samples"]
+        if len(rows) < 2:
+            raise InvalidParameterError(
+                "samples", samples, "an (n, d) array with n >= 2 rows", energy="GaussianFromSamples"
+            )
+        BaseModel.__init__(self, len(rows[0]), samples=samples, regularization=regularization)
+        data = torch.tensor(rows, dtype=torch.float64)
+        mu = data.mean(0)
+        centered = data - mu
+        cov = centered.T @ centered / (len(rows) - 1)
+        cov = 0.5 * (cov + cov.T) + float(regularization) * torch.eye(self.dim, dtype=torch.float64)
+        self._set_moments(
+            mu,
+            cov,
+            "full",
+            argument=("samples", samples),
+            allowed="data whose sample covariance plus regularization * I is positive definite",
+        )
+
+
+class Harmonic(BaseModel):
+    r"""Isotropic harmonic well, the energy of a standard normal scaled by a spring constant.
+
+    .. math::
+
+        E(x) = \frac k2 \lVert x \rVert^2, \qquad \nabla E = k x, \qquad
+        \log Z = \frac d2 \log \frac{2\pi}{k}.
+
+    ``exp(-E)/Z`` is :math:`\mathcal N(0, k^{-1} I)`, so ``log_partition()`` is exact and
+    ``sample()`` draws ``randn / sqrt(k)``. The single minimum is the origin.
+
+    Args:
+        dim: dimension :math:`d`.
+        k: spring constant :math:`k > 0`.
+
+    References:
+        The classical harmonic oscillator; as a Boltzmann density, e.g. D. Frenkel and
+        B. Smit, *Understanding Molecular Simulation*, Academic Press 2002, chapter 3.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> well = ebmcore.create("harmonic", dim=2, k=4.0)
+        >>> well.energy_and_gradient(torch.tensor([1.0, -0.5]))
+        (tensor(2.5000), tensor([ 4., -2.]))
+    """
+
+    arg_constraints = {"dim": constraints.positive_integer, "k": constraints.positive}
+
+    def __init__(self, dim: int = 2, k: float = 1.0) -> None:
+        super().__init__(dim, dim=dim, k=k)
+        self.k = float(k)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return 0.5 * self.k * (x * x).sum(-1)
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        return (0.5 * self.k) * torch.linalg.vecdot(x, x), self.k * x
+
+    def analytic_gradient(self, x: Tensor) -> Tensor:
+        return self.k * x
+
+    @property
+    def bounds(self) -> Tensor:
+        """``±5`` standard deviations, ``±5 / sqrt(k)``."""
+        edge = 5.0 / math.sqrt(self.k)
+        return torch.tensor([[-edge] * self.dim, [edge] * self.dim], dtype=torch.float64)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima(torch.zeros(1, self.dim), 0.0)
+
+    def log_partition(self) -> float:
+        return 0.5 * self.dim * math.log(2.0 * math.pi / self.k)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        return torch.randn(n, self.dim, generator=generator, dtype=torch.float64) / math.sqrt(self.k)

@@ -7,6 +7,8 @@ from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
 
+from ._optimization import _rowdot
+
 __all__ = ["Rosenbrock"]
 
 
@@ -56,13 +58,14 @@ class Rosenbrock(BaseModel):
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         head, tail = x[..., :-1], x[..., 1:]
-        valley = tail - head * head
-        offset = self.a - head
-        energy = (self.b * valley * valley + offset * offset).sum(-1)
+        valley = torch.addcmul(tail, head, head, value=-1.0)  # x_{i+1} - x_i^2
+        offset = head - self.a
+        energy = _rowdot(valley, valley).mul_(self.b).add_(_rowdot(offset, offset))
+        # grad / 2: (x_i - a) - 2 b x_i valley_i on 1..d-1, plus b valley_{i-1} on 2..d
         grad = torch.zeros_like(x)
-        grad[..., :-1] = -4.0 * self.b * head * valley - 2.0 * offset
-        grad[..., 1:] += 2.0 * self.b * valley
-        return energy, grad
+        grad[..., :-1] = torch.addcmul(offset, head, valley, value=-2.0 * self.b)
+        grad[..., 1:].add_(valley, alpha=self.b)
+        return energy, grad.mul_(2.0)
 
     @property
     def bounds(self) -> Tensor:
@@ -71,7 +74,7 @@ class Rosenbrock(BaseModel):
     @property
     def minima(self) -> Minima | None:
         if self.a in (0.0, 1.0):
-            return Minima(torch.full((1, self.dim), self.a), 0.0)
+            return Minima(torch.full((1, self.dim), self.a, dtype=torch.float64), 0.0)
         if self.dim == 2:
-            return Minima(torch.tensor([[self.a, self.a * self.a]]), 0.0)
+            return Minima([[self.a, self.a * self.a]], 0.0)
         return None

@@ -1,0 +1,491 @@
+"""Classic two-dimensional test functions of global optimization.
+
+All are defined in two dimensions only. Each accepts ``dim=2`` (and records it in its config,
+like every energy of this plugin) so that configs can carry it; any other ``dim`` raises
+:class:`ebmcore.InvalidParameterError`. Search domains and minima follow Surjanovic &
+Bingham's *Virtual Library of Simulation Experiments* (2013), cited as [VLSE], and M. Jamil and
+X.-S. Yang, "A literature survey of benchmark functions for global optimization problems",
+Int. J. Math. Model. Numer. Optim. 4 (2013), cited as [JY13]. Where the literature gives a
+minimizer to a few digits only, the value recorded here is its float64 refinement (Newton's
+method on the gradient; the tests re-derive it).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from ebmcore import BaseModel, Minima, constraints
+
+__all__ = [
+    "EGGHOLDER_MINIMIZER",
+    "HIMMELBLAU_MINIMA",
+    "HOLDER_TABLE_MINIMIZER",
+    "SIX_HUMP_CAMEL_MINIMIZER",
+    "Beale",
+    "Booth",
+    "Branin",
+    "Eggholder",
+    "Himmelblau",
+    "HolderTable",
+    "SixHumpCamel",
+    "ThreeHumpCamel",
+]
+
+TWO_D = constraints.Constraint(
+    lambda v: isinstance(v, int) and not isinstance(v, bool) and v == 2,
+    "2 (this function is defined in two dimensions only)",
+)
+
+
+class _TwoDimensional(BaseModel):
+    """Shared constructor and helpers of the fixed two-dimensional functions."""
+
+    arg_constraints = {"dim": TWO_D}
+
+    def __init__(self, dim: int = 2) -> None:
+        super().__init__(2, dim=dim)
+
+    @staticmethod
+    def _box(low_x: float, high_x: float, low_y: float, high_y: float) -> Tensor:
+        return torch.tensor([[low_x, low_y], [high_x, high_y]], dtype=torch.float64)
+
+
+def _stack(gx: Tensor, gy: Tensor) -> Tensor:
+    return torch.stack([gx, gy], dim=-1)
+
+
+def _himmelblau_roots() -> list[tuple[float, float]]:
+    """The four common roots of ``x^2 + y - 11`` and ``x + y^2 - 7``, by Newton in float64."""
+    starts = [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]
+    roots = []
+    for x, y in starts:
+        for _ in range(50):
+            f, g = x * x + y - 11.0, x + y * y - 7.0
+            det = 4.0 * x * y - 1.0  # Jacobian [[2x, 1], [1, 2y]]
+            x, y = x - (2.0 * y * f - g) / det, y - (2.0 * x * g - f) / det
+        roots.append((x, y))
+    return roots
+
+
+HIMMELBLAU_MINIMA: list[tuple[float, float]] = _himmelblau_roots()
+"""(3, 2) and the three irrational minimizers of Himmelblau's function, float64 Newton roots."""
+
+
+class Himmelblau(_TwoDimensional):
+    r"""Himmelblau's function: four global minima of value zero.
+
+    .. math::
+
+        E(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2 .
+
+    The minima are the four real common roots of :math:`x^2 + y - 11` and
+    :math:`x + y^2 - 7`: :math:`(3, 2)` and three irrational ones, about
+    :math:`(-2.805118, 3.131313)`, :math:`(-3.779310, -3.283186)`,
+    :math:`(3.584428, -1.848127)`, found by Newton's method in float64 at import
+    (:data:`HIMMELBLAU_MINIMA`). Search domain :math:`[-5, 5]^2`.
+
+    Args:
+        dim: must be 2.
+
+    References:
+        D. M. Himmelblau, *Applied Nonlinear Programming*, McGraw-Hill (1972); [JY13] function 65.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> ebmcore.create("himmelblau").energy(torch.tensor([3.0, 2.0]))
+        tensor(0.)
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        a, b = x[..., 0], x[..., 1]
+        return (a * a + b - 11.0) ** 2 + (a + b * b - 7.0) ** 2
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        a, b = x[..., 0], x[..., 1]
+        f = a * a + b - 11.0
+        g = a + b * b - 7.0
+        return f * f + g * g, _stack(4.0 * a * f + 2.0 * g, 2.0 * f + 4.0 * b * g)
+
+    @property
+    def bounds(self) -> Tensor:
+        return self._box(-5.0, 5.0, -5.0, 5.0)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima(HIMMELBLAU_MINIMA, 0.0)
+
+
+class Booth(_TwoDimensional):
+    r"""Booth's function, a convex quadratic.
+
+    .. math::
+
+        E(x, y) = (x + 2y - 7)^2 + (2x + y - 5)^2 .
+
+    Global minimum :math:`E(1, 3) = 0`; search domain :math:`[-10, 10]^2`.
+
+    Args:
+        dim: must be 2.
+
+    References:
+        [VLSE] "Booth Function"; [JY13] function 20.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> ebmcore.create("booth").energy(torch.tensor([1.0, 3.0]))
+        tensor(0.)
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        a, b = x[..., 0], x[..., 1]
+        return (a + 2.0 * b - 7.0) ** 2 + (2.0 * a + b - 5.0) ** 2
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        a, b = x[..., 0], x[..., 1]
+        f = a + 2.0 * b - 7.0
+        g = 2.0 * a + b - 5.0
+        return f * f + g * g, _stack(2.0 * f + 4.0 * g, 4.0 * f + 2.0 * g)
+
+    @property
+    def bounds(self) -> Tensor:
+        return self._box(-10.0, 10.0, -10.0, 10.0)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima([[1.0, 3.0]], 0.0)
+
+
+class Beale(_TwoDimensional):
+    r"""Beale's function: sharp peaks at the corners of the domain, a flat valley inside.
+
+    .. math::
+
+        E(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2 .
+
+    Global minimum :math:`E(3, 0.5) = 0`; search domain :math:`[-4.5, 4.5]^2`.
+
+    Args:
+        dim: must be 2.
+
+    References:
+        E. M. L. Beale, "On an iterative method for finding a local minimum of a function of
+        more than one variable", Tech. Rep. 25, Princeton University (1958); [VLSE] "Beale
+        Function".
+
+    Example:
+        >>> import torch, ebmcore
+        >>> ebmcore.create("beale").energy(torch.tensor([3.0, 0.5]))
+        tensor(0.)
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        a, b = x[..., 0], x[..., 1]
+        return (1.5 - a + a * b) ** 2 + (2.25 - a + a * b**2) ** 2 + (2.625 - a + a * b**3) ** 2
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        a, b = x[..., 0], x[..., 1]
+        b2 = b * b
+        b3 = b2 * b
+        f1 = 1.5 - a + a * b
+        f2 = 2.25 - a + a * b2
+        f3 = 2.625 - a + a * b3
+        energy = f1 * f1 + f2 * f2 + f3 * f3
+        gx = 2.0 * (f1 * (b - 1.0) + f2 * (b2 - 1.0) + f3 * (b3 - 1.0))
+        gy = 2.0 * a * (f1 + 2.0 * b * f2 + 3.0 * b2 * f3)
+        return energy, _stack(gx, gy)
+
+    @property
+    def bounds(self) -> Tensor:
+        return self._box(-4.5, 4.5, -4.5, 4.5)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima([[3.0, 0.5]], 0.0)
+
+
+_BRANIN_B = 5.1 / (4.0 * math.pi**2)
+_BRANIN_C = 5.0 / math.pi
+_BRANIN_T = 1.0 / (8.0 * math.pi)
+
+
+class Branin(_TwoDimensional):
+    r"""The Branin (Branin-Hoo) function: three global minima in a rectangle.
+
+    .. math::
+
+        E(x, y) = a\,(y - b x^2 + c x - r)^2 + s (1 - t) \cos x + s,
+
+    with :math:`a = 1`, :math:`b = 5.1 / (4\pi^2)`, :math:`c = 5/\pi`, :math:`r = 6`,
+    :math:`s = 10`, :math:`t = 1/(8\pi)`. The minimum needs :math:`\cos x = -1` and a zero
+    square: :math:`x \in \{-\pi, \pi, 3\pi\}`, :math:`y = b x^2 - c x + r`, i.e. the points
+    :math:`(-\pi, 12.275)`, :math:`(\pi, 2.275)`, :math:`(3\pi, 2.475)`, all with
+    :math:`E = s t = 5 / (4\pi) = 0.3978873577297384`. Search domain
+    :math:`x \in [-5, 10]`, :math:`y \in [0, 15]`.
+
+    Args:
+        dim: must be 2.
+
+    References:
+        F. H. Branin, "Widely convergent method for finding multiple solutions of simultaneous
+        nonlinear equations", IBM J. Res. Dev. 16 (1972); L. C. W. Dixon and G. P. Szegö,
+        *Towards Global Optimisation 2* (1978); [VLSE] "Branin Function".
+
+    Example:
+        >>> import ebmcore
+        >>> ebmcore.create("branin").minima.value
+        0.3978873577297384
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        a, b = x[..., 0], x[..., 1]
+        valley = b - _BRANIN_B * a**2 + _BRANIN_C * a - 6.0
+        return valley**2 + 10.0 * (1.0 - _BRANIN_T) * torch.cos(a) + 10.0
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        a, b = x[..., 0], x[..., 1]
+        valley = b - _BRANIN_B * a * a + _BRANIN_C * a - 6.0
+        scale = 10.0 * (1.0 - _BRANIN_T)
+        energy = valley * valley + scale * torch.cos(a) + 10.0
+        gx = 2.0 * valley * (_BRANIN_C - 2.0 * _BRANIN_B * a) - scale * torch.sin(a)
+        return energy, _stack(gx, 2.0 * valley)
+
+    @property
+    def bounds(self) -> Tensor:
+        return self._box(-5.0, 10.0, 0.0, 15.0)
+
+    @property
+    def minima(self) -> Minima:
+        xs = [-math.pi, math.pi, 3.0 * math.pi]
+        points = [[x, _BRANIN_B * x * x - _BRANIN_C * x + 6.0] for x in xs]
+        return Minima(points, 5.0 / (4.0 * math.pi))
+
+
+SIX_HUMP_CAMEL_MINIMIZER = (0.08984201310031806, -0.7126564030207396)
+"""One of the two (opposite) minimizers of the six-hump camel, refined by Newton in float64."""
+
+
+class SixHumpCamel(_TwoDimensional):
+    r"""The six-hump camel function: six local minima, two of them global.
+
+    .. math::
+
+        E(x, y) = \Big(4 - 2.1 x^2 + \frac{x^4}{3}\Big) x^2 + x y + (-4 + 4 y^2) y^2 .
+
+    The function is even, :math:`E(-x, -y) = E(x, y)`; the two global minimizers are
+    :math:`\pm(0.0898420131, -0.7126564030)` (published as :math:`\pm(0.0898, -0.7126)`),
+    refined by Newton's method (:data:`SIX_HUMP_CAMEL_MINIMIZER`), with
+    :math:`E = -1.0316284535`. Search domain :math:`x \in [-3, 3]`, :math:`y \in [-2, 2]`.
+
+    Args:
+        dim: must be 2.
+
+    References:
+        L. C. W. Dixon and G. P. Szegö, *Towards Global Optimisation 2*, North-Holland (1978);
+        [VLSE] "Six-Hump Camel Function"; [JY13] function 30.
+
+    Example:
+        >>> import ebmcore
+        >>> round(ebmcore.create("six_hump_camel").minima.value, 10)
+        -1.0316284535
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        a, b = x[..., 0], x[..., 1]
+        return (4.0 - 2.1 * a**2 + a**4 / 3.0) * a**2 + a * b + (-4.0 + 4.0 * b**2) * b**2
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        a, b = x[..., 0], x[..., 1]
+        a2 = a * a
+        b2 = b * b
+        energy = (4.0 - 2.1 * a2 + a2 * a2 / 3.0) * a2 + a * b + (4.0 * b2 - 4.0) * b2
+        gx = a * (8.0 - 8.4 * a2 + 2.0 * a2 * a2) + b
+        gy = a + b * (16.0 * b2 - 8.0)
+        return energy, _stack(gx, gy)
+
+    @property
+    def bounds(self) -> Tensor:
+        return self._box(-3.0, 3.0, -2.0, 2.0)
+
+    @property
+    def minima(self) -> Minima:
+        x, y = SIX_HUMP_CAMEL_MINIMIZER
+        value = (4.0 - 2.1 * x**2 + x**4 / 3.0) * x**2 + x * y + (-4.0 + 4.0 * y**2) * y**2
+        return Minima([[x, y], [-x, -y]], value)
+
+
+class ThreeHumpCamel(_TwoDimensional):
+    r"""The three-hump camel function: three local minima, the global one at the origin.
+
+    .. math::
+
+        E(x, y) = 2 x^2 - 1.05 x^4 + \frac{x^6}{6} + x y + y^2 .
+
+    Global minimum :math:`E(0, 0) = 0`; search domain :math:`[-5, 5]^2`.
+
+    Args:
+        dim: must be 2.
+
+    References:
+        F. H. Branin, IBM J. Res. Dev. 16 (1972); [VLSE] "Three-Hump Camel Function";
+        [JY13] function 29.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> ebmcore.create("three_hump_camel").energy(torch.tensor([1.0, 0.0]))
+        tensor(1.1167)
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        a, b = x[..., 0], x[..., 1]
+        return 2.0 * a**2 - 1.05 * a**4 + a**6 / 6.0 + a * b + b**2
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        a, b = x[..., 0], x[..., 1]
+        a2 = a * a
+        energy = a2 * (2.0 - 1.05 * a2 + a2 * a2 / 6.0) + a * b + b * b
+        gx = a * (4.0 - 4.2 * a2 + a2 * a2) + b
+        return energy, _stack(gx, a + 2.0 * b)
+
+    @property
+    def bounds(self) -> Tensor:
+        return self._box(-5.0, 5.0, -5.0, 5.0)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima(torch.zeros(1, 2), 0.0)
+
+
+HOLDER_TABLE_MINIMIZER = (8.055023475736563, 9.664590019241272)
+"""The minimizer of the Hölder table in the positive quadrant, refined by Newton in float64."""
+
+
+class HolderTable(_TwoDimensional):
+    r"""The Hölder table function: four global minima at the corners of a flat table.
+
+    .. math::
+
+        E(x, y) = -\Big\lvert \sin x \cos y \,
+        \exp\Big(\Big\lvert 1 - \frac{\sqrt{x^2 + y^2}}{\pi} \Big\rvert\Big) \Big\rvert .
+
+    Even in each coordinate, so the four global minimizers are
+    :math:`(\pm 8.0550234757, \pm 9.6645900192)` (published as :math:`(\pm 8.05502, \pm 9.66459)`),
+    refined by Newton's method (:data:`HOLDER_TABLE_MINIMIZER`), with :math:`E = -19.2085025679`.
+    The gradient uses :math:`\operatorname{sign}` for the absolute values (as autograd does) and
+    is set to zero in the radial term at the origin, where the cone has no gradient. Search
+    domain :math:`[-10, 10]^2`.
+
+    Args:
+        dim: must be 2.
+
+    References:
+        S. K. Mishra, "Some new test functions for global optimization and performance of
+        repulsive particle swarm method", MPRA Paper 2718 (2006); [VLSE] "Holder Table
+        Function"; [JY13] function 146.
+
+    Example:
+        >>> import ebmcore
+        >>> round(ebmcore.create("holder_table").minima.value, 10)
+        -19.2085025679
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        a, b = x[..., 0], x[..., 1]
+        radius = torch.linalg.vector_norm(x, dim=-1)
+        return -torch.abs(torch.sin(a) * torch.cos(b) * torch.exp(torch.abs(1.0 - radius / math.pi)))
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        a, b = x[..., 0], x[..., 1]
+        radius = torch.linalg.vector_norm(x, dim=-1)
+        offset = 1.0 - radius / math.pi
+        growth = torch.exp(torch.abs(offset))
+        sin_a, cos_a, sin_b, cos_b = torch.sin(a), torch.cos(a), torch.sin(b), torch.cos(b)
+        table = sin_a * cos_b
+        sign = torch.sign(table)
+        energy = -torch.abs(table) * growth
+        # d|offset|/dx = -sign(offset) x / (pi r); zero at the origin
+        positive = radius > 0
+        radial = torch.where(
+            positive, torch.sign(offset) / (math.pi * torch.where(positive, radius, 1.0)), 0.0
+        )
+        radial = energy * radial  # d(-|table| e^{|offset|}) = energy * d|offset| + ...
+        gx = -sign * cos_a * cos_b * growth - radial * a
+        gy = sign * sin_a * sin_b * growth - radial * b
+        return energy, _stack(gx, gy)
+
+    @property
+    def bounds(self) -> Tensor:
+        return self._box(-10.0, 10.0, -10.0, 10.0)
+
+    @property
+    def minima(self) -> Minima:
+        x, y = HOLDER_TABLE_MINIMIZER
+        value = -abs(math.sin(x) * math.cos(y) * math.exp(abs(1.0 - math.hypot(x, y) / math.pi)))
+        return Minima([[x, y], [-x, y], [x, -y], [-x, -y]], value)
+
+
+EGGHOLDER_MINIMIZER = (512.0, 404.2318051137578)
+"""The eggholder's minimizer: on the edge ``x = 512``; ``y`` refined by Newton in float64."""
+
+
+class Eggholder(_TwoDimensional):
+    r"""The eggholder function: a rugged landscape whose minimum lies on the domain's edge.
+
+    .. math::
+
+        E(x, y) = -(y + 47) \sin\sqrt{\lvert x/2 + y + 47 \rvert}
+                  - x \sin\sqrt{\lvert x - (y + 47) \rvert} .
+
+    On the search domain :math:`[-512, 512]^2` the global minimizer is on the boundary,
+    :math:`(512, 404.2318051138)` (published as :math:`(512, 404.2319)`), with
+    :math:`E = -959.6406627209`; there :math:`\partial_y E = 0` (refined by Newton,
+    :data:`EGGHOLDER_MINIMIZER`) and :math:`\partial_x E < 0` points out of the box. The energy
+    has cusps (infinite gradient) where either absolute value vanishes.
+
+    Args:
+        dim: must be 2.
+
+    References:
+        D. Whitley, S. Rana, J. Dzubera and K. E. Mathias, "Evaluating evolutionary
+        algorithms", Artificial Intelligence 85 (1996); [VLSE] "Eggholder Function";
+        [JY13] function 54.
+
+    Example:
+        >>> import ebmcore
+        >>> round(ebmcore.create("eggholder").minima.value, 8)
+        -959.64066272
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        a, b = x[..., 0], x[..., 1] + 47.0
+        return -b * torch.sin(torch.sqrt(torch.abs(0.5 * a + b))) - a * torch.sin(
+            torch.sqrt(torch.abs(a - b))
+        )
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        a, b = x[..., 0], x[..., 1] + 47.0
+        p = 0.5 * a + b
+        q = a - b
+        root_p = torch.sqrt(torch.abs(p))
+        root_q = torch.sqrt(torch.abs(q))
+        sin_p, sin_q = torch.sin(root_p), torch.sin(root_q)
+        energy = -b * sin_p - a * sin_q
+        # d sin(sqrt|p|)/dp = cos(sqrt|p|) sign(p) / (2 sqrt|p|)
+        dp = torch.cos(root_p) * torch.sign(p) / (2.0 * root_p) * b
+        dq = torch.cos(root_q) * torch.sign(q) / (2.0 * root_q) * a
+        gx = -0.5 * dp - sin_q - dq
+        gy = -sin_p - dp + dq
+        return energy, _stack(gx, gy)
+
+    @property
+    def bounds(self) -> Tensor:
+        return self._box(-512.0, 512.0, -512.0, 512.0)
+
+    @property
+    def minima(self) -> Minima:
+        x, y = EGGHOLDER_MINIMIZER
+        b = y + 47.0
+        value = -b * math.sin(math.sqrt(abs(0.5 * x + b))) - x * math.sin(math.sqrt(abs(x - b)))
+        return Minima([[x, y]], value)

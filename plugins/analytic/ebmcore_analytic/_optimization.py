@@ -1,0 +1,681 @@
+"""Classic variable-dimension test functions of global optimization.
+
+Each energy has a plain ``forward`` (the textbook formula, the autograd reference) and a fused
+``analytic_energy_and_gradient`` that shares every transcendental between the energy and the
+gradient and never loops over samples or coordinates. Search domains and minima follow
+Surjanovic & Bingham's *Virtual Library of Simulation Experiments* (2013), cited as [VLSE]
+below, and M. Jamil and X.-S. Yang, "A literature survey of benchmark functions for global
+optimization problems", Int. J. Math. Model. Numer. Optim. 4 (2013), cited as [JY13].
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ebmcore import BaseModel, Minima, constraints
+
+__all__ = [
+    "MICHALEWICZ_MINIMUM",
+    "STYBLINSKI_TANG_ROOT",
+    "Ackley",
+    "DixonPrice",
+    "Griewank",
+    "Levy",
+    "Michalewicz",
+    "Rastrigin",
+    "Sphere",
+    "StyblinskiTang",
+    "Zakharov",
+]
+
+
+def _box(low: float, high: float, dim: int) -> Tensor:
+    return torch.tensor([[low] * dim, [high] * dim], dtype=torch.float64)
+
+
+def _rowsum(t: Tensor) -> Tensor:
+    """Sum over the last dimension as a matrix-vector product (faster than ``sum(-1)`` on short rows)."""
+    return t @ t.new_ones(t.shape[-1])
+
+
+def _rowdot(a: Tensor, b: Tensor) -> Tensor:
+    """Row-wise dot product over the last dimension."""
+    return _rowsum(a * b)
+
+
+def _index(dim: int) -> Tensor:
+    """``(1, 2, ..., dim)`` as float64."""
+    return torch.arange(1, dim + 1, dtype=torch.float64)
+
+
+class Sphere(BaseModel):
+    r"""The sphere function (De Jong's first function), the simplest convex bowl.
+
+    .. math::
+
+        E(x) = \sum_{i=1}^d x_i^2, \qquad \nabla E = 2x .
+
+    Minimum :math:`E(0) = 0`; search domain :math:`[-5.12, 5.12]^d`.
+
+    Args:
+        dim: dimension :math:`d`.
+
+    References:
+        K. A. De Jong, *An analysis of the behavior of a class of genetic adaptive systems*,
+        PhD thesis, University of Michigan (1975); [VLSE] "Sphere Function".
+
+    Example:
+        >>> import torch, ebmcore
+        >>> ebmcore.create("sphere", dim=3).energy_and_gradient(torch.tensor([1.0, 2.0, 0.0]))
+        (tensor(5.), tensor([2., 4., 0.]))
+    """
+
+    arg_constraints = {"dim": constraints.positive_integer}
+
+    def __init__(self, dim: int = 2) -> None:
+        super().__init__(dim, dim=dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return (x * x).sum(-1)
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        return _rowdot(x, x), x * 2.0
+
+    def analytic_gradient(self, x: Tensor) -> Tensor:
+        return x * 2.0
+
+    @property
+    def bounds(self) -> Tensor:
+        return _box(-5.12, 5.12, self.dim)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima(torch.zeros(1, self.dim), 0.0)
+
+
+class Ackley(BaseModel):
+    r"""Ackley's function: a nearly flat outer region around a deep central funnel.
+
+    .. math::
+
+        E(x) = -a \exp\!\Big(-b \sqrt{\tfrac1d \textstyle\sum_i x_i^2}\Big)
+               - \exp\!\Big(\tfrac1d \textstyle\sum_i \cos(c\, x_i)\Big) + a + e .
+
+    With :math:`r = \lVert x \rVert / \sqrt d`,
+    :math:`\partial_i E = \frac{a b}{d\, r} e^{-b r} x_i + \frac cd e^{\bar{\cos}} \sin(c x_i)`.
+    The first term is a cone at the origin (its gradient has no limit there); the gradient
+    returned at :math:`r = 0` is the zero subgradient, finite, as autograd through
+    ``torch.linalg.vector_norm`` also gives. Computed as
+    :math:`a(1 - e^{-br}) + (e - e^{\bar{\cos}})` so that :math:`E(0) = 0` exactly.
+
+    Global minimum :math:`E(0) = 0` (for every :math:`a, b, c > 0`); search domain
+    :math:`[-32.768, 32.768]^d`.
+
+    Args:
+        dim: dimension :math:`d`.
+        a: depth of the funnel, :math:`a > 0` (default 20).
+        b: decay rate, :math:`b > 0` (default 0.2).
+        c: frequency of the ripples, :math:`c > 0` (default :math:`2\pi`).
+
+    References:
+        D. H. Ackley, *A connectionist machine for genetic hillclimbing*, Kluwer (1987);
+        [VLSE] "Ackley Function"; [JY13] function 1.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> ackley = ebmcore.create("ackley", dim=2)
+        >>> ackley.energy_and_gradient(torch.zeros(2))
+        (tensor(0.), tensor([0., 0.]))
+    """
+
+    arg_constraints = {
+        "dim": constraints.positive_integer,
+        "a": constraints.positive,
+        "b": constraints.positive,
+        "c": constraints.positive,
+    }
+
+    def __init__(self, dim: int = 2, a: float = 20.0, b: float = 0.2, c: float = 2.0 * math.pi) -> None:
+        super().__init__(dim, dim=dim, a=a, b=b, c=c)
+        self.a = float(a)
+        self.b = float(b)
+        self.c = float(c)
+
+    def forward(self, x: Tensor) -> Tensor:
+        r = torch.linalg.vector_norm(x, dim=-1) / math.sqrt(self.dim)
+        mean_cos = torch.cos(self.c * x).mean(-1)
+        return -self.a * torch.expm1(-self.b * r) + (math.e - torch.exp(mean_cos))
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        d = self.dim
+        r = torch.linalg.vector_norm(x, dim=-1) * (1.0 / math.sqrt(d))
+        decay = torch.exp(r * -self.b)
+        angle = x * self.c
+        ripple = torch.exp(_rowsum(torch.cos(angle)).mul_(1.0 / d))
+        energy = (1.0 - decay).mul_(self.a).add_(math.e - ripple)
+        positive = r > 0
+        radial = torch.where(positive, (self.a * self.b / d) * decay / torch.where(positive, r, 1.0), 0.0)
+        grad = torch.sin(angle).mul_((ripple * (self.c / d)).unsqueeze(-1))
+        grad.addcmul_(x, radial.unsqueeze(-1))
+        return energy, grad
+
+    @property
+    def bounds(self) -> Tensor:
+        return _box(-32.768, 32.768, self.dim)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima(torch.zeros(1, self.dim), 0.0)
+
+
+class Rastrigin(BaseModel):
+    r"""Rastrigin's function: a bowl covered by a regular grid of local minima.
+
+    .. math::
+
+        E(x) = a d + \sum_{i=1}^d \big[x_i^2 - a \cos(2\pi x_i)\big], \qquad
+        \partial_i E = 2 x_i + 2\pi a \sin(2\pi x_i).
+
+    Global minimum :math:`E(0) = 0`; search domain :math:`[-5.12, 5.12]^d`.
+
+    Args:
+        dim: dimension :math:`d`.
+        a: amplitude of the ripples, :math:`a > 0` (default 10).
+
+    References:
+        L. A. Rastrigin, *Systems of extremal control*, Nauka (1974); H. Mühlenbein et al.,
+        Parallel Computing 17 (1991) for the d-dimensional form; [VLSE] "Rastrigin Function".
+
+    Example:
+        >>> import torch, ebmcore
+        >>> ebmcore.create("rastrigin", dim=2).energy(torch.tensor([1.0, 0.0]))
+        tensor(1.)
+    """
+
+    arg_constraints = {"dim": constraints.positive_integer, "a": constraints.positive}
+
+    def __init__(self, dim: int = 2, a: float = 10.0) -> None:
+        super().__init__(dim, dim=dim, a=a)
+        self.a = float(a)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.a * self.dim + (x * x - self.a * torch.cos(2.0 * math.pi * x)).sum(-1)
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        angle = x * (2.0 * math.pi)
+        cos_sum = _rowsum(torch.cos(angle))
+        energy = _rowdot(x, x).add_(cos_sum.mul_(-self.a)).add_(self.a * self.dim)
+        grad = torch.sin(angle).mul_(2.0 * math.pi * self.a).add_(x, alpha=2.0)
+        return energy, grad
+
+    @property
+    def bounds(self) -> Tensor:
+        return _box(-5.12, 5.12, self.dim)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima(torch.zeros(1, self.dim), 0.0)
+
+
+class Griewank(BaseModel):
+    r"""Griewank's function: a wide bowl with a product of cosines on top.
+
+    .. math::
+
+        E(x) = 1 + \frac{1}{4000} \sum_{i=1}^d x_i^2 - \prod_{i=1}^d \cos\frac{x_i}{\sqrt i},
+        \qquad
+        \partial_i E = \frac{x_i}{2000} + \frac{1}{\sqrt i} \tan\frac{x_i}{\sqrt i}
+        \prod_{j} \cos\frac{x_j}{\sqrt j} .
+
+    (The product of the other cosines is formed as the full product over one cosine, which is
+    exact in floating point because :math:`\cos` of a float never vanishes.) Global minimum
+    :math:`E(0) = 0`; search domain :math:`[-600, 600]^d`.
+
+    Args:
+        dim: dimension :math:`d`.
+
+    References:
+        A. O. Griewank, "Generalized descent for global optimization", J. Optim. Theory Appl.
+        34 (1981); [VLSE] "Griewank Function"; [JY13] function 59.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> ebmcore.create("griewank", dim=3).energy(torch.zeros(3))
+        tensor(0.)
+    """
+
+    arg_constraints = {"dim": constraints.positive_integer}
+
+    inv_sqrt_index: Tensor
+
+    def __init__(self, dim: int = 2) -> None:
+        super().__init__(dim, dim=dim)
+        self.register_buffer("inv_sqrt_index", _index(dim).rsqrt(), persistent=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        scaled = x * self.inv_sqrt_index.to(x.dtype)
+        return 1.0 + (x * x).sum(-1) / 4000.0 - torch.cos(scaled).prod(-1)
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        weight = self.inv_sqrt_index.to(x.dtype)
+        scaled = x * weight
+        cos = torch.cos(scaled)
+        product = cos.prod(-1)
+        energy = _rowdot(x, x).mul_(1.0 / 4000.0).add_(1.0).sub_(product)
+        # prod_{j != i} cos_j = product / cos_i (exact: the cosine of a float never vanishes)
+        grad = torch.sin(scaled).div_(cos).mul_(weight).mul_(product.unsqueeze(-1))
+        grad.add_(x, alpha=1.0 / 2000.0)
+        return energy, grad
+
+    @property
+    def bounds(self) -> Tensor:
+        return _box(-600.0, 600.0, self.dim)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima(torch.zeros(1, self.dim), 0.0)
+
+
+class Levy(BaseModel):
+    r"""Levy's function: ridged valleys around the minimum at :math:`x = (1, \dots, 1)`.
+
+    With :math:`w_i = 1 + (x_i - 1)/4`,
+
+    .. math::
+
+        E(x) = \sin^2(\pi w_1)
+             + \sum_{i=1}^{d-1} (w_i - 1)^2 \big[1 + 10 \sin^2(\pi w_i + 1)\big]
+             + (w_d - 1)^2 \big[1 + \sin^2(2\pi w_d)\big].
+
+    Global minimum :math:`E(1, \dots, 1) = 0`; search domain :math:`[-10, 10]^d`. Evaluated in
+    :math:`v = w - 1` (:math:`\sin^2` has period :math:`\pi`, so :math:`\sin^2(\pi w_1) =
+    \sin^2(\pi v_1)` and so on), which makes the minimum exactly zero in float32 too.
+
+    Args:
+        dim: dimension :math:`d`.
+
+    References:
+        A. V. Levy and A. Montalvo, "The tunneling algorithm for the global minimization of
+        functions", SIAM J. Sci. Stat. Comput. 6 (1985); [VLSE] "Levy Function".
+
+    Example:
+        >>> import torch, ebmcore
+        >>> ebmcore.create("levy", dim=4).energy(torch.ones(4))
+        tensor(0.)
+    """
+
+    arg_constraints = {"dim": constraints.positive_integer}
+
+    frequency: Tensor
+    phase: Tensor
+    weight: Tensor
+    slope: Tensor
+
+    def __init__(self, dim: int = 2) -> None:
+        super().__init__(dim, dim=dim)
+        # Per coordinate: sin^2(frequency * w + phase) with weight gamma; the last one differs.
+        # sin^2 has period pi, so with v = w - 1 the angle frequency * v + phase gives the
+        # same value (phase 1, or 0 for the last), and is exact at the minimum v = 0.
+        frequency = torch.full((dim,), math.pi, dtype=torch.float64)
+        frequency[-1] = 2.0 * math.pi
+        phase = torch.full((dim,), 1.0, dtype=torch.float64)
+        phase[-1] = 0.0
+        weight = torch.full((dim,), 10.0, dtype=torch.float64)
+        weight[-1] = 1.0
+        # With u = x - 1 = 4 v: angle = (frequency / 4) u + phase, and
+        # E = sum u^2 q / 2, grad = u q + u^2 c, q = (1 + gamma sin^2) / 8,
+        # c = gamma frequency sin cos / 32 (the chain rule's 1/4 folded into the constants).
+        self.register_buffer("frequency", frequency / 4.0, persistent=False)
+        self.register_buffer("phase", phase, persistent=False)
+        self.register_buffer("weight", weight / 8.0, persistent=False)
+        self.register_buffer("slope", weight * frequency / 32.0, persistent=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        # In v = w - 1 (sin^2 has period pi): exact zero at the minimum, also in float32.
+        v = (x - 1.0) / 4.0
+        head, last = v[..., :-1], v[..., -1]
+        middle = (head**2 * (1.0 + 10.0 * torch.sin(math.pi * head + 1.0) ** 2)).sum(-1)
+        tail = last**2 * (1.0 + torch.sin(2.0 * math.pi * last) ** 2)
+        return torch.sin(math.pi * v[..., 0]) ** 2 + middle + tail
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        u = x - 1.0  # 4 (w - 1)
+        angle = torch.addcmul(self.phase.to(x.dtype), u, self.frequency.to(x.dtype))
+        sin = torch.sin(angle)
+        slope = torch.cos(angle).mul_(sin).mul_(self.slope.to(x.dtype))  # gamma f sin cos / 32
+        q = (sin * sin).mul_(self.weight.to(x.dtype)).add_(0.125)  # (1 + gamma sin^2) / 8
+        u2 = u * u
+        energy = _rowdot(u2, q).mul_(0.5)
+        grad = torch.addcmul(u2 * slope, u, q)
+        first = (0.25 * math.pi) * u[..., 0]  # sin^2(pi w_1) = sin^2(pi v_1)
+        s1 = torch.sin(first)
+        energy.addcmul_(s1, s1)
+        grad[..., 0].addcmul_(s1, torch.cos(first), value=0.5 * math.pi)
+        return energy, grad
+
+    @property
+    def bounds(self) -> Tensor:
+        return _box(-10.0, 10.0, self.dim)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima(torch.ones(1, self.dim), 0.0)
+
+
+def _styblinski_tang_root() -> float:
+    r"""The global minimizer of :math:`t^4 - 16 t^2 + 5 t`, by the trigonometric cubic formula.
+
+    The stationary points solve :math:`4t^3 - 32t + 5 = 0`, i.e. :math:`t^3 + p t + q = 0`
+    with :math:`p = -8`, :math:`q = 5/4`; three real roots
+    :math:`t_k = 2\sqrt{-p/3} \cos\big(\tfrac13 \arccos(\tfrac{3q}{2p}\sqrt{-3/p}) - \tfrac{2\pi k}3\big)`.
+    The global minimizer is the most negative root; one Newton step polishes rounding.
+    """
+    p, q = -8.0, 1.25
+    amplitude = 2.0 * math.sqrt(-p / 3.0)
+    phi = math.acos(1.5 * q / p * math.sqrt(-3.0 / p)) / 3.0
+    t = min(amplitude * math.cos(phi - 2.0 * math.pi * k / 3.0) for k in range(3))
+    return t - (4.0 * t**3 - 32.0 * t + 5.0) / (12.0 * t * t - 32.0)
+
+
+STYBLINSKI_TANG_ROOT: float = _styblinski_tang_root()
+"""The global minimizer of each Styblinski-Tang coordinate, -2.903534027771178..."""
+
+
+class StyblinskiTang(BaseModel):
+    r"""The Styblinski-Tang function: a separable quartic with :math:`2^d` local minima.
+
+    .. math::
+
+        E(x) = \frac12 \sum_{i=1}^d \big(x_i^4 - 16 x_i^2 + 5 x_i\big), \qquad
+        \partial_i E = 2 x_i^3 - 16 x_i + \tfrac52 .
+
+    The global minimizer has every coordinate equal to :math:`t^\ast`, the most negative root
+    of :math:`4t^3 - 32t + 5 = 0`, computed by the trigonometric cubic formula
+    (:data:`STYBLINSKI_TANG_ROOT` :math:`\approx -2.903534`); the minimum is
+    :math:`\tfrac d2 (t^{\ast 4} - 16 t^{\ast 2} + 5 t^\ast) \approx -39.16617\, d`.
+    Search domain :math:`[-5, 5]^d`.
+
+    Args:
+        dim: dimension :math:`d`.
+
+    References:
+        M. A. Styblinski and T.-S. Tang, "Experiments in nonconvex optimization: stochastic
+        approximation with function smoothing and simulated annealing", Neural Networks 3
+        (1990); [VLSE] "Styblinski-Tang Function".
+
+    Example:
+        >>> import ebmcore
+        >>> round(ebmcore.create("styblinski_tang", dim=2).minima.value, 6)
+        -78.332331
+    """
+
+    arg_constraints = {"dim": constraints.positive_integer}
+
+    def __init__(self, dim: int = 2) -> None:
+        super().__init__(dim, dim=dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return 0.5 * (x**4 - 16.0 * x**2 + 5.0 * x).sum(-1)
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        x2 = x * x
+        # E_i = x (x (x^2 - 16) + 5) / 2, grad_i = 2 x (x^2 - 8) + 5/2
+        energy = _rowdot(torch.addcmul(torch.full_like(x, 5.0), x, x2 - 16.0), x).mul_(0.5)
+        grad = x2.sub_(8.0).mul_(x).mul_(2.0).add_(2.5)
+        return energy, grad
+
+    @property
+    def bounds(self) -> Tensor:
+        return _box(-5.0, 5.0, self.dim)
+
+    @property
+    def minima(self) -> Minima:
+        t = STYBLINSKI_TANG_ROOT
+        return Minima(
+            torch.full((1, self.dim), t, dtype=torch.float64),
+            0.5 * self.dim * (t**4 - 16.0 * t * t + 5.0 * t),
+        )
+
+
+class DixonPrice(BaseModel):
+    r"""The Dixon-Price function: a valley whose floor halves the square at each coordinate.
+
+    .. math::
+
+        E(x) = (x_1 - 1)^2 + \sum_{i=2}^d i\, \big(2 x_i^2 - x_{i-1}\big)^2 .
+
+    Global minimum :math:`E = 0` where every square vanishes: :math:`x_1 = 1` and
+    :math:`2 x_i^2 = x_{i-1}`, i.e. :math:`x_i = 2^{-(2^i - 2)/2^i}`. Since
+    :math:`x_{i-1} = 2 x_i^2 \ge 0`, only the last coordinate may change sign, so there are two
+    global minimizers (one for :math:`d = 1`): :math:`(x_1, \dots, x_{d-1}, \pm x_d)`. Search
+    domain :math:`[-10, 10]^d`.
+
+    Args:
+        dim: dimension :math:`d`.
+
+    References:
+        L. C. W. Dixon and R. C. Price, "Truncated Newton method for sparse unconstrained
+        optimization using automatic differentiation", J. Optim. Theory Appl. 60 (1989);
+        [VLSE] "Dixon-Price Function".
+
+    Example:
+        >>> import ebmcore
+        >>> ebmcore.create("dixon_price", dim=3).minima.points
+        tensor([[ 1.0000,  0.7071,  0.5946],
+                [ 1.0000,  0.7071, -0.5946]], dtype=torch.float64)
+    """
+
+    arg_constraints = {"dim": constraints.positive_integer}
+
+    index: Tensor
+
+    def __init__(self, dim: int = 2) -> None:
+        super().__init__(dim, dim=dim)
+        self.register_buffer("index", _index(dim)[1:], persistent=False)  # 2, ..., d
+
+    def forward(self, x: Tensor) -> Tensor:
+        valley = 2.0 * x[..., 1:] ** 2 - x[..., :-1]
+        return (x[..., 0] - 1.0) ** 2 + (self.index.to(x.dtype) * valley**2).sum(-1)
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        tail = x[..., 1:]
+        valley = torch.addcmul(x[..., :-1], tail, tail, value=-2.0).neg_()  # 2 x_i^2 - x_{i-1}
+        weighted = valley * self.index.to(x.dtype)
+        offset = x[..., 0] - 1.0
+        energy = _rowdot(weighted, valley).addcmul_(offset, offset)
+        grad = torch.cat([(2.0 * offset).unsqueeze(-1), (tail * weighted).mul_(8.0)], dim=-1)
+        grad[..., :-1].add_(weighted, alpha=-2.0)
+        return energy, grad
+
+    @property
+    def bounds(self) -> Tensor:
+        return _box(-10.0, 10.0, self.dim)
+
+    @property
+    def minima(self) -> Minima:
+        i = _index(self.dim)
+        point = torch.pow(2.0, -(1.0 - torch.pow(2.0, 1.0 - i)))  # 2^{-(2^i - 2)/2^i}
+        if self.dim == 1:
+            return Minima(point.reshape(1, 1), 0.0)
+        mirrored = point.clone()
+        mirrored[-1] = -mirrored[-1]
+        return Minima(torch.stack([point, mirrored]), 0.0)
+
+
+def _integer_power(base: Tensor, exponent: int) -> Tensor:
+    """``base ** exponent`` for an integer ``exponent >= 0`` by repeated squaring.
+
+    Much faster than ``torch.pow`` with a general exponent, and differentiable (the loop runs
+    over the bits of ``exponent``, not over data).
+    """
+    result: Tensor | None = None
+    square = base
+    while exponent:
+        if exponent & 1:
+            result = square if result is None else result * square
+        exponent >>= 1
+        if exponent:
+            square = square * square
+    return torch.ones_like(base) if result is None else result
+
+
+def _michalewicz_coordinates(dim: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    r"""Per-coordinate minimizers and minima of :math:`-\sin t \sin^{2m}(i t^2/\pi)` on :math:`[0, \pi]`.
+
+    The function is separable, so the global minimum is the sum of the 1-D minima. For
+    coordinate :math:`i` the factor :math:`\sin^{2m}(i t^2/\pi)` has peaks at
+    :math:`t_k = \pi\sqrt{(k + 1/2)/i}`; the best peak is one of those nearest :math:`\pi/2`
+    (where :math:`\sin t` is largest). Newton's method on
+    :math:`h(t) = \log\sin t + 2m \log\lvert\sin(i t^2/\pi)\rvert`, started at those peaks and
+    vectorized over coordinates, refines each to float64 precision.
+    """
+    i = np.arange(1, dim + 1, dtype=np.float64)[:, None]
+    centre = np.floor(i / 4.0 - 0.5)
+    k = np.clip(centre + np.arange(-2.0, 4.0)[None, :], 0.0, i - 1.0)  # (dim, 6) candidate peaks
+    lo = math.pi * np.sqrt(k / i)
+    hi = np.minimum(math.pi * np.sqrt((k + 1.0) / i), math.pi)
+    t = math.pi * np.sqrt((k + 0.5) / i)
+    t = np.clip(t, lo, hi)
+    for _ in range(60):
+        u = i * t * t / math.pi
+        du = 2.0 * i * t / math.pi
+        cot_t = np.cos(t) / np.sin(t)
+        cot_u = np.cos(u) / np.sin(u)
+        first = cot_t + 2.0 * m * cot_u * du
+        second = -1.0 / np.sin(t) ** 2 + 2.0 * m * (-(du**2) / np.sin(u) ** 2 + cot_u * 2.0 * i / math.pi)
+        t = np.clip(t - first / second, lo + 1e-12, hi - 1e-12)
+    values = -np.sin(t) * np.sin(i * t * t / math.pi) ** (2 * m)
+    best = np.argmin(values, axis=1)
+    rows = np.arange(dim)
+    return t[rows, best], values[rows, best]
+
+
+MICHALEWICZ_MINIMUM: dict[int, float] = {
+    2: -1.8013034100985532,
+    5: -4.687658179088146,
+    10: -9.66015171564134,
+}
+"""Global minima for ``m = 10``, refined in float64 (tests re-derive them with scipy).
+
+The literature gives -1.8013 (d = 2), -4.687658 (d = 5) and -9.66015 (d = 10)
+[VLSE, JY13]; these are the refined values of the same minima.
+"""
+
+
+class Michalewicz(BaseModel):
+    r"""Michalewicz's function: steep narrow valleys, separable, with :math:`d!` local minima.
+
+    .. math::
+
+        E(x) = -\sum_{i=1}^d \sin(x_i)\, \sin^{2m}\!\Big(\frac{i\, x_i^2}{\pi}\Big).
+
+    Separable, so the global minimizer is found coordinate by coordinate (Newton refinement of
+    each 1-D minimum, see :func:`_michalewicz_coordinates`). For :math:`m = 10` the minimum is
+    -1.8013034101 (d = 2, at (2.2029, 1.5708)), -4.6876581791 (d = 5) and -9.6601517156
+    (d = 10) (:data:`MICHALEWICZ_MINIMUM`; the literature quotes -1.8013, -4.687658 and
+    -9.66015). Search domain :math:`[0, \pi]^d`.
+
+    Args:
+        dim: dimension :math:`d`.
+        m: steepness, a positive integer (default 10).
+
+    References:
+        Z. Michalewicz, *Genetic Algorithms + Data Structures = Evolution Programs*, Springer
+        (1992); [VLSE] "Michalewicz Function"; [JY13] function 88.
+
+    Example:
+        >>> import ebmcore
+        >>> round(ebmcore.create("michalewicz", dim=2).minima.value, 10)
+        -1.8013034101
+    """
+
+    arg_constraints = {"dim": constraints.positive_integer, "m": constraints.positive_integer}
+
+    scale: Tensor
+
+    def __init__(self, dim: int = 2, m: int = 10) -> None:
+        super().__init__(dim, dim=dim, m=m)
+        self.m = int(m)
+        self.register_buffer("scale", _index(dim) / math.pi, persistent=False)  # i / pi
+
+    def forward(self, x: Tensor) -> Tensor:
+        inner = torch.sin(self.scale.to(x.dtype) * x * x)
+        return -(torch.sin(x) * inner ** (2 * self.m)).sum(-1)
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        scale = self.scale.to(x.dtype)
+        u = (x * x).mul_(scale)
+        s_u = torch.sin(u)
+        s2 = s_u * s_u
+        power = _integer_power(s2, self.m - 1)  # sin^{2m-2} u
+        s_x = torch.sin(x)
+        # E = -sum sin x s2 power;  dE/dx = -power [cos x s2 + sin x 2m s_u c_u 2 i x / pi]
+        energy = _rowdot(s_x, power * s2).neg_()
+        chain = (torch.cos(u) * s_u).mul_(scale * (-4.0 * self.m)).mul_(x).mul_(s_x)
+        grad = torch.addcmul(chain, torch.cos(x), s2, value=-1.0).mul_(power)
+        return energy, grad
+
+    @property
+    def bounds(self) -> Tensor:
+        return _box(0.0, math.pi, self.dim)
+
+    @property
+    def minima(self) -> Minima:
+        points, values = _michalewicz_coordinates(self.dim, self.m)
+        return Minima(torch.from_numpy(points).reshape(1, -1), float(values.sum()))
+
+
+class Zakharov(BaseModel):
+    r"""Zakharov's function: a plate-shaped bowl with a quartic ridge along :math:`(1, 2, \dots, d)`.
+
+    .. math::
+
+        E(x) = \sum_{i=1}^d x_i^2 + S^2 + S^4, \qquad S = \sum_{i=1}^d \tfrac i2 x_i, \qquad
+        \partial_i E = 2 x_i + \tfrac i2 (2 S + 4 S^3).
+
+    Global minimum :math:`E(0) = 0`; search domain :math:`[-5, 10]^d`.
+
+    Args:
+        dim: dimension :math:`d`.
+
+    References:
+        [VLSE] "Zakharov Function"; [JY13] function 172.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> ebmcore.create("zakharov", dim=2).energy(torch.tensor([2.0, 0.0]))
+        tensor(6.)
+    """
+
+    arg_constraints = {"dim": constraints.positive_integer}
+
+    half_index: Tensor
+
+    def __init__(self, dim: int = 2) -> None:
+        super().__init__(dim, dim=dim)
+        self.register_buffer("half_index", 0.5 * _index(dim), persistent=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        s = (self.half_index.to(x.dtype) * x).sum(-1)
+        return (x * x).sum(-1) + s**2 + s**4
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        w = self.half_index.to(x.dtype)
+        s = x @ w
+        s2 = s * s
+        energy = _rowdot(x, x).addcmul_(s2, s2 + 1.0)
+        coef = (2.0 * s2 + 1.0) * s  # S + 2 S^3 (grad = 2 x + 2 (S + 2 S^3) w)
+        grad = torch.addcmul(x, coef.unsqueeze(-1), w).mul_(2.0)
+        return energy, grad
+
+    @property
+    def bounds(self) -> Tensor:
+        return _box(-5.0, 10.0, self.dim)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima(torch.zeros(1, self.dim), 0.0)

@@ -1,0 +1,278 @@
+"""Ground truth re-derived independently: closed forms, scipy quadrature and optimizers."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+from ebmcore_analytic import _functions2d as f2d
+from ebmcore_analytic import _optimization as opt
+from ebmcore_analytic._gaussian import Gaussian, GaussianFromSamples
+from scipy import integrate, optimize, special, stats
+
+import ebmcore
+
+# -- double well -----------------------------------------------------------------------------
+
+
+def _double_well_bessel(h: float, b: float) -> float:
+    r"""int exp(-h (t^2 - b^2)^2) dt by the modified-Bessel closed form.
+
+    int exp(-a t^4 + c t^2) dt = (pi/2) sqrt(c/(2a)) exp(c^2/(8a)) [I_{-1/4} + I_{1/4}](c^2/(8a))
+    with a = h, c = 2 h b^2, times exp(-h b^4); with scaled Bessel functions (ive) the
+    exponentials cancel: (pi/2) b [ive(-1/4, z) + ive(1/4, z)], z = h b^4 / 2.
+    """
+    a, c = h, 2.0 * h * b * b
+    z = c * c / (8.0 * a)
+    return 0.5 * math.pi * math.sqrt(c / (2.0 * a)) * (special.ive(-0.25, z) + special.ive(0.25, z))
+
+
+@pytest.mark.parametrize(("h", "b"), [(1.0, 1.0), (5.0, 1.0), (0.3, 2.0), (2.0, 0.4), (25.0, 1.5)])
+def test_double_well_log_partition_against_bessel_and_quad(h: float, b: float) -> None:
+    model = ebmcore.create("double_well", dim=3, barrier_height=h, b=b)
+    per_coordinate = model.log_partition() / 3
+
+    def density(t: float) -> float:
+        return math.exp(-h * (t * t - b * b) ** 2)
+
+    quad, error = integrate.quad(density, -np.inf, np.inf, epsabs=0.0, epsrel=1e-13, limit=500, points=None)
+    assert error < 1e-11 * quad
+    assert math.exp(per_coordinate) == pytest.approx(quad, rel=1e-8)
+    assert math.exp(per_coordinate) == pytest.approx(_double_well_bessel(h, b), rel=1e-8)
+
+
+def test_double_well_sampler_ks_with_high_barrier() -> None:
+    """KS against the closed-form CDF from quad; alpha = 1e-3 (0.1% false failures per seed)."""
+    h, b = 4.0, 1.3
+    model = ebmcore.create("double_well", dim=2, barrier_height=h, b=b)
+    samples = model.sample(4000, generator=torch.Generator().manual_seed(5)).numpy()
+    z = math.exp(model.log_partition() / 2)
+
+    grid = np.linspace(-6.0, 6.0, 200_001)
+    cumulative = integrate.cumulative_trapezoid(np.exp(-h * (grid**2 - b * b) ** 2), grid, initial=0.0)
+    assert cumulative[-1] == pytest.approx(z, rel=1e-9)
+
+    def cdf(t: np.ndarray) -> np.ndarray:
+        return np.interp(t, grid, cumulative / cumulative[-1])
+
+    for i in range(2):
+        assert stats.kstest(samples[:, i], cdf).pvalue > 1e-3
+    assert abs(np.mean(samples > 0) - 0.5) < 0.03  # both wells visited equally
+
+
+# -- harmonic and Gaussians --------------------------------------------------------------------
+
+
+def test_harmonic_closed_forms() -> None:
+    model = ebmcore.create("harmonic", dim=4, k=3.0)
+    assert model.log_partition() == pytest.approx(2.0 * math.log(2.0 * math.pi / 3.0), rel=1e-14)
+    samples = model.sample(20000, generator=torch.Generator().manual_seed(2))
+    assert samples.var(0).numpy() == pytest.approx([1.0 / 3.0] * 4, rel=0.05)
+
+
+def test_gaussian_from_samples_fits_numpy_moments() -> None:
+    data = np.random.default_rng(0).normal(size=(40, 3)) * [1.0, 2.0, 0.5] + [1.0, 0.0, -1.0]
+    model = ebmcore.create("gaussian_from_samples", samples=torch.from_numpy(data), regularization=1e-2)
+    assert isinstance(model, Gaussian)
+    np.testing.assert_allclose(model.mean.numpy(), data.mean(0), rtol=1e-13)
+    expected_cov = np.cov(data, rowvar=False) + 1e-2 * np.eye(3)
+    np.testing.assert_allclose(model.covariance.numpy(), expected_cov, rtol=1e-12, atol=1e-14)
+    _, logdet = np.linalg.slogdet(expected_cov)
+    assert model.log_partition() == pytest.approx(1.5 * math.log(2 * math.pi) + 0.5 * logdet, rel=1e-12)
+    x = torch.from_numpy(data[:5])
+    energy = model.energy(x).numpy()
+    centered = data[:5] - data.mean(0)
+    reference = 0.5 * np.einsum("ni,ij,nj->n", centered, np.linalg.inv(expected_cov), centered)
+    np.testing.assert_allclose(energy, reference, rtol=1e-10)
+    # the recipe is the data: a JSON round trip rebuilds the same model bit for bit
+    rebuilt = ebmcore.create(json.loads(json.dumps(model.spec)))
+    assert model.spec["name"] == "analytic/gaussian_from_samples"
+    assert torch.equal(rebuilt.precision, model.precision) and torch.equal(rebuilt.mean, model.mean)
+    direct = Gaussian.from_samples(data.tolist(), regularization=1e-2)
+    assert isinstance(direct, GaussianFromSamples) and direct.spec == model.spec
+
+
+def test_gaussian_from_samples_rejects_singular_covariance() -> None:
+    collinear = [[0.0, 0.0], [1.0, 2.0], [2.0, 4.0]]
+    with pytest.raises(ValueError, match="not positive definite") as caught:
+        ebmcore.create("gaussian_from_samples", samples=collinear, regularization=0.0)
+    assert caught.value.parameter == "samples"  # type: ignore[attr-defined]
+    ebmcore.create("gaussian_from_samples", samples=collinear)  # the default regularization fixes it
+    with pytest.raises(ebmcore.InvalidParameterError, match="n >= 2"):
+        ebmcore.create("gaussian_from_samples", samples=[[1.0, 2.0]])
+
+
+def test_gaussian_rejects_non_spd_covariance() -> None:
+    with pytest.raises(ValueError, match="not positive definite"):
+        ebmcore.create("gaussian", cov=[[1.0, 2.0], [2.0, 1.0]])
+
+
+# -- variable-dimension functions --------------------------------------------------------------
+
+
+def test_ackley_gradient_is_finite_and_zero_at_the_origin() -> None:
+    model = ebmcore.create("ackley", dim=3)
+    for dtype in (torch.float32, torch.float64):
+        energy, grad = model.energy_and_gradient(torch.zeros(2, 3, dtype=dtype))
+        assert torch.equal(energy, torch.zeros(2, dtype=dtype)) and torch.equal(
+            grad, torch.zeros(2, 3, dtype=dtype)
+        )
+        with ebmcore.use_backend("autograd"):
+            assert torch.equal(model.gradient(torch.zeros(3, dtype=dtype)), torch.zeros(3, dtype=dtype))
+    tiny = torch.tensor([1e-300, 0.0, 0.0], dtype=torch.float64)
+    assert bool(torch.isfinite(model.gradient(tiny)).all())
+
+
+def test_styblinski_tang_root_from_the_cubic() -> None:
+    roots = np.roots([4.0, 0.0, -32.0, 5.0]).real
+    assert pytest.approx(roots.min(), rel=1e-14) == opt.STYBLINSKI_TANG_ROOT
+    t = opt.STYBLINSKI_TANG_ROOT
+    assert abs(4 * t**3 - 32 * t + 5) < 1e-12
+    per_coordinate = 0.5 * (t**4 - 16 * t * t + 5 * t)
+    assert per_coordinate == pytest.approx(-39.16616570377142, rel=1e-13)
+    assert ebmcore.create("styblinski_tang", dim=7).minima.value == pytest.approx(
+        7 * per_coordinate, rel=1e-14
+    )
+    found = optimize.minimize_scalar(
+        lambda s: 0.5 * (s**4 - 16 * s * s + 5 * s), bounds=(-5, 5), method="bounded"
+    )
+    assert found.x == pytest.approx(t, abs=1e-5)
+
+
+def test_dixon_price_minimizers_from_the_formula() -> None:
+    model = ebmcore.create("dixon_price", dim=6)
+    minima = model.minima
+    assert minima.count == 2
+    x = minima.points[0]
+    i = np.arange(1, 7)
+    np.testing.assert_allclose(x.numpy(), 2.0 ** (-(2.0**i - 2.0) / 2.0**i), rtol=1e-15)
+    torch.testing.assert_close(2 * x[1:] ** 2, x[:-1], rtol=1e-15, atol=0)
+    assert float(model.energy(minima.points).abs().max()) < 1e-28
+    # flipping any but the last sign leaves the minimum
+    flipped = x.clone()
+    flipped[2] = -flipped[2]
+    assert float(model.energy(flipped)) > 0.1
+
+
+def _michalewicz_scipy(dim: int, m: int = 10) -> float:
+    """Per-coordinate global minimum by bounded Brent searches from every grid bracket."""
+    total = 0.0
+    grid = np.linspace(0.0, math.pi, 2001)
+    for i in range(1, dim + 1):
+
+        def f(t: float, i: int = i) -> float:
+            return -math.sin(t) * math.sin(i * t * t / math.pi) ** (2 * m)
+
+        values = -np.sin(grid) * np.sin(i * grid**2 / math.pi) ** (2 * m)
+        best = min(
+            optimize.minimize_scalar(
+                f,
+                bounds=(grid[max(j - 1, 0)], grid[min(j + 1, 2000)]),
+                method="bounded",
+                options={"xatol": 1e-13},
+            ).fun
+            for j in np.argsort(values)[:3]
+        )
+        total += best
+    return total
+
+
+@pytest.mark.parametrize(("dim", "published"), [(2, -1.8013), (5, -4.687658), (10, -9.66015)])
+def test_michalewicz_refined_minimum(dim: int, published: float) -> None:
+    refined = opt.MICHALEWICZ_MINIMUM[dim]
+    digits = len(str(published).split(".")[1])
+    assert round(refined, digits) == published  # agrees with the literature to its digits
+    assert _michalewicz_scipy(dim) == pytest.approx(refined, rel=1e-12)
+    model = ebmcore.create("michalewicz", dim=dim)
+    assert model.minima.value == pytest.approx(refined, rel=1e-13)
+    # and no multistart L-BFGS-B run inside the box goes lower
+    starts = np.random.default_rng(dim).uniform(0.0, math.pi, size=(6, dim))
+
+    def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
+        e, g = model.energy_and_gradient(torch.from_numpy(z))
+        return float(e), g.numpy()
+
+    bounds = [(0.0, math.pi)] * dim
+    lowest = min(optimize.minimize(fun, s, jac=True, bounds=bounds, method="L-BFGS-B").fun for s in starts)
+    assert lowest >= refined - 1e-10
+
+
+# -- two-dimensional functions -----------------------------------------------------------------
+
+
+def test_himmelblau_minima_are_newton_roots() -> None:
+    def residual(z: np.ndarray) -> np.ndarray:
+        return np.array([z[0] ** 2 + z[1] - 11.0, z[0] + z[1] ** 2 - 7.0])
+
+    published = [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]
+    for root, start in zip(f2d.HIMMELBLAU_MINIMA, published, strict=True):
+        solved = optimize.fsolve(residual, start, xtol=1e-14)
+        np.testing.assert_allclose(root, solved, rtol=1e-13)
+        np.testing.assert_allclose(root, start, atol=1e-6)
+        assert np.abs(residual(np.array(root))).max() < 1e-13
+
+
+def test_branin_minima_from_the_formula() -> None:
+    model = ebmcore.create("branin")
+    assert model.minima.value == pytest.approx(0.397887357729738, rel=1e-14)
+    assert model.minima.value == 5.0 / (4.0 * math.pi)
+    np.testing.assert_allclose(
+        model.minima.points.numpy(), [[-math.pi, 12.275], [math.pi, 2.275], [3 * math.pi, 2.475]], rtol=1e-14
+    )
+
+
+def _newton(model: ebmcore.BaseModel, start: list[float], iterations: int = 12) -> torch.Tensor:
+    z = torch.tensor(start, dtype=torch.float64)
+    for _ in range(iterations):
+        hessian = torch.autograd.functional.hessian(lambda p: model.energy(p), z)
+        z = z - torch.linalg.solve(hessian, model.gradient(z))
+    return z
+
+
+@pytest.mark.parametrize(
+    ("name", "recorded", "published"),
+    [
+        ("six_hump_camel", f2d.SIX_HUMP_CAMEL_MINIMIZER, ((0.0898, -0.7126), -1.0316)),
+        ("holder_table", f2d.HOLDER_TABLE_MINIMIZER, ((8.05502, 9.66459), -19.2085)),
+    ],
+)
+def test_refined_two_dimensional_minima(
+    name: str, recorded: tuple[float, float], published: tuple[tuple[float, float], float]
+) -> None:
+    model = ebmcore.create(name)
+    refined = _newton(model, list(published[0]))
+    np.testing.assert_allclose(refined.numpy(), recorded, rtol=1e-9)
+    np.testing.assert_allclose(recorded, published[0], atol=1e-4)
+    assert model.minima.value == pytest.approx(published[1], abs=1e-4)
+    assert model.minima.value == pytest.approx(float(model.energy(refined)), rel=1e-13)
+    hessian = torch.autograd.functional.hessian(lambda p: model.energy(p), refined)
+    assert bool((torch.linalg.eigvalsh(hessian) > 0).all())
+    low, high = model.bounds.numpy()
+    axes = [np.linspace(low[i], high[i], 1001) for i in range(2)]
+    grid = torch.from_numpy(np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1))
+    assert float(model.energy(grid).min()) >= model.minima.value - 1e-10
+    found = optimize.minimize(
+        lambda z: float(model.energy(torch.from_numpy(z))), published[0], method="Nelder-Mead"
+    )
+    assert found.fun == pytest.approx(model.minima.value, abs=1e-7)
+
+
+def test_eggholder_minimum_on_the_edge() -> None:
+    model = ebmcore.create("eggholder")
+    x, y = f2d.EGGHOLDER_MINIMIZER
+    assert x == 512.0 and y == pytest.approx(404.2319, abs=1e-4)
+
+    def along_edge(t: float) -> float:
+        return float(model.energy(torch.tensor([512.0, t], dtype=torch.float64)))
+
+    found = optimize.minimize_scalar(
+        along_edge, bounds=(400.0, 410.0), method="bounded", options={"xatol": 1e-12}
+    )
+    assert found.x == pytest.approx(y, abs=1e-6)
+    assert model.minima.value == pytest.approx(-959.6407, abs=1e-4)
+    assert model.minima.value == pytest.approx(found.fun, rel=1e-13)
+    grad = model.gradient(model.minima.points)[0]
+    assert abs(float(grad[1])) < 1e-10 and float(grad[0]) < 0  # KKT point on the edge x = 512
