@@ -22,11 +22,14 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 DISTS = Path(__file__).resolve().parent / "plugin_dists"
 RESULTS_MARK = "@@EBMCORE-RESULTS@@"
 
+# Hypothesis keeps a cache of constants; keep it with pytest's cache, not in the source tree.
+set_hypothesis_home_dir(ROOT / ".pytest_cache" / "hypothesis")
 # Property tests: derandomized (the same examples on every run) and modest, so the suite stays fast.
 settings.register_profile(
     "ebmcore",
