@@ -91,6 +91,9 @@ def plugin_dists(request: pytest.FixtureRequest) -> Path:
         shutil.rmtree(target, ignore_errors=True)
         shutil.move(str(staging), str(target))
     (target / ".complete").touch()
+    for stale in base.iterdir():  # installations of older versions of the test plugins
+        if stale != target and stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
     return target
 
 
