@@ -169,6 +169,13 @@ class _Entry:
         raise PluginError(self.plugin.name, message) from exc
 
 
+def _entry_point_order(ep: metadata.EntryPoint) -> tuple[str, str]:
+    """Sort key: plugin name, then distribution name (which of two same-named plugins loads is
+    then fixed, not left to the order of files on disk)."""
+    dist = getattr(ep, "dist", None)
+    return ep.name, dist.metadata["Name"] if dist is not None else ""
+
+
 def _import_target(target: str | Callable[..., Any]) -> Callable[..., Any]:
     if not isinstance(target, str):
         return target
@@ -186,7 +193,6 @@ class Registry:
         self.group = group
         self._lock = threading.RLock()
         self._discovered = False
-        self._strict_failure: Exception | None = None
         self._plugins: dict[str, PluginInfo] = {}
         self._entries: dict[str, _Entry] = {}  # qualified name -> entry
         self._names: dict[str, list[str]] = {}  # bare name or alias -> qualified names
@@ -194,16 +200,16 @@ class Registry:
 
     # -- discovery -------------------------------------------------------------------------
 
-    def _ensure(self) -> None:
+    def _ensure(self, *, strict: bool = True) -> None:
         if not self._discovered:
             with self._lock:
                 if not self._discovered:
                     self._discover()
-                    if _env_flag("EBMCORE_STRICT"):
-                        self._strict_failure = self._first_failure()
                     self._discovered = True
-        if self._strict_failure is not None:
-            raise self._strict_failure
+        # Checked on every call (not only by the thread that discovered), so that under
+        # EBMCORE_STRICT=1 no caller ever sees a registry with failures in it.
+        if strict and _env_flag("EBMCORE_STRICT"):
+            self._raise_if_strict()
 
     def _discover(self) -> None:
         manager = pluggy.PluginManager("ebmcore")
@@ -211,7 +217,7 @@ class Registry:
         disabled = _env_list("EBMCORE_DISABLE_PLUGINS")
         autoload = not _env_flag("EBMCORE_DISABLE_PLUGIN_AUTOLOAD")
         allowed = _env_list("EBMCORE_PLUGINS")
-        for ep in sorted(metadata.entry_points(group=self.group), key=lambda e: e.name):
+        for ep in sorted(metadata.entry_points(group=self.group), key=_entry_point_order):
             dist = getattr(ep, "dist", None)
             plugin = PluginInfo(
                 ep.name,
@@ -219,6 +225,12 @@ class Registry:
                 distribution=dist.metadata["Name"] if dist is not None else None,
                 version=dist.version if dist is not None else None,
             )
+            if ep.name in disabled or (not autoload and ep.name not in allowed):
+                plugin.status = "disabled"
+                self._plugins.setdefault(ep.name, plugin)
+                if self._plugins[ep.name] is not plugin:  # keep both of two same-named ones visible
+                    self._plugins[f"{ep.name} ({plugin.distribution})"] = plugin
+                continue
             if ep.name in self._plugins:
                 first = self._plugins[ep.name]
                 plugin.status = "failed"
@@ -231,9 +243,6 @@ class Registry:
                 self._plugins[f"{ep.name} ({plugin.distribution})"] = plugin
                 continue
             self._plugins[ep.name] = plugin
-            if ep.name in disabled or (not autoload and ep.name not in allowed):
-                plugin.status = "disabled"
-                continue
             if not NAME_PATTERN.match(ep.name):
                 plugin.status = "failed"
                 self._record(
@@ -274,7 +283,15 @@ class Registry:
             )
             return
         try:
-            specs = list(cast("Iterable[object]", impls[0].function()))
+            returned = impls[0].function()
+            if isinstance(returned, (str, bytes, Mapping, EnergySpec)) or not isinstance(returned, Iterable):
+                wrong = RegistrationError(
+                    f"ebmcore_energies hook returned {type(returned).__name__}, not a list of energy specs"
+                )
+                plugin.status = "failed"
+                self._record(plugin, wrong, str(wrong))
+                return
+            specs = list(cast("Iterable[object]", returned))
         except Exception as exc:
             plugin.status = "failed"
             self._record(plugin, exc, f"ebmcore_energies hook raised {exc!r}")
@@ -323,22 +340,18 @@ class Registry:
 
     def conflicts(self) -> dict[str, list[str]]:
         """Bare names offered by more than one plugin, with their qualified names."""
-        self._ensure()
+        self._ensure(strict=False)
         return {name: sorted(q) for name, q in sorted(self._names.items()) if len(q) > 1}
 
-    def _first_failure(self) -> Exception | None:
-        """The error EBMCORE_STRICT=1 raises: the first plugin failure or name clash, if any."""
+    def _raise_if_strict(self) -> None:
         for plugin in self._plugins.values():
             if plugin.problems:
-                error = PluginError(
+                exc = plugin.errors[0] if plugin.errors else None
+                raise PluginError(
                     plugin.name, f"{plugin.problems[0]} (EBMCORE_STRICT=1 makes plugin failures fatal)"
-                )
-                error.__cause__ = plugin.errors[0] if plugin.errors else None
-                return error
-        for name, qualified in self._names.items():
-            if len(qualified) > 1:
-                return AmbiguousEnergyError(name, qualified)
-        return None
+                ) from exc
+        for name, qualified in self.conflicts().items():
+            raise AmbiguousEnergyError(name, qualified)
 
     # -- lookup ----------------------------------------------------------------------------
 
@@ -368,10 +381,16 @@ class Registry:
                     raise AmbiguousEnergyError(name, candidates)
                 return self._entries[candidates[0]]
         failed = [p.name for p in self._plugins.values() if p.status == "failed"]
-        known = list(self._entries) if "/" in name else list(self._names)
-        error = EnergyNotFoundError(name, known)
+        # suggest qualified names for a qualified request, bare names (and aliases) otherwise
+        error = EnergyNotFoundError(name, list(self._entries) if "/" in name else list(self._names))
         if failed:
             error.message += f" Plugins that failed to load: {', '.join(failed)} (see `ebmcore plugins`)."
+        disabled = [p.name for p in self._plugins.values() if p.status == "disabled"]
+        if disabled:
+            error.message += (
+                f" Disabled plugins: {', '.join(disabled)} "
+                "(EBMCORE_DISABLE_PLUGINS, EBMCORE_DISABLE_PLUGIN_AUTOLOAD, EBMCORE_PLUGINS)."
+            )
         raise error
 
     def create(self, name_or_spec: str | Mapping[str, Any] | BaseModel, /, **kwargs: Any) -> BaseModel:
@@ -491,7 +510,7 @@ class Registry:
         return self.resolve(name).spec
 
     def plugin_infos(self) -> list[PluginInfo]:
-        self._ensure()
+        self._ensure(strict=False)  # what failed stays visible under EBMCORE_STRICT=1
         return sorted(self._plugins.values(), key=lambda p: p.name)
 
     # -- in-process registration -------------------------------------------------------------

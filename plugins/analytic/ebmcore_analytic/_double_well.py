@@ -74,15 +74,15 @@ class DoubleWell(BaseModel):
         self.b = float(b)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.barrier_height * (x * x - self.b**2).square().sum(-1)
+        return self.barrier_height * (x * x - self.b * self.b).square().sum(-1)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        offset = x * x - self.b**2
+        offset = x * x - self.b * self.b
         energy = self.barrier_height * (offset * offset).sum(-1)
         return energy, (4.0 * self.barrier_height) * x * offset
 
     def analytic_gradient(self, x: Tensor) -> Tensor:
-        return (4.0 * self.barrier_height) * x * (x * x - self.b**2)
+        return (4.0 * self.barrier_height) * x * (x * x - self.b * self.b)
 
     @property
     def bounds(self) -> Tensor:

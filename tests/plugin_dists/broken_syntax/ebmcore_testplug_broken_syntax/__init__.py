@@ -1,0 +1,1 @@
+"""ebmcore test plugin ``broken_syntax`` (see tests/plugin_dists/README.md)."""

@@ -1,0 +1,8 @@
+"""Hook module with a syntax error."""
+
+import ebmcore
+
+
+@ebmcore.hookimpl
+def ebmcore_energies(:
+    return []

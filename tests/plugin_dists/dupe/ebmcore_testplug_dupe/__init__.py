@@ -1,0 +1,1 @@
+"""ebmcore test plugin ``dupe`` (see tests/plugin_dists/README.md)."""

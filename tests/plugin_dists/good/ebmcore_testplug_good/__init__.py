@@ -1,0 +1,1 @@
+"""ebmcore test plugin ``good`` (see tests/plugin_dists/README.md)."""

@@ -1,0 +1,1 @@
+"""ebmcore test plugin ``hook_raises`` (see tests/plugin_dists/README.md)."""

@@ -1,0 +1,1 @@
+"""ebmcore test plugin ``imports_torch`` (see tests/plugin_dists/README.md)."""

@@ -1,0 +1,1 @@
+"""ebmcore test plugin ``malformed`` (see tests/plugin_dists/README.md)."""

@@ -1,0 +1,1 @@
+"""ebmcore test plugin ``missing_target`` (see tests/plugin_dists/README.md)."""

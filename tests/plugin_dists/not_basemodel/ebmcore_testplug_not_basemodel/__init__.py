@@ -1,0 +1,1 @@
+"""ebmcore test plugin ``not_basemodel`` (see tests/plugin_dists/README.md)."""

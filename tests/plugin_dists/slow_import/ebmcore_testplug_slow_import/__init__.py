@@ -1,0 +1,1 @@
+"""ebmcore test plugin ``slow_import`` (see tests/plugin_dists/README.md)."""

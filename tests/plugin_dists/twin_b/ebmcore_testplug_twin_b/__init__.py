@@ -1,0 +1,1 @@
+"""ebmcore test plugin ``twin_b`` (see tests/plugin_dists/README.md)."""

@@ -1,0 +1,1 @@
+"""ebmcore test plugin ``wrong_types`` (see tests/plugin_dists/README.md)."""

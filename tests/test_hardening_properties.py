@@ -1,0 +1,199 @@
+"""Property-based tests over every registered energy (hypothesis, derandomized; see conftest).
+
+What is asserted (docs/trust-model.md restates it):
+
+Constructor arguments
+    Any keyword arguments (wrong types, out-of-range values, wrong shapes, unknown names) either
+    build a model or raise an exception that is an ``ebmcore.EbmcoreError`` *and* a
+    ``TypeError`` or ``ValueError``, whose message names one of the parameters given. Sizes are
+    drawn small (integers up to 12): a dimension of 2**40 is a resource problem, not a
+    validation one, and is not tried. A model that builds evaluates at a finite point without
+    raising.
+
+Inputs (the default construction of each energy; energies without one are skipped)
+    For any batch shape (including empty batches), float32 and float64, and elements drawn from
+    +-1e-30 .. +-1e30, 0, -0, NaN and +-inf:
+
+    * the energy has shape ``batch`` and the gradient the shape of ``x``, both in ``x.dtype``;
+    * ``x`` is not modified;
+    * a sample containing NaN gives energy NaN (NaN in, NaN out);
+    * a finite sample never gives energy NaN (it may overflow to +-inf in float32);
+    * a finite sample gives no NaN in the gradient, unless the exact (float64) energy or
+      gradient of that sample lies beyond the float32 range: then the float32 gradient overflows
+      and inf - inf between its terms is the realistic outcome (Rosenbrock at 1e30 is one);
+    * samples containing +-inf: only shapes and dtypes are checked (at infinity the
+      mathematics has no gradient to give, and x - x^2 style terms are inf - inf).
+
+In float64 the range of the drawn elements (|x| <= 1e30) leaves every term of a polynomial
+energy of degree < 10 finite, so float64 must give no NaN at all for finite samples.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ebmcore
+
+ENERGIES = ebmcore.list_energies()
+
+# Energies whose energy itself may be inf - inf = NaN for finite float32 input at extreme
+# magnitudes (a difference of overflowing terms); none so far. Name -> reason.
+ENERGY_MAY_CANCEL: dict[str, str] = {}
+
+_models: dict[str, ebmcore.BaseModel | str] = {}
+
+
+def default_model(name: str) -> ebmcore.BaseModel:
+    if name not in _models:
+        try:
+            _models[name] = ebmcore.create(name)
+        except (ebmcore.EbmcoreError, TypeError, ValueError) as exc:
+            _models[name] = f"{name} has no no-argument construction: {exc}"
+    model = _models[name]
+    if isinstance(model, str):
+        pytest.skip(model)
+    return model
+
+
+def accepted_parameters(name: str) -> list[str]:
+    return [p.name for p in ebmcore.info(name).parameters]
+
+
+# -- constructor arguments --------------------------------------------------------------------
+
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 5e-324, 1e-300, 1e200, -1e300, 1.7e308, "", "abc", "2", b"x", 1 + 2j]),
+)
+REALS = st.floats(allow_nan=True, allow_infinity=True)  # hypothesis favours the extremes
+VALUES = st.one_of(
+    REALS,
+    SCALARS,
+    st.lists(st.one_of(st.integers(-3, 5), st.floats(-1e3, 1e3), st.just(math.nan)), max_size=4),
+    st.lists(st.lists(st.floats(-3, 3), min_size=1, max_size=3), min_size=1, max_size=3),  # matrices
+    st.dictionaries(st.text("ab", max_size=2), st.integers(0, 3), max_size=2),
+    st.builds(
+        lambda shape, scale: torch.full(shape, scale, dtype=torch.float64),
+        st.lists(st.integers(0, 3), max_size=3).map(tuple),
+        st.floats(-2, 2),
+    ),
+    st.builds(lambda n: np.arange(n, dtype=np.float32), st.integers(0, 4)),
+    st.builds(object),
+)
+
+
+@pytest.mark.parametrize("name", ENERGIES)
+@settings(max_examples=60)
+@given(data=st.data())
+def test_random_arguments_raise_only_parameter_errors(name: str, data: st.DataObject) -> None:
+    names = accepted_parameters(name)
+    chosen = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True), label="names")
+    if data.draw(st.integers(0, 9), label="unknown") == 0:
+        chosen.append("not_a_parameter")
+    kwargs = {key: data.draw(VALUES, label=key) for key in chosen}
+    try:
+        model = ebmcore.create(name, **kwargs)
+    except ebmcore.EbmcoreError as exc:
+        assert isinstance(exc, (TypeError, ValueError)), f"{type(exc).__name__}: {exc}"
+        named = [key for key in kwargs if repr(key) in str(exc)]
+        assert named, f"{type(exc).__name__} names none of {sorted(kwargs)}: {exc}"
+        return
+    # it built: it must be usable at a finite point (inf is fine, an exception is not)
+    x = torch.full(model.event_shape, 0.5, dtype=torch.float64)
+    energy, grad = model.energy_and_gradient(x)
+    assert energy.shape == () and grad.shape == x.shape
+
+
+EXTREMES = [1e300, 1.7976931348623157e308, 5e-324, -1e300, math.inf, math.nan, 0.0]
+
+
+@pytest.mark.parametrize("name", ENERGIES)
+def test_extreme_real_arguments_build_models_that_evaluate(name: str) -> None:
+    """Every float parameter at extreme values: a parameter error, or a model that evaluates."""
+    floats = [p.name for p in ebmcore.info(name).parameters if isinstance(p.default, float)]
+    for key in floats:
+        for value in EXTREMES:
+            try:
+                model = ebmcore.create(name, **{key: value})
+            except ebmcore.EbmcoreError as exc:
+                assert isinstance(exc, (TypeError, ValueError)) and repr(key) in str(exc)
+                continue
+            for fill in (0.0, 0.5, -2.0):
+                x = torch.full((3, *model.event_shape), fill, dtype=torch.float64)
+                energy, grad = model.energy_and_gradient(x)  # inf or nan is fine: raising is not
+                assert energy.shape == (3,) and grad.shape == x.shape, (key, value)
+
+
+# -- inputs -----------------------------------------------------------------------------------
+
+MAGNITUDES = st.builds(
+    lambda mantissa, exponent, sign: sign * mantissa * 10.0**exponent,
+    st.floats(1.0, 9.99),
+    st.integers(-30, 30),
+    st.sampled_from([-1.0, 1.0]),
+)
+ELEMENTS = st.one_of(
+    st.floats(-3.0, 3.0), MAGNITUDES, st.sampled_from([0.0, -0.0, math.nan, math.inf, -math.inf])
+)
+F32_MAX = torch.finfo(torch.float32).max
+
+
+def per_sample(mask: torch.Tensor, event_dims: int) -> torch.Tensor:
+    return mask.flatten(mask.dim() - event_dims).any(-1) if event_dims else mask
+
+
+@pytest.mark.parametrize("name", ENERGIES)
+@given(data=st.data())
+def test_random_inputs_give_right_shapes_dtypes_and_nan_only_where_due(
+    name: str, data: st.DataObject
+) -> None:
+    model = default_model(name)
+    batch = tuple(data.draw(st.lists(st.integers(0, 3), max_size=3), label="batch"))
+    dtype = data.draw(st.sampled_from([torch.float32, torch.float64]), label="dtype")
+    shape = batch + model.event_shape
+    values = data.draw(st.lists(ELEMENTS, min_size=math.prod(shape), max_size=math.prod(shape)), label="x")
+    x = torch.tensor(values, dtype=torch.float64).reshape(shape).to(dtype)
+    before = x.clone()
+
+    energy = model.energy(x)
+    energy2, grad = model.energy_and_gradient(x)
+    grad2 = model.gradient(x)
+
+    assert energy.shape == batch and energy2.shape == batch
+    assert grad.shape == shape and grad2.shape == shape
+    assert {energy.dtype, energy2.dtype, grad.dtype, grad2.dtype} == {dtype}
+    torch.testing.assert_close(x, before, rtol=0, atol=0, equal_nan=True)
+
+    event_dims = len(model.event_shape)
+    has_nan = per_sample(x.isnan(), event_dims)
+    finite = ~per_sample(~x.isfinite(), event_dims)
+    assert energy[has_nan].isnan().all(), "NaN in must give NaN out"
+    assert energy2[has_nan].isnan().all(), "NaN in must give NaN out"
+    if name not in ENERGY_MAY_CANCEL:
+        assert not energy[finite].isnan().any(), (
+            f"NaN energy for finite x: {x[finite][energy[finite].isnan()]}"
+        )
+        assert not energy2[finite].isnan().any()
+    grad_nan = per_sample(grad.isnan() | grad2.isnan(), event_dims)
+    if dtype == torch.float64:
+        assert not grad_nan[finite].any(), f"NaN gradient for finite float64 x: {x[finite & grad_nan]}"
+        return
+    exact_energy, exact_grad = model.energy_and_gradient(x.double())
+    overflows = (exact_energy.abs() > F32_MAX) | ~exact_energy.isfinite()
+    overflows |= per_sample((exact_grad.abs() > F32_MAX) | ~exact_grad.isfinite(), event_dims)
+    due = finite & ~overflows
+    assert not grad_nan[due].any(), f"NaN gradient where float32 holds the exact value: {x[due & grad_nan]}"
+
+
+def test_the_registry_has_energies_to_test() -> None:
+    assert ENERGIES, "no energy is registered: the property tests above test nothing"
+    assert all(isinstance(n, str) for n in ENERGIES)

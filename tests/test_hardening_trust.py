@@ -1,0 +1,174 @@
+"""The trust model (docs/trust-model.md), tested.
+
+* A name or spec dict from a user's config is looked up in the registry, never imported: a
+  target-like string (``"os.path:join"``, ``"pkg.module:Class"``) is an unknown name, and a
+  ``target`` key in a spec dict is an unknown parameter. A canary module that records its own
+  import proves nothing was imported.
+* Plugins come only from installed distributions' entry points: the environment variables
+  filter those, they cannot add a module.
+* Library code loads files only through ``torch.load(weights_only=True)``, never ``pickle``,
+  ``eval`` or ``exec``, and imports computed module names only in the registry and the lazy
+  package ``__init__`` files (a static check over ``ebmcore/`` and ``plugins/``).
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ebmcore
+
+ROOT = Path(__file__).resolve().parent.parent
+CANARY = "ebmcore_trust_canary"
+
+
+@pytest.fixture
+def canary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An importable module that leaves a file behind when imported."""
+    marker = tmp_path / "imported"
+    (tmp_path / f"{CANARY}.py").write_text(
+        f"from pathlib import Path\nPath({str(marker)!r}).touch()\nclass Model:\n    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield marker
+    assert not marker.exists(), f"{CANARY} was imported"
+    assert CANARY not in sys.modules
+
+
+TARGET_LIKE = [
+    f"{CANARY}:Model",
+    f"{CANARY}.Model",
+    CANARY,
+    f"{CANARY}/Model",
+    f"analytic/../{CANARY}:Model",
+    "os.path:join",
+    "builtins:eval",
+    "torch.nn:Linear",
+]
+
+
+@pytest.mark.parametrize("name", TARGET_LIKE)
+def test_target_like_names_are_unknown_names_not_imports(canary: Path, name: str) -> None:
+    for attempt in (lambda: ebmcore.create(name), lambda: ebmcore.create({"name": name})):
+        with pytest.raises(ebmcore.EnergyNotFoundError, match="no energy named"):
+            attempt()
+    with pytest.raises(ebmcore.EnergyNotFoundError):
+        ebmcore.info(name)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"name": "analytic/rosenbrock", "target": f"{CANARY}:Model"},
+        {"name": "analytic/rosenbrock", "__class__": f"{CANARY}:Model"},
+        {"name": "analytic/rosenbrock", "_target_": f"{CANARY}:Model"},
+    ],
+)
+def test_a_target_key_in_a_spec_dict_is_an_unknown_parameter(canary: Path, spec: dict[str, Any]) -> None:
+    key = next(k for k in spec if k != "name")
+    with pytest.raises(ebmcore.UnknownParameterError, match=f"unexpected parameter {key!r}"):
+        ebmcore.create(spec)
+
+
+def test_string_values_are_not_interpreted(canary: Path) -> None:
+    with pytest.raises(ebmcore.InvalidParameterError, match="parameter 'a' must be a finite real number"):
+        ebmcore.create({"name": "analytic/rosenbrock", "a": f"{CANARY}:Model"})
+    with pytest.raises(TypeError, match="energy name must be a string"):
+        ebmcore.create({"name": {"target": f"{CANARY}:Model"}})  # type: ignore[dict-item]
+
+
+def test_environment_filters_plugins_but_cannot_add_one(bare_probe: Any, tmp_path: Path) -> None:
+    marker = tmp_path / "imported"
+    (tmp_path / f"{CANARY}.py").write_text(f"from pathlib import Path\nPath({str(marker)!r}).touch()\n")
+    runner = type(bare_probe)(tmp_path)  # interpreters with the canary importable
+    seen = runner.run(
+        "import ebmcore\nR['list'] = ebmcore.list_energies()\n"
+        "R['plugins'] = [p.name for p in ebmcore.plugins() if p.status != 'disabled']\n",
+        {"EBMCORE_DISABLE_PLUGIN_AUTOLOAD": "1", "EBMCORE_PLUGINS": f"{CANARY},{CANARY}:Model"},
+    )
+    assert seen == {"list": [], "plugins": []}
+    assert not marker.exists()
+
+
+# -- static checks of the library code --------------------------------------------------------
+
+
+def library_files() -> list[Path]:
+    files = sorted((ROOT / "ebmcore").rglob("*.py"))
+    for plugin in sorted((ROOT / "plugins").glob("*/")):
+        for package in sorted(plugin.glob("ebmcore_*/")):
+            files += sorted(p for p in package.rglob("*.py") if "tests" not in p.relative_to(plugin).parts)
+    return files
+
+
+def dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{dotted(node.value)}.{node.attr}"
+    return ""
+
+
+def keyword(call: ast.Call, name: str) -> ast.AST | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def violations(path: Path, root: Path = ROOT) -> list[str]:
+    found = []
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    relative = path.relative_to(root)
+    # the registry imports plugin targets; the CLI its EXTRA_COMMANDS constant; __init__ files
+    # their _LAZY tables
+    imports_allowed = path.name == "__init__.py" or relative.as_posix() in {
+        "ebmcore/_registry.py",
+        "ebmcore/_cli.py",
+    }
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = dotted(node.func)
+        where = f"{relative}:{node.lineno}"
+        if name == "torch.load":
+            weights_only = keyword(node, "weights_only")
+            if not (isinstance(weights_only, ast.Constant) and weights_only.value is True):
+                found.append(f"{where}: torch.load without weights_only=True")
+        elif name in {"pickle.load", "pickle.loads", "eval", "exec", "marshal.loads", "dill.load"}:
+            found.append(f"{where}: {name}")
+        elif name in {"numpy.load", "np.load"}:
+            allow = keyword(node, "allow_pickle")
+            if allow is not None and not (isinstance(allow, ast.Constant) and allow.value is False):
+                found.append(f"{where}: {name} with allow_pickle")
+        elif (
+            name in {"importlib.import_module", "import_module", "__import__"}
+            and not imports_allowed
+            and not (node.args and isinstance(node.args[0], ast.Constant))
+        ):
+            found.append(f"{where}: {name} of a computed module name")
+    return found
+
+
+def test_library_code_loads_nothing_unsafely() -> None:
+    files = library_files()
+    assert ROOT / "ebmcore" / "_registry.py" in files
+    assert [v for path in files for v in violations(path)] == []
+
+
+def test_the_static_check_can_fail(tmp_path: Path) -> None:
+    module = tmp_path / "ebmcore" / "_bad.py"
+    module.parent.mkdir()
+    module.write_text(
+        "import torch, pickle, importlib\n"
+        "torch.load('f')\ntorch.load('f', weights_only=False)\npickle.loads(b'')\n"
+        "importlib.import_module(name)\nnp.load('f', allow_pickle=True)\n"
+    )
+    assert [f.split(": ", 1)[1] for f in violations(module, tmp_path)] == [
+        "torch.load without weights_only=True",
+        "torch.load without weights_only=True",
+        "pickle.loads",
+        "importlib.import_module of a computed module name",
+        "np.load with allow_pickle",
+    ]
