@@ -320,3 +320,33 @@ def test_importing_the_kit_and_its_pytest_plugin_is_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+class Particles(BaseModel):
+    """Three 2-D particles in a harmonic trap: event shape (3, 2)."""
+
+    def __init__(self) -> None:
+        super().__init__((3, 2))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return 0.5 * (x * x).sum((-1, -2))
+
+    def analytic_gradient(self, x: Tensor) -> Tensor:
+        return x.clone()
+
+    @property
+    def minima(self) -> Minima:
+        return Minima(torch.zeros(1, 3, 2), 0.0)
+
+    def log_partition(self) -> float:
+        return 3.0 * math.log(2 * math.pi)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        return torch.randn(n, 3, 2, generator=generator, dtype=torch.float64)
+
+
+def test_multi_dimensional_event_shapes() -> None:
+    report = check_energy(Particles())
+    assert report["check_output_shape"].status == "passed"
+    assert report["check_log_partition"].status == "passed"
+    assert report["check_sample"].status == "passed"
