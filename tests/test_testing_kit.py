@@ -6,6 +6,7 @@ import math
 import subprocess
 import sys
 import types
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,6 +25,15 @@ from ebmcore import (
 )
 from ebmcore.testing import CHECKS, CheckReport, check_energy, run_check
 from ebmcore.testing._names import CHECK_NAMES
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    """The kit's tensors are small: intra-op threads only add contention on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 class Bowl(BaseModel):
@@ -105,6 +115,39 @@ class WrongSampler(Bowl):
         return 1.3 * super().sample(n, generator)
 
 
+class TwoModes(Bowl):
+    """Equal mixture of unit normals at (+-3, 0, ...); its sampler forgets the left mode."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        shift = torch.zeros(self.dim, dtype=x.dtype)
+        shift[0] = 3.0
+        left = -0.5 * ((x + shift) ** 2).sum(-1)
+        right = -0.5 * ((x - shift) ** 2).sum(-1)
+        return math.log(2.0) - torch.logaddexp(left, right)
+
+    def analytic_gradient(self, x: Tensor) -> Tensor:
+        with torch.enable_grad():
+            leaf = x.detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(self.forward(leaf).sum(), leaf)
+        return grad
+
+    @property
+    def bounds(self) -> Tensor:
+        return torch.tensor([[-8.0] * self.dim, [8.0] * self.dim], dtype=torch.float64)
+
+    @property
+    def minima(self) -> None:  # type: ignore[override]
+        return None
+
+    def log_partition(self) -> float:
+        return 0.5 * self.dim * math.log(2 * math.pi)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        x = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
+        x[:, 0] += 3.0
+        return x
+
+
 class IgnoresGenerator(Bowl):
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         return super().sample(n, None)
@@ -170,6 +213,8 @@ MISTAKES = [
     (WrongSampler(dim=1), {"check_sample"}),
     (WrongSampler(dim=2), {"check_sample"}),
     (WrongSampler(dim=5), {"check_sample"}),
+    (TwoModes(dim=2), {"check_sample", "check_create_graph"}),
+    (TwoModes(dim=4), {"check_sample"}),
     (IgnoresGenerator(), {"check_sample_reproducible"}),
     (SwallowsNaN(), {"check_nan_propagation"}),
     (DetachedGradient(), {"check_create_graph"}),

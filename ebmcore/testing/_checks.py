@@ -804,48 +804,53 @@ def _kde_log_density(y: Tensor, u: Tensor, bandwidth: Tensor, scale: Tensor) -> 
 def _importance_reference(ctx: _Context, samples: Tensor | None, n: int) -> tuple[Tensor, Tensor]:
     """``(points, log_weights)``: importance sampling from a defensive mixture proposal.
 
-    The proposal mixes a Gaussian fitted to ``samples`` (or to the bounds, or the standard
-    normal) with 1.1x its spread, one with 2x it and, given samples in dim <= 12, a kernel density estimate
-    on up to 500 of them with adaptive bandwidths (so that well separated modes are covered);
+    The proposal mixes Gaussians fitted to ``samples`` (or standard normal) with 1.1x and 2x
+    their spread, one spanning the bounds (independent of the samples, so a mode a wrong
+    sampler misses still gets proposals) and, given samples in dim <= 12, a kernel density
+    estimate on up to 500 of them with adaptive bandwidths (for well separated modes);
     ``log_weights`` are ``-E(y) - log q(y)``, so ``logsumexp(log_weights) - log n`` estimates
     ``log Z``.
     """
     generator = torch.Generator().manual_seed(SEED + 4)
     flat = None if samples is None else samples.reshape(len(samples), -1).to(F64).cpu()
+    bounds = ctx.bounds()
+    gaussians: list[tuple[float, tuple[Tensor, Tensor, Tensor]]] = []
     if flat is not None:
         mean = flat.mean(0)
         centered = flat - mean
         cov = centered.T @ centered / max(len(flat) - 1, 1)
-    elif ctx.bounds() is not None:
-        bounds = ctx.bounds()
-        assert bounds is not None
-        mean = 0.5 * (bounds[0] + bounds[1])
-        cov = torch.diag(((bounds[1] - bounds[0]) / 6.0) ** 2)
     else:
         mean, cov = torch.zeros(ctx.dim, dtype=F64), torch.eye(ctx.dim, dtype=F64)
-    gaussians = [_gaussian(mean, cov * 1.1**2), _gaussian(mean, cov * 2.0**2)]
+    if flat is not None or bounds is None:
+        gaussians += [(0.3, _gaussian(mean, cov * 1.1**2)), (0.2, _gaussian(mean, cov * 2.0**2))]
+    if bounds is not None:  # independent of the samples: finds modes a wrong sampler misses
+        box = torch.diag(((bounds[1] - bounds[0]) / 6.0) ** 2)
+        gaussians.append((0.2, _gaussian(0.5 * (bounds[0] + bounds[1]), box)))
     use_kde = flat is not None and len(flat) >= 20 and ctx.dim <= 12
-    shares = [0.3, 0.3, 0.4] if use_kde else [0.5, 0.5]
+    kde_share = 0.3 if use_kde else 0.0
+    total = sum(share for share, _ in gaussians) + kde_share
+    shares = [share / total for share, _ in gaussians]
     counts = [int(n * share) for share in shares]
-    counts[-1] = n - sum(counts[:-1])
+    kde_count = n - sum(counts)
+    if not use_kde:
+        counts[-1] += kde_count
     draws = []
-    for (mu, tril, _), count in zip(gaussians, counts, strict=False):
+    for (_, (mu, tril, _)), count in zip(gaussians, counts, strict=True):
         draws.append(mu + torch.randn(count, ctx.dim, generator=generator, dtype=F64) @ tril.T)
     scale = cov.diagonal().clamp_min(1e-300).sqrt()
     if use_kde:
         assert flat is not None
-        centers = flat[:500]
-        u, bandwidth = _kde(centers, scale)
-        pick = torch.randint(len(centers), (counts[2],), generator=generator)
-        noise = torch.randn(counts[2], ctx.dim, generator=generator, dtype=F64)
+        u, bandwidth = _kde(flat[:500], scale)
+        pick = torch.randint(len(u), (kde_count,), generator=generator)
+        noise = torch.randn(kde_count, ctx.dim, generator=generator, dtype=F64)
         draws.append((u[pick] + bandwidth[pick, None] * noise) * scale)
     y = torch.cat(draws)
     log_q_parts = []
-    for (mu, tril, log_norm), share in zip(gaussians, shares, strict=False):
+    for (_, (mu, tril, log_norm)), share in zip(gaussians, shares, strict=True):
         z = torch.linalg.solve_triangular(tril, (y - mu).T, upper=False).T
         log_q_parts.append(-0.5 * (z * z).sum(-1) - log_norm + math.log(share))
     if use_kde:
-        log_q_parts.append(_kde_log_density(y, u, bandwidth, scale) + math.log(shares[2]))
+        log_q_parts.append(_kde_log_density(y, u, bandwidth, scale) + math.log(kde_share / total))
     log_q = torch.logsumexp(torch.stack(log_q_parts), 0)
     energy = _energies(ctx, y)
     log_w = torch.where(torch.isnan(energy), torch.full_like(energy, -math.inf), -energy - log_q)
