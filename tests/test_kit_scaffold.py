@@ -46,6 +46,12 @@ def test_scaffolded_plugin_installs_registers_and_passes_its_tests(tmp_path: Pat
     assert float(energy) == 1.5  # |x|^2 / (2 s^2) = 12 / 8
     assert abs(float(log_z) - 1.5 * math.log(8 * math.pi)) < 1e-12  # (d/2) log(2 pi s^2)
 
+    for lint in (["check", "."], ["format", "--check", "."]):  # the scaffold is lint-clean as written
+        ruff = subprocess.run(
+            [sys.executable, "-m", "ruff", *lint], capture_output=True, text=True, cwd=root, check=False
+        )
+        assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         capture_output=True, text=True, env=_env(site), cwd=root, check=False,
