@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _registry
-from ._errors import EbmcoreError, InvalidParameterError, MissingParameterError
+from ._errors import EbmcoreError, InvalidParameterError, MissingParameterError, UnknownParameterError
 
 __all__ = ["register"]
 
@@ -68,7 +68,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
         except MissingParameterError as exc:
             entry.update(status="skipped", message=f"cannot be created with no arguments: {exc}")
         except EbmcoreError as exc:
-            entry.update(status="error", message=f"{type(exc).__name__}: {exc}")
+            wrong_dim = isinstance(exc, (UnknownParameterError, InvalidParameterError)) and (
+                args.dim and exc.parameter == "dim"
+            )
+            if wrong_dim:
+                entry.update(status="skipped", message=f"not at --dim {args.dim}: {exc}")
+            else:
+                entry.update(status="error", message=f"{type(exc).__name__}: {exc}")
         else:
             entry["report"] = report
             entry["results"] = {
@@ -116,9 +122,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print("\nfailures:")
         print("\n".join(details))
     total = len(reports)
-    print(
-        f"\n{total - len(failed)} of {total} energies passed" + (f", {len(failed)} failed" if failed else "")
-    )
+    skipped = sum(e["status"] == "skipped" for e in reports)
+    passed = total - skipped - len(failed)
+    parts = [f"{passed} of {total} energies passed"]
+    parts += [f"{skipped} skipped"] if skipped else []
+    parts += [f"{len(failed)} failed"] if failed else []
+    print("\n" + ", ".join(parts))
     return 1 if failed else 0
 
 

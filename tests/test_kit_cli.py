@@ -92,3 +92,10 @@ def test_new_plugin_writes_the_layout(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "$" not in (root / "ebmcore_kit_demo" / "_bowl.py").read_text()
     assert main(["new-plugin", "kit_demo", "--path", str(tmp_path)]) == 1  # folder not empty
     assert main(["new-plugin", "Bad-Name", "--path", str(tmp_path)]) == 1
+
+
+def test_check_dim_skips_energies_without_that_dimension(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "gaussian", "rosenbrock", "--dim", "1", "--check", "check_output_shape"]) == 0
+    out = capsys.readouterr().out
+    assert "rosenbrock  SKIPPED" in out
+    assert "1 of 2 energies passed, 1 skipped" in out
