@@ -256,10 +256,41 @@ def test_downcast_message_names_both_dtypes() -> None:
     assert "torch.float64 input gave torch.float32 energy" in result.message
 
 
+class Eggholder(BaseModel):
+    """Steep and rugged, with its global minimum on the boundary of the box (4-digit value)."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+
+    def forward(self, x: Tensor) -> Tensor:
+        a, b = x[..., 0], x[..., 1] + 47.0
+        return -b * torch.sin(torch.sqrt((a / 2 + b).abs())) - a * torch.sin(torch.sqrt((a - b).abs()))
+
+    @property
+    def bounds(self) -> Tensor:
+        return torch.tensor([[-512.0, -512.0], [512.0, 512.0]], dtype=torch.float64)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima(torch.tensor([[512.0, 404.2319]]), -959.6407)
+
+
+class EggholderLocalMinimum(Eggholder):
+    @property
+    def minima(self) -> Minima:
+        return Minima(torch.tensor([[482.3530, 432.8790]]), -956.9182)  # a local minimum only
+
+
 def test_steep_energies_pass_with_relative_tolerances() -> None:
     report = check_energy("rosenbrock", dims=[2, 7], raise_on_failure=False)
     assert report.ok, report
     assert report["check_gradient_finite_differences[dim=7]"].status == "passed"
+    report = check_energy(Eggholder())
+    assert report["check_minima"].status == "passed"
+    assert report["check_gradient_finite_differences"].status == "passed"
+    result = run_check(EggholderLocalMinimum(), "check_minima")
+    assert result.status == "failed", result
+    assert "< declared minimum -956.9182" in result.message
 
 
 def test_expected_failures_become_xfail_and_unexpected_passes_fail() -> None:
