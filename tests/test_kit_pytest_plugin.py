@@ -84,3 +84,19 @@ def test_plugin_is_inert_for_other_projects_and_explains_misuse(tmp_path: Path) 
     done = _pytest(misuse)
     assert done.returncode != 0
     assert "names no energies" in done.stdout + done.stderr
+
+
+def test_parametrize_with_checks_reports_creation_errors() -> None:
+    from ebmcore.testing import parametrize_with_checks
+
+    mark = parametrize_with_checks(["gaussian", "no_such_energy_anywhere", {"name": "rosenbrock", "dim": 3}])
+    argnames, params = mark.args
+    assert argnames == ("model", "check")
+    ids = [p.id for p in params]
+    assert ids[0] == "analytic/gaussian-check_output_shape"
+    assert "no_such_energy_anywhere-check_dtype" in ids
+    broken = next(p for p in params if p.id == "no_such_energy_anywhere-check_dtype")
+    model, check = broken.values
+    with pytest.raises(KeyError, match="no energy named"):
+        check(model)
+    assert len(params) == 3 * len(CHECK_NAMES)

@@ -127,15 +127,21 @@ def energy_cases(
 class _Check:
     """The ``check`` argument of :func:`parametrize_with_checks`: call it with the model."""
 
-    def __init__(self, name: str, expected_failure: str | None = None) -> None:
+    def __init__(
+        self, name: str, expected_failure: str | None = None, error: BaseException | None = None
+    ) -> None:
         self.name = name
         self.expected_failure = expected_failure
+        self.error = error  # why the model could not be created: raised when the test runs
 
     def __repr__(self) -> str:
         return self.name
 
     def __call__(self, model: BaseModel) -> None:
         from ._checks import run_check
+
+        if self.error is not None:
+            raise self.error
 
         _settle(_label(model), run_check(model, self.name, expected_failure=self.expected_failure))
 
@@ -149,7 +155,8 @@ def parametrize_with_checks(
     """A ``pytest.mark.parametrize`` over ``(model, check)`` pairs, like scikit-learn's.
 
     Models are created at collection time; one that cannot be created with no arguments is
-    collected as skipped, with the reason.
+    collected as skipped, with the reason, and one whose creation raises fails each of its
+    tests with that error.
 
     Example:
         >>> from ebmcore.testing import parametrize_with_checks
@@ -167,6 +174,9 @@ def parametrize_with_checks(
         except MissingParameterError as exc:
             skip = pytest.mark.skip(reason=f"cannot be created with no arguments: {exc}")
             params += [pytest.param(None, _Check(n), id=f"{label}-{n}", marks=skip) for n in names]
+            continue
+        except Exception as exc:  # a broken energy fails its tests, not the whole collection
+            params += [pytest.param(None, _Check(n, error=exc), id=f"{label}-{n}") for n in names]
             continue
         expected = _expected_for(expected_failed_checks, item)
         _check_names(expected)
