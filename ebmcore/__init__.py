@@ -19,6 +19,7 @@ from . import constraints
 from ._errors import (
     AmbiguousEnergyError,
     BackendUnavailableError,
+    ConformanceError,
     EbmcoreError,
     EnergyNotFoundError,
     InvalidInputError,
@@ -74,6 +75,7 @@ __all__ = [
     "AmbiguousEnergyError",
     "BackendUnavailableError",
     "BaseModel",
+    "ConformanceError",
     "EbmcoreError",
     "EnergyInfo",
     "EnergyNotFoundError",

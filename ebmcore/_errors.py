@@ -17,6 +17,7 @@ __all__ = [
     "EnergyNotFoundError",
     "InvalidInputError",
     "BackendUnavailableError",
+    "ConformanceError",
     "InvalidParameterError",
     "MissingParameterError",
     "PluginError",
@@ -131,3 +132,17 @@ class BackendUnavailableError(EbmcoreError, RuntimeError):
 
 class RegistrationError(EbmcoreError, ValueError):
     """An energy spec is malformed or clashes with one already registered in the same plugin."""
+
+
+class ConformanceError(EbmcoreError, AssertionError):
+    """An energy failed checks of the testing kit (:func:`ebmcore.testing.check_energy`).
+
+    Attributes:
+        report: the :class:`ebmcore.testing.CheckReport` with every result, or None.
+        failures: the names of the failed checks.
+    """
+
+    def __init__(self, message: str, *, report: object = None, failures: Iterable[str] = ()) -> None:
+        self.report = report
+        self.failures = list(failures)
+        super().__init__(message)

@@ -1,0 +1,66 @@
+"""``ebmcore new-plugin`` writes a distribution that installs and passes its own tests at once."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ebmcore.testing import new_plugin
+
+
+def _env(site: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(site), env.get("PYTHONPATH", "")] if p)
+    env.pop("EBMCORE_DISABLE_PLUGIN_AUTOLOAD", None)
+    return env
+
+
+def test_scaffolded_plugin_installs_registers_and_passes_its_tests(tmp_path: Path) -> None:
+    root = new_plugin("kit_scaffold", tmp_path)
+    site = tmp_path / "site"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--disable-pip-version-check", "--no-index", "--target", str(site), str(root)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    assert (site / "ebmcore_kit_scaffold" / "_hooks.py").exists()
+
+    probe = (
+        "import sys, ebmcore, torch; "
+        "print(ebmcore.list_energies(plugin='kit_scaffold')); "
+        "m = ebmcore.create('kit_scaffold_bowl', dim=3, scale=2.0); "
+        "print(m.registry_name, m.energy(torch.full((3,), 2.0)).item(), m.log_partition())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=_env(site), check=False
+    )
+    assert out.returncode == 0, out.stderr
+    listed, created = out.stdout.strip().splitlines()
+    assert listed == "['kit_scaffold_bowl']"
+    name, energy, log_z = created.split()
+    assert name == "kit_scaffold/kit_scaffold_bowl"
+    assert float(energy) == 1.5  # |x|^2 / (2 s^2) = 12 / 8
+    assert abs(float(log_z) - 1.5 * math.log(8 * math.pi)) < 1e-12  # (d/2) log(2 pi s^2)
+
+    for lint in (["check", "."], ["format", "--check", "."]):  # the scaffold is lint-clean as written
+        ruff = subprocess.run(
+            [sys.executable, "-m", "ruff", *lint], capture_output=True, text=True, cwd=root, check=False
+        )
+        assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        capture_output=True, text=True, env=_env(site), cwd=root, check=False,
+    )  # fmt: skip
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    summary = tests.stdout.strip().splitlines()[-1]
+    assert "failed" not in summary and "error" not in summary
+    assert "passed" in summary
+    assert (
+        "test_conformance[kit_scaffold/kit_scaffold_bowl-check_hook_module]" not in tests.stdout
+    )  # quiet run
+    assert summary.startswith("23 passed")  # all 21 kit checks (a plugin energy skips none) + 2 own tests
