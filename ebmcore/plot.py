@@ -50,8 +50,8 @@ INSTALL_HINT = "pip install 'ebmcore[plot]'"
 MINIMUM_COLOR = "#e41a1c"
 """Fill colour of the global-minimum markers (a red that no default colormap uses)."""
 
-LOG_SPAN_RATIO = 25.0
-"""Auto log scale: used where ``max(E - min E) > LOG_SPAN_RATIO * median(E - min E)`` on the grid."""
+LOG_SPAN_RATIO = 30.0
+"""Auto log scale: used where ``max(E - min E)`` exceeds this times its lower quartile on the grid."""
 
 _FALLBACK_HALF_WIDTH = 3.0
 
@@ -139,9 +139,9 @@ def use_log_scale(energies: np.ndarray, ratio: float = LOG_SPAN_RATIO) -> bool:
     """Whether a log colour scale shows ``energies`` better than a linear one.
 
     True where the largest value of ``E - min E`` exceeds ``ratio`` (default
-    :data:`LOG_SPAN_RATIO`) times its median: a linear scale would paint most of the picture
-    in its lowest few levels (the Rosenbrock valley), while a quadratic bowl or a double well
-    stays linear.
+    :data:`LOG_SPAN_RATIO`) times its lower quartile: a linear scale would paint a quarter of
+    the picture or more in its lowest level or two, hiding the wells and valleys (Rosenbrock,
+    a double well on its box), while a quadratic bowl stays linear.
 
     Example:
         >>> import numpy as np
@@ -156,7 +156,7 @@ def use_log_scale(energies: np.ndarray, ratio: float = LOG_SPAN_RATIO) -> bool:
     top = float(shifted.max())
     if top <= 0.0:
         return False
-    return bool(top > ratio * float(np.median(shifted)))
+    return bool(top > ratio * float(np.percentile(shifted, 25)))
 
 
 def _short(value: Any) -> str:
@@ -270,6 +270,16 @@ def _samples(model: BaseModel, n: int, seed: int, dims: tuple[int, ...]) -> np.n
     return drawn.detach().reshape(n, -1)[:, list(dims)].double().cpu().numpy()
 
 
+def _mark_minima(ax: Axes, xs: np.ndarray, ys: np.ndarray, color: str) -> None:
+    """Stars with a white rim, and a dot of the same colour on top so that every centre shows
+    even where stars overlap; not clipped, so a minimizer on the edge of the box shows too."""
+    label = "global minima" if len(xs) > 1 else "global minimum"
+    common: dict[str, Any] = {"linestyle": "none", "clip_on": False, "markerfacecolor": color}
+    ax.plot(xs, ys, marker="*", markersize=13, markeredgecolor="white", markeredgewidth=0.8, zorder=5,
+            label=label, **common)  # fmt: skip
+    ax.plot(xs, ys, marker="o", markersize=3, markeredgewidth=0, zorder=6, label="_nolegend_", **common)
+
+
 def _slice_note(model: BaseModel, at: Tensor, dims: tuple[int, ...]) -> str:
     others = [d for d in range(model.dim) if d not in dims]
     if not others:
@@ -341,8 +351,8 @@ def landscape(
         >>> import ebmcore, ebmcore.plot
         >>> from matplotlib.figure import Figure
         >>> ax = ebmcore.plot.landscape("double_well", ax=Figure().add_subplot(), resolution=30, samples=50)
-        >>> [line.get_label() for line in ax.get_lines()]
-        ['global minima']
+        >>> ax.get_lines()[0].get_label(), ax.get_lines()[0].get_xydata().tolist()
+        ('global minima', [[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
     """
     _matplotlib()
     from matplotlib.colors import LogNorm
@@ -376,7 +386,10 @@ def landscape(
         shifted = np.ma.masked_invalid(energies - lowest if use_log else energies)
         top = float(shifted.max())
         if use_log:
-            floor = max(top * 1e-6, float(np.finfo(np.float64).tiny)) if top > 0 else 1.0
+            positive = shifted.compressed()
+            positive = positive[positive > 0]
+            # the darkest colour at the lowest 1% of the grid: the colours go to what is drawn
+            floor = max(float(np.percentile(positive, 1)), top * 1e-9) if positive.size else 1.0
             top = max(top, floor * 10.0)
             values = np.ma.clip(shifted, floor, top)
             contour_levels = np.geomspace(floor, top, levels)
@@ -431,11 +444,7 @@ def landscape(
 
     shown = _minima_in_view(model, point, plotted, box)
     if len(shown):
-        ax.plot(
-            shown[:, 0], shown[:, 1], linestyle="none", marker="*", markersize=13,
-            markerfacecolor=minima_color, markeredgecolor="white", markeredgewidth=0.8, zorder=5,
-            label="global minima" if len(shown) > 1 else "global minimum",
-        )  # fmt: skip
+        _mark_minima(ax, shown[:, 0], shown[:, 1], minima_color)
 
     ax.set_xlim(box[0, 0], box[1, 0])
     ax.set_ylim(box[0, 1], box[1, 1])
@@ -489,10 +498,7 @@ def _line(
         heights = np.full(len(shown), minima.value - lowest if use_log else minima.value)
         if use_log:
             heights = np.maximum(heights, ax.get_ylim()[0])
-        ax.plot(
-            shown[:, 0], heights, linestyle="none", marker="*", markersize=13, markerfacecolor=minima_color,
-            markeredgecolor="white", markeredgewidth=0.8, zorder=5, label="global minimum",
-        )  # fmt: skip
+        _mark_minima(ax, shown[:, 0], heights, minima_color)
     ax.set_xlim(box[0, 0], box[1, 0])
     ax.set_xlabel("$x_{0}$")
     ax.set_title(_title(model) if title is None else title, fontsize=10)

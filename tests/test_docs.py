@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import doctest
 import importlib.util
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -34,6 +35,12 @@ def hook() -> ModuleType:
     return module
 
 
+@pytest.fixture(scope="module")
+def pages(hook: ModuleType) -> dict[str, tuple[str, dict[str, bytes]]]:
+    """Every generated plugin page with its pictures, by plugin name (drawn once)."""
+    return {plugin.name: hook.plugin_page(plugin) for plugin in hook.catalog_plugins()}
+
+
 def _nav_paths(items: Any) -> list[str]:
     paths: list[str] = []
     for item in items:
@@ -54,13 +61,14 @@ def test_math_and_roles_become_markdown(hook: ModuleType) -> None:
     assert ".. math::" not in markdown and ":math:" not in markdown and "``" not in markdown
 
 
-def test_every_energy_has_a_catalog_entry(hook: ModuleType) -> None:
+def test_every_energy_has_a_catalog_entry(hook: ModuleType, pages: dict[str, Any]) -> None:
     plugins = hook.catalog_plugins()
     index = hook.index_page(plugins)
     for name in ebmcore.list_energies():
         assert f"[`{name}`]" in index
+    assert sorted(pages) == sorted(p.name for p in plugins)
     for plugin in plugins:
-        page, pictures = hook.plugin_page(plugin)
+        page, pictures = pages[plugin.name]
         for name in ebmcore.list_energies(plugin=plugin.name):
             anchor = name.replace("/", "-")
             assert f"## {name} {{ #{anchor} }}" in page
@@ -77,8 +85,8 @@ def test_every_energy_has_a_catalog_entry(hook: ModuleType) -> None:
                 assert f"]({hook.picture_name(name)})" in page
 
 
-def test_ground_truth_is_stated(hook: ModuleType) -> None:
-    page, _ = hook.plugin_page(next(p for p in hook.catalog_plugins() if p.name == "analytic"))
+def test_ground_truth_is_stated(pages: dict[str, Any]) -> None:
+    page, _ = pages["analytic"]
     section = page[page.index("## gaussian") :]
     section = section[: section.index("\n## ")] if "\n## " in section else section
     assert "- global minimum: $E = 0$ at `[[0.0, 0.0]]`" in section
@@ -108,3 +116,23 @@ def test_cli_reference_lists_every_command(hook: ModuleType) -> None:
     for command in ("list", "info", "plugins", "plot", "diagnose"):
         assert f"$ ebmcore {command} --help" in text
     assert "--samples N" in text
+
+
+PAGES_WITH_EXAMPLES = sorted(
+    p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md") if "```pycon" in p.read_text()
+)
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES)
+def test_console_examples_in_the_pages_run(
+    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every ``pycon`` block of the hand-written pages runs as a doctest."""
+    text = (DOCS / page).read_text()
+    blocks = re.findall(r"```pycon\n(.*?)```", text, flags=re.DOTALL)
+    monkeypatch.chdir(tmp_path)
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest("\n".join(blocks), {}, page, page, 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.failures == 0, f"{runner.failures} failing examples in {page} (see output above)"

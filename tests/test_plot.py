@@ -48,6 +48,14 @@ def pixel_at(ax: object, pixels: np.ndarray, x: float, y: float) -> np.ndarray:
     return pixels[round(pixels.shape[0] - py), round(px)]
 
 
+def is_marker_at(ax: object, pixels: np.ndarray, x: float, y: float) -> bool:
+    """Whether the marker colour shows within a pixel of the data point (x, y)."""
+    px, py = ax.transData.transform((x, y))  # type: ignore[attr-defined]
+    row, col = round(pixels.shape[0] - py), round(px)
+    patch = pixels[max(row - 1, 0) : row + 2, max(col - 1, 0) : col + 2]
+    return bool(marker_mask(patch).any())
+
+
 def marker_mask(pixels: np.ndarray) -> np.ndarray:
     return np.abs(pixels - MARKER_RGB).max(-1) <= TOLERANCE
 
@@ -80,14 +88,15 @@ def expected_minima(model: BaseModel, ax: object) -> np.ndarray:
 def test_every_energy_draws_a_picture_with_its_minima(name: str) -> None:
     model = drawable(name)
     ax, pixels = render(model)
+    if any(t.get_text() == "energy not finite here" for t in ax.texts):
+        pytest.skip(f"{name}: energy not finite anywhere on the default slice")  # said on the picture
     inner = axes_pixels(ax, pixels)
     colours = np.unique(inner.reshape(-1, 3).round(), axis=0)
     assert len(colours) > 20, f"{name}: the picture is nearly blank ({len(colours)} colours)"
     assert inner.std() > 10.0
     minima = expected_minima(model, ax)
     for x, y in minima:
-        colour = pixel_at(ax, pixels, x, y)
-        assert np.abs(colour - MARKER_RGB).max() <= TOLERANCE, f"{name}: no marker at minimum ({x}, {y})"
+        assert is_marker_at(ax, pixels, x, y), f"{name}: no marker at minimum ({x}, {y})"
     # every marker-coloured pixel belongs to a marker at a known minimum
     rows, cols = np.nonzero(marker_mask(pixels))
     if len(minima) == 0:
@@ -104,15 +113,15 @@ def test_marker_follows_the_minimum() -> None:
     """The pixel checks are sharp: a Gaussian moved to (2, -1) has its marker there, not at 0."""
     model = ebmcore.create("gaussian", mean=[2.0, -1.0])
     ax, pixels = render(model, bounds=[[-4.0, -4.0], [4.0, 4.0]])
-    assert np.abs(pixel_at(ax, pixels, 2.0, -1.0) - MARKER_RGB).max() <= TOLERANCE
-    assert np.abs(pixel_at(ax, pixels, 0.0, 0.0) - MARKER_RGB).max() > TOLERANCE
+    assert is_marker_at(ax, pixels, 2.0, -1.0)
+    assert not is_marker_at(ax, pixels, 0.0, 0.0)
     assert ax.get_xlim() == (-4.0, 4.0)
 
 
 def test_slice_marks_only_minima_on_the_slice() -> None:
     model = ebmcore.create("rosenbrock", dim=4)
     ax, pixels = render(model, dims=(1, 2))  # through the minimizer (1, 1, 1, 1)
-    assert np.abs(pixel_at(ax, pixels, 1.0, 1.0) - MARKER_RGB).max() <= TOLERANCE
+    assert is_marker_at(ax, pixels, 1.0, 1.0)
     assert "slice" in ax.get_title()
     ax, pixels = render(model, dims=(1, 2), at=[0.0, 0.0, 0.0, 0.0])  # the minimizer is off this slice
     assert not marker_mask(axes_pixels(ax, pixels)).any()
@@ -156,11 +165,47 @@ def test_sample_and_score_overlays() -> None:
 def test_one_dimensional_energy_is_a_curve() -> None:
     model = ebmcore.create("double_well", dim=1)
     ax, _ = render(model, samples=20)
-    (curve, rug, marker) = ax.get_lines()
+    (curve, rug, marker, _dot) = ax.get_lines()
     x, e = curve.get_data()
     assert np.allclose(e, model.energy(torch.from_numpy(np.asarray(x)).reshape(-1, 1)).numpy())
     assert sorted(marker.get_xdata()) == [-1.0, 1.0]
     assert len(rug.get_xdata()) == 20
+
+
+class _CornerMinima(BaseModel):
+    """Minimizers on the corner of the box and two that nearly overlap."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x * x).sum(-1)
+
+    @property
+    def bounds(self) -> torch.Tensor:
+        return torch.tensor([[0.0, 0.0], [10.0, 10.0]], dtype=torch.float64)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima(torch.tensor([[0.0, 0.0], [10.0, 10.0], [5.0, 5.0], [5.3, 5.0]]), 0.0)
+
+
+def test_minima_on_the_edge_and_close_together_all_show() -> None:
+    ax, pixels = render(_CornerMinima())
+    for x, y in [(0.0, 0.0), (10.0, 10.0), (5.0, 5.0), (5.3, 5.0)]:
+        assert is_marker_at(ax, pixels, x, y), (x, y)
+
+
+def test_new_pyplot_figure_when_no_axes_given() -> None:
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context({"backend": "Agg"}):
+        ax = eplot.landscape("gaussian", resolution=10)
+        try:
+            assert ax.figure.get_size_inches().tolist() == [5.0, 4.0]
+            assert ax.get_title() == "gaussian (dim=1)"
+        finally:
+            plt.close(ax.figure)
 
 
 class _NoGroundTruth(BaseModel):
@@ -198,7 +243,7 @@ def test_fallback_boxes_and_odd_models() -> None:
     assert torch.equal(eplot.default_bounds(_MinimaOnly()), torch.tensor([[2.0] * 3, [8.0] * 3]))
     ax, pixels = render(_MinimaOnly())
     assert ax.get_xlim() == (2.0, 8.0)
-    assert np.abs(pixel_at(ax, pixels, 5.0, 5.0) - MARKER_RGB).max() <= TOLERANCE
+    assert is_marker_at(ax, pixels, 5.0, 5.0)
     ax, pixels = render(_Disk(), dims=(0, 4))
     outside = pixel_at(ax, pixels, 2.9, 2.9)
     assert np.allclose(outside, 0.85 * 255, atol=2)  # grey where the energy is infinite
@@ -221,8 +266,8 @@ def test_save_landscape_writes_a_small_png(tmp_path: Path) -> None:
     eplot.save_landscape("rosenbrock", target, resolution=30, dpi=50)
     data = target.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) < 100_000
-    eplot.save_landscape("gaussian", tmp_path / "g.pdf", resolution=20)
-    assert (tmp_path / "g.pdf").read_bytes()[:4] == b"%PDF"
+    eplot.save_landscape("gaussian", tmp_path / "g.svg", resolution=10)
+    assert b"<svg" in (tmp_path / "g.svg").read_bytes()[:500]
 
 
 @pytest.fixture(scope="module")
