@@ -28,7 +28,15 @@ _SHOWN = 5  # offending inputs kept per issue
 
 
 class DiagnosticWarning(UserWarning):
-    """A numerical problem found by :func:`ebmcore.diagnose` (a warning, not an error)."""
+    """A numerical problem found by :func:`ebmcore.diagnose` (a warning, not an error).
+
+    Attributes:
+        issue: the :class:`Issue` behind it, with the offending inputs (None if built bare).
+    """
+
+    def __init__(self, message: str, issue: Issue | None = None) -> None:
+        super().__init__(message)
+        self.issue = issue
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,14 @@ class Issue:
 
     def __str__(self) -> str:
         return f"[{self.kind}] {self.message}"
+
+    def describe(self, rows: int = 3) -> list[str]:
+        """The issue and up to ``rows`` offending inputs, one line each."""
+        lines = [str(self)]
+        for row in self.inputs.reshape(len(self.inputs), -1)[:rows].tolist():
+            shown = ", ".join(f"{v:.4g}" for v in row[:6]) + (", ..." if len(row) > 6 else "")
+            lines.append(f"    at x = [{shown}]")
+        return lines
 
 
 @dataclass
@@ -94,10 +110,8 @@ class DiagnosticReport:
         if self.ok:
             lines.append("  no problems found")
         for issue in self.issues:
-            lines.append(f"  problem {issue}")
-            for row in issue.inputs.reshape(len(issue.inputs), -1)[:3].tolist():
-                shown = ", ".join(f"{v:.4g}" for v in row[:6]) + (", ..." if len(row) > 6 else "")
-                lines.append(f"      at x = [{shown}]")
+            first, *rest = issue.describe()
+            lines += [f"  problem {first}", *(f"  {line}" for line in rest)]
         return "\n".join(lines)
 
 
@@ -322,5 +336,6 @@ def diagnose(
     )
     if warn:
         for issue in issues:
-            warnings.warn(DiagnosticWarning(f"{report.name}: {issue}"), stacklevel=2)
+            text = "\n".join(issue.describe())
+            warnings.warn(DiagnosticWarning(f"{report.name}: {text}", issue), stacklevel=2)
     return report

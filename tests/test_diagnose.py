@@ -72,7 +72,11 @@ def test_nonfinite_and_gradient_mismatch_are_found_with_inputs() -> None:
     assert report.max_gradient_error == pytest.approx(0.4)
     assert len(caught) == len(kinds)
     assert all(issubclass(w.category, UserWarning) for w in caught)
-    assert "_Log: [nonfinite_energy]" in str(caught[0].message)
+    assert (
+        str(caught[0].message)
+        == "_Log: [nonfinite_energy] energy is NaN or Inf at 1 of 3 finite inputs\n    at x = [0, 0]"
+    )
+    assert caught[0].message.issue is bad  # type: ignore[union-attr]
 
 
 def test_nan_inputs_are_not_blamed() -> None:
