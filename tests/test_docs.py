@@ -136,3 +136,33 @@ def test_console_examples_in_the_pages_run(
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.failures == 0, f"{runner.failures} failing examples in {page} (see output above)"
+
+
+class _NeedsArgs(ebmcore.BaseModel):
+    """Cannot be created without ``center``.
+
+    .. math::
+
+        E(x) = \\|x - c\\|^2
+
+    Args:
+        center: the point :math:`c`.
+    """
+
+    def __init__(self, center: list[float]) -> None:
+        super().__init__(len(center), center=center)
+
+    def forward(self, x: Any) -> Any:
+        return (x * x).sum(-1)
+
+
+def test_catalog_entry_for_an_energy_that_needs_arguments(hook: ModuleType) -> None:
+    ebmcore.register_energy("docs_needs_args", summary="needs a center")(_NeedsArgs)
+    try:
+        section, picture = hook.energy_section("docs_needs_args")
+    finally:
+        ebmcore.unregister_energy("docs_needs_args")
+    assert picture is None
+    assert "$$\nE(x) = \\|x - c\\|^2\n$$" in section
+    assert "| `center` | *required* |  | the point $c$. |" in section
+    assert "**Ground truth**: no instance without arguments" in section

@@ -341,3 +341,61 @@ def test_cli_plot_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plot"]) == 2
     with pytest.raises(SystemExit):
         main(["plot", "gaussian", "--dims", "0"])
+
+
+class _FixedPlane(BaseModel):
+    """Always two dimensions, no ``dim`` parameter, no ground truth."""
+
+    def __init__(self, scale: float = 1.0) -> None:
+        super().__init__(2, scale=scale)
+        self.scale = scale
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.scale * (x[..., 0] ** 2 + 3.0 * x[..., 1] ** 2)
+
+
+class _Line(BaseModel):
+    """One dimension only."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x * x).sum(-1)
+
+
+class _NeedsArgs(BaseModel):
+    """Cannot be created without ``center``."""
+
+    def __init__(self, center: list[float]) -> None:
+        super().__init__(len(center), center=center)
+        self.center = torch.tensor(center, dtype=torch.float64)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return ((x - self.center.to(x.dtype)) ** 2).sum(-1)
+
+
+@pytest.fixture
+def odd_energies() -> object:
+    added = {"plot_fixed_plane": _FixedPlane, "plot_line": _Line, "plot_needs_args": _NeedsArgs}
+    for name, cls in added.items():
+        ebmcore.register_energy(name)(cls)
+    yield added
+    for name in added:
+        ebmcore.unregister_energy(name)
+
+
+def test_cli_plot_all_handles_every_kind_of_energy(
+    odd_energies: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plot", "--all", "--out", str(tmp_path), *SMALL]) == 0
+    out = capsys.readouterr().out
+    written = {p.name for p in tmp_path.iterdir()}
+    assert "plot_fixed_plane.png" in written
+    assert "plot_line.png" not in written and "plot_needs_args.png" not in written
+    assert "skipped plot_line: it has only 1 dimension" in out
+    assert "skipped plot_needs_args: cannot create it without arguments" in out
+    ax, pixels = render("plot_fixed_plane")
+    assert ax.get_title() == "plot_fixed_plane (scale=1.0)"
+    assert ax.get_xlim() == (-3.0, 3.0)  # no bounds, no minima
+    assert not marker_mask(axes_pixels(ax, pixels)).any()
