@@ -44,11 +44,16 @@ from ._spec import EnergySpec, hookimpl, hookspec
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from . import plot
+    from ._diagnose import DiagnosticReport, DiagnosticWarning, diagnose
     from ._dispatch import energy_and_gradient, gradient, resolve_backend, score, use_backend
     from ._model import BaseModel, Minima
 
 _LAZY = {
     "BaseModel": "._model",
+    "DiagnosticReport": "._diagnose",
+    "DiagnosticWarning": "._diagnose",
+    "diagnose": "._diagnose",
     "Minima": "._model",
     "energy_and_gradient": "._dispatch",
     "gradient": "._dispatch",
@@ -56,9 +61,12 @@ _LAZY = {
     "score": "._dispatch",
     "use_backend": "._dispatch",
 }
+_LAZY_MODULES = {"plot"}  # submodules loaded on first attribute access (plot needs matplotlib)
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'ebmcore' has no attribute {name!r}")
@@ -76,6 +84,8 @@ __all__ = [
     "BackendUnavailableError",
     "BaseModel",
     "ConformanceError",
+    "DiagnosticReport",
+    "DiagnosticWarning",
     "EbmcoreError",
     "EnergyInfo",
     "EnergyNotFoundError",
@@ -92,12 +102,14 @@ __all__ = [
     "__version__",
     "constraints",
     "create",
+    "diagnose",
     "energy_and_gradient",
     "gradient",
     "hookimpl",
     "hookspec",
     "info",
     "list_energies",
+    "plot",
     "plugins",
     "register_energy",
     "resolve_backend",

@@ -19,7 +19,7 @@ from ._version import __version__
 
 # Modules adding more subcommands: each defines ``register(subparsers)`` which adds its parser
 # with ``set_defaults(run=callable(args) -> int)``. They must import torch lazily.
-EXTRA_COMMANDS: tuple[str, ...] = ("ebmcore._cli_check",)
+EXTRA_COMMANDS: tuple[str, ...] = ("ebmcore._cli_check", "ebmcore._cli_plot")
 
 
 def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
