@@ -43,12 +43,15 @@ from ._spec import EnergySpec, hookimpl, hookspec
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._compile import compile, compile_stats
     from ._dispatch import energy_and_gradient, gradient, resolve_backend, score, use_backend
     from ._model import BaseModel, Minima
 
 _LAZY = {
     "BaseModel": "._model",
     "Minima": "._model",
+    "compile": "._compile",
+    "compile_stats": "._compile",
     "energy_and_gradient": "._dispatch",
     "gradient": "._dispatch",
     "resolve_backend": "._dispatch",
@@ -88,6 +91,8 @@ __all__ = [
     "RegistrationError",
     "UnknownParameterError",
     "__version__",
+    "compile",
+    "compile_stats",
     "constraints",
     "create",
     "energy_and_gradient",
