@@ -54,11 +54,13 @@ def create_overhead(repeat: int, number: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, cls in cases.items():
         ebmcore.create(name, dim=10)  # warm: discovery and the target import happen here
-        direct = min(timeit.repeat(lambda cls=cls: cls(dim=10), repeat=repeat, number=number)) / number
-        created = (
-            min(timeit.repeat(lambda name=name: ebmcore.create(name, dim=10), repeat=repeat, number=number))
-            / number
-        )
+        direct_times, created_times = [], []
+        for _ in range(repeat):  # interleaved, minimum of each
+            direct_times.append(timeit.timeit(lambda cls=cls: cls(dim=10), number=number) / number)
+            created_times.append(
+                timeit.timeit(lambda name=name: ebmcore.create(name, dim=10), number=number) / number
+            )
+        direct, created = min(direct_times), min(created_times)
         out[name] = {
             "class_s": direct,
             "create_s": created,
@@ -170,7 +172,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     log("core: ebmcore list vs import torch")
     cli = cli_vs_torch(repeat=3 if args.quick else 7)
     log("core: create() overhead")
-    create = create_overhead(repeat=5, number=200 if args.quick else 1000)
+    create = create_overhead(repeat=15, number=200 if args.quick else 1000)
     log("core: fused vs autograd")
     fused = fused_vs_autograd(args.threads, args.min_run_time, rounds=1 if args.quick else 3)
     payload = {"environment": environment(args.threads), "cli": cli, "create": create, "fused": fused}

@@ -62,14 +62,15 @@ NO_ROOFLINE_TARGET = {"mixture"}
 
 def _spd(d: int, generator: torch.Generator) -> torch.Tensor:
     a = torch.randn(d, d, generator=generator, dtype=torch.float64) / math.sqrt(d)
-    return a @ a.T + torch.eye(d, dtype=torch.float64)
+    m = a @ a.T + torch.eye(d, dtype=torch.float64)
+    return 0.5 * (m + m.T)  # exactly symmetric
 
 
 def candidate_kwargs(name: str, d: int, generator: torch.Generator) -> list[dict[str, Any]]:
     """Constructor arguments to try, best first (a full covariance for the Gaussian, ...)."""
     if name == "gaussian":
         mean = 0.1 * torch.randn(d, generator=generator, dtype=torch.float64)
-        return [{"dim": d, "mean": mean.tolist(), "cov": _spd(d, generator).tolist()}, {"dim": d}]
+        return [{"dim": d, "mean": mean.tolist(), "cov": _spd(d, generator).tolist()}]
     if name == "mixture":
         means = [(2.0 * torch.randn(d, generator=generator, dtype=torch.float64)).tolist() for _ in range(8)]
         return [{"dim": d, "components": [{"name": "gaussian", "mean": m} for m in means]}, {"dim": d}]
