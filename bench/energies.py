@@ -202,7 +202,7 @@ def measure(
         w = torch.randn(d, d, generator=generator)
         mm_out = torch.empty(batch, d)
         fns["roofline/matmul"] = lambda: torch.matmul(x, w, out=mm_out)
-    for fn in fns.values():  # warm-up (and the compiled path's recompiles for this shape)
+    for fn in fns.values():  # warm-up (the compiled path compiled for this shape above)
         fn()
     times: dict[str, list[float]] = {key: [] for key in fns}
     for _ in range(rounds):  # interleaved, so each method sees the same load
@@ -296,7 +296,8 @@ def render(payload: dict[str, Any]) -> str:
         "",
         f"Times are the minimum over {payload['settings']['rounds_at_target']} interleaved rounds at the "
         f"target size and 1 round elsewhere, each round the median of a torch.utils.benchmark "
-        f"blocked_autorange (min_run_time {payload['settings']['min_run_time']} s). All ratios compare "
+        f"blocked_autorange (min_run_time {payload['settings']['min_run_time']} s at the target size, "
+        "half elsewhere). All ratios compare "
         "numbers taken in this one run. `best` = the faster of ebmcore's default path and its compiled "
         "path (`ebmcore.compile(model)`); `roof` = time to read x and write a tensor of its size "
         "(`torch.add(x, 1, out=buf)`), plus one `(batch, d) @ (d, d)` matmul for the Gaussian "
@@ -334,6 +335,12 @@ def render(payload: dict[str, Any]) -> str:
         ]
     if payload["skipped"]:
         lines += ["", "Skipped: " + "; ".join(f"{k}: {v}" for k, v in sorted(payload["skipped"].items()))]
+    if payload.get("reduced_to_target_size"):
+        lines += [
+            "",
+            f"Over the time budget ({payload['settings']['budget_minutes']} min): measured at the target "
+            "size only: " + ", ".join(payload["reduced_to_target_size"]),
+        ]
     if payload["torchebm_notes"]:
         lines += [
             "",
@@ -435,6 +442,7 @@ def plot(payload: dict[str, Any]) -> str | None:
                 [r["batch"] * r["dim"] for r in rs],
                 [r["derived"]["ours_best_over_roofline"] for r in rs],
                 marker="o",
+                linestyle="",
                 label=n,
             )
     ax2.axhline(2.0, color="k", linestyle="--", linewidth=1, label="target (2x)")
@@ -470,9 +478,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     notes: dict[str, str] = {}
     compile_seconds: dict[str, float] = {}
     started = time.perf_counter()
+    reduced: list[str] = []
     for name in names:
         sizes = 0
+        over_budget = time.perf_counter() - started > 60 * args.budget_minutes
+        if over_budget:
+            reduced.append(name)
         for d in dims:
+            if over_budget and d not in (TARGET[1], 2):
+                continue
             built = build(name, d, generator)
             if built is None:
                 continue
@@ -482,12 +496,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             reference, note = torchebm_model(name, model)
             notes.setdefault(name, note)
             for batch in batches:
+                if over_budget and batch != TARGET[0]:
+                    continue
                 cost = batch * d * (d if name in MATMUL_ENERGIES else 1)
                 if batch * d > args.max_elements or cost > args.max_work:
                     skipped.setdefault(name, "")
                     skipped[name] += f" {batch}x{d}"
                     continue
-                rounds = args.repeats if (batch, d) == TARGET else 1
+                at_target = (batch, d) == TARGET
+                rounds = args.repeats if at_target else 1
                 log(f"[{time.perf_counter() - started:6.0f} s] {name} batch={batch} dim={d}")
                 record = measure(
                     name,
@@ -495,7 +512,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     reference,
                     batch,
                     threads=args.threads,
-                    min_run_time=args.min_run_time,
+                    min_run_time=args.min_run_time if at_target else args.min_run_time / 2,
                     rounds=rounds,
                     generator=generator,
                 )
@@ -521,10 +538,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "rounds_at_target": args.repeats,
             "max_elements": args.max_elements,
             "max_work": args.max_work,
+            "budget_minutes": args.budget_minutes,
             "wall_seconds": None,
         },
         "records": records,
         "skipped": skipped,
+        "reduced_to_target_size": reduced,
         "torchebm_notes": notes,
         "compile_seconds": compile_seconds,
         "compile_stats": ebmcore.compile_stats(),
@@ -545,7 +564,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="batch 1e4, dims 2 and 100 only")
     parser.add_argument("--pattern", default="*", help="only energies matching this pattern")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    parser.add_argument("--min-run-time", type=float, default=0.1, help="seconds per measurement")
+    parser.add_argument(
+        "--min-run-time", type=float, default=0.1, help="seconds per measurement (half off the target size)"
+    )
+    parser.add_argument(
+        "--budget-minutes",
+        type=float,
+        default=9.0,
+        help="after this many minutes, measure the remaining energies at the target size only",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds at the target size")
     parser.add_argument("--max-elements", type=float, default=1e7, help="skip batch*dim above this")
     parser.add_argument(
