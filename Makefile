@@ -10,7 +10,7 @@ TORCH_VERSION := 2.13.0
 PLUGINS := $(sort $(wildcard plugins/*/pyproject.toml))
 STAMP := $(VENV)/.ebmcore-installed
 
-.PHONY: demo test lint typecheck pytest docs venv clean
+.PHONY: demo test lint typecheck pytest docs venv clean bench
 
 venv: $(STAMP)
 
@@ -47,5 +47,16 @@ docs: $(STAMP)
 
 test: lint typecheck pytest docs
 
+# Benchmarks (bench/README.md): a separate .venv-bench layered over .venv adds torchebm and
+# matplotlib, so `make test` never installs them. glibc allocator pinned so that freed tensors
+# are reused instead of being returned to the OS and page-faulted in again on every call.
+BENCH_ENV := MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184 \
+	MALLOC_TOP_PAD_=268435456 TORCHINDUCTOR_COMPILE_THREADS=1 PYTHONUNBUFFERED=1
+BENCH_ARGS ?=
+
+bench: $(STAMP)
+	bash bench/setup_env.sh
+	$(BENCH_ENV) .venv-bench/bin/python -m bench $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) site build *.egg-info plugins/*/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench site build *.egg-info plugins/*/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -45,6 +45,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from . import plot
+    from ._compile import compile, compile_stats
     from ._diagnose import DiagnosticReport, DiagnosticWarning, diagnose
     from ._dispatch import energy_and_gradient, gradient, resolve_backend, score, use_backend
     from ._model import BaseModel, Minima
@@ -55,6 +56,8 @@ _LAZY = {
     "DiagnosticWarning": "._diagnose",
     "diagnose": "._diagnose",
     "Minima": "._model",
+    "compile": "._compile",
+    "compile_stats": "._compile",
     "energy_and_gradient": "._dispatch",
     "gradient": "._dispatch",
     "resolve_backend": "._dispatch",
@@ -100,6 +103,8 @@ __all__ = [
     "RegistrationError",
     "UnknownParameterError",
     "__version__",
+    "compile",
+    "compile_stats",
     "constraints",
     "create",
     "diagnose",

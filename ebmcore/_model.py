@@ -12,7 +12,7 @@ from typing import Any, ClassVar, NamedTuple
 import torch
 from torch import Tensor, nn
 
-from . import _dispatch
+from . import _compile, _dispatch
 from ._dispatch import Kernel
 from ._errors import InvalidInputError, InvalidParameterError, RegistrationError
 from .constraints import Constraint, positive_integer
@@ -139,6 +139,9 @@ class BaseModel(nn.Module):
     has_analytic_gradient: ClassVar[bool] = False
     defines_analytic_gradient: ClassVar[bool] = False
     kernels: ClassVar[dict[str, Kernel]] = {}
+    compiled_kernels: ClassVar[tuple[str, ...]] = ()
+    """Device types (``("cuda",)``) whose kernel is ``analytic_energy_and_gradient`` compiled
+    lazily by ``torch.compile`` on first use (see :func:`ebmcore.compile` for CPU)."""
 
     registry_name: str | None = None
     """The qualified name the registry created this model under (``"analytic/gaussian"``)."""
@@ -155,6 +158,8 @@ class BaseModel(nn.Module):
             cls.defines_analytic_gradient
             or cls.analytic_energy_and_gradient is not BaseModel.analytic_energy_and_gradient
         )
+        if "compiled_kernels" in cls.__dict__:
+            _compile.register_compiled_kernels(cls, cls.compiled_kernels)
 
     def __init__(self, event_shape: int | tuple[int, ...], /, **config: Any) -> None:
         super().__init__()

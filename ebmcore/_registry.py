@@ -318,8 +318,11 @@ class Registry:
             self._record(plugin, twice, str(twice))
             self._entries[qualified].broken = twice
             return None
-        own = {
-            n for q, e in self._entries.items() if e.plugin is plugin for n in (e.spec.name, *e.spec.aliases)
+        own = {  # the plugin's own entries only: scanning every entry is quadratic in the catalog
+            n
+            for q in plugin.energies
+            if (e := self._entries.get(q)) is not None and e.plugin is plugin
+            for n in (e.spec.name, *e.spec.aliases)
         }
         for alias in spec.aliases:
             if alias in own or alias == spec.name:

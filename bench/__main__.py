@@ -1,0 +1,46 @@
+"""Run every benchmark: ``python -m bench [--quick] [--only energies,core,registry]``.
+
+Writes markdown, JSON and a plot under bench/results/ (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from . import core, energies, registry_scale
+from .common import RESULTS, log
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    energies.add_arguments(parser)
+    parser.add_argument(
+        "--only", default="energies,core,registry", help="comma-separated subset of energies,core,registry"
+    )
+    args = parser.parse_args(argv)
+    wanted = {part.strip() for part in args.only.split(",") if part.strip()}
+    start = time.perf_counter()
+    if "registry" in wanted:  # first: fresh processes, before this one holds gigabytes
+        log("== registry at scale")
+        registry_scale.run(
+            argparse.Namespace(
+                quick=args.quick, plugins=registry_scale.N_PLUGINS, energies=registry_scale.N_ENERGIES
+            )
+        )
+    if "core" in wanted:
+        log("== core speed")
+        core.run(argparse.Namespace(quick=args.quick, threads=args.threads, min_run_time=args.min_run_time))
+    if "energies" in wanted:
+        log("== energies")
+        energies.run(args)
+    log(f"done in {time.perf_counter() - start:.0f} s; results in {RESULTS}")
+    for name in ("registry.md", "core.md", "energies.md"):
+        path = RESULTS / name
+        if path.exists() and name.split(".")[0] in wanted:
+            print(path.read_text().split("## All sizes")[0])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,593 @@
+"""Energy and gradient throughput: ebmcore (default and compiled paths), autograd, TorchEBM, roofline.
+
+Every registered energy with an event shape ``(d,)``, ``d >= 2`` is measured over a grid of
+batch sizes and dimensions (energies fixed to 2-D only at ``d = 2``), in float32 on CPU, in
+one process, so that the ratios compare numbers taken minutes apart under the same load.
+See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib
+import inspect
+import math
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+import ebmcore
+
+from .common import (
+    environment,
+    fmt_ratio,
+    fmt_time,
+    log,
+    markdown_table,
+    time_call,
+    write_json,
+    write_text,
+)
+
+BATCHES = (1_000, 10_000, 100_000)
+DIMS = (2, 10, 100, 1000)
+QUICK_BATCHES = (10_000,)
+QUICK_DIMS = (2, 100)
+TARGET = (10_000, 100)  # (batch, dim) at which the targets are evaluated
+
+# ebmcore name -> TorchEBM 0.8.9 class in torchebm.core (matched by name; parameters are
+# passed by their ebmcore names where TorchEBM's constructor has the same ones, and every
+# pair is checked to give the same energies before it is compared).
+TORCHEBM_CLASSES = {
+    "gaussian": "GaussianModel",
+    "double_well": "DoubleWellModel",
+    "harmonic": "HarmonicModel",
+    "rosenbrock": "RosenbrockModel",
+    "ackley": "AckleyModel",
+    "rastrigin": "RastriginModel",
+    "himmelblau": "HimmelblauModel",
+    "booth": "BoothModel",
+    "styblinski_tang": "StyblinskiTangModel",
+}
+
+# Energies whose cost is a (batch, d) @ (d, d) product and not a pass over x: their roofline
+# adds one such matmul. The mixture costs one pass per component and has no target.
+MATMUL_ENERGIES = {"gaussian"}
+NO_ROOFLINE_TARGET = {"mixture"}
+
+
+def _spd(d: int, generator: torch.Generator) -> torch.Tensor:
+    a = torch.randn(d, d, generator=generator, dtype=torch.float64) / math.sqrt(d)
+    m = a @ a.T + torch.eye(d, dtype=torch.float64)
+    return 0.5 * (m + m.T)  # exactly symmetric
+
+
+def candidate_kwargs(name: str, d: int, generator: torch.Generator) -> list[dict[str, Any]]:
+    """Constructor arguments to try, best first (a full covariance for the Gaussian, ...)."""
+    if name == "gaussian":
+        mean = 0.1 * torch.randn(d, generator=generator, dtype=torch.float64)
+        return [{"dim": d, "mean": mean.tolist(), "cov": _spd(d, generator).tolist()}]
+    if name == "mixture":
+        means = [(2.0 * torch.randn(d, generator=generator, dtype=torch.float64)).tolist() for _ in range(8)]
+        return [{"dim": d, "components": [{"name": "gaussian", "mean": m} for m in means]}, {"dim": d}]
+    return [{"dim": d}]
+
+
+def build(name: str, d: int, generator: torch.Generator) -> tuple[Any, dict[str, Any]] | None:
+    """The model for ``name`` at dimension ``d``, or None where the energy has no such size."""
+    for kwargs in candidate_kwargs(name, d, generator):
+        try:
+            model = ebmcore.create(name, **kwargs)
+        except (ebmcore.EbmcoreError, TypeError, ValueError):
+            continue
+        if tuple(model.event_shape) == (d,):
+            return model, kwargs
+    if d == 2:  # energies without a dim parameter (fixed 2-D)
+        try:
+            model = ebmcore.create(name)
+        except (ebmcore.EbmcoreError, TypeError, ValueError):
+            return None
+        if tuple(model.event_shape) == (2,):
+            return model, {}
+    return None
+
+
+def torchebm_model(name: str, model: Any) -> tuple[Any, str]:
+    """The TorchEBM counterpart of ``model`` (or None) and a note on how it was matched."""
+    class_name = TORCHEBM_CLASSES.get(name)
+    if class_name is None:
+        return None, "no TorchEBM model of this name"
+    try:
+        import torchebm.core as tcore
+    except ImportError:
+        return None, "torchebm not installed"
+    cls = getattr(tcore, class_name, None)
+    if cls is None:
+        return None, f"torchebm.core has no {class_name}"
+    params = [
+        p
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.name not in ("self", "dtype", "device") and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    config = model.config
+    kwargs: dict[str, Any] = {}
+    for p in params:
+        if name == "gaussian" and p.name == "mean":
+            kwargs["mean"] = model.mean.float()
+        elif name == "gaussian" and p.name == "cov":
+            cov = config.get("cov")
+            if isinstance(cov, list) and cov and isinstance(cov[0], list):
+                kwargs["cov"] = torch.tensor(cov, dtype=torch.float32)
+            else:
+                kwargs["cov"] = torch.diag(model.variance.float())
+        elif config.get(p.name) is not None:
+            value = config[p.name]
+            kwargs[p.name] = torch.tensor(value, dtype=torch.float32) if isinstance(value, list) else value
+        elif p.default is p.empty:
+            return None, f"{class_name} needs {p.name!r}, which {name} does not have"
+    try:
+        reference = cls(**kwargs)
+    except Exception as exc:
+        return None, f"{class_name}({', '.join(kwargs)}) failed: {exc!r}"
+    generator = torch.Generator().manual_seed(7)
+    x = torch.randn(64, model.dim, generator=generator)
+    ours = model.energy(x.double()).float()
+    theirs = reference(x).detach()
+    if theirs.shape != ours.shape or not torch.allclose(theirs, ours, rtol=1e-4, atol=1e-4):
+        gap = (theirs - ours).abs().max().item() if theirs.shape == ours.shape else float("nan")
+        return None, f"{class_name} gives other energies (max gap {gap:.3g}); not compared"
+    return reference, f"torchebm.core.{class_name}({', '.join(f'{k}=' for k in kwargs)})"
+
+
+def measure(
+    name: str,
+    model: Any,
+    reference: Any,
+    batch: int,
+    *,
+    threads: int,
+    min_run_time: float,
+    rounds: int,
+    generator: torch.Generator,
+) -> dict[str, Any]:
+    d = model.dim
+    x = torch.randn(batch, d, generator=generator)
+    fns: dict[str, Callable[[], Any]] = {
+        "default/energy": lambda: model.energy(x),
+        "default/gradient": lambda: model.gradient(x),
+        "default/energy_and_gradient": lambda: model.energy_and_gradient(x),
+    }
+    record: dict[str, Any] = {
+        "energy": name,
+        "batch": batch,
+        "dim": d,
+        "default_path": ebmcore.resolve_backend(model, x),
+    }
+    compiled = copy.copy(model)  # shares parameters and buffers; its own kernel table
+    try:
+        ebmcore.compile(compiled, "cpu")
+    except ebmcore.EbmcoreError as exc:
+        record["compiled_note"] = str(exc)
+    else:
+        start = time.perf_counter()
+        compiled.energy_and_gradient(x)
+        record["compiled_first_call_s"] = time.perf_counter() - start
+        fns["compiled/gradient"] = lambda: compiled.gradient(x)
+        fns["compiled/energy_and_gradient"] = lambda: compiled.energy_and_gradient(x)
+
+    def autograd(method: str) -> Callable[[], Any]:
+        def run() -> Any:
+            with ebmcore.use_backend("autograd"):
+                return getattr(model, method)(x)
+
+        return run
+
+    fns["autograd/gradient"] = autograd("gradient")
+    fns["autograd/energy_and_gradient"] = autograd("energy_and_gradient")
+    if reference is not None:
+
+        def torchebm_energy() -> Any:
+            with torch.no_grad():
+                return reference(x)
+
+        fns["torchebm/energy"] = torchebm_energy
+        fns["torchebm/gradient"] = lambda: reference.gradient(x)
+    out = torch.empty_like(x)
+    fns["roofline/read_write"] = lambda: torch.add(x, 1, out=out)
+    if name in MATMUL_ENERGIES:
+        w = torch.randn(d, d, generator=generator)
+        mm_out = torch.empty(batch, d)
+        fns["roofline/matmul"] = lambda: torch.matmul(x, w, out=mm_out)
+    for fn in fns.values():  # warm-up (the compiled path compiled for this shape above)
+        fn()
+    times: dict[str, list[float]] = {key: [] for key in fns}
+    for _ in range(rounds):  # interleaved, so each method sees the same load
+        for key, fn in fns.items():
+            times[key].append(time_call(fn, threads=threads, min_run_time=min_run_time))
+    record["rounds"] = times
+    record["times"] = {key: min(values) for key, values in times.items()}
+    if compiled is not model and "compiled/energy_and_gradient" in fns:
+        record["compiled_path"] = ebmcore.resolve_backend(compiled, x)
+    return record
+
+
+def derive(record: dict[str, Any]) -> dict[str, float | None]:
+    t = record["times"]
+    default = t.get("default/energy_and_gradient")
+    compiled = t.get("compiled/energy_and_gradient")
+    best = min(v for v in (default, compiled) if v is not None) if default is not None else None
+    roof = t.get("roofline/read_write")
+    if roof is not None and "roofline/matmul" in t:
+        roof = roof + t["roofline/matmul"]
+    tebm = None
+    if "torchebm/energy" in t and "torchebm/gradient" in t:
+        tebm = t["torchebm/energy"] + t["torchebm/gradient"]
+    autograd = t.get("autograd/energy_and_gradient")
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return a / b if a is not None and b else None
+
+    return {
+        "best_energy_and_gradient": best,
+        "best_path": None if best is None else ("compiled" if best == compiled else "default"),
+        "roofline": roof,
+        "torchebm_forward_plus_gradient": tebm,
+        "ours_best_over_roofline": ratio(best, roof),
+        "ours_default_over_roofline": ratio(default, roof),
+        "torchebm_over_ours_default": ratio(tebm, default),
+        "torchebm_over_ours_best": ratio(tebm, best),
+        "autograd_over_ours_default": ratio(autograd, default),
+    }
+
+
+def evaluate_targets(records: list[dict[str, Any]]) -> dict[str, Any]:
+    batch, dim = TARGET
+    at = [r for r in records if r["batch"] == batch and r["dim"] == dim]
+    vs_tebm = {
+        r["energy"]: r["derived"]["torchebm_over_ours_best"]
+        for r in at
+        if r["derived"]["torchebm_over_ours_best"] is not None
+    }
+    vs_tebm_default = {
+        r["energy"]: r["derived"]["torchebm_over_ours_default"]
+        for r in at
+        if r["derived"]["torchebm_over_ours_default"] is not None
+    }
+    roof = {
+        r["energy"]: r["derived"]["ours_best_over_roofline"]
+        for r in at
+        if r["energy"] not in NO_ROOFLINE_TARGET and r["derived"]["ours_best_over_roofline"] is not None
+    }
+
+    def geomean(values: list[float]) -> float | None:
+        return math.exp(statistics.fmean(math.log(v) for v in values)) if values else None
+
+    return {
+        "batch": batch,
+        "dim": dim,
+        "torchebm_over_ours_best": vs_tebm,
+        "torchebm_geomean_best": geomean(list(vs_tebm.values())),
+        "torchebm_over_ours_default": vs_tebm_default,
+        "torchebm_geomean_default": geomean(list(vs_tebm_default.values())),
+        "torchebm_target": "geometric mean >= 5 and each >= 3",
+        "torchebm_met": bool(vs_tebm)
+        and (geomean(list(vs_tebm.values())) or 0) >= 5
+        and min(vs_tebm.values()) >= 3,
+        "ours_over_roofline": roof,
+        "roofline_target": "<= 2 (elementwise: read+write of x; gaussian: one matmul plus read+write)",
+        "roofline_met": {name: value <= 2 for name, value in roof.items()},
+    }
+
+
+def render(payload: dict[str, Any]) -> str:
+    env = payload["environment"]
+    targets = payload["targets"]
+    lines = [
+        "# Energy benchmark",
+        "",
+        f"{env['date_utc']}, torch {env['torch']}, TorchEBM {env['torchebm']}, {env['cpu']} "
+        f"({env['cpu_count']} cores, torch threads {env['torch_threads']}), float32, CPU. "
+        f"Allocator: {env['allocator_env'] or 'glibc defaults'}. "
+        f"Load average at start: {env['load_average']}.",
+        "",
+        f"Times are the minimum over {payload['settings']['rounds_at_target']} interleaved rounds at the "
+        f"target size and 1 round elsewhere, each round the median of a torch.utils.benchmark "
+        f"blocked_autorange (min_run_time {payload['settings']['min_run_time']} s at the target size, "
+        "half elsewhere). All ratios compare "
+        "numbers taken in this one run. `best` = the faster of ebmcore's default path and its compiled "
+        "path (`ebmcore.compile(model)`); `roof` = time to read x and write a tensor of its size "
+        "(`torch.add(x, 1, out=buf)`), plus one `(batch, d) @ (d, d)` matmul for the Gaussian "
+        "(full covariance). TorchEBM f+g = `model(x)` + `model.gradient(x)`.",
+        "",
+        f"## Targets (batch {targets['batch']}, dim {targets['dim']})",
+        "",
+    ]
+    tebm = targets["torchebm_over_ours_best"]
+    if tebm:
+        lines.append(
+            f"- TorchEBM f+g / ours e&g (best path): geometric mean "
+            f"{fmt_ratio(targets['torchebm_geomean_best'])} over {len(tebm)} shared models, min "
+            f"{fmt_ratio(min(tebm.values()))} (target: {targets['torchebm_target']}) -> "
+            f"**{'met' if targets['torchebm_met'] else 'NOT met'}**. Per model: "
+            + ", ".join(f"{k} {fmt_ratio(v)}" for k, v in sorted(tebm.items()))
+            + f". On the default path: geometric mean {fmt_ratio(targets['torchebm_geomean_default'])}."
+        )
+    else:
+        lines.append("- TorchEBM: no shared model measured (is torchebm installed in the bench env?).")
+    lines.append(
+        "- ours (best path) / roofline, target <= 2: "
+        + ", ".join(
+            f"{k} {fmt_ratio(v)} ({'met' if targets['roofline_met'][k] else 'NOT met'})"
+            for k, v in sorted(targets["ours_over_roofline"].items())
+        )
+    )
+    compile_times = payload.get("compile_seconds", {})
+    if compile_times:
+        lines += [
+            "",
+            "First call of the compiled path per energy (includes torch.compile; the very first one "
+            "also imports inductor): "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(compile_times.items())),
+        ]
+    if payload["skipped"]:
+        lines += ["", "Skipped: " + "; ".join(f"{k}: {v}" for k, v in sorted(payload["skipped"].items()))]
+    if payload.get("reduced_to_target_size"):
+        lines += [
+            "",
+            f"Over the time budget ({payload['settings']['budget_minutes']} min): measured at the target "
+            "size only: " + ", ".join(payload["reduced_to_target_size"]),
+        ]
+    if payload["torchebm_notes"]:
+        lines += [
+            "",
+            "TorchEBM matching: "
+            + "; ".join(f"{k}: {v}" for k, v in sorted(payload["torchebm_notes"].items())),
+        ]
+    header = [
+        "energy",
+        "batch",
+        "dim",
+        "E",
+        "grad",
+        "E&g",
+        "E&g compiled",
+        "E&g autograd",
+        "TorchEBM f+g",
+        "roof",
+        "best/roof",
+        "TorchEBM/ours",
+        "TorchEBM/best",
+        "autograd/ours",
+    ]
+    rows = []
+    for r in payload["records"]:
+        t, dv = r["times"], r["derived"]
+        rows.append(
+            [
+                r["energy"],
+                f"{r['batch']:.0e}".replace("+0", ""),
+                r["dim"],
+                fmt_time(t.get("default/energy")),
+                fmt_time(t.get("default/gradient")),
+                fmt_time(t.get("default/energy_and_gradient")),
+                fmt_time(t.get("compiled/energy_and_gradient")),
+                fmt_time(t.get("autograd/energy_and_gradient")),
+                fmt_time(dv["torchebm_forward_plus_gradient"]),
+                fmt_time(dv["roofline"]),
+                fmt_ratio(dv["ours_best_over_roofline"]),
+                fmt_ratio(dv["torchebm_over_ours_default"]),
+                fmt_ratio(dv["torchebm_over_ours_best"]),
+                fmt_ratio(dv["autograd_over_ours_default"]),
+            ]
+        )
+    lines += [
+        "",
+        "## All sizes",
+        "",
+        "E, grad, E&g: ebmcore's default path (`model.energy`, `model.gradient`, "
+        "`model.energy_and_gradient`). Ratios > 1 mean ebmcore is faster (or, for best/roof, "
+        "slower than the roofline by that factor).",
+        "",
+        markdown_table(header, rows),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def plot(payload: dict[str, Any]) -> str | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "matplotlib is not installed: no plot (run `make bench`, which installs it in .venv-bench)"
+    batch, dim = TARGET
+    at = [r for r in payload["records"] if r["batch"] == batch and r["dim"] in (dim, 2)]
+    chosen: dict[str, dict[str, Any]] = {}
+    for r in at:  # dim 100 where the energy has it, else its 2-D size
+        if r["energy"] not in chosen or r["dim"] == dim:
+            chosen[r["energy"]] = r
+    series = [
+        ("ebmcore E&g", lambda r: r["times"].get("default/energy_and_gradient")),
+        ("ebmcore E&g compiled", lambda r: r["times"].get("compiled/energy_and_gradient")),
+        ("autograd E&g", lambda r: r["times"].get("autograd/energy_and_gradient")),
+        ("TorchEBM f+g", lambda r: r["derived"]["torchebm_forward_plus_gradient"]),
+        ("roofline", lambda r: r["derived"]["roofline"]),
+    ]
+    names = sorted(chosen)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5.5))
+    width = 0.8 / len(series)
+    for i, (label, get) in enumerate(series):
+        values = [get(chosen[n]) for n in names]
+        xs = [j + i * width for j, v in enumerate(values) if v is not None]
+        ax1.bar(xs, [v * 1e3 for v in values if v is not None], width, label=label)
+    ax1.set_xticks([j + 0.4 - width / 2 for j in range(len(names))])
+    ax1.set_xticklabels([f"{n}\n(d={chosen[n]['dim']})" for n in names], rotation=45, ha="right", fontsize=8)
+    ax1.set_yscale("log")
+    ax1.set_ylabel("ms per call (batch 10,000, float32, CPU)")
+    ax1.set_title("Energy and gradient")
+    ax1.legend(fontsize=8)
+    for n in names:
+        rs = sorted(
+            (r for r in payload["records"] if r["energy"] == n and r["derived"]["ours_best_over_roofline"]),
+            key=lambda r: r["batch"] * r["dim"],
+        )
+        if rs:
+            ax2.plot(
+                [r["batch"] * r["dim"] for r in rs],
+                [r["derived"]["ours_best_over_roofline"] for r in rs],
+                marker="o",
+                linestyle="",
+                label=n,
+            )
+    ax2.axhline(2.0, color="k", linestyle="--", linewidth=1, label="target (2x)")
+    ax2.set_xscale("log")
+    ax2.set_yscale("log")
+    ax2.set_xlabel("batch x dim (elements of x)")
+    ax2.set_ylabel("ebmcore best E&g / roofline")
+    ax2.set_title("Distance to the memory roofline")
+    ax2.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    from .common import RESULTS
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    fig.savefig(RESULTS / "energies.png", dpi=110)
+    plt.close(fig)
+    return None
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    torch.set_num_threads(args.threads)
+    try:
+        dynamo = importlib.import_module("torch._dynamo")
+        dynamo.config.recompile_limit = 64  # one class, many shapes and instances
+        dynamo.config.accumulated_recompile_limit = 4096
+    except (ImportError, AttributeError):
+        pass
+    batches = QUICK_BATCHES if args.quick else BATCHES
+    dims = QUICK_DIMS if args.quick else DIMS
+    names = [n for n in ebmcore.list_energies(args.pattern)]
+    generator = torch.Generator().manual_seed(0)
+    records: list[dict[str, Any]] = []
+    skipped: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    compile_seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    reduced: list[str] = []
+    for name in names:
+        sizes = 0
+        over_budget = time.perf_counter() - started > 60 * args.budget_minutes
+        if over_budget:
+            reduced.append(name)
+        for d in dims:
+            if over_budget and d not in (TARGET[1], 2):
+                continue
+            built = build(name, d, generator)
+            if built is None:
+                continue
+            model, kwargs = built
+            if model.dim < 2:
+                continue
+            reference, note = torchebm_model(name, model)
+            notes.setdefault(name, note)
+            for batch in batches:
+                if over_budget and batch != TARGET[0]:
+                    continue
+                cost = batch * d * (d if name in MATMUL_ENERGIES else 1)
+                if batch * d > args.max_elements or cost > args.max_work:
+                    skipped.setdefault(name, "")
+                    skipped[name] += f" {batch}x{d}"
+                    continue
+                at_target = (batch, d) == TARGET
+                rounds = args.repeats if at_target else 1
+                log(f"[{time.perf_counter() - started:6.0f} s] {name} batch={batch} dim={d}")
+                record = measure(
+                    name,
+                    model,
+                    reference,
+                    batch,
+                    threads=args.threads,
+                    min_run_time=args.min_run_time if at_target else args.min_run_time / 2,
+                    rounds=rounds,
+                    generator=generator,
+                )
+                if "compiled_first_call_s" in record:
+                    compile_seconds.setdefault(name, record["compiled_first_call_s"])
+                record["kwargs"] = sorted(kwargs)
+                record["derived"] = derive(record)
+                records.append(record)
+                sizes += 1
+        if sizes == 0:
+            skipped[name] = "no event shape (d,) with d >= 2 among the dims measured"
+    for name, sizes_text in list(skipped.items()):
+        if sizes_text.startswith(" "):
+            skipped[name] = f"over --max-elements/--max-work at batch x dim{sizes_text}"
+    payload = {
+        "environment": environment(args.threads),
+        "settings": {
+            "quick": args.quick,
+            "batches": list(batches),
+            "dims": list(dims),
+            "threads": args.threads,
+            "min_run_time": args.min_run_time,
+            "rounds_at_target": args.repeats,
+            "max_elements": args.max_elements,
+            "max_work": args.max_work,
+            "budget_minutes": args.budget_minutes,
+            "wall_seconds": None,
+        },
+        "records": records,
+        "skipped": skipped,
+        "reduced_to_target_size": reduced,
+        "torchebm_notes": notes,
+        "compile_seconds": compile_seconds,
+        "compile_stats": ebmcore.compile_stats(),
+    }
+    payload["targets"] = evaluate_targets(records)
+    payload["settings"]["wall_seconds"] = time.perf_counter() - started
+    write_json("energies.json", payload)
+    text = render(payload)
+    note = plot(payload)
+    if note:
+        log(note)
+        text += f"\n{note}\n"
+    write_text("energies.md", text)
+    return payload
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true", help="batch 1e4, dims 2 and 100 only")
+    parser.add_argument("--pattern", default="*", help="only energies matching this pattern")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument(
+        "--min-run-time", type=float, default=0.1, help="seconds per measurement (half off the target size)"
+    )
+    parser.add_argument(
+        "--budget-minutes",
+        type=float,
+        default=9.0,
+        help="after this many minutes, measure the remaining energies at the target size only",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds at the target size")
+    parser.add_argument("--max-elements", type=float, default=1e7, help="skip batch*dim above this")
+    parser.add_argument(
+        "--max-work", type=float, default=2e9, help="skip batch*dim*dim above this for matmul energies"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    payload = run(args)
+    print(render(payload).split("## All sizes")[0])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
