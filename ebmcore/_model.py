@@ -6,7 +6,7 @@ import functools
 import itertools
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
 
 import torch
@@ -308,10 +308,14 @@ class BaseModel(nn.Module):
                 f"move one of them (model.to({str(x.device)!r}) or x.to({str(device)!r}))"
             )
 
+    def _reference_tensors(self) -> Iterator[Tensor]:
+        """Parameters, then buffers: the tensors whose device the model lives on."""
+        return itertools.chain(self.parameters(), self.buffers())
+
     def _find_device(self) -> torch.device | None:
         """The device of the first parameter or buffer (None if it has none), cached until ``.to()``."""
         device = None
-        for tensor in itertools.chain(self.parameters(), self.buffers()):
+        for tensor in self._reference_tensors():
             device = tensor.device
             break
         self.__dict__["_device_cache"] = device

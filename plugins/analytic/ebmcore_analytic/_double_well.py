@@ -62,6 +62,8 @@ class DoubleWell(BaseModel):
         tensor([0., 2.])
     """
 
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+
     arg_constraints = {
         "dim": constraints.positive_integer,
         "barrier_height": constraints.positive,

@@ -99,6 +99,8 @@ class Himmelblau(_TwoDimensional):
         tensor(0.)
     """
 
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
         return (a * a + b - 11.0) ** 2 + (a + b * b - 7.0) ** 2
@@ -138,6 +140,8 @@ class Booth(_TwoDimensional):
         >>> ebmcore.create("booth").energy(torch.tensor([1.0, 3.0]))
         tensor(0.)
     """
+
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
@@ -180,6 +184,8 @@ class Beale(_TwoDimensional):
         >>> ebmcore.create("beale").energy(torch.tensor([3.0, 0.5]))
         tensor(0.)
     """
+
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
@@ -239,6 +245,8 @@ class Branin(_TwoDimensional):
         0.3978873577297384
     """
 
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
         valley = b - _BRANIN_B * a**2 + _BRANIN_C * a - 6.0
@@ -292,6 +300,8 @@ class SixHumpCamel(_TwoDimensional):
         -1.0316284535
     """
 
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
         return (4.0 - 2.1 * a**2 + a**4 / 3.0) * a**2 + a * b + (-4.0 + 4.0 * b**2) * b**2
@@ -337,6 +347,8 @@ class ThreeHumpCamel(_TwoDimensional):
         >>> ebmcore.create("three_hump_camel").energy(torch.tensor([1.0, 0.0]))
         tensor(1.1167)
     """
+
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
@@ -390,6 +402,8 @@ class HolderTable(_TwoDimensional):
         >>> round(ebmcore.create("holder_table").minima.value, 10)
         -19.2085025679
     """
+
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
@@ -457,6 +471,8 @@ class Eggholder(_TwoDimensional):
         >>> round(ebmcore.create("eggholder").minima.value, 8)
         -959.64066272
     """
+
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1] + 47.0

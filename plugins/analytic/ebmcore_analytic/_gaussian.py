@@ -44,6 +44,8 @@ class Gaussian(BaseModel):
         2.117685
     """
 
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+
     arg_constraints = {
         "dim": constraints.optional(constraints.positive_integer),
         "mean": constraints.optional(constraints.real_vector),
@@ -278,6 +280,8 @@ class Harmonic(BaseModel):
         >>> well.energy_and_gradient(torch.tensor([1.0, -0.5]))
         (tensor(2.5000), tensor([ 4., -2.]))
     """
+
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
     arg_constraints = {"dim": constraints.positive_integer, "k": constraints.positive}
 

@@ -74,6 +74,8 @@ class Sphere(BaseModel):
         (tensor(5.), tensor([2., 4., 0.]))
     """
 
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+
     arg_constraints = {"dim": constraints.positive_integer}
 
     def __init__(self, dim: int = 2) -> None:
@@ -131,6 +133,8 @@ class Ackley(BaseModel):
         >>> ackley.energy_and_gradient(torch.zeros(2))
         (tensor(0.), tensor([0., 0.]))
     """
+
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
     arg_constraints = {
         "dim": constraints.positive_integer,
@@ -196,6 +200,8 @@ class Rastrigin(BaseModel):
         tensor(1.)
     """
 
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+
     arg_constraints = {"dim": constraints.positive_integer, "a": constraints.positive}
 
     def __init__(self, dim: int = 2, a: float = 10.0) -> None:
@@ -247,6 +253,8 @@ class Griewank(BaseModel):
         >>> ebmcore.create("griewank", dim=3).energy(torch.zeros(3))
         tensor(0.)
     """
+
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
     arg_constraints = {"dim": constraints.positive_integer}
 
@@ -307,6 +315,8 @@ class Levy(BaseModel):
         >>> ebmcore.create("levy", dim=4).energy(torch.ones(4))
         tensor(0.)
     """
+
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
     arg_constraints = {"dim": constraints.positive_integer}
 
@@ -413,6 +423,8 @@ class StyblinskiTang(BaseModel):
         -78.332331
     """
 
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+
     arg_constraints = {"dim": constraints.positive_integer}
 
     def __init__(self, dim: int = 2) -> None:
@@ -468,6 +480,8 @@ class DixonPrice(BaseModel):
         tensor([[ 1.0000,  0.7071,  0.5946],
                 [ 1.0000,  0.7071, -0.5946]], dtype=torch.float64)
     """
+
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
     arg_constraints = {"dim": constraints.positive_integer}
 
@@ -593,6 +607,8 @@ class Michalewicz(BaseModel):
         -1.8013034101
     """
 
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+
     arg_constraints = {"dim": constraints.positive_integer, "m": constraints.positive_integer}
 
     scale: Tensor
@@ -650,6 +666,8 @@ class Zakharov(BaseModel):
         >>> ebmcore.create("zakharov", dim=2).energy(torch.tensor([2.0, 0.0]))
         tensor(6.)
     """
+
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
     arg_constraints = {"dim": constraints.positive_integer}
 

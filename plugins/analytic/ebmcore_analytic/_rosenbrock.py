@@ -41,6 +41,8 @@ class Rosenbrock(BaseModel):
         tensor(0.)
     """
 
+    compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+
     arg_constraints = {
         "dim": constraints.integer_interval(2, 2**31 - 1),
         "a": constraints.real,
