@@ -10,7 +10,8 @@ import torch
 import ebmcore
 from ebmcore import BackendUnavailableError, BaseModel, InvalidParameterError, constraints
 
-NAMES = ebmcore.list_energies()
+# every registered energy that can be built from its defaults
+NAMES = [name for name in ebmcore.list_energies() if not any(p.required for p in ebmcore.info(name).parameters)]
 
 
 def _points(model: BaseModel, n: int = 16) -> torch.Tensor:

@@ -57,7 +57,8 @@ def test_list_energies_filters_by_pattern_tag_and_plugin():
     names = ebmcore.list_energies()
     assert names == sorted(names) and {"gaussian", "double_well", "rosenbrock"} <= set(names)
     assert ebmcore.list_energies("*well*") == ["double_well"]
-    assert ebmcore.list_energies("analytic/gauss*") == ["gaussian"]
+    assert ebmcore.list_energies("analytic/gauss*") == ["gaussian", "gaussian_from_samples"]
+    assert ebmcore.list_energies("analytic/gaussian") == ["gaussian"]
     assert "gaussian" in ebmcore.list_energies(tags="exact_sampler")
     assert "rosenbrock" not in ebmcore.list_energies(tags=["analytic", "exact_sampler"])
     assert ebmcore.list_energies(plugin="no_such_plugin") == []
