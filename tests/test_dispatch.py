@@ -11,7 +11,9 @@ import ebmcore
 from ebmcore import BackendUnavailableError, BaseModel, InvalidParameterError, constraints
 
 # every registered energy that can be built from its defaults
-NAMES = [name for name in ebmcore.list_energies() if not any(p.required for p in ebmcore.info(name).parameters)]
+NAMES = [
+    name for name in ebmcore.list_energies() if not any(p.required for p in ebmcore.info(name).parameters)
+]
 
 
 def _points(model: BaseModel, n: int = 16) -> torch.Tensor:

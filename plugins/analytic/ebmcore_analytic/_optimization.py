@@ -262,7 +262,7 @@ class Griewank(BaseModel):
 
     def __init__(self, dim: int = 2) -> None:
         super().__init__(dim, dim=dim)
-        self.register_buffer("inv_sqrt_index", _index(dim).rsqrt(), persistent=False)
+        self.register_buffer("inv_sqrt_index", _index(dim).rsqrt())
 
     def forward(self, x: Tensor) -> Tensor:
         scaled = x * self.inv_sqrt_index.to(x.dtype)
@@ -339,10 +339,10 @@ class Levy(BaseModel):
         # With u = x - 1 = 4 v: angle = (frequency / 4) u + phase, and
         # E = sum u^2 q / 2, grad = u q + u^2 c, q = (1 + gamma sin^2) / 8,
         # c = gamma frequency sin cos / 32 (the chain rule's 1/4 folded into the constants).
-        self.register_buffer("frequency", frequency / 4.0, persistent=False)
-        self.register_buffer("phase", phase, persistent=False)
-        self.register_buffer("weight", weight / 8.0, persistent=False)
-        self.register_buffer("slope", weight * frequency / 32.0, persistent=False)
+        self.register_buffer("frequency", frequency / 4.0)
+        self.register_buffer("phase", phase)
+        self.register_buffer("weight", weight / 8.0)
+        self.register_buffer("slope", weight * frequency / 32.0)
 
     def forward(self, x: Tensor) -> Tensor:
         # In v = w - 1 (sin^2 has period pi): exact zero at the minimum, also in float32.
@@ -489,7 +489,7 @@ class DixonPrice(BaseModel):
 
     def __init__(self, dim: int = 2) -> None:
         super().__init__(dim, dim=dim)
-        self.register_buffer("index", _index(dim)[1:], persistent=False)  # 2, ..., d
+        self.register_buffer("index", _index(dim)[1:])  # 2, ..., d
 
     def forward(self, x: Tensor) -> Tensor:
         valley = 2.0 * x[..., 1:] ** 2 - x[..., :-1]
@@ -616,7 +616,7 @@ class Michalewicz(BaseModel):
     def __init__(self, dim: int = 2, m: int = 10) -> None:
         super().__init__(dim, dim=dim, m=m)
         self.m = int(m)
-        self.register_buffer("scale", _index(dim) / math.pi, persistent=False)  # i / pi
+        self.register_buffer("scale", _index(dim) / math.pi)  # i / pi
 
     def forward(self, x: Tensor) -> Tensor:
         inner = torch.sin(self.scale.to(x.dtype) * x * x)
@@ -675,7 +675,7 @@ class Zakharov(BaseModel):
 
     def __init__(self, dim: int = 2) -> None:
         super().__init__(dim, dim=dim)
-        self.register_buffer("half_index", 0.5 * _index(dim), persistent=False)
+        self.register_buffer("half_index", 0.5 * _index(dim))
 
     def forward(self, x: Tensor) -> Tensor:
         s = (self.half_index.to(x.dtype) * x).sum(-1)
