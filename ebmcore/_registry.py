@@ -24,6 +24,7 @@ import pluggy
 from ._errors import (
     AmbiguousEnergyError,
     EnergyNotFoundError,
+    InvalidParameterError,
     MissingParameterError,
     PluginError,
     RegistrationError,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EnergyInfo",
+    "create_component",
     "ParameterInfo",
     "PluginInfo",
     "create",
@@ -590,6 +592,53 @@ def create(name_or_spec: str | Mapping[str, Any] | BaseModel, /, **kwargs: Any) 
         {'dim': 4, 'a': 1.0, 'b': 100.0}
     """
     return REGISTRY.create(name_or_spec, **kwargs)
+
+
+def create_component(
+    spec: str | Mapping[str, Any] | BaseModel,
+    *,
+    parameter: str,
+    energy: str,
+    dim: int | None = None,
+) -> BaseModel:
+    """Build one component of a composed energy (a mixture's components, a base energy, ...).
+
+    A spec dict or a model is taken as given. A bare registered name is created with
+    ``dim=dim`` when ``dim`` is given and the energy takes a ``dim`` parameter.
+
+    Args:
+        spec: a registered name, a spec dict or a model.
+        parameter: the composed energy's parameter that holds ``spec`` (for error messages).
+        energy: the composed energy's name (for error messages).
+        dim: the dimension a bare name should be created with, if known.
+
+    Raises:
+        InvalidParameterError: naming ``parameter``, for a value of another type, an unknown or
+            ambiguous name, a malformed spec dict or arguments the component rejects (the
+            original error is chained).
+
+    Example:
+        >>> import ebmcore
+        >>> ebmcore.create_component("gaussian", parameter="base", energy="Tempered", dim=3).dim
+        3
+    """
+    from ._model import BaseModel
+
+    allowed = "a registered name, a spec dict or a model"
+    if not isinstance(spec, (str, Mapping, BaseModel)):
+        raise InvalidParameterError(parameter, spec, allowed, energy=energy)
+    try:
+        if isinstance(spec, str):
+            entry = REGISTRY.resolve(spec)
+            entry.target()
+            takes_dim = entry.varkw or "dim" in entry.accepted
+            return REGISTRY.create(spec, **({"dim": dim} if dim is not None and takes_dim else {}))
+        return REGISTRY.create(spec)
+    except (KeyError, TypeError, ValueError) as exc:
+        cause = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        raise InvalidParameterError(
+            parameter, spec, f"{allowed} that builds ({cause})", energy=energy
+        ) from exc
 
 
 def list_energies(

@@ -18,7 +18,6 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any
 
@@ -83,12 +82,7 @@ boolean = Constraint(lambda v: isinstance(v, bool), "True or False")
 
 
 def _is_vector(value: Any) -> bool:
-    return (
-        isinstance(value, Sequence)
-        and not isinstance(value, str)
-        and len(value) >= 1
-        and all(_is_real(v) for v in value)
-    )
+    return isinstance(value, (list, tuple)) and len(value) >= 1 and all(_is_real(v) for v in value)
 
 
 real_vector = Constraint(_is_vector, "a non-empty list of finite real numbers")
@@ -97,7 +91,7 @@ positive_vector = Constraint(
 )
 real_matrix = Constraint(
     lambda v: (
-        isinstance(v, Sequence)
+        isinstance(v, (list, tuple))
         and len(v) >= 1
         and all(_is_vector(row) and len(row) == len(v[0]) for row in v)
     ),

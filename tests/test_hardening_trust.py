@@ -117,6 +117,20 @@ def keyword(call: ast.Call, name: str) -> ast.AST | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
+# The conformance kit checks that a model survives a pickle round trip with
+# ``pickle.loads(pickle.dumps(model))``: it unpickles only the bytes it pickled itself in the same
+# expression, never data read from anywhere, so that one shape of call, in that one file, is safe.
+PICKLE_ROUND_TRIP_FILES = {"ebmcore/testing/_checks.py"}
+
+
+def round_trip_allowed(call: ast.Call, relative: Path) -> bool:
+    """``pickle.loads(pickle.dumps(...))`` in the kit's round-trip check, and nothing else."""
+    if relative.as_posix() not in PICKLE_ROUND_TRIP_FILES or len(call.args) != 1 or call.keywords:
+        return False
+    inner = call.args[0]
+    return isinstance(inner, ast.Call) and dotted(inner.func) == "pickle.dumps"
+
+
 def violations(path: Path, root: Path = ROOT) -> list[str]:
     found = []
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -136,6 +150,8 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
             weights_only = keyword(node, "weights_only")
             if not (isinstance(weights_only, ast.Constant) and weights_only.value is True):
                 found.append(f"{where}: torch.load without weights_only=True")
+        elif name == "pickle.loads" and round_trip_allowed(node, relative):
+            continue
         elif name in {"pickle.load", "pickle.loads", "eval", "exec", "marshal.loads", "dill.load"}:
             found.append(f"{where}: {name}")
         elif name in {"numpy.load", "np.load"}:

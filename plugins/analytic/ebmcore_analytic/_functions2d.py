@@ -57,6 +57,15 @@ def _stack(gx: Tensor, gy: Tensor) -> Tensor:
     return torch.stack([gx, gy], dim=-1)
 
 
+def _cross(a: Tensor, b: Tensor) -> Tensor:
+    """``a * b`` held above ``-max``: it overflows to ``-inf`` only where ``a^2`` or ``b^2`` does.
+
+    The camels add it to even polynomials whose leading terms are then ``+inf``; clamping keeps
+    that sum ``+inf`` (its true value) instead of ``inf - inf = NaN``. NaN passes through.
+    """
+    return torch.clamp(a * b, min=torch.finfo(a.dtype).min)
+
+
 def _himmelblau_roots() -> list[tuple[float, float]]:
     """The four common roots of ``x^2 + y - 11`` and ``x + y^2 - 7``, by Newton in float64."""
     starts = [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]
@@ -304,14 +313,17 @@ class SixHumpCamel(_TwoDimensional):
 
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
-        return (4.0 - 2.1 * a**2 + a**4 / 3.0) * a**2 + a * b + (-4.0 + 4.0 * b**2) * b**2
+        a2, b2 = a * a, b * b
+        # Horner form: at overflowing |a| the leading term wins (inf, not inf - inf = NaN); the
+        # cross term is clamped above -max, as where it overflows a quartic or sextic term is +inf
+        return a2 * (a2 * (a2 / 3.0 - 2.1) + 4.0) + _cross(a, b) + b2 * (4.0 * b2 - 4.0)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         a, b = x[..., 0], x[..., 1]
         a2 = a * a
         b2 = b * b
-        energy = (4.0 - 2.1 * a2 + a2 * a2 / 3.0) * a2 + a * b + (4.0 * b2 - 4.0) * b2
-        gx = a * (8.0 - 8.4 * a2 + 2.0 * a2 * a2) + b
+        energy = a2 * (a2 * (a2 / 3.0 - 2.1) + 4.0) + _cross(a, b) + b2 * (4.0 * b2 - 4.0)
+        gx = a * (a2 * (2.0 * a2 - 8.4) + 8.0) + b
         gy = a + b * (16.0 * b2 - 8.0)
         return energy, _stack(gx, gy)
 
@@ -352,13 +364,15 @@ class ThreeHumpCamel(_TwoDimensional):
 
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
-        return 2.0 * a**2 - 1.05 * a**4 + a**6 / 6.0 + a * b + b**2
+        a2 = a * a
+        # Horner form and clamped cross term, as in the six-hump camel: no inf - inf at overflow
+        return a2 * (a2 * (a2 / 6.0 - 1.05) + 2.0) + _cross(a, b) + b * b
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         a, b = x[..., 0], x[..., 1]
         a2 = a * a
-        energy = a2 * (2.0 - 1.05 * a2 + a2 * a2 / 6.0) + a * b + b * b
-        gx = a * (4.0 - 4.2 * a2 + a2 * a2) + b
+        energy = a2 * (a2 * (a2 / 6.0 - 1.05) + 2.0) + _cross(a, b) + b * b
+        gx = a * (a2 * (a2 - 4.2) + 4.0) + b
         return energy, _stack(gx, a + 2.0 * b)
 
     @property
@@ -407,26 +421,30 @@ class HolderTable(_TwoDimensional):
 
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
-        radius = torch.linalg.vector_norm(x, dim=-1)
-        return -torch.abs(torch.sin(a) * torch.cos(b) * torch.exp(torch.abs(1.0 - radius / math.pi)))
+        radius = torch.hypot(a, b)
+        table = torch.sin(a) * torch.cos(b)
+        energy = -torch.abs(table) * torch.exp(torch.abs(1.0 - radius / math.pi))
+        # where the table is exactly zero the energy is zero, also where exp overflows (0 * inf)
+        return torch.where(table == 0, torch.zeros_like(energy), energy)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         a, b = x[..., 0], x[..., 1]
-        radius = torch.linalg.vector_norm(x, dim=-1)
+        radius = torch.hypot(a, b)
         offset = 1.0 - radius / math.pi
         growth = torch.exp(torch.abs(offset))
         sin_a, cos_a, sin_b, cos_b = torch.sin(a), torch.cos(a), torch.sin(b), torch.cos(b)
         table = sin_a * cos_b
         sign = torch.sign(table)
-        energy = -torch.abs(table) * growth
+        zero = table == 0  # E = 0 there exactly, even where exp overflows (0 * inf = NaN)
+        energy = torch.where(zero, torch.zeros_like(table), -torch.abs(table) * growth)
         # d|offset|/dx = -sign(offset) x / (pi r); zero at the origin
         positive = radius > 0
         radial = torch.where(
             positive, torch.sign(offset) / (math.pi * torch.where(positive, radius, 1.0)), 0.0
         )
         radial = energy * radial  # d(-|table| e^{|offset|}) = energy * d|offset| + ...
-        gx = -sign * cos_a * cos_b * growth - radial * a
-        gy = sign * sin_a * sin_b * growth - radial * b
+        gx = torch.where(zero, torch.zeros_like(table), -sign * cos_a * cos_b * growth) - radial * a
+        gy = torch.where(zero, torch.zeros_like(table), sign * sin_a * sin_b * growth) - radial * b
         return energy, _stack(gx, gy)
 
     @property
@@ -489,8 +507,9 @@ class Eggholder(_TwoDimensional):
         sin_p, sin_q = torch.sin(root_p), torch.sin(root_q)
         energy = -b * sin_p - a * sin_q
         # d sin(sqrt|p|)/dp = cos(sqrt|p|) sign(p) / (2 sqrt|p|)
-        dp = torch.cos(root_p) * torch.sign(p) / (2.0 * root_p) * b
-        dq = torch.cos(root_q) * torch.sign(q) / (2.0 * root_q) * a
+        # at a cusp (p or q exactly 0; sign 0) the term is taken as 0, as sign(0) = 0, not 0/0
+        dp = torch.cos(root_p) * torch.sign(p) / (2.0 * torch.where(p == 0, 1.0, root_p)) * b
+        dq = torch.cos(root_q) * torch.sign(q) / (2.0 * torch.where(q == 0, 1.0, root_q)) * a
         gx = -0.5 * dp - sin_q - dq
         gy = -sin_p - dp + dq
         return energy, _stack(gx, gy)

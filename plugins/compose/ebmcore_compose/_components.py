@@ -76,8 +76,9 @@ def _label(spec: Any) -> str:
     return repr(spec)
 
 
-def _accepts_dim(name: str) -> bool:
-    return any(p.name == "dim" for p in ebmcore.info(name).parameters)
+def _entry_label(parameter: str, index: int, specs: Sequence[Any]) -> str:
+    """How errors name one entry: ``components[1]``, or ``base`` for a one-entry parameter."""
+    return parameter if parameter != "components" and len(specs) == 1 else f"{parameter}[{index}]"
 
 
 def build_components(
@@ -110,11 +111,9 @@ def build_components(
         )
     built: list[BaseModel | None] = [None] * len(specs)
     for i, spec in enumerate(specs):
-        if isinstance(spec, (Mapping, BaseModel)):
-            built[i] = ebmcore.create(spec)
-        elif not isinstance(spec, str):
-            raise InvalidParameterError(
-                f"{parameter}[{i}]", spec, "a registered name, a spec dict or a model", energy=energy
+        if not isinstance(spec, str):
+            built[i] = ebmcore.create_component(
+                spec, parameter=_entry_label(parameter, i, specs), energy=energy
             )
     target = dim
     if target is None:
@@ -124,8 +123,8 @@ def build_components(
             target = shape[0] if len(shape) == 1 else None
     for i, spec in enumerate(specs):
         if isinstance(spec, str):
-            kwargs = {"dim": target} if target is not None and _accepts_dim(spec) else {}
-            built[i] = ebmcore.create(spec, **kwargs)
+            label = _entry_label(parameter, i, specs)
+            built[i] = ebmcore.create_component(spec, parameter=label, energy=energy, dim=target)
     models = [m for m in built if m is not None]
     shapes = {m.event_shape for m in models}
     if len(shapes) > 1 or (dim is not None and shapes != {(dim,)}):

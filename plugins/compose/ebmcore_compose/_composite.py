@@ -31,7 +31,7 @@ def _expand(values: Tensor, event_dims: int) -> Tensor:
 
 def check_operation(operation: Any, energy: str) -> None:
     """Raise naming ``operation`` (with a close match) unless it is one of :data:`OPERATIONS`."""
-    if operation in OPERATIONS:
+    if isinstance(operation, str) and operation in OPERATIONS:
         return
     allowed = f"one of {', '.join(map(repr, OPERATIONS))}"
     if isinstance(operation, str):

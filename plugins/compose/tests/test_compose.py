@@ -328,8 +328,11 @@ def test_composite_errors_name_the_parameter() -> None:
         ebmcore.create("composite", components=["gaussian", 3])
     with pytest.raises(ebmcore.InvalidParameterError, match=r"'base' must be None, a registered name"):
         ebmcore.create("tempered", base=1.5)
-    with pytest.raises(ebmcore.EnergyNotFoundError, match=r"Did you mean 'gaussian'\?"):
+    with pytest.raises(
+        ebmcore.InvalidParameterError, match=r"'components\[0\]' .*Did you mean 'gaussian'\?"
+    ) as info:
         ebmcore.create("composite", components=["gausian"], dim=2)
+    assert isinstance(info.value.__cause__, ebmcore.EnergyNotFoundError)
 
 
 def test_mismatched_dimensions_name_each_component() -> None:

@@ -26,15 +26,10 @@ def build_base(spec: Any, dim: int | None, *, energy: str) -> BaseModel:
     shape, of size ``dim`` when ``dim`` is given.
 
     Raises:
-        InvalidParameterError: naming ``base``, for another type or a wrong dimension.
+        InvalidParameterError: naming ``base``, for another type, a name or spec dict that does
+            not build, or a wrong dimension.
     """
-    if isinstance(spec, str):
-        takes_dim = any(p.name == "dim" for p in ebmcore.info(spec).parameters)
-        model = ebmcore.create(spec, **({"dim": dim} if dim is not None and takes_dim else {}))
-    elif isinstance(spec, (Mapping, BaseModel)):
-        model = ebmcore.create(spec)
-    else:
-        raise InvalidParameterError("base", spec, "a registered name, a spec dict or a model", energy=energy)
+    model = ebmcore.create_component(spec, parameter="base", energy=energy, dim=dim)
     if len(model.event_shape) != 1 or (dim is not None and model.dim != dim):
         wanted = f"dim {dim}" if dim is not None else "a 1-D event shape"
         name = model.registry_name or type(model).__name__

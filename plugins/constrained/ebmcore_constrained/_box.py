@@ -152,7 +152,9 @@ class Box(BaseModel):
         return torch.logit((x - self.low_.to(x.dtype)) / self.width.to(x.dtype))
 
     def _outside(self, x: Tensor) -> Tensor:
-        return ((x < self.low_.to(x.dtype)) | (x > self.high_.to(x.dtype))).any(-1)
+        # a sample with a NaN coordinate is not "outside": its energy stays the base's NaN
+        outside = ((x < self.low_.to(x.dtype)) | (x > self.high_.to(x.dtype))).any(-1)
+        return outside & ~x.isnan().any(-1)
 
     def _log_jacobian(self, z: Tensor) -> Tensor:
         """:math:`\\sum_i \\log((h_i - l_i) \\sigma(z_i)(1 - \\sigma(z_i)))`, via softplus."""

@@ -407,10 +407,10 @@ def _named_params(
     given = dict(given or {})
     for key in given:
         if key not in family.params:
-            raise UnknownParameterError(f"{label} params", key, family.params)
+            raise UnknownParameterError(f"{label} parameter 'params'", key, family.params)
     for key in family.required:
         if key not in given:
-            raise MissingParameterError(f"{label} params", key, family.params)
+            raise MissingParameterError(f"{label} parameter 'params'", key, family.params)
     tensors: dict[str, Tensor] = {}
     for key, value in given.items():
         try:

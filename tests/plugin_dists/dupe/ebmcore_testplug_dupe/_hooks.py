@@ -9,5 +9,5 @@ import ebmcore
 def ebmcore_energies() -> list[ebmcore.EnergySpec]:
     return [
         ebmcore.EnergySpec("gaussian", "ebmcore_testplug_dupe._energies:WideGaussian", "a second gaussian"),
-        ebmcore.EnergySpec("spherical", "ebmcore_testplug_dupe._energies:WideGaussian", aliases=("normal",)),
+        ebmcore.EnergySpec("dupe_wide", "ebmcore_testplug_dupe._energies:WideGaussian", aliases=("normal",)),
     ]
