@@ -12,8 +12,7 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import constraints
 from ._errors import (
@@ -29,6 +28,7 @@ from ._errors import (
     RegistrationError,
     UnknownParameterError,
 )
+from ._lazy import lazy_getattr
 from ._registry import (
     EnergyInfo,
     ParameterInfo,
@@ -68,15 +68,7 @@ _LAZY = {
 _LAZY_MODULES = {"plot"}  # submodules loaded on first attribute access (plot needs matplotlib)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY_MODULES:
-        return importlib.import_module(f".{name}", __name__)
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ebmcore' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, submodules=_LAZY_MODULES)
 
 
 def __dir__() -> list[str]:
@@ -115,6 +107,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "info",
+    "lazy_getattr",
     "list_energies",
     "plot",
     "plugins",

@@ -136,10 +136,11 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     relative = path.relative_to(root)
     # the registry imports plugin targets; the CLI its EXTRA_COMMANDS constant; __init__ files
-    # their _LAZY tables
+    # their _LAZY tables, through ebmcore/_lazy.py (modules named by the package itself)
     imports_allowed = path.name == "__init__.py" or relative.as_posix() in {
         "ebmcore/_registry.py",
         "ebmcore/_cli.py",
+        "ebmcore/_lazy.py",
     }
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):

@@ -14,8 +14,9 @@ Importing this package is cheap; each model's module loads on first use::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ebmcore import lazy_getattr
 
 if TYPE_CHECKING:
     from ._box import Box
@@ -29,10 +30,4 @@ _LAZY = {
 __all__ = ["Box", "Spherical"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ebmcore_constrained' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)

@@ -9,8 +9,9 @@ Importing this package is cheap; the model's module loads on first use::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ebmcore import lazy_getattr
 
 if TYPE_CHECKING:
     from ._mlp import ACTIVATIONS, MLP
@@ -23,10 +24,4 @@ _LAZY = {
 __all__ = ["ACTIVATIONS", "MLP"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ebmcore_neural' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)
