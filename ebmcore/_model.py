@@ -308,6 +308,14 @@ class BaseModel(nn.Module):
                 f"move one of them (model.to({str(x.device)!r}) or x.to({str(device)!r}))"
             )
 
+    @property
+    def device(self) -> torch.device:
+        """The device of the model's first parameter or buffer (CPU for a model with none)."""
+        device = self.__dict__.get("_device_cache", _UNKNOWN)
+        if device is _UNKNOWN:
+            device = self._find_device()
+        return device if device is not None else torch.device("cpu")
+
     def _reference_tensors(self) -> Iterator[Tensor]:
         """Parameters, then buffers: the tensors whose device the model lives on."""
         return itertools.chain(self.parameters(), self.buffers())

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "Constraint",
     "any_value",
     "boolean",
+    "common_size",
     "greater_than",
     "integer_interval",
     "interval",
@@ -123,3 +125,25 @@ def one_of(*choices: Any) -> Constraint:
 def optional(inner: Constraint) -> Constraint:
     """``None`` or a value satisfying ``inner``."""
     return Constraint(lambda v: v is None or inner.check(v), f"None or {inner.description}")
+
+
+def common_size(
+    sizes: Mapping[str, int | None], *, value: Any, allowed: str, energy: str, parameter: str = "dim"
+) -> int | None:
+    """The one size that every argument which fixes it agrees on, or None if none does.
+
+    ``sizes`` maps argument names to the dimension each implies (None: it does not say).
+    Disagreement raises :class:`ebmcore.InvalidParameterError` naming ``parameter`` (given
+    ``value``), with ``allowed`` followed by what each argument gives.
+
+    Example:
+        >>> common_size({"dim": None, "mean": 3, "cov": 3}, value=None, allowed="consistent", energy="G")
+        3
+    """
+    known = {name: size for name, size in sizes.items() if size is not None}
+    if len(set(known.values())) > 1:
+        from ._errors import InvalidParameterError
+
+        detail = ", ".join(f"{name} gives {size}" for name, size in known.items())
+        raise InvalidParameterError(parameter, value, f"{allowed} ({detail})", energy=energy)
+    return next(iter(known.values()), None)

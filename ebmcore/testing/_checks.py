@@ -153,7 +153,7 @@ class _Context:
         if devices is None:
             devices = ["cpu", *(["cuda"] if torch.cuda.is_available() else [])]
         self.devices = tuple(torch.device(d) for d in devices)
-        self.device = _model_device(model)
+        self.device = model.device
         self._cache: dict[str, Any] = {}
 
     @property
@@ -189,12 +189,6 @@ class _Context:
 
     def unflat(self, x: Tensor) -> Tensor:
         return x.reshape(*x.shape[:-1], *self.event_shape)
-
-
-def _model_device(model: BaseModel) -> torch.device:
-    for tensor in model._reference_tensors():
-        return torch.device(tensor.device)
-    return torch.device("cpu")
 
 
 def _finite_bounds(model: BaseModel) -> Tensor | None:

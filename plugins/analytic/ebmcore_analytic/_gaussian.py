@@ -64,13 +64,10 @@ class Gaussian(BaseModel):
         cov_v: Any = args["cov"]
         kind, size = _covariance_kind(cov_v)
         sizes = {"dim": dim, "mean": None if mean_v is None else len(mean_v), "cov": size}
-        known = {k: v for k, v in sizes.items() if v is not None}
-        if len(set(known.values())) > 1:
-            detail = ", ".join(f"{k} gives {v}" for k, v in known.items())
-            raise InvalidParameterError(
-                "dim", dim, f"consistent with mean and cov ({detail})", energy="Gaussian"
-            )
-        d = next(iter(known.values()), 1)
+        fixed = constraints.common_size(
+            sizes, value=dim, allowed="consistent with mean and cov", energy="Gaussian"
+        )
+        d = 1 if fixed is None else fixed
         super().__init__(d, dim=d, mean=mean, cov=cov)
         f64 = torch.float64
         mu = torch.zeros(d, dtype=f64) if mean_v is None else torch.tensor(mean_v, dtype=f64)

@@ -30,6 +30,8 @@ import ebmcore
 from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
 __all__ = [
+    "check_weight_count",
+    "ClosedFormTruth",
     "GAUSSIAN",
     "energy_list",
     "energy_spec",
@@ -39,7 +41,6 @@ __all__ = [
     "closed_form",
     "common_minima",
     "hull_bounds",
-    "model_device",
     "weighted_sum_closed_form",
 ]
 
@@ -145,13 +146,6 @@ def build_components(
 
 def _shape_text(shape: tuple[int, ...]) -> str:
     return str(shape[0]) if len(shape) == 1 else str(shape)
-
-
-def model_device(model: BaseModel) -> torch.device:
-    """The device of a model's first parameter or buffer (CPU if it has none)."""
-    for tensor in model._reference_tensors():
-        return tensor.device
-    return torch.device("cpu")
 
 
 def hull_bounds(models: Sequence[BaseModel]) -> Tensor | None:
@@ -287,3 +281,40 @@ def shifted_minima(minima: Minima | None, scale: float, offset: float) -> Minima
     if minima is None:
         return None
     return Minima(minima.points, scale * minima.value + offset, minima.count)
+
+
+class ClosedFormTruth(BaseModel):
+    """Ground truth read off ``closed_form()``: ``E = E_eq + offset`` exactly."""
+
+    def closed_form(self) -> tuple[BaseModel, float] | None:
+        raise NotImplementedError
+
+    def log_partition(self) -> float | None:
+        form = self.closed_form()
+        if form is None:
+            return None
+        inner = form[0].log_partition()
+        return None if inner is None else inner - form[1]
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        form = self.closed_form()
+        if form is None:
+            return super().sample(n, generator)
+        return form[0].sample(n, generator=generator).to(self.device)
+
+
+def check_weight_count(
+    weights: Any, normalized: list[float] | None, count: int, *, kind: str, energy: str
+) -> None:
+    """Raise naming ``weights`` unless there is one weight per component (or none at all).
+
+    Args:
+        weights: the argument as given (shown in the error).
+        normalized: the same, normalized by ``check_args``.
+        count: the number of components.
+        kind: what each weight must be, e.g. ``"real numbers"``.
+        energy: class name of the composed energy.
+    """
+    if normalized is not None and len(normalized) != count:
+        allowed = f"a list of {count} {kind}, one per component"
+        raise InvalidParameterError("weights", weights, allowed, energy=energy)

@@ -11,11 +11,12 @@ from torch import Tensor, nn
 from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
 from ._components import (
+    ClosedFormTruth,
     build_components,
+    check_weight_count,
     common_minima,
     energy_list,
     hull_bounds,
-    model_device,
     weighted_sum_closed_form,
 )
 
@@ -41,7 +42,7 @@ def check_operation(operation: Any, energy: str) -> None:
     raise InvalidParameterError("operation", operation, allowed, energy=energy)
 
 
-class Composite(BaseModel):
+class Composite(ClosedFormTruth):
     r"""Energies combined by a weighted sum, product, minimum or maximum.
 
     With weighted terms :math:`t_k(x) = w_k E_k(x)`:
@@ -116,13 +117,7 @@ class Composite(BaseModel):
             components = ["gaussian", {"name": "gaussian", "mean": [2.0] * d, "cov": 0.5}]
         models = build_components(components, dim, energy="Composite")
         w: list[float] | None = args["weights"]
-        if w is not None and len(w) != len(models):
-            raise InvalidParameterError(
-                "weights",
-                weights,
-                f"a list of {len(models)} real numbers, one per component",
-                energy="Composite",
-            )
+        check_weight_count(weights, w, len(models), kind="real numbers", energy="Composite")
         super().__init__(
             models[0].event_shape, components=models, weights=weights, operation=operation, dim=dim
         )
@@ -193,16 +188,3 @@ class Composite(BaseModel):
             return None
         values = [c.minima.value for c in self._members()]  # type: ignore[union-attr]
         return Minima(points, sum(w * v for w, v in zip(self.weights, values, strict=True)))
-
-    def log_partition(self) -> float | None:
-        form = self.closed_form()
-        if form is None:
-            return None
-        inner = form[0].log_partition()
-        return None if inner is None else inner - form[1]
-
-    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        form = self.closed_form()
-        if form is None:
-            return super().sample(n, generator)
-        return form[0].sample(n, generator=generator).to(model_device(self))

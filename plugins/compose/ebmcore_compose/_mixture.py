@@ -8,9 +8,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
+from ebmcore import BaseModel, Minima, constraints
 
-from ._components import build_components, common_minima, energy_list, hull_bounds, model_device
+from ._components import build_components, check_weight_count, common_minima, energy_list, hull_bounds
 
 __all__ = ["Mixture"]
 
@@ -87,13 +87,7 @@ class Mixture(BaseModel):
             components = [{"name": "gaussian", "mean": [s * 2.0] * d} for s in (-1.0, 1.0)]
         models = build_components(components, dim, energy="Mixture")
         w: list[float] | None = args["weights"]
-        if w is not None and len(w) != len(models):
-            raise InvalidParameterError(
-                "weights",
-                weights,
-                f"a list of {len(models)} positive numbers, one per component",
-                energy="Mixture",
-            )
+        check_weight_count(weights, w, len(models), kind="positive numbers", energy="Mixture")
         super().__init__(models[0].event_shape, components=models, weights=weights, dim=dim)
         self.components = nn.ModuleList(models)
         self.weights: list[float] = [1.0 / len(models)] * len(models) if w is None else [float(v) for v in w]
@@ -177,11 +171,11 @@ class Mixture(BaseModel):
         for k, component in enumerate(self._members()):
             count = int((labels == k).sum())
             if count:
-                parts[k] = component.sample(count, generator=generator).to(model_device(self))
+                parts[k] = component.sample(count, generator=generator).to(self.device)
         dtype = torch.float64
         for part in parts.values():
             dtype = torch.promote_types(dtype, part.dtype)
-        out = torch.empty((n, *self.event_shape), dtype=dtype, device=model_device(self))
+        out = torch.empty((n, *self.event_shape), dtype=dtype, device=self.device)
         for k, part in parts.items():
             out[(labels == k).to(out.device)] = part.to(dtype)
         return out

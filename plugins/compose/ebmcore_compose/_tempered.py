@@ -11,11 +11,11 @@ from torch import Tensor, nn
 from ebmcore import BaseModel, Minima, constraints
 
 from ._components import (
+    ClosedFormTruth,
     build_components,
     common_minima,
     energy_spec,
     hull_bounds,
-    model_device,
     weighted_sum_closed_form,
 )
 
@@ -27,27 +27,7 @@ def _broad_start(dim: int) -> dict[str, Any]:
     return {"name": "gaussian", "dim": dim, "cov": 4.0}
 
 
-class _ClosedFormTruth(BaseModel):
-    """Ground truth read off ``closed_form()``: ``E = E_eq + offset`` exactly."""
-
-    def closed_form(self) -> tuple[BaseModel, float] | None:
-        raise NotImplementedError
-
-    def log_partition(self) -> float | None:
-        form = self.closed_form()
-        if form is None:
-            return None
-        inner = form[0].log_partition()
-        return None if inner is None else inner - form[1]
-
-    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        form = self.closed_form()
-        if form is None:
-            return super().sample(n, generator)
-        return form[0].sample(n, generator=generator).to(model_device(self))
-
-
-class Tempered(_ClosedFormTruth):
+class Tempered(ClosedFormTruth):
     r"""A base energy at temperature :math:`T`: :math:`p_T \propto p^{1/T}`.
 
     .. math::
@@ -136,7 +116,7 @@ class Tempered(_ClosedFormTruth):
         return Minima(found.points, found.value / self._temperature, found.count)
 
 
-class Annealed(_ClosedFormTruth):
+class Annealed(ClosedFormTruth):
     r"""The geometric path between two energies, as used by AIS and SMC samplers.
 
     .. math::

@@ -105,15 +105,11 @@ class Transformed(BaseModel):
             "scale": _length(args["scale"]),
             "matrix": None if matrix is None else len(args["matrix"]),
         }
-        known = {k: v for k, v in sizes.items() if v is not None}
         if args["matrix"] is not None and len(args["matrix"]) != len(args["matrix"][0]):
             raise InvalidParameterError("matrix", matrix, "a square invertible matrix", energy="Transformed")
-        if len(set(known.values())) > 1:
-            detail = ", ".join(f"{k} gives {v}" for k, v in known.items())
-            raise InvalidParameterError(
-                "dim", dim, f"one dimension for dim, shift, scale and matrix ({detail})", energy="Transformed"
-            )
-        fixed = next(iter(known.values()), None)
+        fixed = constraints.common_size(
+            sizes, value=dim, allowed="one dimension for dim, shift, scale and matrix", energy="Transformed"
+        )
         if base is None:
             base, fixed = "gaussian", (2 if fixed is None else fixed)
         (model,) = build_components([base], fixed, energy="Transformed", parameter="base")

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import torch
-
 import ebmcore
 from ebmcore import BaseModel, InvalidParameterError
 
-__all__ = ["build_base", "energy_spec", "model_device"]
+__all__ = ["build_base", "energy_spec"]
 
 energy_spec = ebmcore.constraints.Constraint(
     lambda v: v is None or isinstance(v, (str, Mapping, BaseModel)),
@@ -40,10 +38,3 @@ def build_base(spec: Any, dim: int | None, *, energy: str) -> BaseModel:
             energy=energy,
         )
     return model
-
-
-def model_device(model: BaseModel) -> torch.device:
-    """The device of a model's first parameter or buffer (CPU if it has none)."""
-    for tensor in model._reference_tensors():
-        return tensor.device
-    return torch.device("cpu")

@@ -11,7 +11,7 @@ from torch.nn import functional
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
-from ._base import build_base, energy_spec, model_device
+from ._base import build_base, energy_spec
 
 __all__ = ["MODES", "Box"]
 
@@ -116,13 +116,9 @@ class Box(BaseModel):
             "low": len(args["low"]) if isinstance(args["low"], list) else None,
             "high": len(args["high"]) if isinstance(args["high"], list) else None,
         }
-        known = {k: v for k, v in sizes.items() if v is not None}
-        if len(set(known.values())) > 1:
-            detail = ", ".join(f"{k} gives {v}" for k, v in known.items())
-            raise InvalidParameterError(
-                "dim", dim, f"one dimension for dim, low and high ({detail})", energy="Box"
-            )
-        fixed = next(iter(known.values()), None)
+        fixed = constraints.common_size(
+            sizes, value=dim, allowed="one dimension for dim, low and high", energy="Box"
+        )
         if base is None:
             base, fixed = "gaussian", (2 if fixed is None else fixed)
         model = build_base(base, fixed, energy="Box")
@@ -242,4 +238,4 @@ class Box(BaseModel):
         x = torch.cat(kept)[:n].double()
         if self.mode == "sigmoid":
             x = torch.logit((x - lo) / (hi - lo))
-        return x.to(model_device(self))
+        return x.to(self.device)
