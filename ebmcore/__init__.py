@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from ._compile import compile, compile_stats
     from ._diagnose import DiagnosticReport, DiagnosticWarning, diagnose
     from ._dispatch import energy_and_gradient, gradient, resolve_backend, score, use_backend
-    from ._model import BaseModel, Minima
+    from ._model import BaseModel, Minima, Modes
 
 _LAZY = {
     "BaseModel": "._model",
@@ -57,6 +57,7 @@ _LAZY = {
     "DiagnosticWarning": "._diagnose",
     "diagnose": "._diagnose",
     "Minima": "._model",
+    "Modes": "._model",
     "compile": "._compile",
     "compile_stats": "._compile",
     "energy_and_gradient": "._dispatch",
@@ -90,6 +91,7 @@ __all__ = [
     "InvalidParameterError",
     "Minima",
     "MissingParameterError",
+    "Modes",
     "ParameterInfo",
     "PluginError",
     "PluginInfo",

@@ -58,6 +58,12 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _short(values: list[float], limit: int = 6) -> str:
+    """``[a, b, c, ...]`` with at most ``limit`` values shown, each to 6 significant digits."""
+    shown = ", ".join(f"{v:.6g}" for v in values[:limit])
+    return f"[{shown}, ... ({len(values)} values)]" if len(values) > limit else f"[{shown}]"
+
+
 def _ground_truth_lines(name: str) -> list[str]:
     """Evaluate the ground truth of the default instance, where it can be built."""
     try:
@@ -78,6 +84,14 @@ def _ground_truth_lines(name: str) -> list[str]:
     log_z = model.log_partition()
     if log_z is not None:
         lines.append(f"log partition: {log_z!r}")
+    for label, moment in (("mean", model.mean), ("stddev", model.stddev)):
+        if moment is not None:
+            lines.append(f"{label}: {_short(moment.reshape(-1).tolist())}")
+    modes = model.modes
+    if modes is not None:
+        weights = _short(modes.weights.tolist())
+        listed = f", {len(modes.points)} listed" if len(modes.points) < modes.count else ""
+        lines.append(f"modes: {modes.count}{listed}; masses {weights}")
     try:
         model.sample(1)
         lines.append("exact sampler: yes")
@@ -104,6 +118,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
                 for p in meta.parameters
             ],
             "ground_truth": list(meta.ground_truth),
+            "references": list(meta.references),
         }
         print(json.dumps(payload, indent=2, default=repr))
         return 0
@@ -123,6 +138,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
         ]
         print("parameters:")
         print(textwrap.indent(_table(rows, ("name", "default", "allowed")), "  "))
+    for reference in meta.references:
+        print(textwrap.fill(reference, width=100, initial_indent="source: ", subsequent_indent="  "))
     print(f"ground truth declared: {', '.join(meta.ground_truth) or 'none'}")
     print(textwrap.indent("\n".join(_ground_truth_lines(meta.qualified_name)), "  "))
     return 0

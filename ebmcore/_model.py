@@ -17,7 +17,7 @@ from ._dispatch import Kernel
 from ._errors import InvalidInputError, InvalidParameterError, RegistrationError
 from .constraints import Constraint, positive_integer
 
-__all__ = ["BaseModel", "Minima"]
+__all__ = ["BaseModel", "Minima", "Modes"]
 
 _UNKNOWN = object()
 
@@ -48,6 +48,38 @@ class Minima(_MinimaFields):
         if points.ndim < 2:
             points = points.reshape(1, -1)
         return super().__new__(cls, points, float(value), len(points) if count is None else int(count))
+
+
+class _ModesFields(NamedTuple):
+    points: Tensor
+    weights: Tensor
+    count: int  # type: ignore[assignment]  # shadows tuple.count on purpose
+
+
+class Modes(_ModesFields):
+    """The modes of ``exp(-E)/Z`` and the probability mass that belongs to each.
+
+    Attributes:
+        points: ``(k, *event_shape)`` float64 tensor of mode locations (the local minima of
+            :math:`E`; for a mixture, the component means).
+        weights: ``(k,)`` float64 probability mass of each listed mode. When every mode is
+            listed they sum to one.
+        count: how many modes there are (``k`` unless ``points`` lists only some of them).
+
+    Example:
+        >>> Modes([[-1.0], [1.0]], [0.25, 0.75])
+        Modes(points=tensor([[-1.],
+                [ 1.]], dtype=torch.float64), weights=tensor([0.2500, 0.7500], dtype=torch.float64), count=2)
+    """
+
+    def __new__(cls, points: Tensor | Any, weights: Tensor | Any, count: int | None = None) -> Modes:
+        points = torch.as_tensor(points, dtype=torch.float64)
+        weights = torch.as_tensor(weights, dtype=torch.float64).reshape(-1)
+        if points.ndim < 2:
+            points = points.reshape(1, -1)
+        if len(weights) != len(points):
+            raise ValueError(f"Modes: {len(points)} points but {len(weights)} weights")
+        return super().__new__(cls, points, weights, len(points) if count is None else int(count))
 
 
 def _normalize(value: Any) -> Any:
@@ -266,6 +298,21 @@ class BaseModel(nn.Module):
 
     def log_partition(self) -> float | None:
         r"""``log Z = log \int exp(-E(x)) dx``, or None where it is not known."""
+        return None
+
+    @property
+    def mean(self) -> Tensor | None:
+        """``(*event_shape)`` float64 mean of ``exp(-E)/Z``, or None where it is not known."""
+        return None
+
+    @property
+    def stddev(self) -> Tensor | None:
+        """``(*event_shape)`` float64 marginal standard deviations of ``exp(-E)/Z``, or None."""
+        return None
+
+    @property
+    def modes(self) -> Modes | None:
+        """The modes of ``exp(-E)/Z`` with the probability mass of each (:class:`Modes`), or None."""
         return None
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:

@@ -114,6 +114,33 @@ class EnergyInfo:
     parameters: tuple[ParameterInfo, ...]
     ground_truth: tuple[str, ...]
     doc: str
+    references: tuple[str, ...] = ()
+
+
+_GROUND_TRUTH = ("bounds", "minima", "log_partition", "sample", "mean", "stddev", "modes")
+
+
+def _references(doc: str) -> tuple[str, ...]:
+    """The entries of a Google-style ``References:`` section: one per indented paragraph."""
+    lines = doc.splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == "References:")
+    except StopIteration:
+        return ()
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    entries: list[list[str]] = []
+    entry_indent: int | None = None
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            continue
+        depth = len(line) - len(line.lstrip())
+        if depth <= indent:
+            break
+        if entry_indent is None or depth <= entry_indent:
+            entry_indent = depth
+            entries.append([])
+        entries[-1].append(line.strip())
+    return tuple(" ".join(parts) for parts in entries)
 
 
 class _Entry:
@@ -490,7 +517,7 @@ class Registry:
 
             ground_truth = tuple(
                 attr
-                for attr in ("bounds", "minima", "log_partition", "sample")
+                for attr in _GROUND_TRUTH
                 if getattr(target, attr, None) is not getattr(BaseModel, attr)
             )
         doc = inspect.getdoc(target) or ""
@@ -508,6 +535,7 @@ class Registry:
             parameters=tuple(parameters),
             ground_truth=ground_truth,
             doc=doc,
+            references=_references(doc),
         )
 
     def summary(self, name: str) -> EnergySpec:

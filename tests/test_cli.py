@@ -59,6 +59,19 @@ def test_info_shows_parameters_and_evaluated_ground_truth():
     payload = json.loads(run("info", "gaussian", "--json").stdout)
     assert payload["qualified_name"] == "analytic/gaussian"
     assert [p["name"] for p in payload["parameters"]] == ["dim", "mean", "cov"]
+    assert payload["ground_truth"] == ["bounds", "minima", "log_partition", "sample", "mean", "stddev", "modes"]
+    assert payload["references"] == [
+        "Bishop, *Pattern Recognition and Machine Learning*, Springer 2006, section 2.3."
+    ]
+
+
+def test_info_shows_the_source_and_the_moments():
+    result = run("info", "gaussian")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "source: Bishop, *Pattern Recognition and Machine Learning*, Springer 2006, section 2.3." in lines
+    assert "  mean: [0]" in lines and "  stddev: [1]" in lines
+    assert "  modes: 1; masses [1]" in lines
 
 
 def test_unknown_name_fails_with_a_suggestion():

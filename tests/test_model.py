@@ -124,7 +124,7 @@ def test_spec_of_an_unregistered_class_explains_itself():
 
 def test_parameters_and_buffers_follow_to():
     model = ebmcore.create("gaussian", mean=[1.0, 2.0]).to(torch.float32)
-    assert model.mean.dtype == torch.float32
+    assert model.loc.dtype == torch.float32
     assert model.energy(torch.zeros(2, dtype=torch.float64)).dtype == torch.float64
 
 
@@ -144,3 +144,16 @@ def test_device_check_follows_to_and_late_registered_tensors():
     del model.c  # the buffer is now the first tensor
     with pytest.raises(InvalidInputError, match="lives on meta"):
         model.check_input(torch.ones(3))
+
+
+def test_modes_validate_and_normalize() -> None:
+    modes = ebmcore.Modes([[-1.0, 0.0], [1.0, 0.0]], [0.25, 0.75], count=4)
+    assert modes.points.dtype == torch.float64 and modes.weights.tolist() == [0.25, 0.75]
+    assert modes.count == 4
+    with pytest.raises(ValueError, match="2 points but 3 weights"):
+        ebmcore.Modes([[-1.0], [1.0]], [0.2, 0.3, 0.5])
+
+
+def test_moments_and_modes_are_unknown_by_default() -> None:
+    model = Quartic()
+    assert model.mean is None and model.stddev is None and model.modes is None

@@ -170,3 +170,25 @@ def test_info_describes_parameters_and_ground_truth():
     assert set(meta.ground_truth) == {"bounds", "minima", "log_partition", "sample"}
     assert ebmcore.info("rosenbrock").ground_truth == ("bounds", "minima")
     assert "E(x)" in meta.doc
+
+
+def test_references_are_read_from_the_docstring_section() -> None:
+    from ebmcore._registry import _references
+
+    doc = """Title.
+
+    References:
+        First, A. "A paper", Journal 1 (2000)
+            continued on a deeper line.
+        Second, B. Another (2001).
+
+    Example:
+        >>> 1
+    """
+    import inspect
+
+    assert _references(inspect.cleandoc(doc)) == (
+        'First, A. "A paper", Journal 1 (2000) continued on a deeper line.',
+        "Second, B. Another (2001).",
+    )
+    assert _references("No section here.") == ()

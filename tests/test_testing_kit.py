@@ -20,6 +20,7 @@ from ebmcore import (
     EbmcoreError,
     InvalidParameterError,
     Minima,
+    Modes,
     _registry,
     constraints,
 )
@@ -67,6 +68,18 @@ class Bowl(BaseModel):
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         return self.scale * torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
 
+    @property
+    def mean(self) -> Tensor:
+        return torch.zeros(self.dim, dtype=torch.float64)
+
+    @property
+    def stddev(self) -> Tensor:
+        return torch.full((self.dim,), self.scale, dtype=torch.float64)
+
+    @property
+    def modes(self) -> Modes:
+        return Modes(torch.zeros(1, self.dim), [1.0])
+
 
 class WrongShape(Bowl):
     def forward(self, x: Tensor) -> Tensor:
@@ -108,6 +121,24 @@ class WrongMinimum(Bowl):
 class WrongLogZ(Bowl):
     def log_partition(self) -> float:
         return super().log_partition() + 0.1
+
+
+class WrongMean(Bowl):
+    @property
+    def mean(self) -> Tensor:
+        return torch.full((self.dim,), 0.2, dtype=torch.float64)
+
+
+class WrongStddev(Bowl):
+    @property
+    def stddev(self) -> Tensor:
+        return torch.full((self.dim,), 1.1 * self.scale, dtype=torch.float64)
+
+
+class WrongModeMass(Bowl):
+    @property
+    def modes(self) -> Modes:
+        return Modes(torch.zeros(2, self.dim), [0.5, 0.3])
 
 
 class WrongSampler(Bowl):
@@ -195,7 +226,14 @@ def test_a_correct_energy_passes_every_check(dim: int) -> None:
     statuses = {name: r.status for name, r in report.results.items()}
     assert set(statuses) == set(CHECK_NAMES)
     # ground truth is checked for real, not skipped; what needs the registry is skipped
-    for name in ("check_minima", "check_log_partition", "check_sample", "check_gradient_autograd"):
+    for name in (
+        "check_minima",
+        "check_log_partition",
+        "check_sample",
+        "check_moments",
+        "check_modes",
+        "check_gradient_autograd",
+    ):
         assert statuses[name] == "passed", report.results[name]
     assert statuses["check_config_roundtrip"] == "skipped"
     assert statuses["check_hook_module"] == "skipped"
@@ -216,6 +254,9 @@ MISTAKES = [
     (TwoModes(dim=2), {"check_sample", "check_create_graph"}),
     (TwoModes(dim=4), {"check_sample"}),
     (IgnoresGenerator(), {"check_sample_reproducible"}),
+    (WrongMean(dim=3), {"check_moments"}),
+    (WrongStddev(dim=3), {"check_moments"}),
+    (WrongModeMass(), {"check_modes"}),
     (SwallowsNaN(), {"check_nan_propagation"}),
     (DetachedGradient(), {"check_create_graph"}),
     (WrongScore(), {"check_score"}),

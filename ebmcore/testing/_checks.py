@@ -993,6 +993,80 @@ def check_sample_reproducible(ctx: _Context) -> None:
         raise _Failed("two calls with identically seeded generators gave different samples")
 
 
+MOMENT_SAMPLES = 4000
+MOMENT_Z = 6.0  # a z-score this large is ~1e-9 per coordinate under the normal approximation
+MAX_KURTOSIS = 50.0  # beyond this the sample standard deviation is too noisy to test
+
+
+def check_moments(ctx: _Context) -> str:
+    """Declared ``mean`` and ``stddev`` have the event shape and agree with exact samples."""
+    m = ctx.model
+    declared = {"mean": m.mean, "stddev": m.stddev}
+    if all(v is None for v in declared.values()):
+        raise _Skipped("declares neither mean nor stddev")
+    for what, value in declared.items():
+        if value is not None:
+            _require_tensor(value, ctx.event_shape, what)
+            if not bool(torch.isfinite(value).all()) or (what == "stddev" and bool((value < 0).any())):
+                raise _Failed(f"{what} must be finite{' and >= 0' if what == 'stddev' else ''}, got {value}")
+    samples = _try_samples(m, MOMENT_SAMPLES, seed=SEED + 8)
+    if samples is None:
+        raise _Skipped("no exact sampler to compare the declared moments with")
+    flat = samples.reshape(MOMENT_SAMPLES, ctx.dim)
+    n = MOMENT_SAMPLES
+    centered = flat - flat.mean(0)
+    sd = centered.square().mean(0).sqrt()
+    notes = []
+    if declared["mean"] is not None:
+        z = (flat.mean(0) - declared["mean"].reshape(-1)).abs() / (sd / math.sqrt(n)).clamp_min(1e-300)
+        worst = int(z.argmax())
+        if float(z[worst]) > MOMENT_Z:
+            raise _Failed(
+                f"declared mean {float(declared['mean'].reshape(-1)[worst]):.6g} of coordinate {worst} is "
+                f"{float(z[worst]):.1f} standard errors from the sample mean {float(flat.mean(0)[worst]):.6g}"
+            )
+        notes.append(f"mean within {float(z[worst]):.1f} standard errors")
+    if declared["stddev"] is not None:
+        kurtosis = centered.pow(4).mean(0) / sd.pow(4).clamp_min(1e-300)
+        testable = kurtosis < MAX_KURTOSIS
+        # the delta method: sd(s_hat) ~ s * sqrt((kurtosis - 1) / (4 n))
+        se = declared["stddev"].reshape(-1) * ((kurtosis - 1.0).clamp_min(0.1) / (4 * n)).sqrt()
+        z = torch.where(testable, (sd - declared["stddev"].reshape(-1)).abs() / se.clamp_min(1e-300), 0.0)
+        worst = int(z.argmax())
+        if float(z[worst]) > MOMENT_Z:
+            raise _Failed(
+                f"declared stddev {float(declared['stddev'].reshape(-1)[worst]):.6g} of coordinate {worst} "
+                f"is {float(z[worst]):.1f} standard errors from the sample value {float(sd[worst]):.6g}"
+            )
+        skipped = int((~testable).sum())
+        heavy = f" ({skipped} heavy-tailed coordinate(s) not testable)" if skipped else ""
+        notes.append(f"stddev within {float(z[worst]):.1f} standard errors{heavy}")
+    return f"{', '.join(notes)} ({n} samples)"
+
+
+def check_modes(ctx: _Context) -> str:
+    """Declared ``modes``: points of the event shape, finite energies, masses that sum to one."""
+    modes = ctx.model.modes
+    if modes is None:
+        raise _Skipped("declares no modes")
+    k = len(modes.points)
+    _require_tensor(modes.points, (k, *ctx.event_shape), "modes.points")
+    _require_tensor(modes.weights, (k,), "modes.weights")
+    if not 1 <= k <= modes.count:
+        raise _Failed(f"modes lists {k} points but declares count={modes.count}")
+    weights = modes.weights
+    if not bool(torch.isfinite(weights).all()) or bool((weights < 0).any()):
+        raise _Failed(f"modes.weights must be finite and >= 0, got {weights}")
+    total = float(weights.sum())
+    complete = k == modes.count
+    if (complete and abs(total - 1.0) > 1e-6) or total > 1.0 + 1e-6:
+        raise _Failed(f"the masses of the {k} listed modes sum to {total!r}, expected {'1' if complete else '<= 1'}")
+    energies = _energies(ctx, modes.points.reshape(k, ctx.dim))
+    if not bool(torch.isfinite(energies).all()):
+        raise _Failed("the energy is not finite at every listed mode")
+    return f"{k} of {modes.count} modes listed, masses sum to {total:.6g}"
+
+
 # -- the plugin's hook module ------------------------------------------------------------------------
 
 _PROBE = """
@@ -1061,6 +1135,8 @@ CHECKS: dict[str, Callable[[_Context], str | None]] = {
     "check_log_partition": check_log_partition,
     "check_sample": check_sample,
     "check_sample_reproducible": check_sample_reproducible,
+    "check_moments": check_moments,
+    "check_modes": check_modes,
     "check_hook_module": check_hook_module,
 }
 """Every check, by name, in the order :func:`check_energy` runs them."""

@@ -25,5 +25,7 @@ CHECK_NAMES: tuple[str, ...] = (
     "check_log_partition",
     "check_sample",
     "check_sample_reproducible",
+    "check_moments",
+    "check_modes",
     "check_hook_module",
 )

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
+from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, constraints
 
 __all__ = ["Gaussian", "GaussianFromSamples", "Harmonic"]
 
@@ -112,7 +112,7 @@ class Gaussian(BaseModel):
         else:
             variance = cov
             tril = torch.diag(variance.sqrt())
-        self.register_buffer("mean", mu)
+        self.register_buffer("loc", mu)
         self.register_buffer("scale_tril", tril)
         self.register_buffer("variance", variance)  # diagonal of the covariance
         if kind == "full":
@@ -139,10 +139,10 @@ class Gaussian(BaseModel):
         return self.analytic_energy_and_gradient(x)[0]
 
     def analytic_gradient(self, x: Tensor) -> Tensor:
-        return self._gradient_from_centered(x - self.mean.to(x.dtype))
+        return self._gradient_from_centered(x - self.loc.to(x.dtype))
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        centered = x - self.mean.to(x.dtype)
+        centered = x - self.loc.to(x.dtype)
         grad = self._gradient_from_centered(centered)
         return 0.5 * (centered * grad).sum(-1), grad
 
@@ -150,20 +150,35 @@ class Gaussian(BaseModel):
     def bounds(self) -> Tensor:
         """``mean ± 5`` standard deviations per coordinate."""
         spread = 5.0 * self.variance.detach().cpu().sqrt()
-        mean = self.mean.detach().cpu().double()
+        mean = self.mean
         return torch.stack([mean - spread, mean + spread])
 
     @property
     def minima(self) -> Minima:
-        return Minima(self.mean.detach().cpu().reshape(1, -1), 0.0)
+        return Minima(self.mean.reshape(1, -1), 0.0)
+
+    @property
+    def mean(self) -> Tensor:
+        r"""The mean :math:`\mu`, float64 (the ``loc`` buffer, on the CPU)."""
+        return self.loc.detach().cpu().double()
+
+    @property
+    def stddev(self) -> Tensor:
+        r"""The marginal standard deviations :math:`\sqrt{\Sigma_{ii}}`, float64."""
+        return self.variance.detach().cpu().double().sqrt()
+
+    @property
+    def modes(self) -> Modes:
+        """The single mode at the mean, holding all the mass."""
+        return Modes(self.mean.reshape(1, -1), [1.0])
 
     def log_partition(self) -> float:
         log_det = 2.0 * self.scale_tril.diagonal().log().sum().item()
         return 0.5 * self.dim * math.log(2.0 * math.pi) + 0.5 * log_det
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        noise = torch.randn(n, self.dim, generator=generator, dtype=self.mean.dtype, device=self.mean.device)
-        return self.mean + noise @ self.scale_tril.T
+        noise = torch.randn(n, self.dim, generator=generator, dtype=self.loc.dtype, device=self.loc.device)
+        return self.loc + noise @ self.scale_tril.T
 
 
 def _covariance_kind(cov: Any) -> tuple[str, int | None]:

@@ -382,9 +382,9 @@ def test_nested_configs_round_trip_through_json() -> None:
 def test_components_follow_to_and_state_dict() -> None:
     model = _gmm()
     names = set(model.state_dict())
-    assert {"components.0.mean", "components.2.scale_tril", "log_weights"} <= names
+    assert {"components.0.loc", "components.2.scale_tril", "log_weights"} <= names
     model.to(torch.float32)
-    assert model.components[0].mean.dtype == torch.float32
+    assert model.components[0].loc.dtype == torch.float32
 
 
 # -- tempered ---------------------------------------------------------------------------------
