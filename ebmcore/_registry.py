@@ -516,9 +516,7 @@ class Registry:
             from ._model import BaseModel
 
             ground_truth = tuple(
-                attr
-                for attr in _GROUND_TRUTH
-                if getattr(target, attr, None) is not getattr(BaseModel, attr)
+                attr for attr in _GROUND_TRUTH if getattr(target, attr, None) is not getattr(BaseModel, attr)
             )
         doc = inspect.getdoc(target) or ""
         return EnergyInfo(

@@ -59,7 +59,8 @@ def test_info_shows_parameters_and_evaluated_ground_truth():
     payload = json.loads(run("info", "gaussian", "--json").stdout)
     assert payload["qualified_name"] == "analytic/gaussian"
     assert [p["name"] for p in payload["parameters"]] == ["dim", "mean", "cov"]
-    assert payload["ground_truth"] == ["bounds", "minima", "log_partition", "sample", "mean", "stddev", "modes"]
+    declared = ["bounds", "minima", "log_partition", "sample", "mean", "stddev", "modes"]
+    assert payload["ground_truth"] == declared
     assert payload["references"] == [
         "Bishop, *Pattern Recognition and Machine Learning*, Springer 2006, section 2.3."
     ]

@@ -1060,7 +1060,8 @@ def check_modes(ctx: _Context) -> str:
     total = float(weights.sum())
     complete = k == modes.count
     if (complete and abs(total - 1.0) > 1e-6) or total > 1.0 + 1e-6:
-        raise _Failed(f"the masses of the {k} listed modes sum to {total!r}, expected {'1' if complete else '<= 1'}")
+        expected = "1" if complete else "<= 1"
+        raise _Failed(f"the masses of the {k} listed modes sum to {total!r}, expected {expected}")
     energies = _energies(ctx, modes.points.reshape(k, ctx.dim))
     if not bool(torch.isfinite(energies).all()):
         raise _Failed("the energy is not finite at every listed mode")
