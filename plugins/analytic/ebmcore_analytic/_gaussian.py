@@ -52,7 +52,7 @@ class Gaussian(BaseModel):
         "cov": constraints.any_value,
     }
 
-    mean: Tensor
+    loc: Tensor
     scale_tril: Tensor
     variance: Tensor
     precision: Tensor
