@@ -147,6 +147,20 @@ def ground_truth_lines(model: Any) -> list[str]:
     lines.append(
         f"- log partition: $\\log Z = {log_z:.10g}$" if log_z is not None else "- log partition: unknown"
     )
+    for label, moment in (("mean", model.mean), ("marginal standard deviations", model.stddev)):
+        if moment is not None:
+            values = [round(v, 6) for v in moment.reshape(-1).tolist()]
+            lines.append(
+                f"- {label}: `{_fmt(values[:6])}`" + (f" ({len(values)} values)" if len(values) > 6 else "")
+            )
+    modes = model.modes
+    if modes is not None:
+        listed = f", {len(modes.points)} listed" if len(modes.points) < modes.count else ""
+        weights = [round(w, 6) for w in modes.weights[:6].tolist()]
+        lines.append(
+            f"- modes: {modes.count}{listed}, masses `{_fmt(weights)}`"
+            + (" ..." if len(modes.weights) > 6 else "")
+        )
     try:
         model.sample(1)
         lines.append("- exact sampler: yes (`model.sample(n)`)")
