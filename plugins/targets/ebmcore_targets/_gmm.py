@@ -24,7 +24,9 @@ def _bounded(low: float, high: float, what: str) -> constraints.Constraint:
 
 
 _seed = constraints.integer_interval(0, 2**31 - 1)
-_positive_scale = _bounded(0.0, 1e10, "a real number")
+_positive_scale = constraints.Constraint(
+    lambda v: constraints.real.check(v) and 1e-100 <= v <= 1e10, "a real number in [1e-100, 1e10]"
+)
 _nonnegative_scale = constraints.Constraint(
     lambda v: constraints.real.check(v) and 0.0 <= v <= 1e10, "a real number in [0, 1e10]"
 )
@@ -149,7 +151,7 @@ class _IsotropicMixture(BaseModel):
 
     def log_partition(self) -> float:
         """``-offset``: the energy is ``-log p`` (normalizers included) plus the offset."""
-        return -self.offset
+        return 0.0 - self.offset
 
     @property
     def mean(self) -> Tensor:
@@ -351,29 +353,26 @@ class GMM40(_IsotropicMixture):
     The energy includes the Gaussian normalizers, so with :math:`s = 1` it is exactly
     :math:`-\log p` and ``log_partition()`` is 0.
 
-    ========================  ===========  ========  ============================  =========
-    ``variant``               means from   ``seed``  ``scale`` :math:`\sigma`      ``s``
-    ========================  ===========  ========  ============================  =========
-    ``"fab"`` (default)       torch        0         softplus(1) = 1.3132616       1
-    ``"idem"``                torch        0         softplus(1) = 1.3132616       50
-    ``"beyond_elbos"``        JAX          0         1                             1
-    ========================  ===========  ========  ============================  =========
+    The variants (every one with ``loc_scaling = 40``, ``dim = 2``, ``n_components = 40`` and
+    ``seed = 0``; any argument may be overridden, and :attr:`config` records every resolved
+    value):
 
-    All three have ``loc_scaling = 40``, ``dim = 2`` and ``n_components = 40``; any of these
-    (and ``rng``) may be overridden, and :attr:`config` records every resolved value.
-
-    * ``"fab"`` (Midgley et al.): ``torch.manual_seed(0)`` then
-      ``(rand(40, 2) - 0.5) * 2 * 40`` in float32, and ``diag(softplus(log_var_scaling = 1))``
-      as the Cholesky factor: the *standard deviation* is ``softplus(1)`` (despite the name),
-      rounded to float32 as FAB computes it. Reproduced bit for bit (:func:`torch_uniform`).
-    * ``"idem"`` (Akhound-Sadegh et al.): the same mixture (iDEM builds FAB's ``GMM`` after
-      ``torch.manual_seed(0)``), but its samplers work in coordinates divided by 50
-      (``data_normalization_factor``), where the energy is FAB's at ``50 y``.
-    * ``"beyond_elbos"`` (Blessing et al.): means from
-      ``jax.random.uniform(PRNGKey(0), (40, 2), minval=-1, maxval=1) * 40`` and unit
-      component scale. Reproduced bit for bit by a NumPy implementation of JAX's threefry
-      generator in its pre-0.5 layout (:func:`jax_uniform`; JAX 0.4.28 as pinned by that
-      benchmark). Midgley's JAX port of FAB draws its means the same way (``rng="jax"``).
+    * ``"fab"`` (the default; Midgley et al.): ``rng="torch"``, ``scale = softplus(1)``,
+      ``domain_scale = 1``. FAB calls ``torch.manual_seed(0)``, then draws
+      ``(rand(40, 2) - 0.5) * 2 * 40`` in float32 and uses
+      ``diag(softplus(log_var_scaling = 1))`` as the Cholesky factor: the *standard
+      deviation* is ``softplus(1)`` (despite the name), rounded to float32 as FAB computes
+      it. Reproduced bit for bit (:func:`torch_uniform`).
+    * ``"idem"`` (Akhound-Sadegh et al.): ``domain_scale = 50``, otherwise ``"fab"``. iDEM
+      builds FAB's ``GMM`` after ``torch.manual_seed(0)`` (the same mixture), but its
+      samplers work in coordinates divided by 50 (``data_normalization_factor``), where the
+      energy is FAB's at ``50 y``.
+    * ``"beyond_elbos"`` (Blessing et al.): ``rng="jax"``, ``scale = 1``,
+      ``domain_scale = 1``: means ``jax.random.uniform(PRNGKey(0), (40, 2), minval=-1,
+      maxval=1) * 40`` and unit component scale. Reproduced bit for bit by a NumPy
+      implementation of JAX's threefry generator in its pre-0.5 layout (:func:`jax_uniform`;
+      that benchmark pins JAX 0.4.28). Midgley's JAX port of FAB draws its means the same way
+      (``rng="jax"``, with JAX before 0.5).
 
     Not reproduced: FAB's ``log_prob`` sets values below ``-1e4`` to ``-inf`` (a numerical
     guard); here the energy stays finite and smooth everywhere.
@@ -466,11 +465,12 @@ class GMM40(_IsotropicMixture):
         self.domain_scale = resolved["domain_scale"]
         draw = torch_uniform if self.rng == "torch" else jax_uniform
         source_means = draw(self.seed, n_components, dim, self.loc_scaling)
+        self._source_means = source_means
         s = self.domain_scale
         log_w = torch.full((n_components,), -math.log(n_components), dtype=torch.float64)
         self._set_mixture(source_means / s, log_w, self.scale / s, offset=dim * math.log(s))
 
     @property
     def source_means(self) -> Tensor:
-        """The means in the source's coordinates (before division by ``domain_scale``)."""
-        return self.means * self.domain_scale
+        """The means in the source's coordinates (as drawn, before division by ``domain_scale``)."""
+        return self._source_means.clone()

@@ -207,8 +207,9 @@ class ManyWell(BaseModel):
     :math:`t^4 - 6 t^2 - 0.5 t` has a deep well at :math:`t \approx 1.7` and a shallow one at
     :math:`t \approx -1.7`, split at its local maximum near :math:`t \approx -0.04`:
     :math:`2^{d/2}` modes (65,536 for the usual ``dim = 32``) whose masses are products of the
-    two wells' masses (about 0.844 for the deep well and 0.156 for the shallow one), and a unique global minimum (every pair in the
-    deep well). The 1-D integral is about 11784.50927, so ``dim = 32`` has
+    two wells' masses (about 0.844 for the deep well and 0.156 for the shallow one), and a
+    unique global minimum (every pair in the deep well). The 1-D integral is about
+    11784.50927, so ``dim = 32`` has
     :math:`\log Z \approx 164.6957`.
 
     Ground truth, from the factorization: ``log_partition()`` by composite Gauss-Legendre
