@@ -147,7 +147,7 @@ class _IsotropicMixture(BaseModel):
     @property
     def weights(self) -> Tensor:
         """The component weights :math:`w_k`, ``(K,)`` float64 on the CPU."""
-        return self.log_weights.detach().cpu().double().exp()
+        return torch.softmax(self.log_weights.detach().cpu().double(), 0)
 
     def log_partition(self) -> float:
         """``-offset``: the energy is ``-log p`` (normalizers included) plus the offset."""
