@@ -28,6 +28,7 @@ __all__ = [
     "boolean",
     "common_size",
     "greater_than",
+    "integer_at_least",
     "integer_interval",
     "interval",
     "nonnegative",
@@ -114,6 +115,16 @@ def greater_than(low: float) -> Constraint:
 def integer_interval(low: int, high: int) -> Constraint:
     """Integers in the closed interval ``[low, high]``."""
     return Constraint(lambda v: _is_int(v) and low <= v <= high, f"an integer in [{low}, {high}]")
+
+
+def integer_at_least(low: int) -> Constraint:
+    """Integers ``>= low`` (``integer_at_least(1)`` is :data:`positive_integer`).
+
+    Example:
+        >>> integer_at_least(2).check(2), integer_at_least(2).check(1)
+        (True, False)
+    """
+    return Constraint(lambda v: _is_int(v) and v >= low, f"an integer >= {low}")
 
 
 def one_of(*choices: Any) -> Constraint:

@@ -1,0 +1,141 @@
+"""Neal's funnel."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from ebmcore import BaseModel, Minima, Modes, constraints
+
+__all__ = ["Funnel"]
+
+
+class Funnel(BaseModel):
+    r"""Neal's funnel: a scale variable :math:`v` and :math:`d - 1` coordinates whose scale it sets.
+
+    .. math::
+
+        v \sim \mathcal N(0, \sigma^2), \qquad x_i \mid v \sim \mathcal N(0, e^{v}),
+        \quad i = 1, \dots, d - 1,
+
+    so that, with :math:`\lVert x \rVert^2 = \sum_i x_i^2`,
+
+    .. math::
+
+        E(v, x) = \frac{v^2}{2\sigma^2} + \frac{e^{-v}}{2} \lVert x \rVert^2 + \frac{d - 1}{2} v,
+        \qquad \log Z = \frac d2 \log 2\pi + \log \sigma,
+
+    .. math::
+
+        \partial_v E = \frac{v}{\sigma^2} - \frac{e^{-v}}{2} \lVert x \rVert^2 + \frac{d-1}2,
+        \qquad \partial_{x_i} E = e^{-v} x_i .
+
+    The first coordinate is :math:`v`; :math:`e^{v}` is the *variance* of every :math:`x_i`
+    (Neal's convention). The term :math:`\frac{d-1}2 v` is the normalizer of the conditional and
+    belongs to the energy: without it the target is not the funnel. ``sample()`` draws
+    :math:`v = \sigma z_0` and then :math:`x_i = e^{v/2} z_i`, which is exact; the known bug of
+    drawing :math:`x` with :math:`e^{-v}` or from the wrong coordinate is caught by the tests on
+    the joint law of :math:`(v, x_i)`. Ground truth: the mean is zero, the marginal standard
+    deviations are :math:`\sigma` for :math:`v` and :math:`e^{\sigma^2/4}` for each :math:`x_i`
+    (heavy tailed: kurtosis :math:`3 e^{\sigma^2}`). The energy's unique global minimizer, the
+    density's mode, lies deep in the neck at :math:`v^* = -(d-1)\sigma^2/2`, :math:`x = 0`, with
+    :math:`E^* = -(d-1)^2 \sigma^2 / 8`; it carries almost no mass, which is what makes the
+    funnel hard.
+
+    In float32, :math:`e^{-v}` overflows below :math:`v \approx -88`. There :math:`x = 0` still
+    gives a finite energy and a zero gradient in :math:`x` (not NaN), and any :math:`x \neq 0`
+    an infinite energy, as it should.
+
+    Args:
+        dim: total dimension :math:`d \ge 2` (one :math:`v` and :math:`d - 1` coordinates :math:`x`).
+        sigma: standard deviation :math:`\sigma > 0` of :math:`v`.
+
+    References:
+        R. M. Neal, "Slice sampling", *The Annals of Statistics* 31(3), 705-767 (2003), section 8;
+        the d = 10, sigma = 3 benchmark of e.g. Zhang and Chen, "Path Integral Sampler", ICLR 2022.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> funnel = ebmcore.create("funnel", dim=3, sigma=3.0)
+        >>> funnel.energy(torch.tensor([0.0, 1.0, -1.0]))
+        tensor(1.)
+        >>> x = funnel.sample(100_000, generator=torch.Generator().manual_seed(0))
+        >>> round(x[:, 0].std().item(), 1)
+        3.0
+    """
+
+    arg_constraints = {"dim": constraints.integer_at_least(2), "sigma": constraints.positive}
+
+    def __init__(self, dim: int = 10, sigma: float = 3.0) -> None:
+        super().__init__(dim, dim=dim, sigma=sigma)
+        self.sigma = float(sigma)
+
+    def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """``v``, the ``x`` block, ``e^{-v} |x|^2 / 2`` and the gradient's ``e^{-v}``."""
+        v = x[..., 0]
+        rest = x[..., 1:]
+        precision = torch.exp(-v)
+        squares = torch.linalg.vecdot(rest, rest)
+        # x = 0 contributes nothing even where e^{-v} overflowed (inf * 0 would be NaN)
+        half_term = 0.5 * torch.where(squares == 0, squares, precision * squares)
+        return v, rest, half_term, precision.clamp_max(torch.finfo(x.dtype).max)
+
+    def forward(self, x: Tensor) -> Tensor:
+        v, _, half_term, _ = self._parts(x)
+        return v * v / (2.0 * self.sigma**2) + half_term + 0.5 * (self.dim - 1) * v
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        v, rest, half_term, precision = self._parts(x)
+        energy = v * v / (2.0 * self.sigma**2) + half_term + 0.5 * (self.dim - 1) * v
+        d_v = v / self.sigma**2 - half_term + 0.5 * (self.dim - 1)
+        gradient = torch.cat([d_v.unsqueeze(-1), precision.unsqueeze(-1) * rest], dim=-1)
+        return energy, gradient
+
+    def analytic_gradient(self, x: Tensor) -> Tensor:
+        return self.analytic_energy_and_gradient(x)[1]
+
+    @property
+    def bounds(self) -> Tensor:
+        r"""``v`` in :math:`\pm 3\sigma`; each ``x_i`` in :math:`\pm 3 e^{\sigma/2}`.
+
+        The box shows both the neck and the mouth: at :math:`v = \sigma` the :math:`x_i` have
+        standard deviation :math:`e^{\sigma/2}`.
+        """
+        v_edge = 3.0 * self.sigma
+        x_edge = 3.0 * math.exp(self.sigma / 2.0)
+        edge = torch.tensor([v_edge] + [x_edge] * (self.dim - 1), dtype=torch.float64)
+        return torch.stack([-edge, edge])
+
+    @property
+    def minima(self) -> Minima:
+        """The single global minimizer :math:`v^* = -(d-1)\\sigma^2/2`, :math:`x = 0`."""
+        point = torch.zeros(1, self.dim, dtype=torch.float64)
+        point[0, 0] = -0.5 * (self.dim - 1) * self.sigma**2
+        return Minima(point, -((self.dim - 1) ** 2) * self.sigma**2 / 8.0)
+
+    @property
+    def modes(self) -> Modes:
+        """The single mode of the density (at the minimizer), holding all the mass."""
+        return Modes(self.minima.points, [1.0])
+
+    def log_partition(self) -> float:
+        return 0.5 * self.dim * math.log(2.0 * math.pi) + math.log(self.sigma)
+
+    @property
+    def mean(self) -> Tensor:
+        return torch.zeros(self.dim, dtype=torch.float64)
+
+    @property
+    def stddev(self) -> Tensor:
+        r""":math:`\sigma` for :math:`v`, :math:`\sqrt{E[e^v]} = e^{\sigma^2/4}` for each :math:`x_i`."""
+        out = torch.full((self.dim,), math.exp(self.sigma**2 / 4.0), dtype=torch.float64)
+        out[0] = self.sigma
+        return out
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Exact: ``v = sigma z_0``, then ``x_i = exp(v / 2) z_i`` with standard normal ``z``."""
+        z = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
+        v = self.sigma * z[:, :1]
+        return torch.cat([v, torch.exp(0.5 * v) * z[:, 1:]], dim=-1)
