@@ -7,7 +7,7 @@ Example:
     >>> import ebmcore
     >>> model = ebmcore.create("double_well", dim=2)
     >>> sorted(ebmcore.list_energies("*well*"))
-    ['double_well']
+    ['double_well', 'many_well']
 """
 
 from __future__ import annotations

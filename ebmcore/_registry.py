@@ -683,7 +683,7 @@ def list_energies(
     Example:
         >>> import ebmcore
         >>> ebmcore.list_energies("*well*")
-        ['double_well']
+        ['double_well', 'many_well']
     """
     return REGISTRY.names(pattern, tags=tags, plugin=plugin)
 
