@@ -19,7 +19,7 @@ import functools
 import itertools
 import math
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import torch
 from torch import Tensor
@@ -108,7 +108,7 @@ class _PairPotential(BaseModel):
     def _evaluate(self, x: Tensor, gradient: bool) -> tuple[Tensor, Tensor | None]:
         p = self.particles(x)
         diff = p.unsqueeze(-2) - p.unsqueeze(-3)  # diff[..., i, j, :] = x_i - x_j, exact
-        s = diff.square().sum(-1)
+        s = torch.einsum("...d,...d->...", diff, diff)  # faster than a sum over a size-d axis
         diagonal = torch.eye(self.n_particles, dtype=torch.bool, device=x.device)
         u, w = self._pair_terms(s, diagonal, gradient)
         energy = self._factor * u.sum((-2, -1))
@@ -149,7 +149,9 @@ class DW4(_PairPotential):
 
     with :math:`\kappa = 1` for ``pair_counting="unique"`` and :math:`\kappa = 2` for
     ``"ordered"`` (the sum over :math:`i \ne j`). The gradient, from the same distances, is
-    :math:`\nabla_{x_i} E = \frac{\kappa}{\tau} \sum_{j \ne i} f'(d_{ij}) (x_i - x_j) / d_{ij}`.
+    :math:`\nabla_{x_i} E = \frac{\kappa}{\tau} \sum_{j \ne i} f'(d_{ij}) (x_i - x_j) / d_{ij}`;
+    where two particles coincide the pair term has a conical kink and contributes 0 (the
+    smallest element of its generalized gradient) instead of NaN.
     With the defaults every pair distance prefers :math:`d = 4 \pm 1.49`, which four particles
     in the plane cannot all satisfy: the landscape is frustrated and multimodal.
 
@@ -166,9 +168,10 @@ class DW4(_PairPotential):
     ``pair_counting``): :math:`E = -25.792201701571\,\kappa / \tau`, a kite with one mirror
     line (pair distances 2.70 (twice), 5.28, 5.42 and 5.53 (twice)). It is computed here by
     Newton's method on the three free coordinates of a mirror-symmetric configuration (a
-    stationary point of the full energy by symmetry), and the tests confirm by local
-    optimization from thousands of random starts that nothing lies lower. ``minima`` lists
-    one representative; every image under the declared symmetries is a global minimizer too.
+    stationary point of the full energy by symmetry); local optimization from hundreds of
+    random starts (in the tests) finds nothing lower, and reaches it from about half of them.
+    ``minima`` lists one representative; every image under the declared symmetries is a
+    global minimizer too.
     For other parameters :attr:`minima` is None.
 
     Args:
@@ -183,11 +186,14 @@ class DW4(_PairPotential):
             twice, :math:`\kappa = 2`).
 
     References:
-        J. Köhler, L. Klein, F. Noé, "Equivariant Flows: Exact Likelihood Generative Learning
-        for Symmetric Densities", ICML 2020 (introduces DW-4).
+        J. Köhler, L. Klein, F. Noé, "Equivariant Flows: Exact Likelihood Generative
+            Learning for Symmetric Densities", ICML 2020 (introduces DW-4).
+
         L. Klein, A. Krämer, F. Noé, "Equivariant flow matching", NeurIPS 2023.
+
         T. Akhound-Sadegh et al., "Iterated Denoising Energy Matching for Sampling from
-        Boltzmann Densities", ICML 2024.
+            Boltzmann Densities", ICML 2024.
+
         L. I. Midgley et al., "SE(3) Equivariant Augmented Coupling Flows", NeurIPS 2023.
 
     Example:
@@ -237,7 +243,7 @@ class DW4(_PairPotential):
 
     def _pair_terms(self, s: Tensor, diagonal: Tensor, gradient: bool) -> tuple[Tensor, Tensor | None]:
         zero = s == 0  # coincident particles (and the diagonal): d = 0 with a zero gradient
-        d = torch.where(zero, 0.0, torch.where(zero, 1.0, s).sqrt())
+        d = s.masked_fill(zero, 1.0).sqrt().masked_fill(zero, 0.0)
         u = d - self.d0
         # Horner form: never inf - inf where a distance overflows (c > 0)
         f = (u * (self.a + u * (self.b + (self.c * u) * u))).masked_fill(diagonal, 0.0)
@@ -245,7 +251,7 @@ class DW4(_PairPotential):
             return f, None
         slope = self.a + u * (2.0 * self.b + (4.0 * self.c * u) * u)
         # at d = 0 the pair term is a cone; 0 is the smallest element of its generalized gradient
-        return f, torch.where(zero, 0.0, slope / torch.where(zero, 1.0, d))
+        return f, (slope / d.masked_fill(zero, 1.0)).masked_fill(zero, 0.0)
 
     @property
     def bounds(self) -> Tensor:
@@ -319,14 +325,18 @@ class LennardJones(_PairPotential):
             twice, :math:`\kappa = 2`, as in iDEM's code).
 
     References:
-        J. Köhler, L. Klein, F. Noé, "Equivariant Flows: Exact Likelihood Generative Learning
-        for Symmetric Densities", ICML 2020 (introduces LJ13 with the harmonic term).
+        J. Köhler, L. Klein, F. Noé, "Equivariant Flows: Exact Likelihood Generative
+            Learning for Symmetric Densities", ICML 2020 (introduces LJ13 with the harmonic
+            term).
+
         L. Klein, A. Krämer, F. Noé, "Equivariant flow matching", NeurIPS 2023 (LJ55).
+
         T. Akhound-Sadegh et al., "Iterated Denoising Energy Matching for Sampling from
-        Boltzmann Densities", ICML 2024.
+            Boltzmann Densities", ICML 2024.
+
         D. J. Wales, J. P. K. Doye, "Global Optimization by Basin-Hopping and the Lowest
-        Energy Structures of Lennard-Jones Clusters Containing up to 110 Atoms", J. Phys.
-        Chem. A 101 (1997) (the minima, as in the Cambridge Cluster Database).
+            Energy Structures of Lennard-Jones Clusters Containing up to 110 Atoms",
+            J. Phys. Chem. A 101 (1997) (the minima, as in the Cambridge Cluster Database).
 
     Example:
         >>> import torch, ebmcore
@@ -375,17 +385,16 @@ class LennardJones(_PairPotential):
 
     def _pair_terms(self, s: Tensor, diagonal: Tensor, gradient: bool) -> tuple[Tensor, Tensor | None]:
         zero = s == 0  # coincident particles (and the diagonal)
-        safe = torch.where(zero, 1.0, s)
+        safe = s.masked_fill(zero, 1.0)
         inv = (self.r_min * self.r_min) / safe
         s6 = inv * inv * inv  # (r_m / d)^6
-        fill = torch.full(diagonal.shape, math.inf, dtype=s.dtype, device=s.device).masked_fill(diagonal, 0.0)
-        u = torch.where(zero, fill, s6 * (s6 - 2.0))
+        u = (s6 * (s6 - 2.0)).masked_fill(zero, math.inf).masked_fill(diagonal, 0.0)
         if not gradient:
             return u, None
         # u'(d) / d = -12 (s6^2 - s6) / d^2; clamped so that an overflow times a zero
         # component of x_i - x_j stays 0 instead of inf * 0 = NaN
         largest = torch.finfo(s.dtype).max
-        w = torch.where(zero, 0.0, (-12.0 * s6 * (s6 - 1.0)) / safe).clamp(-largest, largest)
+        w = ((s6 * (s6 - 1.0)) * (-12.0 / safe)).masked_fill(zero, 0.0).clamp(-largest, largest)
         return u, w
 
     def _one_body(self, p: Tensor, gradient: bool) -> tuple[Tensor, Tensor | None] | None:
@@ -415,13 +424,27 @@ class LennardJones(_PairPotential):
 # -- the minimizing configurations --------------------------------------------------------------
 
 
+_Result = TypeVar("_Result")
+
+
+def _with_autograd(function: Callable[..., _Result]) -> Callable[..., _Result]:
+    """Run ``function`` with autograd on, whatever the caller's context (``no_grad``, ``inference_mode``)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any) -> _Result:
+        with torch.inference_mode(False), torch.enable_grad():
+            return function(*args)
+
+    return wrapper
+
+
 def _newton(energy: Callable[[Tensor], Tensor], start: list[float], what: str) -> Tensor:
     """Newton's method on a few float64 parameters (autograd Hessian) to a stationary point."""
     t = torch.tensor(start, dtype=_F64)
     for _ in range(100):
         grad = torch.autograd.functional.jacobian(energy, t)
         if float(grad.abs().max()) < 1e-12:
-            return t
+            return t.detach()
         t = t - torch.linalg.solve(torch.autograd.functional.hessian(energy, t), grad)
     raise RuntimeError(f"{what}: Newton's method did not converge (gradient {grad.tolist()})")
 
@@ -433,6 +456,7 @@ def _unit_pair_energy(p: Tensor, pair: Callable[[Tensor], Tensor]) -> Tensor:
 
 
 @functools.lru_cache(maxsize=1)
+@_with_autograd
 def _dw4_minimizer() -> tuple[float, ...]:
     """The DW-4 global minimizer (default parameters): a kite, mirror-symmetric about the y axis.
 
@@ -488,6 +512,7 @@ def _simplex(n: int, spatial_dim: int) -> Tensor:
 
 
 @functools.lru_cache(maxsize=8)
+@_with_autograd
 def _lennard_jones_minimizer(n: int, spatial_dim: int) -> tuple[float, ...] | None:
     """The global minimizer of the pure LJ cluster (``r_m = 1``) where it is known, else None."""
 

@@ -402,6 +402,18 @@ def test_dw4_minimum_is_the_best_of_many_descents() -> None:
     assert DW4(c=1.0).minima is None and DW4(spatial_dim=3).minima is None
 
 
+def test_minima_do_not_depend_on_the_autograd_context() -> None:
+    """The minimizers are relaxed with autograd: no_grad or inference_mode must not change them."""
+    from ebmcore_targets import _particles
+
+    expected = [LennardJones(harmonic=0.0).minima.value, DW4().minima.value]
+    for context in (torch.no_grad, torch.inference_mode):
+        _particles._lennard_jones_minimizer.cache_clear()
+        _particles._dw4_minimizer.cache_clear()
+        with context():
+            assert [LennardJones(harmonic=0.0).minima.value, DW4().minima.value] == expected
+
+
 # -- alignment ----------------------------------------------------------------------------------
 
 
