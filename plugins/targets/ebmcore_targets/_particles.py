@@ -157,7 +157,7 @@ class DW4(_PairPotential):
 
     Conventions: the defaults :math:`a = 0, b = -4, c = 0.9, d_0 = 4, \tau = 1` and unique
     pairs are those of Köhler et al. (their :math:`\frac{1}{2\tau}\sum_{i,j}` over ordered pairs
-    is the unique-pair sum), of the ``bgflow`` code used by Klein et al. and iDEM (whose
+    is the unique-pair sum), of their ``bgflow`` code as used by iDEM (whose
     ``MultiDoubleWellPotential`` names the quartic coefficient ``a = 0.9`` and the quadratic
     one ``b = -4``), and of Midgley et al. The density :math:`e^{-E}` is invariant under
     translations and so not normalizable on :math:`\mathbb{R}^{n d}`; samplers work on the
@@ -171,8 +171,7 @@ class DW4(_PairPotential):
     stationary point of the full energy by symmetry); local optimization from hundreds of
     random starts (in the tests) finds nothing lower, and reaches it from about half of them.
     ``minima`` lists one representative; every image under the declared symmetries is a
-    global minimizer too.
-    For other parameters :attr:`minima` is None.
+    global minimizer too. For other parameters :attr:`minima` is None.
 
     Args:
         n_particles: number of particles :math:`n`.
