@@ -222,6 +222,8 @@ def _plain_spec(spec: EnergySpec) -> list[Any] | None:
     if not isinstance(spec.target, str):
         return None
     params = dict(spec.params)
+    if not params:
+        return [spec.name, spec.target, spec.summary, list(spec.tags), list(spec.aliases), params]
     try:
         if json.loads(json.dumps(params, allow_nan=False)) != params:
             return None
@@ -242,19 +244,16 @@ def _module_files(before: set[str], top: str) -> tuple[list[str], list[str]]:
 
         paths = sysconfig.get_paths()
         _STDLIB = tuple({os.path.join(paths[k], "") for k in ("stdlib", "platstdlib") if k in paths})
-    files: list[str] = []
-    own: list[str] = []
     prefix = top + "."
-    for name, module in list(sys.modules.items()):
-        is_own = name == top or name.startswith(prefix)
-        if not is_own and name in before:
-            continue
-        path = getattr(module, "__file__", None)
+    modules = sys.modules
+    own_names = [name for name in modules if name == top or name.startswith(prefix)]
+    own = [f for name in own_names if isinstance(f := getattr(modules.get(name), "__file__", None), str)]
+    files = list(own)
+    for name in modules.keys() - before - set(own_names):
+        path = getattr(modules.get(name), "__file__", None)
         if not isinstance(path, str):
             continue
-        if is_own:
-            own.append(path)
-        elif path.startswith(_STDLIB) and "site-packages" not in path and "dist-packages" not in path:
+        if path.startswith(_STDLIB) and "site-packages" not in path and "dist-packages" not in path:
             continue
         files.append(path)
     return files, own
