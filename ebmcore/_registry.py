@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import inspect
+import json
 import os
 import sys
 import threading
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pluggy
 
+from . import _catalog_cache
 from ._errors import (
     AmbiguousEnergyError,
     EnergyNotFoundError,
@@ -198,11 +200,63 @@ class _Entry:
         raise PluginError(self.plugin.name, message) from exc
 
 
-def _entry_point_order(ep: metadata.EntryPoint) -> tuple[str, str]:
-    """Sort key: plugin name, then distribution name (which of two same-named plugins loads is
-    then fixed, not left to the order of files on disk)."""
+def _entry_point_record(
+    ep: metadata.EntryPoint, catalog: _catalog_cache.Catalog | None
+) -> _catalog_cache.EntryPointRecord:
+    """An entry point with its distribution's path, name and version (read from the cache when
+    the distribution's METADATA is unchanged). Records sort by plugin name, then distribution
+    name, so which of two same-named plugins loads is fixed, not left to the order on disk."""
     dist = getattr(ep, "dist", None)
-    return ep.name, dist.metadata["Name"] if dist is not None else ""
+    if dist is None:
+        return _catalog_cache.EntryPointRecord(ep.name, ep.value, None, None, None, None)
+    if catalog is None:
+        return _catalog_cache.EntryPointRecord(
+            ep.name, ep.value, None, dist.metadata["Name"], dist.version, None
+        )
+    return _catalog_cache.EntryPointRecord(ep.name, ep.value, *catalog.distribution(dist))
+
+
+def _plain_spec(spec: EnergySpec) -> list[Any] | None:
+    """``spec`` as JSON data, or None if it is not plain data (a callable target, params that do
+    not survive a JSON round trip unchanged)."""
+    if not isinstance(spec.target, str):
+        return None
+    params = dict(spec.params)
+    if not params:
+        return [spec.name, spec.target, spec.summary, list(spec.tags), list(spec.aliases), params]
+    try:
+        if json.loads(json.dumps(params, allow_nan=False)) != params:
+            return None
+    except (TypeError, ValueError):
+        return None
+    return [spec.name, spec.target, spec.summary, list(spec.tags), list(spec.aliases), params]
+
+
+_STDLIB: tuple[str, ...] | None = None
+
+
+def _module_files(before: set[str], top: str) -> tuple[list[str], list[str]]:
+    """Source files a hook depends on: every module of its top-level package ``top``, and every
+    other module imported since ``before`` (outside the standard library)."""
+    global _STDLIB
+    if _STDLIB is None:
+        import sysconfig
+
+        paths = sysconfig.get_paths()
+        _STDLIB = tuple({os.path.join(paths[k], "") for k in ("stdlib", "platstdlib") if k in paths})
+    prefix = top + "."
+    modules = sys.modules
+    own_names = [name for name in modules if name == top or name.startswith(prefix)]
+    own = [f for name in own_names if isinstance(f := getattr(modules.get(name), "__file__", None), str)]
+    files = list(own)
+    for name in modules.keys() - before - set(own_names):
+        path = getattr(modules.get(name), "__file__", None)
+        if not isinstance(path, str):
+            continue
+        if path.startswith(_STDLIB) and "site-packages" not in path and "dist-packages" not in path:
+            continue
+        files.append(path)
+    return files, own
 
 
 def _import_target(target: str | Callable[..., Any]) -> Callable[..., Any]:
@@ -241,76 +295,140 @@ class Registry:
             self._raise_if_strict()
 
     def _discover(self) -> None:
-        manager = pluggy.PluginManager("ebmcore")
-        manager.add_hookspecs(HookSpecs)
+        catalog = _catalog_cache.Catalog.open(self.group)
+        records = catalog.entry_points() if catalog is not None else None
+        if records is None:
+            records = sorted(
+                (_entry_point_record(ep, catalog) for ep in metadata.entry_points(group=self.group)),
+                key=lambda r: (r.name, r.distribution or ""),
+            )
+            if catalog is not None:
+                catalog.store_entry_points(records)
+        manager: pluggy.PluginManager | None = None  # made only if a hook module must be imported
         disabled = _env_list("EBMCORE_DISABLE_PLUGINS")
         autoload = not _env_flag("EBMCORE_DISABLE_PLUGIN_AUTOLOAD")
         allowed = _env_list("EBMCORE_PLUGINS")
-        for ep in sorted(metadata.entry_points(group=self.group), key=_entry_point_order):
-            dist = getattr(ep, "dist", None)
+        for record in records:
             plugin = PluginInfo(
-                ep.name,
-                module=ep.value,
-                distribution=dist.metadata["Name"] if dist is not None else None,
-                version=dist.version if dist is not None else None,
+                record.name, module=record.value, distribution=record.distribution, version=record.version
             )
-            if ep.name in disabled or (not autoload and ep.name not in allowed):
+            if record.name in disabled or (not autoload and record.name not in allowed):
                 plugin.status = "disabled"
-                self._plugins.setdefault(ep.name, plugin)
-                if self._plugins[ep.name] is not plugin:  # keep both of two same-named ones visible
-                    self._plugins[f"{ep.name} ({plugin.distribution})"] = plugin
+                self._plugins.setdefault(record.name, plugin)
+                if self._plugins[record.name] is not plugin:  # keep both of two same-named ones visible
+                    self._plugins[f"{record.name} ({plugin.distribution})"] = plugin
                 continue
-            if ep.name in self._plugins:
-                first = self._plugins[ep.name]
+            if record.name in self._plugins:
+                first = self._plugins[record.name]
                 plugin.status = "failed"
                 self._record(
                     plugin,
-                    RegistrationError(f"plugin name {ep.name!r} is already used by {first.distribution}"),
-                    f"plugin name {ep.name!r} is also provided by {first.distribution}; "
+                    RegistrationError(f"plugin name {record.name!r} is already used by {first.distribution}"),
+                    f"plugin name {record.name!r} is also provided by {first.distribution}; "
                     "rename one entry point",
                 )
-                self._plugins[f"{ep.name} ({plugin.distribution})"] = plugin
+                self._plugins[f"{record.name} ({plugin.distribution})"] = plugin
                 continue
-            self._plugins[ep.name] = plugin
-            if not NAME_PATTERN.match(ep.name):
+            self._plugins[record.name] = plugin
+            if not NAME_PATTERN.match(record.name):
                 plugin.status = "failed"
                 self._record(
                     plugin,
-                    RegistrationError(f"plugin name {ep.name!r} is not lowercase snake case"),
-                    f"entry point name {ep.name!r} is not lowercase snake case",
+                    RegistrationError(f"plugin name {record.name!r} is not lowercase snake case"),
+                    f"entry point name {record.name!r} is not lowercase snake case",
                 )
                 continue
-            self._load_plugin(manager, ep, plugin)
+            if catalog is not None and record.name != LOCAL_PLUGIN:
+                cached = catalog.plugin(record)
+                if cached is not None and self._load_cached(plugin, cached):
+                    continue
+            if manager is None:
+                manager = pluggy.PluginManager("ebmcore")
+                manager.add_hookspecs(HookSpecs)
+            before = set(sys.modules) if catalog is not None else set()
+            module = self._load_plugin(manager, record, plugin)
+            if catalog is not None:
+                self._store(catalog, record, plugin, module, before)
         if self._local.energies or self._local.problems:
             self._plugins[LOCAL_PLUGIN] = self._local
+        if catalog is not None:
+            catalog.save(records)
+
+    def _load_cached(self, plugin: PluginInfo, cached: Mapping[str, Any]) -> bool:
+        """Register a plugin's energies from its cache entry (specs it stored itself, after the
+        hook's output passed validation); False if the entry is malformed."""
+        try:
+            specs = [EnergySpec._trusted(*row) for row in cached["specs"]]
+            warnings = [str(w) for w in cached["warnings"]]
+        except (KeyError, TypeError, ValueError):
+            return False
+        entries = self._entries
+        names = self._names
+        energies = plugin.energies
+        for spec in specs:
+            entry = _Entry(spec, plugin)
+            entries[entry.qualified] = entry
+            energies.append(entry.qualified)
+            names.setdefault(spec.name, []).append(entry.qualified)
+            for alias in spec.aliases:
+                names.setdefault(alias, []).append(entry.qualified)
+        plugin.warnings.extend(warnings)
+        return True
+
+    def _store(
+        self,
+        catalog: _catalog_cache.Catalog,
+        record: _catalog_cache.EntryPointRecord,
+        plugin: PluginInfo,
+        module: object,
+        before: set[str],
+    ) -> None:
+        """Cache what a plugin's hook returned, if it loaded cleanly and returned plain data."""
+        if (
+            plugin.status != "loaded"
+            or plugin.problems
+            or module is None
+            or getattr(module, "EBMCORE_CACHE", True) is False  # the plugin opts out
+        ):
+            catalog.forget(record)
+            return
+        specs = [_plain_spec(self._entries[q].spec) for q in plugin.energies]
+        plain = [s for s in specs if s is not None]
+        if len(plain) != len(specs):
+            catalog.forget(record)
+            return
+        top = record.value.partition(":")[0].partition(".")[0]
+        files, own = _module_files(before, top)
+        catalog.store_plugin(record, specs=plain, warnings=list(plugin.warnings), files=files, own_files=own)
 
     def _load_plugin(
-        self, manager: pluggy.PluginManager, ep: metadata.EntryPoint, plugin: PluginInfo
-    ) -> None:
+        self, manager: pluggy.PluginManager, record: _catalog_cache.EntryPointRecord, plugin: PluginInfo
+    ) -> object:
+        """Import the hook module and run its hook; the module, or None if that failed."""
         torch_before = "torch" in sys.modules
         try:
-            module = ep.load()
-            manager.register(module, name=ep.name)
+            module = metadata.EntryPoint(record.name, record.value, self.group).load()
+            manager.register(module, name=record.name)
         except Exception as exc:
             plugin.status = "failed"
-            self._record(plugin, exc, f"cannot load hook module {ep.value!r}: {exc!r}")
-            return
+            self._record(plugin, exc, f"cannot load hook module {record.value!r}: {exc!r}")
+            return None
         if not torch_before and "torch" in sys.modules:
             plugin.warnings.append(
-                f"hook module {ep.value!r} imports torch, which makes listing energies slow; "
+                f"hook module {record.value!r} imports torch, which makes listing energies slow; "
                 "name energies by 'module:Class' targets instead of importing them"
             )
         impls = [
-            impl for impl in manager.hook.ebmcore_energies.get_hookimpls() if impl.plugin_name == ep.name
+            impl for impl in manager.hook.ebmcore_energies.get_hookimpls() if impl.plugin_name == record.name
         ]
         if not impls:
             plugin.status = "failed"
             self._record(
                 plugin,
                 RegistrationError("no ebmcore_energies hook"),
-                f"hook module {ep.value!r} implements no ebmcore_energies hook",
+                f"hook module {record.value!r} implements no ebmcore_energies hook",
             )
-            return
+            return None
         try:
             returned = impls[0].function()
             if isinstance(returned, (str, bytes, Mapping, EnergySpec)) or not isinstance(returned, Iterable):
@@ -319,14 +437,15 @@ class Registry:
                 )
                 plugin.status = "failed"
                 self._record(plugin, wrong, str(wrong))
-                return
+                return None
             specs = list(cast("Iterable[object]", returned))
         except Exception as exc:
             plugin.status = "failed"
             self._record(plugin, exc, f"ebmcore_energies hook raised {exc!r}")
-            return
+            return None
         for raw in specs:
             self._add_spec(plugin, raw)
+        return module
 
     def _record(self, plugin: PluginInfo, exc: BaseException, message: str) -> None:
         plugin.problems.append(message)
@@ -471,17 +590,22 @@ class Registry:
     ) -> list[str]:
         self._ensure()
         wanted = {tags} if isinstance(tags, str) else set(tags or ())
+        every = pattern == "*"
         names: list[str] = []
         for qualified, entry in self._entries.items():
             if entry.broken is not None:
                 continue
             if plugin is not None and entry.plugin.name != plugin:
                 continue
-            if not wanted <= set(entry.spec.tags):
+            if wanted and not wanted <= set(entry.spec.tags):
                 continue
             unique = len(self._names[entry.spec.name]) == 1
             shown = entry.spec.name if unique else qualified
-            if fnmatch.fnmatchcase(entry.spec.name, pattern) or fnmatch.fnmatchcase(qualified, pattern):
+            if (
+                every
+                or fnmatch.fnmatchcase(entry.spec.name, pattern)
+                or fnmatch.fnmatchcase(qualified, pattern)
+            ):
                 names.append(shown)
         return sorted(names)
 

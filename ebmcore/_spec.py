@@ -55,6 +55,20 @@ class EnergySpec:
         return f"EnergySpec(name={self.name!r}, target={self.target!r}, ...)"
 
     @classmethod
+    def _trusted(
+        cls, name: str, target: str, summary: str, tags: list[str], aliases: list[str], params: dict[str, Any]
+    ) -> EnergySpec:
+        """A spec from data that :meth:`coerce` validated before (the registry's catalog cache),
+        built without validating it again: the cache holds thousands."""
+        if not (isinstance(name, str) and isinstance(target, str) and isinstance(params, dict)):
+            raise TypeError("malformed cached energy spec")
+        spec = object.__new__(cls)
+        spec.__dict__.update(
+            name=name, target=target, summary=summary, tags=tuple(tags), aliases=tuple(aliases), params=params
+        )
+        return spec
+
+    @classmethod
     def coerce(cls, obj: object) -> EnergySpec:
         """Validate ``obj`` (an :class:`EnergySpec` or a mapping with the same keys).
 

@@ -42,9 +42,11 @@ def test_listing_imports_neither_torch_nor_any_energy_module(code):
 
 
 def test_list_json_pattern_tag_and_plugin():
-    result = run("list", "*well*", "--json")
+    result = run("list", "*well*", "--json", "--plugin", "analytic")
     [entry] = json.loads(result.stdout)
     assert entry["name"] == "double_well" and entry["plugin"] == "analytic" and "analytic" in entry["tags"]
+    wells = {e["name"] for e in json.loads(run("list", "*well*", "--json").stdout)}
+    assert {"double_well", "many_well"} <= wells
     tagged = json.loads(run("list", "--tag", "exact_sampler", "--plugin", "analytic", "--json").stdout)
     assert {"gaussian", "double_well"} <= {e["name"] for e in tagged}
     assert "rosenbrock" not in {e["name"] for e in tagged}

@@ -56,7 +56,8 @@ def test_the_analytic_plugin_is_discovered_with_its_distribution():
 def test_list_energies_filters_by_pattern_tag_and_plugin():
     names = ebmcore.list_energies()
     assert names == sorted(names) and {"gaussian", "double_well", "rosenbrock"} <= set(names)
-    assert ebmcore.list_energies("*well*") == ["double_well"]
+    wells = ebmcore.list_energies("*well*")
+    assert "double_well" in wells and wells == [n for n in names if "well" in n]
     assert ebmcore.list_energies("analytic/gauss*") == ["gaussian", "gaussian_from_samples"]
     assert ebmcore.list_energies("analytic/gaussian") == ["gaussian"]
     assert "gaussian" in ebmcore.list_energies(tags="exact_sampler")

@@ -528,3 +528,286 @@ def test_the_test_process_never_sees_the_test_plugins() -> None:
 
     assert not any(p.distribution and "testplug" in p.distribution for p in ebmcore.plugins())
     assert "test_bowl" not in ebmcore.list_energies()
+
+
+# -- the catalog cache: real distributions, real files, fresh interpreters ---------------------
+
+CACHE_PROBE = """
+import os, sys
+import ebmcore
+from ebmcore import _registry
+R["list"] = outcome(ebmcore.list_energies)
+R["plugins"] = [
+    [p.name, p.distribution, p.version, p.status, list(p.energies), list(p.problems), list(p.warnings)]
+    for p in ebmcore.plugins()
+]
+names = R["list"].get("value") or []
+R["summary"] = _registry.REGISTRY.summary("test_bowl").summary if "test_bowl" in names else None
+R["hooks"] = sorted(m for m in sys.modules if m.startswith("ebmcore_testplug_"))
+R["torch"] = "torch" in sys.modules
+folder = os.environ["EBMCORE_CACHE_DIR"]
+R["cache_files"] = sorted(os.listdir(folder)) if os.path.isdir(folder) else None
+"""
+
+# What a fresh interpreter imports when every cacheable plugin comes from the cache: the hook
+# modules of the plugins that failed or reported problems (re-run on every start; their packages
+# are imported even where the hook module itself fails to), and nothing
+# else: no hook module of a cached plugin, and no torch (imports_torch's hook imports it).
+RERUN_FROM_CACHE = [
+    "ebmcore_testplug_broken_import",  # its package imports, its hook module does not
+    "ebmcore_testplug_broken_syntax",
+    "ebmcore_testplug_hook_raises",
+    "ebmcore_testplug_hook_raises._hooks",
+    "ebmcore_testplug_malformed",
+    "ebmcore_testplug_malformed._hooks",
+    "ebmcore_testplug_wrong_types",
+    "ebmcore_testplug_wrong_types._items",
+    "ebmcore_testplug_wrong_types._scalar",
+]
+
+GOOD_ONLY = {"EBMCORE_DISABLE_PLUGIN_AUTOLOAD": "1", "EBMCORE_PLUGINS": "good"}
+
+
+@pytest.fixture
+def site(plugin_dists: Any, tmp_path: Any) -> Any:
+    """A private copy of the installed test plugins, which a test may edit, add to or remove from."""
+    import shutil
+
+    copy = tmp_path / "site"
+    shutil.copytree(plugin_dists, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def cached_run(probe: Any, site: Any, cache: Any, **env: str) -> dict[str, Any]:
+    return type(probe)(site).run(CACHE_PROBE, {"EBMCORE_CACHE_DIR": str(cache), **env})
+
+
+def test_second_process_lists_from_the_cache_without_importing_hook_modules(
+    probe: Any, site: Any, tmp_path: Any
+) -> None:
+    cache = tmp_path / "cache"
+    first = cached_run(probe, site, cache)
+    assert first["cache_files"] is not None and len(first["cache_files"]) == 1
+    assert first["cache_files"][0].startswith("catalog-") and first["cache_files"][0].endswith(".json")
+    assert "ebmcore_testplug_good._hooks" in first["hooks"] and first["torch"]
+    second = cached_run(probe, site, cache)
+    assert second["hooks"] == RERUN_FROM_CACHE
+    assert not second["torch"]
+    # the same catalog, the same plugin table: versions, failures and warnings included
+    assert second["list"] == first["list"]
+    assert second["plugins"] == first["plugins"]
+    assert second["cache_files"] == first["cache_files"]
+
+
+def test_a_warm_cache_changes_nothing_the_registry_reports(
+    probe: Any, seen: dict[str, Any], tmp_path: Any
+) -> None:
+    env = {"EBMCORE_CACHE_DIR": str(tmp_path / "cache")}
+    probe.run(CACHE_PROBE, env)  # writes the cache
+    warm = probe.run(DEFAULT_PROBE, env)
+    assert warm == seen
+
+
+def test_controls_behave_the_same_with_a_warm_cache(
+    probe: Any, controls: dict[str, dict[str, Any]], tmp_path: Any
+) -> None:
+    cache = {"EBMCORE_CACHE_DIR": str(tmp_path / "cache")}
+    probe.run(CACHE_PROBE, cache)
+    log = tmp_path / "imports"
+    log.mkdir()
+    envs = {
+        "no_autoload": {"EBMCORE_DISABLE_PLUGIN_AUTOLOAD": "1", "PROBE_NAME": "rosenbrock"},
+        "allowlist": {
+            "EBMCORE_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "EBMCORE_PLUGINS": "analytic, good",
+            "PROBE_NAME": "gaussian",
+        },
+        "disabled": {"EBMCORE_DISABLE_PLUGINS": "dupe,slow_import,imports_torch", "PROBE_NAME": "gaussian"},
+        "strict": {"EBMCORE_STRICT": "1", "PROBE_NAME": "rosenbrock"},
+    }
+    for name, env in envs.items():
+        env.update(cache, EBMCORE_TEST_IMPORT_LOG=str(log / name))
+    results = dict(zip(envs, probe.run_many((CONTROL_PROBE, env) for env in envs.values()), strict=True))
+    for name, result in results.items():
+        assert result["imported"] == []  # good's hook module comes from the cache
+        assert {k: v for k, v in result.items() if k != "imported"} == {
+            k: v for k, v in controls[name].items() if k != "imported"
+        }, name
+
+
+def _edit(path: Any, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_editing_a_hook_module_invalidates_its_entry(probe: Any, site: Any, tmp_path: Any) -> None:
+    cache = tmp_path / "cache"
+    hooks = site / "ebmcore_testplug_good" / "_hooks.py"
+    assert cached_run(probe, site, cache, **GOOD_ONLY)["summary"] == "quadratic bowl"
+    assert cached_run(probe, site, cache, **GOOD_ONLY)["hooks"] == []
+    _edit(hooks, '"quadratic bowl"', '"an edited quadratic bowl"')
+    edited = cached_run(probe, site, cache, **GOOD_ONLY)
+    assert edited["summary"] == "an edited quadratic bowl"
+    assert "ebmcore_testplug_good._hooks" in edited["hooks"]
+    again = cached_run(probe, site, cache, **GOOD_ONLY)
+    assert again["summary"] == "an edited quadratic bowl" and again["hooks"] == []
+
+
+def test_an_edit_keeping_size_and_mtime_is_caught_by_content(probe: Any, site: Any, tmp_path: Any) -> None:
+    # File system clocks are coarse: a rewrite of the same size within one tick keeps the mtime.
+    # A file written just before its key was taken is keyed by its content as well.
+    import os
+    import time
+
+    cache = tmp_path / "cache"
+    hooks = site / "ebmcore_testplug_good" / "_hooks.py"
+    _edit(hooks, '"quadratic bowl"', '"quadratic bawl"')
+    soon = time.time_ns() + 60 * 10**9  # racy however slow the probe starts: within the window
+    os.utime(hooks, ns=(soon, soon))
+    assert cached_run(probe, site, cache, **GOOD_ONLY)["summary"] == "quadratic bawl"
+    before = os.stat(hooks)
+    with open(hooks, "r+", encoding="utf-8") as f:  # in place: same inode, size and (restored) mtime
+        text = f.read()
+        f.seek(0)
+        f.write(text.replace('"quadratic bawl"', '"quadratic bowl"'))
+    os.utime(hooks, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(hooks)
+    assert (after.st_mtime_ns, after.st_size, after.st_ino) == (
+        before.st_mtime_ns,
+        before.st_size,
+        before.st_ino,
+    )
+    assert cached_run(probe, site, cache, **GOOD_ONLY)["summary"] == "quadratic bowl"
+
+
+def test_editing_a_module_the_hook_imports_invalidates_its_entry(
+    probe: Any, site: Any, tmp_path: Any
+) -> None:
+    cache = tmp_path / "cache"
+    package = site / "ebmcore_testplug_good"
+    (package / "_summaries.py").write_text('BOWL = "bowl from a helper module"\n')
+    _edit(
+        package / "_hooks.py",
+        '"quadratic bowl"',
+        "__import__('ebmcore_testplug_good._summaries', fromlist=['BOWL']).BOWL",
+    )
+    assert cached_run(probe, site, cache, **GOOD_ONLY)["summary"] == "bowl from a helper module"
+    assert cached_run(probe, site, cache, **GOOD_ONLY)["hooks"] == []
+    (package / "_summaries.py").write_text('BOWL = "the helper module, edited"\n')
+    assert cached_run(probe, site, cache, **GOOD_ONLY)["summary"] == "the helper module, edited"
+
+
+def test_installing_upgrading_and_removing_distributions_invalidates(
+    probe: Any, site: Any, tmp_path: Any
+) -> None:
+    import shutil
+
+    cache = tmp_path / "cache"
+    stash = tmp_path / "stash"
+    stash.mkdir()
+    only = {"EBMCORE_DISABLE_PLUGIN_AUTOLOAD": "1", "EBMCORE_PLUGINS": "good,dupe"}
+    dupe = ["ebmcore_testplug_dupe", "ebmcore_testplug_dupe-0.1.0.dist-info"]
+    for name in dupe:  # uninstalled
+        shutil.move(str(site / name), str(stash / name))
+    first = cached_run(probe, site, cache, **only)
+    assert "dupe_wide" not in first["list"]["value"]
+    assert cached_run(probe, site, cache, **only)["hooks"] == []
+    for name in dupe:  # installed
+        shutil.move(str(stash / name), str(site / name))
+    installed = cached_run(probe, site, cache, **only)
+    assert "dupe_wide" in installed["list"]["value"]
+    assert installed["hooks"] == ["ebmcore_testplug_dupe", "ebmcore_testplug_dupe._hooks"]
+    assert cached_run(probe, site, cache, **only)["hooks"] == []
+    # upgraded in place (a new version in METADATA): the version shown follows
+    _edit(site / "ebmcore_testplug_good-0.1.0.dist-info" / "METADATA", "Version: 0.1.0", "Version: 0.2.0")
+    upgraded = cached_run(probe, site, cache, **only)
+    assert [p[2] for p in upgraded["plugins"] if p[0] == "good"] == ["0.2.0"]
+    for name in dupe:  # uninstalled again
+        shutil.rmtree(site / name)
+    removed = cached_run(probe, site, cache, **only)
+    assert "dupe_wide" not in removed["list"]["value"] and removed["hooks"] == []
+    assert [p[0] for p in removed["plugins"] if p[3] != "disabled"] == ["good"]
+
+
+def test_a_shadowing_package_earlier_on_sys_path_invalidates(probe: Any, site: Any, tmp_path: Any) -> None:
+    import os
+    import shutil
+
+    cache = tmp_path / "cache"
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    path = {"PYTHONPATH": f"{overlay}{os.pathsep}{site}", **GOOD_ONLY}
+    assert cached_run(probe, site, cache, **path)["summary"] == "quadratic bowl"
+    assert cached_run(probe, site, cache, **path)["hooks"] == []
+    shutil.copytree(site / "ebmcore_testplug_good", overlay / "ebmcore_testplug_good")
+    _edit(overlay / "ebmcore_testplug_good" / "_hooks.py", '"quadratic bowl"', '"a checkout of the bowl"')
+    assert cached_run(probe, site, cache, **path)["summary"] == "a checkout of the bowl"
+
+
+def test_failures_are_never_cached(probe: Any, site: Any, tmp_path: Any) -> None:
+    cache = tmp_path / "cache"
+    only = {"EBMCORE_DISABLE_PLUGIN_AUTOLOAD": "1", "EBMCORE_PLUGINS": "hook_raises,malformed"}
+    for _ in range(2):
+        run = cached_run(probe, site, cache, **only)
+        assert "ebmcore_testplug_hook_raises._hooks" in run["hooks"]
+        assert "ebmcore_testplug_malformed._hooks" in run["hooks"]
+        status = {p[0]: (p[3], len(p[5])) for p in run["plugins"]}
+        assert status["hook_raises"] == ("failed", 1) and status["malformed"] == ("loaded", 4)
+    # once fixed, the plugin is cached like any other
+    _edit(
+        site / "ebmcore_testplug_hook_raises" / "_hooks.py",
+        'raise RuntimeError("the hook of hook_raises fails on purpose")',
+        'return [ebmcore.EnergySpec("fixed", "ebmcore_testplug_good._bowl:Bowl")]',
+    )
+    fixed = cached_run(probe, site, cache, **only)
+    assert "fixed" in fixed["list"]["value"]
+    assert "ebmcore_testplug_hook_raises._hooks" not in cached_run(probe, site, cache, **only)["hooks"]
+
+
+def test_a_plugin_can_opt_out_of_the_cache(probe: Any, site: Any, tmp_path: Any) -> None:
+    cache = tmp_path / "cache"
+    hooks = site / "ebmcore_testplug_good" / "_hooks.py"
+    hooks.write_text(hooks.read_text() + "\nEBMCORE_CACHE = False  # specs depend on the environment\n")
+    for _ in range(2):
+        assert "ebmcore_testplug_good._hooks" in cached_run(probe, site, cache, **GOOD_ONLY)["hooks"]
+
+
+def test_no_cache_bypasses_it(probe: Any, site: Any, tmp_path: Any) -> None:
+    cache = tmp_path / "cache"
+    off = cached_run(probe, site, cache, EBMCORE_NO_CACHE="1", **GOOD_ONLY)
+    assert off["cache_files"] is None  # nothing written
+    cached_run(probe, site, cache, **GOOD_ONLY)
+    bypassed = cached_run(probe, site, cache, EBMCORE_NO_CACHE="1", **GOOD_ONLY)
+    assert "ebmcore_testplug_good._hooks" in bypassed["hooks"]  # nothing read
+    assert bypassed["list"] == off["list"]
+
+
+def test_an_unwritable_or_corrupt_cache_falls_back_to_discovery(probe: Any, site: Any, tmp_path: Any) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    unwritable = cached_run(probe, site, blocker / "cache", EBMCORE_STRICT="1", **GOOD_ONLY)
+    assert unwritable["list"]["value"] == ["steep_bowl", "test_bowl"]
+    assert unwritable["cache_files"] is None
+    cache = tmp_path / "cache"
+    cached_run(probe, site, cache, **GOOD_ONLY)
+    (file,) = cache.iterdir()
+    text = file.read_text()
+    for damaged in (text[: len(text) // 2], text.replace("quadratic bowl", "quadratic bawl"), "{}", ""):
+        file.write_text(damaged)
+        run = cached_run(probe, site, cache, EBMCORE_STRICT="1", **GOOD_ONLY)
+        assert run["summary"] == "quadratic bowl"
+        assert "ebmcore_testplug_good._hooks" in run["hooks"]  # not read: rediscovered, rewritten
+        assert file.read_text() == text
+
+
+def test_concurrent_writers_leave_a_valid_cache(probe: Any, site: Any, tmp_path: Any) -> None:
+    cache = tmp_path / "cache"
+    env = {"EBMCORE_CACHE_DIR": str(cache)}
+    runner = type(probe)(site)
+    results = runner.run_many([(CACHE_PROBE, env)] * 4)
+    assert all(r["list"] == results[0]["list"] for r in results)
+    after = runner.run(CACHE_PROBE, env)
+    assert after["hooks"] == RERUN_FROM_CACHE
+    assert after["list"] == results[0]["list"]
+    assert [f.name for f in cache.iterdir()] == after["cache_files"]  # no temporary file left
