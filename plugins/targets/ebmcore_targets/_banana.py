@@ -69,8 +69,9 @@ class Banana(BaseModel):
         super().__init__(dim, dim=dim, b=b, sigma=sigma, offset=offset)
         self.b = float(b)
         self.sigma = float(sigma)
+        self.variance = self.sigma * self.sigma  # inf, not OverflowError, for huge sigma
         self.offset = bool(offset)
-        self.shift = self.b * self.sigma**2 if self.offset else 0.0  # the constant c
+        self.shift = self.b * self.variance if self.offset else 0.0  # the constant c
 
     def _twisted(self, x: Tensor) -> tuple[Tensor, Tensor]:
         x1 = x[..., 0]
@@ -85,7 +86,7 @@ class Banana(BaseModel):
         x1, y2 = self._twisted(x)
         rest = x[..., 2:]
         energy = 0.5 * ((x1 / self.sigma) ** 2 + y2 * y2 + torch.linalg.vecdot(rest, rest))
-        d1 = x1 / self.sigma**2 + (2.0 * self.b) * x1 * y2
+        d1 = x1 / self.variance + (2.0 * self.b) * x1 * y2
         gradient = torch.cat([d1.unsqueeze(-1), y2.unsqueeze(-1), rest], dim=-1)
         return energy, gradient
 
@@ -97,7 +98,7 @@ class Banana(BaseModel):
         r""":math:`x_1` in :math:`\pm 3\sigma`; :math:`x_2` covers the bend over that range with a
         margin of 3; other coordinates in :math:`\pm 4`."""
         x1_edge = 3.0 * self.sigma
-        bend = (self.shift, self.shift - self.b * x1_edge**2)  # c - b x1^2 at x1 = 0 and at the edge
+        bend = (self.shift, self.shift - self.b * x1_edge * x1_edge)  # c - b x1^2 at x1 = 0 and at the edge
         low = torch.full((self.dim,), -4.0, dtype=torch.float64)
         high = -low
         low[0], high[0] = -x1_edge, x1_edge
@@ -121,7 +122,7 @@ class Banana(BaseModel):
     @property
     def mean(self) -> Tensor:
         out = torch.zeros(self.dim, dtype=torch.float64)
-        out[1] = self.shift - self.b * self.sigma**2  # E[c - b x1^2]
+        out[1] = self.shift - self.b * self.variance  # E[c - b x1^2]
         return out
 
     @property
@@ -130,7 +131,7 @@ class Banana(BaseModel):
         :math:`\sqrt{1 + b^2 \mathrm{Var}(x_1^2)} = \sqrt{1 + 2 b^2 \sigma^4}`, then ones."""
         out = torch.ones(self.dim, dtype=torch.float64)
         out[0] = self.sigma
-        out[1] = math.sqrt(1.0 + 2.0 * self.b**2 * self.sigma**4)
+        out[1] = math.sqrt(1.0 + 2.0 * self.b * self.b * self.variance * self.variance)
         return out
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:

@@ -12,6 +12,11 @@ from ebmcore import BaseModel, Minima, Modes, constraints
 __all__ = ["Funnel"]
 
 
+def _exp(t: float) -> float:
+    """``math.exp`` that overflows to ``inf`` instead of raising."""
+    return math.exp(t) if t < 709.0 else math.inf
+
+
 class Funnel(BaseModel):
     r"""Neal's funnel: a scale variable :math:`v` and :math:`d - 1` coordinates whose scale it sets.
 
@@ -71,6 +76,7 @@ class Funnel(BaseModel):
     def __init__(self, dim: int = 10, sigma: float = 3.0) -> None:
         super().__init__(dim, dim=dim, sigma=sigma)
         self.sigma = float(sigma)
+        self.variance = self.sigma * self.sigma  # inf, not OverflowError, for huge sigma
 
     def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """``v``, the ``x`` block, ``e^{-v} |x|^2 / 2`` and the gradient's ``e^{-v}``."""
@@ -84,12 +90,12 @@ class Funnel(BaseModel):
 
     def forward(self, x: Tensor) -> Tensor:
         v, _, half_term, _ = self._parts(x)
-        return v * v / (2.0 * self.sigma**2) + half_term + 0.5 * (self.dim - 1) * v
+        return v * v / (2.0 * self.variance) + half_term + 0.5 * (self.dim - 1) * v
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         v, rest, half_term, precision = self._parts(x)
-        energy = v * v / (2.0 * self.sigma**2) + half_term + 0.5 * (self.dim - 1) * v
-        d_v = v / self.sigma**2 - half_term + 0.5 * (self.dim - 1)
+        energy = v * v / (2.0 * self.variance) + half_term + 0.5 * (self.dim - 1) * v
+        d_v = v / self.variance - half_term + 0.5 * (self.dim - 1)
         gradient = torch.cat([d_v.unsqueeze(-1), precision.unsqueeze(-1) * rest], dim=-1)
         return energy, gradient
 
@@ -104,7 +110,7 @@ class Funnel(BaseModel):
         standard deviation :math:`e^{\sigma/2}`.
         """
         v_edge = 3.0 * self.sigma
-        x_edge = 3.0 * math.exp(self.sigma / 2.0)
+        x_edge = 3.0 * _exp(self.sigma / 2.0)
         edge = torch.tensor([v_edge] + [x_edge] * (self.dim - 1), dtype=torch.float64)
         return torch.stack([-edge, edge])
 
@@ -112,8 +118,8 @@ class Funnel(BaseModel):
     def minima(self) -> Minima:
         """The single global minimizer :math:`v^* = -(d-1)\\sigma^2/2`, :math:`x = 0`."""
         point = torch.zeros(1, self.dim, dtype=torch.float64)
-        point[0, 0] = -0.5 * (self.dim - 1) * self.sigma**2
-        return Minima(point, -((self.dim - 1) ** 2) * self.sigma**2 / 8.0)
+        point[0, 0] = -0.5 * (self.dim - 1) * self.variance
+        return Minima(point, -(self.dim - 1) * (self.dim - 1) * self.variance / 8.0)
 
     @property
     def modes(self) -> Modes:
@@ -130,7 +136,7 @@ class Funnel(BaseModel):
     @property
     def stddev(self) -> Tensor:
         r""":math:`\sigma` for :math:`v`, :math:`\sqrt{E[e^v]} = e^{\sigma^2/4}` for each :math:`x_i`."""
-        out = torch.full((self.dim,), math.exp(self.sigma**2 / 4.0), dtype=torch.float64)
+        out = torch.full((self.dim,), _exp(self.variance / 4.0), dtype=torch.float64)
         out[0] = self.sigma
         return out
 
