@@ -54,12 +54,21 @@ def _cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
-def time_call(fn: Callable[[], Any], *, threads: int, min_run_time: float) -> float:
-    """Median seconds per call of ``fn`` (torch.utils.benchmark, blocked autorange)."""
+def time_call(
+    fn: Callable[[], Any], *, threads: int, min_run_time: float, statistic: str = "median"
+) -> float:
+    """Seconds per call of ``fn`` (torch.utils.benchmark, blocked autorange).
+
+    ``statistic``: ``"median"`` of the blocks, or ``"min"``: the fastest block, the one least
+    disturbed by other processes on a shared machine (each block averages many calls).
+    """
     from torch.utils import benchmark
 
     timer = benchmark.Timer(stmt="fn()", globals={"fn": fn}, num_threads=threads)
-    return float(timer.blocked_autorange(min_run_time=min_run_time).median)
+    measurement = timer.blocked_autorange(min_run_time=min_run_time)
+    if statistic == "min":
+        return float(min(measurement.times))
+    return float(measurement.median)
 
 
 def wall(argv: Sequence[str], *, repeat: int, env: dict[str, str] | None = None) -> list[float]:
