@@ -498,8 +498,9 @@ class DixonPrice(BaseModel):
         # v_i = x_{i-1} - 2 x_i^2 on the flattened batch (contiguous passes, where strided slices
         # cost several times a pass on short rows); the first column of each row, whose
         # flattened neighbour belongs to the previous sample, is zero, and so is its weight.
-        flat = x.reshape(-1)
-        valley = torch.empty_like(x, memory_format=torch.contiguous_format)
+        x = x.contiguous()  # every buffer below is laid out like x, and viewed flat
+        flat = x.view(-1)
+        valley = torch.empty_like(x)
         torch.addcmul(flat[:-1], flat[1:], flat[1:], value=-2.0, out=valley.view(-1)[1:])
         valley[..., 0] = 0.0
         weighted = valley * self._weight(x)  # i v_i, zero in the first column

@@ -66,8 +66,9 @@ class Rosenbrock(BaseModel):
         # cost several times a pass on short rows). The last column of each row, where the
         # flattened neighbour belongs to the next sample, is set to zero and never summed.
         a, b = self.a, self.b
-        flat = x.reshape(-1)
-        valley = torch.empty_like(x, memory_format=torch.contiguous_format)
+        x = x.contiguous()  # every buffer below is laid out like x, and viewed flat
+        flat = x.view(-1)
+        valley = torch.empty_like(x)
         torch.addcmul(flat[1:], flat[:-1], flat[:-1], value=-1.0, out=valley.view(-1)[:-1])
         valley[..., -1] = 0.0
         twice_offset = torch.add(constant(-2.0 * a, x), x, alpha=2.0)  # 2 (x_i - a)
