@@ -402,6 +402,7 @@ def render(payload: dict[str, Any]) -> str:
     else:
         lines.append("- TorchEBM: no shared model measured (is torchebm installed in the bench env?).")
     targeted = targets.get("roofline_targeted", [])
+    others = [(k, v) for k, v in sorted(targets["ours_over_roofline"].items()) if k not in targeted]
     lines.append(
         f"- ours (best path) / roofline, target {targets['roofline_target']}: "
         + ", ".join(
@@ -409,11 +410,11 @@ def render(payload: dict[str, Any]) -> str:
             f"({'met' if targets['roofline_met'][k] else 'NOT met'})"
             for k in targeted
         )
-        + ". Not targeted (more work per element than one pass): "
-        + ", ".join(
-            f"{k} {fmt_ratio(v)}"
-            for k, v in sorted(targets["ours_over_roofline"].items())
-            if k not in targeted
+        + (
+            ". Not targeted (more work per element than one pass): "
+            + ", ".join(f"{k} {fmt_ratio(v)}" for k, v in others)
+            if others
+            else ""
         )
     )
     floors = targets.get("transcendental_floor", {})
