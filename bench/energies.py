@@ -551,14 +551,16 @@ def plot(payload: dict[str, Any]) -> str | None:
         ("roofline", lambda r: r["derived"]["roofline"]),
     ]
     names = sorted(chosen)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5.5))
+    fig, (ax1, ax2) = plt.subplots(
+        1, 2, figsize=(max(14.0, 6.0 + 0.5 * len(names)), 6.0), gridspec_kw={"width_ratios": [2, 1]}
+    )
     width = 0.8 / len(series)
     for i, (label, get) in enumerate(series):
         values = [get(chosen[n]) for n in names]
         xs = [j + i * width for j, v in enumerate(values) if v is not None]
         ax1.bar(xs, [v * 1e3 for v in values if v is not None], width, label=label)
     ax1.set_xticks([j + 0.4 - width / 2 for j in range(len(names))])
-    ax1.set_xticklabels([f"{n}\n(d={chosen[n]['dim']})" for n in names], rotation=45, ha="right", fontsize=8)
+    ax1.set_xticklabels([f"{n} (d={chosen[n]['dim']})" for n in names], rotation=60, ha="right", fontsize=8)
     ax1.set_yscale("log")
     ax1.set_ylabel("ms per call (batch 10,000, float32, CPU)")
     ax1.set_title("Energy and gradient")
