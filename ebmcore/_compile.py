@@ -52,7 +52,7 @@ EnergyAndGradient = Callable[[Any, Tensor], tuple[Tensor, Tensor]]
 _lock = threading.Lock()
 _cache: dict[tuple[type, str, torch.dtype], EnergyAndGradient] = {}
 _failed: dict[tuple[type, str, torch.dtype], BaseException] = {}
-_calls: dict[tuple[type, str, torch.dtype], int] = {}
+_calls: dict[tuple[type, torch.device, torch.dtype], int] = {}
 
 
 def _disabled() -> bool:
@@ -76,30 +76,59 @@ def _compiled(cls: type[BaseModel], device: torch.device, dtype: torch.dtype) ->
     return function
 
 
+# (class, device, dtype, input shape) -> (compiled function, key of _calls): the hot path of a
+# call after the first one for its shape is one lookup with a key of cheap attributes.
+_ready: dict[tuple[type, torch.device, torch.dtype, torch.Size], tuple[EnergyAndGradient, Any]] = {}
+_MAX_READY = 4096  # distinct (class, shape) pairs remembered; beyond it the table starts over
+
+
 def compiled_energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
     """The compiled kernel: ``model.analytic_energy_and_gradient(x)`` through ``torch.compile``.
 
     The batch dimensions are flattened to one so that inputs differing only in their number
-    of batch dimensions share one compiled graph. Compiled lazily on the first call per
-    ``(class, device, dtype)``; see the module docstring for what happens if compiling fails.
+    of batch dimensions share one compiled graph, whose batch size is dynamic and whose event
+    shape is static (one graph per event shape, with its loops unrolled for it). Compiled
+    lazily on the first call per ``(class, device, dtype)``; see the module docstring for what
+    happens if compiling fails.
     """
     cls = type(model)
-    if _disabled() or x.numel() == 0:
+    if x.numel() == 0 or _disabled():
         return cls.analytic_energy_and_gradient(model, x)
+    ready = _ready.get((cls, x.device, x.dtype, x.shape))
+    if ready is None:
+        return _first_call(model, x)
+    function, counter = ready
+    flat = x.dim() - len(model.event_shape) != 1
+    energy, grad = function(model, x.reshape(-1, *model.event_shape) if flat else x)
+    _calls[counter] += 1
+    if flat:
+        return energy.reshape(x.shape[: x.dim() - len(model.event_shape)]), grad.reshape(x.shape)
+    return energy, grad
+
+
+def _first_call(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
+    """The first call for a shape: compile (once per class) or recompile, or run the eager code."""
+    cls = type(model)
     key = (cls, str(x.device), x.dtype)
     if key in _failed:
         return cls.analytic_energy_and_gradient(model, x)
-    batch = x.shape[: x.dim() - len(model.event_shape)]
+    event_dims = len(model.event_shape)
+    batch = x.shape[: x.dim() - event_dims]
     flat = x.reshape(-1, *model.event_shape)
     try:
-        if key in _calls:
-            energy, grad = _compiled(cls, x.device, x.dtype)(model, flat)
-        else:  # the first call imports inductor, whose own modules warn (deprecations)
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", category=DeprecationWarning)
-                warnings.filterwarnings("ignore", category=FutureWarning)
-                warnings.filterwarnings("ignore", module=r"torch(\.|$)")
-                energy, grad = _compiled(cls, x.device, x.dtype)(model, flat)
+        with warnings.catch_warnings():  # the first call imports inductor, whose modules warn
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            warnings.filterwarnings("ignore", module=r"torch(\.|$)")
+            function = _compiled(cls, x.device, x.dtype)
+            # A graph per event shape, dynamic in the batch size only: without the marks the
+            # second event shape seen would make dynamo compile one graph symbolic in both.
+            import torch._dynamo
+
+            torch._dynamo.maybe_mark_dynamic(flat, 0)
+            for dim in range(1, flat.dim()):
+                torch._dynamo.mark_static(flat, dim)
+            energy, grad = function(model, flat)
     except Exception as exc:  # compiling is best effort: the eager code is the same math
         _failed[key] = exc
         warnings.warn(
@@ -107,10 +136,14 @@ def compiled_energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, T
             f"{x.dtype} failed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
             "using the eager analytic code instead",
             RuntimeWarning,
-            stacklevel=4,
+            stacklevel=6,
         )
         return cls.analytic_energy_and_gradient(model, x)
-    _calls[key] = _calls.get(key, 0) + 1
+    counter = (cls, x.device, x.dtype)
+    _calls[counter] = _calls.get(counter, 0) + 1
+    if len(_ready) >= _MAX_READY:
+        _ready.clear()
+    _ready[(cls, x.device, x.dtype, x.shape)] = (function, counter)
     return energy.reshape(batch), grad.reshape(x.shape)
 
 
@@ -123,7 +156,7 @@ def compile_stats() -> dict[str, Any]:
         error) and how many calls each compiled function served.
     """
 
-    def label(key: tuple[type, str, torch.dtype]) -> str:
+    def label(key: tuple[type, str | torch.device, torch.dtype]) -> str:
         return f"{key[0].__name__}/{key[1]}/{str(key[2]).removeprefix('torch.')}"
 
     return {

@@ -81,7 +81,9 @@ def use_backend(name: str) -> Iterator[None]:
 def resolve_backend(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Backend:
     """Name the path :func:`gradient` takes for ``model`` on ``x``."""
     forced = _forced.get()
-    kernel = model.kernels.get(x.device.type)
+    kernels = model.kernels
+    # x.is_cpu is a cheap flag; x.device.type builds a device object and a string
+    kernel = (kernels.get("cpu") if x.is_cpu else kernels.get(x.device.type)) if kernels else None
     kernel_ok = kernel is not None and (kernel.differentiable or not create_graph)
     analytic = model.has_analytic_gradient
     analytic_ok = analytic and (model.analytic_gradient_differentiable or not create_graph)
@@ -113,6 +115,17 @@ def _autograd(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, 
     return energy, grad
 
 
+def _kernel_function(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]]:
+    kernels = model.kernels
+    return (kernels["cpu"] if x.is_cpu else kernels[x.device.type]).function
+
+
+# Grad mode is switched by the private setter that torch.no_grad() itself calls: a no_grad()
+# object costs about as much as the whole dispatch of a small batch, and grad mode is thread
+# local, so a plain try/finally around the call is exact.
+_set_grad_enabled: Callable[[bool], object] = getattr(torch._C, "_set_grad_enabled", torch.set_grad_enabled)
+
+
 def energy_and_gradient(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> tuple[Tensor, Tensor]:
     """Energy and its gradient ``dE/dx`` from one pass.
 
@@ -129,10 +142,19 @@ def energy_and_gradient(model: BaseModel, x: Tensor, *, create_graph: bool = Fal
     path = resolve_backend(model, x, create_graph=create_graph)
     if path == "autograd":
         return _autograd(model, x, create_graph)
-    with contextlib.nullcontext() if create_graph else torch.no_grad():
-        if path == "kernel":
-            return model.kernels[x.device.type].function(model, x)
-        return model.analytic_energy_and_gradient(x)
+    if create_graph or not torch.is_grad_enabled():
+        return _fused_without_autograd(model, x, path)
+    _set_grad_enabled(False)
+    try:
+        return _fused_without_autograd(model, x, path)
+    finally:
+        _set_grad_enabled(True)
+
+
+def _fused_without_autograd(model: BaseModel, x: Tensor, path: Backend) -> tuple[Tensor, Tensor]:
+    if path == "kernel":
+        return _kernel_function(model, x)(model, x)
+    return model.analytic_energy_and_gradient(x)
 
 
 def gradient(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Tensor:
@@ -148,12 +170,21 @@ def gradient(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Tens
     path = resolve_backend(model, x, create_graph=create_graph)
     if path == "autograd":
         return _autograd(model, x, create_graph)[1]
-    with contextlib.nullcontext() if create_graph else torch.no_grad():
-        if path == "kernel":
-            return model.kernels[x.device.type].function(model, x)[1]
-        if model.defines_analytic_gradient:
-            return model.analytic_gradient(x)
-        return model.analytic_energy_and_gradient(x)[1]
+    if create_graph or not torch.is_grad_enabled():
+        return _gradient_without_autograd(model, x, path)
+    _set_grad_enabled(False)
+    try:
+        return _gradient_without_autograd(model, x, path)
+    finally:
+        _set_grad_enabled(True)
+
+
+def _gradient_without_autograd(model: BaseModel, x: Tensor, path: Backend) -> Tensor:
+    if path == "kernel":
+        return _kernel_function(model, x)(model, x)[1]
+    if model.defines_analytic_gradient:
+        return model.analytic_gradient(x)
+    return model.analytic_energy_and_gradient(x)[1]
 
 
 def score(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Tensor:

@@ -7,7 +7,7 @@ import itertools
 import json
 import math
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, NoReturn
 
 import torch
 from torch import Tensor, nn
@@ -20,6 +20,7 @@ from .constraints import Constraint, positive_integer
 __all__ = ["BaseModel", "Minima", "Modes"]
 
 _UNKNOWN = object()
+_CPU = torch.device("cpu")  # the cached device of CPU models is this object: `is` tests it fast
 
 
 class _MinimaFields(NamedTuple):
@@ -336,24 +337,31 @@ class BaseModel(nn.Module):
 
     def check_input(self, x: Any) -> None:
         """Raise :class:`InvalidInputError` unless ``x`` fits this model (shape, dtype, device)."""
+        # The hot path of every call: each test below is one cheap attribute access on x.
         if not isinstance(x, Tensor):
             raise InvalidInputError(f"{type(self).__name__} expects a torch.Tensor x, got {type(x).__name__}")
         if not x.is_floating_point():
             raise InvalidInputError(f"{type(self).__name__} expects a floating-point x, got dtype {x.dtype}")
         shape = self.event_shape
-        if x.shape[x.dim() - len(shape) :] != shape or x.dim() < len(shape):
-            expected = ", ".join(["*batch", *map(str, shape)])
-            raise InvalidInputError(
-                f"{type(self).__name__} expects x of shape ({expected}), got {tuple(x.shape)}"
-            )
+        if len(shape) == 1:
+            if x.ndim == 0 or x.shape[-1] != shape[0]:
+                self._raise_shape(x)
+        elif x.ndim < len(shape) or x.shape[x.ndim - len(shape) :] != shape:
+            self._raise_shape(x)
         device = self.__dict__.get("_device_cache", _UNKNOWN)
         if device is _UNKNOWN:
             device = self._find_device()
-        if device is not None and device != x.device:
+        if device is not None and not (device is _CPU and x.is_cpu) and device != x.device:
             raise InvalidInputError(
                 f"{type(self).__name__} lives on {device} but x is on {x.device}; "
                 f"move one of them (model.to({str(x.device)!r}) or x.to({str(device)!r}))"
             )
+
+    def _raise_shape(self, x: Tensor) -> NoReturn:
+        expected = ", ".join(["*batch", *map(str, self.event_shape)])
+        raise InvalidInputError(
+            f"{type(self).__name__} expects x of shape ({expected}), got {tuple(x.shape)}"
+        )
 
     @property
     def device(self) -> torch.device:
@@ -371,7 +379,7 @@ class BaseModel(nn.Module):
         """The device of the first parameter or buffer (None if it has none), cached until ``.to()``."""
         device = None
         for tensor in self._reference_tensors():
-            device = tensor.device
+            device = _CPU if tensor.is_cpu else tensor.device
             break
         self.__dict__["_device_cache"] = device
         return device

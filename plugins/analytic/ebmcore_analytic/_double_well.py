@@ -12,6 +12,8 @@ from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
 
+from ._fast import constant, rowsum
+
 __all__ = ["DoubleWell"]
 
 _MAX_LISTED_MINIMA = 256
@@ -79,12 +81,14 @@ class DoubleWell(BaseModel):
         return self.barrier_height * (x * x - self.b * self.b).square().sum(-1)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        offset = x * x - self.b * self.b
-        energy = self.barrier_height * (offset * offset).sum(-1)
-        return energy, (4.0 * self.barrier_height) * x * offset
+        h = self.barrier_height
+        offset = torch.addcmul(constant(-self.b * self.b, x), x, x)  # x^2 - b^2
+        energy = rowsum(offset * offset, h)
+        return energy, torch.addcmul(constant(0.0, x), x, offset, value=4.0 * h)
 
     def analytic_gradient(self, x: Tensor) -> Tensor:
-        return (4.0 * self.barrier_height) * x * (x * x - self.b * self.b)
+        offset = torch.addcmul(constant(-self.b * self.b, x), x, x)
+        return torch.addcmul(constant(0.0, x), x, offset, value=4.0 * self.barrier_height)
 
     @property
     def bounds(self) -> Tensor:

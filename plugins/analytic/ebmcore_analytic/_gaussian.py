@@ -10,6 +10,8 @@ from torch import Tensor
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, constraints
 
+from ._fast import buffer_as, cached, rowsum
+
 __all__ = ["Gaussian", "GaussianFromSamples", "Harmonic"]
 
 
@@ -132,19 +134,37 @@ class Gaussian(BaseModel):
 
     def _gradient_from_centered(self, centered: Tensor) -> Tensor:
         if self.covariance_kind == "full":
-            return centered @ self.precision.to(centered.dtype)
-        return centered * self.precision_diag.to(centered.dtype)
+            return centered @ buffer_as(self, "precision", centered)
+        return centered * self._diagonal_precision(centered)
+
+    def _diagonal_precision(self, like: Tensor) -> Tensor | float:
+        """The diagonal precision as a float where it is one number (a scalar product is a
+        cheaper pass than a broadcast one), else as a vector in ``like``'s dtype."""
+        if torch.compiler.is_compiling():  # no data-dependent branch in a graph
+            return buffer_as(self, "precision_diag", like)
+        precision = self.precision_diag
+        scalar = cached(self, "isotropic", (precision,), lambda: _common_value(precision))
+        return buffer_as(self, "precision_diag", like) if scalar is None else scalar
+
+    def _centered(self, x: Tensor) -> Tensor:
+        """``x - mean`` (``x`` itself where the mean is zero, which the caller never writes to)."""
+        loc = self.loc
+        if not torch.compiler.is_compiling() and cached(
+            self, "zero_mean", (loc,), lambda: not bool(loc.any())
+        ):
+            return x
+        return x - buffer_as(self, "loc", x)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.analytic_energy_and_gradient(x)[0]
 
     def analytic_gradient(self, x: Tensor) -> Tensor:
-        return self._gradient_from_centered(x - self.loc.to(x.dtype))
+        return self._gradient_from_centered(self._centered(x))
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        centered = x - self.loc.to(x.dtype)
+        centered = self._centered(x)
         grad = self._gradient_from_centered(centered)
-        return 0.5 * (centered * grad).sum(-1), grad
+        return rowsum(centered * grad, 0.5), grad
 
     @property
     def bounds(self) -> Tensor:
@@ -179,6 +199,13 @@ class Gaussian(BaseModel):
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         noise = torch.randn(n, self.dim, generator=generator, dtype=self.loc.dtype, device=self.loc.device)
         return self.loc + noise @ self.scale_tril.T
+
+
+def _common_value(t: Tensor) -> float | None:
+    """The value every element of ``t`` has, or None where they differ (or ``t`` is empty)."""
+    if t.numel() == 0 or not bool((t == t[0]).all()):
+        return None
+    return float(t[0])
 
 
 def _covariance_kind(cov: Any) -> tuple[str, int | None]:
@@ -305,7 +332,7 @@ class Harmonic(BaseModel):
         return 0.5 * self.k * (x * x).sum(-1)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        return (0.5 * self.k) * torch.linalg.vecdot(x, x), self.k * x
+        return rowsum(x * x, 0.5 * self.k), x * self.k
 
     def analytic_gradient(self, x: Tensor) -> Tensor:
         return self.k * x

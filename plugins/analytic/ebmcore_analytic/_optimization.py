@@ -14,9 +14,12 @@ import math
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
+
+from ._fast import buffer_as, cached, constant, rowsum
 
 __all__ = [
     "MICHALEWICZ_MINIMUM",
@@ -35,16 +38,6 @@ __all__ = [
 
 def _box(low: float, high: float, dim: int) -> Tensor:
     return torch.tensor([[low] * dim, [high] * dim], dtype=torch.float64)
-
-
-def _rowsum(t: Tensor) -> Tensor:
-    """Sum over the last dimension as a matrix-vector product (faster than ``sum(-1)`` on short rows)."""
-    return t @ t.new_ones(t.shape[-1])
-
-
-def _rowdot(a: Tensor, b: Tensor) -> Tensor:
-    """Row-wise dot product over the last dimension."""
-    return _rowsum(a * b)
 
 
 def _index(dim: int) -> Tensor:
@@ -85,7 +78,7 @@ class Sphere(BaseModel):
         return (x * x).sum(-1)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        return _rowdot(x, x), x * 2.0
+        return rowsum(x * x), x * 2.0
 
     def analytic_gradient(self, x: Tensor) -> Tensor:
         return x * 2.0
@@ -156,10 +149,10 @@ class Ackley(BaseModel):
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         d = self.dim
-        r = torch.linalg.vector_norm(x, dim=-1) * (1.0 / math.sqrt(d))
+        r = rowsum(x * x).div_(d).sqrt_()  # |x| / sqrt(d)
         decay = torch.exp(r * -self.b)
         angle = x * self.c
-        ripple = torch.exp(_rowsum(torch.cos(angle)).mul_(1.0 / d))
+        ripple = torch.exp(rowsum(torch.cos(angle)).div_(d))
         energy = (1.0 - decay).mul_(self.a).add_(math.e - ripple)
         positive = r > 0
         radial = torch.where(positive, (self.a * self.b / d) * decay / torch.where(positive, r, 1.0), 0.0)
@@ -212,10 +205,11 @@ class Rastrigin(BaseModel):
         return self.a * self.dim + (x * x - self.a * torch.cos(2.0 * math.pi * x)).sum(-1)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        a = self.a
         angle = x * (2.0 * math.pi)
-        cos_sum = _rowsum(torch.cos(angle))
-        energy = _rowdot(x, x).add_(cos_sum.mul_(-self.a)).add_(self.a * self.dim)
-        grad = torch.sin(angle).mul_(2.0 * math.pi * self.a).add_(x, alpha=2.0)
+        # sum_i x_i^2 - a cos_i = -a sum_i (cos_i - x_i^2 / a): one temporary, one reduction
+        energy = rowsum(torch.addcmul(torch.cos(angle), x, x, value=-1.0 / a)).mul_(-a).add_(a * self.dim)
+        grad = torch.sin(angle).mul_(2.0 * math.pi * a).add_(x, alpha=2.0)
         return energy, grad
 
     @property
@@ -269,11 +263,11 @@ class Griewank(BaseModel):
         return 1.0 + (x * x).sum(-1) / 4000.0 - torch.cos(scaled).prod(-1)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        weight = self.inv_sqrt_index.to(x.dtype)
+        weight = buffer_as(self, "inv_sqrt_index", x)
         scaled = x * weight
         cos = torch.cos(scaled)
         product = cos.prod(-1)
-        energy = _rowdot(x, x).mul_(1.0 / 4000.0).add_(1.0).sub_(product)
+        energy = rowsum(x * x, 1.0 / 4000.0).add_(1.0).sub_(product)
         # prod_{j != i} cos_j = product / cos_i (exact: the cosine of a float never vanishes)
         grad = torch.sin(scaled).div_(cos).mul_(weight).mul_(product.unsqueeze(-1))
         grad.add_(x, alpha=1.0 / 2000.0)
@@ -354,12 +348,12 @@ class Levy(BaseModel):
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         u = x - 1.0  # 4 (w - 1)
-        angle = torch.addcmul(self.phase.to(x.dtype), u, self.frequency.to(x.dtype))
+        angle = torch.addcmul(buffer_as(self, "phase", x), u, buffer_as(self, "frequency", x))
         sin = torch.sin(angle)
-        slope = torch.cos(angle).mul_(sin).mul_(self.slope.to(x.dtype))  # gamma f sin cos / 32
-        q = (sin * sin).mul_(self.weight.to(x.dtype)).add_(0.125)  # (1 + gamma sin^2) / 8
+        slope = torch.cos(angle).mul_(sin).mul_(buffer_as(self, "slope", x))  # gamma f sin cos / 32
+        q = (sin * sin).mul_(buffer_as(self, "weight", x)).add_(0.125)  # (1 + gamma sin^2) / 8
         u2 = u * u
-        energy = _rowdot(u2, q).mul_(0.5)
+        energy = rowsum(u2 * q, 0.5)
         grad = torch.addcmul(u2 * slope, u, q)
         first = (0.25 * math.pi) * u[..., 0]  # sin^2(pi w_1) = sin^2(pi v_1)
         s1 = torch.sin(first)
@@ -435,10 +429,11 @@ class StyblinskiTang(BaseModel):
         return 0.5 * (x * (x * (x * x - 16.0) + 5.0)).sum(-1)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        x2 = x * x
-        # E_i = x (x (x^2 - 16) + 5) / 2, grad_i = 2 x (x^2 - 8) + 5/2
-        energy = _rowdot(torch.addcmul(torch.full_like(x, 5.0), x, x2 - 16.0), x).mul_(0.5)
-        grad = x2.sub_(8.0).mul_(x).mul_(2.0).add_(2.5)
+        # u = x^2 - 8: E_i = x (x (u - 8) + 5) / 2 (Horner: exact zero at x = 0), grad_i = 2 x u + 5/2
+        u = torch.addcmul(constant(-8.0, x), x, x)
+        inner = torch.addcmul(constant(5.0, x), x, u).sub_(x, alpha=8.0)
+        energy = rowsum(inner.mul_(x), 0.5)
+        grad = torch.addcmul(constant(2.5, x), x, u, value=2.0)
         return energy, grad
 
     @property
@@ -497,11 +492,37 @@ class DixonPrice(BaseModel):
         return (x[..., 0] - 1.0) ** 2 + (self.index.to(x.dtype) * valley**2).sum(-1)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        if (x.requires_grad and torch.is_grad_enabled()) or torch.compiler.is_compiling() or self.dim == 1:
+            # a graph to differentiate, or one for inductor to fuse: no out= and no slices written in place
+            return self._differentiable_energy_and_gradient(x)
+        # v_i = x_{i-1} - 2 x_i^2 on the flattened batch (contiguous passes, where strided slices
+        # cost several times a pass on short rows); the first column of each row, whose
+        # flattened neighbour belongs to the previous sample, is zero, and so is its weight.
+        x = x.contiguous()  # every buffer below is laid out like x, and viewed flat
+        flat = x.view(-1)
+        valley = torch.empty_like(x)
+        torch.addcmul(flat[:-1], flat[1:], flat[1:], value=-2.0, out=valley.view(-1)[1:])
+        valley[..., 0] = 0.0
+        weighted = valley * self._weight(x)  # i v_i, zero in the first column
+        offset = x[..., 0] - 1.0
+        energy = rowsum(weighted * valley).addcmul_(offset, offset)
+        # dE/dx_i = 2 (x_1 - 1) [i = 1] - 8 x_i i v_i + 2 (i + 1) v_{i+1} [i < d]
+        grad = torch.addcmul(constant(0.0, x), x, weighted, value=-8.0)
+        grad.view(-1)[:-1].add_(weighted.view(-1)[1:], alpha=2.0)  # zero across samples
+        grad[..., 0].add_(offset, alpha=2.0)
+        return energy, grad
+
+    def _weight(self, x: Tensor) -> Tensor:
+        """``(0, 2, 3, ..., d)`` in ``x``'s dtype and device."""
+        index = self.index
+        return cached(self, ("weight", x.dtype, x.device), (index,), lambda: F.pad(index, (1, 0)).to(x))
+
+    def _differentiable_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         tail = x[..., 1:]
         valley = torch.addcmul(x[..., :-1], tail, tail, value=-2.0).neg_()  # 2 x_i^2 - x_{i-1}
-        weighted = valley * self.index.to(x.dtype)
+        weighted = valley * buffer_as(self, "index", x)
         offset = x[..., 0] - 1.0
-        energy = _rowdot(weighted, valley).addcmul_(offset, offset)
+        energy = rowsum(weighted * valley).addcmul_(offset, offset)
         grad = torch.cat([(2.0 * offset).unsqueeze(-1), (tail * weighted).mul_(8.0)], dim=-1)
         grad[..., :-1].add_(weighted, alpha=-2.0)
         return energy, grad
@@ -624,14 +645,14 @@ class Michalewicz(BaseModel):
         return -(torch.sin(x) * inner ** (2 * self.m)).sum(-1)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        scale = self.scale.to(x.dtype)
+        scale = buffer_as(self, "scale", x)
         u = (x * x).mul_(scale)
         s_u = torch.sin(u)
         s2 = s_u * s_u
         power = _integer_power(s2, self.m - 1)  # sin^{2m-2} u
         s_x = torch.sin(x)
         # E = -sum sin x s2 power;  dE/dx = -power [cos x s2 + sin x 2m s_u c_u 2 i x / pi]
-        energy = _rowdot(s_x, power * s2).neg_()
+        energy = rowsum(s_x * power * s2, -1.0)
         chain = (torch.cos(u) * s_u).mul_(scale * (-4.0 * self.m)).mul_(x).mul_(s_x)
         grad = torch.addcmul(chain, torch.cos(x), s2, value=-1.0).mul_(power)
         return energy, grad
@@ -683,11 +704,11 @@ class Zakharov(BaseModel):
         return (x * x).sum(-1) + s**2 + s**4
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        w = self.half_index.to(x.dtype)
+        w = buffer_as(self, "half_index", x)
         s = x @ w
         s2 = s * s
-        energy = _rowdot(x, x).addcmul_(s2, s2 + 1.0)
-        coef = (2.0 * s2 + 1.0) * s  # S + 2 S^3 (grad = 2 x + 2 (S + 2 S^3) w)
+        energy = rowsum(x * x).addcmul_(s2, s2 + 1.0)
+        coef = (2.0 * s2 + 1.0).mul_(s)  # S + 2 S^3 (grad = 2 x + 2 (S + 2 S^3) w)
         grad = torch.addcmul(x, coef.unsqueeze(-1), w).mul_(2.0)
         return energy, grad
 

@@ -7,7 +7,7 @@ from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
 
-from ._optimization import _rowdot
+from ._fast import constant, rowsum
 
 __all__ = ["Rosenbrock"]
 
@@ -59,10 +59,32 @@ class Rosenbrock(BaseModel):
         return (self.b * (tail - head * head).square() + (self.a - head).square()).sum(-1)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        if (x.requires_grad and torch.is_grad_enabled()) or torch.compiler.is_compiling():
+            # a graph to differentiate, or one for inductor to fuse: no out= and no slices written in place
+            return self._differentiable_energy_and_gradient(x)
+        # v_i = x_{i+1} - x_i^2 on the flattened batch: contiguous passes, no strided slices (which
+        # cost several times a pass on short rows). The last column of each row, where the
+        # flattened neighbour belongs to the next sample, is set to zero and never summed.
+        a, b = self.a, self.b
+        x = x.contiguous()  # every buffer below is laid out like x, and viewed flat
+        flat = x.view(-1)
+        valley = torch.empty_like(x)
+        torch.addcmul(flat[1:], flat[:-1], flat[:-1], value=-1.0, out=valley.view(-1)[:-1])
+        valley[..., -1] = 0.0
+        twice_offset = torch.add(constant(-2.0 * a, x), x, alpha=2.0)  # 2 (x_i - a)
+        terms = (twice_offset * twice_offset).addcmul_(valley, valley, value=4.0 * b)
+        energy = rowsum(terms[..., :-1], 0.25)  # sum_{i<d} (x_i - a)^2 + b v_i^2
+        # grad: 2 (x_i - a) - 4 b x_i v_i (i < d), plus 2 b v_{i-1} (i > 1)
+        twice_offset[..., -1] = 0.0
+        grad = torch.addcmul(twice_offset, x, valley, value=-4.0 * b)
+        grad.view(-1)[1:].add_(valley.view(-1)[:-1], alpha=2.0 * b)
+        return energy, grad
+
+    def _differentiable_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         head, tail = x[..., :-1], x[..., 1:]
         valley = torch.addcmul(tail, head, head, value=-1.0)  # x_{i+1} - x_i^2
         offset = head - self.a
-        energy = _rowdot(valley, valley).mul_(self.b).add_(_rowdot(offset, offset))
+        energy = rowsum(valley * valley, self.b).add_(rowsum(offset * offset))
         # grad / 2: (x_i - a) - 2 b x_i valley_i on 1..d-1, plus b valley_{i-1} on 2..d
         grad = torch.zeros_like(x)
         grad[..., :-1] = torch.addcmul(offset, head, valley, value=-2.0 * self.b)

@@ -1,0 +1,126 @@
+"""Building blocks of the fused analytic energies: cached constants and row reductions.
+
+On a CPU every elementwise op over a ``(batch, d)`` tensor is one pass over memory, and for
+small batches every op also costs a few microseconds of dispatch, as much as building a small
+constant tensor does. The helpers here keep both counts low:
+
+* :func:`constant` returns a 0-d tensor or a ``(size,)`` vector filled with one value, in the
+  dtype and device of a given tensor, cached (so ``torch.addcmul(constant(c, x), x, x)``
+  computes ``c + x^2`` in one pass without building anything per call);
+* :func:`rowsum` sums over the last dimension as a matrix-vector product with a cached vector
+  of weights: BLAS ``gemv`` reads the rows once and is several times faster than ``sum(-1)`` on
+  short rows;
+* :func:`buffer_as` converts a float64 buffer to the input's dtype once, not on every call, and
+  :func:`cached` keeps anything else derived from buffers (a flag, a scalar) until one of them
+  is replaced or modified in place.
+
+Cached tensors are shared and never written to. They are built outside inference mode, so
+that a first call inside ``torch.inference_mode()`` does not leave an inference tensor that a
+later differentiable call could not use. Inside ``torch.compile`` nothing is cached: the
+constant is built in the graph, where inductor folds it.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["buffer_as", "cached", "constant", "rowsum"]
+
+T = TypeVar("T")
+
+# model -> {key: (sources, their versions, value)}; weak, so a model's cache dies with it and
+# is never pickled or deep-copied with it.
+_derived: weakref.WeakKeyDictionary[
+    nn.Module, dict[Hashable, tuple[tuple[Tensor, ...], tuple[int, ...], Any]]
+] = weakref.WeakKeyDictionary()
+
+
+def constant(value: float, like: Tensor, size: int | None = None) -> Tensor:
+    """``value`` as a 0-d tensor (or a ``(size,)`` vector) in ``like``'s dtype and device.
+
+    ``value`` must be finite (a NaN would never hit the cache). The tensor is shared: read only.
+
+    Example:
+        >>> import torch
+        >>> constant(2.5, torch.zeros(3, dtype=torch.float64), 2)
+        tensor([2.5000, 2.5000], dtype=torch.float64)
+    """
+    if torch.compiler.is_compiling():
+        return like.new_full(() if size is None else (size,), value)
+    return _constant(float(value), size, like.dtype, like.device)
+
+
+@functools.lru_cache(maxsize=1024)
+def _constant(value: float, size: int | None, dtype: torch.dtype, device: torch.device) -> Tensor:
+    with torch.inference_mode(False):
+        return torch.full(() if size is None else (size,), value, dtype=dtype, device=device)
+
+
+def rowsum(t: Tensor, weight: float = 1.0) -> Tensor:
+    """``weight * t.sum(-1)`` as one matrix-vector product (``t`` of shape ``(*batch, d)``).
+
+    Example:
+        >>> import torch
+        >>> rowsum(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 0.5)
+        tensor([1.5000, 3.5000])
+    """
+    return t @ constant(weight, t, t.shape[-1])
+
+
+def cached(model: nn.Module, key: Hashable, sources: tuple[Tensor, ...], build: Callable[[], T]) -> T:
+    """``build()``, cached on ``model`` under ``key`` while every tensor in ``sources`` is unchanged.
+
+    A source that is replaced (``.to()``, attribute assignment) or modified in place (its
+    version counter moves, as ``load_state_dict`` does) makes the next call rebuild. Under
+    ``torch.compile`` and for inference tensors (which have no version counter) nothing is
+    cached.
+    """
+    if torch.compiler.is_compiling():  # traced once into the graph: nothing to cache
+        return build()
+    table = _derived.get(model)
+    if table is not None:
+        hit = table.get(key)
+        if hit is not None:
+            old, versions, value = hit
+            if len(old) == len(sources):
+                for i, source in enumerate(sources):
+                    if old[i] is not source or source.is_inference() or versions[i] != source._version:
+                        break
+                else:
+                    return value
+    if any(source.is_inference() for source in sources):
+        return build()
+    with torch.inference_mode(False):
+        value = build()
+    if table is None:
+        table = _derived.setdefault(model, {})
+    table[key] = (
+        sources,
+        tuple(source._version for source in sources),
+        value,
+    )  # holding the sources keeps their ids unique
+    return value
+
+
+def buffer_as(model: nn.Module, name: str, like: Tensor) -> Tensor:
+    """The buffer ``model.<name>`` in ``like``'s dtype and device (converted once, then cached).
+
+    Example:
+        >>> import torch
+        >>> m = torch.nn.Module()
+        >>> m.register_buffer("w", torch.tensor([0.5, 2.0], dtype=torch.float64))
+        >>> buffer_as(m, "w", torch.zeros(2))
+        tensor([0.5000, 2.0000])
+    """
+    if torch.compiler.is_compiling():
+        return getattr(model, name).to(like)
+    buffer: Tensor = model._buffers[name]  # type: ignore[assignment]
+    if buffer.dtype is like.dtype and ((buffer.is_cpu and like.is_cpu) or buffer.device == like.device):
+        return buffer
+    return cached(model, (name, like.dtype, like.device), (buffer,), lambda: buffer.to(like))
