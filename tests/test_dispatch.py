@@ -209,28 +209,3 @@ def test_grad_mode_is_off_inside_the_analytic_path_and_restored_after_it_even_on
     with pytest.raises(ArithmeticError):
         getattr(model, method)(torch.ones(2, requires_grad=True), create_graph=True)
     assert model.grad_mode_inside is True  # create_graph: the analytic code builds the graph
-
-
-def test_dispatch_cost_per_call_is_small():
-    """The fixed cost of energy_and_gradient over its analytic code, at one sample: a few µs.
-
-    Both are timed interleaved in one process (best of many rounds); the bound is loose
-    (60 µs) so that a loaded machine does not fail it, and it still catches a regression to
-    per-call work such as rebuilding kernel tables or device strings in loops.
-    """
-    import time
-
-    model = ebmcore.create("sphere", dim=4)
-    x = torch.randn(4)
-
-    def best(fn, n=200):
-        times = []
-        for _ in range(15):
-            start = time.perf_counter()
-            for _ in range(n):
-                fn(x)
-            times.append((time.perf_counter() - start) / n)
-        return min(times)
-
-    overhead = best(model.energy_and_gradient) - best(model.analytic_energy_and_gradient)
-    assert overhead < 60e-6

@@ -164,7 +164,11 @@ class Gaussian(BaseModel):
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         centered = self._centered(x)
         grad = self._gradient_from_centered(centered)
-        return rowsum(centered * grad, 0.5), grad
+        energy = rowsum(centered * grad, 0.5)
+        if x.dtype != torch.float64 and x.device.type == "cpu" and bool(torch.isinf(energy).any()):
+            # (x - mu) . grad can overflow although half of it fits: redo those rows in float64
+            energy = rowsum(centered.double() * grad.double(), 0.5).to(x.dtype)
+        return energy, grad
 
     @property
     def bounds(self) -> Tensor:
