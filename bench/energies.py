@@ -703,7 +703,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--quick", action="store_true", help="batch 1e4, dims 2 and 100 only")
+    parser.add_argument("--quick", action="store_true", help="batch 1e4, dims 2, 10 and 100 only")
     parser.add_argument("--pattern", default="*", help="only energies matching this pattern")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument(

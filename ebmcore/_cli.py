@@ -64,8 +64,12 @@ def _short(values: list[float], limit: int = 6) -> str:
     return f"[{shown}, ... ({len(values)} values)]" if len(values) > limit else f"[{shown}]"
 
 
-def _ground_truth_lines(name: str) -> list[str]:
-    """Evaluate the ground truth of the default instance, where it can be built."""
+def _ground_truth_lines(name: str, declared: tuple[str, ...] = ()) -> list[str]:
+    """Evaluate the ground truth of the default instance, where it can be built.
+
+    A piece the class declares but the default instance does not have (minima known only for
+    other parameters, say) gets a line saying so, so the two lists never seem to disagree.
+    """
     try:
         model = _registry.create(name)
     except EbmcoreError as exc:
@@ -97,6 +101,16 @@ def _ground_truth_lines(name: str) -> list[str]:
         lines.append("exact sampler: yes")
     except NotImplementedError:
         lines.append("exact sampler: no")
+    values = {
+        "minima": minima,
+        "log_partition": log_z,
+        "mean": model.mean,
+        "stddev": model.stddev,
+        "modes": modes,
+    }
+    missing = [attr for attr in declared if attr in values and values[attr] is None]
+    if missing:
+        lines.append(f"not known for the default parameters: {', '.join(missing)}")
     return lines
 
 
@@ -141,7 +155,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     for reference in meta.references:
         print(textwrap.fill(reference, width=100, initial_indent="source: ", subsequent_indent="  "))
     print(f"ground truth declared: {', '.join(meta.ground_truth) or 'none'}")
-    print(textwrap.indent("\n".join(_ground_truth_lines(meta.qualified_name)), "  "))
+    print(textwrap.indent("\n".join(_ground_truth_lines(meta.qualified_name, meta.ground_truth)), "  "))
     return 0
 
 

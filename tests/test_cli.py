@@ -77,6 +77,17 @@ def test_info_shows_the_source_and_the_moments():
     assert "  modes: 1; masses [1]" in lines
 
 
+def test_info_says_which_declared_ground_truth_the_default_instance_lacks():
+    # lj13 declares minima (known for the pure potential, harmonic=0) but its default instance,
+    # with the harmonic term, has none; dw4's default instance has every piece it declares
+    lj13 = run("info", "lj13")
+    assert lj13.returncode == 0, lj13.stderr
+    assert "ground truth declared: bounds, minima" in lj13.stdout
+    assert "  not known for the default parameters: minima" in lj13.stdout.splitlines()
+    dw4 = run("info", "dw4")
+    assert "minimum value: -25.7922017" in dw4.stdout and "not known" not in dw4.stdout
+
+
 def test_unknown_name_fails_with_a_suggestion():
     result = run("info", "rosenbruck")
     assert result.returncode == 1
