@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import torch
 from torch import Tensor
@@ -21,6 +21,8 @@ from ._errors import BackendUnavailableError, InvalidParameterError
 
 if TYPE_CHECKING:
     from ._model import BaseModel
+
+_Result = TypeVar("_Result")
 
 __all__ = [
     "Backend",
@@ -142,11 +144,22 @@ def energy_and_gradient(model: BaseModel, x: Tensor, *, create_graph: bool = Fal
     path = resolve_backend(model, x, create_graph=create_graph)
     if path == "autograd":
         return _autograd(model, x, create_graph)
+    return _without_graph(_fused_without_autograd, model, x, path, create_graph)
+
+
+def _without_graph(
+    function: Callable[[BaseModel, Tensor, Backend], _Result],
+    model: BaseModel,
+    x: Tensor,
+    path: Backend,
+    create_graph: bool,
+) -> _Result:
+    """``function(model, x, path)`` with autograd off unless a graph is asked for (or it is off)."""
     if create_graph or not torch.is_grad_enabled():
-        return _fused_without_autograd(model, x, path)
+        return function(model, x, path)
     _set_grad_enabled(False)
     try:
-        return _fused_without_autograd(model, x, path)
+        return function(model, x, path)
     finally:
         _set_grad_enabled(True)
 
@@ -170,13 +183,7 @@ def gradient(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Tens
     path = resolve_backend(model, x, create_graph=create_graph)
     if path == "autograd":
         return _autograd(model, x, create_graph)[1]
-    if create_graph or not torch.is_grad_enabled():
-        return _gradient_without_autograd(model, x, path)
-    _set_grad_enabled(False)
-    try:
-        return _gradient_without_autograd(model, x, path)
-    finally:
-        _set_grad_enabled(True)
+    return _without_graph(_gradient_without_autograd, model, x, path, create_graph)
 
 
 def _gradient_without_autograd(model: BaseModel, x: Tensor, path: Backend) -> Tensor:
