@@ -142,7 +142,7 @@ def ground_truth_lines(model: Any) -> list[str]:
         more = f" ({minima.count} in all)" if minima.count > len(shown) else ""
         lines.append(f"- global minimum: $E = {minima.value:g}$ at `{_fmt(shown)}`{more}")
     else:
-        lines.append("- global minimum: not known in closed form")
+        lines.append("- global minimum: not declared (`minima` is None)")
     log_z = model.log_partition()
     lines.append(
         f"- log partition: $\\log Z = {log_z:.10g}$" if log_z is not None else "- log partition: unknown"

@@ -2,8 +2,8 @@
 
 Neal's :class:`Funnel`, Haario's :class:`Banana`, the :class:`ManyWell`, Gaussian mixtures on
 a grid (:class:`GMMGrid`) and the 40-mode mixtures (:class:`GMM40`, one ``variant`` per source),
-and particle systems (:class:`DW4`, :class:`LennardJones` as ``lj13`` and ``lj55``) with
-explicit conventions and symmetry helpers.
+the concentric :class:`Rings`, and particle systems (:class:`DW4`, :class:`LennardJones` as
+``lj13`` and ``lj55``) with explicit conventions and symmetry helpers.
 
 Importing this package is cheap; each model's module loads on first use::
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ._gmm import GMM40, GMMGrid
     from ._many_well import ManyWell
     from ._particles import DW4, LennardJones, align, remove_mean
+    from ._rings import Rings
 
 _LAZY = {
     "Banana": "._banana",
@@ -33,11 +34,23 @@ _LAZY = {
     "GMMGrid": "._gmm",
     "LennardJones": "._particles",
     "ManyWell": "._many_well",
+    "Rings": "._rings",
     "align": "._particles",
     "remove_mean": "._particles",
 }
 
-__all__ = ["DW4", "GMM40", "Banana", "Funnel", "GMMGrid", "LennardJones", "ManyWell", "align", "remove_mean"]
+__all__ = [
+    "DW4",
+    "GMM40",
+    "Banana",
+    "Funnel",
+    "GMMGrid",
+    "LennardJones",
+    "ManyWell",
+    "Rings",
+    "align",
+    "remove_mean",
+]
 
 
 __getattr__ = lazy_getattr(__name__, _LAZY)

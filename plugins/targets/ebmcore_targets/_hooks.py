@@ -36,6 +36,12 @@ _SPECS = [
         tags=("target", "multimodal", "mixture", "exact_sampler", "log_partition"),
     ),
     ebmcore.EnergySpec(
+        "rings",
+        "ebmcore_targets._rings:Rings",
+        "concentric rings: E = -log(cos|x| + c) inside radius R, |x| - R outside; exact log Z and sampler",
+        tags=("target", "multimodal", "exact_sampler", "log_partition"),
+    ),
+    ebmcore.EnergySpec(
         "dw4",
         "ebmcore_targets._particles:DW4",
         "4 particles in 2-D with a double-well pair potential in their distances",

@@ -8,11 +8,21 @@ import ebmcore
 from ebmcore._cli import main
 
 TARGETS = ebmcore.list_energies(plugin="targets")
-WITH_SAMPLER = {"funnel", "banana", "many_well", "gmm_grid", "gmm40"}
+WITH_SAMPLER = {"funnel", "banana", "many_well", "gmm_grid", "gmm40", "rings"}
 
 
 def test_the_plugin_registers_every_target_of_the_issue() -> None:
-    assert set(TARGETS) == {"funnel", "banana", "many_well", "gmm_grid", "gmm40", "dw4", "lj13", "lj55"}
+    assert set(TARGETS) == {
+        "funnel",
+        "banana",
+        "many_well",
+        "gmm_grid",
+        "gmm40",
+        "rings",
+        "dw4",
+        "lj13",
+        "lj55",
+    }
 
 
 @pytest.mark.parametrize("name", TARGETS)
