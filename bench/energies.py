@@ -376,8 +376,8 @@ def render(payload: dict[str, Any]) -> str:
         f"Load average at start: {env['load_average']}.",
         "",
         f"Times are the minimum over {settings['rounds_at_target']} interleaved rounds at the "
-        f"target sizes (batch {TARGET[0]:,}, dims {', '.join(map(str, AUTOGRAD_TARGET_DIMS))}) and 1 round "
-        f"elsewhere, each round {block} "
+        f"target sizes (batch {TARGET[0]:,}, dims 2, {', '.join(map(str, AUTOGRAD_TARGET_DIMS))}) "
+        f"and 1 round elsewhere, each round {block} "
         f"(min_run_time {settings['min_run_time']} s at the target size, "
         "half elsewhere). All ratios compare "
         "numbers taken in this one run. `best` = the faster of ebmcore's default path and its compiled "
@@ -461,11 +461,14 @@ def render(payload: dict[str, Any]) -> str:
         ]
     if payload["skipped"]:
         lines += ["", "Skipped: " + "; ".join(f"{k}: {v}" for k, v in sorted(payload["skipped"].items()))]
-    if payload.get("reduced_to_target_size"):
+    if payload.get("left_out_over_budget"):
+        left_out = payload["left_out_over_budget"]
         lines += [
             "",
-            f"Over the time budget ({payload['settings']['budget_minutes']} min): measured at the target "
-            "size only: " + ", ".join(payload["reduced_to_target_size"]),
+            f"Over the time budget ({payload['settings']['budget_minutes']} min; the target sizes, batch "
+            f"{TARGET[0]:,} at dims 2, 10 and 100, are measured first for every energy, then the rest of "
+            f"the grid energy by energy): not measured at {sum(map(len, left_out.values()))} further "
+            "sizes of " + ", ".join(sorted(left_out)) + " (`--budget-minutes` to measure them).",
         ]
     if payload["torchebm_notes"]:
         lines += [
@@ -491,7 +494,7 @@ def render(payload: dict[str, Any]) -> str:
         "autograd/best",
     ]
     rows = []
-    for r in payload["records"]:
+    for r in sorted(payload["records"], key=lambda r: (r["energy"], r["dim"], r["batch"])):
         t, dv = r["times"], r["derived"]
         rows.append(
             [
@@ -615,54 +618,60 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     notes: dict[str, str] = {}
     compile_seconds: dict[str, float] = {}
     started = time.perf_counter()
-    reduced: list[str] = []
-    for name in names:
-        sizes = 0
-        over_budget = time.perf_counter() - started > 60 * args.budget_minutes
-        if over_budget:
-            reduced.append(name)
-        for d in dims:
-            if over_budget and d not in (TARGET[1], 2):
-                continue
+    # The sizes every target reads come first, for every energy; the rest of the grid follows,
+    # energy by energy, while the budget lasts, so that the targets are always complete.
+    priority = {(TARGET[0], d) for d in (2, TARGET[1], *AUTOGRAD_TARGET_DIMS)}
+    grid = [(batch, d) for d in dims for batch in batches]
+    first = [(name, batch, d) for name in names for batch, d in grid if (batch, d) in priority]
+    rest = [(name, batch, d) for name in names for batch, d in grid if (batch, d) not in priority]
+    built_models: dict[tuple[str, int], Any] = {}
+    measured: set[str] = set()
+    left_out: dict[str, list[str]] = {}
+    for name, batch, d in first + rest:
+        if (batch, d) not in priority and time.perf_counter() - started > 60 * args.budget_minutes:
+            left_out.setdefault(name, []).append(f"{batch}x{d}")
+            continue
+        if (name, d) not in built_models:
             built = build(name, d, generator)
-            if built is None:
-                continue
-            model, kwargs = built
-            if model.dim < 2:
-                continue
-            reference, note = torchebm_model(name, model)
-            notes.setdefault(name, note)
-            for batch in batches:
-                if over_budget and batch != TARGET[0]:
-                    continue
-                cost = batch * d * (d if name in MATMUL_ENERGIES else 1)
-                if batch * d > args.max_elements or cost > args.max_work:
-                    skipped.setdefault(name, "")
-                    skipped[name] += f" {batch}x{d}"
-                    continue
-                at_target = (batch, d) == TARGET or (batch == TARGET[0] and d in AUTOGRAD_TARGET_DIMS)
-                rounds = args.repeats if at_target else 1
-                log(f"[{time.perf_counter() - started:6.0f} s] {name} batch={batch} dim={d}")
-                record = measure(
-                    name,
-                    model,
-                    reference,
-                    batch,
-                    threads=args.threads,
-                    min_run_time=args.min_run_time if at_target else args.min_run_time / 2,
-                    rounds=rounds,
-                    generator=generator,
-                    statistic=args.statistic,
-                    floors=at_target,
-                )
-                record["plugin"] = ebmcore.info(name).plugin
-                if "compiled_first_call_s" in record:
-                    compile_seconds.setdefault(name, record["compiled_first_call_s"])
-                record["kwargs"] = sorted(kwargs)
-                record["derived"] = derive(record)
-                records.append(record)
-                sizes += 1
-        if sizes == 0:
+            if built is not None and built[0].dim < 2:
+                built = None
+            reference, note = torchebm_model(name, built[0]) if built is not None else (None, "")
+            if built is not None:
+                notes.setdefault(name, note)
+            built_models[(name, d)] = (built, reference)
+        built, reference = built_models[(name, d)]
+        if built is None:
+            continue
+        model, kwargs = built
+        cost = batch * d * (d if name in MATMUL_ENERGIES else 1)
+        if batch * d > args.max_elements or cost > args.max_work:
+            skipped.setdefault(name, "")
+            skipped[name] += f" {batch}x{d}"
+            continue
+        at_target = (batch, d) in priority
+        rounds = args.repeats if at_target else 1
+        log(f"[{time.perf_counter() - started:6.0f} s] {name} batch={batch} dim={d}")
+        record = measure(
+            name,
+            model,
+            reference,
+            batch,
+            threads=args.threads,
+            min_run_time=args.min_run_time if at_target else args.min_run_time / 2,
+            rounds=rounds,
+            generator=generator,
+            statistic=args.statistic,
+            floors=at_target,
+        )
+        record["plugin"] = ebmcore.info(name).plugin
+        if "compiled_first_call_s" in record:
+            compile_seconds.setdefault(name, record["compiled_first_call_s"])
+        record["kwargs"] = sorted(kwargs)
+        record["derived"] = derive(record)
+        records.append(record)
+        measured.add(name)
+    for name in names:
+        if name not in measured and name not in skipped:
             skipped[name] = "no event shape (d,) with d >= 2 among the dims measured"
     for name, sizes_text in list(skipped.items()):
         if sizes_text.startswith(" "):
@@ -685,7 +694,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "records": records,
         "skipped": skipped,
-        "reduced_to_target_size": reduced,
+        "left_out_over_budget": {name: sizes for name, sizes in left_out.items() if name in measured},
         "torchebm_notes": notes,
         "compile_seconds": compile_seconds,
         "compile_stats": ebmcore.compile_stats(),
@@ -713,7 +722,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--budget-minutes",
         type=float,
         default=9.0,
-        help="after this many minutes, measure the remaining energies at the target size only",
+        help="after this many minutes, measure no further grid sizes beyond the target ones",
     )
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds at the target size")
     parser.add_argument("--dims", default="", help="comma-separated dims instead of the grid's")
