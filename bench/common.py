@@ -78,10 +78,13 @@ def time_call(
         fn()
         per_call = max(time.perf_counter() - start, 1e-7)
         number = max(1, int(2e-3 / per_call))
-        best = math.inf
+        best = per_call  # the timed probe is a sample too
         deadline = time.perf_counter() + min_run_time
         blocks = 0
-        while blocks < 3 or time.perf_counter() < deadline:
+        # At least three blocks of short calls; a call longer than a block needs one more block,
+        # and one as long as min_run_time none: the probe is the measurement.
+        min_blocks = 3 if number > 1 else 1 if per_call < min_run_time else 0
+        while blocks < min_blocks or time.perf_counter() < deadline:
             start = time.perf_counter()
             for _ in range(number):
                 fn()
