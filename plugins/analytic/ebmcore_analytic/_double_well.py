@@ -78,7 +78,8 @@ class DoubleWell(BaseModel):
         self.b = float(b)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.barrier_height * (x * x - self.b * self.b).square().sum(-1)
+        offset = x * x - self.b * self.b
+        return rowsum(offset * offset, self.barrier_height)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         h = self.barrier_height

@@ -333,7 +333,7 @@ class Harmonic(BaseModel):
         self.k = float(k)
 
     def forward(self, x: Tensor) -> Tensor:
-        return 0.5 * self.k * (x * x).sum(-1)
+        return rowsum(x * x, 0.5 * self.k)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         return rowsum(x * x, 0.5 * self.k), x * self.k

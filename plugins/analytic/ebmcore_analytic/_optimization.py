@@ -75,7 +75,7 @@ class Sphere(BaseModel):
         super().__init__(dim, dim=dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return (x * x).sum(-1)
+        return rowsum(x * x)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         return rowsum(x * x), x * 2.0
@@ -144,7 +144,7 @@ class Ackley(BaseModel):
 
     def forward(self, x: Tensor) -> Tensor:
         r = torch.linalg.vector_norm(x, dim=-1) / math.sqrt(self.dim)
-        mean_cos = torch.cos(self.c * x).mean(-1)
+        mean_cos = rowsum(torch.cos(self.c * x), 1.0 / self.dim)
         return -self.a * torch.expm1(-self.b * r) + (math.e - torch.exp(mean_cos))
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
@@ -202,7 +202,7 @@ class Rastrigin(BaseModel):
         self.a = float(a)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.a * self.dim + (x * x - self.a * torch.cos(2.0 * math.pi * x)).sum(-1)
+        return self.a * self.dim + rowsum(x * x - self.a * torch.cos(2.0 * math.pi * x))
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         a = self.a
@@ -259,8 +259,8 @@ class Griewank(BaseModel):
         self.register_buffer("inv_sqrt_index", _index(dim).rsqrt())
 
     def forward(self, x: Tensor) -> Tensor:
-        scaled = x * self.inv_sqrt_index.to(x.dtype)
-        return 1.0 + (x * x).sum(-1) / 4000.0 - torch.cos(scaled).prod(-1)
+        scaled = x * buffer_as(self, "inv_sqrt_index", x)
+        return 1.0 + rowsum(x * x, 1.0 / 4000.0) - torch.cos(scaled).prod(-1)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         weight = buffer_as(self, "inv_sqrt_index", x)
@@ -342,7 +342,7 @@ class Levy(BaseModel):
         # In v = w - 1 (sin^2 has period pi): exact zero at the minimum, also in float32.
         v = (x - 1.0) / 4.0
         head, last = v[..., :-1], v[..., -1]
-        middle = (head**2 * (1.0 + 10.0 * torch.sin(math.pi * head + 1.0) ** 2)).sum(-1)
+        middle = rowsum(head**2 * (1.0 + 10.0 * torch.sin(math.pi * head + 1.0) ** 2))
         tail = last**2 * (1.0 + torch.sin(2.0 * math.pi * last) ** 2)
         return torch.sin(math.pi * v[..., 0]) ** 2 + middle + tail
 
@@ -426,7 +426,7 @@ class StyblinskiTang(BaseModel):
 
     def forward(self, x: Tensor) -> Tensor:
         # Horner form: at overflowing |x| (float32) the quartic term wins, +inf, not inf - inf
-        return 0.5 * (x * (x * (x * x - 16.0) + 5.0)).sum(-1)
+        return rowsum(x * (x * (x * x - 16.0) + 5.0), 0.5)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         # u = x^2 - 8: E_i = x (x (u - 8) + 5) / 2 (Horner: exact zero at x = 0), grad_i = 2 x u + 5/2
@@ -489,7 +489,7 @@ class DixonPrice(BaseModel):
 
     def forward(self, x: Tensor) -> Tensor:
         valley = 2.0 * x[..., 1:] ** 2 - x[..., :-1]
-        return (x[..., 0] - 1.0) ** 2 + (self.index.to(x.dtype) * valley**2).sum(-1)
+        return (x[..., 0] - 1.0) ** 2 + (valley * valley) @ buffer_as(self, "index", x)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         if (x.requires_grad and torch.is_grad_enabled()) or torch.compiler.is_compiling() or self.dim == 1:
@@ -641,8 +641,8 @@ class Michalewicz(BaseModel):
         self.register_buffer("scale", _index(dim) / math.pi)  # i / pi
 
     def forward(self, x: Tensor) -> Tensor:
-        inner = torch.sin(self.scale.to(x.dtype) * x * x)
-        return -(torch.sin(x) * inner ** (2 * self.m)).sum(-1)
+        inner = torch.sin(buffer_as(self, "scale", x) * x * x)
+        return rowsum(torch.sin(x) * inner ** (2 * self.m), -1.0)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         scale = buffer_as(self, "scale", x)
@@ -700,8 +700,8 @@ class Zakharov(BaseModel):
         self.register_buffer("half_index", 0.5 * _index(dim))
 
     def forward(self, x: Tensor) -> Tensor:
-        s = (self.half_index.to(x.dtype) * x).sum(-1)
-        return (x * x).sum(-1) + s**2 + s**4
+        s = x @ buffer_as(self, "half_index", x)
+        return rowsum(x * x) + s**2 + s**4
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         w = buffer_as(self, "half_index", x)

@@ -56,7 +56,7 @@ class Rosenbrock(BaseModel):
 
     def forward(self, x: Tensor) -> Tensor:
         head, tail = x[..., :-1], x[..., 1:]
-        return (self.b * (tail - head * head).square() + (self.a - head).square()).sum(-1)
+        return rowsum(self.b * (tail - head * head).square() + (self.a - head).square())
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         if (x.requires_grad and torch.is_grad_enabled()) or torch.compiler.is_compiling():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from ebmcore_analytic._fast import buffer_as, cached, constant, rowsum
+from ebmcore_analytic._fast import GEMV_MAX_WIDTH, buffer_as, cached, constant, rowsum
 
 import ebmcore
 
@@ -31,6 +31,21 @@ def test_constant_is_cached_per_dtype_and_device_and_read_only_in_use() -> None:
     assert constant(1.5, x64).dtype == torch.float64 and constant(1.5, x32).dtype == torch.float32
     assert constant(1.5, x32, 3).shape == (3,) and constant(1.5, x32).shape == ()
     torch.testing.assert_close(rowsum(torch.tensor([[1.0, 2.0, 4.0]]), 0.5), torch.tensor([3.5]))
+
+
+@pytest.mark.parametrize("width", [1, GEMV_MAX_WIDTH, GEMV_MAX_WIDTH + 1, 100])
+@pytest.mark.parametrize("weight", [1.0, -0.25])
+def test_rowsum_on_both_sides_of_the_gemv_width(width: int, weight: float) -> None:
+    """Short rows go through gemv, long ones through sum(-1): same values, batch shapes, grads."""
+    t = torch.randn(2, 3, width, dtype=torch.float64, generator=torch.Generator().manual_seed(width))
+    torch.testing.assert_close(rowsum(t, weight), weight * t.sum(-1), rtol=1e-13, atol=1e-13)
+    assert rowsum(t[0, 0], weight).shape == ()
+    assert rowsum(t[:, :0], weight).shape == (2, 0)
+    leaf = t.clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(rowsum(leaf * leaf, weight).sum(), leaf)
+    torch.testing.assert_close(grad, 2.0 * weight * t, rtol=1e-13, atol=1e-13)
+    with torch.no_grad():
+        assert rowsum(torch.tensor([[float("nan")] * width]), weight).isnan().all()
 
 
 def test_a_first_call_in_inference_mode_does_not_poison_later_differentiable_calls() -> None:
