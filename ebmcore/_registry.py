@@ -547,11 +547,13 @@ class Registry:
     def create(self, name_or_spec: str | Mapping[str, Any] | BaseModel, /, **kwargs: Any) -> BaseModel:
         from ._model import BaseModel
 
-        if isinstance(name_or_spec, BaseModel):
+        if type(name_or_spec) is str:  # the common case first: no ABC isinstance checks
+            name = name_or_spec
+        elif isinstance(name_or_spec, BaseModel):
             if kwargs:
                 raise TypeError("create() takes no keyword arguments when given a model instance")
             return name_or_spec
-        if isinstance(name_or_spec, Mapping):
+        elif isinstance(name_or_spec, Mapping):
             spec = dict(name_or_spec)
             if "name" not in spec:
                 raise TypeError(f"a spec dict needs a 'name' key, got keys {sorted(spec)}")
@@ -566,14 +568,13 @@ class Registry:
         target = entry.target()
         if entry.spec.params:
             kwargs = {**entry.spec.params, **kwargs}
-        label = f"energy {entry.spec.name!r}"
         if not entry.varkw:
             for key in kwargs:
                 if key not in entry.accepted:
-                    raise UnknownParameterError(label, key, sorted(entry.accepted))
+                    raise UnknownParameterError(f"energy {entry.spec.name!r}", key, sorted(entry.accepted))
         for key in entry.required:
             if key not in kwargs:
-                raise MissingParameterError(label, key, sorted(entry.accepted))
+                raise MissingParameterError(f"energy {entry.spec.name!r}", key, sorted(entry.accepted))
         model = target(**kwargs)
         if not isinstance(model, BaseModel):
             wrong = TypeError(
@@ -582,7 +583,8 @@ class Registry:
             entry.plugin.problems.append(str(wrong))
             entry.plugin.errors.append(wrong)
             raise PluginError(entry.plugin.name, f"energy {entry.spec.name!r} is not a BaseModel") from wrong
-        model.registry_name = entry.qualified
+        # a plain attribute: skip nn.Module.__setattr__'s parameter/buffer/module bookkeeping
+        object.__setattr__(model, "registry_name", entry.qualified)
         return model
 
     def names(
