@@ -1,7 +1,8 @@
 """ebmcore-targets: the sampling targets of the sampler literature, with verified ground truth.
 
-Neal's :class:`Funnel`, Haario's :class:`Banana`, the :class:`ManyWell`, Gaussian mixtures on
-a grid (:class:`GMMGrid`) and the 40-mode mixtures (:class:`GMM40`, one ``variant`` per source),
+Neal's :class:`Funnel`, Haario's :class:`Banana`, the :class:`ManyWell`, Gaussian mixtures
+(:class:`GMM` with your means, on a grid :class:`GMMGrid`, and the 40-mode mixtures
+:class:`GMM40`, one ``variant`` per source),
 the concentric :class:`Rings`, and particle systems (:class:`DW4`, :class:`LennardJones` as
 ``lj13`` and ``lj55``) with explicit conventions and symmetry helpers.
 
@@ -21,7 +22,7 @@ from ebmcore import lazy_getattr
 if TYPE_CHECKING:
     from ._banana import Banana
     from ._funnel import Funnel
-    from ._gmm import GMM40, GMMGrid
+    from ._gmm import GMM, GMM40, GMMGrid
     from ._many_well import ManyWell
     from ._particles import DW4, LennardJones, align, remove_mean
     from ._rings import Rings
@@ -30,6 +31,7 @@ _LAZY = {
     "Banana": "._banana",
     "DW4": "._particles",
     "Funnel": "._funnel",
+    "GMM": "._gmm",
     "GMM40": "._gmm",
     "GMMGrid": "._gmm",
     "LennardJones": "._particles",
@@ -41,6 +43,7 @@ _LAZY = {
 
 __all__ = [
     "DW4",
+    "GMM",
     "GMM40",
     "Banana",
     "Funnel",

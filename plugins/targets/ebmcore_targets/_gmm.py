@@ -1,4 +1,5 @@
-"""Gaussian mixture targets: the square grids (``gmm_grid``) and the 40-mode mixtures (``gmm40``)."""
+"""Gaussian mixture targets: any isotropic mixture (``gmm``), the square grids (``gmm_grid``) and
+the 40-mode mixtures (``gmm40``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ebmcore import BaseModel, Minima, Modes, constraints
+from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, constraints
 
-__all__ = ["GMM40", "GMMGrid", "jax_uniform", "torch_uniform"]
+__all__ = ["GMM", "GMM40", "GMMGrid", "jax_uniform", "torch_uniform"]
 
 _SOFTPLUS_ONE_FLOAT32 = 1.31326162815094
 """``softplus(1.0) = log(1 + e)`` rounded to float32, as FAB's float32 construction computes it."""
@@ -24,6 +25,7 @@ def _bounded(low: float, high: float, what: str) -> constraints.Constraint:
 
 
 _seed = constraints.integer_interval(0, 2**31 - 1)
+_MODE_SEARCH_MAX = 1 << 24  # elements of the largest tensor of the mode search (K^2 d or K d^2)
 _positive_scale = constraints.Constraint(
     lambda v: constraints.real.check(v) and 1e-100 <= v <= 1e10, "a real number in [1e-100, 1e10]"
 )
@@ -179,6 +181,11 @@ class _IsotropicMixture(BaseModel):
         out = self.means[component] + self.sigma * noise
         return out.to(self.locs.device)
 
+    def _mode_search_fits(self) -> bool:
+        """Whether hill climbing from every mean fits in memory (``(K, K, d)`` differences)."""
+        k = len(self.locs)
+        return k * k * self.dim <= _MODE_SEARCH_MAX and k * self.dim * self.dim <= _MODE_SEARCH_MAX
+
     def _find_modes(self) -> tuple[Tensor, Tensor, Tensor]:
         """Mode points, masses, and each component's mode: hill climbing from every mean.
 
@@ -319,6 +326,97 @@ class GMMGrid(_IsotropicMixture):
         locs = torch.cartesian_prod(axis, axis).reshape(-1, 2)
         log_w = torch.full((self.size * self.size,), -2.0 * math.log(self.size), dtype=torch.float64)
         self._set_mixture(locs, log_w, float(scale))
+
+
+class GMM(_IsotropicMixture):
+    r"""A mixture of isotropic Gaussians with the means, common scale and weights you give.
+
+    .. math::
+
+        E(x) = -\log \sum_{k=1}^{K} w_k\, \mathcal N\big(x;\ \mu_k,\ \sigma^2 I\big),
+        \qquad \sum_k w_k = 1, \qquad \log Z = 0 .
+
+    The general form of ``gmm_grid`` and ``gmm40``, for the mixtures that sampler papers
+    define by their own means. The energy includes the Gaussian normalizers, so
+    :math:`\exp(-E)` is the mixture density and ``log_partition()`` is exactly 0. All
+    components are evaluated together (one ``(*batch, K, d)`` difference and one
+    ``(*batch, K) @ (K, d)`` product for the gradient :math:`\nabla E = (x - \sum_k r_k(x)
+    \mu_k) / \sigma^2`, :math:`r` the responsibilities), unlike the compose plugin's
+    ``mixture``, which takes any energies and evaluates them one by one.
+
+    Ground truth: exact ``sample()``, ``mean`` and ``stddev`` (law of total variance), and
+    ``modes``: hill climbing from every mean, so components closer than about
+    :math:`2\sigma` merge into one mode that carries their weights; ``minima`` is the deepest
+    mode when one is deepest (None for symmetric layouts such as the default). The mode search
+    holds ``K^2 d`` and ``K d^2`` numbers; above :math:`2^{24}` of them ``modes`` and
+    ``minima`` are None (not searched) and the rest of the ground truth stays exact.
+
+    Args:
+        means: the ``(K, d)`` component means, a nested list or tensor. Default: the two means
+            :math:`\pm 2 e_1` in ``dim`` dimensions.
+        scale: the common component standard deviation :math:`\sigma` (default 1).
+        weights: ``K`` positive weights, normalized to sum to 1 (default equal).
+        dim: the dimension; needed only without ``means``, and must agree with them.
+
+    References:
+        G. McLachlan and D. Peel, *Finite Mixture Models*, Wiley 2000.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> gmm = ebmcore.create("gmm", means=[[0.0, 0.0], [4.0, 0.0]], scale=0.5, weights=[1.0, 3.0])
+        >>> gmm.modes.weights  # the normalized weights: the two means are 8 sigma apart
+        tensor([0.2500, 0.7500], dtype=torch.float64)
+        >>> round(gmm.minima.value, 6)  # at the heavier mean: -log(0.75 / (2 pi 0.25))
+        0.739265
+        >>> gmm.log_partition()
+        0.0
+    """
+
+    compiled_kernels = ("cuda",)
+
+    arg_constraints = {
+        "means": constraints.optional(constraints.real_matrix),
+        "scale": _positive_scale,
+        "weights": constraints.optional(constraints.positive_vector),
+        "dim": constraints.optional(constraints.positive_integer),
+    }
+
+    def __init__(
+        self, means: Any = None, scale: float = 1.0, weights: Any = None, dim: int | None = None
+    ) -> None:
+        args = self.check_args(means=means, scale=scale, weights=weights, dim=dim)
+        rows: list[list[float]] | None = args["means"]
+        d = constraints.common_size(
+            {"dim": dim, "means": None if rows is None else len(rows[0])},
+            value=dim,
+            allowed="the length of each row of means",
+            energy="GMM",
+        )
+        d = 2 if d is None else d
+        if rows is None:
+            rows = [[sign * 2.0] + [0.0] * (d - 1) for sign in (-1.0, 1.0)]
+        w: list[float] | None = args["weights"]
+        if w is not None and len(w) != len(rows):
+            allowed = f"a list of {len(rows)} positive numbers, one per row of means"
+            raise InvalidParameterError("weights", weights, allowed, energy="GMM")
+        super().__init__(d, means=means, scale=scale, weights=weights, dim=dim)
+        log_w = torch.tensor([1.0] * len(rows) if w is None else w, dtype=torch.float64).log()
+        self._set_mixture(torch.tensor(rows, dtype=torch.float64), log_w - torch.logsumexp(log_w, 0), scale)
+
+    @property
+    def modes(self) -> Modes | None:  # type: ignore[override]
+        """As for the other mixtures (see the class docstring), or None where the search is too large."""
+        return super().modes if self._mode_search_fits() else None
+
+    @property
+    def minima(self) -> Minima | None:
+        return super().minima if self._mode_search_fits() else None
+
+    def mode_index(self, x: Tensor) -> Tensor:
+        """The index in :attr:`modes` of the mode of the component most responsible for each sample."""
+        if not self._mode_search_fits():
+            raise NotImplementedError("modes are not searched for this mixture (see GMM); no mode index")
+        return super().mode_index(x)
 
 
 _VARIANTS: dict[str, dict[str, Any]] = {

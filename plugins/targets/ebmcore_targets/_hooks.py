@@ -24,6 +24,12 @@ _SPECS = [
         tags=("target", "multimodal", "exact_sampler", "log_partition"),
     ),
     ebmcore.EnergySpec(
+        "gmm",
+        "ebmcore_targets._gmm:GMM",
+        "isotropic Gaussian mixture with given means, scale and weights, all components at once",
+        tags=("target", "multimodal", "mixture", "exact_sampler", "log_partition"),
+    ),
+    ebmcore.EnergySpec(
         "gmm_grid",
         "ebmcore_targets._gmm:GMMGrid",
         "equal-weight Gaussian mixture on a square grid of means (3x3 or 5x5)",

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from ebmcore_targets import GMM40, GMMGrid
+from ebmcore_targets import GMM, GMM40, GMMGrid
 from ebmcore_targets._gmm import jax_uniform
 from scipy import optimize, stats
 
@@ -17,14 +17,21 @@ import ebmcore
 
 D = torch.distributions
 
+UNEQUAL = {  # unequal weights, one pair of means 1.4 sigma apart (merged into one mode)
+    "name": "gmm",
+    "means": [[0.0, 0.0], [7.0, 0.0], [-5.0, 6.0], [1.0, -8.0], [-6.0, 5.5]],
+    "scale": 0.8,
+    "weights": [1.0, 3.0, 2.0, 0.5, 1.5],
+}
 SPECS = [
     {"name": "gmm40"},
     {"name": "gmm40", "variant": "idem"},
     {"name": "gmm40", "variant": "beyond_elbos"},
     {"name": "gmm_grid"},
     {"name": "gmm_grid", "size": 3},
+    UNEQUAL,
 ]
-IDS = ["fab", "idem", "beyond_elbos", "grid5", "grid3"]
+IDS = ["fab", "idem", "beyond_elbos", "grid5", "grid3", "unequal"]
 
 # jax.random.uniform(jax.random.PRNGKey(seed), shape, minval=-1.0, maxval=1.0), printed by JAX 0.4.28
 JAX_SEED0_ROWS = {  # times 40, rows 0, 17 and 39 of shape (40, 2): the means of Blessing et al.
@@ -49,7 +56,7 @@ def reference(model: Any) -> D.Distribution:
     locs = model.means * getattr(model, "domain_scale", 1.0)
     scale = model.sigma * getattr(model, "domain_scale", 1.0)
     components = D.Independent(D.Normal(locs, torch.full_like(locs, scale)), 1)
-    return D.MixtureSameFamily(D.Categorical(logits=torch.zeros(len(locs), dtype=torch.float64)), components)
+    return D.MixtureSameFamily(D.Categorical(logits=model.weights.log()), components)
 
 
 # -- the sources' draws --------------------------------------------------------------------------
@@ -183,13 +190,13 @@ def test_sampler_ks_on_projections_and_component_frequencies(spec: dict[str, Any
     n = 8000
     samples = model.sample(n, generator=torch.Generator().manual_seed(11))
     assert samples.shape == (n, 2) and samples.dtype == torch.float64
-    means, sigma = model.means.numpy(), model.sigma
+    means, sigma, w = model.means.numpy(), model.sigma, model.weights.numpy()
     directions = [np.array([1.0, 0.0]), np.array([0.0, 1.0]), np.array([0.6, -0.8])]
     for v in directions:  # the projection of a mixture: sum_k w_k Phi((t - v . mu_k) / sigma)
         centres = means @ v
 
         def cdf(t: np.ndarray, centres: np.ndarray = centres) -> np.ndarray:
-            return stats.norm.cdf((np.asarray(t)[:, None] - centres) / sigma).mean(1)
+            return stats.norm.cdf((np.asarray(t)[:, None] - centres) / sigma) @ w
 
         assert stats.kstest(samples.numpy() @ v, cdf).pvalue > 1e-3
     # components are picked by weight: chi-square of the nearest-mean counts (separated means)
@@ -241,8 +248,13 @@ def _local_minima(model: Any, starts: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize(
     ("spec", "count"),
-    [({"name": "gmm40"}, 36), ({"name": "gmm40", "variant": "beyond_elbos"}, 39), ({"name": "gmm_grid"}, 25)],
-    ids=["fab", "beyond_elbos", "grid5"],
+    [
+        ({"name": "gmm40"}, 36),
+        ({"name": "gmm40", "variant": "beyond_elbos"}, 39),
+        ({"name": "gmm_grid"}, 25),
+        (UNEQUAL, 4),
+    ],
+    ids=["fab", "beyond_elbos", "grid5", "unequal"],
 )
 def test_modes_are_the_local_minima_found_from_many_starts(spec: dict[str, Any], count: int) -> None:
     model = ebmcore.create(spec)
@@ -322,6 +334,13 @@ def test_merging_grid_modes_are_found() -> None:
         ({"name": "gmm40", "n_components": 0}, "n_components"),
         ({"name": "gmm_grid", "size": 0}, "size"),
         ({"name": "gmm_grid", "spacing": -1.0}, "spacing"),
+        ({"name": "gmm", "means": [[0.0, 0.0], [1.0]]}, "means"),
+        ({"name": "gmm", "means": [[0.0, math.nan]]}, "means"),
+        ({"name": "gmm", "means": [[0.0], [1.0]], "weights": [1.0]}, "weights"),
+        ({"name": "gmm", "means": [[0.0], [1.0]], "weights": [1.0, -1.0]}, "weights"),
+        ({"name": "gmm", "means": [[0.0, 0.0]], "dim": 3}, "dim"),
+        ({"name": "gmm", "dim": 0}, "dim"),
+        ({"name": "gmm", "scale": -1.0}, "scale"),
     ],
 )
 def test_bad_arguments_name_the_parameter(kwargs: dict[str, Any], parameter: str) -> None:
@@ -332,3 +351,74 @@ def test_bad_arguments_name_the_parameter(kwargs: dict[str, Any], parameter: str
 
 def test_gmm40_class_is_importable_from_the_package() -> None:
     assert isinstance(ebmcore.create("gmm40"), GMM40)
+
+
+# -- the general mixture ---------------------------------------------------------------------------
+
+
+def test_gmm_normalizes_weights_and_merges_close_means() -> None:
+    model = ebmcore.create(UNEQUAL)
+    torch.testing.assert_close(
+        model.weights, torch.tensor([1.0, 3.0, 2.0, 0.5, 1.5], dtype=torch.float64) / 8, rtol=1e-15, atol=0
+    )
+    modes = model.modes
+    assert modes.count == 4
+    # the means 1.4 sigma apart (components 2 and 4) climb to one mode carrying both weights
+    index = model.mode_index(model.means)
+    assert int(index[2]) == int(index[4]) and len(set(index.tolist())) == 4
+    assert float(modes.weights[index[2]]) == pytest.approx(3.5 / 8, rel=1e-15)
+    # the merged mode lies between its two means; minima is the deepest of the modes
+    merged = modes.points[index[2]]
+    assert float(torch.linalg.vector_norm(merged - model.means[2])) < 0.8
+    assert float(torch.linalg.vector_norm(merged - model.means[4])) < 0.8
+    depths = model.energy(modes.points)
+    assert model.minima is not None
+    torch.testing.assert_close(model.minima.points[0], modes.points[depths.argmin()], rtol=0, atol=0)
+    rebuilt = ebmcore.create(model.spec)
+    assert rebuilt.config == model.config and torch.equal(rebuilt.weights, model.weights)
+
+
+def test_gmm_default_is_two_means_at_plus_minus_two_in_any_dimension() -> None:
+    model = ebmcore.create("gmm", dim=5)
+    expected = torch.zeros(2, 5, dtype=torch.float64)
+    expected[:, 0] = torch.tensor([-2.0, 2.0])
+    assert model.dim == 5 and torch.equal(model.means, expected) and model.sigma == 1.0
+    assert ebmcore.create("gmm").dim == 2
+    assert ebmcore.create("gmm", means=[[1.0, 2.0, 3.0]], dim=3).dim == 3  # dim may repeat the means'
+    # symmetric: two equally deep modes, no unique minimizer
+    assert model.modes.count == 2 and model.minima is None
+
+
+def test_gmm_in_higher_dimension_against_torch_distributions_and_exact_moments() -> None:
+    generator = torch.Generator().manual_seed(4)
+    means = 3.0 * torch.randn(7, 6, generator=generator, dtype=torch.float64)
+    weights = torch.rand(7, generator=generator, dtype=torch.float64) + 0.1
+    model = GMM(means=means, scale=0.7, weights=weights)
+    assert model.dim == 6
+    components = D.Independent(D.Normal(means, torch.full_like(means, 0.7)), 1)
+    mixture = D.MixtureSameFamily(D.Categorical(probs=weights), components)
+    x = 3.0 * torch.randn(4, 50, 6, generator=generator, dtype=torch.float64)
+    torch.testing.assert_close(model.energy(x), -mixture.log_prob(x), rtol=1e-12, atol=1e-12)
+    x.requires_grad_(True)
+    (autograd,) = torch.autograd.grad(mixture.log_prob(x).sum(), x)
+    torch.testing.assert_close(model.gradient(x.detach()), -autograd, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(model.mean, mixture.mean, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(model.stddev, mixture.stddev, rtol=1e-12, atol=0)
+    samples = model.sample(40_000, generator=torch.Generator().manual_seed(9))
+    # sample mean within 5 standard errors per coordinate
+    error = (samples.mean(0) - model.mean) / (model.stddev / math.sqrt(40_000))
+    assert float(error.abs().max()) < 5.0
+    assert model.log_partition() == 0.0
+
+
+def test_gmm_too_large_for_the_mode_search_declares_no_modes() -> None:
+    """8193 components in 2-D: the (K, K, d) mode search would hold 2^27 numbers; the rest stays exact."""
+    means = torch.linspace(-100.0, 100.0, 8193, dtype=torch.float64)[:, None].repeat(1, 2)
+    model = GMM(means=means, scale=1.0)
+    assert model.modes is None and model.minima is None
+    with pytest.raises(NotImplementedError, match="modes"):
+        model.mode_index(torch.zeros(2))
+    assert model.log_partition() == 0.0
+    torch.testing.assert_close(model.mean, torch.zeros(2, dtype=torch.float64), rtol=0, atol=1e-12)
+    energy, grad = model.energy_and_gradient(torch.tensor([[0.0, 0.0], [3.0, -1.0]], dtype=torch.float64))
+    assert torch.isfinite(energy).all() and torch.isfinite(grad).all()

@@ -8,7 +8,7 @@ import ebmcore
 from ebmcore._cli import main
 
 TARGETS = ebmcore.list_energies(plugin="targets")
-WITH_SAMPLER = {"funnel", "banana", "many_well", "gmm_grid", "gmm40", "rings"}
+WITH_SAMPLER = {"funnel", "banana", "many_well", "gmm", "gmm_grid", "gmm40", "rings"}
 
 
 def test_the_plugin_registers_every_target_of_the_issue() -> None:
@@ -16,6 +16,7 @@ def test_the_plugin_registers_every_target_of_the_issue() -> None:
         "funnel",
         "banana",
         "many_well",
+        "gmm",
         "gmm_grid",
         "gmm40",
         "rings",
