@@ -89,6 +89,16 @@ def jax_uniform(seed: int, n: int, dim: int, loc_scaling: float) -> Tensor:
     return torch.from_numpy(means.astype(np.float64))
 
 
+def _exp_relative(logits: Tensor, top: Tensor) -> Tensor:
+    """``exp(logits - top)``, with differences below ``-80`` raised to ``-80``.
+
+    A component ``e^{-80}`` times less likely than the nearest changes nothing in float32 or
+    in the float64 energy beyond ``1e-34``, and the bound keeps ``exp`` from producing
+    subnormal numbers, which cost x86 CPUs several times the work of normal ones.
+    """
+    return (logits - top).clamp_min(-80.0).exp_()
+
+
 # -- the mixture ------------------------------------------------------------------------------------
 
 
@@ -110,34 +120,77 @@ class _IsotropicMixture(BaseModel):
         self.offset = float(offset)
         self._normalizer = 0.5 * self.dim * math.log(2.0 * math.pi * self.variance) + self.offset
         self._mode_cache: tuple[Tensor, Tensor, Tensor] | None = None
+        self._coefficient_cache: dict[tuple[torch.dtype, torch.device], tuple[Any, Any]] = {}
 
     # -- energy and gradient -------------------------------------------------------------------
+    #
+    # With l_k = log w_k + (x . mu_k - |mu_k|^2 / 2) / sigma^2 (the log weight and Gaussian
+    # exponent of component k without the |x|^2 / 2 sigma^2 they all share), k* = argmax_k l_k
+    # and s = sum_k exp(l_k - l_k*):
+    #     E = normalizer - log w_k* + |x - mu_k*|^2 / 2 sigma^2 - log s,
+    #     grad E = (x - sum_k r_k mu_k) / sigma^2,  r = exp(l - l_k*) / s.
+    # The l_k are one matrix product (no (batch, K, d) differences, 5 to 20 times faster at
+    # batch 1e4 on a CPU); the nearest component's distance is taken directly, so the energy
+    # does not lose |x|^2 / 2 sigma^2 to cancellation; and nothing overflows before
+    # |x - mu_k*|^2 itself does (the energy is then inf, the gradient still finite). The
+    # differences l_k - l_k* keep a rounding error of about eps |x| |mu| / sigma^2 where
+    # several components compete (scikit-learn's spherical GaussianMixture expands the same
+    # way): relative 1e-5 in float32 energies over gmm40's domain, 1e-14 in float64.
 
-    def _logits(self, x: Tensor) -> Tensor:
-        """``log w_k - |x - mu_k|^2 / (2 sigma^2)``, shape ``(*batch, K)``."""
-        diff = x.unsqueeze(-2) - self.locs.to(x.dtype)
-        return self.log_weights.to(x.dtype) - (diff * diff).sum(-1) / (2.0 * self.variance)
+    def _coefficients(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """``mu / sigma^2`` as ``(d, K)``, the bias ``log w - |mu|^2 / 2 sigma^2``, ``mu`` and
+        ``log w``, in ``x``'s dtype and device; cached until a buffer changes."""
+        key = (x.dtype, x.device)
+        versions = (id(self.locs), self.locs._version, id(self.log_weights), self.log_weights._version)
+        hit = None if torch.compiler.is_compiling() else self._coefficient_cache.get(key)
+        if hit is not None and hit[0] == versions:
+            return hit[1]
+        with torch.inference_mode(False), torch.no_grad():
+            locs = self.locs.to(device=x.device, dtype=torch.float64)
+            log_w = self.log_weights.to(device=x.device, dtype=torch.float64)
+            bias = log_w - 0.5 * (locs * locs).sum(-1) / self.variance
+            made = tuple(t.to(x.dtype) for t in ((locs / self.variance).T.contiguous(), bias, locs, log_w))
+        if not torch.compiler.is_compiling():
+            self._coefficient_cache[key] = (versions, made)
+        return made  # type: ignore[return-value]
 
-    def _responsibilities(self, x: Tensor, logits: Tensor) -> Tensor:
-        """Softmax of the logits; where every ``|x - mu_k|^2`` overflowed (float32 far away), of an
-        equivalent form without the common ``|x|^2`` term, so the gradient stays finite."""
-        locs = self.locs.to(x.dtype)
-        shifted = self.log_weights.to(x.dtype) + (x @ locs.T - 0.5 * (locs * locs).sum(-1)) / self.variance
-        overflowed = logits.amax(-1, keepdim=True) == -math.inf
-        return torch.softmax(torch.where(overflowed, shifted, logits), dim=-1)
+    def _shifted_logits(self, x: Tensor) -> Tensor:
+        """``l_k`` above, ``(*batch, K)``: the log responsibilities up to a per-sample constant."""
+        scaled, bias, _, _ = self._coefficients(x)
+        return torch.matmul(x, scaled).add_(bias)
+
+    def _energy_and_normalized(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """The energy, ``exp(l - l_k*)`` and ``s``."""
+        _, _, locs, log_w = self._coefficients(x)
+        logits = self._shifted_logits(x)
+        top, nearest = logits.max(-1, keepdim=True)
+        weights = _exp_relative(logits, top)
+        total = weights.sum(-1)
+        nearest = nearest.view(-1)
+        offset = x - locs.index_select(0, nearest).view(x.shape)
+        distance = (offset * offset).sum(-1)
+        nearest_log_w = log_w.index_select(0, nearest).view(total.shape)
+        energy = distance / (2.0 * self.variance) - nearest_log_w - total.log() + self._normalizer
+        return energy, weights, total
 
     def forward(self, x: Tensor) -> Tensor:
-        return self._normalizer - torch.logsumexp(self._logits(x), dim=-1)
+        return self._energy_and_normalized(x)[0]
+
+    def _gradient_from(self, x: Tensor, weights: Tensor, total: Tensor) -> Tensor:
+        _, _, locs, _ = self._coefficients(x)
+        responsibilities = (weights / total.unsqueeze(-1)).reshape(-1, weights.shape[-1])
+        scale = 1.0 / self.variance  # (x - r @ mu) / sigma^2 as one addmm
+        gradient = torch.addmm(x.reshape(-1, self.dim), responsibilities, locs, beta=scale, alpha=-scale)
+        return gradient.view(x.shape)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        logits = self._logits(x)
-        energy = self._normalizer - torch.logsumexp(logits, dim=-1)
-        weights = self._responsibilities(x, logits)
-        return energy, (x - weights @ self.locs.to(x.dtype)) / self.variance
+        energy, weights, total = self._energy_and_normalized(x)
+        return energy, self._gradient_from(x, weights, total)
 
     def analytic_gradient(self, x: Tensor) -> Tensor:
-        weights = self._responsibilities(x, self._logits(x))
-        return (x - weights @ self.locs.to(x.dtype)) / self.variance
+        logits = self._shifted_logits(x)
+        weights = _exp_relative(logits, logits.amax(-1, keepdim=True))
+        return self._gradient_from(x, weights, weights.sum(-1))
 
     # -- ground truth ----------------------------------------------------------------------------
 
@@ -247,7 +300,7 @@ class _IsotropicMixture(BaseModel):
         """
         self.check_input(x)
         component_mode = self._find_modes()[2].to(x.device)
-        return component_mode[self._logits(x).argmax(-1)]
+        return component_mode[self._shifted_logits(x).argmax(-1)]
 
     @property
     def minima(self) -> Minima | None:
@@ -350,6 +403,14 @@ class GMM(_IsotropicMixture):
     mode when one is deepest (None for symmetric layouts such as the default). The mode search
     holds ``K^2 d`` and ``K d^2`` numbers; above :math:`2^{24}` of them ``modes`` and
     ``minima`` are None (not searched) and the rest of the ground truth stays exact.
+
+    The squared distances come from one ``(batch, d) @ (d, K)`` product, expanded as
+    :math:`|x|^2 - 2 x\cdot\mu_k + |\mu_k|^2` (the common :math:`|x|^2` cancels in the
+    responsibilities, and the nearest component's distance is computed directly), so a call
+    costs about what the ``(batch, K)`` table of logits costs. Where several components
+    compete, float32 rounding then leaves a relative error of about
+    :math:`\epsilon\, |x|\,|\mu| / \sigma^2` (1e-5 over ``gmm40``'s domain); use float64 inputs
+    where that matters.
 
     Args:
         means: the ``(K, d)`` component means, a nested list or tensor. Default: the two means
