@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -38,6 +39,7 @@ __all__ = [
     "INSTALL_HINT",
     "MINIMUM_COLOR",
     "default_bounds",
+    "default_point",
     "gallery_model",
     "landscape",
     "save_landscape",
@@ -54,6 +56,7 @@ LOG_SPAN_RATIO = 30.0
 """Auto log scale: used where ``max(E - min E)`` exceeds this times its lower quartile on the grid."""
 
 _FALLBACK_HALF_WIDTH = 3.0
+_TITLE_WIDTH = 64  # characters per title line
 
 
 def _matplotlib() -> Any:
@@ -113,7 +116,9 @@ def default_bounds(model: BaseModel) -> Tensor:
     if minima is not None and len(minima.points):
         points = minima.points.reshape(len(minima.points), -1).double()
         if torch.isfinite(points).all():
-            return torch.stack([points.min(0).values - _FALLBACK_HALF_WIDTH, points.max(0).values + 3.0])
+            return torch.stack(
+                [points.min(0).values - _FALLBACK_HALF_WIDTH, points.max(0).values + _FALLBACK_HALF_WIDTH]
+            )
     return torch.tensor([[-_FALLBACK_HALF_WIDTH] * model.dim, [_FALLBACK_HALF_WIDTH] * model.dim])
 
 
@@ -171,7 +176,8 @@ def _title(model: BaseModel) -> str:
     except (TypeError, ValueError):  # a config that does not serialize: show the name only
         config = {}
     params = ", ".join(f"{key}={_short(value)}" for key, value in config.items() if value is not None)
-    return f"{name} ({params})" if params else name
+    # long parameter lists wrap instead of running off the figure
+    return textwrap.fill(f"{name} ({params})", _TITLE_WIDTH, break_long_words=False) if params else name
 
 
 def _resolve_dims(model: BaseModel, dims: Sequence[int]) -> tuple[int, int]:
@@ -183,12 +189,42 @@ def _resolve_dims(model: BaseModel, dims: Sequence[int]) -> tuple[int, int]:
     return chosen[0], chosen[1]
 
 
+def _energies_at(model: BaseModel, points: Tensor) -> Tensor:
+    """Energies of flattened float64 ``points`` ``(n, dim)``, on the model's device and dtype."""
+    device, dtype = _placement(model)
+    with torch.no_grad():
+        energies = model.energy(points.to(dtype).reshape(-1, *model.event_shape).to(device))
+    return energies.detach().double().cpu()
+
+
+def default_point(model: BaseModel) -> Tensor:
+    """The point a picture's slice goes through by default, ``(dim,)`` float64.
+
+    The first known minimizer; else the origin, where the energy is finite there; else the
+    lowest-energy of 256 points drawn uniformly in :func:`default_bounds` with a fixed seed
+    (particle systems, whose energy is infinite when particles coincide at the origin).
+
+    Example:
+        >>> import ebmcore
+        >>> default_point(ebmcore.create("rosenbrock", dim=3))
+        tensor([1., 1., 1.], dtype=torch.float64)
+    """
+    minima = model.minima
+    if minima is not None and len(minima.points):
+        return minima.points[0].reshape(-1).double().cpu()
+    origin = torch.zeros(1, model.dim, dtype=torch.float64)
+    if bool(torch.isfinite(_energies_at(model, origin)).all()):
+        return origin[0]
+    box = default_bounds(model)
+    draws = torch.rand(256, model.dim, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    points = box[0] + (box[1] - box[0]) * draws
+    energies = _energies_at(model, points).nan_to_num(nan=math.inf)
+    return points[int(energies.argmin())]
+
+
 def _resolve_at(model: BaseModel, at: Any) -> Tensor:
     if at is None:
-        minima = model.minima
-        if minima is not None and len(minima.points):
-            return minima.points[0].reshape(-1).double().cpu()
-        return torch.zeros(model.dim, dtype=torch.float64)
+        return default_point(model)
     point = torch.as_tensor(at, dtype=torch.float64).detach().cpu().reshape(-1)
     if point.numel() != model.dim or not torch.isfinite(point).all():
         raise InvalidParameterError(
@@ -322,8 +358,9 @@ def landscape(
     Args:
         model: the energy, or a name or spec dict for :func:`ebmcore.create`.
         dims: the two coordinates to plot (flattened index for a multi-axis event shape).
-        at: the point the slice goes through (default: the first known minimizer, else
-            the origin); ignored for ``dim <= 2``.
+        at: the point the slice goes through (default :func:`default_point`: the first
+            known minimizer, else the origin, else the lowest of 256 seeded draws in the
+            bounds where the origin's energy is not finite); ignored for ``dim <= 2``.
         bounds: the box to show, ``(2, 2)`` lower/upper rows for the plotted coordinates (or
             ``(2, dim)``, or ``(lo, hi)`` for both); default as above.
         ax: the axes to draw into; default a new figure from ``matplotlib.pyplot``.

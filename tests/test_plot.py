@@ -250,6 +250,42 @@ def test_fallback_boxes_and_odd_models() -> None:
     assert ax.get_title() == "_Disk\nslice with the other coordinates at 0"
 
 
+class _Repelling(BaseModel):
+    """Three particles on a line, infinite where two coincide (as at the origin)."""
+
+    def __init__(self) -> None:
+        super().__init__(3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        gaps = torch.stack([x[..., 0] - x[..., 1], x[..., 1] - x[..., 2], x[..., 0] - x[..., 2]], -1)
+        return (1.0 / gaps.square()).sum(-1) + 0.1 * (x * x).sum(-1)
+
+
+def test_default_point_is_a_minimizer_else_the_origin_else_the_lowest_seeded_draw() -> None:
+    rosenbrock = ebmcore.create("rosenbrock", dim=4)
+    assert torch.equal(eplot.default_point(rosenbrock), torch.ones(4, dtype=torch.float64))
+    assert torch.equal(eplot.default_point(_NoGroundTruth()), torch.zeros(3, dtype=torch.float64))
+    model = _Repelling()
+    point = eplot.default_point(model)
+    assert torch.equal(point, eplot.default_point(model))  # seeded: the same every time
+    assert bool(torch.isfinite(model(point)))
+    box = eplot.default_bounds(model)
+    draws = box[0] + (box[1] - box[0]) * torch.rand(
+        256, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64
+    )
+    assert float(model(point)) == float(model(draws).min())  # the lowest of the 256 draws
+    ax, _ = render(model, dims=(0, 1))
+    assert not any(t.get_text() == "energy not finite here" for t in ax.texts)
+
+
+def test_long_titles_wrap() -> None:
+    ax, _ = render(ebmcore.create("lj13"))
+    lines = ax.get_title().split("\n")
+    assert lines[0].startswith("lj13 (") and len(lines) > 2  # parameters over several lines, then the slice
+    assert max(len(line) for line in lines[:-1]) <= 64
+    assert "pair_counting=" in ax.get_title().replace("\n", " ")
+
+
 def test_bad_arguments_raise() -> None:
     model = ebmcore.create("rosenbrock", dim=3)
     figure = Figure()
