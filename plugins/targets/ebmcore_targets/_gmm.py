@@ -141,9 +141,12 @@ class _IsotropicMixture(BaseModel):
         """``mu / sigma^2`` as ``(d, K)``, the bias ``log w - |mu|^2 / 2 sigma^2``, ``mu`` and
         ``log w``, in ``x``'s dtype and device; cached until a buffer changes."""
         key = (x.dtype, x.device)
-        versions = (id(self.locs), self.locs._version, id(self.log_weights), self.log_weights._version)
+        # the buffers themselves are kept and compared by identity (an id could be reused)
+        sources = ((self.locs, self.locs._version), (self.log_weights, self.log_weights._version))
         hit = None if torch.compiler.is_compiling() else self._coefficient_cache.get(key)
-        if hit is not None and hit[0] == versions:
+        if hit is not None and all(
+            old is new and seen == now for (old, seen), (new, now) in zip(hit[0], sources, strict=True)
+        ):
             return hit[1]
         with torch.inference_mode(False), torch.no_grad():
             locs = self.locs.to(device=x.device, dtype=torch.float64)
@@ -151,7 +154,7 @@ class _IsotropicMixture(BaseModel):
             bias = log_w - 0.5 * (locs * locs).sum(-1) / self.variance
             made = tuple(t.to(x.dtype) for t in ((locs / self.variance).T.contiguous(), bias, locs, log_w))
         if not torch.compiler.is_compiling():
-            self._coefficient_cache[key] = (versions, made)
+            self._coefficient_cache[key] = (sources, made)
         return made  # type: ignore[return-value]
 
     def _shifted_logits(self, x: Tensor) -> Tensor:

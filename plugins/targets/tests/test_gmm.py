@@ -435,3 +435,24 @@ def test_gmm_too_large_for_the_mode_search_declares_no_modes() -> None:
     torch.testing.assert_close(model.mean, torch.zeros(2, dtype=torch.float64), rtol=0, atol=1e-12)
     energy, grad = model.energy_and_gradient(torch.tensor([[0.0, 0.0], [3.0, -1.0]], dtype=torch.float64))
     assert torch.isfinite(energy).all() and torch.isfinite(grad).all()
+
+
+def test_cached_coefficients_follow_the_buffers() -> None:
+    """Edits in place, replaced buffers and dtype changes all reach the next call."""
+    model = ebmcore.create("gmm", means=[[0.0, 0.0], [3.0, 0.0]], scale=1.0)
+    x = torch.tensor([[1.0, 2.0], [2.5, -1.0]], dtype=torch.float64)
+
+    def expected() -> torch.Tensor:
+        return GMM(means=model.locs.double(), scale=1.0, weights=model.weights).energy(x)
+
+    first = model.energy(x)
+    model.energy(x.float())  # a float32 entry next to the float64 one
+    with torch.no_grad():
+        model.locs[1, 1] = 2.0  # in place: the version counter moves
+    torch.testing.assert_close(model.energy(x), expected(), rtol=1e-14, atol=0)
+    assert not torch.equal(model.energy(x), first)
+    model.locs = torch.tensor([[0.0, 1.0], [-3.0, 0.0]], dtype=torch.float64)  # replaced
+    torch.testing.assert_close(model.energy(x), expected(), rtol=1e-14, atol=0)
+    torch.testing.assert_close(model.energy(x.float()), expected().float(), rtol=1e-6, atol=1e-6)
+    model.log_weights = torch.tensor([0.3, 0.7], dtype=torch.float64).log()
+    torch.testing.assert_close(model.energy(x), expected(), rtol=1e-14, atol=0)
