@@ -47,6 +47,10 @@ class Mixture(BaseModel):
     and share some (value :math:`-\log \sum_k w_k e^{-E_k^*}`). Well-separated modes are
     *not* guessed to be the components' minima (the other components shift them slightly).
 
+    The components are evaluated one after the other, so a call costs the sum of theirs; for
+    isotropic Gaussian components with one common scale, ``gmm`` (ebmcore-targets) evaluates
+    all of them in one matrix product.
+
     Args:
         components: registered names, spec dicts or models (see the dimension rule in
             :mod:`ebmcore_compose`). Default: Gaussians at :math:`\pm(2, \dots, 2)`.
