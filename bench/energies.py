@@ -70,8 +70,8 @@ TORCHEBM_CLASSES = {
 # adds one such matmul. The mixture costs one pass per component and has no target.
 MATMUL_ENERGIES = {"gaussian"}
 FLOOR_ENERGIES = {"rastrigin"}  # where the cost of one eager cos and sin pass is measured
-GRID_FIRST = {"mixture"}  # besides the analytic plugin, measured over the whole grid first
-NO_ROOFLINE_TARGET = {"mixture"}
+GRID_FIRST = {"mixture", "gmm"}  # besides the analytic plugin, measured over the whole grid first
+NO_ROOFLINE_TARGET = {"mixture", "gmm"}
 
 
 def _spd(d: int, generator: torch.Generator) -> torch.Tensor:
@@ -86,9 +86,17 @@ def candidate_kwargs(name: str, d: int, generator: torch.Generator) -> list[dict
         mean = 0.1 * torch.randn(d, generator=generator, dtype=torch.float64)
         return [{"dim": d, "mean": mean.tolist(), "cov": _spd(d, generator).tolist()}]
     if name == "mixture":
-        means = [(2.0 * torch.randn(d, generator=generator, dtype=torch.float64)).tolist() for _ in range(8)]
+        means = _mixture_means(d)
         return [{"dim": d, "components": [{"name": "gaussian", "mean": m} for m in means]}, {"dim": d}]
+    if name == "gmm":
+        return [{"means": _mixture_means(d)}, {"dim": d}]
     return [{"dim": d}]
+
+
+def _mixture_means(d: int) -> list[list[float]]:
+    """Eight means N(0, 4 I), the same for ``mixture`` and ``gmm``: one mixture computed two ways."""
+    generator = torch.Generator().manual_seed(1000 + d)
+    return (2.0 * torch.randn(8, d, generator=generator, dtype=torch.float64)).tolist()
 
 
 def build(name: str, d: int, generator: torch.Generator) -> tuple[Any, dict[str, Any]] | None:
