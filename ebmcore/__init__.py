@@ -47,12 +47,14 @@ from ._version import __version__
 if TYPE_CHECKING:
     from . import plot
     from ._compile import compile, compile_stats
+    from ._derived import cached_while_unchanged
     from ._diagnose import DiagnosticReport, DiagnosticWarning, diagnose
     from ._dispatch import energy_and_gradient, gradient, resolve_backend, score, use_backend
     from ._model import BaseModel, Minima, Modes
 
 _LAZY = {
     "BaseModel": "._model",
+    "cached_while_unchanged": "._derived",
     "DiagnosticReport": "._diagnose",
     "DiagnosticWarning": "._diagnose",
     "diagnose": "._diagnose",
@@ -98,6 +100,7 @@ __all__ = [
     "RegistrationError",
     "UnknownParameterError",
     "__version__",
+    "cached_while_unchanged",
     "compile",
     "compile_stats",
     "constraints",

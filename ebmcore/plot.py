@@ -255,15 +255,11 @@ def _resolve_bounds(model: BaseModel, bounds: Any, dims: tuple[int, ...]) -> np.
 
 def _evaluate(model: BaseModel, at: Tensor, dims: tuple[int, ...], axes: Sequence[np.ndarray]) -> np.ndarray:
     """Energies on the grid spanned by ``axes`` in coordinates ``dims`` through ``at``."""
-    device, dtype = _placement(model)
     mesh = np.meshgrid(*axes, indexing="xy")
-    points = at.to(dtype).repeat(mesh[0].size, 1)
+    points = at.double().repeat(mesh[0].size, 1)
     for d, coords in zip(dims, mesh, strict=True):
-        points[:, d] = torch.from_numpy(coords.ravel()).to(dtype)
-    points = points.reshape(-1, *model.event_shape).to(device)
-    with torch.no_grad():
-        energies = model.energy(points)
-    return energies.detach().double().cpu().numpy().reshape(mesh[0].shape)
+        points[:, d] = torch.from_numpy(coords.ravel())
+    return _energies_at(model, points).numpy().reshape(mesh[0].shape)
 
 
 def _scores(

@@ -10,8 +10,8 @@ constant tensor does. The helpers here keep both counts low:
 * :func:`rowsum` sums over the last dimension, short rows as a matrix-vector product with a
   cached vector of weights (BLAS ``gemv`` is several times faster than ``sum(-1)`` there);
 * :func:`buffer_as` converts a float64 buffer to the input's dtype once, not on every call, and
-  :func:`cached` keeps anything else derived from buffers (a flag, a scalar) until one of them
-  is replaced or modified in place.
+  :func:`cached` (the core's :func:`ebmcore.cached_while_unchanged`) keeps anything else
+  derived from buffers (a flag, a scalar) until one of them is replaced or modified in place.
 
 Cached tensors are shared and never written to. They are built outside inference mode, so
 that a first call inside ``torch.inference_mode()`` does not leave an inference tensor that a
@@ -22,26 +22,17 @@ constant is built in the graph, where inductor folds it.
 from __future__ import annotations
 
 import functools
-import weakref
-from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
 
 import torch
 from torch import Tensor, nn
 
-__all__ = ["buffer_as", "cached", "constant", "rowsum"]
+from ebmcore import cached_while_unchanged as cached
 
-T = TypeVar("T")
+__all__ = ["buffer_as", "cached", "constant", "rowsum"]
 
 # Widest rows that rowsum sums with gemv (the crossover with sum(-1) is at 32 to 64 elements in
 # float64 and float32 on one CPU thread, torch 2.13).
 GEMV_MAX_WIDTH = 32
-
-# model -> {key: (sources, their versions, value)}; weak, so a model's cache dies with it and
-# is never pickled or deep-copied with it.
-_derived: weakref.WeakKeyDictionary[
-    nn.Module, dict[Hashable, tuple[tuple[Tensor, ...], tuple[int, ...], Any]]
-] = weakref.WeakKeyDictionary()
 
 
 def constant(value: float, like: Tensor, size: int | None = None) -> Tensor:
@@ -81,41 +72,6 @@ def rowsum(t: Tensor, weight: float = 1.0) -> Tensor:
         return t @ constant(weight, t, t.shape[-1])
     total = t.sum(-1)
     return total if weight == 1.0 else total.mul_(weight)  # sum's backward keeps no output
-
-
-def cached(model: nn.Module, key: Hashable, sources: tuple[Tensor, ...], build: Callable[[], T]) -> T:
-    """``build()``, cached on ``model`` under ``key`` while every tensor in ``sources`` is unchanged.
-
-    A source that is replaced (``.to()``, attribute assignment) or modified in place (its
-    version counter moves, as ``load_state_dict`` does) makes the next call rebuild. Under
-    ``torch.compile`` and for inference tensors (which have no version counter) nothing is
-    cached.
-    """
-    if torch.compiler.is_compiling():  # traced once into the graph: nothing to cache
-        return build()
-    table = _derived.get(model)
-    if table is not None:
-        hit = table.get(key)
-        if hit is not None:
-            old, versions, value = hit
-            if len(old) == len(sources):
-                for i, source in enumerate(sources):
-                    if old[i] is not source or source.is_inference() or versions[i] != source._version:
-                        break
-                else:
-                    return value
-    if any(source.is_inference() for source in sources):
-        return build()
-    with torch.inference_mode(False):
-        value = build()
-    if table is None:
-        table = _derived.setdefault(model, {})
-    table[key] = (
-        sources,
-        tuple(source._version for source in sources),
-        value,
-    )  # holding the sources keeps their ids unique
-    return value
 
 
 def buffer_as(model: nn.Module, name: str, like: Tensor) -> Tensor:

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, constraints
+from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, cached_while_unchanged, constraints
 
 __all__ = ["GMM", "GMM40", "GMMGrid", "jax_uniform", "torch_uniform"]
 
@@ -120,7 +120,6 @@ class _IsotropicMixture(BaseModel):
         self.offset = float(offset)
         self._normalizer = 0.5 * self.dim * math.log(2.0 * math.pi * self.variance) + self.offset
         self._mode_cache: tuple[Tensor, Tensor, Tensor] | None = None
-        self._coefficient_cache: dict[tuple[torch.dtype, torch.device], tuple[Any, Any]] = {}
 
     # -- energy and gradient -------------------------------------------------------------------
     #
@@ -140,32 +139,28 @@ class _IsotropicMixture(BaseModel):
     def _coefficients(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """``mu / sigma^2`` as ``(d, K)``, the bias ``log w - |mu|^2 / 2 sigma^2``, ``mu`` and
         ``log w``, in ``x``'s dtype and device; cached until a buffer changes."""
-        key = (x.dtype, x.device)
-        # the buffers themselves are kept and compared by identity (an id could be reused)
-        sources = ((self.locs, self.locs._version), (self.log_weights, self.log_weights._version))
-        hit = None if torch.compiler.is_compiling() else self._coefficient_cache.get(key)
-        if hit is not None and all(
-            old is new and seen == now for (old, seen), (new, now) in zip(hit[0], sources, strict=True)
-        ):
-            return hit[1]
-        with torch.inference_mode(False), torch.no_grad():
-            locs = self.locs.to(device=x.device, dtype=torch.float64)
-            log_w = self.log_weights.to(device=x.device, dtype=torch.float64)
-            bias = log_w - 0.5 * (locs * locs).sum(-1) / self.variance
-            made = tuple(t.to(x.dtype) for t in ((locs / self.variance).T.contiguous(), bias, locs, log_w))
-        if not torch.compiler.is_compiling():
-            self._coefficient_cache[key] = (sources, made)
-        return made  # type: ignore[return-value]
 
-    def _shifted_logits(self, x: Tensor) -> Tensor:
+        def build() -> tuple[Tensor, Tensor, Tensor, Tensor]:
+            with torch.no_grad():
+                locs = self.locs.to(device=x.device, dtype=torch.float64)
+                log_w = self.log_weights.to(device=x.device, dtype=torch.float64)
+                bias = log_w - 0.5 * (locs * locs).sum(-1) / self.variance
+                scaled = (locs / self.variance).T.contiguous()
+                return scaled.to(x.dtype), bias.to(x.dtype), locs.to(x.dtype), log_w.to(x.dtype)
+
+        key = ("mixture", x.dtype, x.device)
+        return cached_while_unchanged(self, key, (self.locs, self.log_weights), build)
+
+    def _shifted_logits(self, x: Tensor, scaled: Tensor, bias: Tensor) -> Tensor:
         """``l_k`` above, ``(*batch, K)``: the log responsibilities up to a per-sample constant."""
-        scaled, bias, _, _ = self._coefficients(x)
         return torch.matmul(x, scaled).add_(bias)
 
-    def _energy_and_normalized(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def _energy_and_normalized(
+        self, x: Tensor, coefficients: tuple[Tensor, Tensor, Tensor, Tensor]
+    ) -> tuple[Tensor, Tensor, Tensor]:
         """The energy, ``exp(l - l_k*)`` and ``s``."""
-        _, _, locs, log_w = self._coefficients(x)
-        logits = self._shifted_logits(x)
+        scaled, bias, locs, log_w = coefficients
+        logits = self._shifted_logits(x, scaled, bias)
         top, nearest = logits.max(-1, keepdim=True)
         weights = _exp_relative(logits, top)
         total = weights.sum(-1)
@@ -177,23 +172,24 @@ class _IsotropicMixture(BaseModel):
         return energy, weights, total
 
     def forward(self, x: Tensor) -> Tensor:
-        return self._energy_and_normalized(x)[0]
+        return self._energy_and_normalized(x, self._coefficients(x))[0]
 
-    def _gradient_from(self, x: Tensor, weights: Tensor, total: Tensor) -> Tensor:
-        _, _, locs, _ = self._coefficients(x)
+    def _gradient_from(self, x: Tensor, locs: Tensor, weights: Tensor, total: Tensor) -> Tensor:
         responsibilities = (weights / total.unsqueeze(-1)).reshape(-1, weights.shape[-1])
         scale = 1.0 / self.variance  # (x - r @ mu) / sigma^2 as one addmm
         gradient = torch.addmm(x.reshape(-1, self.dim), responsibilities, locs, beta=scale, alpha=-scale)
         return gradient.view(x.shape)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        energy, weights, total = self._energy_and_normalized(x)
-        return energy, self._gradient_from(x, weights, total)
+        coefficients = self._coefficients(x)
+        energy, weights, total = self._energy_and_normalized(x, coefficients)
+        return energy, self._gradient_from(x, coefficients[2], weights, total)
 
     def analytic_gradient(self, x: Tensor) -> Tensor:
-        logits = self._shifted_logits(x)
+        scaled, bias, locs, _ = self._coefficients(x)
+        logits = self._shifted_logits(x, scaled, bias)
         weights = _exp_relative(logits, logits.amax(-1, keepdim=True))
-        return self._gradient_from(x, weights, weights.sum(-1))
+        return self._gradient_from(x, locs, weights, weights.sum(-1))
 
     # -- ground truth ----------------------------------------------------------------------------
 
@@ -282,7 +278,7 @@ class _IsotropicMixture(BaseModel):
         return self._mode_cache
 
     @property
-    def modes(self) -> Modes:
+    def modes(self) -> Modes | None:
         """The local maxima of the density, each with the total weight of the components that climb to it.
 
         Hill climbing from every component mean finds them. Components far apart (more than
@@ -290,8 +286,11 @@ class _IsotropicMixture(BaseModel):
         :math:`e^{-\\Delta^2 / 2\\sigma^2}` shifts; components closer than that merge into one
         mode between them, which then carries both weights. The masses are the components'
         weights, not the probability of each basin of attraction (they agree when the
-        components are well separated).
+        components are well separated). None (not searched) where the search would hold more
+        than :math:`2^{24}` numbers (``K^2 d`` or ``K d^2``).
         """
+        if not self._mode_search_fits():
+            return None
         points, masses, _ = self._find_modes()
         return Modes(points.clone(), masses.clone())
 
@@ -299,19 +298,24 @@ class _IsotropicMixture(BaseModel):
         """The index in :attr:`modes` of the mode of the component most responsible for each sample.
 
         Returns ``(*batch,)`` int64; counting the distinct indices among a sampler's output
-        measures its mode coverage.
+        measures its mode coverage. Raises NotImplementedError where :attr:`modes` is None.
         """
         self.check_input(x)
+        if not self._mode_search_fits():
+            raise NotImplementedError("modes are not searched for this mixture (see GMM); no mode index")
         component_mode = self._find_modes()[2].to(x.device)
-        return component_mode[self._shifted_logits(x).argmax(-1)]
+        return component_mode[self._shifted_logits(x, *self._coefficients(x)[:2]).argmax(-1)]
 
     @property
     def minima(self) -> Minima | None:
         """The deepest mode, when it is deeper than every other by more than ``1e-9`` (else None).
 
         Modes of equal depth (a symmetric grid, where depths differ by less than rounding)
-        leave the global minimizer undetermined numerically, so none is declared.
+        leave the global minimizer undetermined numerically, so none is declared; so is none
+        where :attr:`modes` is not searched.
         """
+        if not self._mode_search_fits():
+            return None
         points = self._find_modes()[0]
         with torch.no_grad():
             energies = self.forward(points.to(self.locs.device)).cpu()
@@ -395,10 +399,10 @@ class GMM(_IsotropicMixture):
     The general form of ``gmm_grid`` and ``gmm40``, for the mixtures that sampler papers
     define by their own means. The energy includes the Gaussian normalizers, so
     :math:`\exp(-E)` is the mixture density and ``log_partition()`` is exactly 0. All
-    components are evaluated together (one ``(*batch, K, d)`` difference and one
-    ``(*batch, K) @ (K, d)`` product for the gradient :math:`\nabla E = (x - \sum_k r_k(x)
-    \mu_k) / \sigma^2`, :math:`r` the responsibilities), unlike the compose plugin's
-    ``mixture``, which takes any energies and evaluates them one by one.
+    components are evaluated together (the gradient :math:`\nabla E = (x - \sum_k r_k(x)
+    \mu_k) / \sigma^2`, :math:`r` the responsibilities, is one more ``(*batch, K) @ (K, d)``
+    product), unlike the compose plugin's ``mixture``, which takes any energies and evaluates
+    them one by one.
 
     Ground truth: exact ``sample()``, ``mean`` and ``stddev`` (law of total variance), and
     ``modes``: hill climbing from every mean, so components closer than about
@@ -466,21 +470,6 @@ class GMM(_IsotropicMixture):
         super().__init__(d, means=means, scale=scale, weights=weights, dim=dim)
         log_w = torch.tensor([1.0] * len(rows) if w is None else w, dtype=torch.float64).log()
         self._set_mixture(torch.tensor(rows, dtype=torch.float64), log_w - torch.logsumexp(log_w, 0), scale)
-
-    @property
-    def modes(self) -> Modes | None:  # type: ignore[override]
-        """As for the other mixtures (see the class docstring), or None where the search is too large."""
-        return super().modes if self._mode_search_fits() else None
-
-    @property
-    def minima(self) -> Minima | None:
-        return super().minima if self._mode_search_fits() else None
-
-    def mode_index(self, x: Tensor) -> Tensor:
-        """The index in :attr:`modes` of the mode of the component most responsible for each sample."""
-        if not self._mode_search_fits():
-            raise NotImplementedError("modes are not searched for this mixture (see GMM); no mode index")
-        return super().mode_index(x)
 
 
 _VARIANTS: dict[str, dict[str, Any]] = {
