@@ -456,3 +456,13 @@ def test_cached_coefficients_follow_the_buffers() -> None:
     torch.testing.assert_close(model.energy(x.float()), expected().float(), rtol=1e-6, atol=1e-6)
     model.log_weights = torch.tensor([0.3, 0.7], dtype=torch.float64).log()
     torch.testing.assert_close(model.energy(x), expected(), rtol=1e-14, atol=0)
+
+
+def test_a_mixture_built_in_inference_mode_evaluates_inside_and_outside_it() -> None:
+    """Its buffers are inference tensors, which have no version counter to cache against."""
+    with torch.inference_mode():
+        model = ebmcore.create("gmm", means=[[0.0, 0.0], [3.0, 0.0]])
+        inside = model.energy(torch.zeros(3, 2))
+    expected = -math.log(0.5 / (2 * math.pi) * (1 + math.exp(-4.5)))
+    torch.testing.assert_close(inside, torch.full((3,), expected), rtol=1e-6, atol=0)
+    torch.testing.assert_close(model.energy(torch.zeros(2)), torch.tensor(expected), rtol=1e-6, atol=0)
