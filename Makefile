@@ -8,6 +8,8 @@ PY := $(BIN)/python
 PIP := $(PY) -m pip --disable-pip-version-check
 TORCH_VERSION := 2.13.0
 PLUGINS := $(sort $(wildcard plugins/*/pyproject.toml))
+# C extensions of the plugins (built in place by the editable install): a change rebuilds them.
+EXTENSION_SOURCES := $(wildcard plugins/*/setup.py plugins/*/*/*.c plugins/*/*/*.h)
 STAMP := $(VENV)/.ebmcore-installed
 
 .PHONY: demo test lint typecheck pytest docs venv clean bench
@@ -16,7 +18,7 @@ venv: $(STAMP)
 
 # torch rule: reuse an installed torch (never upgrade it); otherwise install torch==$(TORCH_VERSION),
 # which on a CPU machine resolves to the local CPU wheel.
-$(STAMP): pyproject.toml $(PLUGINS) Makefile
+$(STAMP): pyproject.toml $(PLUGINS) $(EXTENSION_SOURCES) Makefile
 	@if [ ! -x $(PY) ]; then \
 		if $(PYTHON) -c "import torch" 2>/dev/null; then \
 			echo "reusing the installed torch"; $(PYTHON) -m venv --system-site-packages $(VENV); \
@@ -59,4 +61,4 @@ bench: $(STAMP)
 	$(BENCH_ENV) .venv-bench/bin/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .venv-bench site build *.egg-info plugins/*/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench site build *.egg-info plugins/*/*.egg-info plugins/*/*/*.so .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, constraints
 
+from ._cpu_kernels import cpu_kernel
 from ._fast import buffer_as, cached, rowsum
 
 __all__ = ["Gaussian", "GaussianFromSamples", "Harmonic"]
@@ -298,6 +299,7 @@ class GaussianFromSamples(Gaussian):
         )
 
 
+@cpu_kernel("square", lambda model, x: ((0.5 * model.k,), ()))
 class Harmonic(BaseModel):
     r"""Isotropic harmonic well, the energy of a standard normal scaled by a spring constant.
 

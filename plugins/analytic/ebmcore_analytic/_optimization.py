@@ -19,6 +19,7 @@ from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
 
+from ._cpu_kernels import cpu_kernel
 from ._fast import buffer_as, cached, constant, rowsum
 
 __all__ = [
@@ -45,6 +46,7 @@ def _index(dim: int) -> Tensor:
     return torch.arange(1, dim + 1, dtype=torch.float64)
 
 
+@cpu_kernel("square", lambda model, x: ((1.0,), ()))
 class Sphere(BaseModel):
     r"""The sphere function (De Jong's first function), the simplest convex bowl.
 
@@ -92,6 +94,7 @@ class Sphere(BaseModel):
         return Minima(torch.zeros(1, self.dim), 0.0)
 
 
+@cpu_kernel("ackley", lambda model, x: ((model.a, model.b, model.c), ()))
 class Ackley(BaseModel):
     r"""Ackley's function: a nearly flat outer region around a deep central funnel.
 
@@ -169,6 +172,7 @@ class Ackley(BaseModel):
         return Minima(torch.zeros(1, self.dim), 0.0)
 
 
+@cpu_kernel("rastrigin", lambda model, x: ((model.a,), ()))
 class Rastrigin(BaseModel):
     r"""Rastrigin's function: a bowl covered by a regular grid of local minima.
 
@@ -221,6 +225,7 @@ class Rastrigin(BaseModel):
         return Minima(torch.zeros(1, self.dim), 0.0)
 
 
+@cpu_kernel("griewank", lambda model, x: ((), (buffer_as(model, "inv_sqrt_index", x),)))
 class Griewank(BaseModel):
     r"""Griewank's function: a wide bowl with a product of cosines on top.
 
@@ -282,6 +287,13 @@ class Griewank(BaseModel):
         return Minima(torch.zeros(1, self.dim), 0.0)
 
 
+@cpu_kernel(
+    "levy",
+    lambda model, x: (
+        (),
+        tuple(buffer_as(model, name, x) for name in ("frequency", "phase", "weight", "slope")),
+    ),
+)
 class Levy(BaseModel):
     r"""Levy's function: ridged valleys around the minimum at :math:`x = (1, \dots, 1)`.
 
@@ -449,6 +461,7 @@ class StyblinskiTang(BaseModel):
         )
 
 
+@cpu_kernel("dixon_price", lambda model, x: ((), (model._weight(x),)))
 class DixonPrice(BaseModel):
     r"""The Dixon-Price function: a valley whose floor halves the square at each coordinate.
 
@@ -602,6 +615,7 @@ The literature gives -1.8013 (d = 2), -4.687658 (d = 5) and -9.66015 (d = 10)
 """
 
 
+@cpu_kernel("michalewicz", lambda model, x: ((float(model.m),), (buffer_as(model, "scale", x),)))
 class Michalewicz(BaseModel):
     r"""Michalewicz's function: steep narrow valleys, separable, with :math:`d!` local minima.
 
@@ -667,6 +681,7 @@ class Michalewicz(BaseModel):
         return Minima(torch.from_numpy(points).reshape(1, -1), float(values.sum()))
 
 
+@cpu_kernel("zakharov", lambda model, x: ((), (buffer_as(model, "half_index", x),)))
 class Zakharov(BaseModel):
     r"""Zakharov's function: a plate-shaped bowl with a quartic ridge along :math:`(1, 2, \dots, d)`.
 

@@ -86,8 +86,12 @@ def test_every_energy_has_bounds_and_analytic_gradient(name: str) -> None:
     bounds = model.bounds
     assert bounds is not None and bounds.shape == (2, model.dim) and bounds.dtype == torch.float64
     assert bool((bounds[0] < bounds[1]).all())
-    assert ebmcore.resolve_backend(model, torch.zeros(model.dim)) == "analytic"
+    assert model.has_analytic_gradient
+    default = "kernel" if "cpu" in model.kernels else "analytic"  # test_cpu_kernels.py: which have one
+    assert ebmcore.resolve_backend(model, torch.zeros(model.dim)) == default
     assert ebmcore.resolve_backend(model, torch.zeros(model.dim), create_graph=True) == "analytic"
+    with ebmcore.use_backend("analytic"):
+        assert ebmcore.resolve_backend(model, torch.zeros(model.dim)) == "analytic"
 
 
 @pytest.mark.parametrize(("name", "cfg"), MINIMA_CASES)

@@ -1,0 +1,124 @@
+"""Fused CPU kernels: energy and gradient of an analytic energy in one pass of compiled code.
+
+The trigonometric energies (Ackley, Rastrigin, Griewank, Levy, Michalewicz) spend most of their
+time in sines and cosines, which PyTorch's eager path and autograd both evaluate one tensor op
+at a time; the kernels in ``_kernels.c`` evaluate them with glibc's vector math library inside a
+single loop that also forms the energy's row sums and the gradient, so the input is read once
+and nothing else is written. They run in place of the PyTorch path (:meth:`register_kernel` on
+the class, the dispatch's first choice) for contiguous or non-contiguous float32 and float64
+inputs on the CPU, and give the same numbers to within a few units in the last place (the
+registry-wide tests compare every path with autograd).
+
+A subclass inherits the kernel only while it keeps the class's ``forward`` and
+``analytic_energy_and_gradient``; one that redefines either runs its own analytic path.
+
+The kernel runs on one thread. Above torch's parallel grain size (32768 elements), and with
+more than one torch thread, the PyTorch path runs instead: its ops use every thread.
+
+The extension is optional (``setup.py``): where it was not built, or was built without vector
+math (:data:`AVAILABLE` is False), nothing is registered and the PyTorch paths run.
+
+Example:
+    >>> import torch, ebmcore
+    >>> model = ebmcore.create("rastrigin", dim=3)
+    >>> x = torch.tensor([[0.5, 0.0, -0.25]])
+    >>> energy, grad = model.energy_and_gradient(x)
+    >>> with ebmcore.use_backend("analytic"):
+    ...     reference = model.energy_and_gradient(x)
+    >>> torch.allclose(energy, reference[0]) and torch.allclose(grad, reference[1])
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import torch
+from torch import Tensor
+
+from ebmcore import BaseModel
+
+try:
+    from . import _kernels
+except ImportError:  # not built (setup.py: the extension is optional)
+    _kernels = None  # type: ignore[assignment]
+
+__all__ = ["AVAILABLE", "PARALLEL_GRAIN", "cpu_kernel"]
+
+AVAILABLE: bool = _kernels is not None and bool(_kernels.VECTOR_MATH)
+"""Whether the compiled kernels are built with vector math, and so registered."""
+
+PARALLEL_GRAIN = 32768
+"""Inputs with more elements than this run the PyTorch path when torch has several threads."""
+
+Model = TypeVar("Model", bound=type[BaseModel])
+Arguments = Callable[[Any, Tensor], tuple[tuple[float, ...], tuple[Tensor, ...]]]
+
+
+def cpu_kernel(kernel: str, arguments: Arguments) -> Callable[[Model], Model]:
+    """Class decorator: register the compiled ``kernel`` as the class's CPU kernel.
+
+    Args:
+        kernel: a name in ``_kernels.KERNELS``.
+        arguments: ``arguments(model, x)`` returns the kernel's scalar parameters and its
+            per-coordinate vectors (each contiguous, of length ``dim``, in ``x``'s dtype).
+    """
+
+    def register(cls: Model) -> Model:
+        if AVAILABLE:
+            assert _kernels is not None
+            if kernel not in _kernels.KERNELS:
+                raise ValueError(f"kernel must be one of {', '.join(_kernels.KERNELS)}, got {kernel!r}")
+            cls.register_kernel("cpu", _fused(cls, _kernels.KERNELS.index(kernel), arguments))
+        return cls
+
+    return register
+
+
+def _fused(
+    cls: type[BaseModel], index: int, arguments: Arguments
+) -> Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]]:
+    forward, analytic = cls.forward, cls.analytic_energy_and_gradient
+
+    def energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
+        kind = type(model)
+        if (
+            (
+                kind is not cls
+                and (kind.forward is not forward or kind.analytic_energy_and_gradient is not analytic)
+            )
+            or x.dtype not in (torch.float32, torch.float64)
+            or (x.numel() > PARALLEL_GRAIN and torch.get_num_threads() > 1)
+            or torch.compiler.is_compiling()
+        ):
+            return model.analytic_energy_and_gradient(x)
+        x = x.contiguous()
+        parameters, vectors = arguments(model, x)
+        d = x.shape[-1]
+        for vector in vectors:  # the kernel reads d elements of each, contiguous, in x's dtype
+            if (
+                vector.dtype != x.dtype
+                or vector.shape != (d,)
+                or not vector.is_contiguous()
+                or not vector.is_cpu
+            ):
+                raise RuntimeError(
+                    f"kernel vector of {type(model).__name__} is not a contiguous ({d},) {x.dtype}"
+                )
+        energy = x.new_empty(x.shape[:-1])
+        grad = torch.empty_like(x, memory_format=torch.contiguous_format)
+        _kernels.fused(  # type: ignore[union-attr]
+            index,
+            x.dtype == torch.float64,
+            x.data_ptr(),
+            x.numel() // d,
+            d,
+            energy.data_ptr(),
+            grad.data_ptr(),
+            parameters,
+            tuple(v.data_ptr() for v in vectors),
+        )
+        return energy, grad
+
+    return energy_and_gradient

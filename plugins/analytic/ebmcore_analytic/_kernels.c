@@ -1,0 +1,171 @@
+/* ebmcore_analytic._kernels: fused energy-and-gradient kernels for CPU inputs.
+ *
+ * One pass per block of rows computes the energy and the gradient together, with the sines,
+ * cosines and exponentials evaluated by glibc's vector math library (libmvec) where the build
+ * has it (VECTOR_MATH = 1: GCC on x86-64 glibc). Each kernel is compiled twice, for any x86-64
+ * CPU and for AVX2 + FMA (x86-64-v3), and the loader picks the one the CPU runs.
+ *
+ * The Python side (_cpu_kernels.py) checks and allocates every array: this module only reads
+ * and writes the memory it is given. The formulas are those of the Python classes in
+ * _optimization.py and _gaussian.py, with the same folding of constants.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+#define VECTOR_MATH 1
+/* A vector variant exists in libmvec for each of these. Declared under another name (bound to
+ * the same symbol) so that GCC does not fuse a sine and a cosine of one angle into a scalar
+ * sincos call, which would stop the loop from vectorizing. */
+#define VEC __attribute__((__simd__("notinbranch")))
+#define CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+VEC float ebm_sinf(float) __asm__("sinf");
+VEC float ebm_cosf(float) __asm__("cosf");
+VEC float ebm_expf(float) __asm__("expf");
+VEC double ebm_sin(double) __asm__("sin");
+VEC double ebm_cos(double) __asm__("cos");
+VEC double ebm_exp(double) __asm__("exp");
+#else
+#define VECTOR_MATH 0
+#define CLONES
+#define ebm_sinf sinf
+#define ebm_cosf cosf
+#define ebm_expf expf
+#define ebm_sin sin
+#define ebm_cos cos
+#define ebm_exp exp
+#endif
+
+#define PI 3.141592653589793238462643383279502884
+#define TWO_PI 6.283185307179586476925286766559005768
+#define EULER_NUMBER 2.718281828459045235360287471352662498
+
+/* About this many elements per block: the block's scratch arrays stay in the first-level cache. */
+#define BLOCK_ELEMENTS 1024
+
+/* Rows per block for (n, d) inputs: a whole number of rows, a multiple of 8 where there are at
+ * least 8 (so that the flat loops over rows * d elements end on a full vector), never more than n. */
+static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
+    ptrdiff_t rows = BLOCK_ELEMENTS / d;
+    if (rows >= 8) rows -= rows % 8;
+    if (rows < 1) rows = 1;
+    return rows < n ? rows : n;
+}
+
+#define REAL float
+#define FN(name) name##_f32
+#define SIN ebm_sinf
+#define COS ebm_cosf
+#define EXP ebm_expf
+#define SQRT sqrtf
+#include "_kernels_body.h"
+#undef REAL
+#undef FN
+#undef SIN
+#undef COS
+#undef EXP
+#undef SQRT
+
+#define REAL double
+#define FN(name) name##_f64
+#define SIN ebm_sin
+#define COS ebm_cos
+#define EXP ebm_exp
+#define SQRT sqrt
+#include "_kernels_body.h"
+
+/* Name, number of scalar parameters, number of per-coordinate vectors. */
+static const struct {
+    const char *name;
+    int parameters;
+    int vectors;
+} KERNELS[] = {
+    {"rastrigin", 1, 0}, {"square", 1, 0},   {"ackley", 3, 0},      {"griewank", 0, 1},
+    {"levy", 0, 4},      {"michalewicz", 1, 1}, {"zakharov", 0, 1}, {"dixon_price", 0, 1},
+};
+#define KERNEL_COUNT ((int)(sizeof(KERNELS) / sizeof(KERNELS[0])))
+#define MAX_ARGUMENTS 4
+
+static PyObject *fused(PyObject *self, PyObject *args) {
+    (void)self;
+    int kernel, is_double;
+    unsigned long long x, energy, grad;
+    Py_ssize_t n, d;
+    PyObject *parameters, *vectors;
+    if (!PyArg_ParseTuple(args, "ipKnnKKO!O!:fused", &kernel, &is_double, &x, &n, &d, &energy, &grad, &PyTuple_Type,
+                          &parameters, &PyTuple_Type, &vectors))
+        return NULL;
+    if (kernel < 0 || kernel >= KERNEL_COUNT) return PyErr_Format(PyExc_ValueError, "no kernel number %d", kernel);
+    if (n < 0 || d < 1) return PyErr_Format(PyExc_ValueError, "shape (%zd, %zd) is not (n >= 0, d >= 1)", n, d);
+    if (PyTuple_GET_SIZE(parameters) != KERNELS[kernel].parameters ||
+        PyTuple_GET_SIZE(vectors) != KERNELS[kernel].vectors)
+        return PyErr_Format(PyExc_ValueError, "kernel %s takes %d parameters and %d vectors, got %zd and %zd",
+                            KERNELS[kernel].name, KERNELS[kernel].parameters, KERNELS[kernel].vectors,
+                            PyTuple_GET_SIZE(parameters), PyTuple_GET_SIZE(vectors));
+    double p[MAX_ARGUMENTS];
+    void *v[MAX_ARGUMENTS];
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(parameters); ++i) {
+        p[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(parameters, i));
+        if (p[i] == -1.0 && PyErr_Occurred()) return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(vectors); ++i) {
+        v[i] = (void *)(uintptr_t)PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(vectors, i));
+        if (PyErr_Occurred()) return NULL;
+    }
+    if (n == 0) Py_RETURN_NONE;
+    int status;
+    Py_BEGIN_ALLOW_THREADS;
+    if (is_double)
+        status = kernels_f64[kernel]((const double *)(uintptr_t)x, n, d, p, (const double *const *)v,
+                                     (double *)(uintptr_t)energy, (double *)(uintptr_t)grad);
+    else
+        status = kernels_f32[kernel]((const float *)(uintptr_t)x, n, d, p, (const float *const *)v,
+                                     (float *)(uintptr_t)energy, (float *)(uintptr_t)grad);
+    Py_END_ALLOW_THREADS;
+    if (status) return PyErr_NoMemory();
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"fused", fused, METH_VARARGS,
+     "fused(kernel, is_double, x, n, d, energy, grad, parameters, vectors)\n\n"
+     "Run kernel number `kernel` on the contiguous (n, d) array at address x (float64 if\n"
+     "is_double, else float32), writing n energies and the (n, d) gradient at the given addresses.\n"
+     "`parameters` is a tuple of floats, `vectors` a tuple of addresses of length-d arrays."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_kernels", "Fused energy-and-gradient CPU kernels of ebmcore-analytic.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__kernels(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    PyObject *names = PyTuple_New(KERNEL_COUNT);
+    if (names == NULL) goto fail;
+    for (int i = 0; i < KERNEL_COUNT; ++i) {
+        PyObject *name = PyUnicode_FromString(KERNELS[i].name);
+        if (name == NULL) {
+            Py_DECREF(names);
+            goto fail;
+        }
+        PyTuple_SET_ITEM(names, i, name);
+    }
+    if (PyModule_AddObject(m, "KERNELS", names) < 0) {
+        Py_DECREF(names);
+        goto fail;
+    }
+    if (PyModule_AddIntConstant(m, "VECTOR_MATH", VECTOR_MATH) < 0) goto fail;
+    return m;
+fail:
+    Py_DECREF(m);
+    return NULL;
+}

@@ -1,0 +1,221 @@
+"""The compiled CPU kernels (``ebmcore_analytic._kernels``) against the PyTorch paths and autograd.
+
+The registry-wide tests already run every energy's default path, which is the kernel where one
+is registered; these tests reach what they do not: block boundaries (the kernels work in blocks
+of about 1024 elements, whole multiples of 8 rows), dimensions from 1 to past a block, odd batch
+shapes and strides, rows that must never mix, the dtypes and sizes that fall back to the
+PyTorch path, and subclasses.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import sys
+
+import pytest
+import torch
+from ebmcore_analytic import _cpu_kernels
+from ebmcore_analytic._cpu_kernels import PARALLEL_GRAIN, cpu_kernel
+from ebmcore_analytic._optimization import Rastrigin
+
+import ebmcore
+
+KERNEL_ENERGIES = [
+    "sphere",
+    "harmonic",
+    "ackley",
+    "rastrigin",
+    "griewank",
+    "levy",
+    "dixon_price",
+    "michalewicz",
+    "zakharov",
+]
+needs_kernels = pytest.mark.skipif(
+    not _cpu_kernels.AVAILABLE, reason="the C extension was not built with vector math"
+)
+
+
+def _model(name: str, dim: int, dtype: torch.dtype) -> ebmcore.BaseModel:
+    return ebmcore.create(name, dim=dim).to(dtype)
+
+
+def _inside_bounds(
+    model: ebmcore.BaseModel, shape: tuple[int, ...], dtype: torch.dtype, seed: int
+) -> torch.Tensor:
+    lower, upper = model.bounds.to(dtype)
+    u = torch.rand(*shape, model.dim, dtype=dtype, generator=torch.Generator().manual_seed(seed))
+    return lower + (upper - lower) * u
+
+
+def _autograd64(name: str, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Energy and gradient in float64 by autograd through ``forward``: the reference."""
+    model = _model(name, x.shape[-1], torch.float64)
+    with ebmcore.use_backend("autograd"):
+        return model.energy_and_gradient(x.double())
+
+
+@pytest.mark.skipif(
+    not (sys.platform.startswith("linux") and platform.machine() == "x86_64" and shutil.which("cc")),
+    reason="the kernels are built with vector math on x86-64 Linux with a C compiler",
+)
+def test_the_kernels_are_built_and_registered_where_they_can_be() -> None:
+    """On x86-64 Linux with a compiler, a silently failed build would leave the slow path."""
+    assert _cpu_kernels.AVAILABLE
+    for name in KERNEL_ENERGIES:
+        model = ebmcore.create(name, dim=3)
+        assert "cpu" in model.kernels
+        assert ebmcore.resolve_backend(model, torch.zeros(2, 3)) == "kernel"
+        assert ebmcore.resolve_backend(model, torch.zeros(2, 3), create_graph=True) != "kernel"
+
+
+@needs_kernels
+@pytest.mark.parametrize("name", KERNEL_ENERGIES)
+@pytest.mark.parametrize("dim", [1, 2, 7, 8, 10, 100, 129, 1500])
+@pytest.mark.parametrize("rows", [1, 7, 8, 9, 150])
+def test_kernel_matches_float64_autograd(name: str, dim: int, rows: int) -> None:
+    """float64 to 1e-11 relative; ``rows`` and ``dim`` straddle the 8-row groups and the blocks."""
+    model = _model(name, dim, torch.float64)
+    x = _inside_bounds(model, (rows,), torch.float64, seed=dim * 1000 + rows)
+    assert ebmcore.resolve_backend(model, x) == "kernel"
+    energy, grad = model.energy_and_gradient(x)
+    expected_energy, expected_grad = _autograd64(name, x)
+    scale = expected_grad.abs().amax(-1, keepdim=True) + 1e-300
+    torch.testing.assert_close(energy, expected_energy, rtol=1e-11, atol=1e-11)
+    torch.testing.assert_close(grad / scale, expected_grad / scale, rtol=0, atol=1e-11)
+
+
+@needs_kernels
+@pytest.mark.parametrize("name", KERNEL_ENERGIES)
+@pytest.mark.parametrize("dim", [1, 10, 100])
+def test_float32_kernel_is_as_accurate_as_the_float32_torch_path(name: str, dim: int) -> None:
+    """float32 rounding is the energy's own conditioning: the kernel's error against float64
+    is held to twice the PyTorch path's, plus a few float32 ulps."""
+    model = _model(name, dim, torch.float32)
+    x = _inside_bounds(model, (300,), torch.float32, seed=dim)
+    energy, grad = model.energy_and_gradient(x)
+    with ebmcore.use_backend("analytic"):
+        torch_energy, torch_grad = model.energy_and_gradient(x)
+    expected_energy, expected_grad = _autograd64(name, x)
+    eps = torch.finfo(torch.float32).eps
+    for ours, theirs, exact in ((energy, torch_energy, expected_energy), (grad, torch_grad, expected_grad)):
+        assert ours.dtype == torch.float32
+        scale = exact.abs().max() + 1.0
+        ours_error = ((ours.double() - exact).abs().max() / scale).item()
+        torch_error = ((theirs.double() - exact).abs().max() / scale).item()
+        assert ours_error <= 2 * torch_error + 16 * eps, (ours_error, torch_error)
+
+
+@needs_kernels
+@pytest.mark.parametrize("name", KERNEL_ENERGIES)
+def test_batch_shapes_strides_and_the_input_left_alone(name: str) -> None:
+    model = _model(name, 5, torch.float64)
+    base = _inside_bounds(model, (4, 6), torch.float64, seed=1)
+    x = base.transpose(0, 1)  # (6, 4, 5), not contiguous
+    assert not x.is_contiguous()
+    before = x.clone()
+    energy, grad = model.energy_and_gradient(x)
+    assert energy.shape == (6, 4) and grad.shape == (6, 4, 5)
+    torch.testing.assert_close(x, before, rtol=0, atol=0)
+    expected_energy, expected_grad = _autograd64(name, x.contiguous())
+    torch.testing.assert_close(energy, expected_energy, rtol=1e-11, atol=1e-11)
+    torch.testing.assert_close(grad, expected_grad, rtol=1e-10, atol=1e-10)
+    single_energy, single_grad = model.energy_and_gradient(x[2, 3])
+    assert single_energy.shape == () and single_grad.shape == (5,)
+    torch.testing.assert_close(single_energy, energy[2, 3], rtol=1e-15, atol=0)
+    empty_energy, empty_grad = model.energy_and_gradient(x[:0])
+    assert empty_energy.shape == (0, 4) and empty_grad.shape == (0, 4, 5)
+
+
+@needs_kernels
+@pytest.mark.parametrize("name", KERNEL_ENERGIES)
+def test_a_nan_row_stays_in_its_row(name: str) -> None:
+    """Rows are independent: NaN in one sample is NaN there and nowhere else (Dixon-Price couples
+    neighbouring coordinates, Griewank multiplies over the row, Zakharov sums it)."""
+    model = _model(name, 6, torch.float64)
+    x = _inside_bounds(model, (17,), torch.float64, seed=2)
+    x[8, 3] = float("nan")
+    energy, grad = model.energy_and_gradient(x)
+    assert energy[8].isnan()
+    assert energy[torch.arange(17) != 8].isfinite().all()
+    assert grad[torch.arange(17) != 8].isfinite().all()
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_runs_the_torch_path(dtype: torch.dtype) -> None:
+    model = _model("rastrigin", 4, dtype)
+    x = _inside_bounds(model, (10,), dtype, seed=3)
+    energy, grad = model.energy_and_gradient(x)
+    with ebmcore.use_backend("analytic"):
+        expected = model.energy_and_gradient(x)
+    assert energy.dtype == grad.dtype == dtype
+    torch.testing.assert_close((energy, grad), expected, rtol=0, atol=0)
+
+
+@needs_kernels
+def test_large_inputs_use_every_torch_thread_through_the_torch_path() -> None:
+    """Above the parallel grain with several threads the PyTorch path runs (its ops are threaded)."""
+    model = _model("rastrigin", 100, torch.float64)
+    x = _inside_bounds(model, (PARALLEL_GRAIN // 100 + 1,), torch.float64, seed=4)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        kernel = model.energy_and_gradient(x)
+        with ebmcore.use_backend("analytic"):
+            expected = model.energy_and_gradient(x)
+        if torch.equal(kernel[1], expected[1]):
+            pytest.skip("the kernel and the torch path agree to the last bit here: nothing to tell apart")
+        torch.set_num_threads(2)
+        torch.testing.assert_close(model.energy_and_gradient(x), expected, rtol=0, atol=0)
+    finally:
+        torch.set_num_threads(threads)
+
+
+@needs_kernels
+def test_a_subclass_that_redefines_the_energy_runs_its_own_path() -> None:
+    class ShiftedRastrigin(Rastrigin):
+        def analytic_energy_and_gradient(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            energy, grad = super().analytic_energy_and_gradient(x - 1.0)
+            return energy, grad
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return super().forward(x - 1.0)
+
+    model = ShiftedRastrigin(dim=3).double()
+    x = torch.randn(5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    energy, grad = model.energy_and_gradient(x)
+    with ebmcore.use_backend("autograd"):
+        expected = model.energy_and_gradient(x)
+    torch.testing.assert_close((energy, grad), expected, rtol=1e-12, atol=1e-12)
+
+
+class _SumOfSquares(ebmcore.BaseModel):
+    def __init__(self, dim: int) -> None:
+        super().__init__(dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.square().sum(-1)
+
+
+@needs_kernels
+def test_a_kernel_given_the_wrong_arguments_raises() -> None:
+    with pytest.raises(ValueError, match=r"kernel must be one of .*, got 'no_such_kernel'"):
+        cpu_kernel("no_such_kernel", lambda model, x: ((), ()))(Rastrigin)
+
+    @cpu_kernel("griewank", lambda model, x: ((), (torch.ones(model.dim + 1, dtype=x.dtype),)))
+    class WrongLength(_SumOfSquares):
+        pass
+
+    with pytest.raises(
+        RuntimeError, match=r"kernel vector of WrongLength is not a contiguous \(3,\) torch.float32"
+    ):
+        WrongLength(dim=3).energy_and_gradient(torch.zeros(2, 3))
+
+    @cpu_kernel("rastrigin", lambda model, x: ((), ()))
+    class MissingParameter(_SumOfSquares):
+        pass
+
+    with pytest.raises(ValueError, match="kernel rastrigin takes 1 parameters and 0 vectors, got 0 and 0"):
+        MissingParameter(dim=3).energy_and_gradient(torch.zeros(2, 3))
