@@ -25,6 +25,8 @@
  * sincos call, which would stop the loop from vectorizing. */
 #define VEC __attribute__((__simd__("notinbranch")))
 #define CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+/* Helpers are inlined into each clone, so that they run with its instruction set. */
+#define ALWAYS_INLINE __attribute__((always_inline))
 VEC float ebm_sinf(float) __asm__("sinf");
 VEC float ebm_cosf(float) __asm__("cosf");
 VEC float ebm_expf(float) __asm__("expf");
@@ -34,6 +36,7 @@ VEC double ebm_exp(double) __asm__("exp");
 #else
 #define VECTOR_MATH 0
 #define CLONES
+#define ALWAYS_INLINE
 #define ebm_sinf sinf
 #define ebm_cosf cosf
 #define ebm_expf expf

@@ -46,12 +46,49 @@ static int FN(scratch_alloc)(FN(scratch) * s, ptrdiff_t n, ptrdiff_t d, int arra
     return 0;
 }
 
-static inline REAL FN(row_sum)(const REAL *restrict t, ptrdiff_t d) {
-    REAL acc = 0;
-#pragma omp simd reduction(+ : acc)
-    for (ptrdiff_t j = 0; j < d; ++j) acc += t[j];
-    return acc;
-}
+/* Row reductions of a block: out[r] = t[r d] OP t[r d + 1] OP ... OP t[r d + d - 1] for the
+ * `rows` rows of t. Rows shorter than SHORT_ROW are reduced column by column across the rows (the
+ * vector lanes hold different rows, in the order of the columns); longer ones four rows at a
+ * time, so that four independent accumulators hide the latency of the operation. One row at a
+ * time, a reduction of a short row costs as much as the rest of the kernel's work on it. */
+#ifndef SHORT_ROW
+#define SHORT_ROW 16
+#define PRAGMA(text) _Pragma(#text)
+#define ROW_REDUCTION(name, OP, IDENTITY)                                                               \
+    static inline ALWAYS_INLINE void FN(name)(const REAL *restrict t, ptrdiff_t rows, ptrdiff_t d, REAL *restrict out) { \
+        if (d < SHORT_ROW) {                                                                            \
+            _Pragma("omp simd") for (ptrdiff_t r = 0; r < rows; ++r) out[r] = t[r * d];                 \
+            for (ptrdiff_t j = 1; j < d; ++j) {                                                         \
+                _Pragma("omp simd") for (ptrdiff_t r = 0; r < rows; ++r) out[r] = out[r] OP t[r * d + j]; \
+            }                                                                                           \
+            return;                                                                                     \
+        }                                                                                               \
+        ptrdiff_t r = 0;                                                                                \
+        for (; r + 4 <= rows; r += 4) {                                                                 \
+            const REAL *restrict t0 = t + r * d, *restrict t1 = t0 + d, *restrict t2 = t1 + d,          \
+                                 *restrict t3 = t2 + d;                                                 \
+            REAL a0 = IDENTITY, a1 = IDENTITY, a2 = IDENTITY, a3 = IDENTITY;                            \
+            PRAGMA(omp simd reduction(OP : a0, a1, a2, a3)) for (ptrdiff_t j = 0; j < d; ++j) { \
+                a0 = a0 OP t0[j];                                                                       \
+                a1 = a1 OP t1[j];                                                                       \
+                a2 = a2 OP t2[j];                                                                       \
+                a3 = a3 OP t3[j];                                                                       \
+            }                                                                                           \
+            out[r] = a0;                                                                                \
+            out[r + 1] = a1;                                                                            \
+            out[r + 2] = a2;                                                                            \
+            out[r + 3] = a3;                                                                            \
+        }                                                                                               \
+        for (; r < rows; ++r) {                                                                         \
+            const REAL *restrict tr = t + r * d;                                                        \
+            REAL a = IDENTITY;                                                                          \
+            PRAGMA(omp simd reduction(OP : a)) for (ptrdiff_t j = 0; j < d; ++j) a = a OP tr[j]; \
+            out[r] = a;                                                                                 \
+        }                                                                                               \
+    }
+#endif
+ROW_REDUCTION(row_sums, +, 0)
+ROW_REDUCTION(row_products, *, 1)
 
 /* Rastrigin: E = a d + sum (x^2 - a cos(2 pi x)), dE/dx = 2 x + 2 pi a sin(2 pi x); p = (a). */
 CLONES static int FN(rastrigin)(const REAL *restrict x, ptrdiff_t n, ptrdiff_t d, const double *p,
@@ -72,7 +109,9 @@ CLONES static int FN(rastrigin)(const REAL *restrict x, ptrdiff_t n, ptrdiff_t d
             term[k] = xk * xk - a * COS(angle);
             gb[k] = 2 * xk + aw * SIN(angle);
         }
-        for (ptrdiff_t r = 0; r < rows; ++r) e[r0 + r] = offset + FN(row_sum)(term + r * d, d);
+        FN(row_sums)(term, rows, d, e + r0);
+#pragma omp simd
+        for (ptrdiff_t r = r0; r < r0 + rows; ++r) e[r] += offset;
     }
     free(s.memory);
     return 0;
@@ -97,7 +136,9 @@ CLONES static int FN(square)(const REAL *restrict x, ptrdiff_t n, ptrdiff_t d, c
             term[k] = xk * xk;
             gb[k] = c2 * xk;
         }
-        for (ptrdiff_t r = 0; r < rows; ++r) e[r0 + r] = c * FN(row_sum)(term + r * d, d);
+        FN(row_sums)(term, rows, d, e + r0);
+#pragma omp simd
+        for (ptrdiff_t r = r0; r < r0 + rows; ++r) e[r] *= c;
     }
     free(s.memory);
     return 0;
@@ -128,10 +169,8 @@ CLONES static int FN(ackley)(const REAL *restrict x, ptrdiff_t n, ptrdiff_t d, c
             cosine[k] = COS(angle);
             gb[k] = SIN(angle);
         }
-        for (ptrdiff_t r = 0; r < rows; ++r) {
-            radial[r] = FN(row_sum)(square + r * d, d);
-            ripple[r] = FN(row_sum)(cosine + r * d, d);
-        }
+        FN(row_sums)(square, rows, d, radial);
+        FN(row_sums)(cosine, rows, d, ripple);
         /* Two loops over the rows: GCC vectorizes a loop with vector math calls or with a select
          * of a quotient, not both. */
 #pragma omp simd
@@ -167,10 +206,10 @@ CLONES static int FN(griewank)(const REAL *restrict x, ptrdiff_t n, ptrdiff_t d,
                                const REAL *const *v, REAL *restrict e, REAL *restrict g) {
     (void)p;
     FN(scratch) s;
-    REAL *buf[3];
-    if (FN(scratch_alloc)(&s, n, d, 2, 0, v, 1, buf)) return -1;
-    REAL *restrict square = buf[0], *restrict cosine = buf[1];
-    const REAL *restrict w = buf[2];
+    REAL *buf[4];
+    if (FN(scratch_alloc)(&s, n, d, 2, 1, v, 1, buf)) return -1;
+    REAL *restrict square = buf[0], *restrict cosine = buf[1], *restrict product = buf[2];
+    const REAL *restrict w = buf[3];
     for (ptrdiff_t r0 = 0; r0 < n; r0 += s.rows) {
         const ptrdiff_t rows = n - r0 < s.rows ? n - r0 : s.rows, m = rows * d;
         const REAL *restrict xb = x + r0 * d;
@@ -182,15 +221,16 @@ CLONES static int FN(griewank)(const REAL *restrict x, ptrdiff_t n, ptrdiff_t d,
             cosine[k] = cs;
             gb[k] = SIN(scaled) / cs * w[k]; /* cos of a float never vanishes */
         }
-        for (ptrdiff_t r = 0; r < rows; ++r) {
-            const REAL *restrict cr = cosine + r * d, *restrict xr = xb + r * d;
-            REAL *restrict gr = gb + r * d;
-            REAL product = 1;
-#pragma omp simd reduction(* : product)
-            for (ptrdiff_t j = 0; j < d; ++j) product *= cr[j];
-            e[r0 + r] = FN(row_sum)(square + r * d, d) * (REAL)(1.0 / 4000.0) + 1 - product;
+        FN(row_products)(cosine, rows, d, product);
+        FN(row_sums)(square, rows, d, e + r0);
 #pragma omp simd
-            for (ptrdiff_t j = 0; j < d; ++j) gr[j] = gr[j] * product + xr[j] * (REAL)(1.0 / 2000.0);
+        for (ptrdiff_t r = 0; r < rows; ++r) e[r0 + r] = e[r0 + r] * (REAL)(1.0 / 4000.0) + 1 - product[r];
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            const REAL *restrict xr = xb + r * d;
+            REAL *restrict gr = gb + r * d;
+            const REAL pr = product[r];
+#pragma omp simd
+            for (ptrdiff_t j = 0; j < d; ++j) gr[j] = gr[j] * pr + xr[j] * (REAL)(1.0 / 2000.0);
         }
     }
     free(s.memory);
@@ -227,8 +267,9 @@ CLONES static int FN(levy)(const REAL *restrict x, ptrdiff_t n, ptrdiff_t d, con
             first[r] = SIN(angle);
             first_cos[r] = COS(angle);
         }
+        FN(row_sums)(term, rows, d, e + r0);
         for (ptrdiff_t r = 0; r < rows; ++r) {
-            e[r0 + r] = (REAL)0.5 * FN(row_sum)(term + r * d, d) + first[r] * first[r];
+            e[r0 + r] = (REAL)0.5 * e[r0 + r] + first[r] * first[r];
             gb[r * d] += half_pi * first[r] * first_cos[r];
         }
     }
@@ -276,7 +317,9 @@ CLONES static int FN(michalewicz)(const REAL *restrict x, ptrdiff_t n, ptrdiff_t
             chain[k] *= sin2[k] * power[k];
             gb[k] *= power[k];
         }
-        for (ptrdiff_t r = 0; r < rows; ++r) e[r0 + r] = -FN(row_sum)(chain + r * d, d);
+        FN(row_sums)(chain, rows, d, e + r0);
+#pragma omp simd
+        for (ptrdiff_t r = r0; r < r0 + rows; ++r) e[r] = -e[r];
     }
     free(s.memory);
     return 0;
@@ -288,10 +331,10 @@ CLONES static int FN(zakharov)(const REAL *restrict x, ptrdiff_t n, ptrdiff_t d,
                                const REAL *const *v, REAL *restrict e, REAL *restrict g) {
     (void)p;
     FN(scratch) s;
-    REAL *buf[3];
-    if (FN(scratch_alloc)(&s, n, d, 2, 0, v, 1, buf)) return -1;
-    REAL *restrict square = buf[0], *restrict weighted = buf[1];
-    const REAL *restrict w = buf[2], *restrict w_row = v[0];
+    REAL *buf[4];
+    if (FN(scratch_alloc)(&s, n, d, 2, 1, v, 1, buf)) return -1;
+    REAL *restrict square = buf[0], *restrict weighted = buf[1], *restrict coefficient = buf[2];
+    const REAL *restrict w = buf[3], *restrict w_row = v[0];
     for (ptrdiff_t r0 = 0; r0 < n; r0 += s.rows) {
         const ptrdiff_t rows = n - r0 < s.rows ? n - r0 : s.rows, m = rows * d;
         const REAL *restrict xb = x + r0 * d;
@@ -301,12 +344,18 @@ CLONES static int FN(zakharov)(const REAL *restrict x, ptrdiff_t n, ptrdiff_t d,
             square[k] = xb[k] * xb[k];
             weighted[k] = xb[k] * w[k];
         }
+        FN(row_sums)(weighted, rows, d, coefficient);
+        FN(row_sums)(square, rows, d, e + r0);
+#pragma omp simd
         for (ptrdiff_t r = 0; r < rows; ++r) {
-            const REAL sum = FN(row_sum)(weighted + r * d, d), s2 = sum * sum;
-            const REAL coef = 2 * (2 * s2 + 1) * sum;
+            const REAL sum = coefficient[r], s2 = sum * sum;
+            e[r0 + r] += s2 * (s2 + 1);
+            coefficient[r] = 2 * (2 * s2 + 1) * sum;
+        }
+        for (ptrdiff_t r = 0; r < rows; ++r) {
             const REAL *restrict xr = xb + r * d;
             REAL *restrict gr = gb + r * d;
-            e[r0 + r] = FN(row_sum)(square + r * d, d) + s2 * (s2 + 1);
+            const REAL coef = coefficient[r];
 #pragma omp simd
             for (ptrdiff_t j = 0; j < d; ++j) gr[j] = 2 * xr[j] + coef * w_row[j];
         }
@@ -344,9 +393,10 @@ CLONES static int FN(dixon_price)(const REAL *restrict x, ptrdiff_t n, ptrdiff_t
 #pragma omp simd
         for (ptrdiff_t k = 0; k < m - 1; ++k) gb[k] = -8 * xb[k] * weighted[k] + 2 * weighted[k + 1];
         gb[m - 1] = -8 * xb[m - 1] * weighted[m - 1];
+        FN(row_sums)(valley, rows, d, e + r0);
         for (ptrdiff_t r = 0; r < rows; ++r) {
             const REAL offset = xb[r * d] - 1;
-            e[r0 + r] = FN(row_sum)(valley + r * d, d) + offset * offset;
+            e[r0 + r] += offset * offset;
             gb[r * d] += 2 * offset;
         }
     }

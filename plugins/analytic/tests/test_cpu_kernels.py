@@ -72,10 +72,11 @@ def test_the_kernels_are_built_and_registered_where_they_can_be() -> None:
 
 @needs_kernels
 @pytest.mark.parametrize("name", KERNEL_ENERGIES)
-@pytest.mark.parametrize("dim", [1, 2, 7, 8, 10, 100, 129, 1500])
+@pytest.mark.parametrize("dim", [1, 2, 7, 8, 10, 15, 16, 100, 129, 1500])
 @pytest.mark.parametrize("rows", [1, 7, 8, 9, 150])
 def test_kernel_matches_float64_autograd(name: str, dim: int, rows: int) -> None:
-    """float64 to 1e-11 relative; ``rows`` and ``dim`` straddle the 8-row groups and the blocks."""
+    """float64 to 1e-11 relative. ``rows`` and ``dim`` straddle the 8-row groups, the blocks and
+    the two ways of reducing rows (column by column below 16, four rows at a time above)."""
     model = _model(name, dim, torch.float64)
     x = _inside_bounds(model, (rows,), torch.float64, seed=dim * 1000 + rows)
     assert ebmcore.resolve_backend(model, x) == "kernel"
