@@ -108,7 +108,7 @@ def _fused(
                 )
         energy = x.new_empty(x.shape[:-1])
         grad = torch.empty_like(x, memory_format=torch.contiguous_format)
-        _kernels.fused(  # type: ignore[union-attr]
+        _kernels.fused(
             index,
             x.dtype == torch.float64,
             x.data_ptr(),
