@@ -53,7 +53,11 @@ PARALLEL_GRAIN = 32768
 """Inputs with more elements than this run the PyTorch path when torch has several threads."""
 
 Model = TypeVar("Model", bound=type[BaseModel])
-Arguments = Callable[[Any, Tensor], tuple[tuple[float, ...], tuple[Tensor, ...]]]
+Arguments = Callable[[Any, Tensor], tuple[tuple[float, ...], tuple[Tensor, ...]] | None]
+
+_MATRICES = {"quadratic": (1,)}
+"""The vectors (by position) that a kernel reads as ``(d, d)`` row-major matrices; the others
+have length ``d``."""
 
 
 def cpu_kernel(kernel: str, arguments: Arguments) -> Callable[[Model], Model]:
@@ -62,7 +66,9 @@ def cpu_kernel(kernel: str, arguments: Arguments) -> Callable[[Model], Model]:
     Args:
         kernel: a name in ``_kernels.KERNELS``.
         arguments: ``arguments(model, x)`` returns the kernel's scalar parameters and its
-            per-coordinate vectors (each contiguous, of length ``dim``, in ``x``'s dtype).
+            per-coordinate vectors (each contiguous, of length ``dim``, in ``x``'s dtype; the
+            ``(dim, dim)`` matrices of ``_MATRICES``), or None where the kernel does not apply to
+            this model and the analytic path runs.
     """
 
     def register(cls: Model) -> Model:
@@ -70,14 +76,15 @@ def cpu_kernel(kernel: str, arguments: Arguments) -> Callable[[Model], Model]:
             assert _kernels is not None
             if kernel not in _kernels.KERNELS:
                 raise ValueError(f"kernel must be one of {', '.join(_kernels.KERNELS)}, got {kernel!r}")
-            cls.register_kernel("cpu", _fused(cls, _kernels.KERNELS.index(kernel), arguments))
+            index = _kernels.KERNELS.index(kernel)
+            cls.register_kernel("cpu", _fused(cls, index, _MATRICES.get(kernel, ()), arguments))
         return cls
 
     return register
 
 
 def _fused(
-    cls: type[BaseModel], index: int, arguments: Arguments
+    cls: type[BaseModel], index: int, matrices: tuple[int, ...], arguments: Arguments
 ) -> Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]]:
     forward, analytic = cls.forward, cls.analytic_energy_and_gradient
 
@@ -94,17 +101,21 @@ def _fused(
         ):
             return model.analytic_energy_and_gradient(x)
         x = x.contiguous()
-        parameters, vectors = arguments(model, x)
+        given = arguments(model, x)
+        if given is None:
+            return model.analytic_energy_and_gradient(x)
+        parameters, vectors = given
         d = x.shape[-1]
-        for vector in vectors:  # the kernel reads d elements of each, contiguous, in x's dtype
+        for i, vector in enumerate(vectors):  # what the kernel reads: contiguous, in x's dtype
+            shape = (d, d) if i in matrices else (d,)
             if (
                 vector.dtype != x.dtype
-                or vector.shape != (d,)
+                or vector.shape != shape
                 or not vector.is_contiguous()
                 or not vector.is_cpu
             ):
                 raise RuntimeError(
-                    f"kernel vector of {type(model).__name__} is not a contiguous ({d},) {x.dtype}"
+                    f"kernel vector {i} of {type(model).__name__} is not a contiguous {shape} {x.dtype}"
                 )
         energy = x.new_empty(x.shape[:-1])
         grad = torch.empty_like(x, memory_format=torch.contiguous_format)

@@ -52,7 +52,7 @@ VEC double ebm_exp(double) __asm__("exp");
 /* About this many elements per block: the block's scratch arrays stay in the first-level cache. */
 #define BLOCK_ELEMENTS 1024
 
-/* The most scratch arrays a kernel asks for (arrays + row_arrays + vectors in KERNELS: Levy's 7). */
+/* The most scratch arrays a kernel asks for (arrays + row_arrays + tiled in KERNELS: Levy's 7). */
 #define MAX_SCRATCH 8
 
 /* Rows per block for (n, d) inputs: a whole number of rows, a multiple of 8 where there are at
@@ -86,14 +86,17 @@ static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
 #define SQRT sqrt
 #include "_kernels_body.h"
 
-/* Name, number of scalar parameters and of per-coordinate vectors (the Python side's view), and
- * the scratch each block needs: arrays of the block's size and of its row count (FN(run)). */
+/* Name, number of scalar parameters and of vectors (the Python side's view: per-coordinate
+ * vectors of length d, except quadratic's second, the d x d precision), and what FN(run) sets up
+ * for each block: how many of the vectors it tiles (the leading ones), and the scratch arrays of
+ * the block's size and of its row count. */
 static const struct {
     const char *name;
-    int parameters, vectors, arrays, row_arrays;
+    int parameters, vectors, tiled, arrays, row_arrays;
 } KERNELS[] = {
-    {"rastrigin", 1, 0, 1, 0}, {"square", 1, 0, 1, 0},      {"ackley", 3, 0, 2, 3},   {"griewank", 0, 1, 2, 1},
-    {"levy", 0, 4, 1, 2},      {"michalewicz", 1, 1, 4, 0}, {"zakharov", 0, 1, 2, 1}, {"dixon_price", 0, 1, 2, 0},
+    {"rastrigin", 1, 0, 0, 1, 0}, {"square", 1, 0, 0, 1, 0},   {"ackley", 3, 0, 0, 2, 3},
+    {"griewank", 0, 1, 1, 2, 1},  {"levy", 0, 4, 4, 1, 2},     {"michalewicz", 1, 1, 1, 4, 0},
+    {"zakharov", 0, 1, 1, 2, 1},  {"dixon_price", 0, 1, 1, 2, 0}, {"quadratic", 0, 2, 0, 2, 0},
 };
 #define KERNEL_COUNT ((int)(sizeof(KERNELS) / sizeof(KERNELS[0])))
 #define MAX_ARGUMENTS 4
@@ -127,12 +130,12 @@ static PyObject *fused(PyObject *self, PyObject *args) {
     if (n == 0) Py_RETURN_NONE;
     int status;
     Py_BEGIN_ALLOW_THREADS;
-    const int arrays = KERNELS[kernel].arrays, rows = KERNELS[kernel].row_arrays, count = KERNELS[kernel].vectors;
+    const int arrays = KERNELS[kernel].arrays, rows = KERNELS[kernel].row_arrays, tiled = KERNELS[kernel].tiled;
     if (is_double)
-        status = run_f64(blocks_f64[kernel], arrays, rows, count, (const double *)(uintptr_t)x, n, d, p,
+        status = run_f64(blocks_f64[kernel], arrays, rows, tiled, (const double *)(uintptr_t)x, n, d, p,
                          (const double *const *)v, (double *)(uintptr_t)energy, (double *)(uintptr_t)grad);
     else
-        status = run_f32(blocks_f32[kernel], arrays, rows, count, (const float *)(uintptr_t)x, n, d, p,
+        status = run_f32(blocks_f32[kernel], arrays, rows, tiled, (const float *)(uintptr_t)x, n, d, p,
                          (const float *const *)v, (float *)(uintptr_t)energy, (float *)(uintptr_t)grad);
     Py_END_ALLOW_THREADS;
     if (status) return PyErr_NoMemory();

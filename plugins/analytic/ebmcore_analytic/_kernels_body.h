@@ -21,18 +21,18 @@ typedef void FN(block_fn)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, c
 
 /* Runs `block` over the (n, d) batch x, writing the n energies e and the (n, d) gradient g. Its
  * scratch, one allocation, holds `arrays` arrays of a block's size, `row_arrays` of its row count
- * and the `vectors` per-coordinate vectors tiled over the block, in that order. Returns 0, or -1
- * when the scratch cannot be allocated (nothing is written then). */
-static int FN(run)(FN(block_fn) * block, int arrays, int row_arrays, int vectors, const REAL *x, ptrdiff_t n,
+ * and the first `tiled` per-coordinate vectors repeated over the block, in that order. Returns 0,
+ * or -1 when the scratch cannot be allocated (nothing is written then). */
+static int FN(run)(FN(block_fn) * block, int arrays, int row_arrays, int tiled, const REAL *x, ptrdiff_t n,
                    ptrdiff_t d, const double *p, const REAL *const *v, REAL *e, REAL *g) {
     const ptrdiff_t rows = block_rows(n, d), size = rows * d;
-    const ptrdiff_t total = (ptrdiff_t)(arrays + vectors) * size + (ptrdiff_t)row_arrays * rows;
+    const ptrdiff_t total = (ptrdiff_t)(arrays + tiled) * size + (ptrdiff_t)row_arrays * rows;
     REAL *const memory = (REAL *)malloc((size_t)(total > 0 ? total : 1) * sizeof(REAL));
     if (memory == NULL) return -1;
     REAL *s[MAX_SCRATCH], *next = memory;
     for (int i = 0; i < arrays; ++i, next += size) s[i] = next;
     for (int i = 0; i < row_arrays; ++i, next += rows) s[arrays + i] = next;
-    for (int i = 0; i < vectors; ++i, next += size) {
+    for (int i = 0; i < tiled; ++i, next += size) {
         for (ptrdiff_t r = 0; r < rows; ++r) memcpy(next + r * d, v[i], (size_t)d * sizeof(REAL));
         s[arrays + row_arrays + i] = next;
     }
@@ -332,7 +332,54 @@ CLONES static void FN(dixon_price)(const REAL *restrict x, ptrdiff_t rows, ptrdi
     }
 }
 
+/* Gaussian with a full precision matrix P (symmetric, row-major d x d), for small d where a
+ * general matrix product library spends more time on its set-up than on the arithmetic:
+ * with c = x - mu, E = (1/2) c^T P c, dE/dx = P c; v = (mu, P), P the only vector that is not of
+ * length d (the Python side checks its shape). The block is centred into column-major order
+ * (column i holds c_i of every row), so that each product term P_ij c_i runs as a vector over
+ * the rows; the gradient columns are then written back row-major. The energy is accumulated in
+ * double: (1/2) c.Pc can be finite in float32 where c.Pc is not.
+ * Scratch: the centred block and the gradient block, both column-major; per row the energy sum
+ * in double (two REAL slots per row). */
+CLONES static void FN(quadratic)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,
+                                 const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) {
+    (void)p;
+    const REAL *restrict mu = v[0], *restrict precision = v[1];
+    REAL *restrict centred = s[0], *restrict column = s[1];
+    double sum[BLOCK_ELEMENTS];
+    for (ptrdiff_t i = 0; i < d; ++i) {
+        const REAL mean = mu[i];
+#pragma omp simd
+        for (ptrdiff_t r = 0; r < rows; ++r) centred[i * rows + r] = x[r * d + i] - mean;
+    }
+    for (ptrdiff_t j = 0; j < d; ++j) {
+        REAL *restrict gj = column + j * rows;
+        const REAL p0 = precision[j];
+#pragma omp simd
+        for (ptrdiff_t r = 0; r < rows; ++r) gj[r] = p0 * centred[r];
+        for (ptrdiff_t i = 1; i < d; ++i) {
+            const REAL pij = precision[i * d + j];
+            const REAL *restrict ci = centred + i * rows;
+#pragma omp simd
+            for (ptrdiff_t r = 0; r < rows; ++r) gj[r] += pij * ci[r];
+        }
+    }
+#pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) sum[r] = 0;
+    for (ptrdiff_t j = 0; j < d; ++j) {
+        const REAL *restrict gj = column + j * rows, *restrict cj = centred + j * rows;
+#pragma omp simd
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            sum[r] += (double)cj[r] * (double)gj[r];
+            g[r * d + j] = gj[r];
+        }
+    }
+#pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) e[r] = (REAL)(0.5 * sum[r]);
+}
+
 /* In the order of KERNELS in _kernels.c. */
 static FN(block_fn) *const FN(blocks)[] = {
     FN(rastrigin), FN(square), FN(ackley), FN(griewank), FN(levy), FN(michalewicz), FN(zakharov), FN(dixon_price),
+    FN(quadratic),
 };

@@ -210,7 +210,7 @@ def test_a_kernel_given_the_wrong_arguments_raises() -> None:
         pass
 
     with pytest.raises(
-        RuntimeError, match=r"kernel vector of WrongLength is not a contiguous \(3,\) torch.float32"
+        RuntimeError, match=r"kernel vector 0 of WrongLength is not a contiguous \(3,\) torch.float32"
     ):
         WrongLength(dim=3).energy_and_gradient(torch.zeros(2, 3))
 
@@ -220,3 +220,64 @@ def test_a_kernel_given_the_wrong_arguments_raises() -> None:
 
     with pytest.raises(ValueError, match="kernel rastrigin takes 1 parameters and 0 vectors, got 0 and 0"):
         MissingParameter(dim=3).energy_and_gradient(torch.zeros(2, 3))
+
+
+def _full_gaussian(dim: int, dtype: torch.dtype) -> ebmcore.BaseModel:
+    generator = torch.Generator().manual_seed(dim)
+    a = torch.randn(dim, dim, dtype=torch.float64, generator=generator)
+    cov = a @ a.T / dim + torch.eye(dim, dtype=torch.float64)
+    mean = torch.randn(dim, dtype=torch.float64, generator=generator)
+    return ebmcore.create("gaussian", mean=mean, cov=(cov + cov.T) / 2).to(dtype)
+
+
+@needs_kernels
+@pytest.mark.parametrize("dim", [2, 3, 7, 11])
+@pytest.mark.parametrize("rows", [1, 9, 150, 1500])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_full_covariance_gaussian_kernel_matches_float64_autograd(
+    dim: int, rows: int, dtype: torch.dtype
+) -> None:
+    """The small-d Gaussian kernel (d <= QUADRATIC_MAX_DIM): blocks of whole rows in column order."""
+    model = _full_gaussian(dim, dtype)
+    x = torch.randn(rows, dim, dtype=dtype, generator=torch.Generator().manual_seed(rows)) * 3
+    energy, grad = model.energy_and_gradient(x)
+    assert ebmcore.resolve_backend(model, x) == "kernel"
+    with ebmcore.use_backend("autograd"):
+        expected_energy, expected_grad = _full_gaussian(dim, torch.float64).energy_and_gradient(x.double())
+    assert energy.dtype == grad.dtype == dtype
+    tolerance = 1e-13 if dtype == torch.float64 else 1e-6
+    scale = expected_grad.abs().max() + 1
+    torch.testing.assert_close(energy.double(), expected_energy, rtol=tolerance, atol=tolerance)
+    torch.testing.assert_close(grad.double() / scale, expected_grad / scale, rtol=0, atol=tolerance)
+
+
+@needs_kernels
+def test_gaussians_the_kernel_does_not_serve_run_the_analytic_path() -> None:
+    """Diagonal or isotropic covariances, and full ones above QUADRATIC_MAX_DIM, are handed back."""
+    from ebmcore_analytic._gaussian import QUADRATIC_MAX_DIM
+
+    for model in (
+        _full_gaussian(QUADRATIC_MAX_DIM + 1, torch.float32),
+        ebmcore.create("gaussian", dim=5),
+        ebmcore.create("gaussian", mean=[1.0, 2.0], cov=[3.0, 0.5]),
+    ):
+        x = torch.randn(64, model.dim, generator=torch.Generator().manual_seed(0))
+        with ebmcore.use_backend("analytic"):
+            expected = model.energy_and_gradient(x)
+        torch.testing.assert_close(model.energy_and_gradient(x), expected, rtol=0, atol=0)
+
+
+@needs_kernels
+def test_float32_gaussian_energy_beyond_float32_range_of_the_quadratic_form() -> None:
+    """(1/2) c.Pc is summed in double: finite where c.Pc alone would overflow float32."""
+    model = ebmcore.create("gaussian", mean=[0.0, 0.0], cov=[[1.0, 0.5], [0.5, 1.0]]).float()
+    x = torch.full((3, 2), 2e19)  # c.Pc = 5.3e38 > float32 max 3.4e38, half of it below
+    energy, _ = model.energy_and_gradient(x)
+    expected = (
+        0.5
+        * x[0].double()
+        @ torch.linalg.inv(torch.tensor([[1.0, 0.5], [0.5, 1.0]], dtype=torch.float64))
+        @ x[0].double()
+    )
+    assert energy.isfinite().all()
+    torch.testing.assert_close(energy.double(), expected.expand(3), rtol=1e-6, atol=0)
