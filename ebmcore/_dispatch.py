@@ -47,10 +47,13 @@ class Kernel:
     Attributes:
         function: ``function(model, x) -> (energy, gradient)``.
         differentiable: whether its outputs carry a graph (so ``create_graph=True`` may use it).
+        applies: ``applies(model)``, whether the kernel serves this instance of the class (a
+            kernel written for some configurations only); None: every instance.
     """
 
     function: Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]]
     differentiable: bool = False
+    applies: Callable[[BaseModel], bool] | None = None
 
 
 @contextlib.contextmanager
@@ -86,6 +89,8 @@ def resolve_backend(model: BaseModel, x: Tensor, *, create_graph: bool = False) 
     kernels = model.kernels
     # x.is_cpu is a cheap flag; x.device.type builds a device object and a string
     kernel = (kernels.get("cpu") if x.is_cpu else kernels.get(x.device.type)) if kernels else None
+    if kernel is not None and kernel.applies is not None and not kernel.applies(model):
+        kernel = None
     kernel_ok = kernel is not None and (kernel.differentiable or not create_graph)
     analytic = model.has_analytic_gradient
     analytic_ok = analytic and (model.analytic_gradient_differentiable or not create_graph)
@@ -94,8 +99,8 @@ def resolve_backend(model: BaseModel, x: Tensor, *, create_graph: bool = False) 
     if forced == "kernel":
         if kernel is None:
             raise BackendUnavailableError(
-                f"{type(model).__name__} has no kernel for device type {x.device.type!r} "
-                f"(it has kernels for: {', '.join(sorted(model.kernels)) or 'none'})"
+                f"{type(model).__name__} has no kernel for device type {x.device.type!r} that applies "
+                f"to this model (it has kernels for: {', '.join(sorted(model.kernels)) or 'none'})"
             )
         return "kernel" if kernel_ok else "autograd"
     if forced == "analytic":

@@ -265,11 +265,14 @@ class BaseModel(nn.Module):
         *,
         differentiable: bool = False,
         replace: bool = False,
+        applies: Callable[[Any], bool] | None = None,
     ) -> None:
         """Register a fused ``function(model, x) -> (energy, gradient)`` for a device type.
 
         It takes precedence over the analytic gradient and autograd for inputs on that device
-        type (``"cuda"``, ``"cpu"``, ...). A class inherits its parents' kernels.
+        type (``"cuda"``, ``"cpu"``, ...). A class inherits its parents' kernels. A kernel written
+        for some configurations only passes ``applies(model) -> bool``; the dispatch skips it
+        for the instances it returns False for (checked on every call, so keep it cheap).
 
         Raises:
             RegistrationError: a kernel for that device type exists and ``replace`` is False.
@@ -278,7 +281,7 @@ class BaseModel(nn.Module):
             raise RegistrationError(
                 f"{cls.__name__} already has a kernel for {device_type!r}; pass replace=True to replace it"
             )
-        cls.kernels[device_type] = Kernel(function, differentiable)
+        cls.kernels[device_type] = Kernel(function, differentiable, applies)
 
     @classmethod
     def unregister_kernel(cls, device_type: str) -> None:

@@ -108,6 +108,29 @@ def test_a_kernel_registered_for_the_device_type_is_the_one_that_runs():
     assert ebmcore.resolve_backend(KernelBowl(), torch.zeros(2)) == "analytic"
 
 
+def test_a_kernel_that_applies_to_some_instances_is_skipped_for_the_others():
+    """``applies(model)`` is asked on every call: an instance it rejects runs the analytic path,
+    and forcing the kernel on it raises."""
+    KernelBowl.register_kernel("cpu", _cpu_kernel, applies=lambda model: model.dim <= 3)
+    try:
+        small, large = KernelBowl(dim=3), KernelBowl(dim=4)
+        assert ebmcore.resolve_backend(small, torch.zeros(3)) == "kernel"
+        assert ebmcore.resolve_backend(large, torch.zeros(4)) == "analytic"
+        before = KernelBowl.calls
+        _, grad = large.energy_and_gradient(torch.ones(2, 4))
+        assert KernelBowl.calls == before and large.analytic_calls == 1
+        torch.testing.assert_close(grad, torch.full((2, 4), 2.0))
+        small.energy_and_gradient(torch.ones(2, 3))
+        assert KernelBowl.calls == before + 1
+        with (
+            ebmcore.use_backend("kernel"),
+            pytest.raises(BackendUnavailableError, match="that applies to this model"),
+        ):
+            large.gradient(torch.ones(4))
+    finally:
+        KernelBowl.unregister_kernel("cpu")
+
+
 def test_gradient_with_create_graph_trains_parameters():
     model = Bowl(dim=2)
     x = torch.randn(8, 2)

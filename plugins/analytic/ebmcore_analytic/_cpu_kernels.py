@@ -7,7 +7,10 @@ single loop that also forms the energy's row sums and the gradient, so the input
 and nothing else is written. They run in place of the PyTorch path (:meth:`register_kernel` on
 the class, the dispatch's first choice) for contiguous or non-contiguous float32 and float64
 inputs on the CPU, and give the same numbers to within a few units in the last place (the
-registry-wide tests compare every path with autograd).
+registry-wide tests compare every path with autograd). Sphere, harmonic, Zakharov and
+Dixon-Price have kernels for the same reason on a smaller scale (one pass instead of a few
+tensor ops), and so does a full-covariance Gaussian up to ``QUADRATIC_MAX_DIM`` (11), where
+the matrix-product library spends more time setting up than multiplying.
 
 A subclass inherits the kernel only while it keeps the class's ``forward`` and
 ``analytic_energy_and_gradient``; one that redefines either runs its own analytic path.
@@ -53,22 +56,25 @@ PARALLEL_GRAIN = 32768
 """Inputs with more elements than this run the PyTorch path when torch has several threads."""
 
 Model = TypeVar("Model", bound=type[BaseModel])
-Arguments = Callable[[Any, Tensor], tuple[tuple[float, ...], tuple[Tensor, ...]] | None]
+Arguments = Callable[[Any, Tensor], tuple[tuple[float, ...], tuple[Tensor, ...]]]
 
 _MATRICES = {"quadratic": (1,)}
 """The vectors (by position) that a kernel reads as ``(d, d)`` row-major matrices; the others
 have length ``d``."""
 
 
-def cpu_kernel(kernel: str, arguments: Arguments) -> Callable[[Model], Model]:
+def cpu_kernel(
+    kernel: str, arguments: Arguments, applies: Callable[[Any], bool] | None = None
+) -> Callable[[Model], Model]:
     """Class decorator: register the compiled ``kernel`` as the class's CPU kernel.
 
     Args:
         kernel: a name in ``_kernels.KERNELS``.
         arguments: ``arguments(model, x)`` returns the kernel's scalar parameters and its
             per-coordinate vectors (each contiguous, of length ``dim``, in ``x``'s dtype; the
-            ``(dim, dim)`` matrices of ``_MATRICES``), or None where the kernel does not apply to
-            this model and the analytic path runs.
+            ``(dim, dim)`` matrices of ``_MATRICES``).
+        applies: ``applies(model)``, whether the kernel serves this instance (None: all); the
+            dispatch runs the analytic path for the others (:meth:`BaseModel.register_kernel`).
     """
 
     def register(cls: Model) -> Model:
@@ -77,7 +83,8 @@ def cpu_kernel(kernel: str, arguments: Arguments) -> Callable[[Model], Model]:
             if kernel not in _kernels.KERNELS:
                 raise ValueError(f"kernel must be one of {', '.join(_kernels.KERNELS)}, got {kernel!r}")
             index = _kernels.KERNELS.index(kernel)
-            cls.register_kernel("cpu", _fused(cls, index, _MATRICES.get(kernel, ()), arguments))
+            function = _fused(cls, index, _MATRICES.get(kernel, ()), arguments)
+            cls.register_kernel("cpu", function, applies=applies)
         return cls
 
     return register
@@ -101,10 +108,7 @@ def _fused(
         ):
             return model.analytic_energy_and_gradient(x)
         x = x.contiguous()
-        given = arguments(model, x)
-        if given is None:
-            return model.analytic_energy_and_gradient(x)
-        parameters, vectors = given
+        parameters, vectors = arguments(model, x)
         d = x.shape[-1]
         for i, vector in enumerate(vectors):  # what the kernel reads: contiguous, in x's dtype
             shape = (d, d) if i in matrices else (d,)

@@ -20,13 +20,16 @@ QUADRATIC_MAX_DIM = 11
 one ``(batch, d) @ (d, d)`` matrix product (the analytic path) is faster."""
 
 
-def _quadratic_arguments(model: Gaussian, x: Tensor) -> tuple[tuple[float, ...], tuple[Tensor, ...]] | None:
-    if model.covariance_kind != "full" or model.dim > QUADRATIC_MAX_DIM:
-        return None  # diagonal and isotropic covariances: the analytic path is one elementwise pass
-    return (), (buffer_as(model, "loc", x), buffer_as(model, "precision", x))
+def _quadratic_applies(model: Gaussian) -> bool:
+    # diagonal and isotropic covariances: the analytic path is one elementwise pass
+    return model.covariance_kind == "full" and model.dim <= QUADRATIC_MAX_DIM
 
 
-@cpu_kernel("quadratic", _quadratic_arguments)
+@cpu_kernel(
+    "quadratic",
+    lambda model, x: ((), (buffer_as(model, "loc", x), buffer_as(model, "precision", x))),
+    applies=_quadratic_applies,
+)
 class Gaussian(BaseModel):
     r"""Multivariate normal :math:`\mathcal N(\mu, \Sigma)` as an energy.
 

@@ -262,6 +262,7 @@ def test_gaussians_the_kernel_does_not_serve_run_the_analytic_path() -> None:
         ebmcore.create("gaussian", mean=[1.0, 2.0], cov=[3.0, 0.5]),
     ):
         x = torch.randn(64, model.dim, generator=torch.Generator().manual_seed(0))
+        assert ebmcore.resolve_backend(model, x) == "analytic"
         with ebmcore.use_backend("analytic"):
             expected = model.energy_and_gradient(x)
         torch.testing.assert_close(model.energy_and_gradient(x), expected, rtol=0, atol=0)
