@@ -13,7 +13,8 @@ tensor ops), and so does a full-covariance Gaussian up to ``QUADRATIC_MAX_DIM`` 
 the matrix-product library spends more time setting up than multiplying.
 
 A subclass inherits the kernel only while it keeps the class's ``forward`` and
-``analytic_energy_and_gradient``; one that redefines either runs its own analytic path.
+``analytic_energy_and_gradient``; for one that redefines either, the kernel does not apply
+(``applies`` of :meth:`register_kernel`) and its own analytic path runs.
 
 The kernel runs on one thread. Above torch's parallel grain size (32768 elements), and with
 more than one torch thread, the PyTorch path runs instead: its ops use every thread.
@@ -82,27 +83,32 @@ def cpu_kernel(
             assert _kernels is not None
             if kernel not in _kernels.KERNELS:
                 raise ValueError(f"kernel must be one of {', '.join(_kernels.KERNELS)}, got {kernel!r}")
-            index = _kernels.KERNELS.index(kernel)
-            function = _fused(cls, index, _MATRICES.get(kernel, ()), arguments)
-            cls.register_kernel("cpu", function, applies=applies)
+            function = _fused(_kernels.KERNELS.index(kernel), _MATRICES.get(kernel, ()), arguments)
+            cls.register_kernel("cpu", function, applies=_same_formula(cls, applies))
         return cls
 
     return register
 
 
-def _fused(
-    cls: type[BaseModel], index: int, matrices: tuple[int, ...], arguments: Arguments
-) -> Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]]:
+def _same_formula(cls: type[BaseModel], applies: Callable[[Any], bool] | None) -> Callable[[Any], bool]:
+    """``applies``, and only for instances of ``cls`` or of subclasses that keep its formula."""
     forward, analytic = cls.forward, cls.analytic_energy_and_gradient
 
-    def energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
+    def same_formula(model: BaseModel) -> bool:
         kind = type(model)
+        return (
+            kind is cls or (kind.forward is forward and kind.analytic_energy_and_gradient is analytic)
+        ) and (applies is None or applies(model))
+
+    return same_formula
+
+
+def _fused(
+    index: int, matrices: tuple[int, ...], arguments: Arguments
+) -> Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]]:
+    def energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
         if (
-            (
-                kind is not cls
-                and (kind.forward is not forward or kind.analytic_energy_and_gradient is not analytic)
-            )
-            or x.dtype not in (torch.float32, torch.float64)
+            x.dtype not in (torch.float32, torch.float64)
             or (x.numel() > PARALLEL_GRAIN and torch.get_num_threads() > 1)
             or torch.compiler.is_compiling()
         ):
