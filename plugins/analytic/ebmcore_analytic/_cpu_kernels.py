@@ -9,15 +9,19 @@ the class, the dispatch's first choice) for contiguous or non-contiguous float32
 inputs on the CPU, and give the same numbers to within a few units in the last place (the
 registry-wide tests compare every path with autograd). Sphere, harmonic, Zakharov and
 Dixon-Price have kernels for the same reason on a smaller scale (one pass instead of a few
-tensor ops), and so does a full-covariance Gaussian up to ``QUADRATIC_MAX_DIM`` (11), where
-the matrix-product library spends more time setting up than multiplying.
+tensor ops). A full-covariance Gaussian up to ``QUADRATIC_MAX_DIM`` (1024) has one that forms
+the gradient ``(x - mu) P`` the way a matrix product library does, in register tiles, and
+centres the input before and sums the energy after each tile while it is in registers: one
+pass where the PyTorch path makes three, and its tiles are faster than the library's product
+alone on one core (see ``bench/README.md``).
 
 A subclass inherits the kernel only while it keeps the class's ``forward`` and
 ``analytic_energy_and_gradient``; for one that redefines either, the kernel does not apply
 (``applies`` of :meth:`register_kernel`) and its own analytic path runs.
 
-The kernel runs on one thread. Above torch's parallel grain size (32768 elements), and with
-more than one torch thread, the PyTorch path runs instead: its ops use every thread.
+The kernel runs on one thread. With more than one torch thread, the PyTorch path runs instead
+above torch's parallel grain size (32768 elements; for the Gaussian, 256 times that many
+multiply-adds): its ops use every thread.
 
 The extension is optional (``setup.py``): where it was not built, or was built without vector
 math (:data:`AVAILABLE` is False), nothing is registered and the PyTorch paths run.
@@ -48,13 +52,18 @@ try:
 except ImportError:  # not built (setup.py: the extension is optional)
     _kernels = None  # type: ignore[assignment]
 
-__all__ = ["AVAILABLE", "PARALLEL_GRAIN", "cpu_kernel"]
+__all__ = ["AVAILABLE", "MATRIX_PARALLEL_GRAIN", "PARALLEL_GRAIN", "cpu_kernel"]
 
 AVAILABLE: bool = _kernels is not None and bool(_kernels.VECTOR_MATH)
 """Whether the compiled kernels are built with vector math, and so registered."""
 
 PARALLEL_GRAIN = 32768
 """Inputs with more elements than this run the PyTorch path when torch has several threads."""
+
+MATRIX_PARALLEL_GRAIN = 256 * PARALLEL_GRAIN
+"""The same for the kernels that multiply by a matrix (``_MATRICES``), counted in multiply-adds
+(rows * d * d): about 0.2 ms of one core's work, where the library's threads start to pay for
+waking up (measured with two threads: the analytic path costs about 80 us even for 8 rows)."""
 
 Model = TypeVar("Model", bound=type[BaseModel])
 Arguments = Callable[[Any, Tensor], tuple[tuple[float, ...], tuple[Tensor, ...]]]
@@ -107,15 +116,16 @@ def _fused(
     index: int, matrices: tuple[int, ...], arguments: Arguments
 ) -> Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]]:
     def energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
+        d = x.shape[-1]
+        work, grain = (x.numel() * d, MATRIX_PARALLEL_GRAIN) if matrices else (x.numel(), PARALLEL_GRAIN)
         if (
             x.dtype not in (torch.float32, torch.float64)
-            or (x.numel() > PARALLEL_GRAIN and torch.get_num_threads() > 1)
+            or (work > grain and torch.get_num_threads() > 1)
             or torch.compiler.is_compiling()
         ):
             return model.analytic_energy_and_gradient(x)
         x = x.contiguous()
         parameters, vectors = arguments(model, x)
-        d = x.shape[-1]
         for i, vector in enumerate(vectors):  # what the kernel reads: contiguous, in x's dtype
             shape = (d, d) if i in matrices else (d,)
             if (

@@ -15,9 +15,10 @@ from ._fast import buffer_as, cached, rowsum
 
 __all__ = ["Gaussian", "GaussianFromSamples", "Harmonic"]
 
-QUADRATIC_MAX_DIM = 11
+QUADRATIC_MAX_DIM = 1024
 """Largest dimension at which a full-covariance Gaussian runs the compiled CPU kernel; above it
-one ``(batch, d) @ (d, d)`` matrix product (the analytic path) is faster."""
+the matrix product library's blocking for the caches wins, and the analytic path (one
+``(batch, d) @ (d, d)`` product) runs."""
 
 
 def _quadratic_applies(model: Gaussian) -> bool:

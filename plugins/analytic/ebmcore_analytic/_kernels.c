@@ -99,6 +99,13 @@ static const struct {
     {"zakharov", 0, 1, 1, 2, 1},  {"dixon_price", 0, 1, 1, 2, 0}, {"quadratic", 0, 2, 0, 2, 0},
 };
 #define KERNEL_COUNT ((int)(sizeof(KERNELS) / sizeof(KERNELS[0])))
+#define QUADRATIC 8 /* its index in KERNELS */
+
+/* Up to this d, quadratic runs on blocks of rows in column order (FN(quadratic)); above it, as
+ * register tiles of a matrix product (FN(quadratic_tiled)). */
+#ifndef QUADRATIC_BLOCK_MAX_DIM
+#define QUADRATIC_BLOCK_MAX_DIM 11
+#endif
 #define MAX_ARGUMENTS 4
 
 static PyObject *fused(PyObject *self, PyObject *args) {
@@ -131,7 +138,14 @@ static PyObject *fused(PyObject *self, PyObject *args) {
     int status;
     Py_BEGIN_ALLOW_THREADS;
     const int arrays = KERNELS[kernel].arrays, rows = KERNELS[kernel].row_arrays, tiled = KERNELS[kernel].tiled;
-    if (is_double)
+    if (kernel == QUADRATIC && d > QUADRATIC_BLOCK_MAX_DIM)
+        status = is_double ? quadratic_tiled_f64((const double *)(uintptr_t)x, n, d, (const double *)v[0],
+                                                 (const double *)v[1], (double *)(uintptr_t)energy,
+                                                 (double *)(uintptr_t)grad)
+                           : quadratic_tiled_f32((const float *)(uintptr_t)x, n, d, (const float *)v[0],
+                                                 (const float *)v[1], (float *)(uintptr_t)energy,
+                                                 (float *)(uintptr_t)grad);
+    else if (is_double)
         status = run_f64(blocks_f64[kernel], arrays, rows, tiled, (const double *)(uintptr_t)x, n, d, p,
                          (const double *const *)v, (double *)(uintptr_t)energy, (double *)(uintptr_t)grad);
     else

@@ -378,6 +378,131 @@ CLONES static void FN(quadratic)(const REAL *restrict x, ptrdiff_t rows, ptrdiff
     for (ptrdiff_t r = 0; r < rows; ++r) e[r] = (REAL)(0.5 * sum[r]);
 }
 
+/* Gaussian with a full precision matrix, for larger d: the same E and dE/dx as FN(quadratic),
+ * as a product c P of register tiles, the way a matrix product library computes it, with the
+ * centring before it and the energy after it done on the tile while it is still in registers.
+ *
+ * P is packed once per call into panels of PANEL columns (of the row-major P: panel p holds
+ * P[k][p PANEL + j] at k PANEL + j, zero past column d). The batch is walked in chunks of rows
+ * that fit the first-level cache with one panel; each chunk is centred into a buffer whose rows
+ * are padded with zeros to the panels' width (and whose row count is padded with zero rows to a
+ * whole number of tiles). For each panel, every tile of TILE_ROWS rows accumulates
+ * sum_k c[r][k] P[k][j] in TILE_ROWS x 2 vector registers (12 of the 16 an AVX2 core has), with
+ * one broadcast of c[r][k] per row and two vector loads of the panel per k. A narrow last panel
+ * (at most one vector of columns left) runs as tiles of 2 TILE_ROWS rows by one vector instead,
+ * which keeps 12 accumulators busy on half the padding.
+ *
+ * The energy accumulates per row in a vector of partial sums (c . g, lane by lane, over the
+ * panels), summed in double at the end of the chunk; a row whose float sum is not finite (the
+ * products overflow although their half-sum may not) is summed again from the stored gradient in
+ * double. Scratch: the packed P, the centred chunk, the chunk's partial sums (one allocation).
+ */
+typedef REAL FN(vector) __attribute__((vector_size(32)));
+#define LANES ((ptrdiff_t)(32 / sizeof(REAL)))
+#define PANEL (2 * LANES)
+#define TILE_ROWS 6
+#define CHUNK_ROWS (4 * TILE_ROWS)
+
+/* One tile: `rows` rows of the centred chunk c (row stride dp) times the panel b of columns j0 to
+ * j0 + vectors * LANES. The first `columns` results of each of the first `valid` rows go to g
+ * (the tile's first row and column; row stride d); partial[r] += c[r][j0...] * result, lane by
+ * lane. */
+static inline ALWAYS_INLINE void FN(tile)(const int rows, const int vectors, const REAL *restrict c, ptrdiff_t dp,
+                                          ptrdiff_t j0, const REAL *restrict b, ptrdiff_t d, ptrdiff_t valid,
+                                          ptrdiff_t columns, REAL *restrict g, FN(vector) *restrict partial) {
+    FN(vector) acc[2 * TILE_ROWS][2];
+    for (int r = 0; r < rows; ++r)
+        for (int v = 0; v < vectors; ++v) acc[r][v] = (FN(vector)){0};
+    for (ptrdiff_t k = 0; k < d; ++k) {
+        FN(vector) panel[2];
+        for (int v = 0; v < vectors; ++v) memcpy(&panel[v], b + k * vectors * LANES + v * LANES, sizeof panel[v]);
+#pragma GCC unroll 12
+        for (int r = 0; r < rows; ++r) {
+            const FN(vector) broadcast = c[r * dp + k] - (FN(vector)){0}; /* x - 0 folds away */
+            for (int v = 0; v < vectors; ++v) acc[r][v] += broadcast * panel[v];
+        }
+    }
+    for (int r = 0; r < rows && r < valid; ++r) {
+        for (int v = 0; v < vectors; ++v) {
+            FN(vector) centred;
+            memcpy(&centred, c + r * dp + j0 + v * LANES, sizeof centred);
+            partial[r] += centred * acc[r][v];
+        }
+        if (columns == vectors * LANES)
+            memcpy(g + r * d, acc[r], (size_t)columns * sizeof(REAL));
+        else {
+            REAL spill[2 * LANES];
+            memcpy(spill, acc[r], sizeof(FN(vector)) * (size_t)vectors);
+            memcpy(g + r * d, spill, (size_t)columns * sizeof(REAL));
+        }
+    }
+}
+
+/* E and dE/dx of the (n, d) batch x for the Gaussian of mean mu and row-major precision P. Returns
+ * 0, or -1 when the scratch cannot be allocated (nothing is written then). */
+CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, const REAL *mu, const REAL *P, REAL *e,
+                                      REAL *g) {
+    const ptrdiff_t wide = d / PANEL, rest = d - wide * PANEL;
+    const ptrdiff_t narrow = rest > 0 && rest <= LANES; /* one vector wide, else padded to PANEL */
+    const ptrdiff_t panels = wide + (rest > 0), dp = wide * PANEL + (rest == 0 ? 0 : narrow ? LANES : PANEL);
+    const ptrdiff_t chunk = CHUNK_ROWS;
+    const size_t bytes = sizeof(REAL) * (size_t)(dp * d + chunk * dp) + sizeof(FN(vector)) * (size_t)chunk;
+    REAL *const memory = (REAL *)aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (memory == NULL) return -1;
+    REAL *const packed = memory, *const c = packed + dp * d;
+    FN(vector) *const partial = (FN(vector) *)(c + chunk * dp);
+    for (ptrdiff_t p = 0; p < panels; ++p) {
+        const ptrdiff_t j0 = p * PANEL, width = p < wide ? PANEL : dp - j0, columns = d - j0 < width ? d - j0 : width;
+        REAL *restrict panel = packed + j0 * d;
+        for (ptrdiff_t k = 0; k < d; ++k) {
+            memcpy(panel + k * width, P + k * d + j0, (size_t)columns * sizeof(REAL));
+            for (ptrdiff_t j = columns; j < width; ++j) panel[k * width + j] = 0;
+        }
+    }
+    memset(c, 0, sizeof(REAL) * (size_t)(chunk * dp));
+    for (ptrdiff_t r0 = 0; r0 < n; r0 += chunk) {
+        const ptrdiff_t rows = n - r0 < chunk ? n - r0 : chunk;
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            const REAL *restrict xr = x + (r0 + r) * d;
+            REAL *restrict cr = c + r * dp;
+#pragma omp simd
+            for (ptrdiff_t k = 0; k < d; ++k) cr[k] = xr[k] - mu[k];
+            partial[r] = (FN(vector)){0};
+        }
+        if (rows < chunk) memset(c + rows * dp, 0, sizeof(REAL) * (size_t)((chunk - rows) * dp));
+        for (ptrdiff_t p = 0; p < wide; ++p)
+            for (ptrdiff_t t = 0; t < rows; t += TILE_ROWS)
+                FN(tile)(TILE_ROWS, 2, c + t * dp, dp, p * PANEL, packed + p * PANEL * d, d, rows - t, PANEL,
+                         g + (r0 + t) * d + p * PANEL, partial + t);
+        if (rest > 0) {
+            const ptrdiff_t j0 = wide * PANEL;
+            for (ptrdiff_t t = 0; t < rows; t += narrow ? 2 * TILE_ROWS : TILE_ROWS)
+                if (narrow)
+                    FN(tile)(2 * TILE_ROWS, 1, c + t * dp, dp, j0, packed + j0 * d, d, rows - t, rest,
+                             g + (r0 + t) * d + j0, partial + t);
+                else
+                    FN(tile)(TILE_ROWS, 2, c + t * dp, dp, j0, packed + j0 * d, d, rows - t, rest,
+                             g + (r0 + t) * d + j0, partial + t);
+        }
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            double sum = 0;
+            for (ptrdiff_t l = 0; l < LANES; ++l) sum += (double)partial[r][l];
+            if (!isfinite(sum)) { /* the float products overflowed: again in double */
+                const REAL *restrict cr = c + r * dp, *restrict gr = g + (r0 + r) * d;
+                sum = 0;
+                for (ptrdiff_t k = 0; k < d; ++k) sum += (double)cr[k] * (double)gr[k];
+            }
+            e[r0 + r] = (REAL)(0.5 * sum);
+        }
+    }
+    free(memory);
+    return 0;
+}
+#undef LANES
+#undef PANEL
+#undef TILE_ROWS
+#undef CHUNK_ROWS
+
 /* In the order of KERNELS in _kernels.c. */
 static FN(block_fn) *const FN(blocks)[] = {
     FN(rastrigin), FN(square), FN(ackley), FN(griewank), FN(levy), FN(michalewicz), FN(zakharov), FN(dixon_price),

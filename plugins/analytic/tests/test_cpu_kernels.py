@@ -16,7 +16,7 @@ import sys
 import pytest
 import torch
 from ebmcore_analytic import _cpu_kernels
-from ebmcore_analytic._cpu_kernels import PARALLEL_GRAIN, cpu_kernel
+from ebmcore_analytic._cpu_kernels import MATRIX_PARALLEL_GRAIN, PARALLEL_GRAIN, cpu_kernel
 from ebmcore_analytic._optimization import Rastrigin
 
 import ebmcore
@@ -156,20 +156,27 @@ def test_half_precision_runs_the_torch_path(dtype: torch.dtype) -> None:
 
 
 @needs_kernels
-def test_large_inputs_use_every_torch_thread_through_the_torch_path() -> None:
-    """Above the parallel grain with several threads the PyTorch path runs (its ops are threaded)."""
-    model = _model("rastrigin", 100, torch.float64)
-    x = _inside_bounds(model, (PARALLEL_GRAIN // 100 + 1,), torch.float64, seed=4)
+@pytest.mark.parametrize("name", ["rastrigin", "gaussian"])
+def test_large_inputs_use_every_torch_thread_through_the_torch_path(name: str) -> None:
+    """Above the parallel grain with several threads the PyTorch path runs (its ops are threaded);
+    at the grain the kernel still runs. The Gaussian's grain counts multiply-adds (rows d^2)."""
+    if name == "gaussian":
+        model, rows = _full_gaussian(100, torch.float64), MATRIX_PARALLEL_GRAIN // 100**2
+    else:
+        model, rows = _model(name, 100, torch.float64), PARALLEL_GRAIN // 100
+    x = torch.randn(rows + 1, 100, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
     threads = torch.get_num_threads()
     try:
         torch.set_num_threads(1)
         kernel = model.energy_and_gradient(x)
+        at_grain = model.energy_and_gradient(x[:rows])
         with ebmcore.use_backend("analytic"):
             expected = model.energy_and_gradient(x)
         if torch.equal(kernel[1], expected[1]):
             pytest.skip("the kernel and the torch path agree to the last bit here: nothing to tell apart")
         torch.set_num_threads(2)
         torch.testing.assert_close(model.energy_and_gradient(x), expected, rtol=0, atol=0)
+        torch.testing.assert_close(model.energy_and_gradient(x[:rows]), at_grain, rtol=0, atol=0)
     finally:
         torch.set_num_threads(threads)
 
@@ -231,13 +238,15 @@ def _full_gaussian(dim: int, dtype: torch.dtype) -> ebmcore.BaseModel:
 
 
 @needs_kernels
-@pytest.mark.parametrize("dim", [2, 3, 7, 11])
-@pytest.mark.parametrize("rows", [1, 9, 150, 1500])
+@pytest.mark.parametrize("dim", [2, 3, 7, 11, 12, 16, 17, 23, 24, 25, 100, 129])
+@pytest.mark.parametrize("rows", [1, 5, 7, 13, 25, 150, 1500])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_full_covariance_gaussian_kernel_matches_float64_autograd(
     dim: int, rows: int, dtype: torch.dtype
 ) -> None:
-    """The small-d Gaussian kernel (d <= QUADRATIC_MAX_DIM): blocks of whole rows in column order."""
+    """Both methods of the Gaussian kernel: blocks of whole rows in column order up to d = 11,
+    register tiles above (tiles of 6 and 12 rows, chunks of 24, panels of two vectors of
+    columns, a narrow last panel of one vector: the dims and rows cross each of these)."""
     model = _full_gaussian(dim, dtype)
     x = torch.randn(rows, dim, dtype=dtype, generator=torch.Generator().manual_seed(rows)) * 3
     energy, grad = model.energy_and_gradient(x)
@@ -245,10 +254,25 @@ def test_full_covariance_gaussian_kernel_matches_float64_autograd(
     with ebmcore.use_backend("autograd"):
         expected_energy, expected_grad = _full_gaussian(dim, torch.float64).energy_and_gradient(x.double())
     assert energy.dtype == grad.dtype == dtype
-    tolerance = 1e-13 if dtype == torch.float64 else 1e-6
+    # a float32 product of length d is off by up to about d / 4 units in the last place here
+    tolerance = 1e-13 if dtype == torch.float64 else 1e-6 * max(1, dim / 16)
     scale = expected_grad.abs().max() + 1
     torch.testing.assert_close(energy.double(), expected_energy, rtol=tolerance, atol=tolerance)
     torch.testing.assert_close(grad.double() / scale, expected_grad / scale, rtol=0, atol=tolerance)
+
+
+@needs_kernels
+def test_a_gaussian_kernel_row_of_nan_stays_in_its_row() -> None:
+    model = _full_gaussian(100, torch.float32)
+    x = torch.randn(30, 100, generator=torch.Generator().manual_seed(6))
+    x[7, 50] = float("nan")
+    energy, grad = model.energy_and_gradient(x)
+    with ebmcore.use_backend("analytic"):
+        expected_energy, expected_grad = model.energy_and_gradient(x)
+    assert energy[7].isnan() and grad[7].isnan().all()
+    others = torch.arange(30) != 7
+    torch.testing.assert_close(energy[others], expected_energy[others], rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(grad[others], expected_grad[others], rtol=1e-5, atol=1e-5)
 
 
 @needs_kernels
@@ -269,16 +293,17 @@ def test_gaussians_the_kernel_does_not_serve_run_the_analytic_path() -> None:
 
 
 @needs_kernels
-def test_float32_gaussian_energy_beyond_float32_range_of_the_quadratic_form() -> None:
-    """(1/2) c.Pc is summed in double: finite where c.Pc alone would overflow float32."""
-    model = ebmcore.create("gaussian", mean=[0.0, 0.0], cov=[[1.0, 0.5], [0.5, 1.0]]).float()
-    x = torch.full((3, 2), 2e19)  # c.Pc = 5.3e38 > float32 max 3.4e38, half of it below
+@pytest.mark.parametrize("dim", [2, 16, 100])
+def test_float32_gaussian_energy_beyond_float32_range_of_the_quadratic_form(dim: int) -> None:
+    """(1/2) c.Pc is finite where c.Pc, and here the product c_1 (Pc)_1 alone, overflow float32:
+    the block method sums in double, the tiled one sums such a row again in double."""
+    cov = torch.eye(dim, dtype=torch.float64)
+    cov[-1, -2] = cov[-2, -1] = 0.5  # full, and at d = 2 coupled to the first coordinate
+    model = ebmcore.create("gaussian", cov=cov).float()
+    x = torch.zeros(3, dim)
+    x[:, 0] = 2e19  # c.Pc = 4e38 P_11 > float32 max 3.4e38, half of it below
     energy, _ = model.energy_and_gradient(x)
-    expected = (
-        0.5
-        * x[0].double()
-        @ torch.linalg.inv(torch.tensor([[1.0, 0.5], [0.5, 1.0]], dtype=torch.float64))
-        @ x[0].double()
-    )
+    expected = 0.5 * 2e19**2 * torch.linalg.inv(cov)[0, 0]
+    assert ebmcore.resolve_backend(model, x) == "kernel"
     assert energy.isfinite().all()
     torch.testing.assert_close(energy.double(), expected.expand(3), rtol=1e-6, atol=0)
