@@ -104,21 +104,59 @@ CLONES static void FN(rastrigin)(const REAL *restrict x, ptrdiff_t rows, ptrdiff
     for (ptrdiff_t r = 0; r < rows; ++r) e[r] += offset;
 }
 
-/* Scaled square (sphere, harmonic): E = c sum x^2, dE/dx = 2 c x; p = (c). Scratch: the squares. */
+/* Scaled square (sphere, harmonic): E = c sum x^2, dE/dx = 2 c x; p = (c). Short rows go through
+ * a scratch of squares and the column-wise row sums; long rows, four at a time, sum their squares
+ * in the loop that writes the gradient, so that x is read once and nothing else is written.
+ * Scratch: the squares. */
 CLONES static void FN(square)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,
                               const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) {
     (void)v;
     const REAL c = (REAL)p[0], c2 = (REAL)(2.0 * p[0]);
-    REAL *restrict square = s[0];
+    if (d < SHORT_ROW) {
+        REAL *restrict square = s[0];
 #pragma omp simd
-    for (ptrdiff_t k = 0; k < rows * d; ++k) {
-        const REAL xk = x[k];
-        square[k] = xk * xk;
-        g[k] = c2 * xk;
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const REAL xk = x[k];
+            square[k] = xk * xk;
+            g[k] = c2 * xk;
+        }
+        FN(row_sums)(square, rows, d, e);
+#pragma omp simd
+        for (ptrdiff_t r = 0; r < rows; ++r) e[r] *= c;
+        return;
     }
-    FN(row_sums)(square, rows, d, e);
-#pragma omp simd
-    for (ptrdiff_t r = 0; r < rows; ++r) e[r] *= c;
+    ptrdiff_t r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const REAL *restrict x0 = x + r * d, *restrict x1 = x0 + d, *restrict x2 = x1 + d, *restrict x3 = x2 + d;
+        REAL *restrict g0 = g + r * d, *restrict g1 = g0 + d, *restrict g2 = g1 + d, *restrict g3 = g2 + d;
+        REAL a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#pragma omp simd reduction(+ : a0, a1, a2, a3)
+        for (ptrdiff_t j = 0; j < d; ++j) {
+            a0 += x0[j] * x0[j];
+            a1 += x1[j] * x1[j];
+            a2 += x2[j] * x2[j];
+            a3 += x3[j] * x3[j];
+            g0[j] = c2 * x0[j];
+            g1[j] = c2 * x1[j];
+            g2[j] = c2 * x2[j];
+            g3[j] = c2 * x3[j];
+        }
+        e[r] = c * a0;
+        e[r + 1] = c * a1;
+        e[r + 2] = c * a2;
+        e[r + 3] = c * a3;
+    }
+    for (; r < rows; ++r) {
+        const REAL *restrict xr = x + r * d;
+        REAL *restrict gr = g + r * d;
+        REAL a = 0;
+#pragma omp simd reduction(+ : a)
+        for (ptrdiff_t j = 0; j < d; ++j) {
+            a += xr[j] * xr[j];
+            gr[j] = c2 * xr[j];
+        }
+        e[r] = c * a;
+    }
 }
 
 /* Ackley: with r = |x| / sqrt(d) and mean cosine C = (1/d) sum cos(c x),
@@ -270,20 +308,53 @@ CLONES static void FN(michalewicz)(const REAL *restrict x, ptrdiff_t rows, ptrdi
 }
 
 /* Zakharov: with S = sum w_i x_i (w_i = i / 2), E = sum x^2 + S^2 + S^4,
- * dE/dx_i = 2 x_i + 2 (S + 2 S^3) w_i; v = (w).
+ * dE/dx_i = 2 x_i + 2 (S + 2 S^3) w_i; v = (w). Short rows go through the scratch and the
+ * column-wise row sums; long rows, four at a time, form both sums in one loop over x and then
+ * the gradient in a second (the rows still in the first-level cache).
  * Scratch: squares, weighted coordinates; per row S, then the gradient's coefficient; w tiled. */
 CLONES static void FN(zakharov)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,
                                 const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) {
     (void)p;
     REAL *restrict square = s[0], *restrict weighted = s[1], *restrict coefficient = s[2];
     const REAL *restrict w = s[3], *restrict w_row = v[0];
+    if (d < SHORT_ROW) {
 #pragma omp simd
-    for (ptrdiff_t k = 0; k < rows * d; ++k) {
-        square[k] = x[k] * x[k];
-        weighted[k] = x[k] * w[k];
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            square[k] = x[k] * x[k];
+            weighted[k] = x[k] * w[k];
+        }
+        FN(row_sums)(weighted, rows, d, coefficient);
+        FN(row_sums)(square, rows, d, e);
+    } else {
+        ptrdiff_t r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            const REAL *restrict x0 = x + r * d, *restrict x1 = x0 + d, *restrict x2 = x1 + d, *restrict x3 = x2 + d;
+            REAL a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+#pragma omp simd reduction(+ : a0, a1, a2, a3, b0, b1, b2, b3)
+            for (ptrdiff_t j = 0; j < d; ++j) {
+                a0 += x0[j] * x0[j];
+                a1 += x1[j] * x1[j];
+                a2 += x2[j] * x2[j];
+                a3 += x3[j] * x3[j];
+                b0 += x0[j] * w_row[j];
+                b1 += x1[j] * w_row[j];
+                b2 += x2[j] * w_row[j];
+                b3 += x3[j] * w_row[j];
+            }
+            e[r] = a0, e[r + 1] = a1, e[r + 2] = a2, e[r + 3] = a3;
+            coefficient[r] = b0, coefficient[r + 1] = b1, coefficient[r + 2] = b2, coefficient[r + 3] = b3;
+        }
+        for (; r < rows; ++r) {
+            const REAL *restrict xr = x + r * d;
+            REAL a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+            for (ptrdiff_t j = 0; j < d; ++j) {
+                a += xr[j] * xr[j];
+                b += xr[j] * w_row[j];
+            }
+            e[r] = a, coefficient[r] = b;
+        }
     }
-    FN(row_sums)(weighted, rows, d, coefficient);
-    FN(row_sums)(square, rows, d, e);
 #pragma omp simd
     for (ptrdiff_t r = 0; r < rows; ++r) {
         const REAL sum = coefficient[r], s2 = sum * sum;
