@@ -262,6 +262,25 @@ def test_full_covariance_gaussian_kernel_matches_float64_autograd(
 
 
 @needs_kernels
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_full_covariance_gaussian_kernel_at_its_largest_dimension(dtype: torch.dtype) -> None:
+    from ebmcore_analytic._gaussian import QUADRATIC_MAX_DIM
+
+    model = _full_gaussian(QUADRATIC_MAX_DIM, dtype)
+    x = torch.randn(30, QUADRATIC_MAX_DIM, dtype=dtype, generator=torch.Generator().manual_seed(8))
+    assert ebmcore.resolve_backend(model, x) == "kernel"
+    energy, grad = model.energy_and_gradient(x)
+    with ebmcore.use_backend("autograd"):
+        expected_energy, expected_grad = _full_gaussian(QUADRATIC_MAX_DIM, torch.float64).energy_and_gradient(
+            x.double()
+        )
+    tolerance = 1e-12 if dtype == torch.float64 else 1e-6 * QUADRATIC_MAX_DIM / 16
+    scale = expected_grad.abs().max() + 1
+    torch.testing.assert_close(energy.double(), expected_energy, rtol=tolerance, atol=tolerance)
+    torch.testing.assert_close(grad.double() / scale, expected_grad / scale, rtol=0, atol=tolerance)
+
+
+@needs_kernels
 def test_a_gaussian_kernel_row_of_nan_stays_in_its_row() -> None:
     model = _full_gaussian(100, torch.float32)
     x = torch.randn(30, 100, generator=torch.Generator().manual_seed(6))
