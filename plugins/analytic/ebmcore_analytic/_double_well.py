@@ -12,6 +12,7 @@ from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
 
+from ._cpu_kernels import cpu_kernel
 from ._fast import constant, rowsum
 
 __all__ = ["DoubleWell"]
@@ -36,6 +37,7 @@ def _marginal_grid(h: float, b: float) -> tuple[np.ndarray, np.ndarray, float]:
     return t, cdf / total, math.log(total)
 
 
+@cpu_kernel("double_well", lambda model, x: ((model.barrier_height, model.b * model.b), ()))
 class DoubleWell(BaseModel):
     r"""Separable double well: a quartic well with two minima in every coordinate.
 

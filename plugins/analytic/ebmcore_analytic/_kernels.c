@@ -97,6 +97,7 @@ static const struct {
     {"rastrigin", 1, 0, 0, 1, 0}, {"square", 1, 0, 0, 1, 0},   {"ackley", 3, 0, 0, 2, 3},
     {"griewank", 0, 1, 1, 2, 1},  {"levy", 0, 4, 4, 1, 2},     {"michalewicz", 1, 1, 1, 4, 0},
     {"zakharov", 0, 1, 1, 2, 1},  {"dixon_price", 0, 1, 1, 2, 0}, {"quadratic", 0, 2, 0, 2, 0},
+    {"double_well", 2, 0, 0, 1, 0}, {"styblinski_tang", 0, 0, 0, 1, 0},
 };
 #define KERNEL_COUNT ((int)(sizeof(KERNELS) / sizeof(KERNELS[0])))
 #define QUADRATIC 8 /* its index in KERNELS */

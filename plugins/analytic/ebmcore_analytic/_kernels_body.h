@@ -104,60 +104,81 @@ CLONES static void FN(rastrigin)(const REAL *restrict x, ptrdiff_t rows, ptrdiff
     for (ptrdiff_t r = 0; r < rows; ++r) e[r] += offset;
 }
 
-/* Scaled square (sphere, harmonic): E = c sum x^2, dE/dx = 2 c x; p = (c). Short rows go through
- * a scratch of squares and the column-wise row sums; long rows, four at a time, sum their squares
- * in the loop that writes the gradient, so that x is read once and nothing else is written.
- * Scratch: the squares. */
-CLONES static void FN(square)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,
-                              const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) {
-    (void)v;
-    const REAL c = (REAL)p[0], c2 = (REAL)(2.0 * p[0]);
-    if (d < SHORT_ROW) {
-        REAL *restrict square = s[0];
-#pragma omp simd
-        for (ptrdiff_t k = 0; k < rows * d; ++k) {
-            const REAL xk = x[k];
-            square[k] = xk * xk;
-            g[k] = c2 * xk;
-        }
-        FN(row_sums)(square, rows, d, e);
-#pragma omp simd
-        for (ptrdiff_t r = 0; r < rows; ++r) e[r] *= c;
-        return;
+/* Separable energies E = SCALE sum_i TERM(x_i), dE/dx_i = GRAD(x_i), with TERM and GRAD
+ * expressions in xk and in the constants that SETUP declares from p. Short rows go through a
+ * scratch of terms and the column-wise row sums; long rows, four at a time, sum their terms in
+ * the loop that writes the gradient, so that x is read once and nothing else is written.
+ * Scratch: the terms. */
+#ifndef SEPARABLE_KERNEL
+#define SEPARABLE_TERMS(xr, gr, acc)                                                                    \
+    {                                                                                                   \
+        const REAL xk = xr[j];                                                                          \
+        acc += TERM;                                                                                    \
+        gr[j] = GRAD;                                                                                   \
     }
-    ptrdiff_t r = 0;
-    for (; r + 4 <= rows; r += 4) {
-        const REAL *restrict x0 = x + r * d, *restrict x1 = x0 + d, *restrict x2 = x1 + d, *restrict x3 = x2 + d;
-        REAL *restrict g0 = g + r * d, *restrict g1 = g0 + d, *restrict g2 = g1 + d, *restrict g3 = g2 + d;
-        REAL a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-#pragma omp simd reduction(+ : a0, a1, a2, a3)
-        for (ptrdiff_t j = 0; j < d; ++j) {
-            a0 += x0[j] * x0[j];
-            a1 += x1[j] * x1[j];
-            a2 += x2[j] * x2[j];
-            a3 += x3[j] * x3[j];
-            g0[j] = c2 * x0[j];
-            g1[j] = c2 * x1[j];
-            g2[j] = c2 * x2[j];
-            g3[j] = c2 * x3[j];
-        }
-        e[r] = c * a0;
-        e[r + 1] = c * a1;
-        e[r + 2] = c * a2;
-        e[r + 3] = c * a3;
+#define SEPARABLE_KERNEL(name, SETUP, SCALE)                                                           \
+    CLONES static void FN(name)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,   \
+                                const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) { \
+        (void)v;                                                                                        \
+        (void)p;                                                                                        \
+        SETUP;                                                                                          \
+        const REAL scale = (SCALE);                                                                     \
+        if (d < SHORT_ROW) {                                                                            \
+            REAL *restrict term = s[0];                                                                 \
+            _Pragma("omp simd") for (ptrdiff_t k = 0; k < rows * d; ++k) {                              \
+                const REAL xk = x[k];                                                                   \
+                term[k] = TERM;                                                                         \
+                g[k] = GRAD;                                                                            \
+            }                                                                                           \
+            FN(row_sums)(term, rows, d, e);                                                             \
+            _Pragma("omp simd") for (ptrdiff_t r = 0; r < rows; ++r) e[r] *= scale;                     \
+            return;                                                                                     \
+        }                                                                                               \
+        ptrdiff_t r = 0;                                                                                \
+        for (; r + 4 <= rows; r += 4) {                                                                 \
+            const REAL *restrict x0 = x + r * d, *restrict x1 = x0 + d, *restrict x2 = x1 + d,          \
+                                 *restrict x3 = x2 + d;                                                 \
+            REAL *restrict g0 = g + r * d, *restrict g1 = g0 + d, *restrict g2 = g1 + d, *restrict g3 = g2 + d; \
+            REAL a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                                        \
+            PRAGMA(omp simd reduction(+ : a0, a1, a2, a3)) for (ptrdiff_t j = 0; j < d; ++j) {          \
+                SEPARABLE_TERMS(x0, g0, a0)                                                             \
+                SEPARABLE_TERMS(x1, g1, a1)                                                             \
+                SEPARABLE_TERMS(x2, g2, a2)                                                             \
+                SEPARABLE_TERMS(x3, g3, a3)                                                             \
+            }                                                                                           \
+            e[r] = scale * a0, e[r + 1] = scale * a1, e[r + 2] = scale * a2, e[r + 3] = scale * a3;     \
+        }                                                                                               \
+        for (; r < rows; ++r) {                                                                         \
+            const REAL *restrict xr = x + r * d;                                                        \
+            REAL *restrict gr = g + r * d;                                                              \
+            REAL a = 0;                                                                                 \
+            PRAGMA(omp simd reduction(+ : a)) for (ptrdiff_t j = 0; j < d; ++j) SEPARABLE_TERMS(xr, gr, a) \
+            e[r] = scale * a;                                                                           \
+        }                                                                                               \
     }
-    for (; r < rows; ++r) {
-        const REAL *restrict xr = x + r * d;
-        REAL *restrict gr = g + r * d;
-        REAL a = 0;
-#pragma omp simd reduction(+ : a)
-        for (ptrdiff_t j = 0; j < d; ++j) {
-            a += xr[j] * xr[j];
-            gr[j] = c2 * xr[j];
-        }
-        e[r] = c * a;
-    }
-}
+#endif
+
+/* Scaled square (sphere, harmonic): E = c sum x^2, dE/dx = 2 c x; p = (c). */
+#define TERM (xk * xk)
+#define GRAD (c2 * xk)
+SEPARABLE_KERNEL(square, const REAL c2 = (REAL)(2.0 * p[0]), p[0])
+#undef TERM
+#undef GRAD
+
+/* Double well: with u = x^2 - b^2, E = h sum u^2, dE/dx = 4 h x u; p = (h, b^2). */
+#define TERM ((xk * xk - b2) * (xk * xk - b2))
+#define GRAD (h4 * (xk * (xk * xk - b2)))
+SEPARABLE_KERNEL(double_well, const REAL b2 = (REAL)p[1]; const REAL h4 = (REAL)(4.0 * p[0]), p[0])
+#undef TERM
+#undef GRAD
+
+/* Styblinski-Tang: with u = x^2 - 8, E = (1/2) sum x (5 + x u - 8 x) (Horner: exactly 0 at x = 0),
+ * dE/dx = 2 x u + 5/2. */
+#define TERM (xk * ((5 + xk * (xk * xk - 8)) - 8 * xk))
+#define GRAD (2 * xk * (xk * xk - 8) + (REAL)2.5)
+SEPARABLE_KERNEL(styblinski_tang, , 0.5)
+#undef TERM
+#undef GRAD
 
 /* Ackley: with r = |x| / sqrt(d) and mean cosine C = (1/d) sum cos(c x),
  * E = a (1 - exp(-b r)) + (e - exp(C)),
@@ -576,6 +597,6 @@ CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, c
 
 /* In the order of KERNELS in _kernels.c. */
 static FN(block_fn) *const FN(blocks)[] = {
-    FN(rastrigin), FN(square), FN(ackley), FN(griewank), FN(levy), FN(michalewicz), FN(zakharov), FN(dixon_price),
-    FN(quadratic),
+    FN(rastrigin),   FN(square),   FN(ackley),    FN(griewank),        FN(levy), FN(michalewicz),
+    FN(zakharov),    FN(dixon_price), FN(quadratic), FN(double_well), FN(styblinski_tang),
 };

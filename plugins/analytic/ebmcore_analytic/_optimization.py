@@ -401,6 +401,7 @@ STYBLINSKI_TANG_ROOT: float = _styblinski_tang_root()
 """The global minimizer of each Styblinski-Tang coordinate, -2.903534027771178..."""
 
 
+@cpu_kernel("styblinski_tang", lambda model, x: ((), ()))
 class StyblinskiTang(BaseModel):
     r"""The Styblinski-Tang function: a separable quartic with :math:`2^d` local minima.
 

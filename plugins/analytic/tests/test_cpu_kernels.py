@@ -31,6 +31,8 @@ KERNEL_ENERGIES = [
     "dixon_price",
     "michalewicz",
     "zakharov",
+    "double_well",
+    "styblinski_tang",
 ]
 needs_kernels = pytest.mark.skipif(
     not _cpu_kernels.AVAILABLE, reason="the C extension was not built with vector math"
