@@ -9,11 +9,11 @@ the class, the dispatch's first choice) for contiguous or non-contiguous float32
 inputs on the CPU, and give the same numbers to within a few units in the last place (the
 registry-wide tests compare every path with autograd). Sphere, harmonic, the double well,
 Styblinski-Tang, Zakharov and Dixon-Price have kernels for the same reason on a smaller scale
-(one pass over x instead of a few tensor ops). A full-covariance Gaussian up to ``QUADRATIC_MAX_DIM`` (1024) has one that forms
-the gradient ``(x - mu) P`` the way a matrix product library does, in register tiles, and
-centres the input before and sums the energy after each tile while it is in registers: one
-pass where the PyTorch path makes three, and its tiles are faster than the library's product
-alone on one core (see ``bench/README.md``).
+(one pass over x instead of a few tensor ops). A full-covariance Gaussian up to
+``QUADRATIC_MAX_DIM`` (1024) has one that forms the gradient ``(x - mu) P`` the way a matrix
+product library does, in register tiles, and centres the input before and sums the energy
+after each tile while it is in registers: one pass where the PyTorch path makes three, and its
+tiles are faster than the library's product alone on one core (see ``bench/README.md``).
 
 A subclass inherits the kernel only while it keeps the class's ``forward`` and
 ``analytic_energy_and_gradient``; for one that redefines either, the kernel does not apply
