@@ -64,6 +64,12 @@ static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
     return rows < n ? rows : n;
 }
 
+/* The kernels, by number: the index of each in KERNELS below and in each type's FN(blocks). */
+enum {
+    RASTRIGIN, SQUARE, ACKLEY, GRIEWANK, LEVY, MICHALEWICZ, ZAKHAROV, DIXON_PRICE, QUADRATIC, DOUBLE_WELL,
+    STYBLINSKI_TANG, KERNEL_COUNT
+};
+
 #define REAL float
 #define FN(name) name##_f32
 #define SIN ebm_sinf
@@ -93,20 +99,23 @@ static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
 static const struct {
     const char *name;
     int parameters, vectors, tiled, arrays, row_arrays;
-} KERNELS[] = {
-    {"rastrigin", 1, 0, 0, 1, 0}, {"square", 1, 0, 0, 1, 0},   {"ackley", 3, 0, 0, 2, 3},
-    {"griewank", 0, 1, 1, 2, 1},  {"levy", 0, 4, 4, 1, 2},     {"michalewicz", 1, 1, 1, 4, 0},
-    {"zakharov", 0, 1, 1, 2, 1},  {"dixon_price", 0, 1, 1, 2, 0}, {"quadratic", 0, 2, 0, 2, 0},
-    {"double_well", 2, 0, 0, 1, 0}, {"styblinski_tang", 0, 0, 0, 1, 0},
+} KERNELS[KERNEL_COUNT] = {
+    [RASTRIGIN] = {"rastrigin", 1, 0, 0, 1, 0},
+    [SQUARE] = {"square", 1, 0, 0, 1, 0},
+    [ACKLEY] = {"ackley", 3, 0, 0, 2, 3},
+    [GRIEWANK] = {"griewank", 0, 1, 1, 2, 1},
+    [LEVY] = {"levy", 0, 4, 4, 1, 2},
+    [MICHALEWICZ] = {"michalewicz", 1, 1, 1, 4, 0},
+    [ZAKHAROV] = {"zakharov", 0, 1, 1, 2, 1},
+    [DIXON_PRICE] = {"dixon_price", 0, 1, 1, 2, 0},
+    [QUADRATIC] = {"quadratic", 0, 2, 0, 2, 0},
+    [DOUBLE_WELL] = {"double_well", 2, 0, 0, 1, 0},
+    [STYBLINSKI_TANG] = {"styblinski_tang", 0, 0, 0, 1, 0},
 };
-#define KERNEL_COUNT ((int)(sizeof(KERNELS) / sizeof(KERNELS[0])))
-#define QUADRATIC 8 /* its index in KERNELS */
 
 /* Up to this d, quadratic runs on blocks of rows in column order (FN(quadratic)); above it, as
  * register tiles of a matrix product (FN(quadratic_tiled)). */
-#ifndef QUADRATIC_BLOCK_MAX_DIM
 #define QUADRATIC_BLOCK_MAX_DIM 11
-#endif
 #define MAX_ARGUMENTS 4
 
 static PyObject *fused(PyObject *self, PyObject *args) {

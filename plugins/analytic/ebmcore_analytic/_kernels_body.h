@@ -520,13 +520,7 @@ static inline ALWAYS_INLINE void FN(tile)(const int rows, const int vectors, con
             memcpy(&centred, c + r * dp + j0 + v * LANES, sizeof centred);
             partial[r] += centred * acc[r][v];
         }
-        if (columns == vectors * LANES)
-            memcpy(g + r * d, acc[r], (size_t)columns * sizeof(REAL));
-        else {
-            REAL spill[2 * LANES];
-            memcpy(spill, acc[r], sizeof(FN(vector)) * (size_t)vectors);
-            memcpy(g + r * d, spill, (size_t)columns * sizeof(REAL));
-        }
+        memcpy(g + r * d, acc[r], (size_t)columns * sizeof(REAL)); /* acc[r]: the tile row's lanes in order */
     }
 }
 
@@ -537,12 +531,12 @@ CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, c
     const ptrdiff_t wide = d / PANEL, rest = d - wide * PANEL;
     const ptrdiff_t narrow = rest > 0 && rest <= LANES; /* one vector wide, else padded to PANEL */
     const ptrdiff_t panels = wide + (rest > 0), dp = wide * PANEL + (rest == 0 ? 0 : narrow ? LANES : PANEL);
-    const ptrdiff_t chunk = CHUNK_ROWS;
-    const size_t bytes = sizeof(REAL) * (size_t)(dp * d + chunk * dp) + sizeof(FN(vector)) * (size_t)chunk;
+    const size_t bytes =
+        sizeof(REAL) * (size_t)(dp * d + CHUNK_ROWS * dp) + sizeof(FN(vector)) * (size_t)CHUNK_ROWS;
     REAL *const memory = (REAL *)aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (memory == NULL) return -1;
     REAL *const packed = memory, *const c = packed + dp * d;
-    FN(vector) *const partial = (FN(vector) *)(c + chunk * dp);
+    FN(vector) *const partial = (FN(vector) *)(c + CHUNK_ROWS * dp);
     for (ptrdiff_t p = 0; p < panels; ++p) {
         const ptrdiff_t j0 = p * PANEL, width = p < wide ? PANEL : dp - j0, columns = d - j0 < width ? d - j0 : width;
         REAL *restrict panel = packed + j0 * d;
@@ -551,9 +545,9 @@ CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, c
             for (ptrdiff_t j = columns; j < width; ++j) panel[k * width + j] = 0;
         }
     }
-    memset(c, 0, sizeof(REAL) * (size_t)(chunk * dp));
-    for (ptrdiff_t r0 = 0; r0 < n; r0 += chunk) {
-        const ptrdiff_t rows = n - r0 < chunk ? n - r0 : chunk;
+    memset(c, 0, sizeof(REAL) * (size_t)(CHUNK_ROWS * dp));
+    for (ptrdiff_t r0 = 0; r0 < n; r0 += CHUNK_ROWS) {
+        const ptrdiff_t rows = n - r0 < CHUNK_ROWS ? n - r0 : CHUNK_ROWS;
         for (ptrdiff_t r = 0; r < rows; ++r) {
             const REAL *restrict xr = x + (r0 + r) * d;
             REAL *restrict cr = c + r * dp;
@@ -561,7 +555,7 @@ CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, c
             for (ptrdiff_t k = 0; k < d; ++k) cr[k] = xr[k] - mu[k];
             partial[r] = (FN(vector)){0};
         }
-        if (rows < chunk) memset(c + rows * dp, 0, sizeof(REAL) * (size_t)((chunk - rows) * dp));
+        if (rows < CHUNK_ROWS) memset(c + rows * dp, 0, sizeof(REAL) * (size_t)((CHUNK_ROWS - rows) * dp));
         for (ptrdiff_t p = 0; p < wide; ++p)
             for (ptrdiff_t t = 0; t < rows; t += TILE_ROWS)
                 FN(tile)(TILE_ROWS, 2, c + t * dp, dp, p * PANEL, packed + p * PANEL * d, d, rows - t, PANEL,
@@ -595,8 +589,12 @@ CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, c
 #undef TILE_ROWS
 #undef CHUNK_ROWS
 
-/* In the order of KERNELS in _kernels.c. */
-static FN(block_fn) *const FN(blocks)[] = {
-    FN(rastrigin),   FN(square),   FN(ackley),    FN(griewank),        FN(levy), FN(michalewicz),
-    FN(zakharov),    FN(dixon_price), FN(quadratic), FN(double_well), FN(styblinski_tang),
+/* By kernel number (the enum in _kernels.c). */
+static FN(block_fn) *const FN(blocks)[KERNEL_COUNT] = {
+    [RASTRIGIN] = FN(rastrigin),     [SQUARE] = FN(square),
+    [ACKLEY] = FN(ackley),           [GRIEWANK] = FN(griewank),
+    [LEVY] = FN(levy),               [MICHALEWICZ] = FN(michalewicz),
+    [ZAKHAROV] = FN(zakharov),       [DIXON_PRICE] = FN(dixon_price),
+    [QUADRATIC] = FN(quadratic),     [DOUBLE_WELL] = FN(double_well),
+    [STYBLINSKI_TANG] = FN(styblinski_tang),
 };

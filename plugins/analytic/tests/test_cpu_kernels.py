@@ -249,18 +249,28 @@ def test_full_covariance_gaussian_kernel_matches_float64_autograd(
     """Both methods of the Gaussian kernel: blocks of whole rows in column order up to d = 11,
     register tiles above (tiles of 6 and 12 rows, chunks of 24, panels of two vectors of
     columns, a narrow last panel of one vector: the dims and rows cross each of these)."""
-    model = _full_gaussian(dim, dtype)
     x = torch.randn(rows, dim, dtype=dtype, generator=torch.Generator().manual_seed(rows)) * 3
+    energy, grad = _assert_gaussian_kernel_matches_float64_autograd(x, float64_tolerance=1e-13)
+    assert energy.dtype == grad.dtype == dtype
+
+
+def _assert_gaussian_kernel_matches_float64_autograd(
+    x: torch.Tensor, float64_tolerance: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The kernel's energy and gradient of ``_full_gaussian`` at ``x`` (in x's dtype) against
+    float64 autograd; returns the kernel's."""
+    dim = x.shape[-1]
+    model = _full_gaussian(dim, x.dtype)
     energy, grad = model.energy_and_gradient(x)
     assert ebmcore.resolve_backend(model, x) == "kernel"
     with ebmcore.use_backend("autograd"):
         expected_energy, expected_grad = _full_gaussian(dim, torch.float64).energy_and_gradient(x.double())
-    assert energy.dtype == grad.dtype == dtype
     # a float32 product of length d is off by up to about d / 4 units in the last place here
-    tolerance = 1e-13 if dtype == torch.float64 else 1e-6 * max(1, dim / 16)
+    tolerance = float64_tolerance if x.dtype == torch.float64 else 1e-6 * max(1, dim / 16)
     scale = expected_grad.abs().max() + 1
     torch.testing.assert_close(energy.double(), expected_energy, rtol=tolerance, atol=tolerance)
     torch.testing.assert_close(grad.double() / scale, expected_grad / scale, rtol=0, atol=tolerance)
+    return energy, grad
 
 
 @needs_kernels
@@ -268,18 +278,8 @@ def test_full_covariance_gaussian_kernel_matches_float64_autograd(
 def test_full_covariance_gaussian_kernel_at_its_largest_dimension(dtype: torch.dtype) -> None:
     from ebmcore_analytic._gaussian import QUADRATIC_MAX_DIM
 
-    model = _full_gaussian(QUADRATIC_MAX_DIM, dtype)
     x = torch.randn(30, QUADRATIC_MAX_DIM, dtype=dtype, generator=torch.Generator().manual_seed(8))
-    assert ebmcore.resolve_backend(model, x) == "kernel"
-    energy, grad = model.energy_and_gradient(x)
-    with ebmcore.use_backend("autograd"):
-        expected_energy, expected_grad = _full_gaussian(QUADRATIC_MAX_DIM, torch.float64).energy_and_gradient(
-            x.double()
-        )
-    tolerance = 1e-12 if dtype == torch.float64 else 1e-6 * QUADRATIC_MAX_DIM / 16
-    scale = expected_grad.abs().max() + 1
-    torch.testing.assert_close(energy.double(), expected_energy, rtol=tolerance, atol=tolerance)
-    torch.testing.assert_close(grad.double() / scale, expected_grad / scale, rtol=0, atol=tolerance)
+    _assert_gaussian_kernel_matches_float64_autograd(x, float64_tolerance=1e-12)
 
 
 @needs_kernels
