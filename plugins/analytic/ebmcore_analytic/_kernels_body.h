@@ -495,6 +495,18 @@ typedef REAL FN(vector) __attribute__((vector_size(32)));
 #define TILE_ROWS 6
 #define CHUNK_ROWS (4 * TILE_ROWS)
 
+/* g[0...columns) = lanes[0...columns) for columns <= PANEL, as copies of constant lengths (a few
+ * moves each) by the binary digits of columns: a copy of a variable length is a library call. */
+static inline ALWAYS_INLINE void FN(store)(REAL *restrict g, const REAL *restrict lanes, ptrdiff_t columns) {
+    ptrdiff_t j = 0;
+#pragma GCC unroll 5
+    for (ptrdiff_t piece = PANEL; piece > 0; piece /= 2)
+        if (columns & piece) {
+            memcpy(g + j, lanes + j, (size_t)piece * sizeof(REAL));
+            j += piece;
+        }
+}
+
 /* One tile: `rows` rows of the centred chunk c (row stride dp) times the panel b of columns j0 to
  * j0 + vectors * LANES. The first `columns` results of each of the first `valid` rows go to g
  * (the tile's first row and column; row stride d); partial[r] += c[r][j0...] * result, lane by
@@ -520,7 +532,7 @@ static inline ALWAYS_INLINE void FN(tile)(const int rows, const int vectors, con
             memcpy(&centred, c + r * dp + j0 + v * LANES, sizeof centred);
             partial[r] += centred * acc[r][v];
         }
-        memcpy(g + r * d, acc[r], (size_t)columns * sizeof(REAL)); /* acc[r]: the tile row's lanes in order */
+        FN(store)(g + r * d, (const REAL *)acc[r], columns); /* acc[r]: the tile row's lanes in order */
     }
 }
 
