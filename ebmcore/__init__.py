@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from ._compile import compile, compile_stats
     from ._derived import cached_while_unchanged
     from ._diagnose import DiagnosticReport, DiagnosticWarning, diagnose
-    from ._dispatch import energy_and_gradient, gradient, resolve_backend, score, use_backend
+    from ._dispatch import energy, energy_and_gradient, gradient, resolve_backend, score, use_backend
     from ._model import BaseModel, Minima, Modes
 
 _LAZY = {
@@ -62,6 +62,7 @@ _LAZY = {
     "Modes": "._model",
     "compile": "._compile",
     "compile_stats": "._compile",
+    "energy": "._dispatch",
     "energy_and_gradient": "._dispatch",
     "gradient": "._dispatch",
     "resolve_backend": "._dispatch",
@@ -107,6 +108,7 @@ __all__ = [
     "create",
     "create_component",
     "diagnose",
+    "energy",
     "energy_and_gradient",
     "gradient",
     "hookimpl",

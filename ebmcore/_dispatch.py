@@ -4,6 +4,9 @@ The order is fixed. A kernel registered for ``x.device.type`` runs first; a mode
 an analytic gradient runs that next; autograd through ``forward`` is the reference path that
 always works. ``create_graph=True`` skips any path that cannot be differentiated.
 :func:`use_backend` forces one path, for verification.
+
+Energies alone come from ``forward``, or from the kernel's ``energy`` where it has one and no
+graph can be wanted (:func:`energy`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ _Result = TypeVar("_Result")
 __all__ = [
     "Backend",
     "Kernel",
+    "energy",
     "energy_and_gradient",
     "gradient",
     "resolve_backend",
@@ -49,11 +53,14 @@ class Kernel:
         differentiable: whether its outputs carry a graph (so ``create_graph=True`` may use it).
         applies: ``applies(model)``, whether the kernel serves this instance of the class (a
             kernel written for some configurations only); None: every instance.
+        energy: ``energy(model, x) -> energy``, the energies alone without a graph, for a kernel
+            that has them faster than ``forward``; None: :func:`energy` runs ``forward``.
     """
 
     function: Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]]
     differentiable: bool = False
     applies: Callable[[BaseModel], bool] | None = None
+    energy: Callable[[BaseModel, Tensor], Tensor] | None = None
 
 
 @contextlib.contextmanager
@@ -108,6 +115,47 @@ def resolve_backend(model: BaseModel, x: Tensor, *, create_graph: bool = False) 
             raise BackendUnavailableError(f"{type(model).__name__} defines no analytic gradient")
         return "analytic" if analytic_ok else "autograd"
     return "autograd"
+
+
+# torch.func transforms (grad, vmap, ...) wrap their inputs in tensors that a kernel cannot read
+# and that need not require grad to be differentiated: forward runs under them.
+_transforms_active: Callable[[], bool] = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
+
+
+def energy(model: BaseModel, x: Tensor) -> Tensor:
+    """Energies of ``x``, shape ``(*batch,)``: ``model.forward(x)``, or the kernel's energies.
+
+    The kernel registered for ``x.device.type`` computes them when it has an ``energy`` function
+    (:meth:`BaseModel.register_kernel`), applies to the model, is not ruled out by
+    :func:`use_backend` (``"analytic"`` and ``"autograd"`` run ``forward``, the reference), and
+    no graph can be wanted: grad mode is off, or neither ``x`` nor any parameter of the model
+    requires grad, and no ``torch.func`` transform is active. Otherwise ``forward`` runs, and
+    its result is differentiable as usual.
+
+    Example:
+        >>> import ebmcore, torch
+        >>> model = ebmcore.create("gaussian", dim=2)
+        >>> ebmcore.energy(model, torch.tensor([1.0, -2.0]))
+        tensor(2.5000)
+    """
+    function = _energy_kernel(model, x)
+    if function is None:
+        return model.forward(x)
+    model.check_input(x)
+    return function(model, x)
+
+
+def _energy_kernel(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], Tensor] | None:
+    """The kernel's energy function that :func:`energy` runs for ``model`` on ``x``, or None."""
+    kernels = model.kernels
+    if not kernels or not isinstance(x, Tensor) or _forced.get() not in ("auto", "kernel"):
+        return None
+    kernel = kernels.get("cpu") if x.is_cpu else kernels.get(x.device.type)
+    if kernel is None or kernel.energy is None or (kernel.applies is not None and not kernel.applies(model)):
+        return None
+    if torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in model.parameters())):
+        return None
+    return None if _transforms_active() else kernel.energy
 
 
 def _autograd(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:

@@ -230,8 +230,11 @@ class BaseModel(nn.Module):
         raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
 
     def energy(self, x: Tensor) -> Tensor:
-        """Energies of ``x``, shape ``(*batch,)`` (a 0-dim tensor for a single sample)."""
-        return self.forward(x)
+        """Energies of ``x``, shape ``(*batch,)`` (a 0-dim tensor for a single sample).
+
+        ``forward(x)``, or a device kernel's energies where no graph can be wanted (see
+        :func:`ebmcore.energy`)."""
+        return _dispatch.energy(self, x)
 
     def gradient(self, x: Tensor, *, create_graph: bool = False) -> Tensor:
         """``dE/dx``, shape of ``x``. See :func:`ebmcore.gradient` for the dispatch order."""
@@ -266,13 +269,16 @@ class BaseModel(nn.Module):
         differentiable: bool = False,
         replace: bool = False,
         applies: Callable[[Any], bool] | None = None,
+        energy: Callable[[Any, Tensor], Tensor] | None = None,
     ) -> None:
         """Register a fused ``function(model, x) -> (energy, gradient)`` for a device type.
 
         It takes precedence over the analytic gradient and autograd for inputs on that device
         type (``"cuda"``, ``"cpu"``, ...). A class inherits its parents' kernels. A kernel written
         for some configurations only passes ``applies(model) -> bool``; the dispatch skips it
-        for the instances it returns False for (checked on every call, so keep it cheap).
+        for the instances it returns False for (checked on every call, so keep it cheap). A
+        kernel that computes the energies alone faster than ``forward`` passes
+        ``energy(model, x) -> energy``: :meth:`energy` runs it where no graph can be wanted.
 
         Raises:
             RegistrationError: a kernel for that device type exists and ``replace`` is False.
@@ -281,7 +287,7 @@ class BaseModel(nn.Module):
             raise RegistrationError(
                 f"{cls.__name__} already has a kernel for {device_type!r}; pass replace=True to replace it"
             )
-        cls.kernels[device_type] = Kernel(function, differentiable, applies)
+        cls.kernels[device_type] = Kernel(function, differentiable, applies, energy)
 
     @classmethod
     def unregister_kernel(cls, device_type: str) -> None:

@@ -75,6 +75,7 @@ class Bowl(BaseModel):
 
 class KernelBowl(Bowl):
     calls = 0
+    energy_calls = 0
 
 
 def _cpu_kernel(model, x):
@@ -129,6 +130,57 @@ def test_a_kernel_that_applies_to_some_instances_is_skipped_for_the_others():
             large.gradient(torch.ones(4))
     finally:
         KernelBowl.unregister_kernel("cpu")
+
+
+def _cpu_energy(model, x):
+    KernelBowl.energy_calls += 1
+    return _cpu_kernel(model, x)[0]
+
+
+def test_a_kernel_energy_runs_only_where_no_graph_can_be_wanted():
+    """``energy`` takes the kernel's energy function when grad mode is off, or when neither x nor
+    a parameter requires grad; forward otherwise (and under a forced reference path, a
+    torch.func transform, or a kernel that does not apply), with its graph."""
+    KernelBowl.energy_calls = 0
+    KernelBowl.register_kernel("cpu", _cpu_kernel, energy=_cpu_energy, applies=lambda model: model.dim <= 3)
+    try:
+        model = KernelBowl(dim=3)
+        x = torch.randn(5, 3)
+        expected = model.forward(x).detach()
+
+        def kernel_ran(energy: torch.Tensor) -> bool:
+            torch.testing.assert_close(energy.detach(), expected)
+            ran, KernelBowl.energy_calls = KernelBowl.energy_calls, 0
+            return ran == 1
+
+        assert not kernel_ran(model.energy(x))  # k is a trainable parameter
+        with torch.no_grad():
+            assert kernel_ran(model.energy(x))
+            assert kernel_ran(ebmcore.energy(model, x))
+        model.k.requires_grad_(False)
+        assert kernel_ran(model.energy(x))
+        with_graph = model.energy(x.clone().requires_grad_(True))
+        assert not kernel_ran(with_graph) and with_graph.requires_grad
+        for backend, runs in (("kernel", True), ("analytic", False), ("autograd", False)):
+            with ebmcore.use_backend(backend):
+                assert kernel_ran(model.energy(x)) is runs
+        assert not kernel_ran(torch.vmap(model.energy)(x))
+        torch.testing.assert_close(torch.func.grad(model.energy)(x[0]), 2.0 * x[0])
+        assert KernelBowl.energy_calls == 0
+        larger = KernelBowl(dim=4).requires_grad_(False)
+        torch.testing.assert_close(larger.energy(torch.ones(2, 4)), torch.full((2,), 4.0))
+        assert KernelBowl.energy_calls == 0
+        with (
+            torch.no_grad(),
+            pytest.raises(ebmcore.InvalidInputError, match=r"of shape \(\*batch, 3\), got \(5, 4\)"),
+        ):
+            model.energy(torch.zeros(5, 4))  # the input is checked before the kernel sees it
+        assert KernelBowl.energy_calls == 0
+    finally:
+        KernelBowl.unregister_kernel("cpu")
+    with torch.no_grad():
+        KernelBowl(dim=3).energy(torch.zeros(2, 3))
+    assert KernelBowl.energy_calls == 0
 
 
 def test_gradient_with_create_graph_trains_parameters():

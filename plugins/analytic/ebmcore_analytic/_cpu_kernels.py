@@ -15,6 +15,11 @@ product library does, in register tiles, and centres the input before and sums t
 after each tile while it is in registers: one pass where the PyTorch path makes three, and its
 tiles are faster than the library's product alone on one core (see ``bench/README.md``).
 
+The kernels also give ``model.energy(x)`` where no graph can be wanted (:func:`ebmcore.energy`):
+they write the gradient too and drop it, which still costs less than ``forward``'s separate
+tensor ops, except for sphere and harmonic, whose ``forward`` is one reduction
+(``_ENERGY_FROM_FORWARD``).
+
 A subclass inherits the kernel only while it keeps the class's ``forward`` and
 ``analytic_energy_and_gradient``; for one that redefines either, the kernel does not apply
 (``applies`` of :meth:`register_kernel`) and its own analytic path runs.
@@ -72,6 +77,11 @@ _MATRICES = {"quadratic": (1,)}
 """The vectors (by position) that a kernel reads as ``(d, d)`` row-major matrices; the others
 have length ``d``."""
 
+_ENERGY_FROM_FORWARD = {"square"}
+"""Kernels whose classes compute energies alone by ``forward``: one reduction (``x.square().sum``)
+that the kernel, which writes the gradient too, does not beat. The other kernels also serve
+``energy`` where no graph can be wanted (:func:`ebmcore.energy`)."""
+
 
 def cpu_kernel(
     kernel: str, arguments: Arguments, applies: Callable[[Any], bool] | None = None
@@ -92,8 +102,13 @@ def cpu_kernel(
             assert _kernels is not None
             if kernel not in _kernels.KERNELS:
                 raise ValueError(f"kernel must be one of {', '.join(_kernels.KERNELS)}, got {kernel!r}")
-            function = _fused(_kernels.KERNELS.index(kernel), _MATRICES.get(kernel, ()), arguments)
-            cls.register_kernel("cpu", function, applies=_same_formula(cls, applies))
+            function, energy = _fused(_kernels.KERNELS.index(kernel), _MATRICES.get(kernel, ()), arguments)
+            cls.register_kernel(
+                "cpu",
+                function,
+                applies=_same_formula(cls, applies),
+                energy=None if kernel in _ENERGY_FROM_FORWARD else energy,
+            )
         return cls
 
     return register
@@ -114,8 +129,11 @@ def _same_formula(cls: type[BaseModel], applies: Callable[[Any], bool] | None) -
 
 def _fused(
     index: int, matrices: tuple[int, ...], arguments: Arguments
-) -> Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]]:
-    def energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
+) -> tuple[Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]], Callable[[BaseModel, Tensor], Tensor]]:
+    """The kernel's ``energy_and_gradient(model, x)`` and ``energy(model, x)`` functions."""
+
+    def run(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor] | None:
+        """Energies and gradient from the compiled kernel, or None where the PyTorch path runs."""
         d = x.shape[-1]
         work, grain = (x.numel() * d, MATRIX_PARALLEL_GRAIN) if matrices else (x.numel(), PARALLEL_GRAIN)
         if (
@@ -123,7 +141,7 @@ def _fused(
             or (work > grain and torch.get_num_threads() > 1)
             or torch.compiler.is_compiling()
         ):
-            return model.analytic_energy_and_gradient(x)
+            return None
         x = x.contiguous()
         parameters, vectors = arguments(model, x)
         for i, vector in enumerate(vectors):  # what the kernel reads: contiguous, in x's dtype
@@ -152,4 +170,14 @@ def _fused(
         )
         return energy, grad
 
-    return energy_and_gradient
+    def energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
+        result = run(model, x)
+        return model.analytic_energy_and_gradient(x) if result is None else result
+
+    def energy(model: BaseModel, x: Tensor) -> Tensor:
+        # The gradient is computed and dropped: one fused pass still costs less than the
+        # separate tensor ops of forward (see the energy times in bench/README.md).
+        result = run(model, x)
+        return model.forward(x) if result is None else result[0]
+
+    return energy_and_gradient, energy

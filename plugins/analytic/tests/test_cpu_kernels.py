@@ -9,6 +9,7 @@ PyTorch path, and subclasses.
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import shutil
 import sys
@@ -146,6 +147,50 @@ def test_a_nan_row_stays_in_its_row(name: str) -> None:
 
 
 @needs_kernels
+@pytest.mark.parametrize("name", [*KERNEL_ENERGIES, "gaussian"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_energy_alone_comes_from_the_kernel_where_no_graph_is_wanted(name: str, dtype: torch.dtype) -> None:
+    """``energy`` gives the kernel's energies (the same bits as ``energy_and_gradient``) when
+    nothing requires grad, and ``forward``'s, with their graph, when x does."""
+    model = _full_gaussian(100, dtype) if name == "gaussian" else _model(name, 100, dtype)
+    x = (
+        _inside_bounds(model, (3, 40), dtype, seed=6)
+        if name != "gaussian"
+        else torch.randn(3, 40, 100, dtype=dtype)
+    )
+    fused_energy, _ = model.energy_and_gradient(x)
+    for context in (contextlib.nullcontext(), torch.no_grad()):
+        with context:
+            energy = model.energy(x)
+        assert energy.dtype == dtype and energy.shape == (3, 40) and not energy.requires_grad
+        # sphere and harmonic: forward's one reduction is as fast, and runs
+        assert torch.equal(energy, model.forward(x) if name in ("sphere", "harmonic") else fused_energy)
+    reference = model.forward(x.double()) if dtype == torch.float64 else model.forward(x).double()
+    torch.testing.assert_close(
+        energy.double(), reference, rtol=1e-11 if dtype == torch.float64 else 2e-5, atol=0
+    )
+    leaf = x.clone().requires_grad_(True)
+    with_graph = model.energy(leaf)
+    assert with_graph.grad_fn is not None and torch.equal(with_graph, model.forward(x))
+    with ebmcore.use_backend("autograd"):
+        assert torch.equal(model.energy(x), model.forward(x))
+
+
+@needs_kernels
+def test_energy_alone_of_large_inputs_with_several_threads_runs_forward() -> None:
+    model = _model("rastrigin", 100, torch.float64)
+    x = torch.randn(
+        PARALLEL_GRAIN // 100 + 1, 100, dtype=torch.float64, generator=torch.Generator().manual_seed(7)
+    )
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        assert torch.equal(model.energy(x), model.forward(x))
+    finally:
+        torch.set_num_threads(threads)
+
+
+@needs_kernels
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_half_precision_runs_the_torch_path(dtype: torch.dtype) -> None:
     model = _model("rastrigin", 4, dtype)
@@ -155,6 +200,7 @@ def test_half_precision_runs_the_torch_path(dtype: torch.dtype) -> None:
         expected = model.energy_and_gradient(x)
     assert energy.dtype == grad.dtype == dtype
     torch.testing.assert_close((energy, grad), expected, rtol=0, atol=0)
+    assert torch.equal(model.energy(x), model.forward(x))
 
 
 @needs_kernels
@@ -199,6 +245,8 @@ def test_a_subclass_that_redefines_the_energy_runs_its_own_path() -> None:
     with ebmcore.use_backend("autograd"):
         expected = model.energy_and_gradient(x)
     torch.testing.assert_close((energy, grad), expected, rtol=1e-12, atol=1e-12)
+    with torch.no_grad():
+        torch.testing.assert_close(model.energy(x), expected[0], rtol=1e-12, atol=1e-12)
 
 
 class _SumOfSquares(ebmcore.BaseModel):
