@@ -204,6 +204,19 @@ class InconsistentPair(Bowl):
         return self.forward(x) + 1.0, self.analytic_gradient(x)
 
 
+class WrongKernelEnergy(Bowl):
+    """A CPU kernel whose energies agree with each other but not with forward."""
+
+
+def _off_by_a_millionth(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
+    return model.forward(x) * (1 + 1e-6), model.analytic_gradient(x)
+
+
+WrongKernelEnergy.register_kernel(
+    "cpu", _off_by_a_millionth, energy=lambda model, x: _off_by_a_millionth(model, x)[0]
+)
+
+
 class Unpicklable(Bowl):
     def __init__(self, dim: int = 2, scale: float = 1.0) -> None:
         super().__init__(dim, scale)
@@ -261,6 +274,7 @@ MISTAKES = [
     (DetachedGradient(), {"check_create_graph"}),
     (WrongScore(), {"check_score"}),
     (InconsistentPair(), {"check_energy_and_gradient"}),
+    (WrongKernelEnergy(), {"check_energy_and_gradient"}),
     (Unpicklable(), {"check_pickle"}),
 ]
 

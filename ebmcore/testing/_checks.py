@@ -405,11 +405,13 @@ def check_score(ctx: _Context) -> None:
 
 
 def check_energy_and_gradient(ctx: _Context) -> None:
-    """``energy_and_gradient(x)`` equals ``(energy(x), gradient(x))``."""
+    """``energy_and_gradient(x)`` equals ``(energy(x), gradient(x))``, and ``energy(x)`` (a
+    kernel's energies where one has them) equals ``forward(x)``."""
     m = ctx.model
     x = ctx.points(5)
     e, g = m.energy_and_gradient(x)
     _compare(e, m.energy(x), rtol=1e-8, what="energy_and_gradient energy vs energy()")
+    _compare(m.energy(x), m.forward(x), rtol=1e-8, what="energy() vs forward()")
     _compare(
         g,
         m.gradient(x),
