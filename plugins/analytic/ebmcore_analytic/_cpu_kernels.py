@@ -16,9 +16,8 @@ after each tile while it is in registers: one pass where the PyTorch path makes 
 tiles are faster than the library's product alone on one core (see ``bench/README.md``).
 
 The kernels also give ``model.energy(x)`` where no graph can be wanted (:func:`ebmcore.energy`):
-they write the gradient too and drop it, which still costs less than ``forward``'s separate
-tensor ops, except for sphere and harmonic, whose ``forward`` is one reduction
-(``_ENERGY_FROM_FORWARD``).
+they compute each block's gradient into scratch that stays in the first-level cache and drop it,
+which costs less than ``forward``'s separate tensor ops (each a pass over the batch).
 
 A subclass inherits the kernel only while it keeps the class's ``forward`` and
 ``analytic_energy_and_gradient``; for one that redefines either, the kernel does not apply
@@ -77,11 +76,6 @@ _MATRICES = {"quadratic": (1,)}
 """The vectors (by position) that a kernel reads as ``(d, d)`` row-major matrices; the others
 have length ``d``."""
 
-_ENERGY_FROM_FORWARD = {"square"}
-"""Kernels whose classes compute energies alone by ``forward``: one reduction (``x.square().sum``)
-that the kernel, which writes the gradient too, does not beat. The other kernels also serve
-``energy`` where no graph can be wanted (:func:`ebmcore.energy`)."""
-
 
 def cpu_kernel(
     kernel: str, arguments: Arguments, applies: Callable[[Any], bool] | None = None
@@ -103,12 +97,7 @@ def cpu_kernel(
             if kernel not in _kernels.KERNELS:
                 raise ValueError(f"kernel must be one of {', '.join(_kernels.KERNELS)}, got {kernel!r}")
             function, energy = _fused(_kernels.KERNELS.index(kernel), _MATRICES.get(kernel, ()), arguments)
-            cls.register_kernel(
-                "cpu",
-                function,
-                applies=_same_formula(cls, applies),
-                energy=None if kernel in _ENERGY_FROM_FORWARD else energy,
-            )
+            cls.register_kernel("cpu", function, applies=_same_formula(cls, applies), energy=energy)
         return cls
 
     return register
@@ -132,8 +121,9 @@ def _fused(
 ) -> tuple[Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]], Callable[[BaseModel, Tensor], Tensor]]:
     """The kernel's ``energy_and_gradient(model, x)`` and ``energy(model, x)`` functions."""
 
-    def run(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor] | None:
-        """Energies and gradient from the compiled kernel, or None where the PyTorch path runs."""
+    def run(model: BaseModel, x: Tensor, with_gradient: bool) -> tuple[Tensor, Tensor | None] | None:
+        """Energies and gradient (None without ``with_gradient``) from the compiled kernel, or None
+        where the PyTorch path runs."""
         d = x.shape[-1]
         work, grain = (x.numel() * d, MATRIX_PARALLEL_GRAIN) if matrices else (x.numel(), PARALLEL_GRAIN)
         if (
@@ -156,7 +146,7 @@ def _fused(
                     f"kernel vector {i} of {type(model).__name__} is not a contiguous {shape} {x.dtype}"
                 )
         energy = x.new_empty(x.shape[:-1])
-        grad = torch.empty_like(x, memory_format=torch.contiguous_format)
+        grad = torch.empty_like(x, memory_format=torch.contiguous_format) if with_gradient else None
         _kernels.fused(
             index,
             x.dtype == torch.float64,
@@ -164,20 +154,24 @@ def _fused(
             x.numel() // d,
             d,
             energy.data_ptr(),
-            grad.data_ptr(),
+            0 if grad is None else grad.data_ptr(),
             parameters,
             tuple(v.data_ptr() for v in vectors),
         )
         return energy, grad
 
     def energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
-        result = run(model, x)
-        return model.analytic_energy_and_gradient(x) if result is None else result
+        result = run(model, x, with_gradient=True)
+        if result is None:
+            return model.analytic_energy_and_gradient(x)
+        energy, grad = result
+        assert grad is not None
+        return energy, grad
 
     def energy(model: BaseModel, x: Tensor) -> Tensor:
-        # The gradient is computed and dropped: one fused pass still costs less than the
-        # separate tensor ops of forward (see the energy times in bench/README.md).
-        result = run(model, x)
+        # The kernel still computes each block's gradient (into scratch that stays in the cache):
+        # one fused pass costs less than the separate tensor ops of forward.
+        result = run(model, x, with_gradient=False)
         return model.forward(x) if result is None else result[0]
 
     return energy_and_gradient, energy

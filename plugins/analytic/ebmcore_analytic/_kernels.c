@@ -170,7 +170,8 @@ static PyMethodDef methods[] = {
     {"fused", fused, METH_VARARGS,
      "fused(kernel, is_double, x, n, d, energy, grad, parameters, vectors)\n\n"
      "Run kernel number `kernel` on the contiguous (n, d) array at address x (float64 if\n"
-     "is_double, else float32), writing n energies and the (n, d) gradient at the given addresses.\n"
+     "is_double, else float32), writing n energies and the (n, d) gradient at the given addresses\n"
+     "(grad 0: the energies alone).\n"
      "`parameters` is a tuple of floats, `vectors` a tuple of addresses of length-d arrays."},
     {NULL, NULL, 0, NULL},
 };

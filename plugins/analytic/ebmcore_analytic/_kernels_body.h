@@ -19,14 +19,16 @@
 typedef void FN(block_fn)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p, const REAL *const *v,
                           REAL *const *s, REAL *restrict e, REAL *restrict g);
 
-/* Runs `block` over the (n, d) batch x, writing the n energies e and the (n, d) gradient g. Its
- * scratch, one allocation, holds `arrays` arrays of a block's size, `row_arrays` of its row count
- * and the first `tiled` per-coordinate vectors repeated over the block, in that order. Returns 0,
- * or -1 when the scratch cannot be allocated (nothing is written then). */
+/* Runs `block` over the (n, d) batch x, writing the n energies e and the (n, d) gradient g (g
+ * NULL: the energies alone; each block's gradient goes to a scratch array of the block's size,
+ * in the cache, and is dropped). Its scratch, one allocation, holds `arrays` arrays of a block's
+ * size, `row_arrays` of its row count and the first `tiled` per-coordinate vectors repeated over
+ * the block, in that order, then that dropped gradient. Returns 0, or -1 when the scratch cannot
+ * be allocated (nothing is written then). */
 static int FN(run)(FN(block_fn) * block, int arrays, int row_arrays, int tiled, const REAL *x, ptrdiff_t n,
                    ptrdiff_t d, const double *p, const REAL *const *v, REAL *e, REAL *g) {
     const ptrdiff_t rows = block_rows(n, d), size = rows * d;
-    const ptrdiff_t total = (ptrdiff_t)(arrays + tiled) * size + (ptrdiff_t)row_arrays * rows;
+    const ptrdiff_t total = (ptrdiff_t)(arrays + tiled + (g == NULL)) * size + (ptrdiff_t)row_arrays * rows;
     REAL *const memory = (REAL *)malloc((size_t)(total > 0 ? total : 1) * sizeof(REAL));
     if (memory == NULL) return -1;
     REAL *s[MAX_SCRATCH], *next = memory;
@@ -37,7 +39,7 @@ static int FN(run)(FN(block_fn) * block, int arrays, int row_arrays, int tiled, 
         s[arrays + row_arrays + i] = next;
     }
     for (ptrdiff_t r0 = 0; r0 < n; r0 += rows)
-        block(x + r0 * d, n - r0 < rows ? n - r0 : rows, d, p, v, s, e + r0, g + r0 * d);
+        block(x + r0 * d, n - r0 < rows ? n - r0 : rows, d, p, v, s, e + r0, g == NULL ? next : g + r0 * d);
     free(memory);
     return 0;
 }
@@ -536,19 +538,21 @@ static inline ALWAYS_INLINE void FN(tile)(const int rows, const int vectors, con
     }
 }
 
-/* E and dE/dx of the (n, d) batch x for the Gaussian of mean mu and row-major precision P. Returns
- * 0, or -1 when the scratch cannot be allocated (nothing is written then). */
+/* E and dE/dx of the (n, d) batch x for the Gaussian of mean mu and row-major precision P (g NULL:
+ * E alone; each chunk's gradient goes to scratch and is dropped). Returns 0, or -1 when the
+ * scratch cannot be allocated (nothing is written then). */
 CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, const REAL *mu, const REAL *P, REAL *e,
                                       REAL *g) {
     const ptrdiff_t wide = d / PANEL, rest = d - wide * PANEL;
     const ptrdiff_t narrow = rest > 0 && rest <= LANES; /* one vector wide, else padded to PANEL */
     const ptrdiff_t panels = wide + (rest > 0), dp = wide * PANEL + (rest == 0 ? 0 : narrow ? LANES : PANEL);
-    const size_t bytes =
-        sizeof(REAL) * (size_t)(dp * d + CHUNK_ROWS * dp) + sizeof(FN(vector)) * (size_t)CHUNK_ROWS;
+    const size_t bytes = sizeof(REAL) * (size_t)(dp * d + CHUNK_ROWS * dp + (g == NULL) * CHUNK_ROWS * d) +
+                         sizeof(FN(vector)) * (size_t)CHUNK_ROWS;
     REAL *const memory = (REAL *)aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (memory == NULL) return -1;
     REAL *const packed = memory, *const c = packed + dp * d;
     FN(vector) *const partial = (FN(vector) *)(c + CHUNK_ROWS * dp);
+    REAL *const dropped = (REAL *)(partial + CHUNK_ROWS);
     for (ptrdiff_t p = 0; p < panels; ++p) {
         const ptrdiff_t j0 = p * PANEL, width = p < wide ? PANEL : dp - j0, columns = d - j0 < width ? d - j0 : width;
         REAL *restrict panel = packed + j0 * d;
@@ -560,6 +564,7 @@ CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, c
     memset(c, 0, sizeof(REAL) * (size_t)(CHUNK_ROWS * dp));
     for (ptrdiff_t r0 = 0; r0 < n; r0 += CHUNK_ROWS) {
         const ptrdiff_t rows = n - r0 < CHUNK_ROWS ? n - r0 : CHUNK_ROWS;
+        REAL *const gc = g == NULL ? dropped : g + r0 * d; /* the chunk's gradient */
         for (ptrdiff_t r = 0; r < rows; ++r) {
             const REAL *restrict xr = x + (r0 + r) * d;
             REAL *restrict cr = c + r * dp;
@@ -571,22 +576,22 @@ CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, c
         for (ptrdiff_t p = 0; p < wide; ++p)
             for (ptrdiff_t t = 0; t < rows; t += TILE_ROWS)
                 FN(tile)(TILE_ROWS, 2, c + t * dp, dp, p * PANEL, packed + p * PANEL * d, d, rows - t, PANEL,
-                         g + (r0 + t) * d + p * PANEL, partial + t);
+                         gc + t * d + p * PANEL, partial + t);
         if (rest > 0) {
             const ptrdiff_t j0 = wide * PANEL;
             for (ptrdiff_t t = 0; t < rows; t += narrow ? 2 * TILE_ROWS : TILE_ROWS)
                 if (narrow)
                     FN(tile)(2 * TILE_ROWS, 1, c + t * dp, dp, j0, packed + j0 * d, d, rows - t, rest,
-                             g + (r0 + t) * d + j0, partial + t);
+                             gc + t * d + j0, partial + t);
                 else
                     FN(tile)(TILE_ROWS, 2, c + t * dp, dp, j0, packed + j0 * d, d, rows - t, rest,
-                             g + (r0 + t) * d + j0, partial + t);
+                             gc + t * d + j0, partial + t);
         }
         for (ptrdiff_t r = 0; r < rows; ++r) {
             double sum = 0;
             for (ptrdiff_t l = 0; l < LANES; ++l) sum += (double)partial[r][l];
             if (!isfinite(sum)) { /* the float products overflowed: again in double */
-                const REAL *restrict cr = c + r * dp, *restrict gr = g + (r0 + r) * d;
+                const REAL *restrict cr = c + r * dp, *restrict gr = gc + r * d;
                 sum = 0;
                 for (ptrdiff_t k = 0; k < d; ++k) sum += (double)cr[k] * (double)gr[k];
             }

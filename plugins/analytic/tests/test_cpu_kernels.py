@@ -149,22 +149,25 @@ def test_a_nan_row_stays_in_its_row(name: str) -> None:
 @needs_kernels
 @pytest.mark.parametrize("name", [*KERNEL_ENERGIES, "gaussian"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_energy_alone_comes_from_the_kernel_where_no_graph_is_wanted(name: str, dtype: torch.dtype) -> None:
+@pytest.mark.parametrize("dim", [2, 17, 100])
+def test_energy_alone_comes_from_the_kernel_where_no_graph_is_wanted(
+    name: str, dtype: torch.dtype, dim: int
+) -> None:
     """``energy`` gives the kernel's energies (the same bits as ``energy_and_gradient``) when
-    nothing requires grad, and ``forward``'s, with their graph, when x does."""
-    model = _full_gaussian(100, dtype) if name == "gaussian" else _model(name, 100, dtype)
+    nothing requires grad, and ``forward``'s, with their graph, when x does. 123 rows end on a
+    partial block (and, for the Gaussian, a partial chunk of tiles; d = 2 runs its block kernel)."""
+    model = _full_gaussian(dim, dtype) if name == "gaussian" else _model(name, dim, dtype)
     x = (
-        _inside_bounds(model, (3, 40), dtype, seed=6)
+        _inside_bounds(model, (3, 41), dtype, seed=6)
         if name != "gaussian"
-        else torch.randn(3, 40, 100, dtype=dtype)
+        else torch.randn(3, 41, dim, dtype=dtype, generator=torch.Generator().manual_seed(6))
     )
     fused_energy, _ = model.energy_and_gradient(x)
     for context in (contextlib.nullcontext(), torch.no_grad()):
         with context:
             energy = model.energy(x)
-        assert energy.dtype == dtype and energy.shape == (3, 40) and not energy.requires_grad
-        # sphere and harmonic: forward's one reduction is as fast, and runs
-        assert torch.equal(energy, model.forward(x) if name in ("sphere", "harmonic") else fused_energy)
+        assert energy.dtype == dtype and energy.shape == (3, 41) and not energy.requires_grad
+        assert torch.equal(energy, fused_energy)
     reference = model.forward(x.double()) if dtype == torch.float64 else model.forward(x).double()
     torch.testing.assert_close(
         energy.double(), reference, rtol=1e-11 if dtype == torch.float64 else 2e-5, atol=0
