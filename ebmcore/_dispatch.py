@@ -90,14 +90,25 @@ def use_backend(name: str) -> Iterator[None]:
         _forced.reset(token)
 
 
+def _registered(model: BaseModel, x: Tensor) -> Kernel | None:
+    """The kernel registered for ``x.device.type``, or None."""
+    kernels = model.kernels
+    # x.is_cpu is a cheap flag; x.device.type builds a device object and a string
+    return (kernels.get("cpu") if x.is_cpu else kernels.get(x.device.type)) if kernels else None
+
+
+def _applying(model: BaseModel, x: Tensor) -> Kernel | None:
+    """The kernel registered for ``x.device.type`` if it applies to ``model``, else None."""
+    kernel = _registered(model, x)
+    if kernel is None or (kernel.applies is not None and not kernel.applies(model)):
+        return None
+    return kernel
+
+
 def resolve_backend(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Backend:
     """Name the path :func:`gradient` takes for ``model`` on ``x``."""
     forced = _forced.get()
-    kernels = model.kernels
-    # x.is_cpu is a cheap flag; x.device.type builds a device object and a string
-    kernel = (kernels.get("cpu") if x.is_cpu else kernels.get(x.device.type)) if kernels else None
-    if kernel is not None and kernel.applies is not None and not kernel.applies(model):
-        kernel = None
+    kernel = _applying(model, x)
     kernel_ok = kernel is not None and (kernel.differentiable or not create_graph)
     analytic = model.has_analytic_gradient
     analytic_ok = analytic and (model.analytic_gradient_differentiable or not create_graph)
@@ -147,11 +158,10 @@ def energy(model: BaseModel, x: Tensor) -> Tensor:
 
 def _energy_kernel(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], Tensor] | None:
     """The kernel's energy function that :func:`energy` runs for ``model`` on ``x``, or None."""
-    kernels = model.kernels
-    if not kernels or not isinstance(x, Tensor) or _forced.get() not in ("auto", "kernel"):
+    if not isinstance(x, Tensor) or _forced.get() not in ("auto", "kernel"):
         return None
-    kernel = kernels.get("cpu") if x.is_cpu else kernels.get(x.device.type)
-    if kernel is None or kernel.energy is None or (kernel.applies is not None and not kernel.applies(model)):
+    kernel = _applying(model, x)
+    if kernel is None or kernel.energy is None:
         return None
     if torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in model.parameters())):
         return None
@@ -171,8 +181,9 @@ def _autograd(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, 
 
 
 def _kernel_function(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]]:
-    kernels = model.kernels
-    return (kernels["cpu"] if x.is_cpu else kernels[x.device.type]).function
+    kernel = _registered(model, x)
+    assert kernel is not None  # resolve_backend chose the kernel path
+    return kernel.function
 
 
 # Grad mode is switched by the private setter that torch.no_grad() itself calls: a no_grad()
