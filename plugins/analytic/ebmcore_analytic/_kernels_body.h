@@ -476,15 +476,17 @@ CLONES static void FN(quadratic)(const REAL *restrict x, ptrdiff_t rows, ptrdiff
  * as a product c P of register tiles, the way a matrix product library computes it, with the
  * centring before it and the energy after it done on the tile while it is still in registers.
  *
- * P is packed once per call into panels of PANEL columns (of the row-major P: panel p holds
- * P[k][p PANEL + j] at k PANEL + j, zero past column d). The batch is walked in chunks of rows
- * that fit the first-level cache with one panel; each chunk is centred into a buffer whose rows
- * are padded with zeros to the panels' width (and whose row count is padded with zero rows to a
- * whole number of tiles). For each panel, every tile of TILE_ROWS rows accumulates
- * sum_k c[r][k] P[k][j] in TILE_ROWS x 2 vector registers (12 of the 16 an AVX2 core has), with
- * one broadcast of c[r][k] per row and two vector loads of the panel per k. A narrow last panel
- * (at most one vector of columns left) runs as tiles of 2 TILE_ROWS rows by one vector instead,
- * which keeps 12 accumulators busy on half the padding.
+ * P is packed once per call into panels of columns (of the row-major P: a panel of width w
+ * starting at column j0 holds P[k][j0 + j] at k w + j, zero past column d). The panels are
+ * PANEL = 2 vectors wide; when at most one vector of columns is left after them, the last panel
+ * takes it and is 3 vectors wide, else what is left is one more panel of PANEL, zero-padded.
+ * The batch is walked in chunks of rows that fit the first-level cache with one panel; each
+ * chunk is centred into a buffer whose rows are padded with zeros to the panels' width (and whose
+ * row count is padded with zero rows to a whole number of tiles). For each panel, every tile of
+ * TILE_ROWS rows by 2 vectors (or TILE_ROWS_WIDE rows by 3 vectors) accumulates
+ * sum_k c[r][k] P[k][j] in 12 vector registers of the 16 an AVX2 core has, with one broadcast of
+ * c[r][k] per row and one load of the panel per vector and k. While the tiles of a chunk run,
+ * the next chunk's rows of x are prefetched, a slice per panel.
  *
  * The energy accumulates per row in a vector of partial sums (c . g, lane by lane, over the
  * panels), summed in double at the end of the chunk; a row whose float sum is not finite (the
@@ -492,12 +494,14 @@ CLONES static void FN(quadratic)(const REAL *restrict x, ptrdiff_t rows, ptrdiff
  * double. Scratch: the packed P, the centred chunk, the chunk's partial sums (one allocation).
  */
 typedef REAL FN(vector) __attribute__((vector_size(32)));
+typedef REAL FN(unaligned) __attribute__((vector_size(32), aligned(sizeof(REAL)), may_alias));
 #define LANES ((ptrdiff_t)(32 / sizeof(REAL)))
 #define PANEL (2 * LANES)
 #define TILE_ROWS 6
-#define CHUNK_ROWS (4 * TILE_ROWS)
+#define TILE_ROWS_WIDE 4
+#define CHUNK_ROWS (4 * TILE_ROWS) /* a whole number of tiles of either height */
 
-/* g[0...columns) = lanes[0...columns) for columns <= PANEL, as copies of constant lengths (a few
+/* g[0...columns) = lanes[0...columns) for columns < 2 PANEL, as copies of constant lengths (a few
  * moves each) by the binary digits of columns: a copy of a variable length is a library call. */
 static inline ALWAYS_INLINE void FN(store)(REAL *restrict g, const REAL *restrict lanes, ptrdiff_t columns) {
     ptrdiff_t j = 0;
@@ -512,29 +516,42 @@ static inline ALWAYS_INLINE void FN(store)(REAL *restrict g, const REAL *restric
 /* One tile: `rows` rows of the centred chunk c (row stride dp) times the panel b of columns j0 to
  * j0 + vectors * LANES. The first `columns` results of each of the first `valid` rows go to g
  * (the tile's first row and column; row stride d); partial[r] += c[r][j0...] * result, lane by
- * lane. */
+ * lane. Whole vectors are stored straight from the registers; only a partial one goes through
+ * memory. */
 static inline ALWAYS_INLINE void FN(tile)(const int rows, const int vectors, const REAL *restrict c, ptrdiff_t dp,
                                           ptrdiff_t j0, const REAL *restrict b, ptrdiff_t d, ptrdiff_t valid,
                                           ptrdiff_t columns, REAL *restrict g, FN(vector) *restrict partial) {
-    FN(vector) acc[2 * TILE_ROWS][2];
+    FN(vector) acc[TILE_ROWS][3];
     for (int r = 0; r < rows; ++r)
+#pragma GCC unroll 3
         for (int v = 0; v < vectors; ++v) acc[r][v] = (FN(vector)){0};
     for (ptrdiff_t k = 0; k < d; ++k) {
-        FN(vector) panel[2];
-        for (int v = 0; v < vectors; ++v) memcpy(&panel[v], b + k * vectors * LANES + v * LANES, sizeof panel[v]);
-#pragma GCC unroll 12
+        FN(vector) panel[3];
+#pragma GCC unroll 3
+        for (int v = 0; v < vectors; ++v) memcpy(&panel[v], b + (k * vectors + v) * LANES, sizeof panel[v]);
+#pragma GCC unroll 6
         for (int r = 0; r < rows; ++r) {
             const FN(vector) broadcast = c[r * dp + k] - (FN(vector)){0}; /* x - 0 folds away */
+#pragma GCC unroll 3
             for (int v = 0; v < vectors; ++v) acc[r][v] += broadcast * panel[v];
         }
     }
-    for (int r = 0; r < rows && r < valid; ++r) {
+#pragma GCC unroll 6
+    for (int r = 0; r < rows; ++r) {
+        if (r >= valid) break;
+#pragma GCC unroll 3
         for (int v = 0; v < vectors; ++v) {
             FN(vector) centred;
             memcpy(&centred, c + r * dp + j0 + v * LANES, sizeof centred);
             partial[r] += centred * acc[r][v];
+            if ((v + 1) * LANES <= columns)
+                *(FN(unaligned) *)(g + r * d + v * LANES) = acc[r][v];
+            else if (v * LANES < columns) {
+                REAL lanes[LANES];
+                memcpy(lanes, &acc[r][v], sizeof lanes);
+                FN(store)(g + r * d + v * LANES, lanes, columns - v * LANES);
+            }
         }
-        FN(store)(g + r * d, (const REAL *)acc[r], columns); /* acc[r]: the tile row's lanes in order */
     }
 }
 
@@ -543,9 +560,9 @@ static inline ALWAYS_INLINE void FN(tile)(const int rows, const int vectors, con
  * scratch cannot be allocated (nothing is written then). */
 CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, const REAL *mu, const REAL *P, REAL *e,
                                       REAL *g) {
-    const ptrdiff_t wide = d / PANEL, rest = d - wide * PANEL;
-    const ptrdiff_t narrow = rest > 0 && rest <= LANES; /* one vector wide, else padded to PANEL */
-    const ptrdiff_t panels = wide + (rest > 0), dp = wide * PANEL + (rest == 0 ? 0 : narrow ? LANES : PANEL);
+    const ptrdiff_t rest = d % PANEL, merged = d >= PANEL && rest > 0 && rest <= LANES; /* a 3-vector panel */
+    const ptrdiff_t panels = d / PANEL + (rest > 0 && !merged);
+    const ptrdiff_t dp = (d / PANEL + (rest > 0)) * PANEL - merged * LANES;
     const size_t bytes = sizeof(REAL) * (size_t)(dp * d + CHUNK_ROWS * dp + (g == NULL) * CHUNK_ROWS * d) +
                          sizeof(FN(vector)) * (size_t)CHUNK_ROWS;
     REAL *const memory = (REAL *)aligned_alloc(64, (bytes + 63) / 64 * 64);
@@ -554,7 +571,8 @@ CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, c
     FN(vector) *const partial = (FN(vector) *)(c + CHUNK_ROWS * dp);
     REAL *const dropped = (REAL *)(partial + CHUNK_ROWS);
     for (ptrdiff_t p = 0; p < panels; ++p) {
-        const ptrdiff_t j0 = p * PANEL, width = p < wide ? PANEL : dp - j0, columns = d - j0 < width ? d - j0 : width;
+        const ptrdiff_t j0 = p * PANEL, width = p < panels - 1 ? PANEL : dp - j0;
+        const ptrdiff_t columns = d - j0 < width ? d - j0 : width;
         REAL *restrict panel = packed + j0 * d;
         for (ptrdiff_t k = 0; k < d; ++k) {
             memcpy(panel + k * width, P + k * d + j0, (size_t)columns * sizeof(REAL));
@@ -573,19 +591,22 @@ CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, c
             partial[r] = (FN(vector)){0};
         }
         if (rows < CHUNK_ROWS) memset(c + rows * dp, 0, sizeof(REAL) * (size_t)((CHUNK_ROWS - rows) * dp));
-        for (ptrdiff_t p = 0; p < wide; ++p)
-            for (ptrdiff_t t = 0; t < rows; t += TILE_ROWS)
-                FN(tile)(TILE_ROWS, 2, c + t * dp, dp, p * PANEL, packed + p * PANEL * d, d, rows - t, PANEL,
-                         gc + t * d + p * PANEL, partial + t);
-        if (rest > 0) {
-            const ptrdiff_t j0 = wide * PANEL;
-            for (ptrdiff_t t = 0; t < rows; t += narrow ? 2 * TILE_ROWS : TILE_ROWS)
-                if (narrow)
-                    FN(tile)(2 * TILE_ROWS, 1, c + t * dp, dp, j0, packed + j0 * d, d, rows - t, rest,
+        const ptrdiff_t next = n - r0 - rows < CHUNK_ROWS ? n - r0 - rows : CHUNK_ROWS; /* rows of the next chunk */
+        const ptrdiff_t lines = (next * d * (ptrdiff_t)sizeof(REAL) + 63) / 64, per_panel = (lines + panels - 1) / panels;
+        const char *const ahead = (const char *)(x + (r0 + rows) * d);
+        for (ptrdiff_t p = 0; p < panels; ++p) {
+            for (ptrdiff_t l = p * per_panel; l < (p + 1) * per_panel && l < lines; ++l)
+                __builtin_prefetch(ahead + 64 * l, 0, 3);
+            const ptrdiff_t j0 = p * PANEL, columns = d - j0 < dp - j0 ? d - j0 : dp - j0;
+            const REAL *const b = packed + j0 * d;
+            if (p < panels - 1 || !merged)
+                for (ptrdiff_t t = 0; t < rows; t += TILE_ROWS)
+                    FN(tile)(TILE_ROWS, 2, c + t * dp, dp, j0, b, d, rows - t, columns < PANEL ? columns : PANEL,
                              gc + t * d + j0, partial + t);
-                else
-                    FN(tile)(TILE_ROWS, 2, c + t * dp, dp, j0, packed + j0 * d, d, rows - t, rest,
-                             gc + t * d + j0, partial + t);
+            else
+                for (ptrdiff_t t = 0; t < rows; t += TILE_ROWS_WIDE)
+                    FN(tile)(TILE_ROWS_WIDE, 3, c + t * dp, dp, j0, b, d, rows - t, columns, gc + t * d + j0,
+                             partial + t);
         }
         for (ptrdiff_t r = 0; r < rows; ++r) {
             double sum = 0;
@@ -604,6 +625,7 @@ CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, c
 #undef LANES
 #undef PANEL
 #undef TILE_ROWS
+#undef TILE_ROWS_WIDE
 #undef CHUNK_ROWS
 
 /* By kernel number (the enum in _kernels.c). */

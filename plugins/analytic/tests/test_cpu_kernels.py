@@ -291,15 +291,17 @@ def _full_gaussian(dim: int, dtype: torch.dtype) -> ebmcore.BaseModel:
 
 
 @needs_kernels
-@pytest.mark.parametrize("dim", [2, 3, 7, 11, 12, 16, 17, 23, 24, 25, 100, 129])
+@pytest.mark.parametrize("dim", [2, 3, 7, 11, 12, 16, 17, 20, 23, 24, 25, 31, 100, 129])
 @pytest.mark.parametrize("rows", [1, 5, 7, 13, 25, 150, 1500])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_full_covariance_gaussian_kernel_matches_float64_autograd(
     dim: int, rows: int, dtype: torch.dtype
 ) -> None:
     """Both methods of the Gaussian kernel: blocks of whole rows in column order up to d = 11,
-    register tiles above (tiles of 6 and 12 rows, chunks of 24, panels of two vectors of
-    columns, a narrow last panel of one vector: the dims and rows cross each of these)."""
+    register tiles above (chunks of 24 rows; panels of two vectors of columns in tiles of 6
+    rows, a last panel of three vectors in tiles of 4 rows where at most one vector of columns
+    is left after them, else a zero-padded one of two; partial vectors at the panel's end: the
+    dims and rows cross each of these in float32 and float64)."""
     x = torch.randn(rows, dim, dtype=dtype, generator=torch.Generator().manual_seed(rows)) * 3
     energy, grad = _assert_gaussian_kernel_matches_float64_autograd(x, float64_tolerance=1e-13)
     assert energy.dtype == grad.dtype == dtype
