@@ -16,8 +16,10 @@ after each tile while it is in registers: one pass where the PyTorch path makes 
 tiles are faster than the library's product alone on one core (see ``bench/README.md``).
 
 The kernels also give ``model.energy(x)`` where no graph can be wanted (:func:`ebmcore.energy`):
-they compute each block's gradient into scratch that stays in the first-level cache and drop it,
-which costs less than ``forward``'s separate tensor ops (each a pass over the batch).
+each is compiled a second time without its gradient's work (the sine of Rastrigin and Ackley,
+the cosines of Levy and Michalewicz, ...), with energies equal bit for bit to those of
+``energy_and_gradient``. The full-covariance Gaussian still forms its gradient ``(x - mu) P``,
+the energy's cost, in a chunk-sized scratch that stays in the cache.
 
 A subclass inherits the kernel only while it keeps the class's ``forward`` and
 ``analytic_energy_and_gradient``; for one that redefines either, the kernel does not apply
@@ -169,8 +171,6 @@ def _fused(
         return energy, grad
 
     def energy(model: BaseModel, x: Tensor) -> Tensor:
-        # The kernel still computes each block's gradient (into scratch that stays in the cache):
-        # one fused pass costs less than the separate tensor ops of forward.
         result = run(model, x, with_gradient=False)
         return model.forward(x) if result is None else result[0]
 

@@ -1,9 +1,10 @@
 /* ebmcore_analytic._kernels: fused energy-and-gradient kernels for CPU inputs.
  *
- * One pass per block of rows computes the energy and the gradient together, with the sines,
- * cosines and exponentials evaluated by glibc's vector math library (libmvec) where the build
- * has it (VECTOR_MATH = 1: GCC on x86-64 glibc). Each kernel is compiled twice, for any x86-64
- * CPU and for AVX2 + FMA (x86-64-v3), and the loader picks the one the CPU runs.
+ * One pass per block of rows computes the energy and the gradient together (or the energy alone,
+ * in a second copy of each kernel without the gradient's work), with the sines, cosines and
+ * exponentials evaluated by glibc's vector math library (libmvec) where the build has it
+ * (VECTOR_MATH = 1: GCC on x86-64 glibc). Each kernel is compiled twice, for any x86-64 CPU and
+ * for AVX2 + FMA (x86-64-v3), and the loader picks the one the CPU runs.
  *
  * The Python side (_cpu_kernels.py) checks and allocates every array: this module only reads
  * and writes the memory it is given. The formulas are those of the Python classes in

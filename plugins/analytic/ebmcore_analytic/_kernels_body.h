@@ -19,16 +19,34 @@
 typedef void FN(block_fn)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p, const REAL *const *v,
                           REAL *const *s, REAL *restrict e, REAL *restrict g);
 
+/* A kernel is written once, as an inlined body whose gradient work sits under `if (gradient)`
+ * (BLOCK_BODY(name) declares it); BLOCK_KERNEL(name) makes the block function that runs it with
+ * the gradient or, for g NULL, without: the compiler drops the gradient's work (its sines and
+ * cosines included) from that second copy, whose energies are the first's, bit for bit. */
+#ifndef BLOCK_KERNEL
+#define BLOCK_BODY(name)                                                                                \
+    static inline ALWAYS_INLINE void FN(name##_body)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, \
+                                                     const double *p, const REAL *const *v, REAL *const *s, \
+                                                     REAL *restrict e, REAL *restrict g, const int gradient)
+#define BLOCK_KERNEL(name)                                                                              \
+    CLONES static void FN(name)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,   \
+                                const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) { \
+        if (g == NULL)                                                                                  \
+            FN(name##_body)(x, rows, d, p, v, s, e, NULL, 0);                                           \
+        else                                                                                            \
+            FN(name##_body)(x, rows, d, p, v, s, e, g, 1);                                              \
+    }
+#endif
+
 /* Runs `block` over the (n, d) batch x, writing the n energies e and the (n, d) gradient g (g
- * NULL: the energies alone; each block's gradient goes to a scratch array of the block's size,
- * in the cache, and is dropped). Its scratch, one allocation, holds `arrays` arrays of a block's
+ * NULL: the energies alone). Its scratch, one allocation, holds `arrays` arrays of a block's
  * size, `row_arrays` of its row count and the first `tiled` per-coordinate vectors repeated over
- * the block, in that order, then that dropped gradient. Returns 0, or -1 when the scratch cannot
- * be allocated (nothing is written then). */
+ * the block, in that order. Returns 0, or -1 when the scratch cannot be allocated (nothing is
+ * written then). */
 static int FN(run)(FN(block_fn) * block, int arrays, int row_arrays, int tiled, const REAL *x, ptrdiff_t n,
                    ptrdiff_t d, const double *p, const REAL *const *v, REAL *e, REAL *g) {
     const ptrdiff_t rows = block_rows(n, d), size = rows * d;
-    const ptrdiff_t total = (ptrdiff_t)(arrays + tiled + (g == NULL)) * size + (ptrdiff_t)row_arrays * rows;
+    const ptrdiff_t total = (ptrdiff_t)(arrays + tiled) * size + (ptrdiff_t)row_arrays * rows;
     REAL *const memory = (REAL *)malloc((size_t)(total > 0 ? total : 1) * sizeof(REAL));
     if (memory == NULL) return -1;
     REAL *s[MAX_SCRATCH], *next = memory;
@@ -39,7 +57,7 @@ static int FN(run)(FN(block_fn) * block, int arrays, int row_arrays, int tiled, 
         s[arrays + row_arrays + i] = next;
     }
     for (ptrdiff_t r0 = 0; r0 < n; r0 += rows)
-        block(x + r0 * d, n - r0 < rows ? n - r0 : rows, d, p, v, s, e + r0, g == NULL ? next : g + r0 * d);
+        block(x + r0 * d, n - r0 < rows ? n - r0 : rows, d, p, v, s, e + r0, g == NULL ? NULL : g + r0 * d);
     free(memory);
     return 0;
 }
@@ -90,8 +108,7 @@ ROW_REDUCTION(row_products, *, 1)
 
 /* Rastrigin: E = a d + sum (x^2 - a cos(2 pi x)), dE/dx = 2 x + 2 pi a sin(2 pi x); p = (a).
  * Scratch: the terms. */
-CLONES static void FN(rastrigin)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,
-                                 const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) {
+BLOCK_BODY(rastrigin) {
     (void)v;
     const REAL a = (REAL)p[0], w = (REAL)TWO_PI, aw = (REAL)(p[0] * TWO_PI), offset = (REAL)(p[0] * (double)d);
     REAL *restrict term = s[0];
@@ -99,12 +116,13 @@ CLONES static void FN(rastrigin)(const REAL *restrict x, ptrdiff_t rows, ptrdiff
     for (ptrdiff_t k = 0; k < rows * d; ++k) {
         const REAL xk = x[k], angle = w * xk;
         term[k] = xk * xk - a * COS(angle);
-        g[k] = 2 * xk + aw * SIN(angle);
+        if (gradient) g[k] = 2 * xk + aw * SIN(angle);
     }
     FN(row_sums)(term, rows, d, e);
 #pragma omp simd
     for (ptrdiff_t r = 0; r < rows; ++r) e[r] += offset;
 }
+BLOCK_KERNEL(rastrigin)
 
 /* Separable energies E = SCALE sum_i TERM(x_i), dE/dx_i = GRAD(x_i), with TERM and GRAD
  * expressions in xk and in the constants that SETUP declares from p. Short rows go through a
@@ -112,15 +130,14 @@ CLONES static void FN(rastrigin)(const REAL *restrict x, ptrdiff_t rows, ptrdiff
  * the loop that writes the gradient, so that x is read once and nothing else is written.
  * Scratch: the terms. */
 #ifndef SEPARABLE_KERNEL
-#define SEPARABLE_TERMS(xr, gr, acc)                                                                    \
+#define SEPARABLE_TERMS(xr, row, acc)                                                                   \
     {                                                                                                   \
         const REAL xk = xr[j];                                                                          \
         acc += TERM;                                                                                    \
-        gr[j] = GRAD;                                                                                   \
+        if (gradient) g[(row) * d + j] = GRAD;                                                          \
     }
 #define SEPARABLE_KERNEL(name, SETUP, SCALE)                                                           \
-    CLONES static void FN(name)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,   \
-                                const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) { \
+    BLOCK_BODY(name) {                                                                                  \
         (void)v;                                                                                        \
         (void)p;                                                                                        \
         SETUP;                                                                                          \
@@ -130,7 +147,7 @@ CLONES static void FN(rastrigin)(const REAL *restrict x, ptrdiff_t rows, ptrdiff
             _Pragma("omp simd") for (ptrdiff_t k = 0; k < rows * d; ++k) {                              \
                 const REAL xk = x[k];                                                                   \
                 term[k] = TERM;                                                                         \
-                g[k] = GRAD;                                                                            \
+                if (gradient) g[k] = GRAD;                                                              \
             }                                                                                           \
             FN(row_sums)(term, rows, d, e);                                                             \
             _Pragma("omp simd") for (ptrdiff_t r = 0; r < rows; ++r) e[r] *= scale;                     \
@@ -140,24 +157,23 @@ CLONES static void FN(rastrigin)(const REAL *restrict x, ptrdiff_t rows, ptrdiff
         for (; r + 4 <= rows; r += 4) {                                                                 \
             const REAL *restrict x0 = x + r * d, *restrict x1 = x0 + d, *restrict x2 = x1 + d,          \
                                  *restrict x3 = x2 + d;                                                 \
-            REAL *restrict g0 = g + r * d, *restrict g1 = g0 + d, *restrict g2 = g1 + d, *restrict g3 = g2 + d; \
             REAL a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                                        \
             PRAGMA(omp simd reduction(+ : a0, a1, a2, a3)) for (ptrdiff_t j = 0; j < d; ++j) {          \
-                SEPARABLE_TERMS(x0, g0, a0)                                                             \
-                SEPARABLE_TERMS(x1, g1, a1)                                                             \
-                SEPARABLE_TERMS(x2, g2, a2)                                                             \
-                SEPARABLE_TERMS(x3, g3, a3)                                                             \
+                SEPARABLE_TERMS(x0, r, a0)                                                              \
+                SEPARABLE_TERMS(x1, r + 1, a1)                                                          \
+                SEPARABLE_TERMS(x2, r + 2, a2)                                                          \
+                SEPARABLE_TERMS(x3, r + 3, a3)                                                          \
             }                                                                                           \
             e[r] = scale * a0, e[r + 1] = scale * a1, e[r + 2] = scale * a2, e[r + 3] = scale * a3;     \
         }                                                                                               \
         for (; r < rows; ++r) {                                                                         \
             const REAL *restrict xr = x + r * d;                                                        \
-            REAL *restrict gr = g + r * d;                                                              \
             REAL a = 0;                                                                                 \
-            PRAGMA(omp simd reduction(+ : a)) for (ptrdiff_t j = 0; j < d; ++j) SEPARABLE_TERMS(xr, gr, a) \
+            PRAGMA(omp simd reduction(+ : a)) for (ptrdiff_t j = 0; j < d; ++j) SEPARABLE_TERMS(xr, r, a) \
             e[r] = scale * a;                                                                           \
         }                                                                                               \
-    }
+    }                                                                                                   \
+    BLOCK_KERNEL(name)
 #endif
 
 /* Scaled square (sphere, harmonic): E = c sum x^2, dE/dx = 2 c x; p = (c). */
@@ -186,8 +202,7 @@ SEPARABLE_KERNEL(styblinski_tang, , 0.5)
  * E = a (1 - exp(-b r)) + (e - exp(C)),
  * dE/dx = [a b exp(-b r) / (d r)] x + (c / d) exp(C) sin(c x)  (the first term 0 at r = 0);
  * p = (a, b, c). Scratch: squares, cosines; per row radius, ripple, decay. */
-CLONES static void FN(ackley)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,
-                              const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) {
+BLOCK_BODY(ackley) {
     (void)v;
     const REAL a = (REAL)p[0], b = (REAL)p[1], c = (REAL)p[2], dim = (REAL)d;
     const REAL ab_d = (REAL)(p[0] * p[1] / (double)d), c_d = (REAL)(p[2] / (double)d), euler = (REAL)EULER_NUMBER;
@@ -198,7 +213,7 @@ CLONES static void FN(ackley)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t 
         const REAL xk = x[k], angle = c * xk;
         square[k] = xk * xk;
         cosine[k] = COS(angle);
-        g[k] = SIN(angle);
+        if (gradient) g[k] = SIN(angle);
     }
     FN(row_sums)(square, rows, d, radial);
     FN(row_sums)(cosine, rows, d, ripple);
@@ -214,6 +229,7 @@ CLONES static void FN(ackley)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t 
         radial[r] = radius;
         ripple[r] = c_d * mean_cos;
     }
+    if (!gradient) return;
 #pragma omp simd
     for (ptrdiff_t r = 0; r < rows; ++r) {
         const REAL radius = radial[r], positive = radius > 0 ? radius : 1;
@@ -227,12 +243,12 @@ CLONES static void FN(ackley)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t 
         for (ptrdiff_t j = 0; j < d; ++j) gr[j] = gr[j] * rip + xr[j] * rad;
     }
 }
+BLOCK_KERNEL(ackley)
 
 /* Griewank: with s_i = x_i w_i (w_i = 1 / sqrt(i)) and P = prod cos s_i,
  * E = 1 + sum x^2 / 4000 - P, dE/dx_i = x_i / 2000 + w_i tan(s_i) P; v = (w).
  * Scratch: squares, cosines; per row the product; w tiled. */
-CLONES static void FN(griewank)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,
-                                const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) {
+BLOCK_BODY(griewank) {
     (void)p;
     (void)v;
     REAL *restrict square = s[0], *restrict cosine = s[1], *restrict product = s[2];
@@ -242,12 +258,13 @@ CLONES static void FN(griewank)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_
         const REAL xk = x[k], scaled = xk * w[k], cs = COS(scaled);
         square[k] = xk * xk;
         cosine[k] = cs;
-        g[k] = SIN(scaled) / cs * w[k]; /* cos of a float never vanishes */
+        if (gradient) g[k] = SIN(scaled) / cs * w[k]; /* cos of a float never vanishes */
     }
     FN(row_products)(cosine, rows, d, product);
     FN(row_sums)(square, rows, d, e);
 #pragma omp simd
     for (ptrdiff_t r = 0; r < rows; ++r) e[r] = e[r] * (REAL)(1.0 / 4000.0) + 1 - product[r];
+    if (!gradient) return;
     for (ptrdiff_t r = 0; r < rows; ++r) {
         const REAL *restrict xr = x + r * d;
         REAL *restrict gr = g + r * d;
@@ -256,14 +273,14 @@ CLONES static void FN(griewank)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_
         for (ptrdiff_t j = 0; j < d; ++j) gr[j] = gr[j] * pr + xr[j] * (REAL)(1.0 / 2000.0);
     }
 }
+BLOCK_KERNEL(griewank)
 
 /* Levy, in u = x - 1: with angle_i = f_i u_i + phase_i, q_i = (1 + gamma_i sin^2) / 8 and
  * slope_i = gamma_i f_i sin cos / 8 (the Python class's buffers, folded the same way),
  * E = (1/2) sum u^2 q + sin^2(pi u_1 / 4), dE/dx_i = u^2 slope_i + u q_i (+ the first term's
  * derivative at i = 1); v = (frequency, phase, weight, slope).
  * Scratch: the terms; per row the first term's sine and cosine; the four vectors tiled. */
-CLONES static void FN(levy)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,
-                            const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) {
+BLOCK_BODY(levy) {
     (void)p;
     (void)v;
     REAL *restrict term = s[0], *restrict first = s[1], *restrict first_cos = s[2];
@@ -274,27 +291,27 @@ CLONES static void FN(levy)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d,
         const REAL u = x[k] - 1, angle = phase[k] + u * frequency[k];
         const REAL sn = SIN(angle), q = sn * sn * weight[k] + (REAL)0.125, u2 = u * u;
         term[k] = u2 * q;
-        g[k] = u2 * (COS(angle) * sn * slope[k]) + u * q;
+        if (gradient) g[k] = u2 * (COS(angle) * sn * slope[k]) + u * q;
     }
 #pragma omp simd
     for (ptrdiff_t r = 0; r < rows; ++r) {
         const REAL angle = quarter_pi * (x[r * d] - 1);
         first[r] = SIN(angle);
-        first_cos[r] = COS(angle);
+        if (gradient) first_cos[r] = COS(angle);
     }
     FN(row_sums)(term, rows, d, e);
     for (ptrdiff_t r = 0; r < rows; ++r) {
         e[r] = (REAL)0.5 * e[r] + first[r] * first[r];
-        g[r * d] += half_pi * first[r] * first_cos[r];
+        if (gradient) g[r * d] += half_pi * first[r] * first_cos[r];
     }
 }
+BLOCK_KERNEL(levy)
 
 /* Michalewicz: with u_i = s_i x_i^2 (s_i = i / pi) and P_i = sin^{2m-2} u_i,
  * E = -sum sin x_i sin^2 u_i P_i,
  * dE/dx_i = -P_i [cos x_i sin^2 u_i + 4 m s_i x_i sin x_i sin u_i cos u_i]; p = (m), v = (s).
  * Scratch: sin^2 u, the energy terms, P and the base it is squared from; s tiled. */
-CLONES static void FN(michalewicz)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,
-                                   const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) {
+BLOCK_BODY(michalewicz) {
     (void)v;
     const long exponent = (long)p[0] - 1;
     const REAL four_m = (REAL)(4.0 * p[0]);
@@ -306,7 +323,7 @@ CLONES static void FN(michalewicz)(const REAL *restrict x, ptrdiff_t rows, ptrdi
         const REAL xk = x[k], u = scale[k] * xk * xk, su = SIN(u), sx = SIN(xk);
         sin2[k] = su * su;
         chain[k] = sx;
-        g[k] = -(COS(xk) * sin2[k] + four_m * scale[k] * xk * sx * su * COS(u));
+        if (gradient) g[k] = -(COS(xk) * sin2[k] + four_m * scale[k] * xk * sx * su * COS(u));
         power[k] = 1;
         base[k] = sin2[k];
     }
@@ -323,20 +340,20 @@ CLONES static void FN(michalewicz)(const REAL *restrict x, ptrdiff_t rows, ptrdi
 #pragma omp simd
     for (ptrdiff_t k = 0; k < m; ++k) {
         chain[k] *= sin2[k] * power[k];
-        g[k] *= power[k];
+        if (gradient) g[k] *= power[k];
     }
     FN(row_sums)(chain, rows, d, e);
 #pragma omp simd
     for (ptrdiff_t r = 0; r < rows; ++r) e[r] = -e[r];
 }
+BLOCK_KERNEL(michalewicz)
 
 /* Zakharov: with S = sum w_i x_i (w_i = i / 2), E = sum x^2 + S^2 + S^4,
  * dE/dx_i = 2 x_i + 2 (S + 2 S^3) w_i; v = (w). Short rows go through the scratch and the
  * column-wise row sums; long rows, four at a time, form both sums in one loop over x and then
  * the gradient in a second (the rows still in the first-level cache).
  * Scratch: squares, weighted coordinates; per row S, then the gradient's coefficient; w tiled. */
-CLONES static void FN(zakharov)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,
-                                const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) {
+BLOCK_BODY(zakharov) {
     (void)p;
     REAL *restrict square = s[0], *restrict weighted = s[1], *restrict coefficient = s[2];
     const REAL *restrict w = s[3], *restrict w_row = v[0];
@@ -384,6 +401,7 @@ CLONES static void FN(zakharov)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_
         e[r] += s2 * (s2 + 1);
         coefficient[r] = 2 * (2 * s2 + 1) * sum;
     }
+    if (!gradient) return;
     for (ptrdiff_t r = 0; r < rows; ++r) {
         const REAL *restrict xr = x + r * d;
         REAL *restrict gr = g + r * d;
@@ -392,6 +410,7 @@ CLONES static void FN(zakharov)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_
         for (ptrdiff_t j = 0; j < d; ++j) gr[j] = 2 * xr[j] + coef * w_row[j];
     }
 }
+BLOCK_KERNEL(zakharov)
 
 /* Dixon-Price: with valley_i = x_{i-1} - 2 x_i^2 and weight w = (0, 2, 3, ..., d),
  * E = (x_1 - 1)^2 + sum w_i valley_i^2,
@@ -399,8 +418,7 @@ CLONES static void FN(zakharov)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_
  * The valley is formed over the block's flat index; at the first column of each row (whose
  * flat neighbour belongs to the previous row) it is set to zero, as is its weight.
  * Scratch: the valleys (then the terms), the weighted valleys; w tiled. */
-CLONES static void FN(dixon_price)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,
-                                   const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) {
+BLOCK_BODY(dixon_price) {
     (void)p;
     (void)v;
     const ptrdiff_t m = rows * d;
@@ -415,16 +433,19 @@ CLONES static void FN(dixon_price)(const REAL *restrict x, ptrdiff_t rows, ptrdi
         weighted[k] = w[k] * valley[k];
         valley[k] *= weighted[k]; /* now the terms w valley^2 */
     }
+    if (gradient) {
 #pragma omp simd
-    for (ptrdiff_t k = 0; k < m - 1; ++k) g[k] = -8 * x[k] * weighted[k] + 2 * weighted[k + 1];
-    g[m - 1] = -8 * x[m - 1] * weighted[m - 1];
+        for (ptrdiff_t k = 0; k < m - 1; ++k) g[k] = -8 * x[k] * weighted[k] + 2 * weighted[k + 1];
+        g[m - 1] = -8 * x[m - 1] * weighted[m - 1];
+    }
     FN(row_sums)(valley, rows, d, e);
     for (ptrdiff_t r = 0; r < rows; ++r) {
         const REAL offset = x[r * d] - 1;
         e[r] += offset * offset;
-        g[r * d] += 2 * offset;
+        if (gradient) g[r * d] += 2 * offset;
     }
 }
+BLOCK_KERNEL(dixon_price)
 
 /* Gaussian with a full precision matrix P (symmetric, row-major d x d), for small d where a
  * general matrix product library spends more time on its set-up than on the arithmetic:
@@ -435,8 +456,7 @@ CLONES static void FN(dixon_price)(const REAL *restrict x, ptrdiff_t rows, ptrdi
  * double: (1/2) c.Pc can be finite in float32 where c.Pc is not.
  * Scratch: the centred block and the gradient block, both column-major; per row the energy sum
  * in double (two REAL slots per row). */
-CLONES static void FN(quadratic)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,
-                                 const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) {
+BLOCK_BODY(quadratic) {
     (void)p;
     const REAL *restrict mu = v[0], *restrict precision = v[1];
     REAL *restrict centred = s[0], *restrict column = s[1];
@@ -465,12 +485,13 @@ CLONES static void FN(quadratic)(const REAL *restrict x, ptrdiff_t rows, ptrdiff
 #pragma omp simd
         for (ptrdiff_t r = 0; r < rows; ++r) {
             sum[r] += (double)cj[r] * (double)gj[r];
-            g[r * d + j] = gj[r];
+            if (gradient) g[r * d + j] = gj[r];
         }
     }
 #pragma omp simd
     for (ptrdiff_t r = 0; r < rows; ++r) e[r] = (REAL)(0.5 * sum[r]);
 }
+BLOCK_KERNEL(quadratic)
 
 /* Gaussian with a full precision matrix, for larger d: the same E and dE/dx as FN(quadratic),
  * as a product c P of register tiles, the way a matrix product library computes it, with the
