@@ -49,9 +49,9 @@ AUTOGRAD_TARGET = 3.0
 AUTOGRAD_TARGET_DIMS = (10, 100)
 AUTOGRAD_TARGET_PLUGIN = "analytic"
 # This VM moves a process's times by up to 2x for its whole life (bench/README.md), so the
-# autograd target is read from the median of the ratio over this process and this many fresh
-# ones, each measuring only ours and plain autograd at the autograd target's sizes.
-AUTOGRAD_PROCESSES = 4
+# autograd and roofline targets are read from the median of the ratio over this process and
+# this many fresh ones, each measuring only what those ratios need at the targets' sizes.
+TARGET_PROCESSES = 4
 # Energies whose cost is elementwise in x (one pass of arithmetic per element and a row
 # reduction): the roofline target (best path within ROOFLINE_TARGET of read+write of x) is
 # theirs. The others do more work per element by definition (neighbour couplings, several
@@ -261,11 +261,15 @@ def measure(
     return record
 
 
-def autograd_probe(args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    """Plain autograd / ours (default path) at the autograd target's sizes, for every energy of
-    the targeted plugin that has them, measured in this process: ``{name: {dim: ratio}}``."""
+Probe = dict[str, dict[str, dict[str, float]]]  # {name: {dim: {"autograd" or "roofline": ratio}}}
+
+
+def target_probe(args: argparse.Namespace) -> Probe:
+    """The targets' ratios, measured in this process: plain autograd / ours (default path) at
+    the autograd target's sizes for every energy of the targeted plugin that has them, and ours /
+    roofline at the target size for the elementwise energies."""
     torch.set_num_threads(args.threads)
-    ratios: dict[str, dict[str, float]] = {}
+    ratios: Probe = {}
     for name in ebmcore.list_energies(args.pattern):
         if ebmcore.info(name).plugin != AUTOGRAD_TARGET_PLUGIN:
             continue
@@ -280,6 +284,8 @@ def autograd_probe(args: argparse.Namespace) -> dict[str, dict[str, float]]:
                 "ours": functools.partial(model.energy_and_gradient, x),
                 "plain": plain_autograd(model, x),
             }
+            if name in ELEMENTWISE and (TARGET[0], d) == TARGET:
+                fns["roofline"] = functools.partial(torch.add, x, 1, out=torch.empty_like(x))
             times: dict[str, list[float]] = {key: [] for key in fns}
             for _ in range(args.repeats):  # interleaved, as in the main process
                 for key, fn in fns.items():
@@ -288,23 +294,26 @@ def autograd_probe(args: argparse.Namespace) -> dict[str, dict[str, float]]:
                             fn, threads=args.threads, min_run_time=args.min_run_time, statistic=args.statistic
                         )
                     )
-            ratios.setdefault(name, {})[str(d)] = min(times["plain"]) / min(times["ours"])
+            best = {key: min(values) for key, values in times.items()}
+            found = ratios.setdefault(name, {})[str(d)] = {"autograd": best["plain"] / best["ours"]}
+            if "roofline" in best:
+                found["roofline"] = best["ours"] / best["roofline"]
     return ratios
 
 
-def autograd_probes(args: argparse.Namespace) -> list[dict[str, dict[str, float]]]:
-    """``autograd_probe`` in ``args.autograd_processes`` fresh processes, one after the other."""
+def target_probes(args: argparse.Namespace) -> list[Probe]:
+    """``target_probe`` in ``args.target_processes`` fresh processes, one after the other."""
     from .common import ROOT
 
-    command = [sys.executable, "-m", "bench.energies", "--autograd-probe", "--pattern", args.pattern]
+    command = [sys.executable, "-m", "bench.energies", "--target-probe", "--pattern", args.pattern]
     command += ["--threads", str(args.threads), "--repeats", str(args.repeats)]
     command += ["--min-run-time", str(args.min_run_time), "--statistic", args.statistic]
     results = []
-    for index in range(args.autograd_processes):
-        log(f"autograd target: fresh process {index + 1} of {args.autograd_processes}")
+    for index in range(args.target_processes):
+        log(f"targets: fresh process {index + 1} of {args.target_processes}")
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            raise RuntimeError(f"autograd probe failed ({done.returncode}):\n{done.stderr[-4000:]}")
+            raise RuntimeError(f"target probe failed ({done.returncode}):\n{done.stderr[-4000:]}")
         results.append(json.loads(done.stdout))
     return results
 
@@ -340,9 +349,19 @@ def derive(record: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
-def evaluate_targets(
-    records: list[dict[str, Any]], probes: list[dict[str, dict[str, float]]] | None = None
-) -> dict[str, Any]:
+def _median_over_processes(
+    name: str, dim: int, kind: str, here: float | None, probes: list[Probe]
+) -> tuple[list[float | None], float | None]:
+    """This process's ratio and the fresh processes' for one target, and their median."""
+    processes = [here] + [
+        probe[name][str(dim)][kind] for probe in probes if kind in probe.get(name, {}).get(str(dim), {})
+    ]
+    known = [value for value in processes if value is not None]
+    return processes, statistics.median(known) if known else None
+
+
+def evaluate_targets(records: list[dict[str, Any]], probes: list[Probe] | None = None) -> dict[str, Any]:
+    probes = probes or []
     batch, dim = TARGET
     at = [r for r in records if r["batch"] == batch and r["dim"] == dim]
     vs_tebm = {
@@ -359,6 +378,11 @@ def evaluate_targets(
         r["energy"]: r["derived"]["ours_best_over_roofline"]
         for r in at
         if r["energy"] not in NO_ROOFLINE_TARGET and r["derived"]["ours_best_over_roofline"] is not None
+    }
+    roof_processes = {
+        name: _median_over_processes(name, dim, "roofline", value, probes)
+        for name, value in roof.items()
+        if name in ELEMENTWISE
     }
     floors = {
         r["energy"]: {
@@ -380,18 +404,12 @@ def evaluate_targets(
             and r.get("plugin") == AUTOGRAD_TARGET_PLUGIN
         ):
             default = r["derived"]["autograd_over_ours_default"]
-            # this process's default path first, then the fresh processes'
-            processes = [default] + [
-                probe[r["energy"]][str(r["dim"])]
-                for probe in probes or []
-                if str(r["dim"]) in probe.get(r["energy"], {})
-            ]
-            known = [value for value in processes if value is not None]
+            processes, median = _median_over_processes(r["energy"], r["dim"], "autograd", default, probes)
             vs_autograd.setdefault(r["energy"], {})[str(r["dim"])] = {
                 "default": default,
                 "best": r["derived"]["autograd_over_ours_best"],
                 "processes": processes,
-                "median": statistics.median(known) if known else None,
+                "median": median,
             }
     vs_autograd = {k: v for k, v in vs_autograd.items() if len(v) == len(AUTOGRAD_TARGET_DIMS)}
 
@@ -418,12 +436,16 @@ def evaluate_targets(
         "ours_over_roofline": roof,
         "roofline_target": f"<= {ROOFLINE_TARGET} for the elementwise energies {', '.join(ELEMENTWISE)}",
         "roofline_targeted": [name for name in ELEMENTWISE if name in roof],
-        "roofline_met": {name: value <= ROOFLINE_TARGET for name, value in roof.items()},
+        "roofline_processes": {name: processes for name, (processes, _) in roof_processes.items()},
+        "roofline_median": {name: median for name, (_, median) in roof_processes.items()},
+        "roofline_met": {
+            name: (median or math.inf) <= ROOFLINE_TARGET for name, (_, median) in roof_processes.items()
+        },
         "transcendental_floor": floors,
         "autograd_target": f">= {AUTOGRAD_TARGET} at batch {batch}, dims {AUTOGRAD_TARGET_DIMS}, "
         f"every variable-dimension energy of the {AUTOGRAD_TARGET_PLUGIN} plugin, "
-        f"the median over {1 + len(probes or [])} processes",
-        "autograd_processes": 1 + len(probes or []),
+        f"the median over {1 + len(probes)} processes",
+        "target_processes": 1 + len(probes),
         "autograd_over_ours": vs_autograd,
         "autograd_met": all_met("median"),
         "autograd_met_default": all_met("default"),
@@ -490,12 +512,20 @@ def render(payload: dict[str, Any]) -> str:
         lines.append("- TorchEBM: no shared model measured (is torchebm installed in the bench env?).")
     targeted = targets.get("roofline_targeted", [])
     others = [(k, v) for k, v in sorted(targets["ours_over_roofline"].items()) if k not in targeted]
+    medians = targets.get("roofline_median", {})
+    processes = targets.get("target_processes", 1)
+
+    def roofline(name: str) -> str:
+        known = [x for x in targets.get("roofline_processes", {}).get(name, []) if x is not None]
+        if len(known) < 2:
+            return fmt_ratio(targets["ours_over_roofline"][name])
+        return f"{fmt_ratio(medians[name])} ({fmt_ratio(min(known))}-{fmt_ratio(max(known))})"
+
     lines.append(
-        f"- ours (best path) / roofline, target {targets['roofline_target']}: "
+        f"- ours / roofline, target {targets['roofline_target']}, the median over {processes} processes "
+        "(their range; this process's best path, the fresh ones' default path): "
         + ", ".join(
-            f"{k} {fmt_ratio(targets['ours_over_roofline'][k])} "
-            f"({'met' if targets['roofline_met'][k] else 'NOT met'})"
-            for k in targeted
+            f"{k} {roofline(k)} ({'met' if targets['roofline_met'][k] else 'NOT met'})" for k in targeted
         )
         + (
             ". Not targeted (more work per element than one pass): "
@@ -522,7 +552,6 @@ def render(payload: dict[str, Any]) -> str:
     if vs_autograd:
         met = targets.get("autograd_met", targets["autograd_met_default"])
         met_default = targets["autograd_met_default"]
-        processes = targets.get("autograd_processes", 1)
         dims = ", ".join(str(d) for d in AUTOGRAD_TARGET_DIMS)
 
         def spread(v: dict[str, Any]) -> str:
@@ -729,10 +758,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     built_models: dict[tuple[str, int], Any] = {}
     measured: set[str] = set()
     left_out: dict[str, list[str]] = {}
-    probes: list[dict[str, dict[str, float]]] = []
+    probes: list[Probe] = []
     for item in [*first, None, *rest]:
-        if item is None:  # the target sizes are measured: the autograd target's fresh processes
-            probes = autograd_probes(args) if args.autograd_processes > 0 else []
+        if item is None:  # the target sizes are measured: the targets' fresh processes
+            probes = target_probes(args) if args.target_processes > 0 else []
             continue
         name, batch, d = item
         if (batch, d) not in priority and time.perf_counter() - started > 60 * args.budget_minutes:
@@ -797,7 +826,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "threads": args.threads,
             "min_run_time": args.min_run_time,
             "rounds_at_target": args.repeats,
-            "autograd_processes": args.autograd_processes,
+            "target_processes": args.target_processes,
             "max_elements": args.max_elements,
             "max_work": args.max_work,
             "budget_minutes": args.budget_minutes,
@@ -810,7 +839,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "compile_seconds": compile_seconds,
         "compile_stats": ebmcore.compile_stats(),
     }
-    payload["autograd_probes"] = probes
+    payload["target_probes"] = probes
     payload["targets"] = evaluate_targets(records, probes)
     payload["settings"]["wall_seconds"] = time.perf_counter() - started
     write_json("energies.json", payload)
@@ -838,10 +867,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds at the target size")
     parser.add_argument(
-        "--autograd-processes",
+        "--target-processes",
         type=int,
-        default=AUTOGRAD_PROCESSES,
-        help="fresh processes that measure the autograd target again (its median is over them and this one)",
+        default=TARGET_PROCESSES,
+        help="fresh processes that measure the autograd and roofline targets again (the targets read "
+        "the median over them and this one)",
     )
     parser.add_argument("--dims", default="", help="comma-separated dims instead of the grid's")
     parser.add_argument("--batches", default="", help="comma-separated batch sizes instead of the grid's")
@@ -861,10 +891,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     add_arguments(parser)
-    parser.add_argument("--autograd-probe", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--target-probe", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.autograd_probe:  # one of run()'s fresh processes: the ratios as JSON on stdout
-        print(json.dumps(autograd_probe(args)))
+    if args.target_probe:  # one of run()'s fresh processes: the ratios as JSON on stdout
+        print(json.dumps(target_probe(args)))
         return 0
     payload = run(args)
     print(render(payload).split("## All sizes")[0])
