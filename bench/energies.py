@@ -185,6 +185,18 @@ def plain_autograd(model: Any, x: torch.Tensor) -> Callable[[], Any]:
     return run
 
 
+def interleaved(
+    fns: dict[str, Callable[[], Any]], rounds: int, *, threads: int, min_run_time: float, statistic: str
+) -> dict[str, list[float]]:
+    """Each function's time per call in each of ``rounds`` rounds that run every function once,
+    so that each method sees the same load."""
+    times: dict[str, list[float]] = {key: [] for key in fns}
+    for _ in range(rounds):
+        for key, fn in fns.items():
+            times[key].append(time_call(fn, threads=threads, min_run_time=min_run_time, statistic=statistic))
+    return times
+
+
 def measure(
     name: str,
     model: Any,
@@ -250,10 +262,7 @@ def measure(
         w = torch.randn(d, d, generator=generator)
         mm_out = torch.empty(batch, d)
         fns["roofline/matmul"] = lambda: torch.matmul(x, w, out=mm_out)
-    times: dict[str, list[float]] = {key: [] for key in fns}
-    for _ in range(rounds):  # interleaved, so each method sees the same load
-        for key, fn in fns.items():
-            times[key].append(time_call(fn, threads=threads, min_run_time=min_run_time, statistic=statistic))
+    times = interleaved(fns, rounds, threads=threads, min_run_time=min_run_time, statistic=statistic)
     record["rounds"] = times
     record["times"] = {key: min(values) for key, values in times.items()}
     if compiled is not model and "compiled/energy_and_gradient" in fns:
@@ -286,14 +295,13 @@ def target_probe(args: argparse.Namespace) -> Probe:
             }
             if name in ELEMENTWISE and (TARGET[0], d) == TARGET:
                 fns["roofline"] = functools.partial(torch.add, x, 1, out=torch.empty_like(x))
-            times: dict[str, list[float]] = {key: [] for key in fns}
-            for _ in range(args.repeats):  # interleaved, as in the main process
-                for key, fn in fns.items():
-                    times[key].append(
-                        time_call(
-                            fn, threads=args.threads, min_run_time=args.min_run_time, statistic=args.statistic
-                        )
-                    )
+            times = interleaved(
+                fns,
+                args.repeats,
+                threads=args.threads,
+                min_run_time=args.min_run_time,
+                statistic=args.statistic,
+            )
             best = {key: min(values) for key, values in times.items()}
             found = ratios.setdefault(name, {})[str(d)] = {"autograd": best["plain"] / best["ours"]}
             if "roofline" in best:
@@ -453,6 +461,14 @@ def evaluate_targets(records: list[dict[str, Any]], probes: list[Probe] | None =
     }
 
 
+def _median_and_range(processes: list[float | None], median: float | None, single: float | None) -> str:
+    """ "median (min-max)" of a ratio over processes, or the one process's ratio."""
+    known = [value for value in processes if value is not None]
+    if len(known) < 2:
+        return fmt_ratio(single)
+    return f"{fmt_ratio(median)} ({fmt_ratio(min(known))}-{fmt_ratio(max(known))})"
+
+
 def render(payload: dict[str, Any]) -> str:
     env = payload["environment"]
     targets = payload["targets"]
@@ -516,10 +532,8 @@ def render(payload: dict[str, Any]) -> str:
     processes = targets.get("target_processes", 1)
 
     def roofline(name: str) -> str:
-        known = [x for x in targets.get("roofline_processes", {}).get(name, []) if x is not None]
-        if len(known) < 2:
-            return fmt_ratio(targets["ours_over_roofline"][name])
-        return f"{fmt_ratio(medians[name])} ({fmt_ratio(min(known))}-{fmt_ratio(max(known))})"
+        processes = targets.get("roofline_processes", {}).get(name, [])
+        return _median_and_range(processes, medians.get(name), targets["ours_over_roofline"][name])
 
     lines.append(
         f"- ours / roofline, target {targets['roofline_target']}, the median over {processes} processes "
@@ -555,10 +569,7 @@ def render(payload: dict[str, Any]) -> str:
         dims = ", ".join(str(d) for d in AUTOGRAD_TARGET_DIMS)
 
         def spread(v: dict[str, Any]) -> str:
-            known = [x for x in v.get("processes", [v["default"]]) if x is not None]
-            if len(known) < 2:
-                return fmt_ratio(v["default"])
-            return f"{fmt_ratio(v.get('median'))} ({fmt_ratio(min(known))}-{fmt_ratio(max(known))})"
+            return _median_and_range(v.get("processes", []), v.get("median"), v["default"])
 
         lines.append(
             f"- Plain autograd / ours energy_and_gradient (default path), target "
