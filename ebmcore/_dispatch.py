@@ -42,6 +42,8 @@ Backend = Literal["kernel", "analytic", "autograd"]
 BACKENDS = ("auto", "kernel", "analytic", "autograd")
 
 _forced: ContextVar[str] = ContextVar("ebmcore_backend", default="auto")
+# ids of the models whose score/gradient override is running (see BaseModel.analytic_gradient)
+_overriding: ContextVar[tuple[int, ...]] = ContextVar("ebmcore_overriding", default=())
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,17 @@ def use_backend(name: str) -> Iterator[None]:
         _forced.reset(token)
 
 
+@contextlib.contextmanager
+def overriding(model: BaseModel) -> Iterator[None]:
+    """While a subclass's own ``score``/``gradient`` runs as its analytic gradient: within it,
+    the dispatch takes autograd for that model instead of calling the override again."""
+    token = _overriding.set((*_overriding.get(), id(model)))
+    try:
+        yield
+    finally:
+        _overriding.reset(token)
+
+
 def _registered(model: BaseModel, x: Tensor) -> Kernel | None:
     """The kernel registered for ``x.device.type``, or None."""
     kernels = model.kernels
@@ -111,6 +124,8 @@ def resolve_backend(model: BaseModel, x: Tensor, *, create_graph: bool = False) 
     kernel = _applying(model, x)
     kernel_ok = kernel is not None and (kernel.differentiable or not create_graph)
     analytic = model.has_analytic_gradient
+    if analytic and model.gradient_override is not None and id(model) in _overriding.get():
+        analytic = False  # called from inside the override itself
     analytic_ok = analytic and (model.analytic_gradient_differentiable or not create_graph)
     if forced == "auto":
         return "kernel" if kernel_ok else "analytic" if analytic_ok else "autograd"

@@ -121,6 +121,86 @@ def _checked(method: Callable[..., Any], check: str) -> Callable[..., Any]:
     return wrapper
 
 
+def _batched_forward(method: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """Wrap a subclass's ``forward``: check ``x``, hand it what it handles, check the result.
+
+    A forward written for one batch axis (:attr:`BaseModel.forward_batch`, as code written
+    for ``(batch, dim)`` is) then serves any leading batch shape: other inputs are flattened
+    to ``(batch, *event)`` (a view for contiguous ``x``) and the energies reshaped to
+    ``(*batch,)``. Any other forward gets ``x`` as given. Either way a result that is not one
+    energy per sample is an error, not a silent broadcast.
+    """
+
+    @functools.wraps(method)
+    def forward(self: BaseModel, x: Any, *args: Any, **kwargs: Any) -> Tensor:
+        self.check_input(x)
+        event = self.event_ndim
+        if self.flat_forward and x.ndim != event + 1:
+            return _batched(self, x, lambda flat: method(self, flat, *args, **kwargs), "forward", True)
+        out = method(self, x, *args, **kwargs)
+        batch = x.shape[: x.ndim - event]
+        if isinstance(out, Tensor) and out.shape == batch:  # the hot path: no further call
+            return out
+        return _checked_output(self, out, batch, "forward")
+
+    forward._ebmcore_checked = True  # type: ignore[attr-defined]
+    return forward
+
+
+def _batched(
+    model: BaseModel, x: Tensor, function: Callable[[Tensor], Any], name: str, per_sample: bool
+) -> Tensor:
+    """``function`` applied to ``x``, seen as ``(batch, *event)`` where the model's forward
+    handles one batch axis (:attr:`BaseModel.forward_batch`), its result reshaped back.
+
+    ``per_sample``: the result is one value per sample (energies), else one per coordinate.
+    """
+    event = model.event_ndim
+    batch = x.shape[: x.ndim - event]
+    if not model.flat_forward or x.ndim == event + 1:
+        return _checked_output(model, function(x), batch if per_sample else x.shape, name)
+    flat = x.reshape(math.prod(batch), *x.shape[x.ndim - event :])
+    out = _checked_output(model, function(flat), flat.shape[:1] if per_sample else flat.shape, name)
+    return out.reshape(batch if per_sample else x.shape)
+
+
+def _checked_output(model: BaseModel, out: Any, expected: torch.Size, name: str) -> Tensor:
+    """``out`` if it is a tensor of shape ``expected``, else an :class:`InvalidInputError`.
+
+    ``expected`` is the batch shape (energies) or the input's shape (gradients)."""
+    if isinstance(out, Tensor) and out.shape == expected:
+        return out
+    got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
+    per_sample = name == "forward"
+    event = tuple(model.event_shape or ("dim",))
+    batch = tuple(expected) if per_sample else tuple(expected)[: len(expected) - model.event_ndim]
+    shape = "(" + ", ".join(map(str, (*batch, *event))) + ")"
+    what = "one energy per sample" if per_sample else "one value per coordinate"
+    raise InvalidInputError(
+        f"{type(model).__name__}.{name} must return {what}: expected shape {tuple(expected)} "
+        f"for an input of shape {shape}, got {got}"
+    )
+
+
+def _dispatched(name: str, sign: float, method: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """The public ``score``/``gradient`` of a subclass that overrides one of them.
+
+    The override becomes the model's analytic gradient (:meth:`BaseModel.analytic_gradient`),
+    and the public method goes through the dispatch like the base class's, so a registered
+    kernel, ``use_backend("autograd")`` and ``create_graph=True`` keep their meaning. A call
+    with arguments the base method does not take goes straight to the override.
+    """
+
+    @functools.wraps(method)
+    def public(self: BaseModel, x: Any, *args: Any, create_graph: bool = False, **kwargs: Any) -> Tensor:
+        if args or kwargs:
+            return method(self, x, *args, **kwargs)
+        return sign * _dispatch.gradient(self, x, create_graph=create_graph)
+
+    public._ebmcore_override = (name, sign, method)  # type: ignore[attr-defined]
+    return public
+
+
 class BaseModel(nn.Module):
     r"""An energy :math:`E(x) = -\log p(x) + \text{const}` with its gradient and ground truth.
 
@@ -179,24 +259,78 @@ class BaseModel(nn.Module):
     registry_name: str | None = None
     """The qualified name the registry created this model under (``"analytic/gaussian"``)."""
 
+    forward_batch: ClassVar[str | None] = None
+    """What ``forward`` handles: ``"any"`` leading batch shape (it gets ``x`` as given, as the
+    contract asks of catalog energies) or ``"flat"``, one batch axis (it gets
+    ``(batch, *event)``, flattened by the base class). None: ``"any"`` for a model that fixes
+    its event shape, ``"flat"`` for one built by ``super().__init__()``, as code written for
+    ``(batch, dim)`` is."""
+
+    gradient_override: ClassVar[tuple[str, float, Callable[..., Tensor]] | None] = None
+    """``(name, sign, method)`` of the class's own ``score`` (sign -1) or ``gradient`` (sign 1)
+    that serves as its analytic gradient, or None."""
+
+    # Typed for the models that fix their event shape (every catalog energy), so that plugin
+    # code needs no narrowing; a model built by ``super().__init__()`` has None in both.
+    event_shape: tuple[int, ...]
+    """The shape of one sample, or None where the model fixed none (``super().__init__()``)."""
+    dim: int
+    """The number of coordinates of one sample (``prod(event_shape)``), or None likewise."""
+    flat_forward: bool
+    """Whether ``forward`` gets ``(batch, *event)`` (see :attr:`forward_batch`)."""
+    event_ndim: int
+    """How many trailing axes of ``x`` are one sample: ``len(event_shape)``, or 1 (a vector)
+    where the event shape is not fixed."""
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for name, check in (("forward", "check_input"), ("sample", "_check_sample_count")):
-            method = cls.__dict__.get(name)
-            if method is not None and not getattr(method, "_ebmcore_checked", False):
-                setattr(cls, name, _checked(method, check))
+        forward = cls.__dict__.get("forward")
+        if forward is not None and not getattr(forward, "_ebmcore_checked", False):
+            cls.forward = _batched_forward(forward)  # type: ignore[method-assign]
+        sample = cls.__dict__.get("sample")
+        if sample is not None and not getattr(sample, "_ebmcore_checked", False):
+            cls.sample = _checked(sample, "_check_sample_count")  # type: ignore[method-assign]
         cls.kernels = dict(cls.kernels)  # each class owns its table; subclasses inherit entries
-        cls.defines_analytic_gradient = cls.analytic_gradient is not BaseModel.analytic_gradient
-        cls.has_analytic_gradient = (
-            cls.defines_analytic_gradient
+        explicit = (
+            cls.analytic_gradient is not BaseModel.analytic_gradient
             or cls.analytic_energy_and_gradient is not BaseModel.analytic_energy_and_gradient
         )
+        # A score or gradient of the class's own (the seed idiom for an analytic gradient) is
+        # its analytic gradient, unless the class has the explicit analytic methods.
+        cls.gradient_override = None
+        if not explicit:
+            for name, sign in (("gradient", 1.0), ("score", -1.0)):
+                method = cls.__dict__.get(name)
+                if method is not None and not hasattr(method, "_ebmcore_override"):
+                    setattr(cls, name, _dispatched(name, sign, method))
+            for name in ("gradient", "score"):
+                override = getattr(getattr(cls, name), "_ebmcore_override", None)
+                if override is not None:
+                    cls.gradient_override = override
+                    break
+        cls.defines_analytic_gradient = (
+            cls.analytic_gradient is not BaseModel.analytic_gradient or cls.gradient_override is not None
+        )
+        cls.has_analytic_gradient = explicit or cls.gradient_override is not None
         if "compiled_kernels" in cls.__dict__:
             _compile.register_compiled_kernels(cls, cls.compiled_kernels)
 
-    def __init__(self, event_shape: int | tuple[int, ...], /, **config: Any) -> None:
+    def __init__(self, event_shape: int | tuple[int, ...] | None = None, /, **config: Any) -> None:
         super().__init__()
-        self._config = self.check_args(**config)
+        recorded = event_shape is not None or config or type(self).__init__ is BaseModel.__init__
+        # None: the subclass recorded no constructor arguments, so no config can rebuild it
+        self._config: dict[str, Any] | None = self.check_args(**config) if recorded else None
+        batch = self.forward_batch
+        if batch not in (None, "any", "flat"):
+            raise InvalidParameterError(
+                "forward_batch", batch, "'any', 'flat' or None", energy=type(self).__name__
+            )
+        flat_forward = batch == "flat" or (batch is None and event_shape is None)
+        # plain values: set directly, without nn.Module.__setattr__'s search for tensors and modules
+        attributes = vars(self)
+        if event_shape is None:
+            attributes.update(event_shape=None, dim=None, event_ndim=1, flat_forward=flat_forward)
+            return
         shape = (event_shape,) if isinstance(event_shape, int) else tuple(event_shape)
         for size in shape:
             if not positive_integer.check(size):
@@ -206,8 +340,9 @@ class BaseModel(nn.Module):
                     "a positive integer or tuple of them",
                     energy=type(self).__name__,
                 )
-        self.event_shape: tuple[int, ...] = shape
-        self.dim: int = math.prod(shape)
+        attributes.update(
+            event_shape=shape, dim=math.prod(shape), event_ndim=len(shape), flat_forward=flat_forward
+        )
 
     @classmethod
     def check_args(cls, **config: Any) -> dict[str, Any]:
@@ -221,6 +356,23 @@ class BaseModel(nn.Module):
             constraint = cls.arg_constraints.get(key)
             if constraint is not None and not constraint.check(value):
                 raise InvalidParameterError(key, config[key], constraint.description, energy=cls.__name__)
+        return normalized
+
+    def update_config(self, **changes: Any) -> dict[str, Any]:
+        """Check changed constructor arguments (``arg_constraints``) and record them in
+        :attr:`config`, for a model whose parameters may be set after construction.
+
+        Returns:
+            The normalized values of ``changes``.
+
+        Raises:
+            InvalidParameterError: a value breaks its constraint (nothing is recorded then).
+            RegistrationError: the model recorded no config to update.
+        """
+        normalized = self.check_args(**changes)
+        if self._config is None:
+            raise self._no_config()
+        self._config.update(normalized)
         return normalized
 
     # -- the contract ------------------------------------------------------------------------
@@ -251,8 +403,20 @@ class BaseModel(nn.Module):
     # -- optional fast paths -------------------------------------------------------------------
 
     def analytic_gradient(self, x: Tensor) -> Tensor:
-        """Closed-form ``dE/dx``. Override to provide one; ``x`` is already checked."""
-        return self.analytic_energy_and_gradient(x)[1]
+        """Closed-form ``dE/dx``. Override to provide one; ``x`` is already checked.
+
+        A subclass that overrides ``score`` or ``gradient`` instead (and neither analytic
+        method) has that override here, handed ``(batch, *event)`` inputs like ``forward``.
+        Inside it, ``score``/``gradient`` of the same model use autograd, so an override may
+        call ``super().score(x)`` without recursing.
+        """
+        override = self.gradient_override
+        if override is None:
+            return self.analytic_energy_and_gradient(x)[1]
+        name, sign, method = override
+        with _dispatch.overriding(self):
+            out = _batched(self, x, functools.partial(method, self), name, False)
+        return out if sign > 0 else -out
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Closed-form energy and gradient in one pass. Override to share work between them."""
@@ -333,14 +497,28 @@ class BaseModel(nn.Module):
 
     @property
     def config(self) -> dict[str, Any]:
-        """Constructor arguments, JSON-serializable: ``create({"name": n, **config})`` rebuilds."""
+        """Constructor arguments, JSON-serializable: ``create({"name": n, **config})`` rebuilds.
+
+        Raises:
+            RegistrationError: the model recorded no constructor arguments
+                (``super().__init__()`` with none), so no config can rebuild it.
+        """
+        if self._config is None:
+            raise self._no_config()
         return json.loads(json.dumps(_jsonable(self._config)))
+
+    def _no_config(self) -> RegistrationError:
+        return RegistrationError(
+            f"{type(self).__name__} recorded no constructor arguments (it called "
+            "super().__init__() without them), so no config can rebuild it; save its "
+            "state_dict instead, or pass them: super().__init__(dim, **arguments)"
+        )
 
     @property
     def spec(self) -> dict[str, Any]:
         """``{"name": registry_name, **config}``: the whole recipe of this model."""
-        name = self.registry_name or _registered_name(type(self))
-        return {"name": name, **self.config}
+        config = self.config  # first: a model without one cannot be rebuilt, whatever its name
+        return {"name": self.registry_name or _registered_name(type(self)), **config}
 
     # -- checks --------------------------------------------------------------------------------
 
@@ -352,7 +530,12 @@ class BaseModel(nn.Module):
         if not x.is_floating_point():
             raise InvalidInputError(f"{type(self).__name__} expects a floating-point x, got dtype {x.dtype}")
         shape = self.event_shape
-        if len(shape) == 1:
+        if shape is None:
+            if x.ndim == 0:
+                raise InvalidInputError(
+                    f"{type(self).__name__} expects x of shape (*batch, dim), got a 0-dim tensor"
+                )
+        elif len(shape) == 1:
             if x.ndim == 0 or x.shape[-1] != shape[0]:
                 self._raise_shape(x)
         elif x.ndim < len(shape) or x.shape[x.ndim - len(shape) :] != shape:
@@ -367,7 +550,7 @@ class BaseModel(nn.Module):
             )
 
     def _raise_shape(self, x: Tensor) -> NoReturn:
-        expected = ", ".join(["*batch", *map(str, self.event_shape)])
+        expected = ", ".join(["*batch", *map(str, self.event_shape or ())])
         raise InvalidInputError(
             f"{type(self).__name__} expects x of shape ({expected}), got {tuple(x.shape)}"
         )
@@ -411,7 +594,7 @@ class BaseModel(nn.Module):
 
     def extra_repr(self) -> str:
         parts = []
-        for key, value in self._config.items():
+        for key, value in (self._config or {}).items():
             shown = repr(value)
             parts.append(f"{key}={shown if len(shown) <= 40 else '[...]'}")
         return ", ".join(parts)

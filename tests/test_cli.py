@@ -73,7 +73,7 @@ def test_info_shows_the_source_and_the_moments():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "source: Bishop, *Pattern Recognition and Machine Learning*, Springer 2006, section 2.3." in lines
-    assert "  mean: [0]" in lines and "  stddev: [1]" in lines
+    assert "  mean: [0, 0]" in lines and "  stddev: [1, 1]" in lines
     assert "  modes: 1; masses [1]" in lines
 
 

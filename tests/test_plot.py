@@ -203,7 +203,7 @@ def test_new_pyplot_figure_when_no_axes_given() -> None:
         ax = eplot.landscape("gaussian", resolution=10)
         try:
             assert ax.figure.get_size_inches().tolist() == [5.0, 4.0]
-            assert ax.get_title() == "gaussian (dim=1)"
+            assert ax.get_title() == "gaussian (dim=2)"
         finally:
             plt.close(ax.figure)
 

@@ -303,7 +303,8 @@ def test_wrong_sign_message_shows_both_numbers() -> None:
 
 def test_wrong_shape_message_names_the_shape() -> None:
     result = run_check(WrongShape(), "check_output_shape")
-    assert "has shape (6, 1), expected (6,)" in result.message
+    assert "WrongShape.forward must return one energy per sample: expected shape (6,)" in result.message
+    assert result.message.endswith("got (6, 1)")
 
 
 def test_downcast_message_names_both_dtypes() -> None:

@@ -15,6 +15,12 @@ from ._fast import buffer_as, cached, rowsum
 
 __all__ = ["Gaussian", "GaussianFromSamples", "Harmonic"]
 
+SYMMETRY_TOLERANCE = 1e-5
+r"""How far from symmetric a full covariance may be, relative to its largest entry: the float32
+rounding of ``A @ A.T`` or ``torch.cov`` (about 1e-7 relative) passes, a wrong matrix does not.
+An accepted matrix is symmetrized, :math:`(\Sigma + \Sigma^\top) / 2`, as
+``torch.distributions.MultivariateNormal`` accepts such matrices too."""
+
 QUADRATIC_MAX_DIM = 1024
 """Largest dimension at which a full-covariance Gaussian runs the compiled CPU kernel; above it
 the matrix product library's blocking for the caches wins, and the analytic path (one
@@ -46,9 +52,11 @@ class Gaussian(BaseModel):
     by a general inverse, so energy and gradient cost one matrix product.
 
     Args:
-        dim: dimension; may be omitted when ``mean`` or ``cov`` fixes it.
+        dim: dimension; may be omitted when ``mean`` or ``cov`` fixes it, else 2 (the
+            catalog's default dimension).
         mean: the mean :math:`\mu` (default zero).
-        cov: ``None``, a positive scalar, a list of positive variances or an SPD matrix.
+        cov: ``None``, a positive scalar, a list of positive variances or an SPD matrix
+            (symmetric up to rounding: see :data:`SYMMETRY_TOLERANCE`).
 
     References:
         Bishop, *Pattern Recognition and Machine Learning*, Springer 2006, section 2.3.
@@ -85,7 +93,7 @@ class Gaussian(BaseModel):
         fixed = constraints.common_size(
             sizes, value=dim, allowed="consistent with mean and cov", energy="Gaussian"
         )
-        d = 1 if fixed is None else fixed
+        d = 2 if fixed is None else fixed
         super().__init__(d, dim=d, mean=mean, cov=cov)
         f64 = torch.float64
         mu = torch.zeros(d, dtype=f64) if mean_v is None else torch.tensor(mean_v, dtype=f64)
@@ -111,13 +119,16 @@ class Gaussian(BaseModel):
         """
         self.covariance_kind = kind
         if kind == "full":
-            if not torch.equal(cov, cov.T):
+            asymmetry = float((cov - cov.T).abs().max())
+            if not asymmetry <= SYMMETRY_TOLERANCE * float(cov.abs().max()):
                 raise InvalidParameterError(
                     argument[0],
                     argument[1],
-                    f"{allowed} (it is not symmetric)",
+                    f"{allowed} (it is not symmetric: entries differ from their transposes by up "
+                    f"to {asymmetry:.3g}, more than {SYMMETRY_TOLERANCE:g} of its largest entry)",
                     energy=type(self).__name__,
                 )
+            cov = 0.5 * (cov + cov.T)
             tril, info = torch.linalg.cholesky_ex(cov)
             if int(info) != 0:
                 raise InvalidParameterError(

@@ -1,0 +1,140 @@
+"""A/B of the core's per-call overhead: a base commit's ``ebmcore/`` against the working tree's.
+
+``python bench/ab.py --base HEAD`` checks the base commit out into a temporary worktree and
+times, in fresh processes that alternate between the two cores (the installed plugins serve
+both), ``create()``, ``model(x)`` and ``energy_and_gradient`` at batch 1 and 1e4 for energies
+on each gradient path (kernel, analytic, autograd through ``forward``), at torch's default
+thread count and at one thread. Each process reports the fastest block of each case; the
+table gives, per case, the ratio new / base of the medians over the rounds. Writes
+``bench/results/ab.md`` and ``ab.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if __name__ == "__main__" and str(ROOT) not in sys.path:  # run as a script: bench/ is importable
+    sys.path.append(str(ROOT))
+
+# (label, setup, statement): the setup makes `model` and `x`; float32, dim 10
+CASES = [
+    ("create double_well", "", "ebmcore.create('double_well', dim=10)"),
+    ("create gaussian", "", "ebmcore.create('gaussian', dim=10)"),
+    *[
+        (f"{call} {name} batch {label}", f"model = ebmcore.create({spec}); x = torch.randn({shape})", stmt)
+        for name, spec in (
+            ("double_well", "'double_well', dim=10"),
+            ("rosenbrock", "'rosenbrock', dim=10"),
+            ("gaussian", "'gaussian', dim=10"),
+            ("mlp", "'mlp', input_dim=10, hidden_dims=[32], seed=0"),
+        )
+        for label, shape in (("1", "10"), ("1e4", "10_000, 10"))
+        for call, stmt in (("model(x)", "model(x)"), ("energy_and_gradient", "model.energy_and_gradient(x)"))
+    ],
+]
+
+
+def worker(threads: int, min_run_time: float) -> dict[str, float]:
+    """Seconds per call of every case in this process (the fastest block)."""
+    import torch
+
+    import ebmcore
+    from bench.common import time_call
+
+    torch.manual_seed(0)
+    out = {}
+    for label, setup, statement in CASES:
+        scope: dict[str, Any] = {"ebmcore": ebmcore, "torch": torch}
+        exec(setup, scope)
+        code = compile(statement, label, "eval")
+        out[label] = time_call(
+            lambda code=code, scope=scope: eval(code, scope),
+            threads=threads,
+            min_run_time=min_run_time,
+            statistic="min",
+        )
+    return out
+
+
+def _run(core_root: Path, threads: int, min_run_time: float) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": f"{core_root}{os.pathsep}{ROOT}"}
+    argv = [sys.executable, __file__, "--worker", f"--threads={threads}", f"--min-run-time={min_run_time}"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--base", default="HEAD", help="the commit whose ebmcore/ is the baseline")
+    parser.add_argument("--rounds", type=int, default=5, help="processes per side and thread count")
+    parser.add_argument("--min-run-time", type=float, default=0.2, help="seconds per case per process")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        import torch
+
+        print(json.dumps(worker(args.threads or torch.get_num_threads(), args.min_run_time)))
+        return 0
+
+    import torch
+
+    from bench.common import environment, fmt_ratio, fmt_time, markdown_table, write_json, write_text
+
+    base_commit = subprocess.run(
+        ["git", "rev-parse", "--short", args.base], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    default_threads = torch.get_num_threads()
+    results: dict[str, dict[str, dict[str, list[float]]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        base_root = Path(tmp) / "base"
+        worktree = ["git", "worktree", "add", "--detach", str(base_root), args.base]
+        subprocess.run(worktree, cwd=ROOT, check=True)
+        try:
+            for threads in sorted({default_threads, 1}, reverse=True):
+                sides: dict[str, dict[str, list[float]]] = {"base": {}, "new": {}}
+                for round_ in range(args.rounds):
+                    order = [("base", base_root), ("new", ROOT)]
+                    for side, root in order if round_ % 2 == 0 else order[::-1]:
+                        for label, seconds in _run(root, threads, args.min_run_time).items():
+                            sides[side].setdefault(label, []).append(seconds)
+                results[str(threads)] = sides
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(base_root)], cwd=ROOT, check=True)
+
+    rows = []
+    for label, _, _ in CASES:
+        row: list[Any] = [label]
+        for threads in results:
+            base = statistics.median(results[threads]["base"][label])
+            new = statistics.median(results[threads]["new"][label])
+            row += [fmt_time(base), fmt_time(new), fmt_ratio(new / base)]
+        rows.append(row)
+    header = ["case"]
+    for threads in results:
+        header += [f"base ({threads} thr)", f"new ({threads} thr)", f"new / base ({threads} thr)"]
+    text = (
+        f"# Core overhead A/B: working tree vs {base_commit}\n\n"
+        f"{environment()['date_utc']}, torch {torch.__version__}, {os.cpu_count()} cores; "
+        f"{args.rounds} fresh processes per side and thread count, alternating; each the fastest "
+        "block of each case; the medians over processes. float32, dim 10.\n\n"
+        + markdown_table(header, rows)
+        + "\n"
+    )
+    write_text("ab.md", text)
+    write_json("ab.json", {"base": base_commit, "environment": environment(), "results": results})
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
