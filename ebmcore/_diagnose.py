@@ -194,13 +194,18 @@ def diagnose(
     if not (isinstance(n, int) and n >= 1):
         raise InvalidParameterError("n", n, "an integer >= 1", energy=energy_name)
     if x is None:
+        if model.event_shape is None:
+            raise InvalidParameterError(
+                "x", None, "points to diagnose at: the model fixed no event shape", energy=energy_name
+            )
         device, dtype = _placement(model)
         x = _default_points(model, n, seed).to(device=device, dtype=dtype)
     model.check_input(x)
-    flat = x.reshape(-1, *model.event_shape)
+    event_shape = x.shape[x.ndim - model.event_ndim :]
+    flat = x.reshape(-1, *event_shape)
     finite_in = torch.isfinite(flat.reshape(len(flat), -1)).all(-1)
     issues: list[Issue] = []
-    empty = torch.zeros(0, *model.event_shape, dtype=torch.float64)
+    empty = torch.zeros(0, *event_shape, dtype=torch.float64)
 
     before = flat.clone()
     energy, grad = energy_and_gradient(model, flat)

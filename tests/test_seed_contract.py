@@ -404,3 +404,17 @@ def test_a_float32_covariance_symmetric_up_to_rounding_is_accepted(index: int) -
 def test_a_covariance_far_from_symmetric_is_rejected_with_the_asymmetry() -> None:
     with pytest.raises(ebmcore.InvalidParameterError, match=r"not symmetric: entries differ .* up to 0\.1,"):
         ebmcore.create("gaussian", cov=[[1.0, 0.5], [0.4, 1.0]])
+
+
+# -- diagnose --------------------------------------------------------------------------------------
+
+
+def test_diagnose_takes_a_model_without_event_shape_at_given_points() -> None:
+    x = _x(40, 3)
+    report = ebmcore.diagnose(LogCosh(2.0), x)
+    assert report.ok and report.backend == "analytic" and report.points == 40
+    energies = 2.0 * torch.log(torch.cosh(x)).sum(-1)
+    assert report.energy_min == pytest.approx(float(energies.min()), rel=1e-14)
+    assert report.max_score_norm == pytest.approx(float((2.0 * torch.tanh(x)).norm(dim=-1).max()), rel=1e-14)
+    with pytest.raises(ebmcore.InvalidParameterError, match="parameter 'x' must be points to diagnose at"):
+        ebmcore.diagnose(LogCosh())
