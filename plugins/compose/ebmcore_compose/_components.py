@@ -31,6 +31,7 @@ from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
 __all__ = [
     "check_weight_count",
+    "common_event_shape",
     "ClosedFormTruth",
     "GAUSSIAN",
     "energy_list",
@@ -92,6 +93,10 @@ def build_components(
 ) -> list[BaseModel]:
     """Create the component models following the dimension rule of this module.
 
+    A model whose event shape is None (built by ``super().__init__()`` without a dimension)
+    fits any dimension: it never conflicts with the others, and the composed energy takes its
+    shape from those that fix one (:func:`common_event_shape`).
+
     Args:
         specs: a non-empty list of registered names, spec dicts or models.
         dim: the composed energy's ``dim`` argument, or None to infer it.
@@ -118,7 +123,7 @@ def build_components(
             )
     target = dim
     if target is None:
-        fixed = {m.event_shape for m in built if m is not None}
+        fixed = {m.event_shape for m in built if m is not None and m.event_shape is not None}
         if len(fixed) == 1:
             (shape,) = fixed
             target = shape[0] if len(shape) == 1 else None
@@ -127,8 +132,8 @@ def build_components(
             label = _entry_label(parameter, i, specs)
             built[i] = ebmcore.create_component(spec, parameter=label, energy=energy, dim=target)
     models = [m for m in built if m is not None]
-    shapes = {m.event_shape for m in models}
-    if len(shapes) > 1 or (dim is not None and shapes != {(dim,)}):
+    shapes = {m.event_shape for m in models if m.event_shape is not None}  # None fits any dimension
+    if len(shapes) > 1 or (dim is not None and not shapes <= {(dim,)}):
         labels = names if names is not None else [f"{parameter}[{i}]" for i in range(len(specs))]
         listed = ", ".join(
             f"{label} {_label(m)} has dim {_shape_text(m.event_shape)}"
@@ -144,8 +149,20 @@ def build_components(
     return models
 
 
-def _shape_text(shape: tuple[int, ...]) -> str:
+def _shape_text(shape: tuple[int, ...] | None) -> str:
+    if shape is None:
+        return "any (not fixed)"
     return str(shape[0]) if len(shape) == 1 else str(shape)
+
+
+def common_event_shape(models: Sequence[BaseModel], dim: int | None = None) -> tuple[int, ...] | None:
+    """The event shape the components of :func:`build_components` share: that of those that fix
+    one, else ``(dim,)`` where ``dim`` is given, else None (every component fits any dimension,
+    and so does the composed energy)."""
+    for model in models:
+        if model.event_shape is not None:
+            return tuple(model.event_shape)
+    return None if dim is None else (dim,)
 
 
 def hull_bounds(models: Sequence[BaseModel]) -> Tensor | None:

@@ -14,6 +14,7 @@ from ._components import (
     ClosedFormTruth,
     build_components,
     check_weight_count,
+    common_event_shape,
     common_minima,
     energy_list,
     hull_bounds,
@@ -119,7 +120,7 @@ class Composite(ClosedFormTruth):
         w: list[float] | None = args["weights"]
         check_weight_count(weights, w, len(models), kind="real numbers", energy="Composite")
         super().__init__(
-            models[0].event_shape, components=models, weights=weights, operation=operation, dim=dim
+            common_event_shape(models, dim), components=models, weights=weights, operation=operation, dim=dim
         )
         self.components = nn.ModuleList(models)
         self.weights: list[float] = [1.0] * len(models) if w is None else [float(v) for v in w]
@@ -143,7 +144,7 @@ class Composite(ClosedFormTruth):
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         graph = torch.is_grad_enabled()
         pairs = [c.energy_and_gradient(x, create_graph=graph) for c in self._members()]
-        event_dims = len(self.event_shape)
+        event_dims = self.event_ndim
         terms = torch.stack([w * e for w, (e, _) in zip(self.weights, pairs, strict=True)], -1)
         grads = [w * g for w, (_, g) in zip(self.weights, pairs, strict=True)]
         energy, index = self._combine(terms)
@@ -159,7 +160,7 @@ class Composite(ClosedFormTruth):
         assert index is not None
         axis = x.dim() - event_dims
         stacked = torch.stack(grads, axis)
-        picked = _expand(index, event_dims).unsqueeze(axis).expand(*index.shape, 1, *self.event_shape)
+        picked = _expand(index, event_dims).unsqueeze(axis).expand(*index.shape, 1, *x.shape[axis:])
         return energy, stacked.gather(axis, picked).squeeze(axis)
 
     # -- ground truth ----------------------------------------------------------------------------

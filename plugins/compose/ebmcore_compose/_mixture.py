@@ -10,7 +10,14 @@ from torch import Tensor, nn
 
 from ebmcore import BaseModel, Minima, constraints
 
-from ._components import build_components, check_weight_count, common_minima, energy_list, hull_bounds
+from ._components import (
+    build_components,
+    check_weight_count,
+    common_event_shape,
+    common_minima,
+    energy_list,
+    hull_bounds,
+)
 
 __all__ = ["Mixture"]
 
@@ -92,7 +99,7 @@ class Mixture(BaseModel):
         models = build_components(components, dim, energy="Mixture")
         w: list[float] | None = args["weights"]
         check_weight_count(weights, w, len(models), kind="positive numbers", energy="Mixture")
-        super().__init__(models[0].event_shape, components=models, weights=weights, dim=dim)
+        super().__init__(common_event_shape(models, dim), components=models, weights=weights, dim=dim)
         self.components = nn.ModuleList(models)
         self.weights: list[float] = [1.0 / len(models)] * len(models) if w is None else [float(v) for v in w]
         self.register_buffer("log_weights", torch.tensor(self.weights, dtype=torch.float64).log())
@@ -110,7 +117,7 @@ class Mixture(BaseModel):
         logits = self.log_weights.to(x.dtype) - torch.stack([e for e, _ in pairs], -1)
         energy = -torch.logsumexp(logits, -1)
         resp = torch.softmax(logits, -1)
-        event_dims = len(self.event_shape)
+        event_dims = self.event_ndim
         grad = sum(
             resp[..., k].reshape(energy.shape + (1,) * event_dims) * g for k, (_, g) in enumerate(pairs)
         )
@@ -179,7 +186,8 @@ class Mixture(BaseModel):
         dtype = torch.float64
         for part in parts.values():
             dtype = torch.promote_types(dtype, part.dtype)
-        out = torch.empty((n, *self.event_shape), dtype=dtype, device=self.device)
+        event = self.event_shape if self.event_shape is not None else next(iter(parts.values())).shape[1:]
+        out = torch.empty((n, *event), dtype=dtype, device=self.device)
         for k, part in parts.items():
             out[(labels == k).to(out.device)] = part.to(dtype)
         return out

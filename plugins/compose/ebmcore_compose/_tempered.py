@@ -13,6 +13,7 @@ from ebmcore import BaseModel, Minima, constraints
 from ._components import (
     ClosedFormTruth,
     build_components,
+    common_event_shape,
     common_minima,
     energy_spec,
     hull_bounds,
@@ -73,7 +74,7 @@ class Tempered(ClosedFormTruth):
         if base is None:
             base, dim = "gaussian", (2 if dim is None else dim)
         (model,) = build_components([base], dim, energy="Tempered", parameter="base")
-        super().__init__(model.event_shape, base=model, temperature=temperature, dim=dim)
+        super().__init__(common_event_shape([model], dim), base=model, temperature=temperature, dim=dim)
         self.base = model
         self._temperature = float(temperature)
 
@@ -84,7 +85,7 @@ class Tempered(ClosedFormTruth):
 
     @temperature.setter
     def temperature(self, value: float) -> None:
-        self._config["temperature"] = self.check_args(temperature=value)["temperature"]
+        self.update_config(temperature=value)
         self._temperature = float(value)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -169,12 +170,14 @@ class Annealed(ClosedFormTruth):
             initial, target = _broad_start(d), {"name": "gaussian", "mean": [2.0] * d, "cov": 0.25}
         elif initial is None:
             (target,) = build_components([target], dim, energy="Annealed", parameter="target")
-            initial = _broad_start(target.dim) if len(target.event_shape) == 1 else "gaussian"
+            shape = target.event_shape
+            initial = _broad_start(target.dim) if shape is not None and len(shape) == 1 else "gaussian"
         ends = [initial, target if target is not None else "gaussian"]
         first, second = build_components(
             ends, dim, energy="Annealed", parameter="target", names=["initial", "target"]
         )
-        super().__init__(first.event_shape, initial=first, target=second, beta=beta, dim=dim)
+        shape = common_event_shape([first, second], dim)
+        super().__init__(shape, initial=first, target=second, beta=beta, dim=dim)
         self.ends = nn.ModuleList([first, second])
         self._beta = float(beta)
 
@@ -195,7 +198,7 @@ class Annealed(ClosedFormTruth):
 
     @beta.setter
     def beta(self, value: float) -> None:
-        self._config["beta"] = self.check_args(beta=value)["beta"]
+        self.update_config(beta=value)
         self._beta = float(value)
 
     def _weights(self) -> list[float]:

@@ -113,14 +113,22 @@ class Transformed(BaseModel):
         if base is None:
             base, fixed = "gaussian", (2 if fixed is None else fixed)
         (model,) = build_components([base], fixed, energy="Transformed", parameter="base")
-        if len(model.event_shape) != 1:
+        if model.event_shape is None and fixed is None:
+            raise InvalidParameterError(
+                "base",
+                base,
+                "an energy of fixed dimension, or give dim (or shift, scale or matrix as vectors) "
+                "for a base that fits any dimension",
+                energy="Transformed",
+            )
+        if model.event_shape is not None and len(model.event_shape) != 1:
             raise InvalidParameterError(
                 "base",
                 base,
                 f"an energy with a 1-D event shape, not {model.event_shape}",
                 energy="Transformed",
             )
-        d = model.dim
+        d: int = model.dim if model.event_shape is not None else fixed
         super().__init__(d, base=model, shift=shift, scale=scale, matrix=matrix, dim=dim)
         self.base = model
         f64 = torch.float64

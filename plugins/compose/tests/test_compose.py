@@ -344,7 +344,7 @@ def test_mismatched_dimensions_name_each_component() -> None:
     assert isinstance(info.value, ValueError)
     with pytest.raises(ebmcore.InvalidParameterError, match="dim=4"):
         ebmcore.create("composite", components=["gaussian", {"name": "gaussian", "dim": 3}], dim=4)
-    with pytest.raises(ebmcore.InvalidParameterError, match="initial 'analytic/gaussian' has dim 1"):
+    with pytest.raises(ebmcore.InvalidParameterError, match="initial 'analytic/gaussian' has dim 2"):
         ebmcore.create("annealed", initial={"name": "gaussian"}, target={"name": "double_well", "dim": 3})
 
 

@@ -21,13 +21,16 @@ def build_base(spec: Any, dim: int | None, *, energy: str) -> BaseModel:
 
     A spec dict or a model is taken as given. A *bare name* is created with ``dim=dim`` when
     ``dim`` is known and the energy takes a ``dim`` parameter. The base must have a 1-D event
-    shape, of size ``dim`` when ``dim`` is given.
+    shape, of size ``dim`` when ``dim`` is given, or none at all (a model built by
+    ``super().__init__()`` without a dimension fits any).
 
     Raises:
         InvalidParameterError: naming ``base``, for another type, a name or spec dict that does
             not build, or a wrong dimension.
     """
     model = ebmcore.create_component(spec, parameter="base", energy=energy, dim=dim)
+    if model.event_shape is None:  # fits any dimension
+        return model
     if len(model.event_shape) != 1 or (dim is not None and model.dim != dim):
         wanted = f"dim {dim}" if dim is not None else "a 1-D event shape"
         name = model.registry_name or type(model).__name__

@@ -122,12 +122,20 @@ class Box(BaseModel):
         if base is None:
             base, fixed = "gaussian", (2 if fixed is None else fixed)
         model = build_base(base, fixed, energy="Box")
-        super().__init__(model.dim, base=model, low=low, high=high, mode=mode, dim=dim)
+        d = model.dim if model.event_shape is not None else fixed
+        if d is None:
+            raise InvalidParameterError(
+                "dim",
+                dim,
+                "an integer >= 1 (or low or high as vectors) for a base that fits any dimension",
+                energy="Box",
+            )
+        super().__init__(d, base=model, low=low, high=high, mode=mode, dim=dim)
         self.base = model
         self.mode = mode
         f64 = torch.float64
-        lo = torch.as_tensor(args["low"], dtype=f64).expand(model.dim).clone()
-        hi = torch.as_tensor(args["high"], dtype=f64).expand(model.dim).clone()
+        lo = torch.as_tensor(args["low"], dtype=f64).expand(d).clone()
+        hi = torch.as_tensor(args["high"], dtype=f64).expand(d).clone()
         if not bool((lo < hi).all()):
             raise InvalidParameterError(
                 "high", high, f"greater than low ({args['low']}) in every coordinate", energy="Box"

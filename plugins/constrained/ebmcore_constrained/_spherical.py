@@ -35,11 +35,13 @@ class Spherical(BaseModel):
     With a Gaussian base :math:`E(y) = \frac12 \lVert y - \mu \rVert^2`, on the sphere
     :math:`E(u) = \frac12(1 + \lVert\mu\rVert^2) - \mu^\top u`: the von Mises-Fisher
     distribution with mean direction :math:`\mu / \lVert\mu\rVert` and concentration
-    :math:`\kappa = \lVert\mu\rVert`. That is the default (:math:`\mu = (0, 0, 2)`).
+    :math:`\kappa = \lVert\mu\rVert`. That is the default: :math:`\mu = (0, \dots, 0, 2)` in
+    ``dim`` dimensions (2 by default, the catalog's default: the von Mises distribution on the
+    circle; ``dim=3`` gives the Fisher distribution on :math:`S^2`).
 
     Args:
-        base: a registered name, spec dict or model with a 1-D event shape (default the 3-D
-            Gaussian with mean :math:`(0, 0, 2)`).
+        base: a registered name, spec dict or model with a 1-D event shape (default the
+            Gaussian with mean :math:`(0, \dots, 0, 2)`).
         dim: dimension given to a base named by a bare name (optional).
 
     References:
@@ -47,7 +49,7 @@ class Spherical(BaseModel):
 
     Example:
         >>> import torch, ebmcore
-        >>> model = ebmcore.create("spherical")
+        >>> model = ebmcore.create("spherical", dim=3)
         >>> model.energy(torch.tensor([[0.0, 0.0, 5.0], [0.0, 3.0, 0.0]]))  # 1/2 |u - mu|^2
         tensor([0.5000, 2.5000])
         >>> model.gradient(torch.tensor([0.0, 0.0, 5.0]))  # radial: zero tangent part
@@ -62,10 +64,11 @@ class Spherical(BaseModel):
     def __init__(self, base: Any = None, dim: int | None = None) -> None:
         self.check_args(base=base, dim=dim)
         if base is None:
-            d = 3 if dim is None else dim
+            d = 2 if dim is None else dim
             base = {"name": "gaussian", "mean": [0.0] * (d - 1) + [2.0]}
         model = build_base(base, dim, energy="Spherical")
-        super().__init__(model.dim, base=model, dim=dim)
+        # a base that fits any dimension: this energy does too, unless dim fixes one
+        super().__init__(model.dim if model.event_shape is not None else dim, base=model, dim=dim)
         self.base = model
 
     @staticmethod
@@ -84,8 +87,10 @@ class Spherical(BaseModel):
         return energy, tangent / radius
 
     @property
-    def bounds(self) -> Tensor:
-        """The box :math:`[-1.5, 1.5]^d` around the unit sphere."""
+    def bounds(self) -> Tensor | None:
+        """The box :math:`[-1.5, 1.5]^d` around the unit sphere (None where ``d`` is not fixed)."""
+        if self.event_shape is None:
+            return None
         return torch.full((2, self.dim), 1.5, dtype=torch.float64) * torch.tensor(
             [[-1.0], [1.0]], dtype=torch.float64
         )

@@ -117,7 +117,7 @@ def test_spherical_gradient_is_tangent_and_scales_with_radius() -> None:
 
 
 def test_spherical_at_the_origin_is_nan_on_every_path() -> None:
-    model = ebmcore.create("spherical")
+    model = ebmcore.create("spherical", dim=3)
     x = torch.zeros(2, 3, dtype=F64)
     x[1, 0] = 1.0
     for backend in ("auto", "autograd"):

@@ -150,8 +150,10 @@ class Density(BaseModel):
             with ``log_prob``.
         params: keyword arguments of the named distribution (numbers or nested lists); omitted
             ones take their standard values (zero location, unit scale, identity covariance).
-        dim: dimension; defaults to what ``params`` fix, else 2. Required for a live object
-            that is not a ``Distribution`` and has no ``event_shape`` attribute.
+        dim: dimension; defaults to what ``params`` fix, else 2. For a live object that is not
+            a ``Distribution`` and has no ``event_shape`` attribute, omitting it leaves the
+            dimension open: the model's ``event_shape`` and ``dim`` are None and the last axis
+            of each input is one sample, whatever its size.
         normalized: whether ``exp(-E)`` integrates to one, so ``log_partition() = 0``; ``None``
             means True for torch distributions and False for other objects.
 
@@ -213,16 +215,16 @@ class Density(BaseModel):
                 "params", params, "None when distribution is a live object", energy="Density"
             )
         shape = self._live_shape(distribution, dim)
-        super().__init__(
-            shape, distribution=distribution, params=None, dim=math.prod(shape), normalized=normalized
-        )
+        size = None if shape is None else math.prod(shape)
+        super().__init__(shape, distribution=distribution, params=None, dim=size, normalized=normalized)
         self._name = type(distribution).__name__
         if isinstance(distribution, D.Distribution) and distribution.batch_shape:
             distribution = D.Independent(distribution, len(distribution.batch_shape))
         self.wrapped = distribution  # an nn.Module becomes a submodule and follows .to()
         self._normalized = isinstance(distribution, D.Distribution) if normalized is None else normalized
 
-    def _live_shape(self, obj: Any, dim: int | None) -> tuple[int, ...]:
+    def _live_shape(self, obj: Any, dim: int | None) -> tuple[int, ...] | None:
+        """The event shape of a live object; None (any dimension) where neither it nor ``dim`` fixes one."""
         if isinstance(obj, D.Distribution):
             shape = tuple(obj.batch_shape) + tuple(obj.event_shape)
             if not shape:
@@ -232,8 +234,8 @@ class Density(BaseModel):
             self._squeeze = not tuple(obj.event_shape)
         elif dim is not None:
             shape = (dim,)
-        else:
-            raise MissingParameterError("Density (of a live object without event_shape)", "dim", ["dim"])
+        else:  # fits any dimension: the last axis of the input is one sample
+            return None
         if dim is not None and math.prod(shape) != dim:
             raise InvalidParameterError(
                 "dim", dim, f"the object's event size {math.prod(shape)} (shape {shape})", energy="Density"
@@ -279,7 +281,7 @@ class Density(BaseModel):
     def _forward_live(self, x: Tensor) -> Tensor:
         obj = self.wrapped
         log_prob = obj.log_prob(x.squeeze(-1) if self._squeeze else x)
-        batch = x.shape[: x.dim() - len(self.event_shape)]
+        batch = x.shape[: x.dim() - self.event_ndim]
         if not isinstance(log_prob, Tensor) or log_prob.shape != batch:
             shown = tuple(log_prob.shape) if isinstance(log_prob, Tensor) else type(log_prob).__name__
             raise InvalidParameterError(
@@ -330,12 +332,18 @@ class Density(BaseModel):
                 return super().sample(n, generator)
         if self._squeeze and isinstance(draw, Tensor):
             draw = draw.unsqueeze(-1)
-        if not isinstance(draw, Tensor) or draw.shape != (n, *self.event_shape):
+        if self.event_shape is None:
+            fits = isinstance(draw, Tensor) and draw.ndim == 2 and draw.shape[0] == n
+            wanted = f"({n}, dim)"
+        else:
+            fits = isinstance(draw, Tensor) and draw.shape == (n, *self.event_shape)
+            wanted = str((n, *self.event_shape))
+        if not fits:
             shown = tuple(draw.shape) if isinstance(draw, Tensor) else type(draw).__name__
             raise InvalidParameterError(
                 "distribution",
                 obj,
-                f"an object whose sample(n) returns a tensor of shape {(n, *self.event_shape)}, got {shown}",
+                f"an object whose sample(n) returns a tensor of shape {wanted}, got {shown}",
                 energy="Density",
             )
         return draw.detach()

@@ -536,9 +536,30 @@ def test_a_live_module_is_a_submodule_that_follows_to_and_trains() -> None:
         model.spec  # noqa: B018
 
 
+def test_a_live_object_without_event_shape_or_dim_fits_any_dimension() -> None:
+    class StandardNormal(nn.Module):
+        def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+            return -0.5 * (x * x).sum(-1) - 0.5 * x.shape[-1] * math.log(2 * math.pi)
+
+        def sample(self, n: int) -> torch.Tensor:
+            return torch.randn(n, 3)
+
+    model = Density(StandardNormal())  # positional, no dim: TorchEBM's DensityModelEnergy(model)
+    assert model.event_shape is None and model.dim is None
+    for d in (1, 2, 5):
+        x = torch.randn(2, 3, d, dtype=F64, generator=torch.Generator().manual_seed(d))
+        expected = 0.5 * (x * x).sum(-1) + 0.5 * d * math.log(2 * math.pi)
+        torch.testing.assert_close(model.energy(x), expected)
+        torch.testing.assert_close(model.gradient(x), x)
+    assert model.sample(4).shape == (4, 3)
+    with pytest.raises(ebmcore.RegistrationError, match="live StandardNormal object has no config"):
+        model.spec  # noqa: B018
+    flow = Density(AffineFlow())  # its log_prob fixes 2 coordinates, the model does not
+    x = torch.randn(5, 2, dtype=F64, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(flow.energy(x), Density(AffineFlow(), dim=2).energy(x))
+
+
 def test_live_object_errors() -> None:
-    with pytest.raises(ebmcore.MissingParameterError, match="requires parameter 'dim'"):
-        Density(AffineFlow())
     with pytest.raises(
         ebmcore.InvalidParameterError, match="'params' must be None when distribution is a live"
     ):

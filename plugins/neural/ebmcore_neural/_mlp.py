@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ebmcore import BaseModel, InvalidParameterError, constraints
+from ebmcore import BaseModel, InvalidParameterError, RegistrationError, constraints
 from ebmcore._errors import close_matches
 
 __all__ = ["ACTIVATIONS", "MLP"]
@@ -26,6 +27,30 @@ ACTIVATIONS: Mapping[str, Callable[[Tensor], Tensor]] = {
 """The activations an :class:`MLP` may name. Smooth ones give smooth energies; ``relu`` gives a
 piecewise-linear energy whose gradient is piecewise constant (poor for samplers and score
 matching)."""
+
+_MODULES: Mapping[type[nn.Module], str] = {
+    nn.ELU: "elu",
+    nn.GELU: "gelu",
+    nn.ReLU: "relu",
+    nn.SiLU: "silu",
+    nn.Softplus: "softplus",
+    nn.Tanh: "tanh",
+}
+"""The ``torch.nn`` activation classes that compute one of :data:`ACTIVATIONS` (with their
+default arguments): an activation given as one of these classes, or as an instance of one built
+with its defaults, is recorded in the config by its name."""
+
+_MODULE_TEXT = "or a torch.nn.Module activation (a class such as nn.SiLU, or an instance such as nn.Tanh())"
+
+
+def _is_module_activation(value: Any) -> bool:
+    return isinstance(value, nn.Module) or (isinstance(value, type) and issubclass(value, nn.Module))
+
+
+_activation = constraints.Constraint(
+    lambda v: (isinstance(v, str) and v in ACTIVATIONS) or _is_module_activation(v),
+    f"one of {', '.join(map(repr, ACTIVATIONS))}, {_MODULE_TEXT}",
+)
 
 _hidden_dims = constraints.Constraint(
     lambda v: isinstance(v, list) and all(constraints.positive_integer.check(h) for h in v),
@@ -67,7 +92,15 @@ class MLP(BaseModel):
     Args:
         input_dim: dimension of ``x``.
         hidden_dims: widths of the hidden layers (``[]`` gives a linear energy).
-        activation: one of :data:`ACTIVATIONS` (``"silu"`` default; smooth).
+        activation: one of :data:`ACTIVATIONS` (``"silu"`` default; smooth), or a
+            ``torch.nn`` activation given as a class (``nn.SiLU``, built without arguments)
+            or an instance (``nn.Tanh()``). A class or default-built instance of ``nn.ELU``,
+            ``nn.GELU``, ``nn.ReLU``, ``nn.SiLU``, ``nn.Softplus`` or ``nn.Tanh`` is the named
+            activation and the config records its name; any other module (``nn.PReLU()``,
+            ``nn.GELU(approximate="tanh")``, your own) becomes a submodule (its floating-point
+            tensors cast to the input's dtype like the weights) and works, but then
+            :attr:`config` and :attr:`spec` raise :class:`ebmcore.RegistrationError` (a module
+            cannot be written to JSON).
         seed: seed of the initialization, or None to draw one from the global RNG.
 
     References:
@@ -89,12 +122,15 @@ class MLP(BaseModel):
         >>> rebuilt = ebmcore.create(model.spec)
         >>> torch.equal(rebuilt.energy(x), model.energy(x))
         True
+        >>> from torch import nn
+        >>> MLP(2, [8], nn.Tanh, seed=0).config["activation"]  # a class computing a named activation
+        'tanh'
     """
 
     arg_constraints = {
         "input_dim": constraints.positive_integer,
         "hidden_dims": _hidden_dims,
-        "activation": constraints.one_of(*ACTIVATIONS),  # checked first, with a did-you-mean
+        "activation": _activation,  # checked first, with a did-you-mean
         "seed": constraints.optional(constraints.integer_interval(0, 2**64 - 1)),
     }
 
@@ -102,18 +138,20 @@ class MLP(BaseModel):
         self,
         input_dim: int = 2,
         hidden_dims: Sequence[int] = (64, 64),
-        activation: str = "silu",
+        activation: str | type[nn.Module] | nn.Module = "silu",
         seed: int | None = None,
     ) -> None:
-        if not isinstance(activation, str) or activation not in ACTIVATIONS:
-            raise InvalidParameterError("activation", activation, _allowed(activation), energy="MLP")
-        args = self.check_args(input_dim=input_dim, hidden_dims=hidden_dims, activation=activation, seed=seed)
+        resolved = _resolve_activation(activation)
+        args = self.check_args(input_dim=input_dim, hidden_dims=hidden_dims, seed=seed)
         if seed is None:
             seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
         widths: list[int] = args["hidden_dims"]
-        super().__init__(input_dim, input_dim=input_dim, hidden_dims=widths, activation=activation, seed=seed)
-        self.activation = activation
-        self._act = ACTIVATIONS[activation]
+        super().__init__(input_dim, input_dim=input_dim, hidden_dims=widths, activation=resolved, seed=seed)
+        # a module is a submodule: its parameters (if any) train, follow .to() and travel in the state_dict
+        self.activation: str | nn.Module = resolved
+        self._act: Callable[[Tensor], Tensor] | None = (
+            ACTIVATIONS[resolved] if isinstance(resolved, str) else None
+        )
         sizes = [input_dim, *widths, 1]
         generator = torch.Generator().manual_seed(seed)
         dtype = torch.get_default_dtype()
@@ -132,12 +170,72 @@ class MLP(BaseModel):
             bias = self.get_parameter(f"bias_{i}").to(x.dtype)
             h = F.linear(h, weight, bias)
             if i < self.num_layers - 1:
-                h = self._act(h)
+                h = self._act(h) if self._act is not None else self._module_activation(h)
         return h.squeeze(-1)
+
+    def _module_activation(self, h: Tensor) -> Tensor:
+        """The activation module on ``h``, its floating-point tensors cast to ``h.dtype`` as the
+        weights are (so a module with parameters, such as ``nn.PReLU``, serves float64 inputs
+        too; gradients flow back to its parameters in their own dtype)."""
+        module = cast(nn.Module, self.activation)
+        tensors = {**dict(module.named_parameters()), **dict(module.named_buffers())}
+        if all(t.dtype == h.dtype or not t.is_floating_point() for t in tensors.values()):
+            return module(h)
+        typed = {k: t.to(h.dtype) if t.is_floating_point() else t for k, t in tensors.items()}
+        return torch.func.functional_call(module, typed, (h,))
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """Constructor arguments (JSON); an MLP with an activation module outside
+        :data:`ACTIVATIONS` has none and raises.
+
+        Raises:
+            RegistrationError: the activation is a module that no name of :data:`ACTIVATIONS`
+                stands for, which cannot be written to JSON. Name one of them for a rebuildable
+                model, or save ``model.state_dict()`` and rebuild the model in code.
+        """
+        if not isinstance(self.activation, str):
+            raise RegistrationError(
+                f"MLP with the activation module {self.activation!r} has no config: a module that is "
+                f"not one of the named activations ({', '.join(ACTIVATIONS)}) cannot be written to "
+                "JSON or rebuilt from it. Name one of them for a rebuildable model, or save "
+                "model.state_dict() and rebuild the model in code"
+            )
+        return super().config
+
+
+def _resolve_activation(activation: Any) -> str | nn.Module:
+    """The name of a named activation (a name, or a module computing a named one), else the
+    activation module; raise naming ``activation`` for anything else."""
+    if isinstance(activation, str):
+        if activation not in ACTIVATIONS:
+            raise InvalidParameterError("activation", activation, _allowed(activation), energy="MLP")
+        return activation
+    if isinstance(activation, type) and issubclass(activation, nn.Module):
+        name = _MODULES.get(activation)
+        if name is not None:
+            return name
+        try:
+            return activation()
+        except TypeError as exc:
+            raise InvalidParameterError(
+                "activation",
+                activation,
+                f"an activation class that builds without arguments ({exc}); pass an instance instead",
+                energy="MLP",
+            ) from exc
+    if isinstance(activation, nn.Module):
+        name = _MODULES.get(type(activation))
+        if name is not None and activation.extra_repr() == type(activation)().extra_repr():
+            return name  # the named function with its default arguments
+        return activation
+    raise InvalidParameterError("activation", activation, _allowed(activation), energy="MLP")
 
 
 def _allowed(activation: object) -> str:
     names = ", ".join(map(repr, ACTIVATIONS))
-    matches = close_matches(activation.lower(), ACTIVATIONS) if isinstance(activation, str) else []
+    if not isinstance(activation, str):
+        return f"one of {names}, {_MODULE_TEXT}"
+    matches = close_matches(activation.lower(), ACTIVATIONS)
     hint = f" (did you mean {' or '.join(map(repr, matches))}?)" if matches else ""
     return f"one of {names}{hint}"

@@ -284,3 +284,104 @@ def test_the_plugin_loads_cleanly_and_listing_imports_no_torch() -> None:
         "assert 'torch' not in sys.modules, 'torch imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- activations given as torch.nn classes or instances ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("activation", "name"),
+    [
+        (torch.nn.SiLU, "silu"),
+        (torch.nn.ReLU, "relu"),
+        (torch.nn.ELU, "elu"),
+        (torch.nn.GELU, "gelu"),
+        (torch.nn.Softplus, "softplus"),
+        (torch.nn.Tanh, "tanh"),
+        (torch.nn.Tanh(), "tanh"),
+        (torch.nn.Softplus(beta=1.0, threshold=20.0), "softplus"),
+        (torch.nn.ELU(alpha=1.0), "elu"),
+    ],
+)
+def test_a_module_computing_a_named_activation_is_recorded_by_its_name(activation: object, name: str) -> None:
+    model = MLP(3, [8, 4], activation, seed=4)  # positional, as TorchEBM's MLPEnergy is called
+    assert model.activation == name and model.config["activation"] == name
+    named = ebmcore.create("mlp", input_dim=3, hidden_dims=[8, 4], activation=name, seed=4)
+    x = torch.randn(5, 3, dtype=F64, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(model.energy(x), named.energy(x))
+    assert ebmcore.create(model.spec).spec == model.spec == named.spec
+    assert list(model.state_dict()) == list(named.state_dict())  # no extra submodule
+
+
+@pytest.mark.parametrize(
+    "activation",
+    [
+        torch.nn.PReLU,
+        torch.nn.Sigmoid(),
+        torch.nn.GELU(approximate="tanh"),
+        torch.nn.Softplus(beta=2.0),
+        torch.nn.ReLU(inplace=True),
+    ],
+)
+def test_another_module_works_but_has_no_config(activation: object) -> None:
+    model = MLP(2, [6], activation, seed=1)
+    module = model.activation
+    assert isinstance(module, torch.nn.Module)
+    x = torch.randn(4, 2, dtype=torch.float32, generator=torch.Generator().manual_seed(0))
+    # the energy written out with the module as the activation
+    hidden = module(x @ model.weight_0.detach().T + model.bias_0.detach())
+    expected = (hidden @ model.weight_1.detach().T + model.bias_1.detach())[..., 0]
+    torch.testing.assert_close(model.energy(x).detach(), expected.detach(), rtol=1e-6, atol=1e-6)
+    leaf = x.clone().requires_grad_(True)
+    (reference,) = torch.autograd.grad(model(leaf).sum(), leaf)
+    torch.testing.assert_close(model.gradient(x), reference)
+    with pytest.raises(ebmcore.RegistrationError, match=r"MLP with the activation module .* has no config"):
+        model.config  # noqa: B018
+    with pytest.raises(ebmcore.RegistrationError, match="cannot be written to JSON"):
+        model.spec  # noqa: B018
+    assert "activation=" in repr(model)
+
+
+def test_an_activation_module_with_parameters_trains_and_travels_in_the_state_dict() -> None:
+    model = MLP(2, [6], torch.nn.PReLU(init=0.1), seed=0)
+    assert "activation.weight" in model.state_dict()
+    x = torch.randn(8, 2, generator=torch.Generator().manual_seed(0))
+    model.gradient(x, create_graph=True).pow(2).sum().backward()
+    prelu = model.activation
+    assert isinstance(prelu, torch.nn.PReLU) and prelu.weight.grad is not None
+    other = MLP(2, [6], torch.nn.PReLU(init=0.7), seed=3)
+    other.load_state_dict(model.state_dict())
+    assert torch.equal(other.energy(x), model.energy(x))
+    copied = pickle.loads(pickle.dumps(model))
+    assert torch.equal(copied.energy(x), model.energy(x))
+    # float64 in gives float64 out: the module's parameter is cast like the weights
+    x64 = x.double()
+    prelu_weight = prelu.weight.detach().double()
+    hidden = x64 @ model.weight_0.detach().double().T + model.bias_0.detach().double()
+    hidden = torch.where(hidden >= 0, hidden, prelu_weight * hidden)
+    expected = (hidden @ model.weight_1.detach().double().T + model.bias_1.detach().double())[..., 0]
+    energy = model.energy(x64)
+    assert energy.dtype == F64
+    torch.testing.assert_close(energy, expected, rtol=1e-12, atol=1e-12)
+    prelu.weight.grad = None
+    model.gradient(x64, create_graph=True).pow(2).sum().backward()
+    assert prelu.weight.grad is not None and prelu.weight.grad.dtype == torch.float32
+
+
+def test_activation_type_errors() -> None:
+    class NeedsArguments(torch.nn.Module):
+        def __init__(self, slope: float) -> None:
+            super().__init__()
+            self.slope = slope
+
+    with pytest.raises(
+        ebmcore.InvalidParameterError, match="an activation class that builds without arguments"
+    ):
+        MLP(2, [4], NeedsArguments)
+    with pytest.raises(
+        ebmcore.InvalidParameterError,
+        match=r"'activation' must be one of 'elu', .*'tanh', or a torch.nn.Module activation .*got <built-in",
+    ):
+        MLP(2, [4], torch.tanh)
+    with pytest.raises(ebmcore.InvalidParameterError, match=r"did you mean 'silu'\?\), got 'SiLU'"):
+        MLP(2, [4], "SiLU")
