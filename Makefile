@@ -12,7 +12,7 @@ PLUGINS := $(sort $(wildcard plugins/*/pyproject.toml))
 EXTENSION_SOURCES := $(wildcard plugins/*/setup.py plugins/*/*/*.c plugins/*/*/*.h)
 STAMP := $(VENV)/.ebmcore-installed
 
-.PHONY: demo test lint typecheck pytest docs venv clean bench
+.PHONY: demo test lint typecheck pytest docs venv clean bench test-torchebm
 
 venv: $(STAMP)
 
@@ -59,6 +59,12 @@ BENCH_ARGS ?=
 bench: $(STAMP)
 	bash bench/setup_env.sh
 	$(BENCH_ENV) .venv-bench/bin/python -m bench $(BENCH_ARGS)
+
+# The compatibility plugin against TorchEBM 0.8.9 itself: energies and gradients of every model
+# both libraries have, in float64. Runs in .venv-bench (which has torchebm); `make test` skips it.
+test-torchebm: $(STAMP)
+	bash bench/setup_env.sh
+	.venv-bench/bin/python -m pytest -p no:cacheprovider plugins/torchebm/tests/test_against_torchebm.py
 
 clean:
 	rm -rf $(VENV) .venv-bench site build *.egg-info plugins/*/*.egg-info plugins/*/*/*.so .pytest_cache .mypy_cache .ruff_cache
