@@ -59,13 +59,15 @@ def cached_while_unchanged(
                     return value
     if any(source.is_inference() for source in sources):
         return build()
+    # The versions are read before building: a source changed in place while the value is
+    # built (load_state_dict in another thread) then has a newer version than the one stored,
+    # and the next call rebuilds instead of keeping a stale or torn value for good.
+    versions = tuple(source._version for source in sources)
     with torch.inference_mode(False):
         value = build()
+    if versions != tuple(source._version for source in sources):
+        return value  # changed while building: not cached
     if table is None:
         table = _derived.setdefault(model, {})
-    table[key] = (
-        sources,
-        tuple(source._version for source in sources),
-        value,
-    )  # holding the sources keeps their ids unique
+    table[key] = (sources, versions, value)  # holding the sources keeps their ids unique
     return value

@@ -184,6 +184,16 @@ def _energy_kernel(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor],
 
 
 def _autograd(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:
+    if torch.is_inference_mode_enabled() or x.is_inference():
+        # Inside inference mode autograd records nothing (enable_grad cannot change that), and
+        # an inference tensor cannot take part in autograd anywhere: the derivative is taken
+        # outside inference mode, on an ordinary copy of x.
+        with torch.inference_mode(False):
+            return _autograd_step(model, x.clone() if x.is_inference() else x, create_graph)
+    return _autograd_step(model, x, create_graph)
+
+
+def _autograd_step(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:
     with torch.enable_grad():
         leaf = x if (create_graph and x.requires_grad) else x.detach().requires_grad_(True)
         energy = model.forward(leaf)

@@ -576,17 +576,31 @@ class BaseModel(nn.Module):
         self.__dict__["_device_cache"] = device
         return device
 
+    # The device cache is dropped before and after anything that may move or replace a tensor:
+    # a `.device` read by another thread while the tensors move would otherwise cache the old
+    # device for good.
+
     def _apply(self, fn: Any, recurse: bool = True) -> BaseModel:
         self.__dict__.pop("_device_cache", None)
-        return super()._apply(fn, recurse)
+        try:
+            return super()._apply(fn, recurse)
+        finally:
+            self.__dict__.pop("_device_cache", None)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         self.__dict__.pop("_device_cache", None)
         super().register_buffer(name, tensor, persistent)
+        self.__dict__.pop("_device_cache", None)
 
     def register_parameter(self, name: str, param: nn.Parameter | None) -> None:
         self.__dict__.pop("_device_cache", None)
         super().register_parameter(name, param)
+        self.__dict__.pop("_device_cache", None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if isinstance(value, (Tensor, nn.Module)):  # a buffer, parameter or submodule replaced
+            self.__dict__.pop("_device_cache", None)
 
     def _check_sample_count(self, n: Any) -> None:
         if not positive_integer.check(n):
@@ -595,9 +609,29 @@ class BaseModel(nn.Module):
     def extra_repr(self) -> str:
         parts = []
         for key, value in (self._config or {}).items():
-            shown = repr(value)
+            shown = _brief(value, 41)
             parts.append(f"{key}={shown if len(shown) <= 40 else '[...]'}")
         return ", ".join(parts)
+
+
+def _brief(value: Any, limit: int) -> str:
+    """``repr(value)``, cut once it passes ``limit`` characters, with models by class name.
+
+    A model inside a config is shown as ``Name(...)``: ``repr`` of the whole module prints it
+    as a submodule anyway, and repeating its own repr here made nested energies exponential.
+    """
+    if isinstance(value, BaseModel):
+        return f"{type(value).__name__}(...)"
+    if isinstance(value, (list, tuple, dict)):
+        opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        text = opening
+        for i, (k, v) in enumerate(items):
+            text += (", " if i else "") + (f"{k!r}: " if isinstance(value, dict) else "") + _brief(v, limit)
+            if len(text) > limit:
+                return text
+        return text + closing
+    return repr(value)
 
 
 def _registered_name(cls: type) -> str:
