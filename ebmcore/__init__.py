@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from ._diagnose import DiagnosticReport, DiagnosticWarning, diagnose
     from ._dispatch import energy, energy_and_gradient, gradient, resolve_backend, score, use_backend
     from ._model import BaseModel, Minima, Modes
+    from ._numpy import NumpyFunctions, numpy_functions, scipy_bounds
 
 _LAZY = {
     "BaseModel": "._model",
@@ -60,6 +61,9 @@ _LAZY = {
     "diagnose": "._diagnose",
     "Minima": "._model",
     "Modes": "._model",
+    "NumpyFunctions": "._numpy",
+    "numpy_functions": "._numpy",
+    "scipy_bounds": "._numpy",
     "compile": "._compile",
     "compile_stats": "._compile",
     "energy": "._dispatch",
@@ -95,6 +99,7 @@ __all__ = [
     "Minima",
     "MissingParameterError",
     "Modes",
+    "NumpyFunctions",
     "ParameterInfo",
     "PluginError",
     "PluginInfo",
@@ -116,11 +121,13 @@ __all__ = [
     "info",
     "lazy_getattr",
     "list_energies",
+    "numpy_functions",
     "plot",
     "plugins",
     "register_energy",
     "resolve_backend",
     "score",
+    "scipy_bounds",
     "unregister_energy",
     "use_backend",
 ]
