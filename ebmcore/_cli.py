@@ -1,11 +1,16 @@
 """The ``ebmcore`` command line: ``list``, ``info`` and ``plugins``.
 
 ``ebmcore list`` imports neither torch nor any energy module, so it answers at once.
+
+Standard output carries the command's own output only (a table, or JSON with ``--json``):
+while a command runs, whatever plugin code prints (a hook module, an energy's module) goes to
+standard error, and commands write to ``args.stdout``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import sys
@@ -14,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _registry
-from ._errors import EbmcoreError
+from ._errors import EbmcoreError, PluginError
 from ._version import __version__
 
 # Modules adding more subcommands: each defines ``register(subparsers)`` which adds its parser
@@ -31,6 +36,7 @@ def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    out = args.stdout
     names = _registry.list_energies(args.pattern, tags=args.tag or None, plugin=args.plugin)
     specs = [(name, _registry.REGISTRY.resolve(name)) for name in names]
     if args.json:
@@ -45,16 +51,19 @@ def _cmd_list(args: argparse.Namespace) -> int:
             }
             for name, entry in specs
         ]
-        print(json.dumps(payload, indent=2))
+        print(json.dumps(payload, indent=2), file=out)
         return 0
     if not specs:
-        print("no energies match" + (f" {args.pattern!r}" if args.pattern != "*" else ""))
+        print("no energies match" + (f" {args.pattern!r}" if args.pattern != "*" else ""), file=out)
         return 0
     rows = [(name, entry.plugin.name, entry.spec.summary) for name, entry in specs]
-    print(_table(rows, ("name", "plugin", "summary")))
+    print(_table(rows, ("name", "plugin", "summary")), file=out)
     failed = [p.name for p in _registry.plugins() if p.problems]
     if failed:
-        print(f"\n{len(failed)} plugin(s) reported problems: {', '.join(failed)} (see `ebmcore plugins`)")
+        print(
+            f"\n{len(failed)} plugin(s) reported problems: {', '.join(failed)} (see `ebmcore plugins`)",
+            file=out,
+        )
     return 0
 
 
@@ -64,16 +73,33 @@ def _short(values: list[float], limit: int = 6) -> str:
     return f"[{shown}, ... ({len(values)} values)]" if len(values) > limit else f"[{shown}]"
 
 
+class _Broken(Exception):
+    """The default instance of an energy, or its ground truth, failed (not the caller's fault)."""
+
+
 def _ground_truth_lines(name: str, declared: tuple[str, ...] = ()) -> list[str]:
     """Evaluate the ground truth of the default instance, where it can be built.
 
     A piece the class declares but the default instance does not have (minima known only for
     other parameters, say) gets a line saying so, so the two lists never seem to disagree.
+
+    Raises:
+        _Broken: the default instance or a piece of its ground truth raised; its message says
+            what (an energy that needs arguments is not broken: it gets a line saying so).
     """
     try:
         model = _registry.create(name)
-    except EbmcoreError as exc:
+    except PluginError as exc:
+        raise _Broken(f"its default instance failed: {exc}") from exc
+    except EbmcoreError as exc:  # needs arguments: not a failure
         return [f"(no default instance: {exc})"]
+    try:
+        return _evaluated_lines(model, declared)
+    except Exception as exc:
+        raise _Broken(f"the ground truth of its default instance raised {exc!r}") from exc
+
+
+def _evaluated_lines(model: Any, declared: tuple[str, ...]) -> list[str]:
     lines = [f"dim: {model.dim}"]
     bounds = model.bounds
     if bounds is not None:
@@ -115,6 +141,7 @@ def _ground_truth_lines(name: str, declared: tuple[str, ...] = ()) -> list[str]:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
+    out = args.stdout
     meta = _registry.info(args.name)
     if args.json:
         payload: dict[str, Any] = {
@@ -134,32 +161,41 @@ def _cmd_info(args: argparse.Namespace) -> int:
             "ground_truth": list(meta.ground_truth),
             "references": list(meta.references),
         }
-        print(json.dumps(payload, indent=2, default=repr))
+        print(json.dumps(payload, indent=2, default=repr), file=out)
         return 0
     version = f" {meta.version}" if meta.version else ""
-    print(f"{meta.name}  ({meta.qualified_name})")
-    print(f"  {meta.summary}")
-    print(f"plugin: {meta.plugin} [{meta.distribution or 'in-process'}{version}]")
-    print(f"target: {meta.target}")
+    print(f"{meta.name}  ({meta.qualified_name})", file=out)
+    print(f"  {meta.summary}", file=out)
+    print(f"plugin: {meta.plugin} [{meta.distribution or 'in-process'}{version}]", file=out)
+    print(f"target: {meta.target}", file=out)
     if meta.tags:
-        print(f"tags: {', '.join(meta.tags)}")
+        print(f"tags: {', '.join(meta.tags)}", file=out)
     if meta.aliases:
-        print(f"aliases: {', '.join(meta.aliases)}")
+        print(f"aliases: {', '.join(meta.aliases)}", file=out)
     if meta.parameters:
         rows = [
             (p.name, "(required)" if p.required else repr(p.default), p.allowed or "")
             for p in meta.parameters
         ]
-        print("parameters:")
-        print(textwrap.indent(_table(rows, ("name", "default", "allowed")), "  "))
+        print("parameters:", file=out)
+        print(textwrap.indent(_table(rows, ("name", "default", "allowed")), "  "), file=out)
     for reference in meta.references:
-        print(textwrap.fill(reference, width=100, initial_indent="source: ", subsequent_indent="  "))
-    print(f"ground truth declared: {', '.join(meta.ground_truth) or 'none'}")
-    print(textwrap.indent("\n".join(_ground_truth_lines(meta.qualified_name, meta.ground_truth)), "  "))
+        print(
+            textwrap.fill(reference, width=100, initial_indent="source: ", subsequent_indent="  "), file=out
+        )
+    print(f"ground truth declared: {', '.join(meta.ground_truth) or 'none'}", file=out)
+    try:
+        lines = _ground_truth_lines(meta.qualified_name, meta.ground_truth)
+    except _Broken as exc:
+        print(f"  (failed: {exc})", file=out)
+        print(f"ebmcore: error: energy {meta.qualified_name!r} is broken: {exc}", file=sys.stderr)
+        return 1
+    print(textwrap.indent("\n".join(lines), "  "), file=out)
     return 0
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
+    out = args.stdout
     infos = _registry.plugins()
     if args.json:
         payload = [
@@ -175,21 +211,22 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
             }
             for p in infos
         ]
-        print(json.dumps(payload, indent=2))
+        print(json.dumps(payload, indent=2), file=out)
         return 0
     rows = [
         (p.name, f"{p.distribution or '-'} {p.version or ''}".strip(), p.status, str(len(p.energies)))
         for p in infos
     ]
-    print(_table(rows, ("plugin", "distribution", "status", "energies")))
+    print(_table(rows, ("plugin", "distribution", "status", "energies")), file=out)
     for p in infos:
         for problem in p.problems:
-            print(f"  [{p.name}] error: {problem}")
+            print(f"  [{p.name}] error: {problem}", file=out)
         for warning in p.warnings:
-            print(f"  [{p.name}] warning: {warning}")
+            print(f"  [{p.name}] warning: {warning}", file=out)
     for name, qualified in _registry.REGISTRY.conflicts().items():
         print(
-            f"  name {name!r} is offered by several plugins: {', '.join(qualified)} (use the qualified name)"
+            f"  name {name!r} is offered by several plugins: {', '.join(qualified)} (use the qualified name)",
+            file=out,
         )
     return 0
 
@@ -224,10 +261,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Commands write their output to ``args.stdout`` (the standard output main() was called with);
+    while they run, ``sys.stdout`` is standard error, so that what plugin code prints (a hook
+    module on discovery, an energy's module on import) never mixes with the output, such as
+    the JSON of ``--json``.
+    """
     args = build_parser().parse_args(argv)
+    args.stdout = sys.stdout
     try:
-        return int(args.run(args))
+        with contextlib.redirect_stdout(sys.stderr):
+            return int(args.run(args))
     except EbmcoreError as exc:
         print(f"ebmcore: error: {exc}", file=sys.stderr)
         return 1

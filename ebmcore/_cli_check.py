@@ -24,6 +24,17 @@ def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
     return table(rows, header)
 
 
+def _positive(text: str) -> int:
+    """An argparse type: an integer >= 1 (a dimension)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
 def _names(args: argparse.Namespace) -> list[str]:
     names = list(args.names)
     if args.plugin:
@@ -41,6 +52,7 @@ def _names(args: argparse.Namespace) -> list[str]:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    out = args.stdout
     from .testing._checks import check_energy
 
     expected = {}
@@ -75,6 +87,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 entry.update(status="skipped", message=f"not at --dim {args.dim}: {exc}")
             else:
                 entry.update(status="error", message=f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # the energy (or its plugin) is broken: report it and carry on
+            entry.update(status="error", message=f"{type(exc).__name__}: {exc}")
         else:
             entry["report"] = report
             entry["results"] = {
@@ -83,10 +97,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
             entry["status"] = "passed" if report.ok else "failed"
         reports.append(entry)
     failed = [e for e in reports if e["status"] in ("failed", "error")]
+    # Exit code 1 on any failure, and when nothing passed at all (every energy skipped): a CI
+    # job that checked nothing must not look green.
+    none_passed = not any(e["status"] == "passed" for e in reports)
+    code = 1 if failed or none_passed else 0
     if args.json:
         payload = [{k: v for k, v in e.items() if k != "report"} for e in reports]
-        print(json.dumps(payload, indent=2))
-        return 1 if failed else 0
+        print(json.dumps(payload, indent=2), file=out)
+        return code
     verbose = args.verbose or len(names) == 1
     rows: list[tuple[str, ...]] = []
     for e in reports:
@@ -109,8 +127,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if verbose:
         for e in reports:
             if e.get("report") is not None:
-                print(f"{e['energy']}\n{e['report'].table()}\n")
-    print(_table(rows, ("energy", "result", "passed", "skipped", "failed", "failed checks")))
+                print(f"{e['energy']}\n{e['report'].table()}\n", file=out)
+    print(_table(rows, ("energy", "result", "passed", "skipped", "failed", "failed checks")), file=out)
     details = [
         f"  {e['energy']} {key}: {r.message}"
         for e in reports
@@ -119,28 +137,31 @@ def _cmd_check(args: argparse.Namespace) -> int:
     ]
     details += [f"  {e['energy']}: {e['message']}" for e in reports if e["status"] == "error"]
     if details and not verbose:
-        print("\nfailures:")
-        print("\n".join(details))
+        print("\nfailures:", file=out)
+        print("\n".join(details), file=out)
     total = len(reports)
     skipped = sum(e["status"] == "skipped" for e in reports)
     passed = total - skipped - len(failed)
     parts = [f"{passed} of {total} energies passed"]
     parts += [f"{skipped} skipped"] if skipped else []
     parts += [f"{len(failed)} failed"] if failed else []
-    print("\n" + ", ".join(parts))
-    return 1 if failed else 0
+    print("\n" + ", ".join(parts), file=out)
+    if none_passed and not failed:
+        print("ebmcore: error: no energy was checked (every one was skipped)", file=sys.stderr)
+    return code
 
 
 def _cmd_new_plugin(args: argparse.Namespace) -> int:
+    out = args.stdout
     from .testing._scaffold import new_plugin
 
     root = new_plugin(args.name, args.path, overwrite=args.force)
-    print(f"created plugin {args.name!r} in {root}")
-    print("next steps:")
-    print(f"  cd {root}")
-    print('  pip install -e ".[test]"')
-    print(f"  ebmcore check --plugin {args.name}")
-    print("  pytest")
+    print(f"created plugin {args.name!r} in {root}", file=out)
+    print("next steps:", file=out)
+    print(f"  cd {root}", file=out)
+    print('  pip install -e ".[test]"', file=out)
+    print(f"  ebmcore check --plugin {args.name}", file=out)
+    print("  pytest", file=out)
     return 0
 
 
@@ -154,7 +175,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("names", nargs="*", metavar="NAME", help="energy names")
     p.add_argument("--plugin", help="check every energy of this plugin")
     p.add_argument("--all", action="store_true", help="check every registered energy")
-    p.add_argument("--dim", type=int, action="append", help="check at this dimension (repeatable)")
+    p.add_argument(
+        "--dim", type=_positive, action="append", help="check at this dimension, >= 1 (repeatable)"
+    )
     p.add_argument("--check", action="append", help="run only this check (repeatable)")
     p.add_argument("--dtype", action="append", choices=["float32", "float64", "float16", "bfloat16"])
     p.add_argument(

@@ -9,6 +9,7 @@ unknown arguments, ``ValueError`` for bad values), so both ``except ebmcore.Ebmc
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable
 
 __all__ = [
@@ -19,17 +20,35 @@ __all__ = [
     "BackendUnavailableError",
     "ConformanceError",
     "InvalidParameterError",
+    "InvalidSpecError",
     "MissingParameterError",
     "PluginError",
     "RegistrationError",
     "UnknownParameterError",
     "close_matches",
+    "shown",
 ]
 
 
 def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """Return up to ``n`` candidates that look like ``word``, best first."""
     return difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.6)
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for error messages.
+
+    A value whose ``repr`` fails (nested too deep, a ``__repr__`` that raises) is shown
+    abbreviated by :mod:`reprlib` instead, so that building an error never raises another.
+    """
+    try:
+        text = repr(value)
+    except Exception:  # RecursionError for a value nested deeper than repr can go, ...
+        try:
+            text = reprlib.repr(value)
+        except Exception:
+            text = f"<{type(value).__name__} object>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class EbmcoreError(Exception):
@@ -103,11 +122,32 @@ class InvalidParameterError(EbmcoreError, ValueError):
         self.parameter = parameter
         self.value = value
         self.allowed = allowed
-        shown = repr(value)
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
         owner = f"{energy}: " if energy else ""
-        super().__init__(f"{owner}parameter {parameter!r} must be {allowed}, got {shown}")
+        super().__init__(f"{owner}parameter {parameter!r} must be {allowed}, got {shown(value)}")
+
+
+class InvalidSpecError(EbmcoreError, TypeError):
+    """What names the energy to create is not a name, a spec dict or a model.
+
+    Raised by :func:`ebmcore.create` (and :func:`ebmcore.info`) for ``None``, a number, bytes,
+    a list, a spec dict without a string ``name``, with keys that are not strings, or with a
+    parameter given both in the dict and as a keyword.
+
+    Attributes:
+        parameter: what is wrong (``"name_or_spec"``, ``"spec['name']"``, ...).
+        value: the value given.
+        allowed: what is allowed, phrased to follow "must be".
+
+    Example:
+        >>> str(InvalidSpecError("name_or_spec", 123, "an energy name"))
+        'create(): name_or_spec must be an energy name, got 123'
+    """
+
+    def __init__(self, parameter: str, value: object, allowed: str, *, function: str = "create") -> None:
+        self.parameter = parameter
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{function}(): {parameter} must be {allowed}, got {shown(value)}")
 
 
 class InvalidInputError(EbmcoreError, ValueError):

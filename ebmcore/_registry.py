@@ -3,36 +3,40 @@
 Discovery is lazy (the first call that needs the catalog runs it), thread safe (one thread
 discovers, the others wait and see the finished index) and cheap: it imports each plugin's
 hook module, never an energy implementation and never torch. An energy's target is imported
-only when that energy is created or inspected.
+only when that energy is created or inspected. Nothing is cached on disk: every process imports
+the hook modules (tiny by contract) and calls their hooks, so what it lists is what is installed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import importlib
 import inspect
-import json
+import operator
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 import pluggy
 
-from . import _catalog_cache
 from ._errors import (
     AmbiguousEnergyError,
+    EbmcoreError,
     EnergyNotFoundError,
     InvalidParameterError,
+    InvalidSpecError,
     MissingParameterError,
     PluginError,
     RegistrationError,
     UnknownParameterError,
 )
-from ._spec import NAME_PATTERN, EnergySpec, HookSpecs
+from ._spec import LOCAL_PLUGIN, NAME_PATTERN, EnergySpec, HookSpecs
 
 if TYPE_CHECKING:
     from ._model import BaseModel
@@ -51,7 +55,14 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "ebmcore"
-LOCAL_PLUGIN = "local"
+
+SLOW_HOOK_S = 1.0
+"""A hook module that takes longer than this to import and run gets a warning: every process
+that lists energies waits for it."""
+
+MAX_SPEC_DEPTH = 100
+"""How deep the dicts and lists of a spec given to :func:`create` may nest (about 50 energies
+composed inside one another); deeper, or cyclic, specs are refused before anything is built."""
 
 
 def _env_flag(name: str) -> bool:
@@ -200,63 +211,96 @@ class _Entry:
         raise PluginError(self.plugin.name, message) from exc
 
 
-def _entry_point_record(
-    ep: metadata.EntryPoint, catalog: _catalog_cache.Catalog | None
-) -> _catalog_cache.EntryPointRecord:
-    """An entry point with its distribution's path, name and version (read from the cache when
-    the distribution's METADATA is unchanged). Records sort by plugin name, then distribution
-    name, so which of two same-named plugins loads is fixed, not left to the order on disk."""
+class _EntryPointRecord(NamedTuple):
+    """An entry point of the group, with the name and version of its distribution."""
+
+    name: str
+    value: str
+    distribution: str | None
+    version: str | None
+
+
+def _entry_point_record(ep: metadata.EntryPoint) -> _EntryPointRecord:
     dist = getattr(ep, "dist", None)
     if dist is None:
-        return _catalog_cache.EntryPointRecord(ep.name, ep.value, None, None, None, None)
-    if catalog is None:
-        return _catalog_cache.EntryPointRecord(
-            ep.name, ep.value, None, dist.metadata["Name"], dist.version, None
-        )
-    return _catalog_cache.EntryPointRecord(ep.name, ep.value, *catalog.distribution(dist))
+        return _EntryPointRecord(ep.name, ep.value, None, None)
+    return _EntryPointRecord(ep.name, ep.value, *_name_and_version(dist))
 
 
-def _plain_spec(spec: EnergySpec) -> list[Any] | None:
-    """``spec`` as JSON data, or None if it is not plain data (a callable target, params that do
-    not survive a JSON round trip unchanged)."""
-    if not isinstance(spec.target, str):
-        return None
-    params = dict(spec.params)
-    if not params:
-        return [spec.name, spec.target, spec.summary, list(spec.tags), list(spec.aliases), params]
-    try:
-        if json.loads(json.dumps(params, allow_nan=False)) != params:
-            return None
-    except (TypeError, ValueError):
-        return None
-    return [spec.name, spec.target, spec.summary, list(spec.tags), list(spec.aliases), params]
-
-
-_STDLIB: tuple[str, ...] | None = None
-
-
-def _module_files(before: set[str], top: str) -> tuple[list[str], list[str]]:
-    """Source files a hook depends on: every module of its top-level package ``top``, and every
-    other module imported since ``before`` (outside the standard library)."""
-    global _STDLIB
-    if _STDLIB is None:
-        import sysconfig
-
-        paths = sysconfig.get_paths()
-        _STDLIB = tuple({os.path.join(paths[k], "") for k in ("stdlib", "platstdlib") if k in paths})
-    prefix = top + "."
-    modules = sys.modules
-    own_names = [name for name in modules if name == top or name.startswith(prefix)]
-    own = [f for name in own_names if isinstance(f := getattr(modules.get(name), "__file__", None), str)]
-    files = list(own)
-    for name in modules.keys() - before - set(own_names):
-        path = getattr(modules.get(name), "__file__", None)
-        if not isinstance(path, str):
+def _name_and_version(dist: metadata.Distribution) -> tuple[str | None, str | None]:
+    """The ``Name`` and ``Version`` fields of a distribution's metadata, read from the headers of
+    its METADATA (or PKG-INFO) file: ``dist.metadata`` runs the e-mail parser over the whole file
+    on every access, which is most of the cost of reading a hundred distributions."""
+    for file in ("METADATA", "PKG-INFO"):
+        text = dist.read_text(file)
+        if text is None:
             continue
-        if path.startswith(_STDLIB) and "site-packages" not in path and "dist-packages" not in path:
-            continue
-        files.append(path)
-    return files, own
+        fields: dict[str, str] = {}
+        for line in text.split("\n\n", 1)[0].splitlines():  # the headers end at an empty line
+            key, sep, value = line.partition(":")
+            key = key.lower()
+            if sep and key in ("name", "version") and key not in fields:
+                fields[key] = value.strip()
+        if len(fields) == 2:
+            return fields["name"], fields["version"]
+        break
+    found = dist.metadata  # anything unusual: the standard parser
+    return found["Name"], found["Version"]
+
+
+def _plain_scalar(value: Any) -> Any:
+    """A numpy scalar, or a 0-d integer tensor, as the Python number it holds (``np.int64(3)``
+    -> ``3``); anything else as it is. Plugins may then use ``dim`` and friends as ints
+    (``range(dim)``, ``(dim,)``) whatever the caller's array library. Neither numpy nor torch is
+    imported: the type's module tells."""
+    cls = type(value)
+    module = cls.__module__
+    if module == "numpy":
+        if getattr(value, "ndim", None) == 0 and cls.__name__ != "ndarray":  # a numpy scalar
+            item = value.item()
+            if isinstance(item, (bool, int, float, complex)):
+                return item
+    elif module == "torch" and cls.__name__ == "Tensor" and value.ndim == 0:
+        dtype = value.dtype
+        if not (dtype.is_floating_point or dtype.is_complex or str(dtype) == "torch.bool"):
+            return operator.index(value)
+    return value
+
+
+def _nesting_problem(name: str, value: Any, outer: frozenset[int]) -> str | None:
+    """Why the argument ``name`` = ``value`` (a dict, list or tuple) cannot be given: it nests
+    deeper than :data:`MAX_SPEC_DEPTH` or contains itself (a dict or list that encloses it, or
+    the spec dict ``outer``); None if neither. Walks without recursion."""
+    containers = (Mapping, list, tuple)
+
+    def children(node: Any) -> Iterable[tuple[Any, Any]]:
+        return node.items() if isinstance(node, Mapping) else enumerate(node)
+
+    def where(path: list[Any]) -> str:
+        text = "".join(f"[{key!r}]" for key in path)
+        return name + (text if len(text) <= 60 else text[:30] + "..." + text[-27:])
+
+    on_path = set(outer) | {id(value)}
+    stack: list[tuple[Any, Iterator[tuple[Any, Any]]]] = [(value, iter(children(value)))]
+    path: list[Any] = []
+    while stack:
+        node, items = stack[-1]
+        for key, child in items:
+            if isinstance(child, containers):
+                if id(child) in on_path:
+                    return f"free of cycles ({where([*path, key])} is a dict or list that encloses it)"
+                if len(stack) >= MAX_SPEC_DEPTH:
+                    return f"nested at most {MAX_SPEC_DEPTH} levels deep (dicts and lists)"
+                on_path.add(id(child))
+                stack.append((child, iter(children(child))))
+                path.append(key)
+                break
+        else:
+            stack.pop()
+            on_path.discard(id(node))
+            if path:
+                path.pop()
+    return None
 
 
 def _import_target(target: str | Callable[..., Any]) -> Callable[..., Any]:
@@ -269,6 +313,24 @@ def _import_target(target: str | Callable[..., Any]) -> Callable[..., Any]:
     return obj
 
 
+def _checked_kwargs(kwargs: dict[str, Any], root: object, energy: str) -> dict[str, Any]:
+    """``kwargs`` with numpy/torch scalars as Python numbers, after refusing values nested too
+    deep or containing themselves (they would end in a ``RecursionError`` deep inside)."""
+    outer = frozenset() if root is None else frozenset({id(root)})
+    checked = dict(kwargs)
+    for key, value in kwargs.items():
+        if isinstance(value, (Mapping, list, tuple)):
+            problem = _nesting_problem(key, value, outer)
+            if problem is not None:
+                raise InvalidParameterError(key, value, problem, energy=energy)
+        elif type(value) not in _PLAIN_TYPES:
+            checked[key] = _plain_scalar(value)
+    return checked
+
+
+_PLAIN_TYPES = frozenset({int, float, str, bool, type(None)})
+
+
 class Registry:
     """The catalog of energies: plugins discovered from entry points plus in-process ones."""
 
@@ -276,6 +338,8 @@ class Registry:
         self.group = group
         self._lock = threading.RLock()
         self._discovered = False
+        self._discovering: int | None = None  # the thread running discovery
+        self._loading: str | None = None  # the plugin whose hook module discovery is running
         self._plugins: dict[str, PluginInfo] = {}
         self._entries: dict[str, _Entry] = {}  # qualified name -> entry
         self._names: dict[str, list[str]] = {}  # bare name or alias -> qualified names
@@ -285,25 +349,38 @@ class Registry:
 
     def _ensure(self, *, strict: bool = True) -> None:
         if not self._discovered:
+            if self._discovering == threading.get_ident():
+                raise self._reentered()
             with self._lock:
                 if not self._discovered:
-                    self._discover()
+                    self._discovering = threading.get_ident()
+                    try:
+                        self._discover()
+                    finally:
+                        self._discovering = None
                     self._discovered = True
         # Checked on every call (not only by the thread that discovered), so that under
         # EBMCORE_STRICT=1 no caller ever sees a registry with failures in it.
         if strict and _env_flag("EBMCORE_STRICT"):
             self._raise_if_strict()
 
+    def _reentered(self) -> PluginError:
+        """The error for a hook module that calls the registry while it is being discovered: it
+        would see a half-built catalog (and, before this check, rebuilt it inside itself)."""
+        return PluginError(
+            self._loading or "?",
+            "its hook module called the ebmcore registry (list_energies, create, info, plugins, ...) "
+            "while plugins are being discovered; a hook must only return specs. Look other "
+            "energies up when one of yours is created, not in the hook",
+        )
+
     def _discover(self) -> None:
-        catalog = _catalog_cache.Catalog.open(self.group)
-        records = catalog.entry_points() if catalog is not None else None
-        if records is None:
-            records = sorted(
-                (_entry_point_record(ep, catalog) for ep in metadata.entry_points(group=self.group)),
-                key=lambda r: (r.name, r.distribution or ""),
-            )
-            if catalog is not None:
-                catalog.store_entry_points(records)
+        # Sorted by plugin name, then distribution name: which of two same-named plugins loads
+        # is fixed, not left to the order on disk.
+        records = sorted(
+            (_entry_point_record(ep) for ep in metadata.entry_points(group=self.group)),
+            key=lambda r: (r.name, r.distribution or ""),
+        )
         manager: pluggy.PluginManager | None = None  # made only if a hook module must be imported
         disabled = _env_list("EBMCORE_DISABLE_PLUGINS")
         autoload = not _env_flag("EBMCORE_DISABLE_PLUGIN_AUTOLOAD")
@@ -312,7 +389,21 @@ class Registry:
             plugin = PluginInfo(
                 record.name, module=record.value, distribution=record.distribution, version=record.version
             )
-            if record.name in disabled or (not autoload and record.name not in allowed):
+            off = record.name in disabled or (not autoload and record.name not in allowed)
+            if record.name == LOCAL_PLUGIN:  # reserved: never the key of the in-process plugin
+                self._plugins[f"{record.name} ({plugin.distribution})"] = plugin
+                if off:
+                    plugin.status = "disabled"
+                    continue
+                plugin.status = "failed"
+                self._record(
+                    plugin,
+                    RegistrationError(f"plugin name {LOCAL_PLUGIN!r} is reserved for in-process energies"),
+                    f"entry point name {LOCAL_PLUGIN!r} is reserved for energies registered in-process "
+                    "(ebmcore.register_energy); rename the entry point",
+                )
+                continue
+            if off:
                 plugin.status = "disabled"
                 self._plugins.setdefault(record.name, plugin)
                 if self._plugins[record.name] is not plugin:  # keep both of two same-named ones visible
@@ -338,74 +429,45 @@ class Registry:
                     f"entry point name {record.name!r} is not lowercase snake case",
                 )
                 continue
-            if catalog is not None and record.name != LOCAL_PLUGIN:
-                cached = catalog.plugin(record)
-                if cached is not None and self._load_cached(plugin, cached):
-                    continue
             if manager is None:
                 manager = pluggy.PluginManager("ebmcore")
                 manager.add_hookspecs(HookSpecs)
-            before = set(sys.modules) if catalog is not None else set()
-            module = self._load_plugin(manager, record, plugin)
-            if catalog is not None:
-                self._store(catalog, record, plugin, module, before)
+            self._load_plugin(manager, record, plugin)
         if self._local.energies or self._local.problems:
             self._plugins[LOCAL_PLUGIN] = self._local
-        if catalog is not None:
-            catalog.save(records)
-
-    def _load_cached(self, plugin: PluginInfo, cached: Mapping[str, Any]) -> bool:
-        """Register a plugin's energies from its cache entry (specs it stored itself, after the
-        hook's output passed validation); False if the entry is malformed."""
-        try:
-            specs = [EnergySpec._trusted(*row) for row in cached["specs"]]
-            warnings = [str(w) for w in cached["warnings"]]
-        except (KeyError, TypeError, ValueError):
-            return False
-        entries = self._entries
-        names = self._names
-        energies = plugin.energies
-        for spec in specs:
-            entry = _Entry(spec, plugin)
-            entries[entry.qualified] = entry
-            energies.append(entry.qualified)
-            names.setdefault(spec.name, []).append(entry.qualified)
-            for alias in spec.aliases:
-                names.setdefault(alias, []).append(entry.qualified)
-        plugin.warnings.extend(warnings)
-        return True
-
-    def _store(
-        self,
-        catalog: _catalog_cache.Catalog,
-        record: _catalog_cache.EntryPointRecord,
-        plugin: PluginInfo,
-        module: object,
-        before: set[str],
-    ) -> None:
-        """Cache what a plugin's hook returned, if it loaded cleanly and returned plain data."""
-        if (
-            plugin.status != "loaded"
-            or plugin.problems
-            or module is None
-            or getattr(module, "EBMCORE_CACHE", True) is False  # the plugin opts out
-        ):
-            catalog.forget(record)
-            return
-        specs = [_plain_spec(self._entries[q].spec) for q in plugin.energies]
-        plain = [s for s in specs if s is not None]
-        if len(plain) != len(specs):
-            catalog.forget(record)
-            return
-        top = record.value.partition(":")[0].partition(".")[0]
-        files, own = _module_files(before, top)
-        catalog.store_plugin(record, specs=plain, warnings=list(plugin.warnings), files=files, own_files=own)
 
     def _load_plugin(
-        self, manager: pluggy.PluginManager, record: _catalog_cache.EntryPointRecord, plugin: PluginInfo
-    ) -> object:
-        """Import the hook module and run its hook; the module, or None if that failed."""
+        self, manager: pluggy.PluginManager, record: _EntryPointRecord, plugin: PluginInfo
+    ) -> None:
+        """Import the hook module, run its hook and register what it returned."""
         torch_before = "torch" in sys.modules
+        started = time.perf_counter()
+        self._loading = record.name
+        try:
+            specs = self._run_hook(manager, record, plugin)
+        finally:
+            self._loading = None
+        elapsed = time.perf_counter() - started
+        if not torch_before and "torch" in sys.modules:
+            plugin.warnings.append(
+                f"hook module {record.value!r} imports torch, which makes listing energies slow; "
+                "name energies by 'module:Class' targets instead of importing them"
+            )
+        elif elapsed > SLOW_HOOK_S:
+            plugin.warnings.append(
+                f"hook module {record.value!r} took {elapsed:.1f} s to import and run; every process "
+                "that lists energies waits for it (keep hook modules tiny)"
+            )
+        if specs is None:
+            return
+        own: set[str] = set()  # the names and aliases this plugin registered so far
+        for raw in specs:
+            self._add_spec(plugin, raw, own)
+
+    def _run_hook(
+        self, manager: pluggy.PluginManager, record: _EntryPointRecord, plugin: PluginInfo
+    ) -> list[object] | None:
+        """What the plugin's hook returned, or None (with the failure recorded)."""
         try:
             module = metadata.EntryPoint(record.name, record.value, self.group).load()
             manager.register(module, name=record.name)
@@ -413,15 +475,16 @@ class Registry:
             plugin.status = "failed"
             self._record(plugin, exc, f"cannot load hook module {record.value!r}: {exc!r}")
             return None
-        if not torch_before and "torch" in sys.modules:
-            plugin.warnings.append(
-                f"hook module {record.value!r} imports torch, which makes listing energies slow; "
-                "name energies by 'module:Class' targets instead of importing them"
-            )
-        impls = [
-            impl for impl in manager.hook.ebmcore_energies.get_hookimpls() if impl.plugin_name == record.name
-        ]
-        if not impls:
+        # the newest implementation is near the end: search from there (linear in the plugins)
+        impl = next(
+            (
+                i
+                for i in reversed(manager.hook.ebmcore_energies.get_hookimpls())
+                if i.plugin_name == record.name
+            ),
+            None,
+        )
+        if impl is None:
             plugin.status = "failed"
             self._record(
                 plugin,
@@ -430,7 +493,7 @@ class Registry:
             )
             return None
         try:
-            returned = impls[0].function()
+            returned = impl.function()
             if isinstance(returned, (str, bytes, Mapping, EnergySpec)) or not isinstance(returned, Iterable):
                 wrong = RegistrationError(
                     f"ebmcore_energies hook returned {type(returned).__name__}, not a list of energy specs"
@@ -438,20 +501,19 @@ class Registry:
                 plugin.status = "failed"
                 self._record(plugin, wrong, str(wrong))
                 return None
-            specs = list(cast("Iterable[object]", returned))
+            return list(cast("Iterable[object]", returned))
         except Exception as exc:
             plugin.status = "failed"
             self._record(plugin, exc, f"ebmcore_energies hook raised {exc!r}")
             return None
-        for raw in specs:
-            self._add_spec(plugin, raw)
-        return module
 
     def _record(self, plugin: PluginInfo, exc: BaseException, message: str) -> None:
         plugin.problems.append(message)
         plugin.errors.append(exc)
 
-    def _add_spec(self, plugin: PluginInfo, raw: object) -> _Entry | None:
+    def _add_spec(self, plugin: PluginInfo, raw: object, own: set[str]) -> _Entry | None:
+        """Register one spec of ``plugin``; ``own`` holds the names and aliases it registered so
+        far (kept by the caller, so that a plugin of n specs registers in O(n), not O(n²))."""
         try:
             spec = EnergySpec.coerce(raw)
         except RegistrationError as exc:
@@ -459,6 +521,7 @@ class Registry:
             self._record(plugin, exc, f"malformed energy spec: {exc}")
             if isinstance(name, str) and NAME_PATTERN.match(name):
                 self._insert(_Entry(EnergySpec(name, f"{plugin.name}:broken"), plugin, broken=exc))
+                own.add(name)
             return None
         qualified = f"{plugin.name}/{spec.name}"
         if qualified in self._entries:
@@ -466,12 +529,6 @@ class Registry:
             self._record(plugin, twice, str(twice))
             self._entries[qualified].broken = twice
             return None
-        own = {  # the plugin's own entries only: scanning every entry is quadratic in the catalog
-            n
-            for q in plugin.energies
-            if (e := self._entries.get(q)) is not None and e.plugin is plugin
-            for n in (e.spec.name, *e.spec.aliases)
-        }
         for alias in spec.aliases:
             if alias in own or alias == spec.name:
                 repeated = RegistrationError(
@@ -481,6 +538,8 @@ class Registry:
                 return None
         entry = _Entry(spec, plugin)
         self._insert(entry)
+        own.add(spec.name)
+        own.update(spec.aliases)
         return entry
 
     def _insert(self, entry: _Entry) -> None:
@@ -489,27 +548,36 @@ class Registry:
         for name in (entry.spec.name, *entry.spec.aliases):
             self._names.setdefault(name, []).append(entry.qualified)
 
+    # Readers hold the lock while they walk the indexes: register()/unregister() in another
+    # thread would otherwise change a dict during its iteration.
+
     def conflicts(self) -> dict[str, list[str]]:
         """Bare names offered by more than one plugin, with their qualified names."""
         self._ensure(strict=False)
-        return {name: sorted(q) for name, q in sorted(self._names.items()) if len(q) > 1}
+        with self._lock:
+            return {name: sorted(q) for name, q in sorted(self._names.items()) if len(q) > 1}
 
     def _raise_if_strict(self) -> None:
-        for plugin in self._plugins.values():
-            if plugin.problems:
-                exc = plugin.errors[0] if plugin.errors else None
-                raise PluginError(
-                    plugin.name, f"{plugin.problems[0]} (EBMCORE_STRICT=1 makes plugin failures fatal)"
-                ) from exc
+        with self._lock:
+            for plugin in self._plugins.values():
+                if plugin.problems:
+                    exc = plugin.errors[0] if plugin.errors else None
+                    raise PluginError(
+                        plugin.name, f"{plugin.problems[0]} (EBMCORE_STRICT=1 makes plugin failures fatal)"
+                    ) from exc
         for name, qualified in self.conflicts().items():
             raise AmbiguousEnergyError(name, qualified)
 
     # -- lookup ----------------------------------------------------------------------------
 
-    def resolve(self, name: str) -> _Entry:
+    def resolve(self, name: str, *, function: str = "create") -> _Entry:
         self._ensure()
         if not isinstance(name, str):
-            raise TypeError(f"energy name must be a string, got {type(name).__name__}")
+            raise InvalidSpecError("the energy name", name, "a string", function=function)
+        with self._lock:
+            return self._lookup(name)
+
+    def _lookup(self, name: str) -> _Entry:
         entry = self._entries.get(name)
         if entry is not None:
             return entry
@@ -547,35 +615,64 @@ class Registry:
     def create(self, name_or_spec: str | Mapping[str, Any] | BaseModel, /, **kwargs: Any) -> BaseModel:
         from ._model import BaseModel
 
+        root: object = None  # the spec dict given, if any (a cycle may lead back to it)
         if type(name_or_spec) is str:  # the common case first: no ABC isinstance checks
             name = name_or_spec
         elif isinstance(name_or_spec, BaseModel):
             if kwargs:
-                raise TypeError("create() takes no keyword arguments when given a model instance")
+                raise InvalidSpecError(
+                    "keyword arguments", kwargs, "empty when name_or_spec is a model (it is returned as is)"
+                )
             return name_or_spec
         elif isinstance(name_or_spec, Mapping):
+            root = name_or_spec
             spec = dict(name_or_spec)
+            keys = [key for key in spec if not isinstance(key, str)]
+            if keys:
+                raise InvalidSpecError("the keys of a spec dict", keys, "strings (parameter names)")
             if "name" not in spec:
-                raise TypeError(f"a spec dict needs a 'name' key, got keys {sorted(spec)}")
+                raise InvalidSpecError(
+                    "a spec dict", spec, "a dict with a 'name' key, like {'name': 'gaussian', 'dim': 3}"
+                )
             name = spec.pop("name")
+            if not isinstance(name, str):
+                raise InvalidSpecError("spec['name']", name, "an energy name (a string)")
             clash = sorted(set(spec) & set(kwargs))
             if clash:
-                raise TypeError(f"parameters {clash} given both in the spec dict and as keywords")
+                raise InvalidSpecError(
+                    "a parameter", clash, "given in the spec dict or as a keyword argument, not both"
+                )
             kwargs = {**spec, **kwargs}
+        elif isinstance(name_or_spec, str):
+            name = str(name_or_spec)
         else:
-            name = name_or_spec
+            raise InvalidSpecError(
+                "name_or_spec",
+                name_or_spec,
+                "an energy name (a string), a spec dict like {'name': 'gaussian', 'dim': 3} or a model",
+            )
         entry = self.resolve(name)
+        energy = f"energy {entry.spec.name!r}"
+        if kwargs:
+            kwargs = _checked_kwargs(kwargs, root, energy)
         target = entry.target()
         if entry.spec.params:
             kwargs = {**entry.spec.params, **kwargs}
         if not entry.varkw:
             for key in kwargs:
                 if key not in entry.accepted:
-                    raise UnknownParameterError(f"energy {entry.spec.name!r}", key, sorted(entry.accepted))
+                    raise UnknownParameterError(energy, key, sorted(entry.accepted))
         for key in entry.required:
             if key not in kwargs:
-                raise MissingParameterError(f"energy {entry.spec.name!r}", key, sorted(entry.accepted))
-        model = target(**kwargs)
+                raise MissingParameterError(energy, key, sorted(entry.accepted))
+        try:
+            model = target(**kwargs)
+        except EbmcoreError:  # the caller's bad arguments (or a nested energy's failure), as they are
+            raise
+        except Exception as exc:  # the target itself broke: name its plugin, chain the cause
+            raise PluginError(
+                entry.plugin.name, f"creating energy {entry.spec.name!r} raised {exc!r}"
+            ) from exc
         if not isinstance(model, BaseModel):
             wrong = TypeError(
                 f"{entry.spec.target!r} returned {type(model).__name__}, not an ebmcore.BaseModel"
@@ -594,25 +691,26 @@ class Registry:
         wanted = {tags} if isinstance(tags, str) else set(tags or ())
         every = pattern == "*"
         names: list[str] = []
-        for qualified, entry in self._entries.items():
-            if entry.broken is not None:
-                continue
-            if plugin is not None and entry.plugin.name != plugin:
-                continue
-            if wanted and not wanted <= set(entry.spec.tags):
-                continue
-            unique = len(self._names[entry.spec.name]) == 1
-            shown = entry.spec.name if unique else qualified
-            if (
-                every
-                or fnmatch.fnmatchcase(entry.spec.name, pattern)
-                or fnmatch.fnmatchcase(qualified, pattern)
-            ):
-                names.append(shown)
+        with self._lock:
+            for qualified, entry in self._entries.items():
+                if entry.broken is not None:
+                    continue
+                if plugin is not None and entry.plugin.name != plugin:
+                    continue
+                if wanted and not wanted <= set(entry.spec.tags):
+                    continue
+                unique = len(self._names[entry.spec.name]) == 1
+                shown = entry.spec.name if unique else qualified
+                if (
+                    every
+                    or fnmatch.fnmatchcase(entry.spec.name, pattern)
+                    or fnmatch.fnmatchcase(qualified, pattern)
+                ):
+                    names.append(shown)
         return sorted(names)
 
     def info(self, name: str) -> EnergyInfo:
-        entry = self.resolve(name)
+        entry = self.resolve(name, function="info")
         target = entry.target()
         parameters = []
         constraints: Mapping[str, Any] = getattr(target, "arg_constraints", {})
@@ -668,7 +766,17 @@ class Registry:
 
     def plugin_infos(self) -> list[PluginInfo]:
         self._ensure(strict=False)  # what failed stays visible under EBMCORE_STRICT=1
-        return sorted(self._plugins.values(), key=lambda p: p.name)
+        with self._lock:  # copies: a later register() does not change what was returned
+            return [
+                dataclasses.replace(
+                    p,
+                    energies=list(p.energies),
+                    problems=list(p.problems),
+                    warnings=list(p.warnings),
+                    errors=list(p.errors),
+                )
+                for p in sorted(self._plugins.values(), key=lambda p: p.name)
+            ]
 
     # -- in-process registration -------------------------------------------------------------
 

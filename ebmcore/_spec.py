@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 
@@ -22,8 +22,13 @@ PROJECT = "ebmcore"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-TARGET_PATTERN = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+# Anchored with ``\A``/``\Z``: ``$`` also matches before a trailing newline ("toy\n").
+NAME_PATTERN = re.compile(r"\A[a-z][a-z0-9_]*\Z")
+TARGET_PATTERN = re.compile(r"\A[A-Za-z_][\w.]*:[A-Za-z_][\w.]*\Z")
+
+LOCAL_PLUGIN = "local"
+"""The plugin of energies registered in-process (:func:`ebmcore.register_energy`): reserved, no
+entry point may use it."""
 
 
 @dataclass(frozen=True)
@@ -55,20 +60,6 @@ class EnergySpec:
         return f"EnergySpec(name={self.name!r}, target={self.target!r}, ...)"
 
     @classmethod
-    def _trusted(
-        cls, name: str, target: str, summary: str, tags: list[str], aliases: list[str], params: dict[str, Any]
-    ) -> EnergySpec:
-        """A spec from data that :meth:`coerce` validated before (the registry's catalog cache),
-        built without validating it again: the cache holds thousands."""
-        if not (isinstance(name, str) and isinstance(target, str) and isinstance(params, dict)):
-            raise TypeError("malformed cached energy spec")
-        spec = object.__new__(cls)
-        spec.__dict__.update(
-            name=name, target=target, summary=summary, tags=tuple(tags), aliases=tuple(aliases), params=params
-        )
-        return spec
-
-    @classmethod
     def coerce(cls, obj: object) -> EnergySpec:
         """Validate ``obj`` (an :class:`EnergySpec` or a mapping with the same keys).
 
@@ -94,13 +85,13 @@ class EnergySpec:
                 f"an energy spec must be an ebmcore.EnergySpec or a dict, got {type(obj).__name__}"
             )
         name = fields.get("name")
-        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
             raise RegistrationError(
                 f"energy name must be lowercase snake case (like 'double_well'), got {name!r}"
             )
         target = fields.get("target")
         if isinstance(target, str):
-            if not TARGET_PATTERN.match(target):
+            if not TARGET_PATTERN.fullmatch(target):
                 raise RegistrationError(
                     f"energy {name!r}: target must look like 'package.module:Class', got {target!r}"
                 )
@@ -114,28 +105,34 @@ class EnergySpec:
         tags = _names(name, "tags", fields.get("tags", ()))
         aliases = _names(name, "aliases", fields.get("aliases", ()))
         for alias in aliases:
-            if not NAME_PATTERN.match(alias):
+            if not NAME_PATTERN.fullmatch(alias):
                 raise RegistrationError(f"energy {name!r}: alias {alias!r} is not lowercase snake case")
         params = fields.get("params", {})
         if not isinstance(params, Mapping) or not all(isinstance(k, str) for k in params):
             raise RegistrationError(f"energy {name!r}: params must be a dict of keyword arguments")
-        return cls(
-            name,
-            target,
-            summary.strip().splitlines()[0] if summary.strip() else "",
-            tags,
-            aliases,
-            dict(params),
+        summary = summary.strip()
+        # every field is checked: set them directly (a frozen dataclass's __init__ goes through
+        # object.__setattr__ field by field, which shows when a plugin offers thousands)
+        spec = object.__new__(cls)
+        spec.__dict__.update(
+            name=name,
+            target=target,
+            summary=summary.splitlines()[0] if summary else "",
+            tags=tags,
+            aliases=aliases,
+            params=dict(params),
         )
+        return spec
 
 
 def _names(name: str, what: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
+    plain = type(value) is tuple or type(value) is list  # the common cases skip the ABC check
+    if not plain and (isinstance(value, str) or not isinstance(value, Iterable)):
         raise RegistrationError(f"energy {name!r}: {what} must be a list of strings, got {value!r}")
-    items = tuple(value)
+    items = tuple(cast("Iterable[object]", value))
     if not all(isinstance(item, str) and item for item in items):
         raise RegistrationError(f"energy {name!r}: {what} must be a list of strings, got {value!r}")
-    return items
+    return cast("tuple[str, ...]", items)
 
 
 class HookSpecs:

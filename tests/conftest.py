@@ -125,21 +125,11 @@ def outcome(fn, *args, **kwargs):
 
 
 def clean_env(extra: Mapping[str, str] | None = None, *, pythonpath: Path | None = None) -> dict[str, str]:
-    """The current environment without any ``EBMCORE_*`` setting, plus ``extra``.
-
-    Unless ``extra`` sets ``EBMCORE_CACHE_DIR`` or ``EBMCORE_NO_CACHE``, the catalog cache is off
-    (``EBMCORE_NO_CACHE=1``): probes see live discovery, and what one probe cached cannot change
-    what the next one imports. The cache's own tests (``test_registry_cache.py``) give each probe
-    its own cache folder.
-    """
+    """The current environment without any ``EBMCORE_*`` setting, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EBMCORE_") and k != "PYTHONPATH"}
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
-    extra = dict(extra or {})
-    if "EBMCORE_CACHE_DIR" not in extra and "EBMCORE_NO_CACHE" not in extra:
-        env["EBMCORE_NO_CACHE"] = "1"
-    env["EBMCORE_CACHE_DIR"] = os.environ.get("EBMCORE_CACHE_DIR", tempfile.gettempdir())
-    env.update(extra)
+    env.update(extra or {})
     return env
 
 

@@ -77,7 +77,7 @@ def test_a_target_key_in_a_spec_dict_is_an_unknown_parameter(canary: Path, spec:
 def test_string_values_are_not_interpreted(canary: Path) -> None:
     with pytest.raises(ebmcore.InvalidParameterError, match="parameter 'a' must be a finite real number"):
         ebmcore.create({"name": "analytic/rosenbrock", "a": f"{CANARY}:Model"})
-    with pytest.raises(TypeError, match="energy name must be a string"):
+    with pytest.raises(ebmcore.InvalidSpecError, match=r"spec\['name'\] must be an energy name \(a string\)"):
         ebmcore.create({"name": {"target": f"{CANARY}:Model"}})  # type: ignore[dict-item]
 
 

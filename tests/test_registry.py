@@ -82,12 +82,24 @@ def test_create_by_name_qualified_name_alias_spec_and_instance():
 
 
 def test_spec_dict_errors():
-    with pytest.raises(TypeError, match="a spec dict needs a 'name' key"):
+    with pytest.raises(ebmcore.InvalidSpecError) as info:
         ebmcore.create({"dim": 3})
-    with pytest.raises(TypeError, match=r"parameters \['dim'\] given both in the spec dict and as keywords"):
+    assert isinstance(info.value, TypeError)
+    assert str(info.value) == (
+        "create(): a spec dict must be a dict with a 'name' key, like {'name': 'gaussian', 'dim': 3}, "
+        "got {'dim': 3}"
+    )
+    with pytest.raises(ebmcore.InvalidSpecError) as info:
         ebmcore.create({"name": "gaussian", "dim": 3}, dim=4)
-    with pytest.raises(TypeError, match="takes no keyword arguments when given a model instance"):
+    assert str(info.value) == (
+        "create(): a parameter must be given in the spec dict or as a keyword argument, not both, got ['dim']"
+    )
+    with pytest.raises(ebmcore.InvalidSpecError) as info:
         ebmcore.create(ebmcore.create("rosenbrock"), dim=3)
+    assert str(info.value) == (
+        "create(): keyword arguments must be empty when name_or_spec is a model (it is returned as is), "
+        "got {'dim': 3}"
+    )
 
 
 def test_unknown_name_suggests_close_matches():

@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from .._errors import InvalidParameterError
-from .._spec import NAME_PATTERN
+from .._spec import LOCAL_PLUGIN, NAME_PATTERN
 from .._version import __version__
 
 __all__ = ["FILES", "new_plugin"]
@@ -47,7 +47,8 @@ def new_plugin(name: str, path: str | Path = ".", *, overwrite: bool = False) ->
         overwrite: write into an existing non-empty folder.
 
     Raises:
-        InvalidParameterError: ``name`` is not lowercase snake case, or the folder is not empty.
+        InvalidParameterError: ``name`` is not lowercase snake case (or is ``"local"``, the
+            reserved name of in-process energies), or the folder is not empty.
 
     Example:
         >>> import tempfile, pathlib
@@ -56,8 +57,10 @@ def new_plugin(name: str, path: str | Path = ".", *, overwrite: bool = False) ->
         ...     sorted(p.name for p in (root / "ebmcore_toy").iterdir())
         ['__init__.py', '_bowl.py', '_hooks.py', 'py.typed']
     """
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise InvalidParameterError("name", name, "lowercase snake case, like 'my_energies'")
+    if not isinstance(name, str) or not NAME_PATTERN.match(name) or name == LOCAL_PLUGIN:
+        raise InvalidParameterError(
+            "name", name, f"lowercase snake case, like 'my_energies', and not {LOCAL_PLUGIN!r} (reserved)"
+        )
     root = Path(path) / name
     if root.exists() and any(root.iterdir()) and not overwrite:
         raise InvalidParameterError(
