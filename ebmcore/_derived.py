@@ -13,6 +13,8 @@ __all__ = ["cached_while_unchanged"]
 
 T = TypeVar("T")
 
+_transforms_active: Callable[[], bool] = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
+
 # model -> {key: (sources, their versions, value)}; weak, so a model's cache dies with it and
 # is never pickled or deep-copied with it.
 _derived: weakref.WeakKeyDictionary[
@@ -28,7 +30,8 @@ def cached_while_unchanged(
     A source that is replaced (``.to()``, attribute assignment) or modified in place (its
     version counter moves, as ``load_state_dict`` does) makes the next call rebuild. Under
     ``torch.compile`` and for inference tensors (which have no version counter) nothing is
-    cached. The value is built outside inference mode, so that a first call inside
+    cached, nor inside a ``torch.func`` transform (whose wrapped tensors must not outlive it).
+    The value is built outside inference mode, so that a first call inside
     ``torch.inference_mode()`` does not cache an inference tensor that a later differentiable
     call could not use. Plugins use it for coefficients derived from their buffers.
 
@@ -44,7 +47,8 @@ def cached_while_unchanged(
         >>> cached_while_unchanged(module, "total", (module.w,), lambda: float(module.w.sum()))
         6.0
     """
-    if torch.compiler.is_compiling():  # traced once into the graph: nothing to cache
+    if torch.compiler.is_compiling() or _transforms_active():
+        # traced once into a graph, or a tensor of a torch.func transform that must not outlive it
         return build()
     table = _derived.get(model)
     if table is not None:

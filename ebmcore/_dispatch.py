@@ -103,6 +103,13 @@ def overriding(model: BaseModel) -> Iterator[None]:
         _overriding.reset(token)
 
 
+# torch.func transforms (grad, vmap, ...) wrap their inputs in tensors that a kernel cannot read
+# and that need not require grad to be differentiated: under them the kernels step aside, the
+# analytic gradient runs with grad mode as it is (so a transform differentiates through it), and
+# the reference gradient is torch.func.grad's, which composes with the outer transforms.
+_transforms_active: Callable[[], bool] = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
+
+
 def _registered(model: BaseModel, x: Tensor) -> Kernel | None:
     """The kernel registered for ``x.device.type``, or None."""
     kernels = model.kernels
@@ -113,7 +120,7 @@ def _registered(model: BaseModel, x: Tensor) -> Kernel | None:
 def _applying(model: BaseModel, x: Tensor) -> Kernel | None:
     """The kernel registered for ``x.device.type`` if it applies to ``model``, else None."""
     kernel = _registered(model, x)
-    if kernel is None or (kernel.applies is not None and not kernel.applies(model)):
+    if kernel is None or (kernel.applies is not None and not kernel.applies(model)) or _transforms_active():
         return None
     return kernel
 
@@ -143,20 +150,16 @@ def resolve_backend(model: BaseModel, x: Tensor, *, create_graph: bool = False) 
     return "autograd"
 
 
-# torch.func transforms (grad, vmap, ...) wrap their inputs in tensors that a kernel cannot read
-# and that need not require grad to be differentiated: forward runs under them.
-_transforms_active: Callable[[], bool] = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
-
-
 def energy(model: BaseModel, x: Tensor) -> Tensor:
-    """Energies of ``x``, shape ``(*batch,)``: ``model.forward(x)``, or the kernel's energies.
+    """Energies of ``x``, shape ``(*batch,)``: the same call as ``model(x)`` and ``model.forward(x)``.
 
     The kernel registered for ``x.device.type`` computes them when it has an ``energy`` function
     (:meth:`BaseModel.register_kernel`), applies to the model, is not ruled out by
-    :func:`use_backend` (``"analytic"`` and ``"autograd"`` run ``forward``, the reference), and
-    no graph can be wanted: grad mode is off, or neither ``x`` nor any parameter of the model
-    requires grad, and no ``torch.func`` transform is active. Otherwise ``forward`` runs, and
-    its result is differentiable as usual.
+    :func:`use_backend` (``"analytic"`` and ``"autograd"`` run the subclass's ``forward``, the
+    reference), and no graph can be wanted: grad mode is off, or neither ``x`` nor any
+    parameter of the model requires grad, and no ``torch.func`` transform is active (see
+    :func:`kernel_energy`). Otherwise the subclass's ``forward`` runs, and its result is
+    differentiable as usual.
 
     Example:
         >>> import ebmcore, torch
@@ -164,19 +167,16 @@ def energy(model: BaseModel, x: Tensor) -> Tensor:
         >>> ebmcore.energy(model, torch.tensor([1.0, -2.0]))
         tensor(2.5000)
     """
-    function = _energy_kernel(model, x)
-    if function is None:
-        return model.forward(x)
-    model.check_input(x)
-    return function(model, x)
+    return model.forward(x)
 
 
-def _energy_kernel(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], Tensor] | None:
-    """The kernel's energy function that :func:`energy` runs for ``model`` on ``x``, or None."""
-    if not isinstance(x, Tensor) or _forced.get() not in ("auto", "kernel"):
+def kernel_energy(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], Tensor] | None:
+    """The kernel's energy function that ``model(x)`` runs instead of the subclass's ``forward``,
+    or None (see :func:`energy`)."""
+    if not isinstance(x, Tensor) or torch.compiler.is_compiling():  # a graph traces forward itself
         return None
     kernel = _applying(model, x)
-    if kernel is None or kernel.energy is None:
+    if kernel is None or kernel.energy is None or _forced.get() not in ("auto", "kernel"):
         return None
     if torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in model.parameters())):
         return None
@@ -191,6 +191,17 @@ def _autograd(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, 
         with torch.inference_mode(False):
             return _autograd_step(model, x.clone() if x.is_inference() else x, create_graph)
     return _autograd_step(model, x, create_graph)
+
+
+def _functional_autograd(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
+    """Energy and gradient inside a ``torch.func`` transform, by ``torch.func.grad``."""
+
+    def total(y: Tensor) -> tuple[Tensor, Tensor]:
+        energy = model.forward(y)
+        return energy.sum(), energy
+
+    grad, energy = torch.func.grad(total, has_aux=True)(x)
+    return energy, grad
 
 
 def _autograd_step(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:
@@ -230,10 +241,11 @@ def energy_and_gradient(model: BaseModel, x: Tensor, *, create_graph: bool = Fal
         ``(energy, gradient)`` of shapes ``(*batch,)`` and ``x.shape``.
     """
     model.check_input(x)
-    path = resolve_backend(model, x, create_graph=create_graph)
+    transformed = _transforms_active()
+    path = resolve_backend(model, x, create_graph=create_graph or transformed)
     if path == "autograd":
-        return _autograd(model, x, create_graph)
-    return _without_graph(_fused_without_autograd, model, x, path, create_graph)
+        return _functional_autograd(model, x) if transformed else _autograd(model, x, create_graph)
+    return _without_graph(_fused_without_autograd, model, x, path, create_graph or transformed)
 
 
 def _without_graph(
@@ -269,10 +281,11 @@ def gradient(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Tens
         tensor([ 1., -2.])
     """
     model.check_input(x)
-    path = resolve_backend(model, x, create_graph=create_graph)
+    transformed = _transforms_active()
+    path = resolve_backend(model, x, create_graph=create_graph or transformed)
     if path == "autograd":
-        return _autograd(model, x, create_graph)[1]
-    return _without_graph(_gradient_without_autograd, model, x, path, create_graph)
+        return (_functional_autograd(model, x) if transformed else _autograd(model, x, create_graph))[1]
+    return _without_graph(_gradient_without_autograd, model, x, path, create_graph or transformed)
 
 
 def _gradient_without_autograd(model: BaseModel, x: Tensor, path: Backend) -> Tensor:

@@ -6,6 +6,7 @@ import functools
 import itertools
 import json
 import math
+import operator
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple, NoReturn
 
@@ -124,6 +125,10 @@ def _checked(method: Callable[..., Any], check: str) -> Callable[..., Any]:
 def _batched_forward(method: Callable[..., Tensor]) -> Callable[..., Tensor]:
     """Wrap a subclass's ``forward``: check ``x``, hand it what it handles, check the result.
 
+    Where a device kernel with an ``energy`` function applies and no graph can be wanted
+    (:func:`ebmcore.energy`), the kernel computes the energies instead, so that ``model(x)``,
+    ``model.energy(x)`` and ``energy_and_gradient(x)[0]`` agree bit for bit.
+
     A forward written for one batch axis (:attr:`BaseModel.forward_batch`, as code written
     for ``(batch, dim)`` is) then serves any leading batch shape: other inputs are flattened
     to ``(batch, *event)`` (a view for contiguous ``x``) and the energies reshaped to
@@ -133,6 +138,11 @@ def _batched_forward(method: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
     @functools.wraps(method)
     def forward(self: BaseModel, x: Any, *args: Any, **kwargs: Any) -> Tensor:
+        if self.kernels and not (args or kwargs):  # a device kernel's energies, where no graph is wanted
+            function = _dispatch.kernel_energy(self, x)
+            if function is not None:
+                self.check_input(x)
+                return function(self, x)
         self.check_input(x)
         event = self.event_ndim
         if self.flat_forward and x.ndim != event + 1:
@@ -331,15 +341,14 @@ class BaseModel(nn.Module):
         if event_shape is None:
             attributes.update(event_shape=None, dim=None, event_ndim=1, flat_forward=flat_forward)
             return
-        shape = (event_shape,) if isinstance(event_shape, int) else tuple(event_shape)
-        for size in shape:
-            if not positive_integer.check(size):
-                raise InvalidParameterError(
-                    "event_shape",
-                    event_shape,
-                    "a positive integer or tuple of them",
-                    energy=type(self).__name__,
-                )
+        shape = _integers(event_shape)
+        if shape is None or not all(positive_integer.check(size) for size in shape):
+            raise InvalidParameterError(
+                "event_shape",
+                event_shape,
+                "a positive integer or tuple of them",
+                energy=type(self).__name__,
+            )
         attributes.update(
             event_shape=shape, dim=math.prod(shape), event_ndim=len(shape), flat_forward=flat_forward
         )
@@ -351,6 +360,11 @@ class BaseModel(nn.Module):
         Subclasses may call it before ``super().__init__`` to validate arguments they need
         to inspect early. Returns the normalized arguments.
         """
+        for key, value in config.items():
+            if isinstance(value, Tensor) and value.is_meta:  # no data to check or record
+                raise InvalidParameterError(
+                    key, value, "a tensor with data (not on the meta device)", energy=cls.__name__
+                )
         normalized = {key: _normalize(value) for key, value in config.items()}
         for key, value in normalized.items():
             constraint = cls.arg_constraints.get(key)
@@ -632,6 +646,16 @@ def _brief(value: Any, limit: int) -> str:
                 return text
         return text + closing
     return repr(value)
+
+
+def _integers(shape: Any) -> tuple[int, ...] | None:
+    """``shape`` (an integer, numpy or 0-d torch integer included, or a sequence of them) as a
+    tuple of Python ints, or None if it is not one."""
+    items = shape if isinstance(shape, (tuple, list, torch.Size)) else (shape,)
+    try:
+        return tuple(operator.index(item) for item in items)
+    except TypeError:
+        return None
 
 
 def _registered_name(cls: type) -> str:

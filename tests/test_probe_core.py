@@ -140,3 +140,30 @@ def test_repr_of_a_nested_energy_shows_each_model_once() -> None:
     assert text.startswith("Tempered(\n  base=Tempered(...), temperature=2.0")
     assert text.count("(base): Tempered(") == 13 and text.count("base=Tempered(...)") == 13
     assert text.count("(base): Leaf(leaf)") == 1 and text.count("base=Leaf(...)") == 1
+
+
+# -- 14 and 16, in the contract: integer scalars as an event shape, meta tensors as arguments ------
+
+
+def test_numpy_and_torch_integers_fix_the_event_shape_of_a_class_built_directly() -> None:
+    import numpy as np
+    from ebmcore_analytic import DoubleWell, Gaussian
+
+    assert Gaussian(dim=np.int64(3)).event_shape == (3,)
+    assert DoubleWell(dim=torch.tensor(4)).event_shape == (4,)
+
+    class Grid(BaseModel):
+        def __init__(self) -> None:
+            super().__init__((np.int32(2), torch.tensor(3)))
+
+        def forward(self, x: Tensor) -> Tensor:
+            return x.sum((-1, -2))
+
+    assert Grid().event_shape == (2, 3) and Grid().dim == 6
+    with pytest.raises(ebmcore.InvalidParameterError, match="'event_shape' must be a positive integer"):
+        BaseModel.__init__(Grid.__new__(Grid), 2.5)
+
+
+def test_a_meta_tensor_argument_is_an_error_naming_it() -> None:
+    with pytest.raises(ebmcore.InvalidParameterError, match="parameter 'mean' must be a tensor with data"):
+        ebmcore.create("gaussian", mean=torch.zeros(2, device="meta"))

@@ -356,6 +356,7 @@ def test_expected_failures_become_xfail_and_unexpected_passes_fail() -> None:
             "check_gradient_autograd": "known sign bug",
             "check_gradient_finite_differences": "known sign bug",
             "check_create_graph": "known sign bug",
+            "check_function_transforms": "known sign bug",
         },
     )
     assert report.ok

@@ -18,6 +18,7 @@ import math
 import pickle
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -438,13 +439,26 @@ def check_score(ctx: _Context) -> None:
 
 
 def check_energy_and_gradient(ctx: _Context) -> None:
-    """``energy_and_gradient(x)`` equals ``(energy(x), gradient(x))``, and ``energy(x)`` (a
-    kernel's energies where one has them) equals ``forward(x)``."""
+    """``energy_and_gradient(x)`` equals ``(energy(x), gradient(x))``: the energies bit for bit
+    with ``model(x)`` and ``energy(x)`` (no graph is wanted), and close to the subclass's own
+    ``forward`` (the reference, which a kernel's energies replace)."""
     m = ctx.model
+    for dtype in {torch.float32, F64}:
+        x = ctx.points(5, dtype=dtype)
+        with torch.no_grad():
+            e, called, alone = m.energy_and_gradient(x)[0], m(x), m.energy(x)
+        for what, value in (("model(x)", called), ("energy(x)", alone)):
+            if not torch.equal(value, e):
+                difference = float((value.double() - e.double()).abs().max())
+                raise _Failed(
+                    f"{what} differs from energy_and_gradient(x)[0] by up to {_fmt(difference)} "
+                    f"({str(dtype).replace('torch.', '')}): not bit for bit"
+                )
     x = ctx.points(5)
     e, g = m.energy_and_gradient(x)
-    _compare(e, m.energy(x), rtol=1e-8, what="energy_and_gradient energy vs energy()")
-    _compare(m.energy(x), m.forward(x), rtol=1e-8, what="energy() vs forward()")
+    with use_backend("autograd"):
+        reference = m.forward(x)
+    _compare(m.energy(x), reference, rtol=1e-8, what="energy() vs the subclass's forward(x)")
     _compare(
         g,
         m.gradient(x),
@@ -508,6 +522,55 @@ def check_create_graph(ctx: _Context) -> str:
         event_ndim=len(ctx.event_shape),
     )
     return "Hessian-vector product vs finite differences"
+
+
+def check_function_transforms(ctx: _Context) -> str:
+    """``torch.func`` transforms over the model and its methods agree with autograd, repeatedly.
+
+    ``grad``, ``vmap``, ``jacrev``, ``jacfwd`` and ``hessian`` applied to ``model``,
+    ``model.energy``, ``model.gradient``, ``model.score`` and ``model.energy_and_gradient``
+    (float64, three points), each twice: device kernels step aside inside transforms, an
+    analytic gradient is differentiated through, and nothing cached inside one transform may
+    break the next.
+    """
+    from torch.func import grad, hessian, jacfwd, jacrev, vmap
+
+    m = ctx.model
+    x = ctx.points(3)
+    nd = len(ctx.event_shape)
+    with use_backend("autograd"):
+        reference = m.gradient(x)
+    # the Hessian of autograd through forward, one point at a time, as (3, dim, dim)
+    rows = [torch.autograd.functional.hessian(lambda y: m.forward(y), point) for point in x]
+    second = torch.stack([h.reshape(ctx.dim, ctx.dim) for h in rows])
+
+    def square(h: Tensor) -> Tensor:
+        return h.reshape(3, ctx.dim, ctx.dim)
+
+    firsts: dict[str, Callable[[], Tensor]] = {
+        "vmap(grad(model))": lambda: vmap(grad(m))(x),
+        "vmap(grad(model.energy))": lambda: vmap(grad(m.energy))(x),
+        "vmap(model.gradient)": lambda: vmap(m.gradient)(x),
+        "vmap(grad(energy_and_gradient()[0]))": lambda: vmap(grad(lambda y: m.energy_and_gradient(y)[0]))(x),
+    }
+    seconds: dict[str, Callable[[], Tensor]] = {
+        "vmap(hessian(model))": lambda: square(vmap(hessian(m))(x)),
+        "vmap(jacrev(model.gradient))": lambda: square(vmap(jacrev(m.gradient))(x)),
+        "vmap(jacfwd(model.gradient))": lambda: square(vmap(jacfwd(m.gradient))(x)),
+        "-vmap(jacrev(model.score))": lambda: -square(vmap(jacrev(m.score))(x)),
+        "vmap(jacrev(energy_and_gradient()[1]))": lambda: square(
+            vmap(jacrev(lambda y: m.energy_and_gradient(y)[1]))(x)
+        ),
+    }
+    with warnings.catch_warnings():
+        # torch's forward-mode AD loads its decompositions through torch.jit.script on first use
+        warnings.filterwarnings("ignore", r"`torch\.jit\.script` is deprecated", DeprecationWarning)
+        for _ in range(2):  # the second round meets whatever the first one left behind
+            for what, first in firsts.items():
+                _compare(first(), reference, rtol=1e-8, what=what, event_ndim=nd)
+            for what, function in seconds.items():
+                _compare(function(), second, rtol=1e-8, what=what, event_ndim=2)
+    return "grad, vmap, jacrev, jacfwd, hessian (twice)"
 
 
 # -- hygiene --------------------------------------------------------------------------------------
@@ -1174,6 +1237,7 @@ CHECKS: dict[str, Callable[[_Context], str | None]] = {
     "check_score": check_score,
     "check_energy_and_gradient": check_energy_and_gradient,
     "check_create_graph": check_create_graph,
+    "check_function_transforms": check_function_transforms,
     "check_input_not_modified": check_input_not_modified,
     "check_deterministic": check_deterministic,
     "check_nan_propagation": check_nan_propagation,

@@ -13,6 +13,7 @@ CHECK_NAMES: tuple[str, ...] = (
     "check_score",
     "check_energy_and_gradient",
     "check_create_graph",
+    "check_function_transforms",
     "check_input_not_modified",
     "check_deterministic",
     "check_nan_propagation",

@@ -256,17 +256,22 @@ class Branin(_TwoDimensional):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
-    def forward(self, x: Tensor) -> Tensor:
-        a, b = x[..., 0], x[..., 1]
-        valley = b - _BRANIN_B * a**2 + _BRANIN_C * a - 6.0
-        return valley**2 + 10.0 * (1.0 - _BRANIN_T) * torch.cos(a) + 10.0
+    _SCALE = 10.0 * (1.0 - _BRANIN_T)
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+    @staticmethod
+    def _terms(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """``x_1``, the valley term ``x_2 - b x_1^2 + c x_1 - r`` and the energy: one formula,
+        which ``forward`` and the fused gradient share (their energies agree bit for bit)."""
         a, b = x[..., 0], x[..., 1]
         valley = b - _BRANIN_B * a * a + _BRANIN_C * a - 6.0
-        scale = 10.0 * (1.0 - _BRANIN_T)
-        energy = valley * valley + scale * torch.cos(a) + 10.0
-        gx = 2.0 * valley * (_BRANIN_C - 2.0 * _BRANIN_B * a) - scale * torch.sin(a)
+        return a, valley, valley * valley + Branin._SCALE * torch.cos(a) + 10.0
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._terms(x)[2]
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        a, valley, energy = self._terms(x)
+        gx = 2.0 * valley * (_BRANIN_C - 2.0 * _BRANIN_B * a) - Branin._SCALE * torch.sin(a)
         return energy, _stack(gx, 2.0 * valley)
 
     @property

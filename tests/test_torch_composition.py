@@ -1,0 +1,53 @@
+"""Every registered energy composes with PyTorch's compiler and exporter (issue: composes with
+the rest of PyTorch): ``torch.compile(model, fullgraph=True)`` captures ``forward`` in one graph
+and ``torch.export`` exports it with a dynamic batch size, in float32 and float64, giving the
+eager energies. The ``torch.func`` transforms are a conformance check
+(``check_function_transforms``), run for every energy by the registry-wide kit tests.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+from torch.export import Dim, export
+
+import ebmcore
+
+NAMES = [
+    name for name in ebmcore.list_energies() if not any(p.required for p in ebmcore.info(name).parameters)
+]
+DTYPES = [torch.float32, torch.float64]
+
+
+def _points(model: ebmcore.BaseModel, n: int, dtype: torch.dtype, seed: int) -> torch.Tensor:
+    x = torch.randn(n, *model.event_shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    return x.to(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("name", NAMES)
+def test_compiles_in_one_graph(name: str, dtype: torch.dtype) -> None:
+    model = ebmcore.create(name)
+    torch._dynamo.reset()
+    compiled = torch.compile(model, fullgraph=True, backend="aot_eager", dynamic=True)
+    with warnings.catch_warnings():  # the first compile imports modules that warn
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for n, seed in ((8, 0), (5, 1)):
+            x = _points(model, n, dtype, seed)
+            with torch.no_grad():
+                torch.testing.assert_close(compiled(x), model(x), rtol=1e-5, atol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("name", NAMES)
+def test_exports_with_a_dynamic_batch(name: str, dtype: torch.dtype) -> None:
+    model = ebmcore.create(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        batch = {"x": {0: Dim("batch", min=2)}}
+        program = export(model, (_points(model, 8, dtype, 0),), dynamic_shapes=batch)
+    x = _points(model, 5, dtype, 1)
+    with torch.no_grad():
+        torch.testing.assert_close(program.module()(x), model(x), rtol=1e-5, atol=1e-6, equal_nan=True)
