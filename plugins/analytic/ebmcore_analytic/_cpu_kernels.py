@@ -51,7 +51,7 @@ from typing import Any, TypeVar
 import torch
 from torch import Tensor
 
-from ebmcore import BaseModel
+from ebmcore import BaseModel, use_backend
 
 try:
     from . import _kernels
@@ -172,6 +172,11 @@ def _fused(
 
     def energy(model: BaseModel, x: Tensor) -> Tensor:
         result = run(model, x, with_gradient=False)
-        return model.forward(x) if result is None else result[0]
+        if result is not None:
+            return result[0]
+        # the PyTorch path: model(x) itself runs this function where the kernel is registered,
+        # so forward runs with the kernel forced off (else the two would call each other)
+        with use_backend("analytic"):
+            return model.forward(x)
 
     return energy_and_gradient, energy

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -14,27 +15,68 @@ from ebmcore import BaseModel, Minima, constraints
 
 from ._cpu_kernels import cpu_kernel
 from ._fast import constant, rowsum
+from ._memory import filled
 
 __all__ = ["DoubleWell"]
 
 _MAX_LISTED_MINIMA = 256
+_CELLS = 2**16
+"""Cells of the quadrature grid of the scaled 1-D marginal."""
+_CUTOFF = 80.0
+"""The grid covers ``(s^2 - c)^2 <= 80``: outside it the density is below ``e^-80`` of its peak."""
+_GAUSSIAN_LIMIT = 1e16
+r"""Above this :math:`c = \sqrt h\, b^2` each well is a Gaussian to double precision: the
+quartic's relative corrections are :math:`O(1/c)` in shape and :math:`3/(16 c^2)` in mass."""
+
+
+@dataclass(frozen=True)
+class _Marginal:
+    r"""The 1-D density :math:`e^{-h (t^2 - b^2)^2}` in scaled form.
+
+    With :math:`t = h^{-1/4} s` and :math:`c = \sqrt h\, b^2` the density is
+    :math:`e^{-(s^2 - c)^2}`, one shape per :math:`c`. ``offsets`` is a uniform grid of
+    :math:`u = s - \sqrt c` over the half line :math:`s \ge 0` where the density exceeds
+    :math:`e^{-80}` (each well's width, :math:`1/(2\sqrt{2c})`, spans about 2,600 cells when the
+    wells are narrow; the quartic's spread, when they merge), and ``cdf`` the normalized
+    cumulative trapezoid integral of :math:`e^{-(u (2\sqrt c + u))^2}` on it. ``log_k`` is
+    :math:`\log \int_{-\infty}^\infty e^{-(s^2 - c)^2} ds`.
+    """
+
+    offsets: Tensor
+    cdf: Tensor
+    log_k: float
 
 
 @functools.lru_cache(maxsize=64)
-def _marginal_grid(h: float, b: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """Grid, normalized CDF and log normalizer of the 1-D density ``exp(-h (t^2 - b^2)^2)``.
+def _scaled_marginal(c: float) -> _Marginal:
+    """Grid, normalized CDF and log normalizer of ``exp(-(s^2 - c)^2)`` (see :class:`_Marginal`).
 
-    The integrand is smooth and decays like ``exp(-h t^4)``, so the trapezoid rule on a
-    uniform grid over the region where it exceeds ``exp(-80)`` converges geometrically; with
-    2^16 cells the log normalizer is exact to double precision.
+    The integrand is smooth and decays like ``exp(-s^4)`` (like a Gaussian in ``u`` for large
+    ``c``), so the trapezoid rule converges geometrically; on a half line starting at ``s = 0``
+    it is also exact to that order, the integrand being even in ``s``. Differences ``s^2 - c``
+    are formed as ``u (2 sqrt(c) + u)``, never by cancellation. Used up to
+    :data:`_GAUSSIAN_LIMIT`; beyond, the wells are Gaussian.
     """
-    half_width = math.sqrt(b * b + math.sqrt(80.0 / h))
-    t = np.linspace(-half_width, half_width, 2**16 + 1)
-    density = np.exp(-h * (t * t - b * b) ** 2)
-    step = t[1] - t[0]
-    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (density[1:] + density[:-1]) * step)])
-    total = cdf[-1]
-    return t, cdf / total, math.log(total)
+    a = math.sqrt(c)
+    w = math.sqrt(_CUTOFF)
+    high = w / (math.sqrt(c + w) + a)  # sqrt(c + w) - a without cancellation
+    low = -w / (math.sqrt(c - w) + a) if c > w else -a
+    u = np.linspace(low, high, _CELLS + 1)
+    v = u * (2.0 * a + u)
+    density = np.exp(-v * v)
+    step = (high - low) / _CELLS
+    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (density[1:] + density[:-1]))])
+    total = float(density.sum()) - 0.5 * float(density[0] + density[-1])  # pairwise: no drift
+    cdf = np.minimum(cdf / cdf[-1], 1.0)
+    return _Marginal(torch.from_numpy(u), torch.from_numpy(cdf), math.log(2.0 * step * total))
+
+
+def _log_marginal(h: float, b: float) -> float:
+    r""":math:`\log \int e^{-h (t^2 - b^2)^2} dt = -\tfrac14 \log h + \log K(\sqrt h\, b^2)`."""
+    c = (h**0.25 * b) ** 2
+    if c > _GAUSSIAN_LIMIT:  # sqrt(pi / (h b^2)) (relative correction 3/(16 c^2)); c may overflow
+        return 0.5 * math.log(math.pi) - 0.5 * math.log(h) - math.log(b)
+    return -0.25 * math.log(h) + _scaled_marginal(c).log_k
 
 
 @cpu_kernel("double_well", lambda model, x: ((model.barrier_height, model.b * model.b), ()))
@@ -97,30 +139,44 @@ class DoubleWell(BaseModel):
     def bounds(self) -> Tensor:
         """The box ``[-(b + 2), b + 2]^d`` holding every well and its barrier."""
         edge = self.b + 2.0
-        return torch.tensor([[-edge] * self.dim, [edge] * self.dim], dtype=torch.float64)
+        return filled(self, [-edge, edge], "(2, dim) float64 bounds")
 
     @property
     def minima(self) -> Minima:
         if self.b == 0.0:
-            return Minima(torch.zeros(1, self.dim), 0.0)
-        count = 2**self.dim
-        if count <= _MAX_LISTED_MINIMA:
+            return Minima(filled(self, [0.0], "(1, dim) float64 minimizer"), 0.0)
+        if 2 ** min(self.dim, 64) <= _MAX_LISTED_MINIMA:  # (no 2^dim of a huge dim)
             signs = torch.tensor(list(itertools.product((-1.0, 1.0), repeat=self.dim)), dtype=torch.float64)
         else:  # a representative few: both all-equal corners and the two alternating ones
-            alternating = torch.tensor([(-1.0) ** i for i in range(self.dim)], dtype=torch.float64)
-            signs = torch.stack([-torch.ones(self.dim), torch.ones(self.dim), alternating, -alternating])
-        return Minima(self.b * signs, 0.0, count)
+            signs = filled(self, [-1.0, 1.0, 1.0, -1.0], "(4, dim) float64 minimizers")
+            signs[2:, 1::2] *= -1.0  # (1, -1, 1, ...) and (-1, 1, -1, ...)
+        return Minima(self.b * signs, 0.0, 2**self.dim)
 
     def log_partition(self) -> float:
-        return self.dim * _marginal_grid(self.barrier_height, self.b)[2]
+        return self.dim * _log_marginal(self.barrier_height, self.b)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        """Inverse-CDF sampling of each independent coordinate (2^16-cell grid, linear in each cell)."""
-        grid, cdf, _ = _marginal_grid(self.barrier_height, self.b)
-        t = torch.from_numpy(grid)
-        c = torch.from_numpy(cdf)
+        r"""Exact samples of each independent coordinate: a random sign times ``|x|``.
+
+        ``|x| = b + h^{-1/4} u`` with ``u`` drawn by inverse CDF on the grid of the scaled marginal
+        (linear in each cell), or, beyond :data:`_GAUSSIAN_LIMIT`, from the Gaussian well of
+        standard deviation :math:`1 / (2 b \sqrt{2 h})`.
+        """
+        h, b = self.barrier_height, self.b
         u = torch.rand(n * self.dim, generator=generator, dtype=torch.float64)
-        hi = torch.searchsorted(c, u).clamp(1, len(c) - 1)
-        lo = hi - 1
-        frac = (u - c[lo]) / (c[hi] - c[lo]).clamp_min(1e-300)
-        return (t[lo] + frac * (t[hi] - t[lo])).reshape(n, self.dim)
+        sign = torch.where(u < 0.5, -1.0, 1.0).to(torch.float64)
+        u = (2.0 * u - 1.0).abs()  # uniform on [0, 1], independent of the sign
+        c = (h**0.25 * b) ** 2
+        if c > _GAUSSIAN_LIMIT:
+            spread = 1.0 / (2.0 * math.sqrt(2.0 * h) * b)
+            z = torch.special.ndtri(u.clamp(1e-300, 1.0 - 2.0**-53))
+            magnitude = b + spread * z
+        else:
+            marginal = _scaled_marginal(c)
+            grid, cdf = marginal.offsets, marginal.cdf
+            hi = torch.searchsorted(cdf, u).clamp(1, len(cdf) - 1)
+            lo = hi - 1
+            frac = (u - cdf[lo]) / (cdf[hi] - cdf[lo]).clamp_min(1e-300)
+            offset = grid[lo] + frac * (grid[hi] - grid[lo])
+            magnitude = (b + h**-0.25 * offset).clamp_min(0.0)
+        return (sign * magnitude).reshape(n, self.dim)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -12,6 +13,7 @@ from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, constraints
 
 from ._cpu_kernels import cpu_kernel
 from ._fast import buffer_as, cached, rowsum
+from ._memory import allocating, filled, float64_bytes
 
 __all__ = ["Gaussian", "GaussianFromSamples", "Harmonic"]
 
@@ -49,7 +51,11 @@ class Gaussian(BaseModel):
     exact. The covariance may be omitted (identity), a scalar (isotropic variance), a list
     of variances (diagonal) or a full symmetric positive definite matrix, which is factored
     once by Cholesky; the precision is formed from that factor (``cholesky_inverse``), never
-    by a general inverse, so energy and gradient cost one matrix product.
+    by a general inverse, so energy and gradient cost one matrix product. An isotropic or
+    diagonal covariance keeps only ``O(d)`` state (the mean, the variances and their
+    inverses); :attr:`covariance` and :attr:`scale_tril` build the ``(d, d)`` matrix on request.
+    A size whose buffers cannot fit in memory raises :class:`ebmcore.InvalidParameterError`
+    naming ``dim`` (or ``cov``) and the memory it would need.
 
     Args:
         dim: dimension; may be omitted when ``mean`` or ``cov`` fixes it, else 2 (the
@@ -79,7 +85,6 @@ class Gaussian(BaseModel):
     }
 
     loc: Tensor
-    scale_tril: Tensor
     variance: Tensor
     precision: Tensor
     precision_diag: Tensor
@@ -88,21 +93,28 @@ class Gaussian(BaseModel):
         args = self.check_args(dim=dim, mean=mean, cov=cov)
         mean_v: list[float] | None = args["mean"]
         cov_v: Any = args["cov"]
-        kind, size = _covariance_kind(cov_v)
+        kind, given = _covariance_kind(cov_v)
+        size = None if given is None else len(given)
         sizes = {"dim": dim, "mean": None if mean_v is None else len(mean_v), "cov": size}
         fixed = constraints.common_size(
             sizes, value=dim, allowed="consistent with mean and cov", energy="Gaussian"
         )
         d = 2 if fixed is None else fixed
-        super().__init__(d, dim=d, mean=mean, cov=cov)
-        f64 = torch.float64
-        mu = torch.zeros(d, dtype=f64) if mean_v is None else torch.tensor(mean_v, dtype=f64)
-        if kind == "isotropic":
-            self._set_moments(mu, torch.full((d,), 1.0 if cov_v is None else float(cov_v), dtype=f64), kind)
-        elif kind == "diagonal":
-            self._set_moments(mu, torch.tensor(cov_v, dtype=f64), kind)
-        else:
-            self._set_moments(mu, torch.tensor(cov_v, dtype=f64), kind, argument=("cov", cov))
+        # loc, variance and precision (d each), and for a full covariance the matrix, its factor,
+        # the precision and one temporary (d * d each)
+        needed = float64_bytes(3, d) + (float64_bytes(4, d, d) if kind == "full" else 0)
+        parameter, value = ("cov", cov) if kind == "full" else ("dim", d)
+        what = "float64 buffers" if kind != "full" else "float64 (d, d) covariance, factor and precision"
+        with allocating(needed, what, parameter=parameter, value=value, energy="Gaussian"):
+            super().__init__(d, dim=d, mean=mean, cov=cov)
+            f64 = torch.float64
+            mu = torch.zeros(d, dtype=f64) if mean_v is None else torch.tensor(mean_v, dtype=f64)
+            if kind == "isotropic":
+                variance = 1.0 if cov_v is None else float(cov_v)
+                self._set_moments(mu, torch.full((d,), variance, dtype=f64), kind)
+            else:
+                assert given is not None
+                self._set_moments(mu, given, kind, argument=("cov", cov))
 
     def _set_moments(
         self,
@@ -112,7 +124,9 @@ class Gaussian(BaseModel):
         argument: tuple[str, Any] = ("cov", None),
         allowed: str = "a symmetric positive definite matrix",
     ) -> None:
-        """Factor the covariance (a ``(d,)`` diagonal or a ``(d, d)`` matrix) and register the buffers.
+        """Factor the covariance (a ``(d,)`` diagonal or a ``(d, d)`` matrix) and register the buffers:
+        ``loc``, ``variance`` and ``precision_diag`` (``O(d)``) for a diagonal, ``loc``,
+        ``scale_tril``, ``variance`` and ``precision`` for a full covariance.
 
         ``argument`` (name and value) is the constructor argument blamed, and ``allowed`` says
         what it must be, if the matrix is not symmetric positive definite.
@@ -137,18 +151,15 @@ class Gaussian(BaseModel):
                     f"{allowed} (it is not positive definite)",
                     energy=type(self).__name__,
                 )
-            variance = cov.diagonal().clone()
-        else:
-            variance = cov
-            tril = torch.diag(variance.sqrt())
-        self.register_buffer("loc", mu)
-        self.register_buffer("scale_tril", tril)
-        self.register_buffer("variance", variance)  # diagonal of the covariance
-        if kind == "full":
+            self.register_buffer("loc", mu)
+            self.register_buffer("scale_tril", tril)
+            self.register_buffer("variance", cov.diagonal().clone())  # diagonal of the covariance
             # row-major (cholesky_inverse returns a column-major matrix): the CPU kernel reads it so
             self.register_buffer("precision", torch.cholesky_inverse(tril).contiguous())
         else:
-            self.register_buffer("precision_diag", 1.0 / variance)
+            self.register_buffer("loc", mu)
+            self.register_buffer("variance", cov)
+            self.register_buffer("precision_diag", 1.0 / cov)
 
     @classmethod
     def from_samples(cls, samples: Any, regularization: float = 1e-4) -> GaussianFromSamples:
@@ -156,9 +167,33 @@ class Gaussian(BaseModel):
         return GaussianFromSamples(samples, regularization)
 
     @property
+    def scale_tril(self) -> Tensor:
+        r"""The lower Cholesky factor :math:`L` of the covariance, :math:`\Sigma = L L^\top`.
+
+        A buffer for a full covariance; for an isotropic or diagonal one (which keep ``O(d)``
+        state) :math:`\operatorname{diag}(\sqrt{\Sigma_{ii}})`, built on request.
+        """
+        tril = self._buffers.get("scale_tril")
+        if tril is not None:
+            return tril
+        variance = self._buffers.get("variance")
+        if variance is None or self.covariance_kind == "full":  # not built yet
+            raise AttributeError("scale_tril")
+        return self._diagonal_matrix(variance.sqrt(), "scale_tril")
+
+    @property
     def covariance(self) -> Tensor:
-        """The covariance matrix (``scale_tril @ scale_tril.T``), float64."""
-        return self.scale_tril @ self.scale_tril.T
+        """The covariance matrix (``scale_tril @ scale_tril.T``), float64; for an isotropic or
+        diagonal covariance built on request from the variances."""
+        if self.covariance_kind == "full":
+            return self.scale_tril @ self.scale_tril.T
+        return self._diagonal_matrix(self.variance, "covariance")
+
+    def _diagonal_matrix(self, diagonal: Tensor, what: str) -> Tensor:
+        d = diagonal.shape[-1]
+        what = f"(d, d) float64 {what}"
+        with allocating(float64_bytes(d, d), what, parameter="dim", value=d, energy=type(self).__name__):
+            return torch.diag(diagonal)
 
     def _gradient_from_centered(self, centered: Tensor) -> Tensor:
         if self.covariance_kind == "full":
@@ -193,7 +228,12 @@ class Gaussian(BaseModel):
         centered = self._centered(x)
         grad = self._gradient_from_centered(centered)
         energy = rowsum(centered * grad, 0.5)
-        if x.dtype != torch.float64 and x.device.type == "cpu" and bool(torch.isinf(energy).any()):
+        if (
+            x.dtype != torch.float64
+            and x.device.type == "cpu"
+            and not torch.compiler.is_compiling()  # no data-dependent branch in a graph
+            and bool(torch.isinf(energy).any())
+        ):
             # (x - mu) . grad can overflow although half of it fits: redo those rows in float64
             energy = rowsum(centered.double() * grad.double(), 0.5).to(x.dtype)
         return energy, grad
@@ -201,9 +241,12 @@ class Gaussian(BaseModel):
     @property
     def bounds(self) -> Tensor:
         """``mean ± 5`` standard deviations per coordinate."""
-        spread = 5.0 * self.variance.detach().cpu().sqrt()
-        mean = self.mean
-        return torch.stack([mean - spread, mean + spread])
+        needed = float64_bytes(4, self.dim)  # the bounds and the spread
+        what = "(2, dim) float64 bounds"
+        with allocating(needed, what, parameter="dim", value=self.dim, energy="Gaussian"):
+            spread = 5.0 * self.variance.detach().cpu().sqrt()
+            mean = self.mean
+            return torch.stack([mean - spread, mean + spread])
 
     @property
     def minima(self) -> Minima:
@@ -225,12 +268,17 @@ class Gaussian(BaseModel):
         return Modes(self.mean.reshape(1, -1), [1.0])
 
     def log_partition(self) -> float:
-        log_det = 2.0 * self.scale_tril.diagonal().log().sum().item()
+        if self.covariance_kind == "full":
+            log_det = 2.0 * self.scale_tril.diagonal().log().sum().item()
+        else:
+            log_det = self.variance.log().sum().item()
         return 0.5 * self.dim * math.log(2.0 * math.pi) + 0.5 * log_det
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         noise = torch.randn(n, self.dim, generator=generator, dtype=self.loc.dtype, device=self.loc.device)
-        return self.loc + noise @ self.scale_tril.T
+        if self.covariance_kind == "full":
+            return self.loc + noise @ self.scale_tril.T
+        return self.loc + noise * self.variance.sqrt()
 
 
 def _common_value(t: Tensor) -> float | None:
@@ -240,16 +288,27 @@ def _common_value(t: Tensor) -> float | None:
     return float(t[0])
 
 
-def _covariance_kind(cov: Any) -> tuple[str, int | None]:
-    """Classify a normalized covariance argument; raise naming ``cov`` if it is none of them."""
-    if cov is None:
+def _covariance_kind(cov: Any) -> tuple[str, Tensor | None]:
+    """Classify a normalized covariance argument: its kind and, for a diagonal or full one, the
+    float64 tensor; raise naming ``cov`` if it is none of them.
+
+    Lists are checked by one numpy conversion, not number by number (a 3000 x 3000 matrix is
+    9 million numbers); booleans and non-finite entries are refused as by
+    :data:`ebmcore.constraints.real_matrix`.
+    """
+    if cov is None or constraints.positive.check(cov):
         return "isotropic", None
-    if constraints.positive.check(cov):
-        return "isotropic", None
-    if constraints.positive_vector.check(cov):
-        return "diagonal", len(cov)
-    if constraints.real_matrix.check(cov) and len(cov) == len(cov[0]):
-        return "full", len(cov)
+    if isinstance(cov, list) and cov:
+        try:
+            array = np.asarray(cov)
+        except (ValueError, TypeError):  # ragged
+            array = None
+        if array is not None and array.dtype.kind in "iuf" and bool(np.isfinite(array).all()):
+            values = torch.from_numpy(array.astype(np.float64))
+            if values.ndim == 1 and bool((values > 0).all()):
+                return "diagonal", values
+            if values.ndim == 2 and values.shape[0] == values.shape[1]:
+                return "full", values
     raise InvalidParameterError(
         "cov",
         cov,
@@ -374,11 +433,11 @@ class Harmonic(BaseModel):
     def bounds(self) -> Tensor:
         """``±5`` standard deviations, ``±5 / sqrt(k)``."""
         edge = 5.0 / math.sqrt(self.k)
-        return torch.tensor([[-edge] * self.dim, [edge] * self.dim], dtype=torch.float64)
+        return filled(self, [-edge, edge], "(2, dim) float64 bounds")
 
     @property
     def minima(self) -> Minima:
-        return Minima(torch.zeros(1, self.dim), 0.0)
+        return Minima(filled(self, [0.0], "(1, dim) float64 minimizer"), 0.0)
 
     def log_partition(self) -> float:
         return 0.5 * self.dim * math.log(2.0 * math.pi / self.k)

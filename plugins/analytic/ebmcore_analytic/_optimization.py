@@ -21,6 +21,7 @@ from ebmcore import BaseModel, Minima, constraints
 
 from ._cpu_kernels import cpu_kernel
 from ._fast import buffer_as, cached, constant, rowsum
+from ._memory import filled, vectors
 
 __all__ = [
     "MICHALEWICZ_MINIMUM",
@@ -37,8 +38,18 @@ __all__ = [
 ]
 
 
-def _box(low: float, high: float, dim: int) -> Tensor:
-    return torch.tensor([[low] * dim, [high] * dim], dtype=torch.float64)
+_BOUNDS = "(2, dim) float64 bounds"
+_MINIMIZER = "(1, dim) float64 minimizer"
+
+
+def _box(model: BaseModel, low: float, high: float) -> Tensor:
+    """The box ``[low, high]^dim`` (a clear error where ``dim`` cannot fit in memory)."""
+    return filled(model, [low, high], _BOUNDS)
+
+
+def _point(model: BaseModel, value: float) -> Tensor:
+    """The ``(1, dim)`` point with every coordinate ``value``."""
+    return filled(model, [value], _MINIMIZER)
 
 
 def _index(dim: int) -> Tensor:
@@ -87,11 +98,11 @@ class Sphere(BaseModel):
 
     @property
     def bounds(self) -> Tensor:
-        return _box(-5.12, 5.12, self.dim)
+        return _box(self, -5.12, 5.12)
 
     @property
     def minima(self) -> Minima:
-        return Minima(torch.zeros(1, self.dim), 0.0)
+        return Minima(_point(self, 0.0), 0.0)
 
 
 @cpu_kernel("ackley", lambda model, x: ((model.a, model.b, model.c), ()))
@@ -165,11 +176,11 @@ class Ackley(BaseModel):
 
     @property
     def bounds(self) -> Tensor:
-        return _box(-32.768, 32.768, self.dim)
+        return _box(self, -32.768, 32.768)
 
     @property
     def minima(self) -> Minima:
-        return Minima(torch.zeros(1, self.dim), 0.0)
+        return Minima(_point(self, 0.0), 0.0)
 
 
 @cpu_kernel("rastrigin", lambda model, x: ((model.a,), ()))
@@ -218,11 +229,11 @@ class Rastrigin(BaseModel):
 
     @property
     def bounds(self) -> Tensor:
-        return _box(-5.12, 5.12, self.dim)
+        return _box(self, -5.12, 5.12)
 
     @property
     def minima(self) -> Minima:
-        return Minima(torch.zeros(1, self.dim), 0.0)
+        return Minima(_point(self, 0.0), 0.0)
 
 
 @cpu_kernel("griewank", lambda model, x: ((), (buffer_as(model, "inv_sqrt_index", x),)))
@@ -261,7 +272,8 @@ class Griewank(BaseModel):
 
     def __init__(self, dim: int = 2) -> None:
         super().__init__(dim, dim=dim)
-        self.register_buffer("inv_sqrt_index", _index(dim).rsqrt())
+        with vectors(self, 2):
+            self.register_buffer("inv_sqrt_index", _index(dim).rsqrt())
 
     def forward(self, x: Tensor) -> Tensor:
         scaled = x * buffer_as(self, "inv_sqrt_index", x)
@@ -280,11 +292,11 @@ class Griewank(BaseModel):
 
     @property
     def bounds(self) -> Tensor:
-        return _box(-600.0, 600.0, self.dim)
+        return _box(self, -600.0, 600.0)
 
     @property
     def minima(self) -> Minima:
-        return Minima(torch.zeros(1, self.dim), 0.0)
+        return Minima(_point(self, 0.0), 0.0)
 
 
 @cpu_kernel(
@@ -336,19 +348,20 @@ class Levy(BaseModel):
         # Per coordinate: sin^2(frequency * w + phase) with weight gamma; the last one differs.
         # sin^2 has period pi, so with v = w - 1 the angle frequency * v + phase gives the
         # same value (phase 1, or 0 for the last), and is exact at the minimum v = 0.
-        frequency = torch.full((dim,), math.pi, dtype=torch.float64)
-        frequency[-1] = 2.0 * math.pi
-        phase = torch.full((dim,), 1.0, dtype=torch.float64)
-        phase[-1] = 0.0
-        weight = torch.full((dim,), 10.0, dtype=torch.float64)
-        weight[-1] = 1.0
-        # With u = x - 1 = 4 v: angle = (frequency / 4) u + phase, and
-        # E = sum u^2 q / 2, grad = u q + u^2 c, q = (1 + gamma sin^2) / 8,
-        # c = gamma frequency sin cos / 32 (the chain rule's 1/4 folded into the constants).
-        self.register_buffer("frequency", frequency / 4.0)
-        self.register_buffer("phase", phase)
-        self.register_buffer("weight", weight / 8.0)
-        self.register_buffer("slope", weight * frequency / 32.0)
+        with vectors(self, 8):  # four buffers and their temporaries
+            frequency = torch.full((dim,), math.pi, dtype=torch.float64)
+            frequency[-1] = 2.0 * math.pi
+            phase = torch.full((dim,), 1.0, dtype=torch.float64)
+            phase[-1] = 0.0
+            weight = torch.full((dim,), 10.0, dtype=torch.float64)
+            weight[-1] = 1.0
+            # With u = x - 1 = 4 v: angle = (frequency / 4) u + phase, and
+            # E = sum u^2 q / 2, grad = u q + u^2 c, q = (1 + gamma sin^2) / 8,
+            # c = gamma frequency sin cos / 32 (the chain rule's 1/4 folded into the constants).
+            self.register_buffer("frequency", frequency / 4.0)
+            self.register_buffer("phase", phase)
+            self.register_buffer("weight", weight / 8.0)
+            self.register_buffer("slope", weight * frequency / 32.0)
 
     def forward(self, x: Tensor) -> Tensor:
         # In v = w - 1 (sin^2 has period pi): exact zero at the minimum, also in float32.
@@ -375,11 +388,11 @@ class Levy(BaseModel):
 
     @property
     def bounds(self) -> Tensor:
-        return _box(-10.0, 10.0, self.dim)
+        return _box(self, -10.0, 10.0)
 
     @property
     def minima(self) -> Minima:
-        return Minima(torch.ones(1, self.dim), 0.0)
+        return Minima(_point(self, 1.0), 0.0)
 
 
 def _styblinski_tang_root() -> float:
@@ -451,13 +464,13 @@ class StyblinskiTang(BaseModel):
 
     @property
     def bounds(self) -> Tensor:
-        return _box(-5.0, 5.0, self.dim)
+        return _box(self, -5.0, 5.0)
 
     @property
     def minima(self) -> Minima:
         t = STYBLINSKI_TANG_ROOT
         return Minima(
-            torch.full((1, self.dim), t, dtype=torch.float64),
+            _point(self, t),
             0.5 * self.dim * (t**4 - 16.0 * t * t + 5.0 * t),
         )
 
@@ -499,7 +512,8 @@ class DixonPrice(BaseModel):
 
     def __init__(self, dim: int = 2) -> None:
         super().__init__(dim, dim=dim)
-        self.register_buffer("index", _index(dim)[1:])  # 2, ..., d
+        with vectors(self, 1):
+            self.register_buffer("index", _index(dim)[1:])  # 2, ..., d
 
     def forward(self, x: Tensor) -> Tensor:
         valley = 2.0 * x[..., 1:] ** 2 - x[..., :-1]
@@ -543,12 +557,13 @@ class DixonPrice(BaseModel):
 
     @property
     def bounds(self) -> Tensor:
-        return _box(-10.0, 10.0, self.dim)
+        return _box(self, -10.0, 10.0)
 
     @property
     def minima(self) -> Minima:
-        i = _index(self.dim)
-        point = torch.pow(2.0, -(1.0 - torch.pow(2.0, 1.0 - i)))  # 2^{-(2^i - 2)/2^i}
+        with vectors(self, 4, "(2, dim) float64 minimizers"):
+            i = _index(self.dim)
+            point = torch.pow(2.0, -(1.0 - torch.pow(2.0, 1.0 - i)))  # 2^{-(2^i - 2)/2^i}
         if self.dim == 1:
             return Minima(point.reshape(1, 1), 0.0)
         mirrored = point.clone()
@@ -573,6 +588,10 @@ def _integer_power(base: Tensor, exponent: int) -> Tensor:
     return torch.ones_like(base) if result is None else result
 
 
+_MICHALEWICZ_CHUNK = 2**14
+"""Coordinates refined at a time: the work arrays stay at a few MB whatever the dimension."""
+
+
 def _michalewicz_coordinates(dim: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     r"""Per-coordinate minimizers and minima of :math:`-\sin t \sin^{2m}(i t^2/\pi)` on :math:`[0, \pi]`.
 
@@ -581,9 +600,19 @@ def _michalewicz_coordinates(dim: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     :math:`t_k = \pi\sqrt{(k + 1/2)/i}`; the best peak is one of those nearest :math:`\pi/2`
     (where :math:`\sin t` is largest). Newton's method on
     :math:`h(t) = \log\sin t + 2m \log\lvert\sin(i t^2/\pi)\rvert`, started at those peaks and
-    vectorized over coordinates, refines each to float64 precision.
+    vectorized over coordinates (in chunks of :data:`_MICHALEWICZ_CHUNK`), refines each to
+    float64 precision.
     """
-    i = np.arange(1, dim + 1, dtype=np.float64)[:, None]
+    points, values = np.empty(dim), np.empty(dim)
+    for start in range(0, dim, _MICHALEWICZ_CHUNK):
+        stop = min(start + _MICHALEWICZ_CHUNK, dim)
+        points[start:stop], values[start:stop] = _michalewicz_chunk(start + 1, stop, m)
+    return points, values
+
+
+def _michalewicz_chunk(first: int, last: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_michalewicz_coordinates` for the coordinates ``i = first, ..., last``."""
+    i = np.arange(first, last + 1, dtype=np.float64)[:, None]
     centre = np.floor(i / 4.0 - 0.5)
     k = np.clip(centre + np.arange(-2.0, 4.0)[None, :], 0.0, i - 1.0)  # (dim, 6) candidate peaks
     lo = math.pi * np.sqrt(k / i)
@@ -597,10 +626,14 @@ def _michalewicz_coordinates(dim: int, m: int) -> tuple[np.ndarray, np.ndarray]:
         cot_u = np.cos(u) / np.sin(u)
         first = cot_t + 2.0 * m * cot_u * du
         second = -1.0 / np.sin(t) ** 2 + 2.0 * m * (-(du**2) / np.sin(u) ** 2 + cot_u * 2.0 * i / math.pi)
-        t = np.clip(t - first / second, lo + 1e-12, hi - 1e-12)
+        refined = np.clip(t - first / second, lo + 1e-12, hi - 1e-12)
+        converged = bool(np.abs(refined - t).max() <= 1e-15)  # Newton: the next step is ~1e-30
+        t = refined
+        if converged:
+            break
     values = -np.sin(t) * np.sin(i * t * t / math.pi) ** (2 * m)
     best = np.argmin(values, axis=1)
-    rows = np.arange(dim)
+    rows = np.arange(len(i))
     return t[rows, best], values[rows, best]
 
 
@@ -653,7 +686,8 @@ class Michalewicz(BaseModel):
     def __init__(self, dim: int = 2, m: int = 10) -> None:
         super().__init__(dim, dim=dim, m=m)
         self.m = int(m)
-        self.register_buffer("scale", _index(dim) / math.pi)  # i / pi
+        with vectors(self, 2):
+            self.register_buffer("scale", _index(dim) / math.pi)  # i / pi
 
     def forward(self, x: Tensor) -> Tensor:
         inner = torch.sin(buffer_as(self, "scale", x) * x * x)
@@ -674,12 +708,13 @@ class Michalewicz(BaseModel):
 
     @property
     def bounds(self) -> Tensor:
-        return _box(0.0, math.pi, self.dim)
+        return _box(self, 0.0, math.pi)
 
     @property
     def minima(self) -> Minima:
-        points, values = _michalewicz_coordinates(self.dim, self.m)
-        return Minima(torch.from_numpy(points).reshape(1, -1), float(values.sum()))
+        with vectors(self, 3, "(1, dim) float64 minimizer and the per-coordinate minima"):
+            points, values = _michalewicz_coordinates(self.dim, self.m)
+            return Minima(torch.from_numpy(points).reshape(1, -1), float(values.sum()))
 
 
 @cpu_kernel("zakharov", lambda model, x: ((), (buffer_as(model, "half_index", x),)))
@@ -713,7 +748,8 @@ class Zakharov(BaseModel):
 
     def __init__(self, dim: int = 2) -> None:
         super().__init__(dim, dim=dim)
-        self.register_buffer("half_index", 0.5 * _index(dim))
+        with vectors(self, 2):
+            self.register_buffer("half_index", 0.5 * _index(dim))
 
     def forward(self, x: Tensor) -> Tensor:
         s = x @ buffer_as(self, "half_index", x)
@@ -730,8 +766,8 @@ class Zakharov(BaseModel):
 
     @property
     def bounds(self) -> Tensor:
-        return _box(-5.0, 10.0, self.dim)
+        return _box(self, -5.0, 10.0)
 
     @property
     def minima(self) -> Minima:
-        return Minima(torch.zeros(1, self.dim), 0.0)
+        return Minima(_point(self, 0.0), 0.0)

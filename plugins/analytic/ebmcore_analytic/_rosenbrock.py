@@ -8,6 +8,7 @@ from torch import Tensor
 from ebmcore import BaseModel, Minima, constraints
 
 from ._fast import constant, rowsum
+from ._memory import filled
 
 __all__ = ["Rosenbrock"]
 
@@ -93,12 +94,12 @@ class Rosenbrock(BaseModel):
 
     @property
     def bounds(self) -> Tensor:
-        return torch.tensor([[-5.0] * self.dim, [10.0] * self.dim], dtype=torch.float64)
+        return filled(self, [-5.0, 10.0], "(2, dim) float64 bounds")
 
     @property
     def minima(self) -> Minima | None:
         if self.a in (0.0, 1.0):
-            return Minima(torch.full((1, self.dim), self.a, dtype=torch.float64), 0.0)
+            return Minima(filled(self, [self.a], "(1, dim) float64 minimizer"), 0.0)
         if self.dim == 2:
             return Minima([[self.a, self.a * self.a]], 0.0)
         return None

@@ -20,6 +20,7 @@ None.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = [
     "common_event_shape",
     "ClosedFormTruth",
     "GAUSSIAN",
+    "GAUSSIAN_NAME",
     "energy_list",
     "energy_spec",
     "gaussian_quadratic",
@@ -47,6 +49,9 @@ __all__ = [
 
 GAUSSIAN = "ebmcore_analytic._gaussian:Gaussian"
 DOUBLE_WELL = "ebmcore_analytic._double_well:DoubleWell"
+GAUSSIAN_NAME = "analytic/gaussian"
+"""How the defaults name the Gaussian: by its qualified name, which another plugin's
+``gaussian`` cannot make ambiguous."""
 
 
 def _is_energy(value: Any) -> bool:
@@ -78,8 +83,11 @@ def _label(spec: Any) -> str:
     return repr(spec)
 
 
-def _entry_label(parameter: str, index: int, specs: Sequence[Any]) -> str:
-    """How errors name one entry: ``components[1]``, or ``base`` for a one-entry parameter."""
+def _entry_label(parameter: str, index: int, specs: Sequence[Any], names: Sequence[str] | None = None) -> str:
+    """How errors name one entry: ``components[1]``, ``base`` for a one-entry parameter, or
+    the entry's own name where ``names`` gives one (``initial``, ``target``)."""
+    if names is not None:
+        return names[index]
     return parameter if parameter != "components" and len(specs) == 1 else f"{parameter}[{index}]"
 
 
@@ -119,7 +127,7 @@ def build_components(
     for i, spec in enumerate(specs):
         if not isinstance(spec, str):
             built[i] = ebmcore.create_component(
-                spec, parameter=_entry_label(parameter, i, specs), energy=energy
+                spec, parameter=_entry_label(parameter, i, specs, names), energy=energy
             )
     target = dim
     if target is None:
@@ -129,7 +137,7 @@ def build_components(
             target = shape[0] if len(shape) == 1 else None
     for i, spec in enumerate(specs):
         if isinstance(spec, str):
-            label = _entry_label(parameter, i, specs)
+            label = _entry_label(parameter, i, specs, names)
             built[i] = ebmcore.create_component(spec, parameter=label, energy=energy, dim=target)
     models = [m for m in built if m is not None]
     shapes = {m.event_shape for m in models if m.event_shape is not None}  # None fits any dimension
@@ -217,11 +225,12 @@ def closed_form(model: BaseModel) -> ClosedForm | None:
 
 
 def gaussian_quadratic(model: Any) -> tuple[Tensor, Tensor, bool]:
-    """Mean, precision matrix and whether it is diagonal, from an analytic Gaussian."""
+    """Mean, precision and whether it is diagonal, from an analytic Gaussian: the ``(d, d)``
+    precision matrix, or for a diagonal one its ``(d,)`` diagonal (``O(d)``, as the model keeps)."""
     mean = model.mean.detach().cpu().double()
     if model.covariance_kind == "full":
         return mean, model.precision.detach().cpu().double(), False
-    return mean, torch.diag(model.precision_diag.detach().cpu().double()), True
+    return mean, model.precision_diag.detach().cpu().double(), True
 
 
 def weighted_sum_closed_form(weights: Sequence[float], models: Sequence[BaseModel]) -> ClosedForm | None:
@@ -259,28 +268,38 @@ def weighted_sum_closed_form(weights: Sequence[float], models: Sequence[BaseMode
 
 
 def _gaussian_sum(forms: list[tuple[float, Any, float]], offset: float) -> ClosedForm | None:
-    precision = torch.zeros(())
+    quadratics = [(w, *gaussian_quadratic(model)) for w, model, _ in forms]
+    cls = type(forms[0][1])
+    if all(diag for *_, diag in quadratics):  # O(d): precisions are vectors
+        precision = sum(w * prec for w, _, prec, _ in quadratics)
+        linear = sum(w * prec * mean for w, mean, prec, _ in quadratics)
+        constant = sum(0.5 * w * float((prec * mean * mean).sum()) for w, mean, prec, _ in quadratics)
+        assert isinstance(precision, Tensor) and isinstance(linear, Tensor)
+        if not bool((torch.isfinite(precision) & (precision > 0)).all()):  # overflowed, or not normalizable
+            return None
+        mean = linear / precision
+        constant -= 0.5 * float((precision * mean * mean).sum())
+        variance = 1.0 / precision
+        if not bool((variance > 0).all()):  # a precision beyond float64: no Gaussian stands for it
+            return None
+        return cls(mean=mean.tolist(), cov=variance.tolist()), constant + offset
+    matrix = torch.zeros(())
     linear = torch.zeros(())
     constant = 0.0
-    diagonal = True
-    for w, model, _ in forms:
-        mean, prec, diag = gaussian_quadratic(model)
-        diagonal = diagonal and diag
-        precision = precision + w * prec
+    for w, mean, prec, diag in quadratics:
+        prec = torch.diag(prec) if diag else prec
+        matrix = matrix + w * prec
         linear = linear + w * (prec @ mean)
         constant += 0.5 * w * float(mean @ prec @ mean)
-    tril, info = torch.linalg.cholesky_ex(precision)
+    if not bool(torch.isfinite(matrix).all()):  # overflowed (e.g. a weight of 1e300)
+        return None
+    tril, info = torch.linalg.cholesky_ex(matrix)
     if int(info) != 0:  # not normalizable: no Gaussian closed form
         return None
     mean = torch.cholesky_solve(linear[:, None], tril)[:, 0]
-    constant -= 0.5 * float(mean @ precision @ mean)
-    cls = type(forms[0][1])
-    if diagonal:
-        equivalent = cls(mean=mean.tolist(), cov=(1.0 / precision.diagonal()).tolist())
-    else:
-        cov = torch.cholesky_inverse(tril)
-        equivalent = cls(mean=mean.tolist(), cov=(0.5 * (cov + cov.T)).tolist())
-    return equivalent, constant + offset
+    constant -= 0.5 * float(mean @ matrix @ mean)
+    cov = torch.cholesky_inverse(tril)
+    return cls(mean=mean.tolist(), cov=(0.5 * (cov + cov.T)).tolist()), constant + offset
 
 
 def _double_well_sum(forms: list[tuple[float, Any, float]], offset: float) -> ClosedForm | None:
@@ -288,7 +307,7 @@ def _double_well_sum(forms: list[tuple[float, Any, float]], offset: float) -> Cl
     if any(m.b != first.b or m.dim != first.dim for _, m, _ in forms):
         return None
     height = sum(w * m.barrier_height for w, m, _ in forms)
-    if not height > 0:
+    if not 0 < height < math.inf:  # an overflowing height has no double well to stand for it
         return None
     return type(first)(dim=first.dim, barrier_height=height, b=first.b), offset
 

@@ -11,6 +11,7 @@ from torch import Tensor, nn
 from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
 from ._components import (
+    GAUSSIAN_NAME,
     ClosedFormTruth,
     build_components,
     check_weight_count,
@@ -115,7 +116,7 @@ class Composite(ClosedFormTruth):
         check_operation(operation, "Composite")
         if components is None:
             d = 2 if dim is None else dim
-            components = ["gaussian", {"name": "gaussian", "mean": [2.0] * d, "cov": 0.5}]
+            components = [GAUSSIAN_NAME, {"name": GAUSSIAN_NAME, "mean": [2.0] * d, "cov": 0.5}]
         models = build_components(components, dim, energy="Composite")
         w: list[float] | None = args["weights"]
         check_weight_count(weights, w, len(models), kind="real numbers", energy="Composite")

@@ -11,6 +11,7 @@ from torch import Tensor, nn
 from ebmcore import BaseModel, Minima, constraints
 
 from ._components import (
+    GAUSSIAN_NAME,
     build_components,
     check_weight_count,
     common_event_shape,
@@ -95,7 +96,7 @@ class Mixture(BaseModel):
         args = self.check_args(components=components, weights=weights, dim=dim)
         if components is None:
             d = 2 if dim is None else dim
-            components = [{"name": "gaussian", "mean": [s * 2.0] * d} for s in (-1.0, 1.0)]
+            components = [{"name": GAUSSIAN_NAME, "mean": [s * 2.0] * d} for s in (-1.0, 1.0)]
         models = build_components(components, dim, energy="Mixture")
         w: list[float] | None = args["weights"]
         check_weight_count(weights, w, len(models), kind="positive numbers", energy="Mixture")

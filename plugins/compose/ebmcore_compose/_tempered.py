@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import torch
@@ -11,6 +12,7 @@ from torch import Tensor, nn
 from ebmcore import BaseModel, Minima, constraints
 
 from ._components import (
+    GAUSSIAN_NAME,
     ClosedFormTruth,
     build_components,
     common_event_shape,
@@ -22,10 +24,27 @@ from ._components import (
 
 __all__ = ["Annealed", "Tempered"]
 
+SMALLEST_TEMPERATURE = sys.float_info.min
+"""The smallest temperature, the smallest normal float64 (about 2.2e-308): below it
+:math:`1/T`, the factor of every gradient, overflows even in float64."""
+
+temperature_constraint = constraints.Constraint(
+    lambda v: constraints.positive.check(v) and v >= SMALLEST_TEMPERATURE,
+    f"a finite real number >= {SMALLEST_TEMPERATURE!r} (the smallest normal float64: below it 1/T overflows)",
+)
+
 
 def _broad_start(dim: int) -> dict[str, Any]:
     """The default start of an annealing path: the broad Gaussian N(0, 4 I)."""
-    return {"name": "gaussian", "dim": dim, "cov": 4.0}
+    return {"name": GAUSSIAN_NAME, "dim": dim, "cov": 4.0}
+
+
+def _fits(temperature: float, dtype: torch.dtype) -> bool:
+    """Whether :math:`T` and :math:`1/T` are normal numbers of ``dtype`` (always in float64)."""
+    if dtype == torch.float64 or not dtype.is_floating_point:
+        return True
+    tiny = torch.finfo(dtype).tiny
+    return tiny <= temperature <= 1.0 / tiny
 
 
 class Tempered(ClosedFormTruth):
@@ -47,7 +66,11 @@ class Tempered(ClosedFormTruth):
     Args:
         base: the energy to temper: a registered name, a spec dict or a model (default a
             2-D Gaussian).
-        temperature: :math:`T > 0` (default 2).
+        temperature: :math:`T > 0` (default 2), at least the smallest normal float64
+            (:data:`SMALLEST_TEMPERATURE`, about 2.2e-308). Where :math:`T` or :math:`1/T` is not
+            a normal number of the input's dtype (``T = 1e-50`` in float32) the base is
+            evaluated in float64 and the result rounded once: ``inf`` where it overflows, never
+            the ``0 / 0 = NaN`` of a temperature rounded to zero.
         dim: dimension given to a base named by a bare name (optional).
 
     References:
@@ -65,14 +88,14 @@ class Tempered(ClosedFormTruth):
 
     arg_constraints = {
         "base": energy_spec,
-        "temperature": constraints.positive,
+        "temperature": temperature_constraint,
         "dim": constraints.optional(constraints.positive_integer),
     }
 
     def __init__(self, base: Any = None, temperature: float = 2.0, dim: int | None = None) -> None:
         self.check_args(base=base, temperature=temperature, dim=dim)
         if base is None:
-            base, dim = "gaussian", (2 if dim is None else dim)
+            base, dim = GAUSSIAN_NAME, (2 if dim is None else dim)
         (model,) = build_components([base], dim, energy="Tempered", parameter="base")
         super().__init__(common_event_shape([model], dim), base=model, temperature=temperature, dim=dim)
         self.base = model
@@ -89,10 +112,19 @@ class Tempered(ClosedFormTruth):
         self._temperature = float(value)
 
     def forward(self, x: Tensor) -> Tensor:
+        if not _fits(self._temperature, x.dtype):  # see analytic_energy_and_gradient
+            return (self.base(x.double()) / self._temperature).to(x.dtype)
         return self.base(x) / self._temperature
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        energy, grad = self.base.energy_and_gradient(x, create_graph=torch.is_grad_enabled())
+        """``E / T`` and ``grad E / T``; in float64 where ``T`` or ``1/T`` is not a normal number
+        of ``x``'s dtype (e.g. ``T = 1e-50`` in float32, which would round to 0 and give
+        ``0 / 0``), rounded back to that dtype once (so overflow gives ``inf``, never NaN)."""
+        graph = torch.is_grad_enabled()
+        if not _fits(self._temperature, x.dtype):
+            energy, grad = self.base.energy_and_gradient(x.double(), create_graph=graph)
+            return (energy / self._temperature).to(x.dtype), (grad / self._temperature).to(x.dtype)
+        energy, grad = self.base.energy_and_gradient(x, create_graph=graph)
         return energy / self._temperature, grad / self._temperature
 
     def closed_form(self) -> tuple[BaseModel, float] | None:
@@ -167,12 +199,12 @@ class Annealed(ClosedFormTruth):
         self.check_args(initial=initial, target=target, beta=beta, dim=dim)
         if initial is None and target is None:
             d = 2 if dim is None else dim
-            initial, target = _broad_start(d), {"name": "gaussian", "mean": [2.0] * d, "cov": 0.25}
+            initial, target = _broad_start(d), {"name": GAUSSIAN_NAME, "mean": [2.0] * d, "cov": 0.25}
         elif initial is None:
             (target,) = build_components([target], dim, energy="Annealed", parameter="target")
             shape = target.event_shape
-            initial = _broad_start(target.dim) if shape is not None and len(shape) == 1 else "gaussian"
-        ends = [initial, target if target is not None else "gaussian"]
+            initial = _broad_start(target.dim) if shape is not None and len(shape) == 1 else GAUSSIAN_NAME
+        ends = [initial, target if target is not None else GAUSSIAN_NAME]
         first, second = build_components(
             ends, dim, energy="Annealed", parameter="target", names=["initial", "target"]
         )

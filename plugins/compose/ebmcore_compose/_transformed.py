@@ -10,7 +10,15 @@ from torch import Tensor
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
-from ._components import GAUSSIAN, build_components, class_key, closed_form, energy_spec, gaussian_quadratic
+from ._components import (
+    GAUSSIAN,
+    GAUSSIAN_NAME,
+    build_components,
+    class_key,
+    closed_form,
+    energy_spec,
+    gaussian_quadratic,
+)
 
 __all__ = ["Transformed"]
 
@@ -111,7 +119,7 @@ class Transformed(BaseModel):
             sizes, value=dim, allowed="one dimension for dim, shift, scale and matrix", energy="Transformed"
         )
         if base is None:
-            base, fixed = "gaussian", (2 if fixed is None else fixed)
+            base, fixed = GAUSSIAN_NAME, (2 if fixed is None else fixed)
         (model,) = build_components([base], fixed, energy="Transformed", parameter="base")
         if model.event_shape is None and fixed is None:
             raise InvalidParameterError(
@@ -187,12 +195,12 @@ class Transformed(BaseModel):
             return None
         mean, precision, diagonal = gaussian_quadratic(form[0])
         linear = self.linear.detach().cpu()
-        matrix = torch.diag(linear) if self.diagonal else linear
         new_mean = self.inverse_map_cpu(mean)
-        new_precision = matrix.T @ precision @ matrix
-        if diagonal and self.diagonal:
-            cov: Any = (1.0 / new_precision.diagonal()).tolist()
+        if diagonal and self.diagonal:  # O(d): diag(a) diag(p) diag(a)
+            cov: Any = (1.0 / (linear * precision * linear)).tolist()
         else:
+            matrix = torch.diag(linear) if self.diagonal else linear
+            new_precision = matrix.T @ (torch.diag(precision) if diagonal else precision) @ matrix
             full = torch.linalg.inv(new_precision)
             cov = (0.5 * (full + full.T)).tolist()
         gaussian: Any = type(form[0])

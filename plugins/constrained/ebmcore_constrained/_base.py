@@ -8,7 +8,11 @@ from typing import Any
 import ebmcore
 from ebmcore import BaseModel, InvalidParameterError
 
-__all__ = ["build_base", "energy_spec"]
+__all__ = ["GAUSSIAN_NAME", "build_base", "energy_spec"]
+
+GAUSSIAN_NAME = "analytic/gaussian"
+"""How the defaults name the Gaussian: by its qualified name, which another plugin's
+``gaussian`` cannot make ambiguous."""
 
 energy_spec = ebmcore.constraints.Constraint(
     lambda v: v is None or isinstance(v, (str, Mapping, BaseModel)),

@@ -11,7 +11,7 @@ from torch.nn import functional
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
 
-from ._base import build_base, energy_spec
+from ._base import GAUSSIAN_NAME, build_base, energy_spec
 
 __all__ = ["MODES", "Box"]
 
@@ -120,7 +120,7 @@ class Box(BaseModel):
             sizes, value=dim, allowed="one dimension for dim, low and high", energy="Box"
         )
         if base is None:
-            base, fixed = "gaussian", (2 if fixed is None else fixed)
+            base, fixed = GAUSSIAN_NAME, (2 if fixed is None else fixed)
         model = build_base(base, fixed, energy="Box")
         d = model.dim if model.event_shape is not None else fixed
         if d is None:

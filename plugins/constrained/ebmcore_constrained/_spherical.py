@@ -9,7 +9,7 @@ from torch import Tensor
 
 from ebmcore import BaseModel, constraints
 
-from ._base import build_base, energy_spec
+from ._base import GAUSSIAN_NAME, build_base, energy_spec
 
 __all__ = ["Spherical"]
 
@@ -65,7 +65,7 @@ class Spherical(BaseModel):
         self.check_args(base=base, dim=dim)
         if base is None:
             d = 2 if dim is None else dim
-            base = {"name": "gaussian", "mean": [0.0] * (d - 1) + [2.0]}
+            base = {"name": GAUSSIAN_NAME, "mean": [0.0] * (d - 1) + [2.0]}
         model = build_base(base, dim, energy="Spherical")
         # a base that fits any dimension: this energy does too, unless dim fixes one
         super().__init__(model.dim if model.event_shape is not None else dim, base=model, dim=dim)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 import torch
@@ -12,7 +15,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ebmcore import BaseModel, InvalidParameterError, RegistrationError, constraints
-from ebmcore._errors import close_matches
 
 __all__ = ["ACTIVATIONS", "MLP"]
 
@@ -156,12 +158,13 @@ class MLP(BaseModel):
         generator = torch.Generator().manual_seed(seed)
         dtype = torch.get_default_dtype()
         self.num_layers = len(sizes) - 1
-        for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
-            bound = 1.0 / math.sqrt(fan_in)
-            weight = torch.rand(fan_out, fan_in, generator=generator, dtype=torch.float64) * 2 - 1
-            bias = torch.rand(fan_out, generator=generator, dtype=torch.float64) * 2 - 1
-            self.register_parameter(f"weight_{i}", nn.Parameter((bound * weight).to(dtype)))
-            self.register_parameter(f"bias_{i}", nn.Parameter((bound * bias).to(dtype)))
+        with _allocating(sizes, dtype, hidden_dims):
+            for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
+                bound = 1.0 / math.sqrt(fan_in)
+                weight = torch.rand(fan_out, fan_in, generator=generator, dtype=torch.float64) * 2 - 1
+                bias = torch.rand(fan_out, generator=generator, dtype=torch.float64) * 2 - 1
+                self.register_parameter(f"weight_{i}", nn.Parameter((bound * weight).to(dtype)))
+                self.register_parameter(f"bias_{i}", nn.Parameter((bound * bias).to(dtype)))
 
     def forward(self, x: Tensor) -> Tensor:
         h = x
@@ -232,10 +235,71 @@ def _resolve_activation(activation: Any) -> str | nn.Module:
     raise InvalidParameterError("activation", activation, _allowed(activation), energy="MLP")
 
 
+_CHECKED_ABOVE = 2**26
+"""Parameter memory (bytes) up to which nothing is checked: 64 MiB."""
+
+
+def _available_memory() -> int | None:
+    """Bytes that can be allocated now: ``MemAvailable`` of ``/proc/meminfo``, else the physical
+    memory, else None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as lines:
+            for line in lines:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _bytes(count: float) -> str:
+    """``count`` bytes in decimal units: ``'28 TB'``."""
+    for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
+        if count < 1000.0:
+            return f"{count:.3g} {unit}"
+        count /= 1000.0
+    return f"{count:.3g} EB"
+
+
+@contextlib.contextmanager
+def _allocating(sizes: list[int], dtype: torch.dtype, hidden_dims: Any) -> Iterator[None]:
+    """Refuse layer sizes whose parameters cannot fit in memory, naming ``hidden_dims`` (or
+    ``input_dim`` where the first layer is the largest).
+
+    The parameters take ``sum (fan_in + 1) fan_out`` numbers of ``dtype``, and the largest
+    layer is drawn in float64 (three temporaries) first. Beyond the memory available now the
+    sizes are refused before anything is allocated (an allocation beyond it could succeed and
+    be killed by the operating system when touched); an allocation that fails anyway is
+    re-raised the same way, chained.
+    """
+    layers = [(fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes)]
+    needed = sum(layers) * torch.empty((), dtype=dtype).element_size() + 3 * 8 * max(layers)
+    limit = _available_memory() if needed > _CHECKED_ABOVE else None
+    shown = f"the {_bytes(limit)} available" if limit is not None else "the memory available"
+    parameter, value = ("input_dim", sizes[0]) if layers[0] == max(layers) else ("hidden_dims", hidden_dims)
+    allowed = (
+        f"a size whose {sum(layers):,} parameters fit in memory (they and the float64 draw of the "
+        f"largest layer need {_bytes(needed)}, more than {shown})"
+    )
+    if limit is not None and needed > limit:
+        raise InvalidParameterError(parameter, value, allowed, energy="MLP")
+    try:
+        yield
+    except (MemoryError, torch.OutOfMemoryError) as error:
+        raise InvalidParameterError(parameter, value, allowed, energy="MLP") from error
+    except RuntimeError as error:
+        if "alloc" not in str(error).lower():
+            raise
+        raise InvalidParameterError(parameter, value, allowed, energy="MLP") from error
+
+
 def _allowed(activation: object) -> str:
     names = ", ".join(map(repr, ACTIVATIONS))
     if not isinstance(activation, str):
         return f"one of {names}, {_MODULE_TEXT}"
-    matches = close_matches(activation.lower(), ACTIVATIONS)
+    matches = difflib.get_close_matches(activation.lower(), list(ACTIVATIONS), n=3, cutoff=0.6)
     hint = f" (did you mean {' or '.join(map(repr, matches))}?)" if matches else ""
     return f"one of {names}{hint}"

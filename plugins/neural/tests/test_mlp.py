@@ -385,3 +385,24 @@ def test_activation_type_errors() -> None:
         MLP(2, [4], torch.tanh)
     with pytest.raises(ebmcore.InvalidParameterError, match=r"did you mean 'silu'\?\), got 'SiLU'"):
         MLP(2, [4], "SiLU")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [
+        ({"input_dim": 2, "hidden_dims": [10**6, 10**6]}, "hidden_dims"),
+        ({"input_dim": 10**13, "hidden_dims": []}, "input_dim"),
+        ({"input_dim": 3, "hidden_dims": [64, 10**13]}, "hidden_dims"),
+    ],
+)
+def test_impossible_sizes_name_the_parameter_and_the_memory(
+    kwargs: dict[str, object], parameter: str
+) -> None:
+    """Terabytes of parameters: a clear error before anything is allocated (before: the raw
+    allocator RuntimeError of a (1e6, 1e6) float64 draw)."""
+    with pytest.raises(
+        ebmcore.InvalidParameterError, match=r"fit in memory \(.* need [\d.]+ [TPE]B"
+    ) as caught:
+        ebmcore.create("mlp", **kwargs)
+    assert caught.value.parameter == parameter  # type: ignore[attr-defined]
+    assert caught.value.value == kwargs[parameter]  # type: ignore[attr-defined]

@@ -31,6 +31,32 @@ even_dimension = constraints.Constraint(
 
 
 @dataclass(frozen=True)
+class _Well:
+    """One well of the quartic, in the local coordinate ``y = t - centre``.
+
+    Attributes:
+        centre: the local minimizer ``m`` of ``q``.
+        depth: ``q(m)``.
+        coefficients: the Taylor coefficients ``(q'(m), q''(m) / 2, q'''(m) / 6, c)``:
+            ``q(m + y) - q(m) = y (q'(m) + y (q''(m) / 2 + y (q'''(m) / 6 + c y)))`` exactly,
+            evaluated without the cancellation of ``q(m + y) - q(m)`` where ``|q(m)|`` is large.
+        low, high: the interval of ``y`` (inside the basin) where the rise is at most
+            ``_TAIL``, or reaches the split between the wells.
+    """
+
+    centre: float
+    depth: float
+    coefficients: tuple[float, float, float, float]
+    low: float
+    high: float
+
+    def rise(self, y: np.ndarray) -> np.ndarray:
+        """``q(centre + y) - q(centre)``."""
+        slope, half_curvature, cubic, c = self.coefficients
+        return y * (slope + y * (half_curvature + y * (cubic + c * y)))
+
+
+@dataclass(frozen=True)
 class _Quartic:
     """Ground truth of the 1-D density ``exp(-q(t))``, ``q(t) = c t^4 + b t^2 + a t`` (``c > 0``).
 
@@ -43,6 +69,7 @@ class _Quartic:
         mean, var: the mean and variance of ``t``.
         low, high: the interval outside which ``q - q_min > _TAIL`` (sampling support).
         plot_low, plot_high: the interval where ``q - q_min <= _BOUNDS_LEVEL``.
+        wells: each well's local coordinates and integration interval, as ``minima``.
     """
 
     a: float
@@ -59,6 +86,7 @@ class _Quartic:
     high: float
     plot_low: float
     plot_high: float
+    wells: tuple[_Well, ...]
 
     def q(self, t: np.ndarray) -> np.ndarray:
         return t * t * (self.c * t * t + self.b) + self.a * t
@@ -105,13 +133,60 @@ def _gauss_legendre(low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
     return t, w
 
 
+def _crossing(well: _Well, direction: float, limit: float) -> float:
+    """The ``y`` on the side ``direction`` (+1 or -1) where the rise reaches ``_TAIL``, or
+    ``limit`` (the split, or an infinity) where it stays below ``_TAIL`` up to there.
+
+    The rise increases with ``|y|`` from the minimum up to the split (or forever), so the
+    crossing is bracketed by doubling from the well's own scale and found by bisection.
+    """
+    _, half_curvature, _, c = well.coefficients
+    step = (_TAIL / c) ** 0.25
+    if half_curvature > 0.0:
+        step = min(step, math.sqrt(_TAIL / half_curvature))
+    if math.isfinite(limit) and float(well.rise(np.array(limit))) <= _TAIL:
+        return limit
+    inside, outside = 0.0, step
+    while float(well.rise(np.array(direction * outside))) < _TAIL:
+        inside, outside = outside, 2.0 * outside
+    for _ in range(200):
+        middle = 0.5 * (inside + outside)
+        if middle in (inside, outside):
+            break
+        if float(well.rise(np.array(direction * middle))) < _TAIL:
+            inside = middle
+        else:
+            outside = middle
+    return direction * outside
+
+
+def _make_well(m: float, a: float, b: float, c: float, split: float) -> _Well:
+    """The well at the minimizer ``m``, its interval bounded by ``split`` (NaN: unbounded)."""
+    coefficients = (4.0 * c * m**3 + 2.0 * b * m + a, 6.0 * c * m * m + b, 4.0 * c * m, c)
+    well = _Well(m, m * m * (c * m * m + b) + a * m, coefficients, 0.0, 0.0)
+    below = split - m if split < m else -math.inf  # False for a NaN split
+    above = split - m if split > m else math.inf
+    return _Well(m, well.depth, coefficients, _crossing(well, -1.0, below), _crossing(well, 1.0, above))
+
+
+def _depth_gap(m: float, n: float, a: float, b: float, c: float) -> float:
+    """``q(m) - q(n)`` factored, ``(m - n) (c (m + n)(m^2 + n^2) + b (m + n) + a)``: exact to
+    the rounding of the small difference, not of the large values ``q(m)`` and ``q(n)``."""
+    return (m - n) * (c * (m + n) * (m * m + n * n) + b * (m + n) + a)
+
+
 @functools.lru_cache(maxsize=32)
 def _quartic(a: float, b: float, c: float) -> _Quartic:
     """Critical points, wells and moments of ``exp(-(c t^4 + b t^2 + a t))`` by quadrature.
 
-    Composite Gauss-Legendre on each well separately (``[low, split]`` and ``[split, high]``,
-    128 panels of 20 nodes): the integrand is entire, so this is exact to rounding; outside
-    ``[low, high]`` the density is below ``e^-100`` of its peak.
+    Each well is integrated on its own scale: composite Gauss-Legendre (128 panels of 20
+    nodes) over the interval of its local coordinate ``y = t - m`` where ``q(m + y) - q(m)``
+    is at most 100 (or up to the split between the wells), the rise computed from the Taylor
+    coefficients at ``m`` (exact for a quartic). The integrand is entire, so this is exact to
+    rounding however narrow the wells (``b = -10^6``: wells of width ``10^{-3}`` a distance
+    ``1400`` apart, under a barrier of ``2.5 \\cdot 10^{11}``); outside these intervals the
+    density is below ``e^{-100}`` of its peak. The moments are combined from each well's
+    central moments (no cancellation of ``E[t^2] - E[t]^2`` for narrow wells).
     """
     with np.errstate(all="ignore"):
         roots = np.roots([4.0 * c, 0.0, 2.0 * b, a])
@@ -126,67 +201,106 @@ def _quartic(a: float, b: float, c: float) -> _Quartic:
         else:
             minima = (min(minima, key=lambda t: t * t * (c * t * t + b) + a * t),)
             split = math.nan
-
-        def q(t: np.ndarray) -> np.ndarray:
-            return t * t * (c * t * t + b) + a * t
-
-        q_min = float(min(q(np.array(minima))))
-        low, high = _level_crossings(a, b, c, q_min + _TAIL)
-        plot_low, plot_high = _level_crossings(a, b, c, q_min + _BOUNDS_LEVEL)
-        pieces = [(low, split), (split, high)] if len(minima) == 2 else [(low, high)]
-        sums = []
-        first = []
-        second = []
-        for lo, hi in pieces:
-            t, w = _gauss_legendre(lo, hi)
-            f = w * np.exp(-(q(t) - q_min))
-            sums.append(float(f.sum()))
-            first.append(float((f * t).sum()))
-            second.append(float((f * t * t).sum()))
-        total = sum(sums)
-        mean = sum(first) / total
-        var = sum(second) / total - mean * mean
+        wells = tuple(_make_well(m, a, b, c, split) for m in minima)
+        deepest = min(wells, key=lambda well: well.depth)
+        log_sums, means, variances = [], [], []
+        for well in wells:
+            y, w = _gauss_legendre(well.low, well.high)
+            f = w * np.exp(-well.rise(y))
+            total = float(f.sum())
+            shift = float((f * y).sum()) / total
+            log_sums.append(math.log(total) - _depth_gap(well.centre, deepest.centre, a, b, c))
+            means.append(well.centre + shift)
+            variances.append(float((f * (y - shift) ** 2).sum()) / total)
+        peak = max(log_sums)
+        log_total = peak + math.log(sum(math.exp(v - peak) for v in log_sums))
+        masses = tuple(math.exp(v - log_total) for v in log_sums)
+        mean = sum(p * mu for p, mu in zip(masses, means, strict=True))
+        var = sum(p * (v + (mu - mean) ** 2) for p, v, mu in zip(masses, variances, means, strict=True))
+        plot_low, plot_high = _level_crossings(a, b, c, deepest.depth + _BOUNDS_LEVEL)
     return _Quartic(
         a=a,
         b=b,
         c=c,
         minima=minima,
         split=split,
-        q_min=q_min,
-        log_z=math.log(total) - q_min,
-        masses=tuple(s / total for s in sums),
+        q_min=deepest.depth,
+        log_z=log_total - deepest.depth,
+        masses=masses,
         mean=mean,
         var=var,
-        low=low,
-        high=high,
+        low=min(well.centre + well.low for well in wells),
+        high=max(well.centre + well.high for well in wells),
         plot_low=plot_low,
         plot_high=plot_high,
+        wells=wells,
     )
 
 
-@functools.lru_cache(maxsize=32)
-def _envelope(a: float, b: float, c: float) -> tuple[Tensor, Tensor, Tensor, float]:
-    """A piecewise-constant upper bound of ``exp(-(q - q_min))`` on ``[low, high]``.
+@dataclass(frozen=True)
+class _Envelope:
+    """A piecewise-constant upper bound of the density, cell by cell over every well.
 
-    Returns the cell edges, the cumulative cell probabilities and each cell's ``min q`` (the
-    bound is ``exp(-(min q - q_min))`` in each cell: the minimum of a polynomial on a cell is
-    at an end or at a local minimizer inside it), and the acceptance rate.
+    Attributes:
+        centre, coefficients: per cell, its well's minimizer and rise coefficients (as
+            :class:`_Well`), ``(cells,)`` and ``(cells, 4)``.
+        low, width: per cell, its start (in the well's ``y``) and its width.
+        bound: per cell, the minimum of the rise over the cell (the envelope there is
+            ``exp(-bound)`` relative to the well's peak).
+        cumulative: the cumulative probabilities of the cells (the wells weighed by mass).
+        acceptance: the acceptance rate of the rejection step.
+    """
+
+    centre: Tensor
+    coefficients: Tensor
+    low: Tensor
+    width: Tensor
+    bound: Tensor
+    cumulative: Tensor
+    acceptance: float
+
+
+@functools.lru_cache(maxsize=32)
+def _envelope(a: float, b: float, c: float) -> _Envelope:
+    """The envelope of each well on its interval (``_ENVELOPE_CELLS`` cells), weighed by mass.
+
+    In each cell the bound is ``exp(-min rise)``: the minimum of the rise on a cell is at an
+    end, or at the well's minimum ``y = 0`` where the cell holds it.
     """
     quartic = _quartic(a, b, c)
-    edges = np.linspace(quartic.low, quartic.high, _ENVELOPE_CELLS + 1)
-    q_edges = quartic.q(edges)
-    cell_min = np.minimum(q_edges[:-1], q_edges[1:])
-    for m in quartic.minima:
-        cell = int(np.clip(np.searchsorted(edges, m) - 1, 0, _ENVELOPE_CELLS - 1))
-        cell_min[cell] = min(cell_min[cell], float(quartic.q(np.array(m))))
-    mass = np.exp(-(cell_min - quartic.q_min)) * np.diff(edges)
-    cumulative = np.cumsum(mass)
-    acceptance = math.exp(quartic.log_z + quartic.q_min) / float(cumulative[-1])
-    return (
-        torch.from_numpy(edges),
-        torch.from_numpy(cumulative / cumulative[-1]),
-        torch.from_numpy(cell_min),
-        acceptance,
+    parts: list[tuple[np.ndarray, ...]] = []
+    acceptance = 0.0
+    for well, mass in zip(quartic.wells, quartic.masses, strict=True):
+        edges = np.linspace(well.low, well.high, _ENVELOPE_CELLS + 1)
+        rise = well.rise(edges)
+        bound = np.minimum(rise[:-1], rise[1:])
+        bound[(edges[:-1] <= 0.0) & (edges[1:] >= 0.0)] = 0.0
+        cell_mass = np.exp(-bound) * np.diff(edges)
+        envelope_total = float(cell_mass.sum())
+        y, w = _gauss_legendre(well.low, well.high)
+        acceptance += mass * float((w * np.exp(-well.rise(y))).sum()) / envelope_total
+        parts.append(
+            (
+                np.full(_ENVELOPE_CELLS, well.centre),
+                np.tile(np.array(well.coefficients), (_ENVELOPE_CELLS, 1)),
+                edges[:-1],
+                np.diff(edges),
+                bound,
+                mass * cell_mass / envelope_total,
+            )
+        )
+    centre, coefficients, low, width, bound, probability = (
+        np.concatenate(p) for p in zip(*parts, strict=True)
+    )
+    cumulative = np.cumsum(probability)
+    return _Envelope(
+        centre=torch.from_numpy(centre),
+        coefficients=torch.from_numpy(coefficients),
+        low=torch.from_numpy(low),
+        width=torch.from_numpy(width),
+        bound=torch.from_numpy(bound),
+        cumulative=torch.from_numpy(cumulative / cumulative[-1]),
+        acceptance=acceptance,
     )
 
 
@@ -392,17 +506,20 @@ class ManyWell(BaseModel):
     # -- helpers ------------------------------------------------------------------------------
 
     def _sample_quartic(self, n: int, generator: torch.Generator | None) -> Tensor:
-        edges, cumulative, cell_min, acceptance = _envelope(self.a, self.b, self.c)
-        cells = len(cell_min)
-        accepted: list[Tensor] = []
+        """Rejection from the envelope of every well: a cell by its probability, a uniform ``y``
+        in it, accepted with probability ``exp(-(rise(y) - bound))``; returns ``centre + y``."""
+        envelope = _envelope(self.a, self.b, self.c)
+        cells = len(envelope.bound)
+        accepted: list[Tensor] = [torch.empty(0, dtype=torch.float64)]
         have = 0
         while have < n:
-            draw = int((n - have) / acceptance * 1.05) + 16
+            draw = int((n - have) / envelope.acceptance * 1.05) + 16
             u = torch.rand(3, draw, generator=generator, dtype=torch.float64)
-            cell = torch.searchsorted(cumulative, u[0]).clamp_max(cells - 1)
-            t = edges[cell] + u[1] * (edges[cell + 1] - edges[cell])
-            excess = t * t * (self.c * t * t + self.b) + self.a * t - cell_min[cell]
-            keep = t[u[2].log() <= -excess]
+            cell = torch.searchsorted(envelope.cumulative, u[0]).clamp_max(cells - 1)
+            y = envelope.low[cell] + u[1] * envelope.width[cell]
+            slope, half_curvature, cubic, c = envelope.coefficients[cell].unbind(-1)
+            rise = y * (slope + y * (half_curvature + y * (cubic + c * y)))
+            keep = (envelope.centre[cell] + y)[u[2].log() <= -(rise - envelope.bound[cell])]
             accepted.append(keep)
             have += len(keep)
         return torch.cat(accepted)[:n]

@@ -9,6 +9,7 @@ failure is a real bug, not bad luck.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 from ebmcore_targets import Rings
-from scipy import integrate, optimize, stats
+from scipy import integrate, optimize, special, stats
 
 import ebmcore
 from ebmcore.testing import check_energy, run_check
@@ -459,8 +460,9 @@ def test_sampler_acceptance_and_generator() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "parameter", "message"),
     [
-        ({"dim": 0}, "dim", "an integer >= 1"),
-        ({"dim": 2.5}, "dim", "an integer >= 1"),
+        ({"dim": 0}, "dim", r"an integer in \[1, 1000000\]"),
+        ({"dim": 2.5}, "dim", r"an integer in \[1, 1000000\]"),
+        ({"dim": 10**7}, "dim", r"an integer in \[1, 1000000\]"),
         ({"radius": 0.0}, "radius", r"\(0, 10000\]"),
         ({"radius": 2e4}, "radius", r"\(0, 10000\]"),
         ({"radius": math.inf}, "radius", r"\(0, 10000\]"),
@@ -485,3 +487,35 @@ def test_bad_arguments_name_the_parameter(kwargs: dict[str, float], parameter: s
 )
 def test_variants_pass_the_kit(spec: dict) -> None:
     check_energy(spec)
+
+
+@pytest.mark.parametrize("dim", [1000, 10**5, 10**6])
+@pytest.mark.parametrize(("radius", "offset"), [(R0, 1.001), (1.0, 3.0), (1e4, 1.0 + 1e-9)])
+def test_high_dimensional_log_partition_against_quad_and_the_incomplete_gamma(
+    dim: int, radius: float, offset: float
+) -> None:
+    """Up to dim = 1e6, in bounded memory (the inner panels cover only where (r/R)^(d-1) is
+    above e^-800: about 1,600 panels, not 2 (d + 1)). The reference: scipy quad of the inner
+    piece near R (where its mass is, width R / d) and the outer piece as
+    e^R Gamma(d) Q(d, R) (scipy's regularized upper incomplete gamma), or by quad for R > d."""
+
+    def inner(r: float) -> float:  # (r / R)^(d - 1) (cos r + c)
+        return math.exp((dim - 1) * math.log(r / radius)) * (math.cos(r) + offset)
+
+    width = radius / dim
+    edges = [max(0.0, radius - k * width) for k in (2000, 300, 100, 30, 10, 3, 1, 0)]
+    log_inner = math.log(sum(quad(inner, lo, hi) for lo, hi in itertools.pairwise(edges) if hi > lo))
+    log_inner += (dim - 1) * math.log(radius)
+    if radius <= dim:  # e^R Gamma(d) Q(d, R), Q well above underflow
+        log_outer = radius + special.gammaln(dim) + math.log(special.gammaincc(dim, radius))
+    else:  # R^(d-1) int_R^inf (r / R)^(d-1) e^(R - r) dr, a decreasing integrand from 1 at R
+
+        def outer(r: float) -> float:
+            return math.exp((dim - 1) * math.log(r / radius) - (r - radius))
+
+        log_outer = (dim - 1) * math.log(radius) + math.log(
+            quad(outer, radius, radius + 50.0) + quad(outer, radius + 50.0, radius + 5000.0)
+        )
+    log_sphere = math.log(2.0) + 0.5 * dim * math.log(math.pi) - special.gammaln(0.5 * dim)
+    expected = log_sphere + float(np.logaddexp(log_inner, log_outer))
+    assert Rings(dim=dim, radius=radius, offset=offset).log_partition() == pytest.approx(expected, rel=1e-12)
