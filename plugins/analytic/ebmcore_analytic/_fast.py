@@ -28,7 +28,7 @@ from torch import Tensor, nn
 
 from ebmcore import cached_while_unchanged as cached
 
-__all__ = ["buffer_as", "cached", "constant", "rowsum"]
+__all__ = ["buffer_as", "cached", "constant", "rowsum", "traced"]
 
 # Inside a torch.func transform a tensor built from `like` is a wrapper of that transform: it must
 # not be cached beyond it (a later transform would meet a stale level and fail).
@@ -37,6 +37,20 @@ _transforms_active = getattr(torch._C, "_are_functorch_transforms_active", lambd
 # Widest rows that rowsum sums with gemv (the crossover with sum(-1) is at 32 to 64 elements in
 # float64 and float32 on one CPU thread, torch 2.13).
 GEMV_MAX_WIDTH = 32
+
+
+def traced(x: Tensor) -> bool:
+    """Whether a computation on ``x`` may be differentiated or traced: ``x`` requires grad
+    (with grad mode on), ``torch.compile`` traces it, or a ``torch.func`` transform wraps it.
+    Then a fused path writes no ``out=`` tensors and no slices in place.
+
+    Example:
+        >>> import torch
+        >>> traced(torch.ones(2)), traced(torch.ones(2, requires_grad=True))
+        (False, True)
+    """
+    graph = x.requires_grad and torch.is_grad_enabled()
+    return graph or torch.compiler.is_compiling() or _transforms_active()
 
 
 def constant(value: float, like: Tensor, size: int | None = None) -> Tensor:

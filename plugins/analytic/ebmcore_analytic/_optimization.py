@@ -20,7 +20,7 @@ from torch import Tensor
 from ebmcore import BaseModel, Minima, constraints
 
 from ._cpu_kernels import cpu_kernel
-from ._fast import buffer_as, cached, constant, rowsum
+from ._fast import buffer_as, cached, constant, rowsum, traced
 from ._memory import filled, vectors
 
 __all__ = [
@@ -171,7 +171,7 @@ class Ackley(BaseModel):
         positive = r > 0
         radial = torch.where(positive, (self.a * self.b / d) * decay / torch.where(positive, r, 1.0), 0.0)
         grad = torch.sin(angle).mul_((ripple * (self.c / d)).unsqueeze(-1))
-        grad.addcmul_(x, radial.unsqueeze(-1))
+        grad = torch.addcmul(grad, x, radial.unsqueeze(-1))  # not in place: vmap has no addcmul_ rule
         return energy, grad
 
     @property
@@ -382,8 +382,8 @@ class Levy(BaseModel):
         grad = torch.addcmul(u2 * slope, u, q)
         first = (0.25 * math.pi) * u[..., 0]  # sin^2(pi w_1) = sin^2(pi v_1)
         s1 = torch.sin(first)
-        energy.addcmul_(s1, s1)
-        grad[..., 0].addcmul_(s1, torch.cos(first), value=0.5 * math.pi)
+        energy = torch.addcmul(energy, s1, s1)  # not in place: vmap has no addcmul_ rule
+        grad[..., 0] += (0.5 * math.pi) * s1 * torch.cos(first)
         return energy, grad
 
     @property
@@ -520,7 +520,7 @@ class DixonPrice(BaseModel):
         return (x[..., 0] - 1.0) ** 2 + (valley * valley) @ buffer_as(self, "index", x)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        if (x.requires_grad and torch.is_grad_enabled()) or torch.compiler.is_compiling() or self.dim == 1:
+        if traced(x) or self.dim == 1:
             # a graph to differentiate, or one for inductor to fuse: no out= and no slices written in place
             return self._differentiable_energy_and_gradient(x)
         # v_i = x_{i-1} - 2 x_i^2 on the flattened batch (contiguous passes, where strided slices
@@ -550,7 +550,7 @@ class DixonPrice(BaseModel):
         valley = torch.addcmul(x[..., :-1], tail, tail, value=-2.0).neg_()  # 2 x_i^2 - x_{i-1}
         weighted = valley * buffer_as(self, "index", x)
         offset = x[..., 0] - 1.0
-        energy = rowsum(weighted * valley).addcmul_(offset, offset)
+        energy = torch.addcmul(rowsum(weighted * valley), offset, offset)  # (vmap has no addcmul_ rule)
         grad = torch.cat([(2.0 * offset).unsqueeze(-1), (tail * weighted).mul_(8.0)], dim=-1)
         grad[..., :-1].add_(weighted, alpha=-2.0)
         return energy, grad
@@ -759,7 +759,7 @@ class Zakharov(BaseModel):
         w = buffer_as(self, "half_index", x)
         s = x @ w
         s2 = s * s
-        energy = rowsum(x * x).addcmul_(s2, s2 + 1.0)
+        energy = torch.addcmul(rowsum(x * x), s2, s2 + 1.0)  # not in place: vmap has no addcmul_ rule
         coef = (2.0 * s2 + 1.0).mul_(s)  # S + 2 S^3 (grad = 2 x + 2 (S + 2 S^3) w)
         grad = torch.addcmul(x, coef.unsqueeze(-1), w).mul_(2.0)
         return energy, grad

@@ -7,7 +7,7 @@ from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
 
-from ._fast import constant, rowsum
+from ._fast import constant, rowsum, traced
 from ._memory import filled
 
 __all__ = ["Rosenbrock"]
@@ -56,16 +56,18 @@ class Rosenbrock(BaseModel):
         self.b = float(b)
 
     def forward(self, x: Tensor) -> Tensor:
-        head, tail = x[..., :-1], x[..., 1:]
-        return rowsum(self.b * (tail - head * head).square() + (self.a - head).square())
+        if traced(x):  # the formula as written, for a graph
+            head, tail = x[..., :-1], x[..., 1:]
+            return rowsum(self.b * (tail - head * head).square() + (self.a - head).square())
+        return self._fused(x)[0]  # the energies of energy_and_gradient, bit for bit
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        if (x.requires_grad and torch.is_grad_enabled()) or torch.compiler.is_compiling():
-            # a graph to differentiate, or one for inductor to fuse: no out= and no slices written in place
-            return self._differentiable_energy_and_gradient(x)
-        # v_i = x_{i+1} - x_i^2 on the flattened batch: contiguous passes, no strided slices (which
-        # cost several times a pass on short rows). The last column of each row, where the
-        # flattened neighbour belongs to the next sample, is set to zero and never summed.
+    def _fused(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """The energy, ``v`` and ``2 (x - a)`` of the fused path (no graph: ``out=`` is used).
+
+        ``v_i = x_{i+1} - x_i^2`` on the flattened batch: contiguous passes, no strided slices
+        (which cost several times a pass on short rows). The last column of each row, where the
+        flattened neighbour belongs to the next sample, is set to zero and never summed.
+        """
         a, b = self.a, self.b
         x = x.contiguous()  # every buffer below is laid out like x, and viewed flat
         flat = x.view(-1)
@@ -75,6 +77,14 @@ class Rosenbrock(BaseModel):
         twice_offset = torch.add(constant(-2.0 * a, x), x, alpha=2.0)  # 2 (x_i - a)
         terms = (twice_offset * twice_offset).addcmul_(valley, valley, value=4.0 * b)
         energy = rowsum(terms[..., :-1], 0.25)  # sum_{i<d} (x_i - a)^2 + b v_i^2
+        return energy, valley, twice_offset
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        if traced(x):  # a graph to differentiate or fuse: no out= and no slices written in place
+            return self._differentiable_energy_and_gradient(x)
+        b = self.b
+        x = x.contiguous()
+        energy, valley, twice_offset = self._fused(x)
         # grad: 2 (x_i - a) - 4 b x_i v_i (i < d), plus 2 b v_{i-1} (i > 1)
         twice_offset[..., -1] = 0.0
         grad = torch.addcmul(twice_offset, x, valley, value=-4.0 * b)

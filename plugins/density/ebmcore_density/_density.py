@@ -105,6 +105,10 @@ def _lower_to_name(lower: str) -> str:
     return next(k for k in ALLOWED_DISTRIBUTIONS if k.lower() == lower)
 
 
+_HALF = (torch.float16, torch.bfloat16)
+"""Dtypes a named density is computed in float32 for, and rounded back to."""
+
+
 class Density(BaseModel):
     r"""The energy of a density: :math:`E(x) = -\log p(x)`.
 
@@ -266,6 +270,8 @@ class Density(BaseModel):
     def forward(self, x: Tensor) -> Tensor:
         if self._family is None:
             return self._forward_live(x)
+        if x.dtype in _HALF:  # torch.distributions' linear algebra has no half-precision kernels
+            return self.forward(x.float()).to(x.dtype)
         dist = self._build(x.dtype)
         nan = x.isnan().any(-1)
         if self._family.bounded_support:

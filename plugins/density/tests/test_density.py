@@ -612,3 +612,22 @@ def test_the_plugin_loads_cleanly_and_listing_imports_no_torch() -> None:
         "ebmcore_density.Density; assert 'torch' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"distribution": "MultivariateNormal", "dim": 3},
+        {"distribution": "StudentT", "params": {"df": 4.0}, "dim": 3},
+        {"distribution": "Gamma", "params": {"concentration": 2.0, "rate": 1.5}, "dim": 3},
+    ],
+)
+def test_half_precision_input_is_computed_in_float32(spec: dict[str, Any], dtype: torch.dtype) -> None:
+    model = ebmcore.create("density", **spec)
+    x = (torch.rand(5, 3, generator=torch.Generator().manual_seed(0)) + 0.5).to(dtype)
+    energy, grad = model.energy_and_gradient(x)
+    assert energy.dtype == grad.dtype == dtype
+    exact_energy, exact_grad = model.energy_and_gradient(x.double())
+    torch.testing.assert_close(energy, exact_energy.to(dtype), rtol=torch.finfo(dtype).eps, atol=0)
+    torch.testing.assert_close(grad.double(), exact_grad, rtol=2e-2, atol=2e-2)

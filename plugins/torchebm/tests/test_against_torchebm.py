@@ -132,8 +132,9 @@ def test_ackley_at_the_origin_is_exactly_zero_where_torchebm_leaves_a_residue() 
 def test_torchebm_langevin_samples_an_ebmcore_energy() -> None:
     """TorchEBM's sampler drives an ebmcore energy (``model.gradient``, ``model(x)``); its draws
     have the exact moments, to the Monte Carlo error and the step-size bias."""
-    import ebmcore
     from torchebm.samplers import LangevinDynamics
+
+    import ebmcore
 
     model = ebmcore.create("gaussian", mean=[1.0, -1.0], cov=[0.5, 2.0])
     torch.manual_seed(0)
