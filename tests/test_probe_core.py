@@ -167,3 +167,35 @@ def test_numpy_and_torch_integers_fix_the_event_shape_of_a_class_built_directly(
 def test_a_meta_tensor_argument_is_an_error_naming_it() -> None:
     with pytest.raises(ebmcore.InvalidParameterError, match="parameter 'mean' must be a tensor with data"):
         ebmcore.create("gaussian", mean=torch.zeros(2, device="meta"))
+
+
+# -- 11, in the contract: configs of large tensors -------------------------------------------------
+
+
+def test_config_is_an_independent_json_copy() -> None:
+    import json
+
+    import numpy as np
+
+    cov = torch.eye(300, dtype=F64) * 2.0
+    model = ebmcore.create("gaussian", cov=cov, mean=np.zeros(300))
+    config = model.config
+    config["cov"][0][0] = -1.0
+    config["mean"].append(5.0)
+    assert model.config["cov"][0][0] == 2.0 and len(model.config["mean"]) == 300
+    assert json.loads(json.dumps(model.spec)) == model.spec
+    assert type(model.config["mean"][0]) is float
+    nested = ebmcore.create("tempered", base=model, temperature=2.0)
+    assert nested.config["base"]["cov"][299][299] == 2.0
+
+
+def test_a_config_value_json_cannot_hold_is_a_type_error() -> None:
+    class Holds(BaseModel):
+        def __init__(self) -> None:
+            super().__init__(2, thing=object())
+
+        def forward(self, x: Tensor) -> Tensor:
+            return x.sum(-1)
+
+    with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
+        Holds().config  # noqa: B018
