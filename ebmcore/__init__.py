@@ -51,10 +51,12 @@ if TYPE_CHECKING:
     from ._derived import cached_while_unchanged
     from ._diagnose import DiagnosticReport, DiagnosticWarning, diagnose
     from ._dispatch import energy, energy_and_gradient, gradient, resolve_backend, score, use_backend
+    from ._memory import allocation
     from ._model import BaseModel, Minima, Modes
     from ._numpy import NumpyFunctions, numpy_functions, scipy_bounds
 
 _LAZY = {
+    "allocation": "._memory",
     "BaseModel": "._model",
     "cached_while_unchanged": "._derived",
     "DiagnosticReport": "._diagnose",
@@ -108,6 +110,7 @@ __all__ = [
     "RegistrationError",
     "UnknownParameterError",
     "__version__",
+    "allocation",
     "cached_while_unchanged",
     "compile",
     "compile_stats",

@@ -6,7 +6,6 @@ import contextlib
 import difflib
 import itertools
 import math
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
@@ -14,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+import ebmcore
 from ebmcore import BaseModel, InvalidParameterError, RegistrationError, constraints
 
 __all__ = ["ACTIVATIONS", "MLP"]
@@ -235,35 +235,6 @@ def _resolve_activation(activation: Any) -> str | nn.Module:
     raise InvalidParameterError("activation", activation, _allowed(activation), energy="MLP")
 
 
-_CHECKED_ABOVE = 2**26
-"""Parameter memory (bytes) up to which nothing is checked: 64 MiB."""
-
-
-def _available_memory() -> int | None:
-    """Bytes that can be allocated now: ``MemAvailable`` of ``/proc/meminfo``, else the physical
-    memory, else None."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as lines:
-            for line in lines:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def _bytes(count: float) -> str:
-    """``count`` bytes in decimal units: ``'28 TB'``."""
-    for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
-        if count < 1000.0:
-            return f"{count:.3g} {unit}"
-        count /= 1000.0
-    return f"{count:.3g} EB"
-
-
 @contextlib.contextmanager
 def _allocating(sizes: list[int], dtype: torch.dtype, hidden_dims: Any) -> Iterator[None]:
     """Refuse layer sizes whose parameters cannot fit in memory, naming ``hidden_dims`` (or
@@ -277,23 +248,10 @@ def _allocating(sizes: list[int], dtype: torch.dtype, hidden_dims: Any) -> Itera
     """
     layers = [(fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes)]
     needed = sum(layers) * torch.empty((), dtype=dtype).element_size() + 3 * 8 * max(layers)
-    limit = _available_memory() if needed > _CHECKED_ABOVE else None
-    shown = f"the {_bytes(limit)} available" if limit is not None else "the memory available"
     parameter, value = ("input_dim", sizes[0]) if layers[0] == max(layers) else ("hidden_dims", hidden_dims)
-    allowed = (
-        f"a size whose {sum(layers):,} parameters fit in memory (they and the float64 draw of the "
-        f"largest layer need {_bytes(needed)}, more than {shown})"
-    )
-    if limit is not None and needed > limit:
-        raise InvalidParameterError(parameter, value, allowed, energy="MLP")
-    try:
+    what = f"{sum(layers):,} parameters and the float64 draw of the largest layer"
+    with ebmcore.allocation(needed, what, parameter=parameter, value=value, energy="MLP"):
         yield
-    except (MemoryError, torch.OutOfMemoryError) as error:
-        raise InvalidParameterError(parameter, value, allowed, energy="MLP") from error
-    except RuntimeError as error:
-        if "alloc" not in str(error).lower():
-            raise
-        raise InvalidParameterError(parameter, value, allowed, energy="MLP") from error
 
 
 def _allowed(activation: object) -> str:

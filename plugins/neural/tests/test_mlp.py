@@ -401,7 +401,7 @@ def test_impossible_sizes_name_the_parameter_and_the_memory(
     """Terabytes of parameters: a clear error before anything is allocated (before: the raw
     allocator RuntimeError of a (1e6, 1e6) float64 draw)."""
     with pytest.raises(
-        ebmcore.InvalidParameterError, match=r"fit in memory \(.* need [\d.]+ [TPE]B"
+        ebmcore.InvalidParameterError, match=r"fit in memory \(needing [\d.]+ [TPE]B"
     ) as caught:
         ebmcore.create("mlp", **kwargs)
     assert caught.value.parameter == parameter  # type: ignore[attr-defined]
