@@ -594,6 +594,16 @@ class BaseModel(nn.Module):
             device = self._find_device()
         return device if device is not None else torch.device("cpu")
 
+    @property
+    def dtype(self) -> torch.dtype:
+        """The model's floating dtype: that of its first floating parameter or buffer, or, for a
+        model that holds none, the one its last ``.to(dtype)``, ``.float()``, ``.double()`` or
+        ``.half()`` asked for (float64 until then). Exact samples come in this dtype."""
+        for tensor in self._reference_tensors():
+            if tensor.is_floating_point():
+                return tensor.dtype
+        return self.__dict__.get("_converted_dtype", torch.float64)
+
     def _reference_tensors(self) -> Iterator[Tensor]:
         """Parameters, then buffers: the tensors whose device the model lives on."""
         return itertools.chain(self.parameters(), self.buffers())
@@ -617,6 +627,21 @@ class BaseModel(nn.Module):
             return super()._apply(fn, recurse)
         finally:
             self.__dict__.pop("_device_cache", None)
+            self._follow_dtype(fn)
+
+    def _follow_dtype(self, fn: Any) -> None:
+        """Record the dtype a conversion asks for, for :attr:`dtype` of a model without tensors:
+        the conversion is applied to an empty tensor on the meta device (which touches no
+        device), else on the CPU; one it cannot follow leaves the dtype as it was."""
+        current = self.__dict__.get("_converted_dtype", torch.float64)
+        for device in ("meta", "cpu"):
+            try:
+                probe = fn(torch.empty(0, dtype=current, device=device))
+            except Exception:  # a device or dtype this probe cannot take
+                continue
+            if isinstance(probe, Tensor) and probe.is_floating_point():
+                self.__dict__["_converted_dtype"] = probe.dtype
+            return
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         self.__dict__.pop("_device_cache", None)

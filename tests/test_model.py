@@ -157,3 +157,23 @@ def test_modes_validate_and_normalize() -> None:
 def test_moments_and_modes_are_unknown_by_default() -> None:
     model = Quartic()
     assert model.mean is None and model.stddev is None and model.modes is None
+
+
+def test_dtype_is_the_tensors_dtype_or_the_last_conversion() -> None:
+    import ebmcore
+
+    held = ebmcore.create("gaussian", dim=2)  # float64 buffers
+    assert held.dtype == torch.float64 and held.float().dtype == torch.float32
+
+    class Bare(ebmcore.BaseModel):  # holds no tensor: the conversions are remembered
+        def __init__(self) -> None:
+            super().__init__(2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x.sum(-1)
+
+    bare = Bare()
+    assert bare.dtype == torch.float64
+    assert bare.float().dtype == torch.float32 and bare.half().dtype == torch.float16
+    assert bare.to("meta").dtype == torch.float16  # a move keeps the dtype
+    assert bare.double().dtype == torch.float64
