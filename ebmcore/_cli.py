@@ -111,6 +111,8 @@ def _evaluated_lines(model: Any, declared: tuple[str, ...]) -> list[str]:
         shown = minima.points[:4].tolist()
         more = f" (of {minima.count})" if minima.count > len(minima.points) or len(minima.points) > 4 else ""
         lines.append(f"minimum value: {minima.value!r} at {shown}{more}")
+    elif model.minimum_value is not None:
+        lines.append(f"minimum value: {model.minimum_value!r} (a continuum of minimizers)")
     log_z = model.log_partition()
     if log_z is not None:
         lines.append(f"log partition: {log_z!r}")

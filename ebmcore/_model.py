@@ -501,6 +501,14 @@ class BaseModel(nn.Module):
         """The known global minimizers and the minimum value, or None."""
         return None
 
+    @property
+    def minimum_value(self) -> float | None:
+        """The global minimum of the energy, or None where it is not known: ``minima.value``, or,
+        where the minimizers form a continuum (rotations and translations of a particle system,
+        a ring) and ``minima`` is None, the value an energy declares here."""
+        minima = self.minima
+        return None if minima is None else minima.value
+
     def log_partition(self) -> float | None:
         r"""``log Z = log \int exp(-E(x)) dx``, or None where it is not known."""
         return None

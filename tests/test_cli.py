@@ -78,14 +78,16 @@ def test_info_shows_the_source_and_the_moments():
 
 
 def test_info_says_which_declared_ground_truth_the_default_instance_lacks():
-    # lj13 declares minima (known for the pure potential, harmonic=0) but its default instance,
-    # with the harmonic term, has none; dw4's default instance has every piece it declares
-    lj13 = run("info", "lj13")
-    assert lj13.returncode == 0, lj13.stderr
-    assert "ground truth declared: bounds, minima" in lj13.stdout
-    assert "  not known for the default parameters: minima" in lj13.stdout.splitlines()
+    # rings declares minima (isolated minimizers exist only in 1-D) but its default 2-D instance,
+    # whose minimizers form a circle, has none: it gives the minimum value alone; dw4's minimizers
+    # form a continuum too (rotations, translations, permutations)
+    rings = run("info", "rings")
+    assert rings.returncode == 0, rings.stderr
+    assert "ground truth declared: bounds, minima, log_partition, sample, mean, stddev" in rings.stdout
+    assert "  not known for the default parameters: minima" in rings.stdout.splitlines()
+    assert "  minimum value: -0.6936470556015963 (a continuum of minimizers)" in rings.stdout.splitlines()
     dw4 = run("info", "dw4")
-    assert "minimum value: -25.7922017" in dw4.stdout and "not known" not in dw4.stdout
+    assert "minimum value: -25.7922017" in dw4.stdout and "(a continuum of minimizers)" in dw4.stdout
 
 
 def test_unknown_name_fails_with_a_suggestion():

@@ -180,8 +180,16 @@ def test_info_describes_parameters_and_ground_truth():
         and params["barrier_height"].allowed == "a finite real number > 0"
     )
     assert not params["dim"].required
-    assert set(meta.ground_truth) == {"bounds", "minima", "log_partition", "sample"}
-    assert ebmcore.info("rosenbrock").ground_truth == ("bounds", "minima")
+    assert set(meta.ground_truth) == {"bounds", "minima", "log_partition", "sample", "mean", "stddev"}
+    assert ebmcore.info("rosenbrock").ground_truth == (
+        "bounds",
+        "minima",
+        "log_partition",
+        "sample",
+        "mean",
+        "stddev",
+        "modes",
+    )
     assert "E(x)" in meta.doc
 
 

@@ -39,12 +39,14 @@ class _Marginal:
     :math:`e^{-80}` (each well's width, :math:`1/(2\sqrt{2c})`, spans about 2,600 cells when the
     wells are narrow; the quartic's spread, when they merge), and ``cdf`` the normalized
     cumulative trapezoid integral of :math:`e^{-(u (2\sqrt c + u))^2}` on it. ``log_k`` is
-    :math:`\log \int_{-\infty}^\infty e^{-(s^2 - c)^2} ds`.
+    :math:`\log \int_{-\infty}^\infty e^{-(s^2 - c)^2} ds` and ``second`` the second moment
+    :math:`E[s^2]` of the normalized density.
     """
 
     offsets: Tensor
     cdf: Tensor
     log_k: float
+    second: float
 
 
 @functools.lru_cache(maxsize=64)
@@ -54,8 +56,9 @@ def _scaled_marginal(c: float) -> _Marginal:
     The integrand is smooth and decays like ``exp(-s^4)`` (like a Gaussian in ``u`` for large
     ``c``), so the trapezoid rule converges geometrically; on a half line starting at ``s = 0``
     it is also exact to that order, the integrand being even in ``s``. Differences ``s^2 - c``
-    are formed as ``u (2 sqrt(c) + u)``, never by cancellation. Used up to
-    :data:`_GAUSSIAN_LIMIT`; beyond, the wells are Gaussian.
+    are formed as ``u (2 sqrt(c) + u)``, never by cancellation. The second moment is the
+    same rule applied to ``s^2 exp(-(s^2 - c)^2)``, as smooth, even and fast-decaying. Used up
+    to :data:`_GAUSSIAN_LIMIT`; beyond, the wells are Gaussian.
     """
     a = math.sqrt(c)
     w = math.sqrt(_CUTOFF)
@@ -68,7 +71,22 @@ def _scaled_marginal(c: float) -> _Marginal:
     cdf = np.concatenate([[0.0], np.cumsum(0.5 * (density[1:] + density[:-1]))])
     total = float(density.sum()) - 0.5 * float(density[0] + density[-1])  # pairwise: no drift
     cdf = np.minimum(cdf / cdf[-1], 1.0)
-    return _Marginal(torch.from_numpy(u), torch.from_numpy(cdf), math.log(2.0 * step * total))
+    weighted = (a + u) ** 2 * density  # s^2 times the density
+    second = (float(weighted.sum()) - 0.5 * float(weighted[0] + weighted[-1])) / total
+    return _Marginal(torch.from_numpy(u), torch.from_numpy(cdf), math.log(2.0 * step * total), second)
+
+
+def _second_moment(h: float, b: float) -> float:
+    r""":math:`E[t^2]` under :math:`e^{-h (t^2 - b^2)^2}`: :math:`h^{-1/2} E[s^2]` in the scaled form.
+
+    Beyond :data:`_GAUSSIAN_LIMIT` each well is a Gaussian of variance
+    :math:`1 / (8 h b^2)` at :math:`\pm b`: :math:`E[t^2] = b^2 (1 + 1/(8 c^2))` to double
+    precision.
+    """
+    c = (h**0.25 * b) ** 2
+    if c > _GAUSSIAN_LIMIT:
+        return b * b + 1.0 / (8.0 * h * b * b)
+    return _scaled_marginal(c).second / math.sqrt(h)
 
 
 def _log_marginal(h: float, b: float) -> float:
@@ -91,7 +109,9 @@ class DoubleWell(BaseModel):
     Global minima: the :math:`2^d` corners :math:`x_i = \pm b`, with :math:`E = 0`; the
     barrier between neighbouring wells has height :math:`h b^4`. Because the density
     factorizes, :math:`\log Z = d \log \int e^{-h (t^2 - b^2)^2} dt` comes from one 1-D
-    quadrature, and exact samples come from the inverse CDF of the 1-D marginal.
+    quadrature, and exact samples come from the inverse CDF of the 1-D marginal. The marginal
+    is even, so the mean is 0; every coordinate has the standard deviation
+    :math:`\sqrt{E[t^2]}` of the 1-D marginal, from the same quadrature.
 
     Args:
         dim: dimension :math:`d`.
@@ -155,6 +175,17 @@ class DoubleWell(BaseModel):
     def log_partition(self) -> float:
         return self.dim * _log_marginal(self.barrier_height, self.b)
 
+    @property
+    def mean(self) -> Tensor:
+        """Zero: the density is even in every coordinate."""
+        return filled(self, [0.0], "(dim,) float64 mean")[0]
+
+    @property
+    def stddev(self) -> Tensor:
+        r""":math:`\sqrt{E[t^2]}` under :math:`e^{-h (t^2 - b^2)^2}`, for every coordinate."""
+        spread = math.sqrt(_second_moment(self.barrier_height, self.b))
+        return filled(self, [spread], "(dim,) float64 stddev")[0]
+
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         r"""Exact samples of each independent coordinate: a random sign times ``|x|``.
 
@@ -179,4 +210,4 @@ class DoubleWell(BaseModel):
             frac = (u - cdf[lo]) / (cdf[hi] - cdf[lo]).clamp_min(1e-300)
             offset = grid[lo] + frac * (grid[hi] - grid[lo])
             magnitude = (b + h**-0.25 * offset).clamp_min(0.0)
-        return (sign * magnitude).reshape(n, self.dim)
+        return (sign * magnitude).reshape(n, self.dim).to(self.dtype)

@@ -394,8 +394,9 @@ class Harmonic(BaseModel):
         E(x) = \frac k2 \lVert x \rVert^2, \qquad \nabla E = k x, \qquad
         \log Z = \frac d2 \log \frac{2\pi}{k}.
 
-    ``exp(-E)/Z`` is :math:`\mathcal N(0, k^{-1} I)`, so ``log_partition()`` is exact and
-    ``sample()`` draws ``randn / sqrt(k)``. The single minimum is the origin.
+    ``exp(-E)/Z`` is :math:`\mathcal N(0, k^{-1} I)`, so ``log_partition()`` is exact,
+    ``sample()`` draws ``randn / sqrt(k)``, the mean is 0 and every coordinate has standard
+    deviation :math:`1/\sqrt k`. The single minimum is the origin.
 
     Args:
         dim: dimension :math:`d`.
@@ -442,5 +443,22 @@ class Harmonic(BaseModel):
     def log_partition(self) -> float:
         return 0.5 * self.dim * math.log(2.0 * math.pi / self.k)
 
+    @property
+    def mean(self) -> Tensor:
+        r"""Zero: the law is :math:`\mathcal N(0, k^{-1} I)`."""
+        return filled(self, [0.0], "(dim,) float64 mean")[0]
+
+    @property
+    def stddev(self) -> Tensor:
+        r""":math:`1/\sqrt k` for every coordinate."""
+        return filled(self, [1.0 / math.sqrt(self.k)], "(dim,) float64 stddev")[0]
+
+    @property
+    def modes(self) -> Modes:
+        """The single mode at the origin, holding all the mass."""
+        return Modes(filled(self, [0.0], "(1, dim) float64 mode"), [1.0])
+
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        return torch.randn(n, self.dim, generator=generator, dtype=torch.float64) / math.sqrt(self.k)
+        """Exact: ``randn / sqrt(k)``, drawn in float64, in the model's dtype."""
+        z = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
+        return (z / math.sqrt(self.k)).to(self.dtype)

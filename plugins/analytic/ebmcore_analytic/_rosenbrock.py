@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
-from ebmcore import BaseModel, Minima, constraints
+from ebmcore import BaseModel, Minima, Modes, constraints
 
 from ._fast import constant, rowsum, traced
 from ._memory import filled
@@ -26,6 +28,20 @@ class Rosenbrock(BaseModel):
     is :math:`x = (a, \dots, a)` with :math:`E = 0`; for other ``a`` it is :math:`(a, a^2)` in
     two dimensions and not known in closed form beyond.
 
+    In two dimensions :math:`e^{-E}` is a Gaussian chain: integrating :math:`x_2` first,
+
+    .. math::
+
+        Z = \int e^{-(a - x_1)^2} \int e^{-b (x_2 - x_1^2)^2} dx_2\, dx_1
+          = \sqrt{\pi} \sqrt{\pi / b} = \pi / \sqrt b,
+
+    and :math:`x_1 \sim \mathcal N(a, \tfrac12)`, :math:`x_2 \mid x_1 \sim
+    \mathcal N(x_1^2, \tfrac1{2b})` is an exact sampler. The mean is :math:`(a, a^2 + \tfrac12)`
+    and the variances are :math:`\tfrac12` and :math:`\tfrac1{2b} + 2a^2 + \tfrac12`
+    (:math:`\operatorname{Var} x_1^2 = 2a^2 + \tfrac12`); the only stationary point is the
+    minimizer, the single mode. In more dimensions the innermost integral leaves a quartic in
+    the next coordinate: ``log_partition()`` is None and there is no exact sampler.
+
     Args:
         dim: dimension :math:`d \ge 2`.
         a: valley position (default 1).
@@ -37,9 +53,14 @@ class Rosenbrock(BaseModel):
         Surjanovic & Bingham, *Virtual Library of Simulation Experiments* (2013).
 
     Example:
-        >>> import torch, ebmcore
+        >>> import math, torch, ebmcore
         >>> ebmcore.create("rosenbrock", dim=3).energy(torch.ones(3))
         tensor(0.)
+        >>> valley = ebmcore.create("rosenbrock", b=4.0)  # dim = 2
+        >>> valley.log_partition() == math.log(math.pi / 2.0)
+        True
+        >>> valley.sample(3, generator=torch.Generator().manual_seed(0)).shape
+        torch.Size([3, 2])
     """
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
@@ -113,3 +134,46 @@ class Rosenbrock(BaseModel):
         if self.dim == 2:
             return Minima([[self.a, self.a * self.a]], 0.0)
         return None
+
+    # -- ground truth of the 2-D valley, a Gaussian chain ---------------------------------------
+
+    def log_partition(self) -> float | None:
+        r""":math:`\log(\pi / \sqrt b)` in two dimensions, else None (not known)."""
+        if self.dim != 2:
+            return None
+        return math.log(math.pi / math.sqrt(self.b))
+
+    @property
+    def mean(self) -> Tensor | None:
+        r""":math:`(a, a^2 + \tfrac12)` in two dimensions, else None."""
+        if self.dim != 2:
+            return None
+        return torch.tensor([self.a, self.a * self.a + 0.5], dtype=torch.float64)
+
+    @property
+    def stddev(self) -> Tensor | None:
+        r""":math:`(\sqrt{1/2}, \sqrt{1/(2b) + 2a^2 + 1/2})` in two dimensions, else None."""
+        if self.dim != 2:
+            return None
+        variance = 0.5 / self.b + 2.0 * self.a * self.a + 0.5
+        return torch.tensor([math.sqrt(0.5), math.sqrt(variance)], dtype=torch.float64)
+
+    @property
+    def modes(self) -> Modes | None:
+        """In two dimensions the single mode, at the minimizer :math:`(a, a^2)`; else None."""
+        if self.dim != 2:
+            return None
+        return Modes([[self.a, self.a * self.a]], [1.0])
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Exact in two dimensions: ``x1 ~ N(a, 1/2)``, then ``x2 | x1 ~ N(x1^2, 1/(2b))``.
+
+        Raises:
+            NotImplementedError: in more than two dimensions (no exact sampler is known).
+        """
+        if self.dim != 2:
+            return super().sample(n, generator)
+        z = torch.randn(n, 2, generator=generator, dtype=torch.float64)
+        x1 = self.a + math.sqrt(0.5) * z[:, 0]
+        x2 = x1 * x1 + math.sqrt(0.5 / self.b) * z[:, 1]
+        return torch.stack([x1, x2], dim=-1).to(self.dtype)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -63,6 +64,34 @@ def test_double_well_sampler_ks_with_high_barrier() -> None:
     assert abs(np.mean(samples > 0) - 0.5) < 0.03  # both wells visited equally
 
 
+@pytest.mark.parametrize(
+    ("h", "b"),
+    [(1.0, 1.0), (5.0, 1.0), (0.3, 2.0), (2.0, 0.4), (25.0, 1.5), (1.0, 0.0), (1e-6, 1.0), (1e6, 1.0)],
+)
+def test_double_well_mean_and_stddev_against_quad(h: float, b: float) -> None:
+    """Mean 0 (the density is even) and stddev sqrt(E[t^2]) of the 1-D marginal, by scipy quad."""
+    model = ebmcore.create("double_well", dim=3, barrier_height=h, b=b)
+
+    def density(t: float) -> float:
+        return math.exp(-h * (t * t - b * b) ** 2)
+
+    edge = b + 10.0 * h**-0.25  # the density is below e^-10000 beyond
+    options = {"epsabs": 0.0, "epsrel": 1e-13, "limit": 500, "points": [-b, 0.0, b] if b else None}
+    mass = integrate.quad(density, -edge, edge, **options)[0]
+    second = integrate.quad(lambda t: t * t * density(t), -edge, edge, **options)[0]
+    assert torch.equal(model.mean, torch.zeros(3, dtype=torch.float64))
+    assert model.stddev.shape == (3,) and model.stddev.dtype == torch.float64
+    np.testing.assert_allclose(model.stddev.numpy(), math.sqrt(second / mass), rtol=1e-12)
+
+
+def test_double_well_stddev_with_gaussian_wells() -> None:
+    """Beyond sqrt(h) b^2 = 1e16 each well is a Gaussian of variance 1/(8 h b^2) at +-b, far
+    below b^2 in double precision: the standard deviation is b."""
+    for h, b in [(1e40, 1.0), (1e36, 3.0)]:
+        model = ebmcore.create("double_well", dim=2, barrier_height=h, b=b)
+        np.testing.assert_allclose(model.stddev.numpy(), b, rtol=1e-15)
+
+
 # -- harmonic and Gaussians --------------------------------------------------------------------
 
 
@@ -71,6 +100,19 @@ def test_harmonic_closed_forms() -> None:
     assert model.log_partition() == pytest.approx(2.0 * math.log(2.0 * math.pi / 3.0), rel=1e-14)
     samples = model.sample(20000, generator=torch.Generator().manual_seed(2))
     assert samples.var(0).numpy() == pytest.approx([1.0 / 3.0] * 4, rel=0.05)
+
+
+@pytest.mark.parametrize("k", [1.0, 3.0, 1e-4, 250.0])
+def test_harmonic_mean_and_stddev_against_quad(k: float) -> None:
+    model = ebmcore.create("harmonic", dim=3, k=k)
+    edge = 40.0 / math.sqrt(k)
+    mass = integrate.quad(lambda t: math.exp(-0.5 * k * t * t), -edge, edge, epsabs=0.0, epsrel=1e-13)[0]
+    second = integrate.quad(
+        lambda t: t * t * math.exp(-0.5 * k * t * t), -edge, edge, epsabs=0.0, epsrel=1e-13
+    )[0]
+    assert torch.equal(model.mean, torch.zeros(3, dtype=torch.float64))
+    np.testing.assert_allclose(model.stddev.numpy(), math.sqrt(second / mass), rtol=1e-12)
+    assert model.stddev.dtype == torch.float64
 
 
 def test_gaussian_from_samples_fits_numpy_moments() -> None:
@@ -108,6 +150,123 @@ def test_gaussian_from_samples_rejects_singular_covariance() -> None:
 def test_gaussian_rejects_non_spd_covariance() -> None:
     with pytest.raises(ValueError, match="not positive definite"):
         ebmcore.create("gaussian", cov=[[1.0, 2.0], [2.0, 1.0]])
+
+
+# -- Rosenbrock in two dimensions: a Gaussian chain ---------------------------------------------
+
+ROSENBROCK_2D = [(1.0, 100.0), (0.5, 3.0), (-1.5, 1.0), (2.0, 0.2)]
+
+
+def _rosenbrock_density(a: float, b: float) -> Callable[[float, float], float]:
+    """exp(-E) from the definition E = b (x2 - x1^2)^2 + (a - x1)^2, as scipy's dblquad wants it."""
+
+    def density(x2: float, x1: float) -> float:
+        return math.exp(-(b * (x2 - x1 * x1) ** 2 + (a - x1) ** 2))
+
+    return density
+
+
+def _rosenbrock_integral(
+    a: float,
+    b: float,
+    weight: Callable[[float, float], float] = lambda x1, x2: 1.0,
+    x1_high: float | None = None,
+    x2_high: float | None = None,
+) -> float:
+    """int int weight exp(-E) over x1 <= x1_high, x2 <= x2_high (each optional), by dblquad.
+
+    x1 within a +- 12 and x2 within x1^2 +- 12 / sqrt(b): exp(-E) is below e^-144 of its peak
+    outside (both squares in E are then above 144).
+    """
+    density = _rosenbrock_density(a, b)
+    width = 12.0 / math.sqrt(b)
+    high1 = a + 12.0 if x1_high is None else x1_high
+
+    def low2(x1: float) -> float:
+        return x1 * x1 - width
+
+    def high2(x1: float) -> float:
+        top = x1 * x1 + width
+        return top if x2_high is None else max(low2(x1), min(top, x2_high))
+
+    value, _ = integrate.dblquad(
+        lambda x2, x1: weight(x1, x2) * density(x2, x1),
+        a - 12.0,
+        high1,
+        low2,
+        high2,
+        epsabs=1e-13,
+        epsrel=1e-11,
+    )
+    return float(value)
+
+
+@pytest.mark.parametrize(("a", "b"), ROSENBROCK_2D)
+def test_rosenbrock_2d_log_partition_against_dblquad(a: float, b: float) -> None:
+    model = ebmcore.create("rosenbrock", dim=2, a=a, b=b)
+    assert model.log_partition() == pytest.approx(math.log(_rosenbrock_integral(a, b)), abs=1e-9)
+
+
+@pytest.mark.parametrize(("a", "b"), ROSENBROCK_2D)
+def test_rosenbrock_2d_moments_against_dblquad(a: float, b: float) -> None:
+    model = ebmcore.create("rosenbrock", dim=2, a=a, b=b)
+    z = _rosenbrock_integral(a, b)
+    mean = [_rosenbrock_integral(a, b, lambda x1, x2, i=i: (x1, x2)[i]) / z for i in range(2)]
+    second = [_rosenbrock_integral(a, b, lambda x1, x2, i=i: (x1, x2)[i] ** 2) / z for i in range(2)]
+    std = [math.sqrt(s - m * m) for s, m in zip(second, mean, strict=True)]
+    np.testing.assert_allclose(model.mean.numpy(), mean, rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(model.stddev.numpy(), std, rtol=1e-8)
+    modes = model.modes
+    assert modes.count == 1 and modes.weights.tolist() == [1.0]
+    torch.testing.assert_close(modes.points, model.minima.points)
+
+
+@pytest.mark.parametrize(("a", "b"), [(1.0, 100.0), (-0.5, 2.0)])
+def test_rosenbrock_2d_exact_samples_follow_the_density(a: float, b: float) -> None:
+    """KS on x1 against its CDF by quadrature (alpha 1e-4), and the probabilities of six
+    quadrants {x1 <= s, x2 <= t} by dblquad against the sample fractions, a binomial z-score
+    below 4.5 each (7e-6 false alarms each): 20,000 samples, fixed seed."""
+    n = 20_000
+    model = ebmcore.create("rosenbrock", dim=2, a=a, b=b)
+    samples = model.sample(n, generator=torch.Generator().manual_seed(21)).numpy()
+    assert samples.shape == (n, 2) and samples.dtype == np.float64
+    z = _rosenbrock_integral(a, b)
+
+    def marginal(x1: float) -> float:  # int exp(-E) dx2, by quad
+        return integrate.quad(
+            lambda x2: _rosenbrock_density(a, b)(x2, x1),
+            x1 * x1 - 12 / b**0.5,
+            x1 * x1 + 12 / b**0.5,
+            epsabs=0.0,
+            epsrel=1e-12,
+        )[0]
+
+    grid = np.linspace(a - 8.0, a + 8.0, 4001)
+    density = np.array([marginal(t) for t in grid])
+    cdf_values = integrate.cumulative_trapezoid(density, grid, initial=0.0)
+    assert cdf_values[-1] == pytest.approx(z, rel=1e-8)
+    assert stats.kstest(samples[:, 0], lambda t: np.interp(t, grid, cdf_values / z)).pvalue > 1e-4
+    x1, x2 = samples[:, 0], samples[:, 1]
+    quadrants = [
+        (None, a * a),
+        (None, a * a + 1.0),
+        (None, a * a + 4.0),
+        (a, a * a + 0.5),
+        (a - 0.5, a * a + 2.0),
+        (a + 0.7, a * a),
+    ]
+    for s_value, t_value in quadrants:
+        p = _rosenbrock_integral(a, b, x1_high=s_value, x2_high=t_value) / z
+        inside = np.mean((x2 <= t_value) & (x1 <= (math.inf if s_value is None else s_value)))
+        assert abs(inside - p) <= 4.5 * math.sqrt(p * (1 - p) / n), (s_value, t_value, inside, p)
+
+
+def test_rosenbrock_beyond_two_dimensions_has_no_closed_form() -> None:
+    model = ebmcore.create("rosenbrock", dim=3)
+    assert model.log_partition() is None and model.mean is None and model.stddev is None
+    assert model.modes is None
+    with pytest.raises(NotImplementedError, match="no exact sampler"):
+        model.sample(3)
 
 
 # -- variable-dimension functions --------------------------------------------------------------

@@ -320,7 +320,10 @@ def shifted_minima(minima: Minima | None, scale: float, offset: float) -> Minima
 
 
 class ClosedFormTruth(BaseModel):
-    """Ground truth read off ``closed_form()``: ``E = E_eq + offset`` exactly."""
+    """Ground truth read off ``closed_form()``: ``E = E_eq + offset`` exactly.
+
+    Samples come in the model's dtype (:attr:`ebmcore.BaseModel.dtype`), whatever the closed form's.
+    """
 
     def closed_form(self) -> tuple[BaseModel, float] | None:
         raise NotImplementedError
@@ -336,7 +339,7 @@ class ClosedFormTruth(BaseModel):
         form = self.closed_form()
         if form is None:
             return super().sample(n, generator)
-        return form[0].sample(n, generator=generator).to(self.device)
+        return form[0].sample(n, generator=generator).to(device=self.device, dtype=self.dtype)
 
 
 def check_weight_count(

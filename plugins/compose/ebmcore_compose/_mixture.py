@@ -171,7 +171,8 @@ class Mixture(BaseModel):
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """Exact samples: a component drawn by its true proportion, then a sample of it.
 
-        The order of the samples is i.i.d. (they are not grouped by component).
+        The order of the samples is i.i.d. (they are not grouped by component). They come in
+        the model's dtype, whatever the components' (:attr:`ebmcore.BaseModel.dtype`).
         """
         proportions = self.mixture_proportions()
         if proportions is None:
@@ -184,9 +185,7 @@ class Mixture(BaseModel):
             count = int((labels == k).sum())
             if count:
                 parts[k] = component.sample(count, generator=generator).to(self.device)
-        dtype = torch.float64
-        for part in parts.values():
-            dtype = torch.promote_types(dtype, part.dtype)
+        dtype = self.dtype  # the model's, whatever its components'
         event = self.event_shape if self.event_shape is not None else next(iter(parts.values())).shape[1:]
         out = torch.empty((n, *event), dtype=dtype, device=self.device)
         for k, part in parts.items():

@@ -287,5 +287,5 @@ class Annealed(ClosedFormTruth):
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         if self._beta in (0.0, 1.0):
             end = self.initial if self._beta == 0.0 else self.target
-            return end.sample(n, generator=generator)
+            return end.sample(n, generator=generator).to(device=self.device, dtype=self.dtype)
         return super().sample(n, generator)

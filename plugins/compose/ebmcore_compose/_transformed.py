@@ -212,7 +212,7 @@ class Transformed(BaseModel):
         box = self.base.bounds
         if box is None:
             return None
-        inverse = self.linear_inverse.detach().cpu()
+        inverse = self.linear_inverse.detach().cpu().double()  # whatever the model's dtype
         matrix = torch.diag(inverse) if self.diagonal else inverse
         centre = self.inverse_map_cpu(box.mean(0))
         half = matrix.abs() @ (0.5 * (box[1] - box[0]))
@@ -220,8 +220,8 @@ class Transformed(BaseModel):
 
     def inverse_map_cpu(self, y: Tensor) -> Tensor:
         """:meth:`inverse_map` in float64 on the CPU (for ground truth)."""
-        inverse = self.linear_inverse.detach().cpu()
-        centred = y.double() - self.offset.detach().cpu()
+        inverse = self.linear_inverse.detach().cpu().double()
+        centred = y.double() - self.offset.detach().cpu().double()
         return centred * inverse if self.diagonal else centred @ inverse.T
 
     @property
@@ -238,4 +238,4 @@ class Transformed(BaseModel):
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """Exact samples :math:`A^{-1}(y - b)` of exact base samples :math:`y`."""
         y = self.base.sample(n, generator=generator)
-        return self.inverse_map(y.to(self.linear.device))
+        return self.inverse_map(y.to(self.linear.device)).to(self.dtype)

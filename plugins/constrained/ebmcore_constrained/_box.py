@@ -189,7 +189,7 @@ class Box(BaseModel):
         """The box itself in hard mode; None in sigmoid mode (its variable is unbounded)."""
         if self.mode == "sigmoid":
             return None
-        return torch.stack([self.low_.detach().cpu(), self.high_.detach().cpu()])
+        return torch.stack([self.low_.detach().cpu(), self.high_.detach().cpu()]).double()
 
     @property
     def minima(self) -> Minima | None:
@@ -246,4 +246,4 @@ class Box(BaseModel):
         x = torch.cat(kept)[:n].double()
         if self.mode == "sigmoid":
             x = torch.logit((x - lo) / (hi - lo))
-        return x.to(self.device)
+        return x.to(device=self.device, dtype=self.low_.dtype)  # the model's dtype

@@ -139,4 +139,4 @@ class Banana(BaseModel):
         z = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
         x1 = self.sigma * z[:, 0]
         x2 = z[:, 1] - self.b * x1 * x1 + self.shift
-        return torch.cat([x1[:, None], x2[:, None], z[:, 2:]], dim=-1)
+        return torch.cat([x1[:, None], x2[:, None], z[:, 2:]], dim=-1).to(self.dtype)

@@ -104,15 +104,21 @@ class Funnel(BaseModel):
 
     @property
     def bounds(self) -> Tensor:
-        r"""``v`` in :math:`\pm 3\sigma`; each ``x_i`` in :math:`\pm 3 e^{\sigma/2}`.
+        r"""``v`` from :math:`\min(-3\sigma, v^* - \sigma)` to :math:`3\sigma`; each ``x_i`` in
+        :math:`\pm 3 e^{\sigma/2}`.
 
-        The box shows both the neck and the mouth: at :math:`v = \sigma` the :math:`x_i` have
-        standard deviation :math:`e^{\sigma/2}`.
+        The box shows both the neck and the mouth: :math:`\pm 3\sigma` holds all but 0.3% of
+        the mass of :math:`v`, and at :math:`v = \sigma` the :math:`x_i` have standard deviation
+        :math:`e^{\sigma/2}`. Where the minimizer :math:`v^* = -(d-1)\sigma^2/2` lies deeper in
+        the neck (:math:`(d - 1)\sigma > 4`, as in the default :math:`d = 10, \sigma = 3`, where
+        :math:`v^* = -40.5`), the box reaches :math:`\sigma` beyond it, so that the declared
+        minimizer is inside, with its basin (the energy rises by :math:`1/2` at :math:`v^* - \sigma`).
         """
-        v_edge = 3.0 * self.sigma
+        v_low = min(-3.0 * self.sigma, float(self.minima.points[0, 0]) - self.sigma)
         x_edge = 3.0 * _exp(self.sigma / 2.0)
-        edge = torch.tensor([v_edge] + [x_edge] * (self.dim - 1), dtype=torch.float64)
-        return torch.stack([-edge, edge])
+        low = torch.tensor([v_low] + [-x_edge] * (self.dim - 1), dtype=torch.float64)
+        high = torch.tensor([3.0 * self.sigma] + [x_edge] * (self.dim - 1), dtype=torch.float64)
+        return torch.stack([low, high])
 
     @property
     def minima(self) -> Minima:
@@ -144,4 +150,4 @@ class Funnel(BaseModel):
         """Exact: ``v = sigma z_0``, then ``x_i = exp(v / 2) z_i`` with standard normal ``z``."""
         z = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
         v = self.sigma * z[:, :1]
-        return torch.cat([v, torch.exp(0.5 * v) * z[:, 1:]], dim=-1)
+        return torch.cat([v, torch.exp(0.5 * v) * z[:, 1:]], dim=-1).to(self.dtype)

@@ -231,7 +231,7 @@ class _IsotropicMixture(BaseModel):
         component = torch.searchsorted(cumulative, u).clamp_max(len(cumulative) - 1)
         noise = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
         out = self.means[component] + self.sigma * noise
-        return out.to(self.locs.device)
+        return out.to(device=self.locs.device, dtype=self.locs.dtype)
 
     def _mode_search_fits(self) -> bool:
         """Whether hill climbing from every mean fits in memory (``(K, K, d)`` differences)."""

@@ -501,7 +501,7 @@ class ManyWell(BaseModel):
         """Exact samples: rejection from a piecewise-constant envelope for ``t``, normals for ``y``."""
         t = self._sample_quartic(n * self.n_pairs, generator).reshape(n, self.n_pairs)
         y = torch.randn(n, self.n_pairs, generator=generator, dtype=torch.float64)
-        return torch.stack([t, y], dim=-1).reshape(n, self.dim)
+        return torch.stack([t, y], dim=-1).reshape(n, self.dim).to(self.dtype)
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -6,7 +6,9 @@ store it (``model.particles(x)`` views it as ``(*batch, n, d)``). Both energies 
 pairs of a function of the distance :math:`d_{ij} = |x_i - x_j|` (plus, for Lennard-Jones, a
 harmonic term on the distances to the centre of mass), so they are invariant under
 translations, rotations, reflections and relabellings of the particles: see
-:func:`remove_mean` and :func:`align`.
+:func:`remove_mean` and :func:`align`. Their global minimizers therefore form a continuum, so
+``minima`` is None; where the minimum is known, ``minimum_value`` gives it and
+``minimum_configuration`` one configuration that attains it.
 
 Papers disagree on whether the pair sum counts each pair once or twice; ``pair_counting``
 makes the choice explicit (``"unique"``: :math:`\sum_{i<j}`, the physical energy;
@@ -24,7 +26,7 @@ from typing import Any, ClassVar, TypeVar
 import torch
 from torch import Tensor
 
-from ebmcore import BaseModel, Minima, constraints
+from ebmcore import BaseModel, constraints
 
 from ._symmetry import align, remove_mean
 
@@ -132,11 +134,28 @@ class _PairPotential(BaseModel):
         assert grad is not None
         return energy, grad
 
-    def _minimum(self, unit: tuple[float, ...] | None, scale: float) -> Minima | None:
-        if unit is None:
-            return None
-        point = scale * torch.tensor(unit, dtype=_F64)
-        return Minima(point[None], float(self._evaluate(point, False)[0]))
+    # -- ground truth -------------------------------------------------------------------------
+
+    def _unit_minimizer(self) -> tuple[tuple[float, ...] | None, float]:
+        """A known global minimizer for a length scale of 1 (or None), and the length scale."""
+        return None, 1.0
+
+    @property
+    def minimum_configuration(self) -> Tensor | None:
+        """One global minimizer, a flat ``(n d,)`` float64 configuration centred at the origin,
+        where the global minimum is known, else None.
+
+        Its images under :attr:`symmetries` (translations, rotations, reflections, relabellings)
+        are global minimizers too: compare configurations with :meth:`align`.
+        """
+        unit, scale = self._unit_minimizer()
+        return None if unit is None else scale * torch.tensor(unit, dtype=_F64)
+
+    @property
+    def minimum_value(self) -> float | None:
+        """The global minimum of the energy where it is known, else None."""
+        point = self.minimum_configuration
+        return None if point is None else float(self._evaluate(point, False)[0])
 
 
 class DW4(_PairPotential):
@@ -170,8 +189,11 @@ class DW4(_PairPotential):
     Newton's method on the three free coordinates of a mirror-symmetric configuration (a
     stationary point of the full energy by symmetry); local optimization from hundreds of
     random starts (in the tests) finds nothing lower, and reaches it from about half of them.
-    ``minima`` lists one representative; every image under the declared symmetries is a
-    global minimizer too. For other parameters :attr:`minima` is None.
+    :attr:`minimum_value` gives it and :attr:`minimum_configuration` one configuration that
+    attains it; for other parameters both are None. ``minima`` is None, as for every particle
+    system: each image of a minimizer under the declared symmetries (every translation and
+    rotation among them) is a minimizer too, a continuum that :class:`ebmcore.Minima`, with
+    its exact count, cannot hold.
 
     Args:
         n_particles: number of particles :math:`n`.
@@ -200,10 +222,12 @@ class DW4(_PairPotential):
         >>> dw4 = ebmcore.create("dw4")
         >>> dw4.energy(torch.zeros(8, dtype=torch.float64))  # all at one point: 6 f(0)
         tensor(998.4000, dtype=torch.float64)
-        >>> round(dw4.minima.value, 6)
+        >>> round(dw4.minimum_value, 6)
         -25.792202
-        >>> dw4.particles(dw4.minima.points).shape
-        torch.Size([1, 4, 2])
+        >>> dw4.particles(dw4.minimum_configuration).shape
+        torch.Size([4, 2])
+        >>> dw4.minima is None  # a continuum of minimizers: rotations and translations
+        True
     """
 
     arg_constraints = {
@@ -262,13 +286,10 @@ class DW4(_PairPotential):
         half = abs(self.d0) + math.sqrt(abs(self.b) / (2.0 * self.c)) + 1.0
         return torch.tensor([[-half] * self.dim, [half] * self.dim], dtype=_F64)
 
-    @property
-    def minima(self) -> Minima | None:
-        """The global minimum for the default shape parameters with 4 particles in 2-D, else None."""
+    def _unit_minimizer(self) -> tuple[tuple[float, ...] | None, float]:
+        """Known for the default shape parameters with 4 particles in 2-D."""
         shape = (self.n_particles, self.spatial_dim, self.a, self.b, self.c, self.d0)
-        if shape != (4, 2, 0.0, -4.0, 0.9, 4.0):
-            return None
-        return self._minimum(_dw4_minimizer(), 1.0)
+        return (_dw4_minimizer() if shape == (4, 2, 0.0, -4.0, 0.9, 4.0) else None), 1.0
 
 
 class LennardJones(_PairPotential):
@@ -307,9 +328,12 @@ class LennardJones(_PairPotential):
     :math:`r_m`, where every pair sits at its minimum). The icosahedral structures are
     relaxed here by Newton's method on their one (LJ13) or three (LJ55) shell radii, which
     gives stationary points of the full energy by symmetry; the tests check the values
-    against the database and against local optimization. ``minima`` lists one representative
-    configuration; its images under the declared symmetries are minimizers too. With the
-    harmonic term, or for other sizes, :attr:`minima` is None.
+    against the database and against local optimization. :attr:`minimum_value` gives the
+    minimum and :attr:`minimum_configuration` one configuration that attains it; with the
+    harmonic term, or for other sizes, both are None. ``minima`` is None, as for every particle
+    system: the images of a minimizer under the declared symmetries, every translation and
+    rotation among them, are minimizers too, a continuum that :class:`ebmcore.Minima`, with its
+    exact count, cannot hold.
 
     Args:
         n_particles: number of particles :math:`n` (``lj13``: 13, ``lj55``: 55).
@@ -344,9 +368,9 @@ class LennardJones(_PairPotential):
         tensor(-1.)
         >>> ebmcore.create("lj13", n_particles=2, harmonic=0.0, pair_counting="ordered").energy(pair)
         tensor(-2.)
-        >>> round(ebmcore.create("lj13", harmonic=0.0).minima.value, 6)
+        >>> round(ebmcore.create("lj13", harmonic=0.0).minimum_value, 6)
         -44.326801
-        >>> ebmcore.create("lj13").minima is None  # with the harmonic term: not known
+        >>> ebmcore.create("lj13").minimum_value is None  # with the harmonic term: not known
         True
     """
 
@@ -412,12 +436,11 @@ class LennardJones(_PairPotential):
         half = self.r_min * self.n_particles ** (1.0 / 3.0)
         return torch.tensor([[-half] * self.dim, [half] * self.dim], dtype=_F64)
 
-    @property
-    def minima(self) -> Minima | None:
-        """The global minimum of the pure potential (``harmonic=0``) where it is known, else None."""
+    def _unit_minimizer(self) -> tuple[tuple[float, ...] | None, float]:
+        """Known for the pure potential (``harmonic=0``): simplices and the icosahedra."""
         if self.harmonic != 0.0:
-            return None
-        return self._minimum(_lennard_jones_minimizer(self.n_particles, self.spatial_dim), self.r_min)
+            return None, self.r_min
+        return _lennard_jones_minimizer(self.n_particles, self.spatial_dim), self.r_min
 
 
 # -- the minimizing configurations --------------------------------------------------------------

@@ -366,7 +366,7 @@ class Rings(BaseModel):
         n_inner = int(inner.sum())
         r[inner] = self._sample_inner(n_inner, generator)
         r[~inner] = self._sample_outer(n - n_inner, generator)
-        return r[:, None] * direction
+        return (r[:, None] * direction).to(self.dtype)
 
     # -- helpers ------------------------------------------------------------------------------
 

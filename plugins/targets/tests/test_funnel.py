@@ -182,6 +182,30 @@ def test_global_minimum_of_the_default_funnel_by_its_profile() -> None:
     assert model.minima.value == -91.125
 
 
+@pytest.mark.parametrize("sigma", [0.5, 1.0, 3.0])
+@pytest.mark.parametrize("dim", [2, 3, 4, 10, 50])
+def test_bounds_hold_the_global_minimizer_and_the_mass(dim: int, sigma: float) -> None:
+    """The minimum of the profile E(v, 0) of Neal's definition over the box's v-range lies
+    strictly inside it, at the declared minimizer; the box still holds v's +-3 sigma."""
+    model = ebmcore.create("funnel", dim=dim, sigma=sigma)
+    low, high = model.bounds
+    zeros = np.zeros(dim - 1)
+    profile = optimize.minimize_scalar(
+        lambda v: energy_np(v, zeros, sigma),
+        bounds=(float(low[0]), float(high[0])),
+        method="bounded",
+        options={"xatol": 1e-10},
+    )
+    point = model.minima.points[0]
+    assert profile.x == pytest.approx(float(point[0]), abs=1e-5)
+    assert float(low[0]) + 0.5 * sigma < profile.x < float(high[0]) - 0.5 * sigma  # not at an edge
+    assert bool(((low < point) & (point < high)).all())
+    assert float(low[0]) <= -3.0 * sigma and float(high[0]) == 3.0 * sigma
+    edge = 3.0 * math.exp(sigma / 2.0)
+    np.testing.assert_allclose(low[1:].numpy(), -edge, rtol=1e-15)
+    np.testing.assert_allclose(high[1:].numpy(), edge, rtol=1e-15)
+
+
 def test_float32_deep_in_the_neck_is_finite_or_infinite_never_nan() -> None:
     model = ebmcore.create("funnel")
     x = torch.zeros(3, 10)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from scipy.spatial.distance import pdist
 from scipy.spatial.transform import Rotation
 
 import ebmcore
+from ebmcore import Minima
 from ebmcore.testing import check_energy, run_check
 
 F64 = torch.float64
@@ -264,8 +266,24 @@ def test_variants_pass_the_kit(spec: dict) -> None:
     check_energy(spec)
 
 
+class _Representative(LennardJones):
+    """The pure cluster with its representative minimizer declared as ``minima``.
+
+    The class itself declares none (a continuum of minimizers); listed as one point, the
+    representative goes through the kit's search: stationary, the stated value, and nothing
+    lower from random points in the bounds or from descents started at the lowest of them.
+    """
+
+    @property
+    def minima(self) -> Minima:
+        point = self.minimum_configuration
+        value = self.minimum_value
+        assert point is not None and value is not None
+        return Minima(point[None], value)
+
+
 def test_lj55_minimum_passes_the_kit_search() -> None:
-    model = ebmcore.create("lj55", harmonic=0.0)
+    model = _Representative(n_particles=55, harmonic=0.0)
     result = run_check(model, "check_minima")
     assert result.status == "passed", result.message
 
@@ -281,7 +299,7 @@ def test_energy_is_invariant_and_gradient_equivariant(name: str, kwargs: dict) -
     n, d = model.n_particles, model.spatial_dim
     generator = torch.Generator().manual_seed(6)
     compact = DW4() if name == "dw4" else LennardJones(n_particles=n, harmonic=0.0)
-    x = compact.minima.points + 0.1 * torch.randn(8, model.dim, generator=generator, dtype=F64)
+    x = compact.minimum_configuration + 0.1 * torch.randn(8, model.dim, generator=generator, dtype=F64)
     energy, grad = model.energy_and_gradient(x)
     for proper in (True, False):
         rotation = random_orthogonal(d, generator, proper)
@@ -334,84 +352,130 @@ def _hessian_spectrum(model: ebmcore.BaseModel, point: torch.Tensor) -> torch.Te
     return torch.linalg.eigvalsh(hessian)
 
 
+@pytest.mark.parametrize(
+    ("name", "kwargs", "reference"),
+    [
+        ("dw4", {}, lambda x: dw4_numpy(x)[0]),
+        ("lj13", {"harmonic": 0.0}, lambda x: lj_numpy(x, 13)[0]),
+        ("lj55", {"harmonic": 0.0}, lambda x: lj_numpy(x, 55)[0]),
+    ],
+)
+def test_a_continuum_of_minimizers_is_not_declared_as_minima(
+    name: str, kwargs: dict, reference: Callable[[np.ndarray], float]
+) -> None:
+    """Every rotation, translation, reflection and relabelling of the known minimizer attains
+    the minimum (by the NumPy reference energy), so no finite ``Minima`` can be right: ``minima``
+    is None and the minimum is ``minimum_value``, attained at ``minimum_configuration``."""
+    model = ebmcore.create(name, **kwargs)
+    assert model.minima is None
+    point, value = model.minimum_configuration, model.minimum_value
+    assert point.shape == (model.dim,) and point.dtype == F64
+    n, d = model.n_particles, model.spatial_dim
+    np.testing.assert_allclose(model.particles(point).mean(0).numpy(), 0.0, atol=1e-12)  # centred
+    generator = torch.Generator().manual_seed(16)
+    images = torch.stack([transform(point, n, d, generator, proper=k % 2 == 0) for k in range(6)])
+    # a continuum: small translations and rotations of the minimizer, not just a few images
+    for t in (1e-3, 0.1, 1.0):
+        angle = torch.tensor(t, dtype=F64)
+        rotation = torch.eye(d, dtype=F64)
+        rotation[:2, :2] = torch.stack(
+            [torch.stack([angle.cos(), -angle.sin()]), torch.stack([angle.sin(), angle.cos()])]
+        )
+        moved = model.particles(point) @ rotation.T + t
+        images = torch.cat([images, moved.reshape(1, -1)])
+    for image in images:
+        assert float(torch.dist(image, point)) > 1e-4  # a different configuration
+        assert reference(image.numpy()) == pytest.approx(value, abs=1e-9 * (1.0 + abs(value)))
+
+
 def test_lj13_minimum_is_the_database_value_and_the_best_of_many_descents() -> None:
     model = ebmcore.create("lj13", harmonic=0.0)
-    minima = model.minima
-    assert round(minima.value, 6) == LJ13_CCD and minima.count == 1
-    point = minima.points[0].numpy()
-    assert lj_numpy(point, 13)[0] == pytest.approx(minima.value, abs=1e-11)  # the reference energy agrees
+    value, configuration = model.minimum_value, model.minimum_configuration
+    assert round(value, 6) == LJ13_CCD
+    point = configuration.numpy()
+    assert lj_numpy(point, 13)[0] == pytest.approx(value, abs=1e-11)  # the reference energy agrees
     assert np.abs(lj_numpy(point, 13)[1]).max() < 1e-9  # a stationary point
     # a minimum, not a saddle: 6 zero modes (3 translations, 3 rotations), the rest positive
-    spectrum = _hessian_spectrum(model, minima.points[0])
+    spectrum = _hessian_spectrum(model, configuration)
     assert spectrum[:6].abs().max() < 1e-8 and spectrum[6] > 1.0
     rng = np.random.default_rng(8)
     relaxed = [lbfgs(lj_numpy, point + 0.05 * rng.normal(size=39), 13)[0] for _ in range(5)]
-    np.testing.assert_allclose(relaxed, minima.value, atol=1e-9)
+    np.testing.assert_allclose(relaxed, value, atol=1e-9)
     found = np.array([lbfgs(lj_numpy, rng.uniform(-1.2, 1.2, 39), 13)[0] for _ in range(100)])
-    assert found.min() >= minima.value - 1e-9  # nothing lower from 100 random starts
-    assert np.sum(np.abs(found - minima.value) < 1e-7) >= 3  # and the icosahedron is found from some
+    assert found.min() >= value - 1e-9  # nothing lower from 100 random starts
+    assert np.sum(np.abs(found - value) < 1e-7) >= 3  # and the icosahedron is found from some
 
 
 def test_lj55_minimum_is_the_database_value() -> None:
     model = ebmcore.create("lj55", harmonic=0.0)
-    minima = model.minima
-    assert round(minima.value, 6) == LJ55_CCD
-    point = minima.points[0].numpy()
-    assert lj_numpy(point, 55)[0] == pytest.approx(minima.value, abs=1e-10)
+    value, configuration = model.minimum_value, model.minimum_configuration
+    assert round(value, 6) == LJ55_CCD
+    point = configuration.numpy()
+    assert lj_numpy(point, 55)[0] == pytest.approx(value, abs=1e-10)
     assert np.abs(lj_numpy(point, 55)[1]).max() < 1e-9
-    spectrum = _hessian_spectrum(model, minima.points[0])
+    spectrum = _hessian_spectrum(model, configuration)
     assert spectrum[:6].abs().max() < 1e-8 and spectrum[6] > 1.0
     rng = np.random.default_rng(9)
     relaxed = [lbfgs(lj_numpy, point + 0.05 * rng.normal(size=165), 55)[0] for _ in range(3)]
-    np.testing.assert_allclose(relaxed, minima.value, atol=1e-8)
+    np.testing.assert_allclose(relaxed, value, atol=1e-8)
     found = [lbfgs(lj_numpy, rng.uniform(-2.0, 2.0, 165), 55)[0] for _ in range(5)]
-    assert min(found) >= minima.value - 1e-9
+    assert min(found) >= value - 1e-9
 
 
 def test_lj_minima_scale_with_the_conventions_and_cover_small_clusters() -> None:
-    base = ebmcore.create("lj13", harmonic=0.0).minima
+    base = ebmcore.create("lj13", harmonic=0.0)
     model = ebmcore.create(
         "lj13", harmonic=0.0, epsilon=2.0, r_min=1.5, temperature=0.5, pair_counting="ordered"
     )
-    assert model.minima.value == pytest.approx(base.value * 2.0 * 2.0 / 0.5, rel=1e-13)
-    torch.testing.assert_close(model.minima.points, 1.5 * base.points, rtol=1e-14, atol=0)
+    assert model.minimum_value == pytest.approx(base.minimum_value * 2.0 * 2.0 / 0.5, rel=1e-13)
+    torch.testing.assert_close(
+        model.minimum_configuration, 1.5 * base.minimum_configuration, rtol=1e-14, atol=0
+    )
     for n, d in [(2, 3), (3, 3), (4, 3), (3, 2), (2, 1)]:
-        simplex = LennardJones(n_particles=n, spatial_dim=d, harmonic=0.0).minima
-        assert simplex.value == pytest.approx(-n * (n - 1) / 2, rel=1e-14)
-        np.testing.assert_allclose(pdist(simplex.points.reshape(n, d).numpy()), 1.0, rtol=1e-14)
-    assert LennardJones(n_particles=12, harmonic=0.0).minima is None  # not known here
-    assert LennardJones(n_particles=13, spatial_dim=2, harmonic=0.0).minima is None
-    assert ebmcore.create("lj55").minima is None  # the harmonic term moves the minimum
+        simplex = LennardJones(n_particles=n, spatial_dim=d, harmonic=0.0)
+        assert simplex.minima is None
+        assert simplex.minimum_value == pytest.approx(-n * (n - 1) / 2, rel=1e-14)
+        np.testing.assert_allclose(
+            pdist(simplex.particles(simplex.minimum_configuration).numpy()), 1.0, rtol=1e-14
+        )
+    for unknown in (
+        LennardJones(n_particles=12, harmonic=0.0),  # not known here
+        LennardJones(n_particles=13, spatial_dim=2, harmonic=0.0),
+        ebmcore.create("lj55"),  # the harmonic term moves the minimum
+    ):
+        assert unknown.minimum_value is None and unknown.minimum_configuration is None
+        assert unknown.minima is None
 
 
 def test_dw4_minimum_is_the_best_of_many_descents() -> None:
     model = ebmcore.create("dw4")
-    minima = model.minima
-    assert minima.value == pytest.approx(-25.792201701571, abs=1e-9)
-    point = minima.points[0].numpy()
-    assert dw4_numpy(point)[0] == pytest.approx(minima.value, abs=1e-12)
+    value, configuration = model.minimum_value, model.minimum_configuration
+    assert value == pytest.approx(-25.792201701571, abs=1e-9)
+    point = configuration.numpy()
+    assert dw4_numpy(point)[0] == pytest.approx(value, abs=1e-12)
     assert np.abs(dw4_numpy(point)[1]).max() < 1e-10
-    spectrum = _hessian_spectrum(model, minima.points[0])  # 2 translations and 1 rotation
+    spectrum = _hessian_spectrum(model, configuration)  # 2 translations and 1 rotation
     assert spectrum[:3].abs().max() < 1e-8 and spectrum[3] > 0.1
     rng = np.random.default_rng(10)
     found = np.array([lbfgs(dw4_numpy, rng.normal(0.0, 4.0, 8))[0] for _ in range(400)])
-    assert found.min() == pytest.approx(minima.value, abs=1e-9)  # the lowest of 400 descents
-    assert np.mean(np.abs(found - minima.value) < 1e-7) > 0.3
-    scaled = DW4(temperature=0.25, pair_counting="ordered").minima
-    assert scaled.value == pytest.approx(8.0 * minima.value, rel=1e-13)
-    assert DW4(c=1.0).minima is None and DW4(spatial_dim=3).minima is None
+    assert found.min() == pytest.approx(value, abs=1e-9)  # the lowest of 400 descents
+    assert np.mean(np.abs(found - value) < 1e-7) > 0.3
+    scaled = DW4(temperature=0.25, pair_counting="ordered").minimum_value
+    assert scaled == pytest.approx(8.0 * value, rel=1e-13)
+    for unknown in (DW4(c=1.0), DW4(spatial_dim=3)):
+        assert unknown.minimum_value is None and unknown.minimum_configuration is None
 
 
 def test_minima_do_not_depend_on_the_autograd_context() -> None:
     """The minimizers are relaxed with autograd: no_grad or inference_mode must not change them."""
     from ebmcore_targets import _particles
 
-    expected = [LennardJones(harmonic=0.0).minima.value, DW4().minima.value]
+    expected = [LennardJones(harmonic=0.0).minimum_value, DW4().minimum_value]
     for context in (torch.no_grad, torch.inference_mode):
         _particles._lennard_jones_minimizer.cache_clear()
         _particles._dw4_minimizer.cache_clear()
         with context():
-            assert [LennardJones(harmonic=0.0).minima.value, DW4().minima.value] == expected
+            assert [LennardJones(harmonic=0.0).minimum_value, DW4().minimum_value] == expected
 
 
 # -- alignment ----------------------------------------------------------------------------------
@@ -445,7 +509,7 @@ def test_kabsch_matches_scipy() -> None:
 def test_align_recovers_exact_symmetric_copies(n: int, d: int) -> None:
     generator = torch.Generator().manual_seed(13)
     random = torch.randn(2, n * d, generator=generator, dtype=F64)
-    symmetric = (DW4() if n == 4 else LennardJones(n_particles=n, harmonic=0.0)).minima.points
+    symmetric = (DW4() if n == 4 else LennardJones(n_particles=n, harmonic=0.0)).minimum_configuration[None]
     x = torch.cat([random, symmetric])
     y = transform(x, n, d, generator, proper=False)
     aligned, rmsd = align(x, y, n, d)
@@ -457,7 +521,7 @@ def test_align_recovers_exact_symmetric_copies(n: int, d: int) -> None:
 
 def test_align_on_noisy_copies_beats_the_true_matching_and_brute_force() -> None:
     generator = torch.Generator().manual_seed(14)
-    x = LennardJones(harmonic=0.0).minima.points.expand(6, -1)
+    x = LennardJones(harmonic=0.0).minimum_configuration.expand(6, -1)
     y = transform(x + 0.08 * torch.randn(6, 39, generator=generator, dtype=F64), 13, 3, generator)
     _, rmsd = align(x, y, 13)
     # the true correspondence with its best rotation is an upper bound on the minimum

@@ -212,8 +212,8 @@ class DoubleWellModel(DoubleWell):
         barrier_height: :math:`h > 0`.
         b: the wells sit at :math:`x_i = \pm b`.
         dim: the dimension :math:`d` (keyword-only; TorchEBM's model takes any).
-        dtype: ignored by the computation (the model holds no tensors); accepted for TorchEBM.
-        device: likewise.
+        dtype: the dtype of ``sample()``; the model holds no tensors and computes in the input's.
+        device: accepted for TorchEBM (there is nothing to move).
 
     References:
         Noé et al., "Boltzmann generators", Science 365 (2019).
@@ -261,8 +261,8 @@ class DoubleWellEnergy(DoubleWell):
         a: the scale :math:`a > 0`.
         b: the squared well position, :math:`b \ge 0`; the wells sit at :math:`x_i = \pm\sqrt b`.
         dim: the dimension :math:`d` (keyword-only).
-        dtype: accepted for TorchEBM (the model holds no tensors).
-        device: likewise.
+        dtype: the dtype of ``sample()``; the model holds no tensors and computes in the input's.
+        device: accepted for TorchEBM (there is nothing to move).
 
     Raises:
         InvalidParameterError: ``b < 0`` (no real wells) or ``a <= 0``.
@@ -320,8 +320,8 @@ class RosenbrockModel(Rosenbrock):
         a: valley position.
         b: valley steepness, :math:`b > 0`.
         dim: the dimension :math:`d \ge 2` (keyword-only).
-        dtype: accepted for TorchEBM (the model holds no tensors).
-        device: likewise.
+        dtype: the dtype of ``sample()``; the model holds no tensors and computes in the input's.
+        device: accepted for TorchEBM (there is nothing to move).
 
     References:
         H. H. Rosenbrock, "An automatic method for finding the greatest or least value of a
@@ -365,8 +365,8 @@ class RosenbrockEnergy(RosenbrockModel):
         a: valley position.
         b: valley steepness, :math:`b > 0`.
         dim: the dimension :math:`d \ge 2` (keyword-only).
-        dtype: accepted for TorchEBM.
-        device: likewise.
+        dtype: the dtype of ``sample()``; the model holds no tensors and computes in the input's.
+        device: accepted for TorchEBM (there is nothing to move).
 
     References:
         H. H. Rosenbrock, The Computer Journal 3 (1960).
@@ -473,8 +473,8 @@ class HarmonicModel(Harmonic):
     Args:
         k: spring constant :math:`k > 0`.
         dim: the dimension :math:`d` (keyword-only).
-        dtype: accepted for TorchEBM.
-        device: likewise.
+        dtype: the dtype of ``sample()``; the model holds no tensors and computes in the input's.
+        device: accepted for TorchEBM (there is nothing to move).
 
     References:
         D. Frenkel and B. Smit, *Understanding Molecular Simulation*, Academic Press 2002.

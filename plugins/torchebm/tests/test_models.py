@@ -398,7 +398,13 @@ def test_conformance_of_the_live_and_open_forms() -> None:
     check_energy(DensityModelEnergy(normal), dtypes=[F64])
     check_energy(CompositeEnergy([Quartic(), HarmonicModel(dim=3)], [1.0, 2.0]))
     check_energy(CompositeEnergy([Quartic(), Quartic()], operation="max"), dims=[2, 3])
-    check_energy(MLPEnergy(2, [8], nn.PReLU, seed=0))
+    # torch's own prelu fails under vmap(jacfwd(...)) ("Trying to set a forward gradient that
+    # has a different size"), with or without ebmcore: that one check is expected to fail
+    check_energy(
+        MLPEnergy(2, [8], nn.PReLU, seed=0),
+        expected_failed_checks={"check_function_transforms": "torch's prelu under vmap of jacfwd"},
+    )
+    check_energy(MLPEnergy(2, [8], nn.Softplus(beta=2.0), seed=0))
 
 
 # -- composed energies ------------------------------------------------------------------------------
