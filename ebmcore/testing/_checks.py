@@ -443,7 +443,8 @@ def check_energy_and_gradient(ctx: _Context) -> None:
     with ``model(x)`` and ``energy(x)`` (no graph is wanted), and close to the subclass's own
     ``forward`` (the reference, which a kernel's energies replace)."""
     m = ctx.model
-    for dtype in {torch.float32, F64}:
+    # a float64 copy of a float32-only model (see _Context) takes float64 alone
+    for dtype in (F64,) if m is not ctx.given else (torch.float32, F64):
         x = ctx.points(5, dtype=dtype)
         with torch.no_grad():
             e, called, alone = m.energy_and_gradient(x)[0], m(x), m.energy(x)
