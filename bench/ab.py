@@ -1,8 +1,9 @@
-"""A/B of the core's per-call overhead: a base commit's ``ebmcore/`` against the working tree's.
+"""A/B of the per-call overhead: a base commit's core and plugins against the working tree's.
 
-``python bench/ab.py --base HEAD`` checks the base commit out into a temporary worktree and
-times, in fresh processes that alternate between the two cores (the installed plugins serve
-both), ``create()``, ``model(x)`` and ``energy_and_gradient`` at batch 1 and 1e4 for energies
+``python bench/ab.py --base HEAD`` checks the base commit out into a temporary worktree (its
+plugins importable from their folders, with the compiled extensions of this tree where their C
+sources are unchanged) and times, in fresh processes that alternate between the two trees,
+``create()``, ``model(x)`` and ``energy_and_gradient`` at batch 1 and 1e4 for energies
 on each gradient path (kernel, analytic, autograd through ``forward``), at torch's default
 thread count and at one thread. Each process reports the fastest block of each case; the
 table gives, per case, the ratio new / base of the medians over the rounds. Writes
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -65,8 +67,26 @@ def worker(threads: int, min_run_time: float) -> dict[str, float]:
     return out
 
 
-def _run(core_root: Path, threads: int, min_run_time: float) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": f"{core_root}{os.pathsep}{ROOT}"}
+def _path(tree: Path) -> str:
+    """The tree's core and each of its plugin folders, ahead of the installed packages."""
+    plugins = sorted(str(p.parent) for p in (tree / "plugins").glob("*/pyproject.toml"))
+    return os.pathsep.join([str(tree), *plugins, str(ROOT)])
+
+
+def _borrow_extensions(base: Path, commit: str) -> None:
+    """Copy this tree's compiled plugin extensions into ``base`` (unchanged C sources only)."""
+    sources = ["plugins/*/*/*.c", "plugins/*/*/*.h", "plugins/*/setup.py"]
+    changed = subprocess.run(
+        ["git", "diff", "--name-only", commit, "--", *sources], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    if changed:
+        raise SystemExit(f"the C sources changed since {commit} ({', '.join(changed)}): build both trees")
+    for built in ROOT.glob("plugins/*/*/*.so"):
+        shutil.copy2(built, base / built.relative_to(ROOT))
+
+
+def _run(tree: Path, threads: int, min_run_time: float) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": _path(tree)}
     argv = [sys.executable, __file__, "--worker", f"--threads={threads}", f"--min-run-time={min_run_time}"]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -99,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         base_root = Path(tmp) / "base"
         worktree = ["git", "worktree", "add", "--detach", str(base_root), args.base]
         subprocess.run(worktree, cwd=ROOT, check=True)
+        _borrow_extensions(base_root, args.base)
         try:
             for threads in sorted({default_threads, 1}, reverse=True):
                 sides: dict[str, dict[str, list[float]]] = {"base": {}, "new": {}}

@@ -120,15 +120,21 @@ def _registered(model: BaseModel, x: Tensor) -> Kernel | None:
 def _applying(model: BaseModel, x: Tensor) -> Kernel | None:
     """The kernel registered for ``x.device.type`` if it applies to ``model``, else None."""
     kernel = _registered(model, x)
-    if kernel is None or (kernel.applies is not None and not kernel.applies(model)) or _transforms_active():
+    if kernel is None or (kernel.applies is not None and not kernel.applies(model)):
         return None
     return kernel
 
 
 def resolve_backend(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Backend:
     """Name the path :func:`gradient` takes for ``model`` on ``x``."""
+    transformed = _transforms_active()
+    return _resolve(model, x, create_graph or transformed, transformed)
+
+
+def _resolve(model: BaseModel, x: Tensor, create_graph: bool, transformed: bool) -> Backend:
+    """:func:`resolve_backend`, told whether a ``torch.func`` transform is active (no kernel then)."""
     forced = _forced.get()
-    kernel = _applying(model, x)
+    kernel = None if transformed else _applying(model, x)
     kernel_ok = kernel is not None and (kernel.differentiable or not create_graph)
     analytic = model.has_analytic_gradient
     if analytic and model.gradient_override is not None and id(model) in _overriding.get():
@@ -242,7 +248,7 @@ def energy_and_gradient(model: BaseModel, x: Tensor, *, create_graph: bool = Fal
     """
     model.check_input(x)
     transformed = _transforms_active()
-    path = resolve_backend(model, x, create_graph=create_graph or transformed)
+    path = _resolve(model, x, create_graph or transformed, transformed)
     if path == "autograd":
         return _functional_autograd(model, x) if transformed else _autograd(model, x, create_graph)
     return _without_graph(_fused_without_autograd, model, x, path, create_graph or transformed)
@@ -282,7 +288,7 @@ def gradient(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Tens
     """
     model.check_input(x)
     transformed = _transforms_active()
-    path = resolve_backend(model, x, create_graph=create_graph or transformed)
+    path = _resolve(model, x, create_graph or transformed, transformed)
     if path == "autograd":
         return (_functional_autograd(model, x) if transformed else _autograd(model, x, create_graph))[1]
     return _without_graph(_gradient_without_autograd, model, x, path, create_graph or transformed)
