@@ -9,11 +9,12 @@ from typing import Any, TypeVar
 import torch
 from torch import Tensor, nn
 
+from ._dispatch import transforms_active
+
 __all__ = ["cached_while_unchanged"]
 
 T = TypeVar("T")
 
-_transforms_active: Callable[[], bool] = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
 
 # model -> {key: (sources, their versions, value)}; weak, so a model's cache dies with it and
 # is never pickled or deep-copied with it.
@@ -47,7 +48,7 @@ def cached_while_unchanged(
         >>> cached_while_unchanged(module, "total", (module.w,), lambda: float(module.w.sum()))
         6.0
     """
-    if torch.compiler.is_compiling() or _transforms_active():
+    if torch.compiler.is_compiling() or transforms_active():
         # traced once into a graph, or a tensor of a torch.func transform that must not outlive it
         return build()
     table = _derived.get(model)

@@ -107,7 +107,7 @@ def overriding(model: BaseModel) -> Iterator[None]:
 # and that need not require grad to be differentiated: under them the kernels step aside, the
 # analytic gradient runs with grad mode as it is (so a transform differentiates through it), and
 # the reference gradient is torch.func.grad's, which composes with the outer transforms.
-_transforms_active: Callable[[], bool] = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
+transforms_active: Callable[[], bool] = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
 
 
 def _registered(model: BaseModel, x: Tensor) -> Kernel | None:
@@ -127,8 +127,14 @@ def _applying(model: BaseModel, x: Tensor) -> Kernel | None:
 
 def resolve_backend(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Backend:
     """Name the path :func:`gradient` takes for ``model`` on ``x``."""
-    transformed = _transforms_active()
-    return _resolve(model, x, create_graph or transformed, transformed)
+    return _path(model, x, create_graph)[0]
+
+
+def _path(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Backend, bool]:
+    """The path for ``model`` on ``x``, and whether a graph is to be kept: one is asked for, or a
+    ``torch.func`` transform is active (which also rules out kernels)."""
+    transformed = transforms_active()
+    return _resolve(model, x, create_graph or transformed, transformed), create_graph or transformed
 
 
 def _resolve(model: BaseModel, x: Tensor, create_graph: bool, transformed: bool) -> Backend:
@@ -186,7 +192,7 @@ def kernel_energy(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], 
         return None
     if torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in model.parameters())):
         return None
-    return None if _transforms_active() else kernel.energy
+    return None if transforms_active() else kernel.energy
 
 
 def _autograd(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:
@@ -247,11 +253,16 @@ def energy_and_gradient(model: BaseModel, x: Tensor, *, create_graph: bool = Fal
         ``(energy, gradient)`` of shapes ``(*batch,)`` and ``x.shape``.
     """
     model.check_input(x)
-    transformed = _transforms_active()
-    path = _resolve(model, x, create_graph or transformed, transformed)
+    path, graph = _path(model, x, create_graph)
     if path == "autograd":
-        return _functional_autograd(model, x) if transformed else _autograd(model, x, create_graph)
-    return _without_graph(_fused_without_autograd, model, x, path, create_graph or transformed)
+        return _reference(model, x, create_graph)
+    return _without_graph(_fused_without_autograd, model, x, path, graph)
+
+
+def _reference(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:
+    """Energy and gradient by autograd through ``forward``: ``torch.func.grad`` inside a
+    ``torch.func`` transform (it composes with the outer ones), else ``torch.autograd``."""
+    return _functional_autograd(model, x) if transforms_active() else _autograd(model, x, create_graph)
 
 
 def _without_graph(
@@ -287,11 +298,10 @@ def gradient(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Tens
         tensor([ 1., -2.])
     """
     model.check_input(x)
-    transformed = _transforms_active()
-    path = _resolve(model, x, create_graph or transformed, transformed)
+    path, graph = _path(model, x, create_graph)
     if path == "autograd":
-        return (_functional_autograd(model, x) if transformed else _autograd(model, x, create_graph))[1]
-    return _without_graph(_gradient_without_autograd, model, x, path, create_graph or transformed)
+        return _reference(model, x, create_graph)[1]
+    return _without_graph(_gradient_without_autograd, model, x, path, graph)
 
 
 def _gradient_without_autograd(model: BaseModel, x: Tensor, path: Backend) -> Tensor:

@@ -307,11 +307,11 @@ def check_dtype(ctx: _Context) -> str:
     for dtype in ctx.dtypes:
         x = ctx.points(4, dtype=dtype)
         try:
-            m.energy(x)
+            energies = m.energy(x)
         except RuntimeError as exc:
             raise _Failed(f"{dtype} input raised {type(exc).__name__}: {_first_line(str(exc))}") from None
         results = {
-            "energy": m.energy(x),
+            "energy": energies,
             "gradient": m.gradient(x),
             "score": m.score(x),
         }
