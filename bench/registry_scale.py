@@ -33,14 +33,15 @@ CREATE_TARGET_S = 20e-6
 
 HOOK = '''"""Synthetic plugin {i:03d} (benchmark)."""
 import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 _TARGETS = ("ebmcore_analytic._rosenbrock:Rosenbrock", "ebmcore_analytic._double_well:DoubleWell")
 
 
-@ebmcore.hookimpl
+@hookimpl
 def ebmcore_energies():
     return [
-        ebmcore.EnergySpec(
+        EnergySpec(
             f"synth_{i:03d}_e{{k:02d}}",
             _TARGETS[k % 2],
             f"synthetic energy {{k}} of plugin {i:03d}",

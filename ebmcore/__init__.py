@@ -12,9 +12,10 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import warnings
+from typing import TYPE_CHECKING, Any
 
-from . import constraints
+from . import constraints, plugin
 from ._errors import (
     AmbiguousEnergyError,
     BackendUnavailableError,
@@ -29,36 +30,30 @@ from ._errors import (
     RegistrationError,
     UnknownParameterError,
 )
-from ._lazy import lazy_getattr
+from ._lazy import lazy_getattr as _lazy_getattr
 from ._registry import (
     EnergyInfo,
     ParameterInfo,
     PluginInfo,
     create,
-    create_component,
     info,
     list_energies,
     plugins,
     register_energy,
     unregister_energy,
 )
-from ._spec import EnergySpec, hookimpl, hookspec
 from ._version import __version__
 
 if TYPE_CHECKING:
     from . import plot
     from ._compile import compile, compile_stats
-    from ._derived import cached_while_unchanged
     from ._diagnose import DiagnosticReport, DiagnosticWarning, diagnose
     from ._dispatch import energy, energy_and_gradient, gradient, resolve_backend, score, use_backend
-    from ._memory import allocation
     from ._model import BaseModel, Minima, Modes
     from ._numpy import NumpyFunctions, numpy_functions, scipy_bounds
 
 _LAZY = {
-    "allocation": "._memory",
     "BaseModel": "._model",
-    "cached_while_unchanged": "._derived",
     "DiagnosticReport": "._diagnose",
     "DiagnosticWarning": "._diagnose",
     "diagnose": "._diagnose",
@@ -79,7 +74,32 @@ _LAZY = {
 _LAZY_MODULES = {"plot"}  # submodules loaded on first attribute access (plot needs matplotlib)
 
 
-__getattr__ = lazy_getattr(__name__, _LAZY, submodules=_LAZY_MODULES)
+_load = _lazy_getattr(__name__, _LAZY, submodules=_LAZY_MODULES)
+
+_MOVED = frozenset(
+    {
+        "EnergySpec",
+        "allocation",
+        "cached_while_unchanged",
+        "create_component",
+        "hookimpl",
+        "hookspec",
+        "lazy_getattr",
+    }
+)
+"""Plugin-author names that moved to :mod:`ebmcore.plugin`: still reachable here, with a warning."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        warnings.warn(
+            f"ebmcore.{name} moved to ebmcore.plugin.{name} (the plugin-author tier); "
+            "the old name will be removed in a future release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(plugin, name)
+    return _load(name)
 
 
 def __dir__() -> list[str]:
@@ -96,7 +116,6 @@ __all__ = [
     "EbmcoreError",
     "EnergyInfo",
     "EnergyNotFoundError",
-    "EnergySpec",
     "InvalidInputError",
     "InvalidParameterError",
     "InvalidSpecError",
@@ -110,24 +129,19 @@ __all__ = [
     "RegistrationError",
     "UnknownParameterError",
     "__version__",
-    "allocation",
-    "cached_while_unchanged",
     "compile",
     "compile_stats",
     "constraints",
     "create",
-    "create_component",
     "diagnose",
     "energy",
     "energy_and_gradient",
     "gradient",
-    "hookimpl",
-    "hookspec",
     "info",
-    "lazy_getattr",
     "list_energies",
     "numpy_functions",
     "plot",
+    "plugin",
     "plugins",
     "register_energy",
     "resolve_backend",

@@ -54,6 +54,26 @@ def shown(value: object, limit: int = 80) -> str:
 class EbmcoreError(Exception):
     """Base class of every error raised by ebmcore."""
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__module__ == __name__:  # shown (tracebacks, pickles) by the name users import
+            cls.__module__ = "ebmcore"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # the subclasses' __init__ build the message from their own arguments; a pickle (an error
+        # crossing to another process) restores the message and attributes as they are
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(cls: type[EbmcoreError], args: tuple[object, ...], state: dict[str, object]) -> EbmcoreError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+EbmcoreError.__module__ = "ebmcore"
+
 
 class EnergyNotFoundError(EbmcoreError, KeyError):
     """No energy is registered under the requested name."""

@@ -78,12 +78,12 @@ def allocation(nbytes: float, what: str, *, parameter: str, value: Any, energy: 
 
     Example:
         >>> import torch, ebmcore
-        >>> with ebmcore.allocation(8e15, "(dim,) float64 buffers", parameter="dim", value=10**15,
+        >>> with ebmcore.plugin.allocation(8e15, "(dim,) float64 buffers", parameter="dim", value=10**15,
         ...                         energy="Bowl"):
         ...     buffer = torch.zeros(10**15, dtype=torch.float64)
         Traceback (most recent call last):
         ...
-        ebmcore._errors.InvalidParameterError: Bowl: parameter 'dim' must be a size whose (dim,)
+        ebmcore.InvalidParameterError: Bowl: parameter 'dim' must be a size whose (dim,)
         float64 buffers fit in memory (needing 8 PB, more than the ... available), got ...
     """
     limit = _available_memory() if nbytes > CHECKED_ABOVE else None

@@ -267,7 +267,7 @@ class BaseModel(nn.Module):
         >>> Bowl(k=-1.0)
         Traceback (most recent call last):
         ...
-        ebmcore._errors.InvalidParameterError: Bowl: parameter 'k' must be a finite real number > 0, got -1.0
+        ebmcore.InvalidParameterError: Bowl: parameter 'k' must be a finite real number > 0, got -1.0
     """
 
     arg_constraints: ClassVar[Mapping[str, Constraint]] = {}

@@ -879,7 +879,7 @@ def create_component(
 
     Example:
         >>> import ebmcore
-        >>> ebmcore.create_component("gaussian", parameter="base", energy="Tempered", dim=3).dim
+        >>> ebmcore.plugin.create_component("gaussian", parameter="base", energy="Tempered", dim=3).dim
         3
     """
     from ._model import BaseModel

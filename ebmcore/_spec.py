@@ -82,7 +82,7 @@ class EnergySpec:
             fields = dict(obj)
         else:
             raise RegistrationError(
-                f"an energy spec must be an ebmcore.EnergySpec or a dict, got {type(obj).__name__}"
+                f"an energy spec must be an ebmcore.plugin.EnergySpec or a dict, got {type(obj).__name__}"
             )
         name = fields.get("name")
         if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
@@ -136,7 +136,7 @@ def _names(name: str, what: str, value: object) -> tuple[str, ...]:
 
 
 class HookSpecs:
-    """The hooks a plugin module may implement (decorate them with :data:`ebmcore.hookimpl`)."""
+    """The hooks a plugin module may implement (decorate them with :data:`ebmcore.plugin.hookimpl`)."""
 
     @hookspec
     def ebmcore_energies(self) -> Iterable[EnergySpec | Mapping[str, Any]]:  # type: ignore[empty-body]
@@ -148,7 +148,7 @@ class HookSpecs:
 
         Example:
             >>> import ebmcore
-            >>> @ebmcore.hookimpl
+            >>> @ebmcore.plugin.hookimpl
             ... def ebmcore_energies():
-            ...     return [ebmcore.EnergySpec("sphere", "my_pkg.energies:Sphere", "sum of squares")]
+            ...     return [ebmcore.plugin.EnergySpec("sphere", "my_pkg.energies:Sphere", "sum of squares")]
         """

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ebmcore
 from ebmcore._registry import PluginInfo, Registry
+from ebmcore.plugin import EnergySpec
 
 
-def _spec(name: str, *aliases: str) -> ebmcore.EnergySpec:
-    return ebmcore.EnergySpec(name, "ebmcore_analytic._rosenbrock:Rosenbrock", aliases=aliases)
+def _spec(name: str, *aliases: str) -> EnergySpec:
+    return EnergySpec(name, "ebmcore_analytic._rosenbrock:Rosenbrock", aliases=aliases)
 
 
 def test_alias_repeating_a_name_of_the_same_plugin_is_a_problem() -> None:

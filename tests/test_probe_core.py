@@ -11,7 +11,8 @@ import torch
 from torch import Tensor
 
 import ebmcore
-from ebmcore import BaseModel, cached_while_unchanged
+from ebmcore import BaseModel
+from ebmcore.plugin import cached_while_unchanged
 
 F64 = torch.float64
 

@@ -25,7 +25,7 @@ import torch
 import ebmcore
 from ebmcore import _registry
 from ebmcore._cli import build_parser, main
-from ebmcore._spec import EnergySpec
+from ebmcore.plugin import EnergySpec, create_component
 from ebmcore.testing import new_plugin
 
 # -- helpers --------------------------------------------------------------------------------
@@ -54,9 +54,9 @@ def write_dist(
 HOOK = """
 import ebmcore
 
-@ebmcore.hookimpl
+@ebmcore.plugin.hookimpl
 def ebmcore_energies():
-    return [ebmcore.EnergySpec({name!r}, "ebmcore_testplug_good._bowl:Bowl", {summary!r})]
+    return [ebmcore.plugin.EnergySpec({name!r}, "ebmcore_testplug_good._bowl:Bowl", {summary!r})]
 """
 
 # A module whose import leaves a file behind: what a forged catalog would make create() import.
@@ -130,10 +130,10 @@ import ebmcore
 
 NEW = {new!r}
 
-@ebmcore.hookimpl
+@ebmcore.plugin.hookimpl
 def ebmcore_energies():
     pathlib.Path(__file__).write_text(NEW)  # an edit made while discovery runs
-    return [ebmcore.EnergySpec("edited", "ebmcore_testplug_good._bowl:Bowl", "before the edit")]
+    return [ebmcore.plugin.EnergySpec("edited", "ebmcore_testplug_good._bowl:Bowl", "before the edit")]
 """
 
 SUMMARY = """
@@ -172,10 +172,10 @@ with open(os.environ["PROBE_IMPORT_LOG"], "a") as log:
     log.write("imported\\n")
 
 
-@ebmcore.hookimpl
+@ebmcore.plugin.hookimpl
 def ebmcore_energies():
     print("the hook of noisy runs")
-    return [ebmcore.EnergySpec("noisy_bowl", "ebmcore_testplug_good._bowl:Bowl", "a bowl that talks")]
+    return [ebmcore.plugin.EnergySpec("noisy_bowl", "ebmcore_testplug_good._bowl:Bowl", "a bowl that talks")]
 """
 
 
@@ -211,9 +211,9 @@ import ebmcore
 
 time.sleep(0.2)
 
-@ebmcore.hookimpl
+@ebmcore.plugin.hookimpl
 def ebmcore_energies():
-    return [ebmcore.EnergySpec("slow_probe", "ebmcore_testplug_good._bowl:Bowl")]
+    return [ebmcore.plugin.EnergySpec("slow_probe", "ebmcore_testplug_good._bowl:Bowl")]
 """
 
 
@@ -242,7 +242,7 @@ def test_a_slow_hook_module_gets_a_warning(tmp_path: Path, monkeypatch: pytest.M
 MANY_HOOK = """
 import ebmcore
 
-@ebmcore.hookimpl
+@ebmcore.plugin.hookimpl
 def ebmcore_energies():
     return [
         {{"name": f"e{{i}}", "target": "ebmcore_testplug_good._bowl:Bowl", "aliases": [f"a{{i}}"]}}
@@ -321,9 +321,9 @@ def test_a_cyclic_spec_is_refused_naming_the_parameter() -> None:
 CALLING_HOOK = """
 import ebmcore
 
-@ebmcore.hookimpl
+@ebmcore.plugin.hookimpl
 def ebmcore_energies():
-    return [ebmcore.EnergySpec("derived_" + name, "ebmcore_testplug_good._bowl:Bowl")
+    return [ebmcore.plugin.EnergySpec("derived_" + name, "ebmcore_testplug_good._bowl:Bowl")
             for name in ebmcore.list_energies()]
 """
 
@@ -522,7 +522,7 @@ def test_create_refuses_what_is_not_a_name_spec_or_model(given: Any, message: st
     assert isinstance(caught.value, TypeError)
     assert str(caught.value) == message
     with pytest.raises(ebmcore.InvalidParameterError, match="parameter 'base' must be a registered name"):
-        ebmcore.create_component(given, parameter="base", energy="Tempered")
+        create_component(given, parameter="base", energy="Tempered")
 
 
 def test_info_refuses_a_name_that_is_not_a_string() -> None:

@@ -10,7 +10,7 @@ constant tensor does. The helpers here keep both counts low:
 * :func:`rowsum` sums over the last dimension, short rows as a matrix-vector product with a
   cached vector of weights (BLAS ``gemv`` is several times faster than ``sum(-1)`` there);
 * :func:`buffer_as` converts a float64 buffer to the input's dtype once, not on every call, and
-  :func:`cached` (the core's :func:`ebmcore.cached_while_unchanged`) keeps anything else
+  :func:`cached` (the core's :func:`ebmcore.plugin.cached_while_unchanged`) keeps anything else
   derived from buffers (a flag, a scalar) until one of them is replaced or modified in place.
 
 Cached tensors are shared and never written to. They are built outside inference mode, so
@@ -26,7 +26,7 @@ import functools
 import torch
 from torch import Tensor, nn
 
-from ebmcore import cached_while_unchanged as cached
+from ebmcore.plugin import cached_while_unchanged as cached
 
 __all__ = ["buffer_as", "cached", "constant", "rowsum", "traced"]
 

@@ -1,4 +1,4 @@
-"""Float64 tensors of ``dim`` entries built under :func:`ebmcore.allocation`.
+"""Float64 tensors of ``dim`` entries built under :func:`allocation`.
 
 A dimension such as ``dim=10**15`` is a valid integer, but the buffers, ``bounds`` and
 ``minima`` it implies cannot exist: the energies of this package build them here, so that an
@@ -7,6 +7,7 @@ would need.
 
 Example:
     >>> import ebmcore
+from ebmcore.plugin import allocation
     >>> try:
     ...     ebmcore.create("sphere", dim=10**15).bounds
     ... except ebmcore.InvalidParameterError as error:
@@ -23,7 +24,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ebmcore import allocation as allocating
+from ebmcore.plugin import allocation as allocating
 
 __all__ = ["allocating", "filled", "float64_bytes", "vectors"]
 

@@ -27,8 +27,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-import ebmcore
 from ebmcore import BaseModel, InvalidParameterError, Minima, constraints
+from ebmcore.plugin import create_component
 
 __all__ = [
     "check_weight_count",
@@ -126,7 +126,7 @@ def build_components(
     built: list[BaseModel | None] = [None] * len(specs)
     for i, spec in enumerate(specs):
         if not isinstance(spec, str):
-            built[i] = ebmcore.create_component(
+            built[i] = create_component(
                 spec, parameter=_entry_label(parameter, i, specs, names), energy=energy
             )
     target = dim
@@ -138,7 +138,7 @@ def build_components(
     for i, spec in enumerate(specs):
         if isinstance(spec, str):
             label = _entry_label(parameter, i, specs, names)
-            built[i] = ebmcore.create_component(spec, parameter=label, energy=energy, dim=target)
+            built[i] = create_component(spec, parameter=label, energy=energy, dim=target)
     models = [m for m in built if m is not None]
     shapes = {m.event_shape for m in models if m.event_shape is not None}  # None fits any dimension
     if len(shapes) > 1 or (dim is not None and not shapes <= {(dim,)}):

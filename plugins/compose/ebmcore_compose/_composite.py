@@ -95,7 +95,7 @@ class Composite(ClosedFormTruth):
         >>> ebmcore.create("composite", operation="summ")
         Traceback (most recent call last):
         ...
-        ebmcore._errors.InvalidParameterError: Composite: ... (did you mean 'sum'?), got 'summ'
+        ebmcore.InvalidParameterError: Composite: ... (did you mean 'sum'?), got 'summ'
     """
 
     arg_constraints = {

@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 _SPECS = [
-    ebmcore.EnergySpec(
+    EnergySpec(
         "composite",
         "ebmcore_compose._composite:Composite",
         "weighted sum, product, min or max of component energies (a sum is a product of experts)",
         tags=("compose",),
         aliases=("product_of_experts",),
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "mixture",
         "ebmcore_compose._mixture:Mixture",
         "mixture E = -log sum_k w_k exp(-E_k), stable log-sum-exp; exact log Z and sampler from components",
         tags=("compose", "multimodal", "exact_sampler", "log_partition"),
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "tempered",
         "ebmcore_compose._tempered:Tempered",
         "a base energy at temperature T, E / T",
         tags=("compose", "tempering"),
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "annealed",
         "ebmcore_compose._tempered:Annealed",
         "geometric annealing path (1 - beta) E0 + beta E1 for AIS and SMC",
         tags=("compose", "tempering"),
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "transformed",
         "ebmcore_compose._transformed:Transformed",
         "a base energy composed with an invertible affine map, E(A x + b)",
@@ -40,7 +40,7 @@ _SPECS = [
 ]
 
 
-@ebmcore.hookimpl
-def ebmcore_energies() -> list[ebmcore.EnergySpec]:
+@hookimpl
+def ebmcore_energies() -> list[EnergySpec]:
     """The energies of the compose plugin."""
     return list(_SPECS)

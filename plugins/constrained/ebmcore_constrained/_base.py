@@ -7,6 +7,7 @@ from typing import Any
 
 import ebmcore
 from ebmcore import BaseModel, InvalidParameterError
+from ebmcore.plugin import create_component
 
 __all__ = ["GAUSSIAN_NAME", "build_base", "energy_spec"]
 
@@ -32,7 +33,7 @@ def build_base(spec: Any, dim: int | None, *, energy: str) -> BaseModel:
         InvalidParameterError: naming ``base``, for another type, a name or spec dict that does
             not build, or a wrong dimension.
     """
-    model = ebmcore.create_component(spec, parameter="base", energy=energy, dim=dim)
+    model = create_component(spec, parameter="base", energy=energy, dim=dim)
     if model.event_shape is None:  # fits any dimension
         return model
     if len(model.event_shape) != 1 or (dim is not None and model.dim != dim):

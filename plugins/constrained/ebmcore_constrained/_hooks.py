@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 _SPECS = [
-    ebmcore.EnergySpec(
+    EnergySpec(
         "spherical",
         "ebmcore_constrained._spherical:Spherical",
         "a base energy at the projection x / |x| onto the unit sphere, with the tangent gradient",
         tags=("constrained", "sphere"),
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "box",
         "ebmcore_constrained._box:Box",
         "a base energy restricted to a box: hard walls, or a sigmoid reparameterization with log-Jacobian",
@@ -20,7 +20,7 @@ _SPECS = [
 ]
 
 
-@ebmcore.hookimpl
-def ebmcore_energies() -> list[ebmcore.EnergySpec]:
+@hookimpl
+def ebmcore_energies() -> list[EnergySpec]:
     """The energies of the constrained plugin."""
     return list(_SPECS)

@@ -22,7 +22,7 @@ from ebmcore import (
     UnknownParameterError,
     constraints,
 )
-from ebmcore._errors import close_matches
+from ebmcore.plugin import close_matches
 
 __all__ = ["ALLOWED_DISTRIBUTIONS", "Density"]
 
@@ -178,7 +178,7 @@ class Density(BaseModel):
         >>> ebmcore.create("density", distribution="os.system")
         Traceback (most recent call last):
         ...
-        ebmcore._errors.InvalidParameterError: Density: parameter 'distribution' must be one of ...
+        ebmcore.InvalidParameterError: Density: parameter 'distribution' must be one of ...
     """
 
     arg_constraints = {

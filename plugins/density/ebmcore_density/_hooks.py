@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 _SPECS = [
-    ebmcore.EnergySpec(
+    EnergySpec(
         "density",
         "ebmcore_density._density:Density",
         "E = -log p(x) of a torch distribution (by allowlisted name) or any object with log_prob",
@@ -14,7 +14,7 @@ _SPECS = [
 ]
 
 
-@ebmcore.hookimpl
-def ebmcore_energies() -> list[ebmcore.EnergySpec]:
+@hookimpl
+def ebmcore_energies() -> list[EnergySpec]:
     """The energies of the density plugin."""
     return list(_SPECS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ebmcore import lazy_getattr
+from ebmcore.plugin import lazy_getattr
 
 if TYPE_CHECKING:
     from ._mlp import ACTIVATIONS, MLP

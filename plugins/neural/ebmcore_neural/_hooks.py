@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 _SPECS = [
-    ebmcore.EnergySpec(
+    EnergySpec(
         "mlp",
         "ebmcore_neural._mlp:MLP",
         "trainable multilayer perceptron energy E(x) = MLP(x), seeded reproducible init",
@@ -14,7 +14,7 @@ _SPECS = [
 ]
 
 
-@ebmcore.hookimpl
-def ebmcore_energies() -> list[ebmcore.EnergySpec]:
+@hookimpl
+def ebmcore_energies() -> list[EnergySpec]:
     """The energies of the neural plugin."""
     return list(_SPECS)

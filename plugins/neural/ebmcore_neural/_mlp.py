@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-import ebmcore
 from ebmcore import BaseModel, InvalidParameterError, RegistrationError, constraints
+from ebmcore.plugin import allocation
 
 __all__ = ["ACTIVATIONS", "MLP"]
 
@@ -250,7 +250,7 @@ def _allocating(sizes: list[int], dtype: torch.dtype, hidden_dims: Any) -> Itera
     needed = sum(layers) * torch.empty((), dtype=dtype).element_size() + 3 * 8 * max(layers)
     parameter, value = ("input_dim", sizes[0]) if layers[0] == max(layers) else ("hidden_dims", hidden_dims)
     what = f"{sum(layers):,} parameters and the float64 draw of the largest layer"
-    with ebmcore.allocation(needed, what, parameter=parameter, value=value, energy="MLP"):
+    with allocation(needed, what, parameter=parameter, value=value, energy="MLP"):
         yield
 
 

@@ -10,7 +10,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, cached_while_unchanged, constraints
+from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, constraints
+from ebmcore.plugin import cached_while_unchanged
 
 __all__ = ["GMM", "GMM40", "GMMGrid", "jax_uniform", "torch_uniform"]
 

@@ -2,65 +2,65 @@
 
 from __future__ import annotations
 
-import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 _SPECS = [
-    ebmcore.EnergySpec(
+    EnergySpec(
         "funnel",
         "ebmcore_targets._funnel:Funnel",
         "Neal's funnel: v ~ N(0, sigma^2), x_i | v ~ N(0, e^v); exact log Z and sampler",
         tags=("target", "exact_sampler", "log_partition"),
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "banana",
         "ebmcore_targets._banana:Banana",
         "Haario's twisted Gaussian: a volume-preserving bend of N(0, diag(sigma^2, 1, ...))",
         tags=("target", "exact_sampler", "log_partition"),
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "many_well",
         "ebmcore_targets._many_well:ManyWell",
         "products of 2-D asymmetric double wells: 2^(dim/2) modes, log Z by 1-D quadrature",
         tags=("target", "multimodal", "exact_sampler", "log_partition"),
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "gmm",
         "ebmcore_targets._gmm:GMM",
         "isotropic Gaussian mixture with given means, scale and weights, all components at once",
         tags=("target", "multimodal", "mixture", "exact_sampler", "log_partition"),
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "gmm_grid",
         "ebmcore_targets._gmm:GMMGrid",
         "equal-weight Gaussian mixture on a square grid of means (3x3 or 5x5)",
         tags=("target", "multimodal", "mixture", "exact_sampler", "log_partition"),
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "gmm40",
         "ebmcore_targets._gmm:GMM40",
         "40-mode Gaussian mixture in 2-D; variant= picks the convention of each source paper",
         tags=("target", "multimodal", "mixture", "exact_sampler", "log_partition"),
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "rings",
         "ebmcore_targets._rings:Rings",
         "concentric rings: E = -log(cos|x| + c) inside radius R, |x| - R outside; exact log Z and sampler",
         tags=("target", "multimodal", "exact_sampler", "log_partition"),
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "dw4",
         "ebmcore_targets._particles:DW4",
         "4 particles in 2-D with a double-well pair potential in their distances",
         tags=("target", "particles", "multimodal"),
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "lj13",
         "ebmcore_targets._particles:LennardJones",
         "13 Lennard-Jones particles in 3-D with the harmonic term of flow and diffusion samplers",
         tags=("target", "particles", "multimodal"),
         params={"n_particles": 13},
     ),
-    ebmcore.EnergySpec(
+    EnergySpec(
         "lj55",
         "ebmcore_targets._particles:LennardJones",
         "55 Lennard-Jones particles in 3-D with the harmonic term of flow and diffusion samplers",
@@ -70,7 +70,7 @@ _SPECS = [
 ]
 
 
-@ebmcore.hookimpl
-def ebmcore_energies() -> list[ebmcore.EnergySpec]:
+@hookimpl
+def ebmcore_energies() -> list[EnergySpec]:
     """The energies of the targets plugin."""
     return list(_SPECS)

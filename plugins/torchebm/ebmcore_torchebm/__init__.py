@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ebmcore import lazy_getattr
+from ebmcore.plugin import lazy_getattr
 
 if TYPE_CHECKING:
     from ._analytic import (

@@ -1,8 +1,8 @@
 """Hook module with a syntax error."""
 
-import ebmcore
+from ebmcore.plugin import hookimpl
 
 
-@ebmcore.hookimpl
+@hookimpl
 def ebmcore_energies(:
     return []

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 
-@ebmcore.hookimpl
-def ebmcore_energies() -> list[ebmcore.EnergySpec]:
+@hookimpl
+def ebmcore_energies() -> list[EnergySpec]:
     return [
-        ebmcore.EnergySpec("gaussian", "ebmcore_testplug_dupe._energies:WideGaussian", "a second gaussian"),
-        ebmcore.EnergySpec("dupe_wide", "ebmcore_testplug_dupe._energies:WideGaussian", aliases=("normal",)),
+        EnergySpec("gaussian", "ebmcore_testplug_dupe._energies:WideGaussian", "a second gaussian"),
+        EnergySpec("dupe_wide", "ebmcore_testplug_dupe._energies:WideGaussian", aliases=("normal",)),
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 _LOG = os.environ.get("EBMCORE_TEST_IMPORT_LOG")
 if _LOG:  # the concurrency test counts how often this module is imported
@@ -12,15 +12,15 @@ if _LOG:  # the concurrency test counts how often this module is imported
         log.write(__name__ + "\n")
 
 
-@ebmcore.hookimpl
-def ebmcore_energies() -> list[ebmcore.EnergySpec]:
+@hookimpl
+def ebmcore_energies() -> list[EnergySpec]:
     return [
-        ebmcore.EnergySpec(
+        EnergySpec(
             "test_bowl",
             "ebmcore_testplug_good._bowl:Bowl",
             "quadratic bowl",
             tags=("test",),
             aliases=("bowl",),
         ),
-        ebmcore.EnergySpec("steep_bowl", "ebmcore_testplug_good._bowl:Bowl", "a preset", params={"k": 10.0}),
+        EnergySpec("steep_bowl", "ebmcore_testplug_good._bowl:Bowl", "a preset", params={"k": 10.0}),
     ]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch  # noqa: F401
 
-import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 
-@ebmcore.hookimpl
-def ebmcore_energies() -> list[ebmcore.EnergySpec]:
-    return [ebmcore.EnergySpec("torch_bowl", "ebmcore_testplug_good._bowl:Bowl")]
+@hookimpl
+def ebmcore_energies() -> list[EnergySpec]:
+    return [EnergySpec("torch_bowl", "ebmcore_testplug_good._bowl:Bowl")]

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 _GAUSSIAN = "ebmcore_analytic._gaussian:Gaussian"
 
 
-@ebmcore.hookimpl
+@hookimpl
 def ebmcore_energies() -> list[Any]:
     return [
         {"name": "Bad-Name", "target": _GAUSSIAN},
         {"name": "bad_target", "target": "not a target"},
         {"name": "extra_key", "target": _GAUSSIAN, "colour": "red"},
-        ebmcore.EnergySpec("twice", _GAUSSIAN),
-        ebmcore.EnergySpec("twice", _GAUSSIAN),
-        ebmcore.EnergySpec("fine", _GAUSSIAN, "a valid spec next to malformed ones", params={"dim": 3}),
+        EnergySpec("twice", _GAUSSIAN),
+        EnergySpec("twice", _GAUSSIAN),
+        EnergySpec("fine", _GAUSSIAN, "a valid spec next to malformed ones", params={"dim": 3}),
     ]

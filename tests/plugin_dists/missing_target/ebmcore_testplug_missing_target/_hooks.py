@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 
-@ebmcore.hookimpl
-def ebmcore_energies() -> list[ebmcore.EnergySpec]:
+@hookimpl
+def ebmcore_energies() -> list[EnergySpec]:
     return [
-        ebmcore.EnergySpec("gone_module", "ebmcore_testplug_missing_target._nowhere:Model"),
-        ebmcore.EnergySpec("gone_class", "ebmcore_testplug_missing_target._energies:Nowhere"),
-        ebmcore.EnergySpec("present", "ebmcore_testplug_missing_target._energies:Present"),
+        EnergySpec("gone_module", "ebmcore_testplug_missing_target._nowhere:Model"),
+        EnergySpec("gone_class", "ebmcore_testplug_missing_target._energies:Nowhere"),
+        EnergySpec("present", "ebmcore_testplug_missing_target._energies:Present"),
     ]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 
-@ebmcore.hookimpl
-def ebmcore_energies() -> list[ebmcore.EnergySpec]:
+@hookimpl
+def ebmcore_energies() -> list[EnergySpec]:
     return [
-        ebmcore.EnergySpec("linear_layer", "torch.nn:Linear", params={"in_features": 2, "out_features": 1}),
-        ebmcore.EnergySpec("dict_factory", "ebmcore_testplug_not_basemodel._factory:make"),
+        EnergySpec("linear_layer", "torch.nn:Linear", params={"in_features": 2, "out_features": 1}),
+        EnergySpec("dict_factory", "ebmcore_testplug_not_basemodel._factory:make"),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 time.sleep(0.5)
 
@@ -15,6 +15,6 @@ if _LOG:
         log.write(__name__ + "\n")
 
 
-@ebmcore.hookimpl
-def ebmcore_energies() -> list[ebmcore.EnergySpec]:
-    return [ebmcore.EnergySpec("slow_bowl", "ebmcore_testplug_good._bowl:Bowl", params={"k": 2.0})]
+@hookimpl
+def ebmcore_energies() -> list[EnergySpec]:
+    return [EnergySpec("slow_bowl", "ebmcore_testplug_good._bowl:Bowl", params={"k": 2.0})]

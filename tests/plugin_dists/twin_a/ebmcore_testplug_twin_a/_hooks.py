@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import ebmcore
+from ebmcore.plugin import EnergySpec, hookimpl
 
 
-@ebmcore.hookimpl
-def ebmcore_energies() -> list[ebmcore.EnergySpec]:
-    return [ebmcore.EnergySpec("twin_a_energy", "ebmcore_testplug_good._bowl:Bowl")]
+@hookimpl
+def ebmcore_energies() -> list[EnergySpec]:
+    return [EnergySpec("twin_a_energy", "ebmcore_testplug_good._bowl:Bowl")]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import ebmcore
+from ebmcore.plugin import hookimpl
 
 
-@ebmcore.hookimpl
+@hookimpl
 def ebmcore_energies() -> list[Any]:
     return [
         42,

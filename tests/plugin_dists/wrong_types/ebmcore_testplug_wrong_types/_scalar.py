@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import ebmcore
+from ebmcore.plugin import hookimpl
 
 
-@ebmcore.hookimpl
+@hookimpl
 def ebmcore_energies() -> Any:
     return 42

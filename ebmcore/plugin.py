@@ -1,0 +1,52 @@
+"""The plugin-author tier: what a plugin needs beyond what users see in :mod:`ebmcore`.
+
+A plugin's hook module imports this module (cheap: neither torch nor any energy loads), and its
+energy modules subclass :class:`ebmcore.BaseModel`; nothing else of ebmcore is needed.
+
+Example:
+    >>> import ebmcore.plugin
+    >>> @ebmcore.plugin.hookimpl
+    ... def ebmcore_energies():
+    ...     return [ebmcore.plugin.EnergySpec("my_bowl", "my_pkg.bowl:Bowl", "a quadratic bowl")]
+    >>> ebmcore_energies()[0].name
+    'my_bowl'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import constraints
+from ._errors import close_matches
+from ._lazy import lazy_getattr
+from ._memory import allocation
+from ._registry import create_component
+from ._spec import EnergySpec, hookimpl, hookspec
+
+if TYPE_CHECKING:
+    from ._derived import cached_while_unchanged
+    from ._dispatch import Kernel
+
+_LAZY = {  # torch-backed: loaded on first use
+    "Kernel": "ebmcore._dispatch",
+    "cached_while_unchanged": "ebmcore._derived",
+}
+
+__getattr__ = lazy_getattr(__name__, _LAZY)
+
+__all__ = [
+    "EnergySpec",
+    "Kernel",
+    "allocation",
+    "cached_while_unchanged",
+    "close_matches",
+    "constraints",
+    "create_component",
+    "hookimpl",
+    "hookspec",
+    "lazy_getattr",
+]
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
