@@ -44,6 +44,9 @@ typecheck: $(STAMP)
 
 # The documentation site (docs/, mkdocs.yml), built offline with --strict: a broken reference,
 # link or docstring fails the build. The catalog pages and pictures are generated from the registry.
+# The site reads offline from disk (open site/index.html): at the end of the build
+# docs/_hooks/offline.py checks that every page links only to files in the site and loads nothing
+# from the network. MathJax comes from django-static-mathjax (in the `docs` and `test` extras).
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 MPLBACKEND=Agg $(BIN)/mkdocs build --strict --quiet --site-dir site
 

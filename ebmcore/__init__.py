@@ -46,14 +46,16 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from . import plot
-    from ._compile import compile, compile_stats
-    from ._diagnose import DiagnosticReport, DiagnosticWarning, diagnose
+    from ._compile import compile_stats
+    from ._compile_model import compile
+    from ._diagnose import DiagnosticIssue, DiagnosticReport, DiagnosticWarning, diagnose
     from ._dispatch import energy, energy_and_gradient, gradient, resolve_backend, score, use_backend
     from ._model import BaseModel, Minima, Modes
     from ._numpy import NumpyFunctions, numpy_functions, scipy_bounds
 
 _LAZY = {
     "BaseModel": "._model",
+    "DiagnosticIssue": "._diagnose",
     "DiagnosticReport": "._diagnose",
     "DiagnosticWarning": "._diagnose",
     "diagnose": "._diagnose",
@@ -62,7 +64,7 @@ _LAZY = {
     "NumpyFunctions": "._numpy",
     "numpy_functions": "._numpy",
     "scipy_bounds": "._numpy",
-    "compile": "._compile",
+    "compile": "._compile_model",
     "compile_stats": "._compile",
     "energy": "._dispatch",
     "energy_and_gradient": "._dispatch",
@@ -111,6 +113,7 @@ __all__ = [
     "BackendUnavailableError",
     "BaseModel",
     "ConformanceError",
+    "DiagnosticIssue",
     "DiagnosticReport",
     "DiagnosticWarning",
     "EbmcoreError",
@@ -145,8 +148,8 @@ __all__ = [
     "plugins",
     "register_energy",
     "resolve_backend",
-    "score",
     "scipy_bounds",
+    "score",
     "unregister_energy",
     "use_backend",
 ]

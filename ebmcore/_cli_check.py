@@ -9,19 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from typing import Any
 
-from . import _registry
+from . import _registry, testing
+from ._cli_catalog import table
 from ._errors import EbmcoreError, InvalidParameterError, MissingParameterError, UnknownParameterError
 
 __all__ = ["register"]
-
-
-def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
-    from ._cli import _table as table
-
-    return table(rows, header)
 
 
 def _positive(text: str) -> int:
@@ -53,8 +47,6 @@ def _names(args: argparse.Namespace) -> list[str]:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     out = args.stdout
-    from .testing._checks import check_energy
-
     expected = {}
     for item in args.expect_fail or []:
         check, _, reason = item.partition("=")
@@ -69,7 +61,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for name in names:
         entry: dict[str, Any] = {"energy": name, "status": "checked", "results": {}}
         try:
-            report = check_energy(
+            report = testing.check_energy(
                 name,
                 dims=args.dim or None,
                 expected_failed_checks=expected,
@@ -128,7 +120,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         for e in reports:
             if e.get("report") is not None:
                 print(f"{e['energy']}\n{e['report'].table()}\n", file=out)
-    print(_table(rows, ("energy", "result", "passed", "skipped", "failed", "failed checks")), file=out)
+    print(table(rows, ("energy", "result", "passed", "skipped", "failed", "failed checks")), file=out)
     details = [
         f"  {e['energy']} {key}: {r.message}"
         for e in reports
@@ -153,9 +145,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_new_plugin(args: argparse.Namespace) -> int:
     out = args.stdout
-    from .testing._scaffold import new_plugin
-
-    root = new_plugin(args.name, args.path, overwrite=args.force)
+    root = testing.new_plugin(args.name, args.path, overwrite=args.force)
     print(f"created plugin {args.name!r} in {root}", file=out)
     print("next steps:", file=out)
     print(f"  cd {root}", file=out)
@@ -196,9 +186,3 @@ def register(subparsers: Any) -> None:
     p.add_argument("--path", default=".", help="parent folder (default: current directory)")
     p.add_argument("--force", action="store_true", help="write into an existing non-empty folder")
     p.set_defaults(run=_cmd_new_plugin)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    from ._cli import main
-
-    sys.exit(main())

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import _registry
 from ._errors import EbmcoreError, InvalidParameterError, PluginError
 
 __all__ = ["parse_params", "register"]
@@ -101,7 +102,7 @@ def _folder(path: Path) -> Path:
 
 def _cmd_plot(args: argparse.Namespace) -> int:
     out = args.stdout
-    from . import _registry, plot
+    from . import plot  # here, not at the top: `ebmcore list` never imports torch
 
     log: Any = True if args.log else False if args.linear else "auto"
     options: dict[str, Any] = {
@@ -111,7 +112,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
         "resolution": args.resolution,
     }
     try:
-        plot._matplotlib()
+        plot.require_matplotlib()
     except ImportError as exc:
         print(f"ebmcore: error: {exc}", file=sys.stderr)
         return 1
@@ -164,8 +165,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
     out = args.stdout
-    from . import _registry
-    from ._diagnose import diagnose
+    from ._diagnose import diagnose  # here, not at the top: `ebmcore list` never imports torch
 
     model = _registry.create(args.name, **parse_params(args.param))
     report = diagnose(model, n=args.n, seed=args.seed, warn=False)

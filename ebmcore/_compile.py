@@ -15,7 +15,7 @@ on a small CPU, most of it importing and warming inductor) only once it calls a 
 kernel. The cache lives in this process; inductor's own on-disk cache makes later
 processes compile faster.
 
-On CPU the compiled path is opt-in per model with :func:`compile` (the default CPU path stays
+On CPU the compiled path is opt-in per model with :func:`ebmcore.compile` (the default CPU path stays
 the eager analytic one, so a fresh process never pays compile time without asking)::
 
     model = ebmcore.compile(ebmcore.create("double_well", dim=100))
@@ -33,19 +33,18 @@ from __future__ import annotations
 import os
 import threading
 import warnings
-from collections import ChainMap
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
 
-from ._errors import InvalidParameterError, RegistrationError
+from ._errors import RegistrationError
 
 if TYPE_CHECKING:
     from ._model import BaseModel
 
-__all__ = ["compile", "compile_stats", "compiled_energy_and_gradient", "register_compiled_kernels"]
+__all__ = ["check_compilable", "compile_stats", "compiled_energy_and_gradient", "register_compiled_kernels"]
 
 EnergyAndGradient = Callable[[Any, Tensor], tuple[Tensor, Tensor]]
 
@@ -166,7 +165,7 @@ def compile_stats() -> dict[str, Any]:
     }
 
 
-def _check_compilable(cls: type[BaseModel]) -> None:
+def check_compilable(cls: type[BaseModel]) -> None:
     if not cls.has_analytic_gradient:
         raise RegistrationError(
             f"{cls.__name__} defines no analytic_energy_and_gradient or analytic_gradient, "
@@ -186,40 +185,6 @@ def register_compiled_kernels(cls: type[BaseModel], device_types: Iterable[str])
             f"got {device_types!r}"
         )
     if names:
-        _check_compilable(cls)
+        check_compilable(cls)
     for device_type in names:
         cls.register_kernel(device_type, compiled_energy_and_gradient, replace=True)
-
-
-def compile(model: BaseModel, device_types: str | Iterable[str] = ("cpu", "cuda")) -> BaseModel:
-    """Make ``model`` (this instance only) use the compiled kernel on the given device types.
-
-    The instance gets its own kernel table layered over its class's (kernels registered on the
-    class later stay visible for other device types). The first call per device and dtype
-    compiles, which takes seconds; calls after it reuse the compiled code. Returns the model.
-
-    Args:
-        model: a model whose class defines an analytic energy and gradient.
-        device_types: ``"cpu"``, ``"cuda"``, ... or several of them.
-
-    Raises:
-        RegistrationError: the model has no analytic gradient to compile.
-
-    Example:
-        >>> import ebmcore
-        >>> model = ebmcore.compile(ebmcore.create("double_well", dim=3))
-        >>> sorted(model.kernels)
-        ['cpu', 'cuda']
-    """
-    from ._model import BaseModel
-
-    if not isinstance(model, BaseModel):
-        raise InvalidParameterError("model", model, "an ebmcore.BaseModel instance")
-    cls = type(model)
-    _check_compilable(cls)
-    types = (device_types,) if isinstance(device_types, str) else tuple(device_types)
-    from ._dispatch import Kernel
-
-    own = {device_type: Kernel(compiled_energy_and_gradient) for device_type in types}
-    object.__setattr__(model, "kernels", ChainMap(own, cls.kernels))
-    return model

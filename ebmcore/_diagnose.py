@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor
 
+from ._dispatch import autograd_energy_and_gradient, energy_and_gradient, resolve_backend
 from ._errors import InvalidParameterError
+from ._regions import default_bounds, placement
+from ._registry import create
 
 if TYPE_CHECKING:
     from ._model import BaseModel
 
-__all__ = ["DiagnosticReport", "DiagnosticWarning", "Issue", "diagnose"]
+__all__ = ["DiagnosticIssue", "DiagnosticReport", "DiagnosticWarning", "diagnose"]
 
 _SHOWN = 5  # offending inputs kept per issue
 
@@ -31,16 +34,16 @@ class DiagnosticWarning(UserWarning):
     """A numerical problem found by :func:`ebmcore.diagnose` (a warning, not an error).
 
     Attributes:
-        issue: the :class:`Issue` behind it, with the offending inputs (None if built bare).
+        issue: the :class:`DiagnosticIssue` behind it, with the offending inputs (None if built bare).
     """
 
-    def __init__(self, message: str, issue: Issue | None = None) -> None:
+    def __init__(self, message: str, issue: DiagnosticIssue | None = None) -> None:
         super().__init__(message)
         self.issue = issue
 
 
 @dataclass(frozen=True)
-class Issue:
+class DiagnosticIssue:
     """One problem found by :func:`diagnose`.
 
     Attributes:
@@ -89,7 +92,7 @@ class DiagnosticReport:
     energy_max: float
     max_score_norm: float
     max_gradient_error: float
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[DiagnosticIssue] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -117,8 +120,6 @@ class DiagnosticReport:
 
 def _default_points(model: BaseModel, n: int, seed: int) -> Tensor:
     """Uniform points over the model's box of interest (see ``ebmcore.plot.default_bounds``), plus minima."""
-    from .plot import default_bounds
-
     box = default_bounds(model)
     generator = torch.Generator().manual_seed(seed)
     u = torch.rand(n, model.dim, generator=generator, dtype=torch.float64)
@@ -160,7 +161,7 @@ def diagnose(
     - ``shape``: energies not of shape ``(*batch,)`` or gradients not of the shape of ``x``;
     - ``input_modified``: evaluating the energy or gradient changed ``x`` in place.
 
-    Each problem is reported as an :class:`Issue` with up to five offending inputs and, unless
+    Each problem is reported as an :class:`DiagnosticIssue` with up to five offending inputs and, unless
     ``warn=False``, also as a :class:`DiagnosticWarning`.
 
     Args:
@@ -185,10 +186,6 @@ def diagnose(
         >>> report.energy_min, round(report.energy_max, -4)  # 0 at the minimizer (1, 1)
         (0.0, 970000.0)
     """
-    from ._dispatch import _autograd, energy_and_gradient, resolve_backend
-    from ._registry import create
-    from .plot import _placement
-
     model = create(model)
     energy_name = type(model).__name__
     if not (isinstance(n, int) and n >= 1):
@@ -198,13 +195,13 @@ def diagnose(
             raise InvalidParameterError(
                 "x", None, "points to diagnose at: the model fixed no event shape", energy=energy_name
             )
-        device, dtype = _placement(model)
+        device, dtype = placement(model)
         x = _default_points(model, n, seed).to(device=device, dtype=dtype)
     model.check_input(x)
     event_shape = x.shape[x.ndim - model.event_ndim :]
     flat = x.reshape(-1, *event_shape)
     finite_in = torch.isfinite(flat.reshape(len(flat), -1)).all(-1)
-    issues: list[Issue] = []
+    issues: list[DiagnosticIssue] = []
     empty = torch.zeros(0, *event_shape, dtype=torch.float64)
 
     before = flat.clone()
@@ -212,7 +209,7 @@ def diagnose(
     backend = resolve_backend(model, flat)
     if energy.shape != flat.shape[:1] or grad.shape != flat.shape:
         issues.append(
-            Issue(
+            DiagnosticIssue(
                 "shape",
                 f"energy has shape {tuple(energy.shape)} (expected {tuple(flat.shape[:1])}) and gradient "
                 f"{tuple(grad.shape)} (expected {tuple(flat.shape)})",
@@ -226,7 +223,7 @@ def diagnose(
     if not bool(same.all()):
         changed = (~same).reshape(len(flat), -1).any(-1)
         issues.append(
-            Issue(
+            DiagnosticIssue(
                 "input_modified", "evaluating the model changed its input x in place", _rows(before, changed)
             )
         )
@@ -237,7 +234,7 @@ def diagnose(
     if bad_energy.any():
         count = int(bad_energy.sum())
         issues.append(
-            Issue(
+            DiagnosticIssue(
                 "nonfinite_energy",
                 f"energy is NaN or Inf at {count} of {len(flat)} finite inputs",
                 _rows(flat, bad_energy),
@@ -247,7 +244,7 @@ def diagnose(
     if bad_grad.any():
         count = int(bad_grad.sum())
         issues.append(
-            Issue(
+            DiagnosticIssue(
                 "nonfinite_gradient",
                 f"gradient (score) is NaN or Inf at {count} of {len(flat)} finite inputs",
                 _rows(flat, bad_grad),
@@ -260,7 +257,7 @@ def diagnose(
     too_steep = torch.isfinite(norms) & (norms > max_score_norm)
     if too_steep.any():
         issues.append(
-            Issue(
+            DiagnosticIssue(
                 "large_score",
                 f"score norm reaches {largest_norm:.3g} (> {max_score_norm:.3g}) "
                 f"at {int(too_steep.sum())} inputs",
@@ -276,7 +273,7 @@ def diagnose(
         steepest = torch.zeros(len(flat), dtype=torch.bool)
         steepest[order.argmax()] = True
         issues.append(
-            Issue(
+            DiagnosticIssue(
                 "energy_range",
                 f"energies span [{low:.3g}, {high:.3g}], a range above {max_energy_range:.3g}; "
                 "float32 cannot resolve the minimum region (consider a smaller box or a log transform)",
@@ -286,10 +283,10 @@ def diagnose(
 
     gradient_error = 0.0
     if backend != "autograd":
-        _, dtype = _placement(model)
+        _, dtype = placement(model)
         tolerance = rtol if dtype == torch.float64 else max(rtol, 1e-4)
         reference_x = flat.detach().to(dtype)
-        _, reference = _autograd(model, reference_x, False)
+        _, reference = autograd_energy_and_gradient(model, reference_x, False)
         _, dispatched = energy_and_gradient(model, reference_x)
         diff = (dispatched - reference).reshape(len(flat), -1).abs()
         scale = reference.reshape(len(flat), -1).abs().amax(-1, keepdim=True).clamp_min(1.0)
@@ -302,7 +299,7 @@ def diagnose(
             wrong[both] = per_row > tolerance
             if wrong.any():
                 issues.append(
-                    Issue(
+                    DiagnosticIssue(
                         "gradient_mismatch",
                         f"the {backend} gradient differs from autograd by up to {gradient_error:.3g} "
                         f"(relative, > rtol {tolerance:.1g}) at {int(wrong.sum())} inputs",
@@ -327,7 +324,9 @@ def diagnose(
                     f"(energy_and_gradient) and gradient {g_typed.dtype}"
                 )
     if drift:
-        issues.append(Issue("dtype_drift", "; ".join(drift), probe[:_SHOWN].detach().double().cpu()))
+        issues.append(
+            DiagnosticIssue("dtype_drift", "; ".join(drift), probe[:_SHOWN].detach().double().cpu())
+        )
 
     report = DiagnosticReport(
         name=model.registry_name or energy_name,

@@ -30,6 +30,7 @@ _Result = TypeVar("_Result")
 __all__ = [
     "Backend",
     "Kernel",
+    "autograd_energy_and_gradient",
     "energy",
     "energy_and_gradient",
     "gradient",
@@ -195,7 +196,7 @@ def kernel_energy(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], 
     return None if transforms_active() else kernel.energy
 
 
-def _autograd(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:
+def autograd_energy_and_gradient(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:
     if torch.is_inference_mode_enabled() or x.is_inference():
         # Inside inference mode autograd records nothing (enable_grad cannot change that), and
         # an inference tensor cannot take part in autograd anywhere: the derivative is taken
@@ -262,7 +263,11 @@ def energy_and_gradient(model: BaseModel, x: Tensor, *, create_graph: bool = Fal
 def _reference(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:
     """Energy and gradient by autograd through ``forward``: ``torch.func.grad`` inside a
     ``torch.func`` transform (it composes with the outer ones), else ``torch.autograd``."""
-    return _functional_autograd(model, x) if transforms_active() else _autograd(model, x, create_graph)
+    return (
+        _functional_autograd(model, x)
+        if transforms_active()
+        else autograd_energy_and_gradient(model, x, create_graph)
+    )
 
 
 def _without_graph(

@@ -31,7 +31,12 @@ __all__ = [
 
 
 def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """Return up to ``n`` candidates that look like ``word``, best first."""
+    """Return up to ``n`` candidates that look like ``word``, best first (for "did you mean").
+
+    Example:
+        >>> close_matches("rosenbrok", ["rosenbrock", "rastrigin", "sphere"])
+        ['rosenbrock']
+    """
     return difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.6)
 
 

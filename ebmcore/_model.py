@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from . import _compile, _dispatch
 from ._dispatch import Kernel
 from ._errors import InvalidInputError, InvalidParameterError, RegistrationError
+from ._spec import name_of_class
 from .constraints import Constraint, positive_integer
 
 __all__ = ["BaseModel", "Minima", "Modes"]
@@ -238,6 +239,13 @@ class BaseModel(nn.Module):
     ground truth they know (:attr:`bounds`, :attr:`minima`, :meth:`log_partition`,
     :meth:`sample`).
 
+    Ground truth that is the same pattern for every instance is declared, not computed: a
+    class attribute :attr:`domain` ``= (low, high)`` gives :attr:`bounds` the box ``[low,
+    high]`` on every coordinate, and :attr:`minimizer` ``= c`` gives :attr:`minima` the single
+    point with every coordinate ``c`` (its value :attr:`minimum`, default 0), as
+    ``torch.distributions`` reads ``support``. Ground truth that depends on the parameters
+    stays a property. :meth:`declared_ground_truth` says what a class provides either way.
+
     Every input check is done once here: ``forward`` and ``sample`` of a subclass are wrapped
     so that a wrong trailing shape, a non-float dtype or a device mismatch raises
     :class:`ebmcore.InvalidInputError`, and constructor arguments are checked against the
@@ -261,9 +269,18 @@ class BaseModel(nn.Module):
         ...         return 0.5 * self.k * (x * x).sum(-1)
         ...     def analytic_gradient(self, x):
         ...         return self.k * x
+        ...     domain = (-5.0, 5.0)  # bounds: [-5, 5] on every coordinate
+        ...     minimizer = 0.0  # minima: the origin, where E is minimum = 0
         >>> bowl = Bowl(dim=3, k=2.0)
         >>> bowl.energy_and_gradient(torch.ones(3))
         (tensor(3.), tensor([2., 2., 2.]))
+        >>> bowl.bounds
+        tensor([[-5., -5., -5.],
+                [ 5.,  5.,  5.]], dtype=torch.float64)
+        >>> bowl.minima
+        Minima(points=tensor([[0., 0., 0.]], dtype=torch.float64), value=0.0, count=1)
+        >>> Bowl.declared_ground_truth()
+        ('bounds', 'minima')
         >>> Bowl(k=-1.0)
         Traceback (most recent call last):
         ...
@@ -491,23 +508,81 @@ class BaseModel(nn.Module):
 
     # -- ground truth (unknown unless a subclass knows better) --------------------------------
 
+    domain: ClassVar[tuple[float, float] | None] = None
+    """``(low, high)``: the region of interest is the box ``[low, high]`` on every coordinate,
+    whatever the parameters (``domain = (-5.12, 5.12)``), and :attr:`bounds` returns it; None:
+    declared by no class (a box that depends on the parameters is a :attr:`bounds` property)."""
+
+    minimizer: ClassVar[float | None] = None
+    """``c``: the single global minimizer is the point with every coordinate ``c``, whatever the
+    parameters (``minimizer = 0.0``), and :attr:`minima` returns it with the value
+    :attr:`minimum`; None: declared by no class (other minimizers are a :attr:`minima` property)."""
+
+    minimum: ClassVar[float] = 0.0
+    """The energy at the declared :attr:`minimizer` (read only where one is declared)."""
+
+    @classmethod
+    def declared_ground_truth(cls) -> tuple[str, ...]:
+        """The ground truth this class provides, of ``("bounds", "minima", "log_partition",
+        "sample", "mean", "stddev", "modes")`` in that order: each member that the class or a
+        parent below :class:`BaseModel` overrides, and ``bounds``/``minima`` where it declares
+        :attr:`domain`/:attr:`minimizer`. Provided is not known for every instance: a property
+        may return None for some parameters (Rosenbrock's ``minima`` for ``a = 2`` in 3-D).
+        """
+        declared = {"bounds": cls.domain is not None, "minima": cls.minimizer is not None}
+        return tuple(
+            name
+            for name in ("bounds", "minima", "log_partition", "sample", "mean", "stddev", "modes")
+            if declared.get(name) or getattr(cls, name) is not getattr(BaseModel, name)
+        )
+
     @property
     def bounds(self) -> Tensor | None:
-        """``(2, dim)`` float64 lower and upper limits of the region of interest, or None."""
-        return None
+        """``(2, *event_shape)`` float64 lower and upper limits of the region of interest (on the
+        CPU), or None: the declared :attr:`domain` on every coordinate, where there is one."""
+        domain = type(self).domain
+        if domain is None or self.event_shape is None:
+            return None
+        return self._declared_rows(domain, "(2, dim) float64 bounds")
 
     @property
     def minima(self) -> Minima | None:
-        """The known global minimizers and the minimum value, or None."""
-        return None
+        """The known global minimizers and the minimum value, or None: the declared
+        :attr:`minimizer` (``(1, *event_shape)`` float64, on the CPU) and :attr:`minimum`, where
+        there is one."""
+        minimizer = type(self).minimizer
+        if minimizer is None or self.event_shape is None:
+            return None
+        return Minima(self._declared_rows((minimizer,), "(1, dim) float64 minimizer"), type(self).minimum)
 
     @property
     def minimum_value(self) -> float | None:
-        """The global minimum of the energy, or None where it is not known: ``minima.value``, or,
-        where the minimizers form a continuum (rotations and translations of a particle system,
-        a ring) and ``minima`` is None, the value an energy declares here."""
+        """The global minimum of the energy, or None where it is not known: ``minima.value`` (the
+        declared :attr:`minimum`, without building the minimizer), or, where the minimizers form
+        a continuum (rotations and translations of a particle system, a ring) and ``minima`` is
+        None, the value an energy declares here."""
+        cls = type(self)
+        if cls.minimizer is not None and cls.minima is BaseModel.minima and self.event_shape is not None:
+            return float(cls.minimum)
         minima = self.minima
         return None if minima is None else minima.value
+
+    def _declared_rows(self, values: tuple[float, ...], what: str) -> Tensor:
+        """A float64 CPU tensor ``(len(values), *event_shape)`` whose row ``i`` is ``values[i]``
+        everywhere; a size that cannot fit in memory raises :class:`InvalidParameterError`."""
+        from ._memory import allocation  # torch-free; loaded with the first declared ground truth
+
+        shape = self.event_shape
+        parameter = "dim" if "dim" in (self._config or {}) else "event_shape"
+        rows = torch.tensor(values, dtype=torch.float64).reshape(len(values), *(1,) * len(shape))
+        with allocation(
+            8 * len(values) * self.dim,
+            what,
+            parameter=parameter,
+            value=self.dim if parameter == "dim" else shape,
+            energy=type(self).__name__,
+        ):
+            return rows.expand(len(values), *shape).clone()
 
     def log_partition(self) -> float | None:
         r"""``log Z = log \int exp(-E(x)) dx``, or None where it is not known."""
@@ -557,7 +632,7 @@ class BaseModel(nn.Module):
     def spec(self) -> dict[str, Any]:
         """``{"name": registry_name, **config}``: the whole recipe of this model."""
         config = self.config  # first: a model without one cannot be rebuilt, whatever its name
-        return {"name": self.registry_name or _registered_name(type(self)), **config}
+        return {"name": self.registry_name or name_of_class(type(self)), **config}
 
     # -- checks --------------------------------------------------------------------------------
 
@@ -706,20 +781,3 @@ def _integers(shape: Any) -> tuple[int, ...] | None:
         return tuple(operator.index(item) for item in items)
     except TypeError:
         return None
-
-
-def _registered_name(cls: type) -> str:
-    from ._registry import REGISTRY
-
-    target = f"{cls.__module__}:{cls.__qualname__}"
-    for qualified, entry in REGISTRY._entries.items():
-        if entry.spec.target == target or entry.spec.target is cls:
-            return qualified
-    REGISTRY._ensure()
-    for qualified, entry in REGISTRY._entries.items():
-        if (entry.spec.target == target or entry.spec.target is cls) and not entry.spec.params:
-            return qualified
-    raise RegistrationError(
-        f"{cls.__name__} is not a registered energy, so it has no name to rebuild it from; "
-        "register it (plugin entry point or ebmcore.register_energy) or create it by name"
-    )

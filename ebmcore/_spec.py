@@ -15,12 +15,16 @@ import pluggy
 
 from ._errors import RegistrationError
 
-__all__ = ["EnergySpec", "HookSpecs", "hookimpl", "hookspec"]
+__all__ = ["EnergySpec", "HookSpecs", "hookimpl", "hookspec", "name_of_class", "set_class_namer"]
 
 PROJECT = "ebmcore"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
+"""Marks the hook specifications of :class:`HookSpecs` (pluggy's ``HookspecMarker("ebmcore")``)."""
+
 hookimpl = pluggy.HookimplMarker(PROJECT)
+"""Marks a plugin's implementation of a hook, such as ``ebmcore_energies`` (pluggy's
+``HookimplMarker("ebmcore")``)."""
 
 # Anchored with ``\A``/``\Z``: ``$`` also matches before a trailing newline ("toy\n").
 NAME_PATTERN = re.compile(r"\A[a-z][a-z0-9_]*\Z")
@@ -152,3 +156,26 @@ class HookSpecs:
             ... def ebmcore_energies():
             ...     return [ebmcore.plugin.EnergySpec("sphere", "my_pkg.energies:Sphere", "sum of squares")]
         """
+
+
+# How a model class finds the name it is registered under (BaseModel.spec of a model built
+# directly from its class). The registry sits above the contract and installs the lookup when
+# it is imported; the contract asks through here, so that it never imports the registry.
+_class_namer: Callable[[type], str] | None = None
+
+
+def set_class_namer(namer: Callable[[type], str]) -> None:
+    """Install the lookup from a model class to its registered name (the registry does this)."""
+    global _class_namer
+    _class_namer = namer
+
+
+def name_of_class(cls: type) -> str:
+    """The registered name of a model class.
+
+    Raises:
+        RegistrationError: the class is not registered (or no registry is loaded).
+    """
+    if _class_namer is None:
+        raise RegistrationError(f"{cls.__name__} is not a registered energy (no registry is loaded)")
+    return _class_namer(cls)

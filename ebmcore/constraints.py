@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any
 
+from ._errors import InvalidParameterError
+
 __all__ = [
     "Constraint",
     "any_value",
@@ -153,8 +155,6 @@ def common_size(
     """
     known = {name: size for name, size in sizes.items() if size is not None}
     if len(set(known.values())) > 1:
-        from ._errors import InvalidParameterError
-
         detail = ", ".join(f"{name} gives {size}" for name, size in known.items())
         raise InvalidParameterError(parameter, value, f"{allowed} ({detail})", energy=energy)
     return next(iter(known.values()), None)

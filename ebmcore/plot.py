@@ -29,6 +29,8 @@ import torch
 from torch import Tensor
 
 from ._errors import InvalidParameterError
+from ._regions import default_bounds, placement
+from ._registry import create, info
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -41,6 +43,7 @@ __all__ = [
     "default_bounds",
     "default_point",
     "gallery_model",
+    "require_matplotlib",
     "landscape",
     "save_landscape",
     "use_log_scale",
@@ -55,11 +58,10 @@ MINIMUM_COLOR = "#e41a1c"
 LOG_SPAN_RATIO = 30.0
 """Auto log scale: used where ``max(E - min E)`` exceeds this times its lower quartile on the grid."""
 
-_FALLBACK_HALF_WIDTH = 3.0
 _TITLE_WIDTH = 64  # characters per title line
 
 
-def _matplotlib() -> Any:
+def require_matplotlib() -> Any:
     """Import matplotlib, or raise an ImportError that says how to install it."""
     try:
         import matplotlib
@@ -73,53 +75,7 @@ def _matplotlib() -> Any:
 
 
 def _model(model: BaseModel | str | Mapping[str, Any]) -> BaseModel:
-    from ._registry import create
-
     return create(model)
-
-
-def _placement(model: BaseModel) -> tuple[torch.device, torch.dtype]:
-    """Device and floating dtype to evaluate ``model`` in (float64 unless its tensors say otherwise)."""
-    device = torch.device("cpu")
-    for tensor in [*model.parameters(), *model.buffers()]:
-        device = tensor.device
-        if tensor.is_floating_point():
-            return device, torch.promote_types(tensor.dtype, torch.float32)
-    return device, torch.float64
-
-
-def _finite_box(box: Tensor | None) -> Tensor | None:
-    if box is None:
-        return None
-    box = torch.as_tensor(box, dtype=torch.float64).detach().cpu().reshape(2, -1)
-    if not torch.isfinite(box).all() or not (box[1] > box[0]).all():
-        return None
-    return box
-
-
-def default_bounds(model: BaseModel) -> Tensor:
-    """The ``(2, dim)`` float64 box a picture of ``model`` shows.
-
-    The model's own :attr:`~ebmcore.BaseModel.bounds` where they are finite; else the known
-    minimizers ``± 3``; else ``[-3, 3]`` in every coordinate.
-
-    Example:
-        >>> import ebmcore
-        >>> default_bounds(ebmcore.create("rosenbrock", dim=2))
-        tensor([[-5., -5.],
-                [10., 10.]], dtype=torch.float64)
-    """
-    box = _finite_box(model.bounds)
-    if box is not None and box.shape[1] == model.dim:
-        return box
-    minima = model.minima
-    if minima is not None and len(minima.points):
-        points = minima.points.reshape(len(minima.points), -1).double()
-        if torch.isfinite(points).all():
-            return torch.stack(
-                [points.min(0).values - _FALLBACK_HALF_WIDTH, points.max(0).values + _FALLBACK_HALF_WIDTH]
-            )
-    return torch.tensor([[-_FALLBACK_HALF_WIDTH] * model.dim, [_FALLBACK_HALF_WIDTH] * model.dim])
 
 
 def gallery_model(name: str) -> BaseModel:
@@ -134,8 +90,6 @@ def gallery_model(name: str) -> BaseModel:
         >>> gallery_model("rosenbrock").dim
         2
     """
-    from ._registry import create, info
-
     takes_dim = any(p.name == "dim" for p in info(name).parameters)
     return create(name, dim=2) if takes_dim else create(name)
 
@@ -191,7 +145,7 @@ def _resolve_dims(model: BaseModel, dims: Sequence[int]) -> tuple[int, int]:
 
 def _energies_at(model: BaseModel, points: Tensor) -> Tensor:
     """Energies of flattened float64 ``points`` ``(n, dim)``, on the model's device and dtype."""
-    device, dtype = _placement(model)
+    device, dtype = placement(model)
     with torch.no_grad():
         energies = model.energy(points.to(dtype).reshape(-1, *model.event_shape).to(device))
     return energies.detach().double().cpu()
@@ -265,7 +219,7 @@ def _evaluate(model: BaseModel, at: Tensor, dims: tuple[int, ...], axes: Sequenc
 def _scores(
     model: BaseModel, at: Tensor, dims: tuple[int, int], xs: np.ndarray, ys: np.ndarray
 ) -> np.ndarray:
-    device, dtype = _placement(model)
+    device, dtype = placement(model)
     grid_x, grid_y = np.meshgrid(xs, ys, indexing="xy")
     points = at.to(dtype).repeat(grid_x.size, 1)
     points[:, dims[0]] = torch.from_numpy(grid_x.ravel()).to(dtype)
@@ -387,7 +341,7 @@ def landscape(
         >>> ax.get_lines()[0].get_label(), ax.get_lines()[0].get_xydata().tolist()
         ('global minima', [[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
     """
-    _matplotlib()
+    require_matplotlib()
     from matplotlib.colors import LogNorm
 
     model = _model(model)
@@ -567,7 +521,7 @@ def save_landscape(
         >>> buffer.getvalue()[:4]
         b'\\x89PNG'
     """
-    _matplotlib()
+    require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

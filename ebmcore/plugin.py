@@ -21,7 +21,7 @@ from ._errors import close_matches
 from ._lazy import lazy_getattr
 from ._memory import allocation
 from ._registry import create_component
-from ._spec import EnergySpec, hookimpl, hookspec
+from ._spec import EnergySpec, HookSpecs, hookimpl, hookspec
 
 if TYPE_CHECKING:
     from ._derived import cached_while_unchanged
@@ -36,6 +36,7 @@ __getattr__ = lazy_getattr(__name__, _LAZY)
 
 __all__ = [
     "EnergySpec",
+    "HookSpecs",
     "Kernel",
     "allocation",
     "cached_while_unchanged",

@@ -104,11 +104,14 @@ def test_nav_points_at_pages_that_exist_or_are_generated(hook: ModuleType) -> No
 
     hook.on_config(Config)
     generated = {"catalog/index.md"} | {f"catalog/{p.name}.md" for p in hook.catalog_plugins()}
+    results = {f"benchmarks/{p.name}" for p in (ROOT / "bench" / "results").glob("*.md")}
     paths = _nav_paths(Config.nav)
     assert generated <= set(paths)
+    assert results and results == {p for p in paths if p.startswith("benchmarks/")}
     for path in paths:
-        assert path in generated or (DOCS / path).is_file(), f"nav names a missing page: {path}"
-    assert "writing-a-plugin.md" in paths
+        exists = path in generated or path in results or (DOCS / path).is_file()
+        assert exists, f"nav names a missing page: {path}"
+    assert "writing-a-plugin.md" in paths and "contributing.md" in paths
 
 
 def test_cli_reference_lists_every_command(hook: ModuleType) -> None:
