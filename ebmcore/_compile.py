@@ -10,9 +10,9 @@ class's kernel for each listed device type, so the gradient dispatch (kernel > a
 autograd) runs it for inputs on that device. Nothing is compiled then: the first call for a
 given ``(class, device, dtype)`` compiles ``analytic_energy_and_gradient`` with
 ``torch.compile`` and caches the result, so importing ebmcore or a plugin never imports
-``torch._dynamo`` or inductor, and a process pays the compile time (seconds: about 5 to 30 s
-on a small CPU, most of it importing and warming inductor) only once it calls a compiled
-kernel. The cache lives in this process; inductor's own on-disk cache makes later
+``torch._dynamo`` or inductor, and a process pays the compile time (seconds, most of it
+importing and warming inductor; measured in ``bench/results/energies.md``) only once it calls a
+compiled kernel. The cache lives in this process; inductor's own on-disk cache makes later
 processes compile faster.
 
 On CPU the compiled path is opt-in per model with :func:`ebmcore.compile` (the default CPU path stays
