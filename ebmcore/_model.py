@@ -526,8 +526,9 @@ class BaseModel(nn.Module):
         """The ground truth this class provides, of ``("bounds", "minima", "log_partition",
         "sample", "mean", "stddev", "modes")`` in that order: each member that the class or a
         parent below :class:`BaseModel` overrides, and ``bounds``/``minima`` where it declares
-        :attr:`domain`/:attr:`minimizer`. Provided is not known for every instance: a property
-        may return None for some parameters (Rosenbrock's ``minima`` for ``a = 2`` in 3-D).
+        :attr:`domain`/:attr:`minimizer`. Provided does not mean known for every instance: a
+        property may return None for some parameters (Rosenbrock's ``minima`` for ``a = 2`` in
+        3-D).
         """
         declared = {"bounds": cls.domain is not None, "minima": cls.minimizer is not None}
         return tuple(

@@ -12,8 +12,8 @@ Styblinski-Tang, Zakharov and Dixon-Price have kernels for the same reason on a 
 (one pass over x instead of a few tensor ops). A full-covariance Gaussian up to
 ``QUADRATIC_MAX_DIM`` (1024) has one that forms the gradient ``(x - mu) P`` the way a matrix
 product library does, in register tiles, and centres the input before and sums the energy
-after each tile while it is in registers: one pass where the PyTorch path makes three, and its
-tiles are faster than the library's product alone on one core (see ``bench/README.md``).
+after each tile while it is in registers: one pass where the PyTorch path makes three (timings
+in bench/results/energies.md).
 
 The kernels also give ``model.energy(x)`` where no graph can be wanted (:func:`ebmcore.energy`):
 each is compiled a second time without its gradient's work (the sine of Rastrigin and Ackley,
@@ -68,8 +68,8 @@ PARALLEL_GRAIN = 32768
 
 MATRIX_PARALLEL_GRAIN = 256 * PARALLEL_GRAIN
 """The same for the kernels that multiply by a matrix (``_MATRICES``), counted in multiply-adds
-(rows * d * d): about 0.2 ms of one core's work, where the library's threads start to pay for
-waking up (measured with two threads: the analytic path costs about 80 us even for 8 rows)."""
+(rows * d * d): where the library's threads start to pay for waking them up (see
+bench/results/energies.md)."""
 
 Model = TypeVar("Model", bound=type[BaseModel])
 Arguments = Callable[[Any, Tensor], tuple[tuple[float, ...], tuple[Tensor, ...]]]

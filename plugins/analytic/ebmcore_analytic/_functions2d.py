@@ -110,6 +110,8 @@ class Himmelblau(_TwoDimensional):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-5.0, 5.0)
+
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
         return (a * a + b - 11.0) ** 2 + (a + b * b - 7.0) ** 2
@@ -119,10 +121,6 @@ class Himmelblau(_TwoDimensional):
         f = a * a + b - 11.0
         g = a + b * b - 7.0
         return f * f + g * g, _stack(4.0 * a * f + 2.0 * g, 2.0 * f + 4.0 * b * g)
-
-    @property
-    def bounds(self) -> Tensor:
-        return self._box(-5.0, 5.0, -5.0, 5.0)
 
     @property
     def minima(self) -> Minima:
@@ -152,6 +150,8 @@ class Booth(_TwoDimensional):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-10.0, 10.0)
+
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
         return (a + 2.0 * b - 7.0) ** 2 + (2.0 * a + b - 5.0) ** 2
@@ -161,10 +161,6 @@ class Booth(_TwoDimensional):
         f = a + 2.0 * b - 7.0
         g = 2.0 * a + b - 5.0
         return f * f + g * g, _stack(2.0 * f + 4.0 * g, 4.0 * f + 2.0 * g)
-
-    @property
-    def bounds(self) -> Tensor:
-        return self._box(-10.0, 10.0, -10.0, 10.0)
 
     @property
     def minima(self) -> Minima:
@@ -196,6 +192,8 @@ class Beale(_TwoDimensional):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-4.5, 4.5)
+
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
         return (1.5 - a + a * b) ** 2 + (2.25 - a + a * b**2) ** 2 + (2.625 - a + a * b**3) ** 2
@@ -211,10 +209,6 @@ class Beale(_TwoDimensional):
         gx = 2.0 * (f1 * (b - 1.0) + f2 * (b2 - 1.0) + f3 * (b3 - 1.0))
         gy = 2.0 * a * (f1 + 2.0 * b * f2 + 3.0 * b2 * f3)
         return energy, _stack(gx, gy)
-
-    @property
-    def bounds(self) -> Tensor:
-        return self._box(-4.5, 4.5, -4.5, 4.5)
 
     @property
     def minima(self) -> Minima:
@@ -367,6 +361,9 @@ class ThreeHumpCamel(_TwoDimensional):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-5.0, 5.0)
+    minimizer = 0.0
+
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
         a2 = a * a
@@ -379,14 +376,6 @@ class ThreeHumpCamel(_TwoDimensional):
         energy = a2 * (a2 * (a2 / 6.0 - 1.05) + 2.0) + _cross(a, b) + b * b
         gx = a * (a2 * (a2 - 4.2) + 4.0) + b
         return energy, _stack(gx, a + 2.0 * b)
-
-    @property
-    def bounds(self) -> Tensor:
-        return self._box(-5.0, 5.0, -5.0, 5.0)
-
-    @property
-    def minima(self) -> Minima:
-        return Minima(torch.zeros(1, 2), 0.0)
 
 
 HOLDER_TABLE_MINIMIZER = (8.055023475736563, 9.664590019241272)
@@ -424,6 +413,8 @@ class HolderTable(_TwoDimensional):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-10.0, 10.0)
+
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
         radius = torch.hypot(a, b)
@@ -451,10 +442,6 @@ class HolderTable(_TwoDimensional):
         gx = torch.where(zero, torch.zeros_like(table), -sign * cos_a * cos_b * growth) - radial * a
         gy = torch.where(zero, torch.zeros_like(table), sign * sin_a * sin_b * growth) - radial * b
         return energy, _stack(gx, gy)
-
-    @property
-    def bounds(self) -> Tensor:
-        return self._box(-10.0, 10.0, -10.0, 10.0)
 
     @property
     def minima(self) -> Minima:
@@ -497,6 +484,8 @@ class Eggholder(_TwoDimensional):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-512.0, 512.0)
+
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1] + 47.0
         return -b * torch.sin(torch.sqrt(torch.abs(0.5 * a + b))) - a * torch.sin(
@@ -518,10 +507,6 @@ class Eggholder(_TwoDimensional):
         gx = -0.5 * dp - sin_q - dq
         gy = -sin_p - dp + dq
         return energy, _stack(gx, gy)
-
-    @property
-    def bounds(self) -> Tensor:
-        return self._box(-512.0, 512.0, -512.0, 512.0)
 
     @property
     def minima(self) -> Minima:

@@ -417,6 +417,8 @@ class Harmonic(BaseModel):
 
     arg_constraints = {"dim": constraints.positive_integer, "k": constraints.positive}
 
+    minimizer = 0.0
+
     def __init__(self, dim: int = 2, k: float = 1.0) -> None:
         super().__init__(dim, dim=dim, k=k)
         self.k = float(k)
@@ -435,10 +437,6 @@ class Harmonic(BaseModel):
         """``±5`` standard deviations, ``±5 / sqrt(k)``."""
         edge = 5.0 / math.sqrt(self.k)
         return filled(self, [-edge, edge], "(2, dim) float64 bounds")
-
-    @property
-    def minima(self) -> Minima:
-        return Minima(filled(self, [0.0], "(1, dim) float64 minimizer"), 0.0)
 
     def log_partition(self) -> float:
         return 0.5 * self.dim * math.log(2.0 * math.pi / self.k)

@@ -1,13 +1,13 @@
-"""Float64 tensors of ``dim`` entries built under :func:`allocation`.
+"""Float64 tensors of ``dim`` entries built under :func:`ebmcore.plugin.allocation`.
 
 A dimension such as ``dim=10**15`` is a valid integer, but the buffers, ``bounds`` and
-``minima`` it implies cannot exist: the energies of this package build them here, so that an
+``minima`` it implies cannot exist: the energies of this package build them here (and
+:class:`ebmcore.BaseModel` the declared ``domain`` and ``minimizer`` the same way), so that an
 impossible size raises :class:`ebmcore.InvalidParameterError` naming ``dim`` and the memory it
 would need.
 
 Example:
     >>> import ebmcore
-from ebmcore.plugin import allocation
     >>> try:
     ...     ebmcore.create("sphere", dim=10**15).bounds
     ... except ebmcore.InvalidParameterError as error:

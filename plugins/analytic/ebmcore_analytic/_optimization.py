@@ -14,13 +14,19 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
 
 from ._cpu_kernels import cpu_kernel
-from ._fast import buffer_as, cached, constant, rowsum, traced
+from ._fast import (
+    buffer_as,
+    dixon_price_energy_and_gradient,
+    dixon_price_weight,
+    muladd,
+    rowsum,
+    untraced,
+)
 from ._memory import filled, vectors
 
 __all__ = [
@@ -38,18 +44,10 @@ __all__ = [
 ]
 
 
-_BOUNDS = "(2, dim) float64 bounds"
-_MINIMIZER = "(1, dim) float64 minimizer"
-
-
-def _box(model: BaseModel, low: float, high: float) -> Tensor:
-    """The box ``[low, high]^dim`` (a clear error where ``dim`` cannot fit in memory)."""
-    return filled(model, [low, high], _BOUNDS)
-
-
 def _point(model: BaseModel, value: float) -> Tensor:
-    """The ``(1, dim)`` point with every coordinate ``value``."""
-    return filled(model, [value], _MINIMIZER)
+    """The ``(1, dim)`` point with every coordinate ``value`` (a clear error where ``dim``
+    cannot fit in memory)."""
+    return filled(model, [value], "(1, dim) float64 minimizer")
 
 
 def _index(dim: int) -> Tensor:
@@ -82,6 +80,9 @@ class Sphere(BaseModel):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-5.12, 5.12)
+    minimizer = 0.0
+
     arg_constraints = {"dim": constraints.positive_integer}
 
     def __init__(self, dim: int = 2) -> None:
@@ -95,14 +96,6 @@ class Sphere(BaseModel):
 
     def analytic_gradient(self, x: Tensor) -> Tensor:
         return x * 2.0
-
-    @property
-    def bounds(self) -> Tensor:
-        return _box(self, -5.12, 5.12)
-
-    @property
-    def minima(self) -> Minima:
-        return Minima(_point(self, 0.0), 0.0)
 
 
 @cpu_kernel("ackley", lambda model, x: ((model.a, model.b, model.c), ()))
@@ -143,6 +136,9 @@ class Ackley(BaseModel):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-32.768, 32.768)
+    minimizer = 0.0
+
     arg_constraints = {
         "dim": constraints.positive_integer,
         "a": constraints.positive,
@@ -174,14 +170,6 @@ class Ackley(BaseModel):
         grad = torch.addcmul(grad, x, radial.unsqueeze(-1))  # not in place: vmap has no addcmul_ rule
         return energy, grad
 
-    @property
-    def bounds(self) -> Tensor:
-        return _box(self, -32.768, 32.768)
-
-    @property
-    def minima(self) -> Minima:
-        return Minima(_point(self, 0.0), 0.0)
-
 
 @cpu_kernel("rastrigin", lambda model, x: ((model.a,), ()))
 class Rastrigin(BaseModel):
@@ -210,6 +198,9 @@ class Rastrigin(BaseModel):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-5.12, 5.12)
+    minimizer = 0.0
+
     arg_constraints = {"dim": constraints.positive_integer, "a": constraints.positive}
 
     def __init__(self, dim: int = 2, a: float = 10.0) -> None:
@@ -226,14 +217,6 @@ class Rastrigin(BaseModel):
         energy = rowsum(torch.addcmul(torch.cos(angle), x, x, value=-1.0 / a)).mul_(-a).add_(a * self.dim)
         grad = torch.sin(angle).mul_(2.0 * math.pi * a).add_(x, alpha=2.0)
         return energy, grad
-
-    @property
-    def bounds(self) -> Tensor:
-        return _box(self, -5.12, 5.12)
-
-    @property
-    def minima(self) -> Minima:
-        return Minima(_point(self, 0.0), 0.0)
 
 
 @cpu_kernel("griewank", lambda model, x: ((), (buffer_as(model, "inv_sqrt_index", x),)))
@@ -266,6 +249,9 @@ class Griewank(BaseModel):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-600.0, 600.0)
+    minimizer = 0.0
+
     arg_constraints = {"dim": constraints.positive_integer}
 
     inv_sqrt_index: Tensor
@@ -289,14 +275,6 @@ class Griewank(BaseModel):
         grad = torch.sin(scaled).div_(cos).mul_(weight).mul_(product.unsqueeze(-1))
         grad.add_(x, alpha=1.0 / 2000.0)
         return energy, grad
-
-    @property
-    def bounds(self) -> Tensor:
-        return _box(self, -600.0, 600.0)
-
-    @property
-    def minima(self) -> Minima:
-        return Minima(_point(self, 0.0), 0.0)
 
 
 @cpu_kernel(
@@ -335,6 +313,9 @@ class Levy(BaseModel):
     """
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+
+    domain = (-10.0, 10.0)
+    minimizer = 1.0
 
     arg_constraints = {"dim": constraints.positive_integer}
 
@@ -385,14 +366,6 @@ class Levy(BaseModel):
         energy = torch.addcmul(energy, s1, s1)  # not in place: vmap has no addcmul_ rule
         grad[..., 0] += (0.5 * math.pi) * s1 * torch.cos(first)
         return energy, grad
-
-    @property
-    def bounds(self) -> Tensor:
-        return _box(self, -10.0, 10.0)
-
-    @property
-    def minima(self) -> Minima:
-        return Minima(_point(self, 1.0), 0.0)
 
 
 def _styblinski_tang_root() -> float:
@@ -445,6 +418,8 @@ class StyblinskiTang(BaseModel):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-5.0, 5.0)
+
     arg_constraints = {"dim": constraints.positive_integer}
 
     def __init__(self, dim: int = 2) -> None:
@@ -456,15 +431,11 @@ class StyblinskiTang(BaseModel):
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         # u = x^2 - 8: E_i = x (x (u - 8) + 5) / 2 (Horner: exact zero at x = 0), grad_i = 2 x u + 5/2
-        u = torch.addcmul(constant(-8.0, x), x, x)
-        inner = torch.addcmul(constant(5.0, x), x, u).sub_(x, alpha=8.0)
+        u = muladd(x, x, -8.0)
+        inner = muladd(x, u, 5.0).sub_(x, alpha=8.0)
         energy = rowsum(inner.mul_(x), 0.5)
-        grad = torch.addcmul(constant(2.5, x), x, u, value=2.0)
+        grad = muladd(x, u, 2.5, 2.0)
         return energy, grad
-
-    @property
-    def bounds(self) -> Tensor:
-        return _box(self, -5.0, 5.0)
 
     @property
     def minima(self) -> Minima:
@@ -475,7 +446,7 @@ class StyblinskiTang(BaseModel):
         )
 
 
-@cpu_kernel("dixon_price", lambda model, x: ((), (model._weight(x),)))
+@cpu_kernel("dixon_price", lambda model, x: ((), (dixon_price_weight(model, x),)))
 class DixonPrice(BaseModel):
     r"""The Dixon-Price function: a valley whose floor halves the square at each coordinate.
 
@@ -506,6 +477,8 @@ class DixonPrice(BaseModel):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-10.0, 10.0)
+
     arg_constraints = {"dim": constraints.positive_integer}
 
     index: Tensor
@@ -519,33 +492,10 @@ class DixonPrice(BaseModel):
         valley = 2.0 * x[..., 1:] ** 2 - x[..., :-1]
         return (x[..., 0] - 1.0) ** 2 + (valley * valley) @ buffer_as(self, "index", x)
 
+    # Where no graph can be wanted (and dim >= 2), the flattened-batch path of the speed layer
+    # (_fast.py) runs instead.
+    @untraced(dixon_price_energy_and_gradient, applies=lambda model: model.dim > 1)
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        if traced(x) or self.dim == 1:
-            # a graph to differentiate, or one for inductor to fuse: no out= and no slices written in place
-            return self._differentiable_energy_and_gradient(x)
-        # v_i = x_{i-1} - 2 x_i^2 on the flattened batch (contiguous passes, where strided slices
-        # cost several times a pass on short rows); the first column of each row, whose
-        # flattened neighbour belongs to the previous sample, is zero, and so is its weight.
-        x = x.contiguous()  # every buffer below is laid out like x, and viewed flat
-        flat = x.view(-1)
-        valley = torch.empty_like(x)
-        torch.addcmul(flat[:-1], flat[1:], flat[1:], value=-2.0, out=valley.view(-1)[1:])
-        valley[..., 0] = 0.0
-        weighted = valley * self._weight(x)  # i v_i, zero in the first column
-        offset = x[..., 0] - 1.0
-        energy = rowsum(weighted * valley).addcmul_(offset, offset)
-        # dE/dx_i = 2 (x_1 - 1) [i = 1] - 8 x_i i v_i + 2 (i + 1) v_{i+1} [i < d]
-        grad = torch.addcmul(constant(0.0, x), x, weighted, value=-8.0)
-        grad.view(-1)[:-1].add_(weighted.view(-1)[1:], alpha=2.0)  # zero across samples
-        grad[..., 0].add_(offset, alpha=2.0)
-        return energy, grad
-
-    def _weight(self, x: Tensor) -> Tensor:
-        """``(0, 2, 3, ..., d)`` in ``x``'s dtype and device."""
-        index = self.index
-        return cached(self, ("weight", x.dtype, x.device), (index,), lambda: F.pad(index, (1, 0)).to(x))
-
-    def _differentiable_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         tail = x[..., 1:]
         valley = torch.addcmul(x[..., :-1], tail, tail, value=-2.0).neg_()  # 2 x_i^2 - x_{i-1}
         weighted = valley * buffer_as(self, "index", x)
@@ -554,10 +504,6 @@ class DixonPrice(BaseModel):
         grad = torch.cat([(2.0 * offset).unsqueeze(-1), (tail * weighted).mul_(8.0)], dim=-1)
         grad[..., :-1].add_(weighted, alpha=-2.0)
         return energy, grad
-
-    @property
-    def bounds(self) -> Tensor:
-        return _box(self, -10.0, 10.0)
 
     @property
     def minima(self) -> Minima:
@@ -679,6 +625,8 @@ class Michalewicz(BaseModel):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (0.0, math.pi)
+
     arg_constraints = {"dim": constraints.positive_integer, "m": constraints.positive_integer}
 
     scale: Tensor
@@ -705,10 +653,6 @@ class Michalewicz(BaseModel):
         chain = (torch.cos(u) * s_u).mul_(scale * (-4.0 * self.m)).mul_(x).mul_(s_x)
         grad = torch.addcmul(chain, torch.cos(x), s2, value=-1.0).mul_(power)
         return energy, grad
-
-    @property
-    def bounds(self) -> Tensor:
-        return _box(self, 0.0, math.pi)
 
     @property
     def minima(self) -> Minima:
@@ -742,6 +686,9 @@ class Zakharov(BaseModel):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-5.0, 10.0)
+    minimizer = 0.0
+
     arg_constraints = {"dim": constraints.positive_integer}
 
     half_index: Tensor
@@ -763,11 +710,3 @@ class Zakharov(BaseModel):
         coef = (2.0 * s2 + 1.0).mul_(s)  # S + 2 S^3 (grad = 2 x + 2 (S + 2 S^3) w)
         grad = torch.addcmul(x, coef.unsqueeze(-1), w).mul_(2.0)
         return energy, grad
-
-    @property
-    def bounds(self) -> Tensor:
-        return _box(self, -5.0, 10.0)
-
-    @property
-    def minima(self) -> Minima:
-        return Minima(_point(self, 0.0), 0.0)

@@ -9,7 +9,7 @@ from torch import Tensor
 
 from ebmcore import BaseModel, Minima, Modes, constraints
 
-from ._fast import constant, rowsum, traced
+from ._fast import rosenbrock_energy, rosenbrock_energy_and_gradient, rowsum, untraced
 from ._memory import filled
 
 __all__ = ["Rosenbrock"]
@@ -65,6 +65,8 @@ class Rosenbrock(BaseModel):
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
+    domain = (-5.0, 10.0)
+
     arg_constraints = {
         "dim": constraints.integer_interval(2, 2**31 - 1),
         "a": constraints.real,
@@ -76,43 +78,16 @@ class Rosenbrock(BaseModel):
         self.a = float(a)
         self.b = float(b)
 
+    # Where no graph can be wanted, both run the flattened-batch path of the speed layer
+    # (_fast.py), whose energies are the same bit for bit.
+
+    @untraced(rosenbrock_energy)
     def forward(self, x: Tensor) -> Tensor:
-        if traced(x):  # the formula as written, for a graph
-            head, tail = x[..., :-1], x[..., 1:]
-            return rowsum(self.b * (tail - head * head).square() + (self.a - head).square())
-        return self._fused(x)[0]  # the energies of energy_and_gradient, bit for bit
+        head, tail = x[..., :-1], x[..., 1:]
+        return rowsum(self.b * (tail - head * head).square() + (self.a - head).square())
 
-    def _fused(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """The energy, ``v`` and ``2 (x - a)`` of the fused path (no graph: ``out=`` is used).
-
-        ``v_i = x_{i+1} - x_i^2`` on the flattened batch: contiguous passes, no strided slices
-        (which cost several times a pass on short rows). The last column of each row, where the
-        flattened neighbour belongs to the next sample, is set to zero and never summed.
-        """
-        a, b = self.a, self.b
-        x = x.contiguous()  # every buffer below is laid out like x, and viewed flat
-        flat = x.view(-1)
-        valley = torch.empty_like(x)
-        torch.addcmul(flat[1:], flat[:-1], flat[:-1], value=-1.0, out=valley.view(-1)[:-1])
-        valley[..., -1] = 0.0
-        twice_offset = torch.add(constant(-2.0 * a, x), x, alpha=2.0)  # 2 (x_i - a)
-        terms = (twice_offset * twice_offset).addcmul_(valley, valley, value=4.0 * b)
-        energy = rowsum(terms[..., :-1], 0.25)  # sum_{i<d} (x_i - a)^2 + b v_i^2
-        return energy, valley, twice_offset
-
+    @untraced(rosenbrock_energy_and_gradient)
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        if traced(x):  # a graph to differentiate or fuse: no out= and no slices written in place
-            return self._differentiable_energy_and_gradient(x)
-        b = self.b
-        x = x.contiguous()
-        energy, valley, twice_offset = self._fused(x)
-        # grad: 2 (x_i - a) - 4 b x_i v_i (i < d), plus 2 b v_{i-1} (i > 1)
-        twice_offset[..., -1] = 0.0
-        grad = torch.addcmul(twice_offset, x, valley, value=-4.0 * b)
-        grad.view(-1)[1:].add_(valley.view(-1)[:-1], alpha=2.0 * b)
-        return energy, grad
-
-    def _differentiable_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         head, tail = x[..., :-1], x[..., 1:]
         valley = torch.addcmul(tail, head, head, value=-1.0)  # x_{i+1} - x_i^2
         offset = head - self.a
@@ -122,10 +97,6 @@ class Rosenbrock(BaseModel):
         grad[..., :-1] = torch.addcmul(offset, head, valley, value=-2.0 * self.b)
         grad[..., 1:].add_(valley, alpha=self.b)
         return energy, grad.mul_(2.0)
-
-    @property
-    def bounds(self) -> Tensor:
-        return filled(self, [-5.0, 10.0], "(2, dim) float64 bounds")
 
     @property
     def minima(self) -> Minima | None:

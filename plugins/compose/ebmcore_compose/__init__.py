@@ -38,21 +38,19 @@ from typing import TYPE_CHECKING
 
 from ebmcore.plugin import lazy_getattr
 
-if TYPE_CHECKING:
-    from ._composite import Composite
-    from ._mixture import Mixture
-    from ._tempered import Annealed, Tempered
-    from ._transformed import Transformed
+if TYPE_CHECKING:  # the static view, for type checkers (explicit re-exports); _LAZY is the runtime one
+    from ._composite import Composite as Composite
+    from ._mixture import Mixture as Mixture
+    from ._tempered import Annealed as Annealed
+    from ._tempered import Tempered as Tempered
+    from ._transformed import Transformed as Transformed
 
-_LAZY = {
-    "Annealed": "._tempered",
-    "Composite": "._composite",
-    "Mixture": "._mixture",
-    "Tempered": "._tempered",
-    "Transformed": "._transformed",
+_LAZY = {  # module -> the names it defines: the lazy table and __all__ both come from it
+    "._composite": ("Composite",),
+    "._mixture": ("Mixture",),
+    "._tempered": ("Annealed", "Tempered"),
+    "._transformed": ("Transformed",),
 }
 
-__all__ = ["Annealed", "Composite", "Mixture", "Tempered", "Transformed"]
-
-
 __getattr__ = lazy_getattr(__name__, _LAZY)
+__all__ = sorted(name for names in _LAZY.values() for name in names)

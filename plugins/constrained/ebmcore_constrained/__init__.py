@@ -18,16 +18,14 @@ from typing import TYPE_CHECKING
 
 from ebmcore.plugin import lazy_getattr
 
-if TYPE_CHECKING:
-    from ._box import Box
-    from ._spherical import Spherical
+if TYPE_CHECKING:  # the static view, for type checkers (explicit re-exports); _LAZY is the runtime one
+    from ._box import Box as Box
+    from ._spherical import Spherical as Spherical
 
-_LAZY = {
-    "Box": "._box",
-    "Spherical": "._spherical",
+_LAZY = {  # module -> the names it defines: the lazy table and __all__ both come from it
+    "._box": ("Box",),
+    "._spherical": ("Spherical",),
 }
 
-__all__ = ["Box", "Spherical"]
-
-
 __getattr__ = lazy_getattr(__name__, _LAZY)
+__all__ = sorted(name for names in _LAZY.values() for name in names)

@@ -61,6 +61,8 @@ class Spherical(BaseModel):
         "dim": constraints.optional(constraints.positive_integer),
     }
 
+    domain = (-1.5, 1.5)  # the box around the unit sphere (no bounds where d is not fixed)
+
     def __init__(self, base: Any = None, dim: int | None = None) -> None:
         self.check_args(base=base, dim=dim)
         if base is None:
@@ -85,12 +87,3 @@ class Spherical(BaseModel):
         energy, grad_u = self.base.energy_and_gradient(u, create_graph=torch.is_grad_enabled())
         tangent = grad_u - (grad_u * u).sum(-1, keepdim=True) * u
         return energy, tangent / radius
-
-    @property
-    def bounds(self) -> Tensor | None:
-        """The box :math:`[-1.5, 1.5]^d` around the unit sphere (None where ``d`` is not fixed)."""
-        if self.event_shape is None:
-            return None
-        return torch.full((2, self.dim), 1.5, dtype=torch.float64) * torch.tensor(
-            [[-1.0], [1.0]], dtype=torch.float64
-        )

@@ -13,15 +13,13 @@ from typing import TYPE_CHECKING
 
 from ebmcore.plugin import lazy_getattr
 
-if TYPE_CHECKING:
-    from ._density import ALLOWED_DISTRIBUTIONS, Density
+if TYPE_CHECKING:  # the static view, for type checkers (explicit re-exports); _LAZY is the runtime one
+    from ._density import ALLOWED_DISTRIBUTIONS as ALLOWED_DISTRIBUTIONS
+    from ._density import Density as Density
 
-_LAZY = {
-    "ALLOWED_DISTRIBUTIONS": "._density",
-    "Density": "._density",
+_LAZY = {  # module -> the names it defines: the lazy table and __all__ both come from it
+    "._density": ("ALLOWED_DISTRIBUTIONS", "Density"),
 }
 
-__all__ = ["ALLOWED_DISTRIBUTIONS", "Density"]
-
-
 __getattr__ = lazy_getattr(__name__, _LAZY)
+__all__ = sorted(name for names in _LAZY.values() for name in names)

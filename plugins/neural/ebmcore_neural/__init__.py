@@ -13,15 +13,13 @@ from typing import TYPE_CHECKING
 
 from ebmcore.plugin import lazy_getattr
 
-if TYPE_CHECKING:
-    from ._mlp import ACTIVATIONS, MLP
+if TYPE_CHECKING:  # the static view, for type checkers (explicit re-exports); _LAZY is the runtime one
+    from ._mlp import ACTIVATIONS as ACTIVATIONS
+    from ._mlp import MLP as MLP
 
-_LAZY = {
-    "ACTIVATIONS": "._mlp",
-    "MLP": "._mlp",
+_LAZY = {  # module -> the names it defines: the lazy table and __all__ both come from it
+    "._mlp": ("ACTIVATIONS", "MLP"),
 }
 
-__all__ = ["ACTIVATIONS", "MLP"]
-
-
 __getattr__ = lazy_getattr(__name__, _LAZY)
+__all__ = sorted(name for names in _LAZY.values() for name in names)

@@ -19,41 +19,27 @@ from typing import TYPE_CHECKING
 
 from ebmcore.plugin import lazy_getattr
 
-if TYPE_CHECKING:
-    from ._banana import Banana
-    from ._funnel import Funnel
-    from ._gmm import GMM, GMM40, GMMGrid
-    from ._many_well import ManyWell
-    from ._particles import DW4, LennardJones, align, remove_mean
-    from ._rings import Rings
+if TYPE_CHECKING:  # the static view, for type checkers (explicit re-exports); _LAZY is the runtime one
+    from ._banana import Banana as Banana
+    from ._funnel import Funnel as Funnel
+    from ._gmm import GMM as GMM
+    from ._gmm import GMM40 as GMM40
+    from ._gmm import GMMGrid as GMMGrid
+    from ._many_well import ManyWell as ManyWell
+    from ._particles import DW4 as DW4
+    from ._particles import LennardJones as LennardJones
+    from ._particles import align as align
+    from ._particles import remove_mean as remove_mean
+    from ._rings import Rings as Rings
 
-_LAZY = {
-    "Banana": "._banana",
-    "DW4": "._particles",
-    "Funnel": "._funnel",
-    "GMM": "._gmm",
-    "GMM40": "._gmm",
-    "GMMGrid": "._gmm",
-    "LennardJones": "._particles",
-    "ManyWell": "._many_well",
-    "Rings": "._rings",
-    "align": "._particles",
-    "remove_mean": "._particles",
+_LAZY = {  # module -> the names it defines: the lazy table and __all__ both come from it
+    "._banana": ("Banana",),
+    "._funnel": ("Funnel",),
+    "._gmm": ("GMM", "GMM40", "GMMGrid"),
+    "._many_well": ("ManyWell",),
+    "._particles": ("DW4", "LennardJones", "align", "remove_mean"),
+    "._rings": ("Rings",),
 }
 
-__all__ = [
-    "DW4",
-    "GMM",
-    "GMM40",
-    "Banana",
-    "Funnel",
-    "GMMGrid",
-    "LennardJones",
-    "ManyWell",
-    "Rings",
-    "align",
-    "remove_mean",
-]
-
-
 __getattr__ = lazy_getattr(__name__, _LAZY)
+__all__ = sorted(name for names in _LAZY.values() for name in names)

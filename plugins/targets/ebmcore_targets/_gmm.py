@@ -95,7 +95,7 @@ def _exp_relative(logits: Tensor, top: Tensor) -> Tensor:
 
     A component ``e^{-80}`` times less likely than the nearest changes nothing in float32 or
     in the float64 energy beyond ``1e-34``, and the bound keeps ``exp`` from producing
-    subnormal numbers, which cost x86 CPUs several times the work of normal ones.
+    subnormal numbers, which x86 CPUs handle slowly.
     """
     return (logits - top).clamp_min(-80.0).exp_()
 
@@ -129,13 +129,13 @@ class _IsotropicMixture(BaseModel):
     # and s = sum_k exp(l_k - l_k*):
     #     E = normalizer - log w_k* + |x - mu_k*|^2 / 2 sigma^2 - log s,
     #     grad E = (x - sum_k r_k mu_k) / sigma^2,  r = exp(l - l_k*) / s.
-    # The l_k are one matrix product (no (batch, K, d) differences, 5 to 20 times faster at
-    # batch 1e4 on a CPU); the nearest component's distance is taken directly, so the energy
-    # does not lose |x|^2 / 2 sigma^2 to cancellation; and nothing overflows before
-    # |x - mu_k*|^2 itself does (the energy is then inf, the gradient still finite). The
-    # differences l_k - l_k* keep a rounding error of about eps |x| |mu| / sigma^2 where
-    # several components compete (scikit-learn's spherical GaussianMixture expands the same
-    # way): relative 1e-5 in float32 energies over gmm40's domain, 1e-14 in float64.
+    # The l_k are one matrix product (no (batch, K, d) differences); the nearest component's
+    # distance is taken directly, so the energy does not lose |x|^2 / 2 sigma^2 to
+    # cancellation; and nothing overflows before |x - mu_k*|^2 itself does (the energy is then
+    # inf, the gradient still finite). The differences l_k - l_k* keep a rounding error of
+    # about eps |x| |mu| / sigma^2 where several components compete (scikit-learn's spherical
+    # GaussianMixture expands the same way): relative 1e-5 in float32 energies over gmm40's
+    # domain, 1e-14 in float64.
 
     def _coefficients(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """``mu / sigma^2`` as ``(d, K)``, the bias ``log w - |mu|^2 / 2 sigma^2``, ``mu`` and

@@ -251,8 +251,8 @@ def align(
       copy of ``x`` one candidate is exact, so the RMSD found is 0 up to rounding, for
       configurations as symmetric as the icosahedral LJ13 minimum too. Otherwise the result
       is the best local optimum found: an upper bound on the true minimum, usually equal to
-      it. The cost grows like :math:`n^{d+1}` per pair (a few tenths of a second for LJ55) and
-      the pairs of a batch are aligned one after the other.
+      it. The cost grows like :math:`n^{d+1}` per pair and the pairs of a batch are aligned one
+      after the other.
 
     A cheap necessary condition for two configurations to be symmetric copies is equality of
     their sorted pair distances (``model.pair_distances(x).sort(-1).values``); it is invariant

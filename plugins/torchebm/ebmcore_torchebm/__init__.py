@@ -36,79 +36,53 @@ from typing import TYPE_CHECKING
 
 from ebmcore.plugin import lazy_getattr
 
-if TYPE_CHECKING:
-    from ._analytic import (
-        AckleyModel,
-        BoothModel,
-        DoubleWellEnergy,
-        DoubleWellModel,
-        GaussianEnergy,
-        GaussianModel,
-        HarmonicModel,
-        HimmelblauModel,
-        RastriginModel,
-        RosenbrockEnergy,
-        RosenbrockModel,
-        StyblinskiTangModel,
-    )
-    from ._base import BaseEnergyFunction, BaseModel
-    from ._composed import CompositeEnergy, DensityModelEnergy, MixtureEnergy, MLPEnergy, SphericalEnergy
-    from ._functions import cuda_score_function, debug_energy_function, efficient_grad, test_energy_function
+if TYPE_CHECKING:  # the static view, for type checkers (explicit re-exports); _LAZY is the runtime one
+    from ._analytic import AckleyModel as AckleyModel
+    from ._analytic import BoothModel as BoothModel
+    from ._analytic import DoubleWellEnergy as DoubleWellEnergy
+    from ._analytic import DoubleWellModel as DoubleWellModel
+    from ._analytic import GaussianEnergy as GaussianEnergy
+    from ._analytic import GaussianModel as GaussianModel
+    from ._analytic import HarmonicModel as HarmonicModel
+    from ._analytic import HimmelblauModel as HimmelblauModel
+    from ._analytic import RastriginModel as RastriginModel
+    from ._analytic import RosenbrockEnergy as RosenbrockEnergy
+    from ._analytic import RosenbrockModel as RosenbrockModel
+    from ._analytic import StyblinskiTangModel as StyblinskiTangModel
+    from ._base import BaseEnergyFunction as BaseEnergyFunction
+    from ._base import BaseModel as BaseModel
+    from ._composed import CompositeEnergy as CompositeEnergy
+    from ._composed import DensityModelEnergy as DensityModelEnergy
+    from ._composed import MixtureEnergy as MixtureEnergy
+    from ._composed import MLPEnergy as MLPEnergy
+    from ._composed import SphericalEnergy as SphericalEnergy
+    from ._functions import cuda_score_function as cuda_score_function
+    from ._functions import debug_energy_function as debug_energy_function
+    from ._functions import efficient_grad as efficient_grad
+    from ._functions import test_energy_function as test_energy_function
 
-_LAZY = {
-    "AckleyModel": "._analytic",
-    "BaseEnergyFunction": "._base",
-    "BaseModel": "._base",
-    "BoothModel": "._analytic",
-    "CompositeEnergy": "._composed",
-    "DensityModelEnergy": "._composed",
-    "DoubleWellEnergy": "._analytic",
-    "DoubleWellModel": "._analytic",
-    "GaussianEnergy": "._analytic",
-    "GaussianModel": "._analytic",
-    "HarmonicModel": "._analytic",
-    "HimmelblauModel": "._analytic",
-    "MLPEnergy": "._composed",
-    "MixtureEnergy": "._composed",
-    "RastriginModel": "._analytic",
-    "RosenbrockEnergy": "._analytic",
-    "RosenbrockModel": "._analytic",
-    "SphericalEnergy": "._composed",
-    "StyblinskiTangModel": "._analytic",
-    "cuda_score_function": "._functions",
-    "debug_energy_function": "._functions",
-    "efficient_grad": "._functions",
-    "test_energy_function": "._functions",
+_LAZY = {  # module -> the names it defines: the lazy table and __all__ both come from it
+    "._analytic": (
+        "AckleyModel",
+        "BoothModel",
+        "DoubleWellEnergy",
+        "DoubleWellModel",
+        "GaussianEnergy",
+        "GaussianModel",
+        "HarmonicModel",
+        "HimmelblauModel",
+        "RastriginModel",
+        "RosenbrockEnergy",
+        "RosenbrockModel",
+        "StyblinskiTangModel",
+    ),
+    "._base": ("BaseEnergyFunction", "BaseModel"),
+    "._composed": ("CompositeEnergy", "DensityModelEnergy", "MLPEnergy", "MixtureEnergy", "SphericalEnergy"),
+    "._functions": ("cuda_score_function", "debug_energy_function", "efficient_grad", "test_energy_function"),
 }
 
-__all__ = [
-    "AckleyModel",
-    "BaseEnergyFunction",
-    "BaseModel",
-    "BoothModel",
-    "CompositeEnergy",
-    "DensityModelEnergy",
-    "DoubleWellEnergy",
-    "DoubleWellModel",
-    "GaussianEnergy",
-    "GaussianModel",
-    "HarmonicModel",
-    "HimmelblauModel",
-    "MLPEnergy",
-    "MixtureEnergy",
-    "RastriginModel",
-    "RosenbrockEnergy",
-    "RosenbrockModel",
-    "SphericalEnergy",
-    "StyblinskiTangModel",
-    "cuda_score_function",
-    "debug_energy_function",
-    "efficient_grad",
-    "test_energy_function",
-]
-
-
 __getattr__ = lazy_getattr(__name__, _LAZY)
+__all__ = sorted(name for names in _LAZY.values() for name in names)
 
 
 def __dir__() -> list[str]:

@@ -7,8 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ebmcore import BaseModel, InvalidParameterError, RegistrationError
-from ebmcore.constraints import Constraint
+from ebmcore import BaseModel, InvalidParameterError, RegistrationError, constraints
 
 __all__ = ["Device", "adopt_registry_name", "place", "scalar"]
 
@@ -44,7 +43,7 @@ def adopt_registry_name(model: BaseModel, name: str) -> None:
     object.__setattr__(model, "registry_name", name)  # a plain attribute, as the registry sets it
 
 
-def scalar(name: str, value: Any, constraint: Constraint, *, energy: str) -> float:
+def scalar(name: str, value: Any, constraint: constraints.Constraint, *, energy: str) -> float:
     """``value`` (a number or a one-element tensor) as a float, checked against ``constraint``.
 
     Raises:
