@@ -1,5 +1,12 @@
 """Shared fixtures of the core test suite.
 
+* ``plugin_dists``, ``probe`` and ``bare_probe``: the test plugin distributions and fresh
+  interpreters that see them (below);
+* ``one_torch_thread``: intra-op threads off, for modules of many small tensors;
+* ``randn64``: seeded standard normal float64 draws;
+* ``default_model``: a registered energy built with its defaults, or the test skipped;
+* ``unbuildable_energies``: two in-process energies that cannot be built without help.
+
 ``plugin_dists`` installs the test plugin distributions under ``tests/plugin_dists/`` (a good
 one and one per way a plugin can fail) into a private folder with one real ``pip install``,
 so that ``importlib.metadata`` sees them exactly as it sees any installed plugin. Tests use
@@ -16,13 +23,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
+
+import ebmcore
 
 ROOT = Path(__file__).resolve().parent.parent
 DISTS = Path(__file__).resolve().parent / "plugin_dists"
@@ -40,6 +50,61 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("ebmcore")
+
+
+@pytest.fixture
+def one_torch_thread() -> Iterator[None]:
+    """The kit's tensors are small: intra-op threads only add contention on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def randn64() -> Callable[..., torch.Tensor]:
+    """``randn64(*shape, seed=0)``: standard normal float64 draws from a generator seeded with ``seed``."""
+
+    def draw(*shape: int, seed: int = 0) -> torch.Tensor:
+        return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+    return draw
+
+
+@pytest.fixture(scope="session")
+def default_model() -> Callable[[str], Any]:
+    """``default_model(name)``: a new ``ebmcore.create(name)``, or the test skipped saying why not."""
+
+    def make(name: str) -> Any:
+        try:
+            return ebmcore.create(name)
+        except (ebmcore.EbmcoreError, TypeError, ValueError) as exc:
+            pytest.skip(f"{name} has no no-argument construction: {exc}")
+
+    return make
+
+
+@pytest.fixture
+def unbuildable_energies() -> Iterator[None]:
+    """In-process energies ``probe_boom`` (whose constructor raises) and ``probe_needs_args``
+    (which needs ``center``): the two ways an energy fails to build with its defaults."""
+
+    class _Boom(ebmcore.BaseModel):
+        def __init__(self, dim: int = 2) -> None:
+            raise RuntimeError("boom")
+
+    class _NeedsArgs(ebmcore.BaseModel):
+        def __init__(self, center: float) -> None:
+            super().__init__(1, center=center)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return ((x - self.center) ** 2).sum(-1)
+
+    ebmcore.register_energy("probe_boom")(_Boom)
+    ebmcore.register_energy("probe_needs_args")(_NeedsArgs)
+    yield
+    ebmcore.unregister_energy("probe_boom")
+    ebmcore.unregister_energy("probe_needs_args")
 
 
 def _sources_digest() -> str:

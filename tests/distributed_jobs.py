@@ -1,4 +1,4 @@
-"""Jobs that ``test_hardening_distributed.py`` runs as a script in a fresh interpreter.
+"""Jobs that ``test_distributed.py`` runs as a script in a fresh interpreter.
 
 They live in a file of their own because ``torch.multiprocessing`` (spawn) re-imports the main
 module in each worker, which a pytest test module cannot be. Usage::

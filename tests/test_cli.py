@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from ebmcore._cli import build_parser, main
+
 
 def run(*args: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-c", code] if code else [sys.executable, "-m", "ebmcore", *args]
@@ -103,3 +105,62 @@ def test_plugins_lists_the_loaded_plugin():
         line.split()[:4] == ["analytic", "ebmcore-analytic", "0.1.0", "loaded"]
         for line in result.stdout.splitlines()
     )
+
+
+# -- errors in process: a broken energy, options out of range --------------------------------------
+
+
+def test_cli_reports_a_raising_constructor_and_carries_on(
+    unbuildable_energies: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["info", "probe_boom"]) == 1
+    out, err = capsys.readouterr()
+    assert "plugin: local [in-process]" in out
+    assert out.endswith(
+        "  (failed: its default instance failed: plugin 'local': creating energy 'probe_boom' raised "
+        "RuntimeError('boom'))\n"
+    )
+    assert err == (
+        "ebmcore: error: energy 'local/probe_boom' is broken: its default instance failed: plugin "
+        "'local': creating energy 'probe_boom' raised RuntimeError('boom')\n"
+    )
+    assert main(["check", "probe_boom", "gaussian", "--check", "check_output_shape"]) == 1
+    out = capsys.readouterr().out
+    assert "  probe_boom: PluginError: plugin 'local': creating energy 'probe_boom' raised" in out
+    assert "1 of 2 energies passed, 1 failed" in out
+    assert main(["diagnose", "probe_boom"]) == 1
+    assert capsys.readouterr().err == (
+        "ebmcore: error: plugin 'local': creating energy 'probe_boom' raised RuntimeError('boom')\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["plot", "gaussian", "--dpi", "0"], "argument --dpi: must be an integer in [10, 1200], got '0'"),
+        (
+            ["plot", "gaussian", "--dpi", "100000"],
+            "argument --dpi: must be an integer in [10, 1200], got '100000'",
+        ),
+        (
+            ["plot", "gaussian", "--resolution", "40000"],
+            "argument --resolution: must be an integer in [2, 2000], got '40000'",
+        ),
+        (
+            ["plot", "gaussian", "--samples", "-3"],
+            "argument --samples: must be an integer in [0, 100000], got '-3'",
+        ),
+        (
+            ["diagnose", "gaussian", "--n", "100000000"],
+            "argument --n: must be an integer in [1, 1000000], got '100000000'",
+        ),
+        (["check", "gaussian", "--dim", "0"], "argument --dim: must be an integer >= 1, got '0'"),
+    ],
+)
+def test_out_of_range_options_are_usage_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        build_parser().parse_args(argv)
+    assert caught.value.code == 2
+    assert capsys.readouterr().err.rstrip().endswith(f"error: {message}")

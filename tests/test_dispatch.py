@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import torch
+from torch import Tensor
 
 import ebmcore
 from ebmcore import BackendUnavailableError, BaseModel, InvalidParameterError, constraints
@@ -284,3 +287,62 @@ def test_grad_mode_is_off_inside_the_analytic_path_and_restored_after_it_even_on
     with pytest.raises(ArithmeticError):
         getattr(model, method)(torch.ones(2, requires_grad=True), create_graph=True)
     assert model.grad_mode_inside is True  # create_graph: the analytic code builds the graph
+
+
+# -- gradients inside torch.inference_mode() -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"name": "mlp", "input_dim": 3, "hidden_dims": [8], "seed": 0},
+        {"name": "density", "distribution": "StudentT", "params": {"df": 3.0}, "dim": 3},
+    ],
+)
+def test_autograd_gradients_inside_inference_mode_are_the_true_gradients(
+    spec: dict[str, Any], randn64: Callable[..., Tensor]
+) -> None:
+    model = ebmcore.create(spec).double()
+    x = randn64(5, 3)
+    assert ebmcore.resolve_backend(model, x) == "autograd"
+    reference = model.gradient(x)
+    assert reference.abs().max() > 0
+    with torch.inference_mode():
+        inside = model.gradient(x)
+        energy, grad = model.energy_and_gradient(x)
+    torch.testing.assert_close(inside, reference, rtol=0, atol=0)
+    torch.testing.assert_close(grad, reference, rtol=0, atol=0)
+    torch.testing.assert_close(energy, model(x), rtol=0, atol=0)
+
+
+def test_the_forced_autograd_path_inside_inference_mode_matches_the_analytic_one(
+    randn64: Callable[..., Tensor],
+) -> None:
+    model = ebmcore.create("rosenbrock", dim=4)
+    x = randn64(6, 4)
+    analytic = model.gradient(x)
+    with torch.inference_mode(), ebmcore.use_backend("autograd"):
+        forced = model.gradient(x)
+    torch.testing.assert_close(forced, analytic, rtol=1e-12, atol=1e-9)
+
+
+def test_an_inference_tensor_outside_inference_mode_is_differentiated(randn64: Callable[..., Tensor]) -> None:
+    model = ebmcore.create("mlp", input_dim=2, hidden_dims=[4], seed=1).double()
+    x = randn64(3, 2)
+    with torch.inference_mode():
+        frozen = x.clone()
+    assert frozen.is_inference()
+    torch.testing.assert_close(model.gradient(frozen), model.gradient(x), rtol=0, atol=0)
+    assert frozen.is_inference()  # untouched
+
+
+def test_an_energy_that_does_not_depend_on_x_has_zero_gradient_in_inference_mode(
+    randn64: Callable[..., Tensor],
+) -> None:
+    class Flat(BaseModel):
+        def forward(self, x: Tensor) -> Tensor:
+            return torch.full(x.shape[:-1], 2.0, dtype=x.dtype)
+
+    with torch.inference_mode():
+        grad = Flat().gradient(randn64(4, 3))
+    assert torch.equal(grad, torch.zeros(4, 3, dtype=torch.float64))

@@ -1,26 +1,16 @@
-"""``ebmcore check`` and ``ebmcore new-plugin`` on the command line."""
+"""``ebmcore check``: the conformance kit on the command line."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import torch
 from torch import Tensor
 
 import ebmcore
 from ebmcore._cli import main
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    """The kit's tensors are small: intra-op threads only add contention on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_check_prints_a_table_and_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,21 +77,19 @@ def test_check_needs_a_name(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--plugin", "no_such_plugin"]) == 1
 
 
-def test_new_plugin_writes_the_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["new-plugin", "kit_demo", "--path", str(tmp_path)]) == 0
-    root = tmp_path / "kit_demo"
-    assert f"created plugin 'kit_demo' in {root}" in capsys.readouterr().out
-    pyproject = (root / "pyproject.toml").read_text()
-    assert 'name = "ebmcore-kit-demo"' in pyproject
-    assert 'kit_demo = "ebmcore_kit_demo._hooks"' in pyproject
-    assert (root / "ebmcore_kit_demo" / "py.typed").exists()
-    assert "$" not in (root / "ebmcore_kit_demo" / "_bowl.py").read_text()
-    assert main(["new-plugin", "kit_demo", "--path", str(tmp_path)]) == 1  # folder not empty
-    assert main(["new-plugin", "Bad-Name", "--path", str(tmp_path)]) == 1
-
-
 def test_check_dim_skips_energies_without_that_dimension(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "gaussian", "rosenbrock", "--dim", "1", "--check", "check_output_shape"]) == 0
     out = capsys.readouterr().out
     assert "rosenbrock  SKIPPED" in out
     assert "1 of 2 energies passed, 1 skipped" in out
+
+
+def test_check_exits_non_zero_when_nothing_passed(
+    unbuildable_energies: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "probe_needs_args"]) == 1
+    out, err = capsys.readouterr()
+    assert out.rstrip().endswith("0 of 1 energies passed, 1 skipped")
+    assert err == "ebmcore: error: no energy was checked (every one was skipped)\n"
+    assert main(["check", "probe_needs_args", "--json"]) == 1
+    assert [e["status"] for e in json.loads(capsys.readouterr().out)] == ["skipped"]

@@ -1,27 +1,21 @@
-"""The pytest plugin: the ``ebmcore_case`` fixture, its marker, and staying out of other projects' way."""
+"""The pytest side of the kit: the plugin's ``ebmcore_case`` fixture, its marker, staying out of
+other projects' way, and ``parametrize_with_checks``."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 
-from ebmcore.testing import EnergyCase, energy_cases
+import ebmcore
+from ebmcore.testing import EnergyCase, energy_cases, parametrize_with_checks
 from ebmcore.testing._names import CHECK_NAMES
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    """The kit's tensors are small: intra-op threads only add contention on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 EBMCORE_ENERGIES = ["gaussian"]
@@ -100,3 +94,8 @@ def test_parametrize_with_checks_reports_creation_errors() -> None:
     with pytest.raises(KeyError, match="no energy named"):
         check(model)
     assert len(params) == 3 * len(CHECK_NAMES)
+
+
+@parametrize_with_checks(["gaussian", "analytic/double_well"])
+def test_parametrize_with_checks(model: ebmcore.BaseModel, check: object) -> None:
+    check(model)  # type: ignore[operator]

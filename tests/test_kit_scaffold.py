@@ -1,4 +1,5 @@
-"""``ebmcore new-plugin`` writes a distribution that installs and passes its own tests at once."""
+"""``ebmcore new-plugin`` (and ``ebmcore.testing.new_plugin``) writes a distribution that installs
+and passes its own tests at once, and refuses names it cannot use."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+import ebmcore
+from ebmcore._cli import main
 from ebmcore.testing import CHECKS, new_plugin
 
 
@@ -65,3 +70,30 @@ def test_scaffolded_plugin_installs_registers_and_passes_its_tests(tmp_path: Pat
     )  # quiet run
     # every kit check but two the bowl declares nothing for (skipped), and its 2 own tests
     assert summary.startswith(f"{len(CHECKS)} passed, 2 skipped")
+
+
+def test_new_plugin_writes_the_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new-plugin", "kit_demo", "--path", str(tmp_path)]) == 0
+    root = tmp_path / "kit_demo"
+    assert f"created plugin 'kit_demo' in {root}" in capsys.readouterr().out
+    pyproject = (root / "pyproject.toml").read_text()
+    assert 'name = "ebmcore-kit-demo"' in pyproject
+    assert 'kit_demo = "ebmcore_kit_demo._hooks"' in pyproject
+    assert (root / "ebmcore_kit_demo" / "py.typed").exists()
+    assert "$" not in (root / "ebmcore_kit_demo" / "_bowl.py").read_text()
+    assert main(["new-plugin", "kit_demo", "--path", str(tmp_path)]) == 1  # folder not empty
+    assert main(["new-plugin", "Bad-Name", "--path", str(tmp_path)]) == 1
+
+
+def test_new_plugin_refuses_a_trailing_newline_and_local(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("toy\n", "local"):
+        with pytest.raises(ebmcore.InvalidParameterError) as caught:
+            new_plugin(name, tmp_path)
+        assert str(caught.value) == (
+            "parameter 'name' must be lowercase snake case, like 'my_energies', and not 'local' (reserved), "
+            f"got {name!r}"
+        )
+    assert main(["new-plugin", "toy\n", "--path", str(tmp_path)]) == 1
+    assert list(tmp_path.iterdir()) == []

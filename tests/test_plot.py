@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -327,8 +329,8 @@ def fresh_process() -> list[str]:
 
 
 def test_import_ebmcore_does_not_import_matplotlib(fresh_process: list[str]) -> None:
-    # diagnose uses the plot module's box, never matplotlib
-    assert fresh_process[0] == "['ebmcore.plot']"
+    # diagnose shares the plot module's box (ebmcore._regions), not the plot module or matplotlib
+    assert fresh_process[0] == "[]"
 
 
 def test_missing_matplotlib_says_how_to_install(fresh_process: list[str]) -> None:
@@ -435,3 +437,63 @@ def test_cli_plot_all_handles_every_kind_of_energy(
     assert ax.get_title() == "plot_fixed_plane (scale=1.0)"
     assert ax.get_xlim() == (-3.0, 3.0)  # no bounds, no minima
     assert not marker_mask(axes_pixels(ax, pixels)).any()
+
+
+# -- `ebmcore plot --out`, and a broken energy among all -------------------------------------------
+
+
+TINY = ["--resolution", "10", "--dpi", "20"]
+
+
+def test_plot_out_an_existing_folder_writes_into_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plot", "analytic/gaussian", "--out", str(tmp_path), *TINY]) == 0
+    assert (tmp_path / "analytic__gaussian.png").read_bytes()[:4] == b"\x89PNG"
+    assert capsys.readouterr().out == f"wrote {tmp_path / 'analytic__gaussian.png'}\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_plot_out_an_unwritable_path_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plot", "gaussian", "--out", "/dev/full", *TINY]) == 1
+    assert capsys.readouterr().err == (
+        "ebmcore: error: parameter '--out' must be a path where a picture can be written (No space left "
+        "on device), got '/dev/full'\n"
+    )
+
+
+PLOT_ALL = """
+import contextlib, io, sys, torch
+import ebmcore
+from ebmcore import _cli
+
+class Boom(ebmcore.BaseModel):
+    def __init__(self, dim: int = 2) -> None:
+        raise RuntimeError("boom")
+
+class Bowl(ebmcore.BaseModel):
+    def __init__(self, dim: int = 2) -> None:
+        super().__init__(dim, dim=dim)
+
+    def forward(self, x):
+        return (x * x).sum(-1)
+
+ebmcore.register_energy("probe_boom")(Boom)
+ebmcore.register_energy("probe_bowl")(Bowl)
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    R["code"] = _cli.main(["plot", "--all", "--out", sys.argv[1], "--resolution", "10", "--dpi", "20"])
+R["out"] = out.getvalue()
+"""
+
+
+def test_plot_all_reports_a_raising_constructor_and_carries_on(bare_probe: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "pictures"
+    code = PLOT_ALL.replace("sys.argv[1]", repr(str(folder)))
+    seen = bare_probe.run(code, {"EBMCORE_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    assert seen["code"] == 1
+    assert seen["out"].splitlines() == [
+        "failed probe_boom: plugin 'local': creating energy 'probe_boom' raised RuntimeError('boom')",
+        f"wrote {folder / 'probe_bowl.png'}",
+        f"1 pictures in {folder}, 1 failed",
+    ]

@@ -2,7 +2,7 @@
 the rest of PyTorch): ``torch.compile(model, fullgraph=True)`` captures ``forward`` in one graph
 and ``torch.export`` exports it with a dynamic batch size, in float32 and float64, giving the
 eager energies. The ``torch.func`` transforms are a conformance check
-(``check_function_transforms``), run for every energy by the registry-wide kit tests.
+(``check_function_transforms``), run on every energy by each plugin's ``test_conformance.py``.
 """
 
 from __future__ import annotations

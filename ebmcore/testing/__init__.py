@@ -28,9 +28,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ebmcore.plugin import lazy_getattr
-
 from .._errors import ConformanceError
+from .._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from ._checks import CHECKS, CheckReport, CheckResult, check_energy, run_check

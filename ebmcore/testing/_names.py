@@ -1,4 +1,10 @@
-"""The names of the conformance checks, importable without torch (pytest collects by them)."""
+"""The names of the conformance checks, in the order they run: the one list of them.
+
+Importable without torch: the pytest plugin parametrizes tests by these names while it collects
+them, before any check (or torch) is loaded. :data:`ebmcore.testing.CHECKS` maps each name to
+the function of that name in :mod:`._checks`, so adding a check means adding its name here and
+a function of that name there.
+"""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _requested(metafunc: pytest.Metafunc) -> list[str]:
-    from ebmcore import _registry
+    from ebmcore import _registry  # the plugin loads in every pytest run: ebmcore only when asked
 
     marker = metafunc.definition.get_closest_marker("ebmcore_energies")
     names: list[str] = []
@@ -61,7 +61,7 @@ def _requested(metafunc: pytest.Metafunc) -> list[str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "ebmcore_case" not in metafunc.fixturenames:
         return
-    from ebmcore.testing._parametrize import energy_cases
+    from ebmcore.testing._parametrize import energy_cases  # only for tests that use the fixture
 
     expected = getattr(metafunc.module, "EBMCORE_EXPECTED_FAILED_CHECKS", None)
     cases = energy_cases(_requested(metafunc), expected_failed_checks=expected)
@@ -77,6 +77,6 @@ def ebmcore_case(request: pytest.FixtureRequest) -> Any:
 @pytest.fixture
 def ebmcore_check_energy() -> Callable[..., Any]:
     """:func:`ebmcore.testing.check_energy` (imported when the fixture is used)."""
-    from ebmcore.testing import check_energy
+    from ebmcore.testing import check_energy  # torch loads with the checks, when the fixture is used
 
     return check_energy

@@ -152,6 +152,36 @@ def test_gaussian_rejects_non_spd_covariance() -> None:
         ebmcore.create("gaussian", cov=[[1.0, 2.0], [2.0, 1.0]])
 
 
+# -- a covariance symmetric up to rounding ---------------------------------------------------------
+
+
+def _rounded_covariances() -> list[torch.Tensor]:
+    generator = torch.Generator().manual_seed(4)
+    a = torch.randn(6, 6, generator=generator)
+    product = a @ a.T + 6 * torch.eye(6)
+    samples = torch.randn(500, 6, generator=generator) @ a
+    return [product, torch.cov(samples.T), product.T @ product]
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_a_float32_covariance_symmetric_up_to_rounding_is_accepted(index: int) -> None:
+    cov = _rounded_covariances()[index]
+    model = ebmcore.create("gaussian", cov=cov)
+    symmetric = 0.5 * (cov.double() + cov.double().T)
+    reference = torch.distributions.MultivariateNormal(
+        torch.zeros(6, dtype=torch.float64), covariance_matrix=symmetric
+    )
+    x = torch.randn(5, 6, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    torch.testing.assert_close(model(x), -reference.log_prob(x) - model.log_partition(), rtol=1e-9, atol=1e-9)
+    log_z = 3 * math.log(2 * math.pi) + 0.5 * torch.logdet(symmetric).item()
+    assert model.log_partition() == pytest.approx(log_z, rel=1e-12)
+
+
+def test_a_covariance_far_from_symmetric_is_rejected_with_the_asymmetry() -> None:
+    with pytest.raises(ebmcore.InvalidParameterError, match=r"not symmetric: entries differ .* up to 0\.1,"):
+        ebmcore.create("gaussian", cov=[[1.0, 0.5], [0.4, 1.0]])
+
+
 # -- Rosenbrock in two dimensions: a Gaussian chain ---------------------------------------------
 
 ROSENBROCK_2D = [(1.0, 100.0), (0.5, 3.0), (-1.5, 1.0), (2.0, 0.2)]

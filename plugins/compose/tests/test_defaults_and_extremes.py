@@ -160,3 +160,10 @@ def test_tempered_diagonal_gaussian_stays_o_of_d() -> None:
     samples = model.sample(400, generator=torch.Generator().manual_seed(2))
     assert float((samples.var(0) / (3.0 * variances)).mean()) == pytest.approx(1.0, abs=0.005)
     assert float((samples.mean(0) - 1.0).abs().max()) < 6.0 * math.sqrt(6.0 / 400)
+
+
+def test_a_composite_of_default_energies_needs_no_dim() -> None:
+    model = ebmcore.create("composite", components=["gaussian", "double_well"])
+    x = torch.tensor([[1.0, -1.0], [0.0, 0.5]], dtype=F64)
+    expected = 0.5 * (x * x).sum(-1) + ((x * x - 1) ** 2).sum(-1)  # h = 1, b = 1 by default
+    torch.testing.assert_close(model(x), expected, rtol=1e-14, atol=0)

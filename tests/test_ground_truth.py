@@ -1,7 +1,7 @@
 """Rules of the ground truth that every registered energy keeps, whichever plugin it comes from.
 
-Parametrized over the whole registry (as the core's cross-plugin tests are), so that a new
-energy is held to them as soon as it is registered:
+Parametrized over the whole registry, plus configurations that reach what the defaults do not,
+so that a new energy is held to them as soon as it is registered:
 
 * ``sample()`` returns the model's dtype, float64 as built, and follows ``.to(torch.float32)``,
   ``.float()`` and ``.double()``, in the shape ``(n, *event_shape)``;

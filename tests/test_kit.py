@@ -6,7 +6,6 @@ import math
 import subprocess
 import sys
 import types
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,17 +23,10 @@ from ebmcore import (
     _registry,
     constraints,
 )
-from ebmcore.testing import CHECKS, CheckReport, check_energy, run_check
+from ebmcore.testing import CHECKS, CheckReport, _checks, check_energy, run_check
 from ebmcore.testing._names import CHECK_NAMES
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    """The kit's tensors are small: intra-op threads only add contention on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class Bowl(BaseModel):
@@ -230,6 +222,10 @@ def _report(model: BaseModel, **kwargs: Any) -> CheckReport:
 def test_check_names_match_the_registry_of_checks() -> None:
     assert tuple(CHECKS) == CHECK_NAMES
     assert len(CHECK_NAMES) == len(set(CHECK_NAMES))
+    # the names are written once (_names.py): every check function of _checks.py is one of them
+    defined = {name for name in vars(_checks) if name.startswith("check_") and name != "check_energy"}
+    assert defined == set(CHECK_NAMES)
+    assert all(CHECKS[name] is getattr(_checks, name) for name in CHECK_NAMES)
 
 
 @pytest.mark.parametrize("dim", [1, 2, 5])
@@ -428,7 +424,7 @@ def test_hook_module_importing_torch_or_energies_fails(
             plugin=plugin, spec=types.SimpleNamespace(target="kit_fake_plugin._energy:X")
         )
         monkeypatch.setattr(_registry.REGISTRY, "resolve", lambda name, e=entry: e)
-        monkeypatch.setattr(_registry.REGISTRY, "_entries", {"fake/bowl": entry})
+        monkeypatch.setattr(_registry.REGISTRY, "entries", lambda e=entry: [e])
         result = run_check(model, "check_hook_module")
         if expected is None:
             assert result.status == "passed", result

@@ -1,11 +1,16 @@
-"""The registry in process, against the real installed ``analytic`` plugin.
+"""Looking energies up and creating them, in process: ``list_energies``, ``create``, ``info``,
+``register_energy``, and what each refuses, with the message it refuses it with.
 
-Broken and clashing plugin distributions are tested in subprocesses by
-``test_registry_dists.py``; here the catalog is the installed one plus in-process energies.
+The catalog is the installed one (every first-party plugin) plus in-process energies. Broken and
+clashing plugin distributions are tested in subprocesses by ``test_registry_dists.py``, and
+discovery itself by ``test_registry_discovery.py``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pytest
 import torch
 
@@ -19,6 +24,7 @@ from ebmcore import (
     RegistrationError,
     UnknownParameterError,
 )
+from ebmcore.plugin import create_component
 
 
 class Ring(BaseModel):
@@ -44,13 +50,6 @@ def local_energies():
     yield register
     for name in registered:
         ebmcore.unregister_energy(name)
-
-
-def test_the_analytic_plugin_is_discovered_with_its_distribution():
-    [analytic] = [p for p in ebmcore.plugins() if p.name == "analytic"]
-    assert analytic.status == "loaded" and analytic.distribution == "ebmcore-analytic"
-    assert analytic.version and not analytic.problems
-    assert {"analytic/gaussian", "analytic/double_well", "analytic/rosenbrock"} <= set(analytic.energies)
 
 
 def test_list_energies_filters_by_pattern_tag_and_plugin():
@@ -194,7 +193,7 @@ def test_info_describes_parameters_and_ground_truth():
 
 
 def test_references_are_read_from_the_docstring_section() -> None:
-    from ebmcore._registry import _references
+    from ebmcore._registry.describe import references
 
     doc = """Title.
 
@@ -208,8 +207,169 @@ def test_references_are_read_from_the_docstring_section() -> None:
     """
     import inspect
 
-    assert _references(inspect.cleandoc(doc)) == (
+    assert references(inspect.cleandoc(doc)) == (
         'First, A. "A paper", Journal 1 (2000) continued on a deeper line.',
         "Second, B. Another (2001).",
     )
-    assert _references("No section here.") == ()
+    assert references("No section here.") == ()
+    # a reference wrapped over lines of one indentation is one entry; a blank line or a list
+    # marker starts the next one
+    wrapped = """Title.
+
+    References:
+        H. H. Rosenbrock, "An automatic method for finding the greatest or least value of a
+        function", The Computer Journal 3 (1960).
+
+        - Second, B. Another (2001).
+        - Third, C. A third
+          one (2002).
+    """
+    assert references(inspect.cleandoc(wrapped)) == (
+        'H. H. Rosenbrock, "An automatic method for finding the greatest or least value of a '
+        'function", The Computer Journal 3 (1960).',
+        "- Second, B. Another (2001).",
+        "- Third, C. A third one (2002).",
+    )
+
+
+# -- what create() and info() are given ------------------------------------------------------------
+
+
+NAME_OR_SPEC = (
+    "create(): name_or_spec must be an energy name (a string), a spec dict like "
+    "{'name': 'gaussian', 'dim': 3} or a model, got "
+)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (None, NAME_OR_SPEC + "None"),
+        (123, NAME_OR_SPEC + "123"),
+        (b"gaussian", NAME_OR_SPEC + "b'gaussian'"),
+        (["gaussian"], NAME_OR_SPEC + "['gaussian']"),
+        (
+            {},
+            "create(): a spec dict must be a dict with a 'name' key, like {'name': 'gaussian', 'dim': 3}, "
+            "got {}",
+        ),
+        ({"name": None}, "create(): spec['name'] must be an energy name (a string), got None"),
+        (
+            {"name": "gaussian", 3: 4},
+            "create(): the keys of a spec dict must be strings (parameter names), got [3]",
+        ),
+    ],
+)
+def test_create_refuses_what_is_not_a_name_spec_or_model(given: Any, message: str) -> None:
+    with pytest.raises(ebmcore.InvalidSpecError) as caught:
+        ebmcore.create(given)
+    assert isinstance(caught.value, TypeError)
+    assert str(caught.value) == message
+    with pytest.raises(ebmcore.InvalidParameterError, match="parameter 'base' must be a registered name"):
+        create_component(given, parameter="base", energy="Tempered")
+
+
+def test_info_refuses_a_name_that_is_not_a_string() -> None:
+    with pytest.raises(
+        ebmcore.InvalidSpecError, match=r"^info\(\): the energy name must be a string, got 5$"
+    ):
+        ebmcore.info(5)  # type: ignore[arg-type]
+
+
+# -- deep and cyclic specs -------------------------------------------------------------------------
+
+
+def nested(levels: int) -> dict[str, Any]:
+    spec: dict[str, Any] = {"name": "gaussian", "dim": 2}
+    for _ in range(levels):
+        spec = {"name": "composite", "components": [spec]}
+    return spec
+
+
+def test_a_deep_spec_is_refused_naming_the_parameter() -> None:
+    assert ebmcore.create(nested(20)).dim == 2  # deep, but fine
+    for levels in (60, 1000, 100_000):  # beyond the limit; the last ones beyond what repr() can show
+        spec = nested(levels)
+        with pytest.raises(ebmcore.InvalidParameterError) as caught:
+            ebmcore.create(spec)
+        assert caught.value.parameter == "components" and caught.value.value is spec["components"]
+        assert str(caught.value).startswith(
+            "energy 'composite': parameter 'components' must be nested at most 100 levels deep "
+            "(dicts and lists), got [{"
+        )
+        assert len(str(caught.value)) < 200
+
+
+def test_a_cyclic_spec_is_refused_naming_the_parameter() -> None:
+    spec: dict[str, Any] = {"name": "composite", "components": []}
+    spec["components"].append(spec)
+    with pytest.raises(ebmcore.InvalidParameterError) as caught:
+        ebmcore.create(spec)
+    assert str(caught.value) == (
+        "energy 'composite': parameter 'components' must be free of cycles (components[0] is a dict "
+        "or list that encloses it), got [{'name': 'composite', 'components': [...]}]"
+    )
+    loop: list[Any] = ["gaussian"]
+    loop.append({"name": "mixture", "components": loop})
+    with pytest.raises(ebmcore.InvalidParameterError) as caught:
+        ebmcore.create("composite", components=loop)
+    assert str(caught.value).startswith(
+        "energy 'composite': parameter 'components' must be free of cycles (components[1]['components'] "
+        "is a dict or list that encloses it), got "
+    )
+    shared = {"name": "gaussian", "dim": 2}  # the same dict twice is no cycle
+    assert ebmcore.create("composite", components=[shared, shared]).dim == 2
+
+
+# -- a target whose constructor raises -------------------------------------------------------------
+
+
+def test_a_raising_constructor_is_a_plugin_error(unbuildable_energies: None) -> None:
+    with pytest.raises(ebmcore.PluginError) as caught:
+        ebmcore.create("probe_boom")
+    assert str(caught.value) == "plugin 'local': creating energy 'probe_boom' raised RuntimeError('boom')"
+    assert caught.value.plugin == "local"
+    assert isinstance(caught.value.__cause__, RuntimeError)
+    # the caller's own bad arguments stay what they are
+    with pytest.raises(ebmcore.InvalidParameterError, match=r"^Gaussian: parameter 'dim' must be "):
+        ebmcore.create("gaussian", dim=0)
+    with pytest.raises(ebmcore.UnknownParameterError):
+        ebmcore.create("probe_boom", dimm=2)
+
+
+# -- numpy and torch integer scalars as arguments --------------------------------------------------
+
+
+def takes_dim(name: str) -> bool:
+    return any(p.name == "dim" for p in ebmcore.info(name).parameters)
+
+
+@pytest.mark.parametrize("name", [n for n in ebmcore.list_energies() if takes_dim(n)])
+def test_numpy_and_torch_integer_scalars_work_as_dim(name: str) -> None:
+    try:
+        reference = ebmcore.create(name, dim=3)
+    except ebmcore.EbmcoreError:  # fixed to another dimension, or needs more arguments
+        reference = ebmcore.create(name, dim=2)
+    dim = reference.config["dim"]
+    for scalar in (np.int64(dim), np.int32(dim), torch.tensor(dim)):
+        model = ebmcore.create(name, dim=scalar)
+        assert model.config == reference.config, scalar
+        assert type(model.config["dim"]) is int
+        assert ebmcore.create({"name": name, "dim": scalar}).config == reference.config
+
+
+# -- consistent defaults ---------------------------------------------------------------------------
+
+
+# energies whose default dimension is the one their source papers use
+PAPER_DIMENSIONS = {"funnel": 10, "many_well": 32}
+
+
+def test_every_variable_dimension_energy_defaults_to_two() -> None:
+    defaults = {}
+    for name in ebmcore.list_energies():
+        parameters = {p.name: p for p in ebmcore.info(name).parameters}
+        if "dim" in parameters and not any(p.required for p in parameters.values()):
+            defaults[name] = ebmcore.create(name).dim
+    assert len(defaults) >= 20
+    assert {name: d for name, d in defaults.items() if d != 2} == PAPER_DIMENSIONS

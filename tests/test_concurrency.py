@@ -1,4 +1,4 @@
-"""Thread safety of the very first plugin discovery.
+"""Thread safety of the registry: the very first plugin discovery, and readers racing writers.
 
 A fresh interpreter (with every test plugin installed, among them ``slow_import``, whose hook
 module takes 0.5 s to import) starts 16 threads at one barrier. They call ``list_energies()``,
@@ -9,8 +9,13 @@ the same finished registry, and each plugin's hook module must be imported exact
 
 from __future__ import annotations
 
+import sys
+import threading
 from pathlib import Path
 from typing import Any
+
+from ebmcore import _registry
+from ebmcore.plugin import EnergySpec
 
 THREADS = 16
 
@@ -77,3 +82,54 @@ def test_sixteen_threads_share_one_first_discovery(probe: Any, tmp_path: Path) -
     assert "test_bowl" in seen["list"] and "slow_bowl" in seen["list"]
     # each hook module was imported once, whatever the number of threads asking
     assert seen["log"] == ["ebmcore_testplug_good._hooks", "ebmcore_testplug_slow_import._hooks"]
+
+
+# -- readers racing writers ------------------------------------------------------------------------
+
+
+class _Anything:
+    def __init__(self, dim: int = 1) -> None:
+        pass
+
+
+BASE, RACES = 2000, 2000  # enough that, unlocked, a reader meets a writer on every run here
+
+
+def test_readers_and_writers_race_without_errors() -> None:
+    registry = _registry.Registry("ebmcore_probe_no_such_group")
+    for i in range(BASE):
+        registry.register(EnergySpec(f"base_{i}", _Anything))
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def write() -> None:
+        try:
+            for i in range(RACES):
+                registry.register(EnergySpec(f"racer_{i}", _Anything, aliases=(f"racer_alias_{i}",)))
+                registry.unregister(f"racer_{i}")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            done.set()
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                registry.names()
+                registry.conflicts()
+                registry.plugin_infos()
+        except BaseException as exc:
+            errors.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=write), *(threading.Thread(target=read) for _ in range(3))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert len(registry.names()) == BASE

@@ -5,7 +5,8 @@
   ``target`` key in a spec dict is an unknown parameter. A canary module that records its own
   import proves nothing was imported.
 * Plugins come only from installed distributions' entry points: the environment variables
-  filter those, they cannot add a module.
+  filter those, they cannot add a module; and no catalog is cached on disk, so no file anyone
+  can write steers what ``create`` imports.
 * Library code loads files only through ``torch.load(weights_only=True)``, never ``pickle``,
   ``eval`` or ``exec``, and imports computed module names only in the registry and the lazy
   package ``__init__`` files (a static check over ``ebmcore/`` and ``plugins/``).
@@ -14,6 +15,9 @@
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,13 +30,17 @@ ROOT = Path(__file__).resolve().parent.parent
 CANARY = "ebmcore_trust_canary"
 
 
+def write_canary(folder: Path, module: str, marker: Path) -> None:
+    """Write ``folder/<module>.py``: a module with a class ``Model`` that leaves ``marker`` when imported."""
+    text = f"from pathlib import Path\nPath({str(marker)!r}).touch()\nclass Model:\n    pass\n"
+    (folder / f"{module}.py").write_text(text)
+
+
 @pytest.fixture
 def canary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An importable module that leaves a file behind when imported."""
     marker = tmp_path / "imported"
-    (tmp_path / f"{CANARY}.py").write_text(
-        f"from pathlib import Path\nPath({str(marker)!r}).touch()\nclass Model:\n    pass\n"
-    )
+    write_canary(tmp_path, CANARY, marker)
     monkeypatch.syspath_prepend(str(tmp_path))
     yield marker
     assert not marker.exists(), f"{CANARY} was imported"
@@ -83,7 +91,7 @@ def test_string_values_are_not_interpreted(canary: Path) -> None:
 
 def test_environment_filters_plugins_but_cannot_add_one(bare_probe: Any, tmp_path: Path) -> None:
     marker = tmp_path / "imported"
-    (tmp_path / f"{CANARY}.py").write_text(f"from pathlib import Path\nPath({str(marker)!r}).touch()\n")
+    write_canary(tmp_path, CANARY, marker)
     runner = type(bare_probe)(tmp_path)  # interpreters with the canary importable
     seen = runner.run(
         "import ebmcore\nR['list'] = ebmcore.list_energies()\n"
@@ -92,6 +100,66 @@ def test_environment_filters_plugins_but_cannot_add_one(bare_probe: Any, tmp_pat
     )
     assert seen == {"list": [], "plugins": []}
     assert not marker.exists()
+
+
+# -- no catalog cache: nothing on disk can steer create() ------------------------------------------
+
+
+def files_under(*folders: Path) -> list[str]:
+    return sorted(str(p) for folder in folders if folder.exists() for p in folder.rglob("*"))
+
+
+GOOD_ONLY = {"EBMCORE_DISABLE_PLUGIN_AUTOLOAD": "1", "EBMCORE_PLUGINS": "good"}
+
+
+LIST_AND_CREATE = """
+import sys
+import ebmcore
+R["list"] = ebmcore.list_energies(plugin="good")
+model = ebmcore.create("test_bowl")
+R["made"] = [model.registry_name, type(model).__module__]
+R["canary"] = "ebmcore_forged_canary" in sys.modules
+"""
+
+
+def test_listing_and_creating_write_no_file(probe: Any, tmp_path: Path) -> None:
+    # item 6/7: the catalog cache is gone; neither $EBMCORE_CACHE_DIR (which older versions read),
+    # $XDG_CACHE_HOME nor $HOME get a file, whatever they point at
+    homes = {key: tmp_path / key.lower() for key in ("EBMCORE_CACHE_DIR", "XDG_CACHE_HOME", "HOME")}
+    for folder in homes.values():
+        folder.mkdir()
+    env = {key: str(folder) for key, folder in homes.items()}
+    seen = probe.run(LIST_AND_CREATE, {**env, **GOOD_ONLY})
+    assert seen["list"] == ["steep_bowl", "test_bowl"]
+    assert seen["made"] == ["good/test_bowl", "ebmcore_testplug_good._bowl"]
+    assert files_under(*homes.values()) == []
+
+
+def test_a_forged_catalog_in_a_shared_cache_folder_runs_nothing(
+    probe: Any, plugin_dists: Path, tmp_path: Path
+) -> None:
+    # item 6: another user who can write the (shared) cache folder maps test_bowl to a module of
+    # theirs; the victim's create("test_bowl") must still build the installed Bowl
+    shared = tmp_path / "shared-cache"
+    shared.mkdir(mode=0o777)
+    marker = tmp_path / "canary-imported"
+    write_canary(tmp_path, "ebmcore_forged_canary", marker)
+    env = {
+        "EBMCORE_CACHE_DIR": str(shared),
+        "PYTHONPATH": f"{plugin_dists}{os.pathsep}{tmp_path}",
+        **GOOD_ONLY,
+    }
+    probe.run(LIST_AND_CREATE, env)  # the victim's first run (an older version cached here)
+    real, forged = b"ebmcore_testplug_good._bowl:Bowl", b"ebmcore_forged_canary:Model"
+    for path in shared.rglob("*"):  # the attacker rewrites what is there, checksum included
+        header, _, body = path.read_bytes().partition(b"\n")
+        body = body.replace(real, forged)
+        header = header.split(b" sha256=")[0] + b" sha256=" + hashlib.sha256(body).hexdigest().encode()
+        path.write_bytes(header + b"\n" + body)
+    (shared / "catalog-forged.json").write_text(json.dumps({"test_bowl": "ebmcore_forged_canary:Model"}))
+    seen = probe.run(LIST_AND_CREATE, env)
+    assert seen["made"] == ["good/test_bowl", "ebmcore_testplug_good._bowl"]
+    assert not seen["canary"] and not marker.exists()
 
 
 # -- static checks of the library code --------------------------------------------------------
@@ -138,8 +206,7 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
     # the registry imports plugin targets; the CLI its EXTRA_COMMANDS constant; __init__ files
     # their _LAZY tables, through ebmcore/_lazy.py (modules named by the package itself)
     imports_allowed = path.name == "__init__.py" or relative.as_posix() in {
-        "ebmcore/_registry.py",
-        "ebmcore/_cli.py",
+        "ebmcore/_registry/index.py",  # an energy's "module:Class" target, named by its plugin
         "ebmcore/_lazy.py",
     }
     for node in ast.walk(tree):
@@ -170,7 +237,7 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
 
 def test_library_code_loads_nothing_unsafely() -> None:
     files = library_files()
-    assert ROOT / "ebmcore" / "_registry.py" in files
+    assert ROOT / "ebmcore" / "_registry" / "discovery.py" in files
     assert [v for path in files for v in violations(path)] == []
 
 
