@@ -196,15 +196,17 @@ class Beale(_TwoDimensional):
 
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
-        return (1.5 - a + a * b) ** 2 + (2.25 - a + a * b**2) ** 2 + (2.625 - a + a * b**3) ** 2
+        ab = a * b  # a b^k as (a b) b ...: finite wherever it is (b^3 alone overflows first)
+        return (1.5 - a + ab) ** 2 + (2.25 - a + ab * b) ** 2 + (2.625 - a + ab * b * b) ** 2
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         a, b = x[..., 0], x[..., 1]
         b2 = b * b
         b3 = b2 * b
-        f1 = 1.5 - a + a * b
-        f2 = 2.25 - a + a * b2
-        f3 = 2.625 - a + a * b3
+        ab = a * b
+        f1 = 1.5 - a + ab
+        f2 = 2.25 - a + ab * b
+        f3 = 2.625 - a + ab * b * b
         energy = f1 * f1 + f2 * f2 + f3 * f3
         gx = 2.0 * (f1 * (b - 1.0) + f2 * (b2 - 1.0) + f3 * (b3 - 1.0))
         gy = 2.0 * a * (f1 + 2.0 * b * f2 + 3.0 * b2 * f3)
@@ -438,9 +440,13 @@ class HolderTable(_TwoDimensional):
         radial = torch.where(
             positive, torch.sign(offset) / (math.pi * torch.where(positive, radius, 1.0)), 0.0
         )
-        radial = energy * radial  # d(-|table| e^{|offset|}) = energy * d|offset| + ...
-        gx = torch.where(zero, torch.zeros_like(table), -sign * cos_a * cos_b * growth) - radial * a
-        gy = torch.where(zero, torch.zeros_like(table), sign * sin_a * sin_b * growth) - radial * b
+        # dE = e^{|offset|} (-sign(table) d table - |table| d|offset|): the factor e^{|offset|}
+        # is applied last, so that where it overflows the gradient is +-inf, never inf - inf
+        magnitude = torch.abs(table) * radial
+        dx = torch.where(zero, torch.zeros_like(table), -sign * cos_a * cos_b) + magnitude * a
+        dy = torch.where(zero, torch.zeros_like(table), sign * sin_a * sin_b) + magnitude * b
+        gx = torch.where(dx == 0, torch.zeros_like(dx), growth * dx)
+        gy = torch.where(dy == 0, torch.zeros_like(dy), growth * dy)
         return energy, _stack(gx, gy)
 
     @property

@@ -74,15 +74,23 @@ class Spherical(BaseModel):
         self.base = model
 
     @staticmethod
-    def project(x: Tensor) -> Tensor:
+    def radius(x: Tensor) -> Tensor:
+        """:math:`\\lVert x \\rVert` over the last axis (kept), computed as
+        :math:`m \\lVert x / m \\rVert` with :math:`m = \\max_i |x_i|`, so that it is 0 only at the
+        origin: the plain sum of squares underflows for tiny x (float32: ``(0, 1e-23)``)."""
+        scale = x.abs().amax(-1, keepdim=True)
+        return scale * torch.linalg.vector_norm(x / torch.where(scale > 0, scale, 1.0), dim=-1, keepdim=True)
+
+    @classmethod
+    def project(cls, x: Tensor) -> Tensor:
         """The radial projection :math:`x / \\lVert x \\rVert` (NaN at 0)."""
-        return x / torch.linalg.vector_norm(x, dim=-1, keepdim=True)
+        return x / cls.radius(x)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.base(self.project(x))
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        radius = torch.linalg.vector_norm(x, dim=-1, keepdim=True)
+        radius = self.radius(x)
         u = x / radius
         energy, grad_u = self.base.energy_and_gradient(u, create_graph=torch.is_grad_enabled())
         tangent = grad_u - (grad_u * u).sum(-1, keepdim=True) * u

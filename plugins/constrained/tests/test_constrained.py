@@ -254,3 +254,13 @@ def test_classes_are_the_registered_targets() -> None:
     assert isinstance(ebmcore.create("box"), Box)
     assert isinstance(ebmcore.create("spherical"), Spherical)
     assert Box().spec["name"] == "constrained/box"
+
+
+def test_spherical_projects_tiny_float32_points_without_underflow() -> None:
+    model = ebmcore.create("spherical")
+    x = torch.tensor([[0.0, 1e-23], [1e-30, -1e-30]])
+    energy, grad = model.energy_and_gradient(x)
+    exact = model.energy(x.double() / x.double().norm(dim=-1, keepdim=True))
+    torch.testing.assert_close(energy, exact.float())
+    assert torch.isfinite(grad).all()
+    assert model.energy(torch.zeros(2)).isnan()  # the origin stays NaN, as documented
