@@ -3,6 +3,7 @@
 ``python bench/ab.py --base HEAD`` checks the base commit out into a temporary worktree (its
 plugins importable from their folders, with the compiled extensions of this tree where their C
 sources are unchanged) and times, in fresh processes that alternate between the two trees,
+the start-up (``import ebmcore`` and listing the catalog, each in a new interpreter),
 ``create()``, ``model(x)`` and ``energy_and_gradient`` at batch 1 and 1e4 for energies
 on each gradient path (kernel, analytic, autograd through ``forward``), at torch's default
 thread count and at one thread. Each process reports the fastest block of each case; the
@@ -45,6 +46,25 @@ CASES = [
 ]
 
 
+# (label, statement): run in a new interpreter each time; its whole run time, the fastest of 5
+STARTUP = [
+    ("import ebmcore", "import ebmcore"),
+    ("ebmcore list", "import ebmcore; ebmcore.list_energies()"),
+]
+
+
+def startup(statement: str, repeats: int = 5) -> float:
+    """Seconds a new interpreter takes to run ``statement`` (the fastest of ``repeats``)."""
+    import time
+
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", statement], check=True)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
 def worker(threads: int, min_run_time: float) -> dict[str, float]:
     """Seconds per call of every case in this process (the fastest block)."""
     import torch
@@ -53,7 +73,7 @@ def worker(threads: int, min_run_time: float) -> dict[str, float]:
     from bench.common import time_call
 
     torch.manual_seed(0)
-    out = {}
+    out = {label: startup(statement) for label, statement in STARTUP}
     for label, setup, statement in CASES:
         scope: dict[str, Any] = {"ebmcore": ebmcore, "torch": torch}
         exec(setup, scope)
@@ -133,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(["git", "worktree", "remove", "--force", str(base_root)], cwd=ROOT, check=True)
 
     rows = []
-    for label, _, _ in CASES:
+    for label in [label for label, _ in STARTUP] + [label for label, _, _ in CASES]:
         row: list[Any] = [label]
         for threads in results:
             base = statistics.median(results[threads]["base"][label])
