@@ -56,6 +56,9 @@ class Kernel:
         differentiable: whether its outputs carry a graph (so ``create_graph=True`` may use it).
         applies: ``applies(model)``, whether the kernel serves this instance of the class (a
             kernel written for some configurations only); None: every instance.
+        accepts: ``accepts(model, x)``, whether it takes this input (a dtype, a size or a
+            layout it was written for); None: every input. Where it returns False the next
+            path runs, and :func:`resolve_backend` names that path.
         energy: ``energy(model, x) -> energy``, the energies alone without a graph, for a kernel
             that has them faster than ``forward``; None: :func:`energy` runs ``forward``.
     """
@@ -64,6 +67,7 @@ class Kernel:
     differentiable: bool = False
     applies: Callable[[BaseModel], bool] | None = None
     energy: Callable[[BaseModel, Tensor], Tensor] | None = None
+    accepts: Callable[[BaseModel, Tensor], bool] | None = None
 
 
 @contextlib.contextmanager
@@ -119,9 +123,14 @@ def _registered(model: BaseModel, x: Tensor) -> Kernel | None:
 
 
 def _applying(model: BaseModel, x: Tensor) -> Kernel | None:
-    """The kernel registered for ``x.device.type`` if it applies to ``model``, else None."""
+    """The kernel registered for ``x.device.type`` if it applies to ``model`` and takes ``x``,
+    else None."""
     kernel = _registered(model, x)
-    if kernel is None or (kernel.applies is not None and not kernel.applies(model)):
+    if (
+        kernel is None
+        or (kernel.applies is not None and not kernel.applies(model))
+        or (kernel.accepts is not None and not kernel.accepts(model, x))
+    ):
         return None
     return kernel
 
@@ -153,7 +162,8 @@ def _resolve(model: BaseModel, x: Tensor, create_graph: bool, transformed: bool)
         if kernel is None:
             raise BackendUnavailableError(
                 f"{type(model).__name__} has no kernel for device type {x.device.type!r} that applies "
-                f"to this model (it has kernels for: {', '.join(sorted(model.kernels)) or 'none'})"
+                f"to this model and takes this {x.dtype} input of shape {tuple(x.shape)} (it has "
+                f"kernels for: {', '.join(sorted(model.kernels)) or 'none'})"
             )
         return "kernel" if kernel_ok else "autograd"
     if forced == "analytic":

@@ -482,6 +482,7 @@ class BaseModel(nn.Module):
         replace: bool = False,
         applies: Callable[[Any], bool] | None = None,
         energy: Callable[[Any, Tensor], Tensor] | None = None,
+        accepts: Callable[[Any, Tensor], bool] | None = None,
     ) -> None:
         """Register a fused ``function(model, x) -> (energy, gradient)`` for a device type.
 
@@ -491,6 +492,8 @@ class BaseModel(nn.Module):
         for the instances it returns False for (checked on every call, so keep it cheap). A
         kernel that computes the energies alone faster than ``forward`` passes
         ``energy(model, x) -> energy``: :meth:`energy` runs it where no graph can be wanted.
+        One that takes some inputs only (a dtype, a size) passes ``accepts(model, x) -> bool``:
+        for the others the next path runs, and :func:`ebmcore.resolve_backend` names it.
 
         Raises:
             RegistrationError: a kernel for that device type exists and ``replace`` is False.
@@ -499,7 +502,7 @@ class BaseModel(nn.Module):
             raise RegistrationError(
                 f"{cls.__name__} already has a kernel for {device_type!r}; pass replace=True to replace it"
             )
-        cls.kernels[device_type] = Kernel(function, differentiable, applies, energy)
+        cls.kernels[device_type] = Kernel(function, differentiable, applies, energy, accepts)
 
     @classmethod
     def unregister_kernel(cls, device_type: str) -> None:

@@ -135,6 +135,29 @@ def test_a_kernel_that_applies_to_some_instances_is_skipped_for_the_others():
         KernelBowl.unregister_kernel("cpu")
 
 
+def test_a_kernel_that_takes_some_inputs_only_lets_the_next_path_run_and_says_so():
+    """``accepts(model, x)``: for an input it refuses the analytic path runs, and
+    ``resolve_backend`` names that path, not the kernel."""
+    KernelBowl.register_kernel("cpu", _cpu_kernel, accepts=lambda model, x: x.dtype == torch.float32)
+    try:
+        model = KernelBowl(dim=3)
+        x32, x64 = torch.ones(2, 3), torch.ones(2, 3, dtype=torch.float64)
+        assert ebmcore.resolve_backend(model, x32) == "kernel"
+        assert ebmcore.resolve_backend(model, x64) == "analytic"
+        before = KernelBowl.calls
+        _, grad = model.energy_and_gradient(x64)
+        assert KernelBowl.calls == before and model.analytic_calls == 1 and grad.dtype == torch.float64
+        model.energy_and_gradient(x32)
+        assert KernelBowl.calls == before + 1
+        with (
+            ebmcore.use_backend("kernel"),
+            pytest.raises(BackendUnavailableError, match=r"takes this torch.float64 input of shape \(2, 3\)"),
+        ):
+            model.gradient(x64)
+    finally:
+        KernelBowl.unregister_kernel("cpu")
+
+
 def _cpu_energy(model, x):
     KernelBowl.energy_calls += 1
     return _cpu_kernel(model, x)[0]

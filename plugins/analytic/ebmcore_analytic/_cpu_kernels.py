@@ -9,25 +9,27 @@ the class, the dispatch's first choice) for contiguous or non-contiguous float32
 inputs on the CPU, and give the same numbers to within a few units in the last place (the
 registry-wide tests compare every path with autograd). Sphere, harmonic, the double well,
 Styblinski-Tang, Zakharov and Dixon-Price have kernels for the same reason on a smaller scale
-(one pass over x instead of a few tensor ops). A full-covariance Gaussian up to
-``QUADRATIC_MAX_DIM`` (1024) has one that forms the gradient ``(x - mu) P`` the way a matrix
-product library does, in register tiles, and centres the input before and sums the energy
-after each tile while it is in registers: one pass where the PyTorch path makes three (timings
-in bench/results/energies.md).
+(one pass over x instead of a few tensor ops). A full-covariance Gaussian has one for small
+dimensions (:data:`QUADRATIC_MAX_DIM`, 11), where a matrix product library spends more time setting
+up than multiplying; above it the library's threaded product runs (the analytic path).
 
 The kernels also give ``model.energy(x)`` where no graph can be wanted (:func:`ebmcore.energy`):
 each is compiled a second time without its gradient's work (the sine of Rastrigin and Ackley,
 the cosines of Levy and Michalewicz, ...), with energies equal bit for bit to those of
-``energy_and_gradient``. The full-covariance Gaussian still forms its gradient ``(x - mu) P``,
-the energy's cost, in a chunk-sized scratch that stays in the cache.
+``energy_and_gradient``.
+
+Threads: above ``PARALLEL_GRAIN`` input elements the kernel shares the rows out among torch's
+threads (``torch.get_num_threads()``, OpenMP in the extension; the OpenMP runtime is torch's
+own), below it one thread runs, as waking the others costs more than the work. An extension
+built without OpenMP (``THREADED`` False) steps aside for the PyTorch path above the grain
+when torch has several threads, whose ops use them all. The measurements are in
+bench/results/energies.md.
 
 A subclass inherits the kernel only while it keeps the class's ``forward`` and
 ``analytic_energy_and_gradient``; for one that redefines either, the kernel does not apply
-(``applies`` of :meth:`register_kernel`) and its own analytic path runs.
-
-The kernel runs on one thread. With more than one torch thread, the PyTorch path runs instead
-above torch's parallel grain size (32768 elements; for the Gaussian, 256 times that many
-multiply-adds): its ops use every thread.
+(``applies`` of :meth:`register_kernel`) and its own analytic path runs. Inputs the kernel does
+not take (another dtype, a larger Gaussian, inside ``torch.compile``) run the analytic path,
+and :func:`ebmcore.resolve_backend` says so (``accepts`` of :meth:`register_kernel`).
 
 The extension is optional (``setup.py``): where it was not built, or was built without vector
 math (:data:`AVAILABLE` is False), nothing is registered and the PyTorch paths run.
@@ -51,25 +53,28 @@ from typing import Any, TypeVar
 import torch
 from torch import Tensor
 
-from ebmcore import BaseModel, use_backend
+from ebmcore import BaseModel
 
 try:
     from . import _kernels
 except ImportError:  # not built (setup.py: the extension is optional)
     _kernels = None  # type: ignore[assignment]
 
-__all__ = ["AVAILABLE", "MATRIX_PARALLEL_GRAIN", "PARALLEL_GRAIN", "cpu_kernel"]
+__all__ = ["AVAILABLE", "PARALLEL_GRAIN", "QUADRATIC_MAX_DIM", "THREADED", "cpu_kernel"]
 
 AVAILABLE: bool = _kernels is not None and bool(_kernels.VECTOR_MATH)
 """Whether the compiled kernels are built with vector math, and so registered."""
 
-PARALLEL_GRAIN = 32768
-"""Inputs with more elements than this run the PyTorch path when torch has several threads."""
+THREADED: bool = AVAILABLE and bool(_kernels.THREADED)
+"""Whether the kernels share a batch among torch's threads (the extension was built with OpenMP)."""
 
-MATRIX_PARALLEL_GRAIN = 256 * PARALLEL_GRAIN
-"""The same for the kernels that multiply by a matrix (``_MATRICES``), counted in multiply-adds
-(rows * d * d): where the library's threads start to pay for waking them up (see
-bench/results/energies.md)."""
+PARALLEL_GRAIN = 32768
+"""Inputs with more elements than this are shared among torch's threads (torch's own grain);
+smaller ones run on one. An extension without ``THREADED`` steps aside above it instead when
+torch has several threads."""
+
+QUADRATIC_MAX_DIM: int = _kernels.QUADRATIC_MAX_DIM if AVAILABLE else 0
+"""The largest dimension of the full-covariance Gaussian's kernel; above it, the library's product."""
 
 Model = TypeVar("Model", bound=type[BaseModel])
 Arguments = Callable[[Any, Tensor], tuple[tuple[float, ...], tuple[Tensor, ...]]]
@@ -98,8 +103,12 @@ def cpu_kernel(
             assert _kernels is not None
             if kernel not in _kernels.KERNELS:
                 raise ValueError(f"kernel must be one of {', '.join(_kernels.KERNELS)}, got {kernel!r}")
-            function, energy = _fused(_kernels.KERNELS.index(kernel), _MATRICES.get(kernel, ()), arguments)
-            cls.register_kernel("cpu", function, applies=_same_formula(cls, applies), energy=energy)
+            function, energy, accepts = _fused(
+                _kernels.KERNELS.index(kernel), _MATRICES.get(kernel, ()), arguments
+            )
+            cls.register_kernel(
+                "cpu", function, applies=_same_formula(cls, applies), energy=energy, accepts=accepts
+            )
         return cls
 
     return register
@@ -120,20 +129,25 @@ def _same_formula(cls: type[BaseModel], applies: Callable[[Any], bool] | None) -
 
 def _fused(
     index: int, matrices: tuple[int, ...], arguments: Arguments
-) -> tuple[Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]], Callable[[BaseModel, Tensor], Tensor]]:
-    """The kernel's ``energy_and_gradient(model, x)`` and ``energy(model, x)`` functions."""
+) -> tuple[
+    Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]],
+    Callable[[BaseModel, Tensor], Tensor],
+    Callable[[BaseModel, Tensor], bool],
+]:
+    """The kernel's ``energy_and_gradient(model, x)``, ``energy(model, x)`` and ``accepts(model, x)``."""
 
-    def run(model: BaseModel, x: Tensor, with_gradient: bool) -> tuple[Tensor, Tensor | None] | None:
-        """Energies and gradient (None without ``with_gradient``) from the compiled kernel, or None
-        where the PyTorch path runs."""
+    def accepts(model: BaseModel, x: Tensor) -> bool:
+        """float32 or float64, not inside ``torch.compile`` (a graph traces the PyTorch path),
+        and, without threads in the extension, no more than the grain when torch has several."""
+        return (
+            (x.dtype is torch.float32 or x.dtype is torch.float64)
+            and not torch.compiler.is_compiling()
+            and (THREADED or x.numel() <= PARALLEL_GRAIN or torch.get_num_threads() == 1)
+        )
+
+    def run(model: BaseModel, x: Tensor, with_gradient: bool) -> tuple[Tensor, Tensor | None]:
+        """Energies and gradient (None without ``with_gradient``) from the compiled kernel."""
         d = x.shape[-1]
-        work, grain = (x.numel() * d, MATRIX_PARALLEL_GRAIN) if matrices else (x.numel(), PARALLEL_GRAIN)
-        if (
-            x.dtype not in (torch.float32, torch.float64)
-            or (work > grain and torch.get_num_threads() > 1)
-            or torch.compiler.is_compiling()
-        ):
-            return None
         x = x.contiguous()
         parameters, vectors = arguments(model, x)
         for i, vector in enumerate(vectors):  # what the kernel reads: contiguous, in x's dtype
@@ -159,24 +173,16 @@ def _fused(
             0 if grad is None else grad.data_ptr(),
             parameters,
             tuple(v.data_ptr() for v in vectors),
+            torch.get_num_threads() if x.numel() > PARALLEL_GRAIN else 1,
         )
         return energy, grad
 
     def energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
-        result = run(model, x, with_gradient=True)
-        if result is None:
-            return model.analytic_energy_and_gradient(x)
-        energy, grad = result
+        energy, grad = run(model, x, with_gradient=True)
         assert grad is not None
         return energy, grad
 
     def energy(model: BaseModel, x: Tensor) -> Tensor:
-        result = run(model, x, with_gradient=False)
-        if result is not None:
-            return result[0]
-        # the PyTorch path: model(x) itself runs this function where the kernel is registered,
-        # so forward runs with the kernel forced off (else the two would call each other)
-        with use_backend("analytic"):
-            return model.forward(x)
+        return run(model, x, with_gradient=False)[0]
 
-    return energy_and_gradient, energy
+    return energy_and_gradient, energy, accepts

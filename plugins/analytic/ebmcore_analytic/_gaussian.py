@@ -11,7 +11,7 @@ from torch import Tensor
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, constraints
 
-from ._cpu_kernels import cpu_kernel
+from ._cpu_kernels import QUADRATIC_MAX_DIM, cpu_kernel
 from ._fast import buffer_as, cached, rowsum
 from ._memory import allocating, filled, float64_bytes
 
@@ -22,11 +22,6 @@ r"""How far from symmetric a full covariance may be, relative to its largest ent
 rounding of ``A @ A.T`` or ``torch.cov`` (about 1e-7 relative) passes, a wrong matrix does not.
 An accepted matrix is symmetrized, :math:`(\Sigma + \Sigma^\top) / 2`, as
 ``torch.distributions.MultivariateNormal`` accepts such matrices too."""
-
-QUADRATIC_MAX_DIM = 1024
-"""Largest dimension at which a full-covariance Gaussian runs the compiled CPU kernel; above it
-the matrix product library's blocking for the caches wins, and the analytic path (one
-``(batch, d) @ (d, d)`` product) runs."""
 
 
 def _quadratic_applies(model: Gaussian) -> bool:

@@ -18,6 +18,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
 #define VECTOR_MATH 1
@@ -114,22 +117,25 @@ static const struct {
     [STYBLINSKI_TANG] = {"styblinski_tang", 0, 0, 0, 1, 0},
 };
 
-/* Up to this d, quadratic runs on blocks of rows in column order (FN(quadratic)); above it, as
- * register tiles of a matrix product (FN(quadratic_tiled)). */
+/* Up to this d, quadratic runs on blocks of rows in column order (FN(quadratic)); above it the
+ * Python side runs the library's matrix product instead (it never calls this kernel then). */
 #define QUADRATIC_BLOCK_MAX_DIM 11
 #define MAX_ARGUMENTS 4
 
 static PyObject *fused(PyObject *self, PyObject *args) {
     (void)self;
-    int kernel, is_double;
+    int kernel, is_double, threads;
     unsigned long long x, energy, grad;
     Py_ssize_t n, d;
     PyObject *parameters, *vectors;
-    if (!PyArg_ParseTuple(args, "ipKnnKKO!O!:fused", &kernel, &is_double, &x, &n, &d, &energy, &grad, &PyTuple_Type,
-                          &parameters, &PyTuple_Type, &vectors))
+    if (!PyArg_ParseTuple(args, "ipKnnKKO!O!i:fused", &kernel, &is_double, &x, &n, &d, &energy, &grad, &PyTuple_Type,
+                          &parameters, &PyTuple_Type, &vectors, &threads))
         return NULL;
     if (kernel < 0 || kernel >= KERNEL_COUNT) return PyErr_Format(PyExc_ValueError, "no kernel number %d", kernel);
     if (n < 0 || d < 1) return PyErr_Format(PyExc_ValueError, "shape (%zd, %zd) is not (n >= 0, d >= 1)", n, d);
+    if (threads < 1) return PyErr_Format(PyExc_ValueError, "threads must be >= 1, got %d", threads);
+    if (kernel == QUADRATIC && d > QUADRATIC_BLOCK_MAX_DIM)
+        return PyErr_Format(PyExc_ValueError, "kernel quadratic takes d <= %d, got %zd", QUADRATIC_BLOCK_MAX_DIM, d);
     if (PyTuple_GET_SIZE(parameters) != KERNELS[kernel].parameters ||
         PyTuple_GET_SIZE(vectors) != KERNELS[kernel].vectors)
         return PyErr_Format(PyExc_ValueError, "kernel %s takes %d parameters and %d vectors, got %zd and %zd",
@@ -149,19 +155,12 @@ static PyObject *fused(PyObject *self, PyObject *args) {
     int status;
     Py_BEGIN_ALLOW_THREADS;
     const int arrays = KERNELS[kernel].arrays, rows = KERNELS[kernel].row_arrays, tiled = KERNELS[kernel].tiled;
-    if (kernel == QUADRATIC && d > QUADRATIC_BLOCK_MAX_DIM)
-        status = is_double ? quadratic_tiled_f64((const double *)(uintptr_t)x, n, d, (const double *)v[0],
-                                                 (const double *)v[1], (double *)(uintptr_t)energy,
-                                                 (double *)(uintptr_t)grad)
-                           : quadratic_tiled_f32((const float *)(uintptr_t)x, n, d, (const float *)v[0],
-                                                 (const float *)v[1], (float *)(uintptr_t)energy,
-                                                 (float *)(uintptr_t)grad);
-    else if (is_double)
+    if (is_double)
         status = run_f64(blocks_f64[kernel], arrays, rows, tiled, (const double *)(uintptr_t)x, n, d, p,
-                         (const double *const *)v, (double *)(uintptr_t)energy, (double *)(uintptr_t)grad);
+                         (const double *const *)v, (double *)(uintptr_t)energy, (double *)(uintptr_t)grad, threads);
     else
         status = run_f32(blocks_f32[kernel], arrays, rows, tiled, (const float *)(uintptr_t)x, n, d, p,
-                         (const float *const *)v, (float *)(uintptr_t)energy, (float *)(uintptr_t)grad);
+                         (const float *const *)v, (float *)(uintptr_t)energy, (float *)(uintptr_t)grad, threads);
     Py_END_ALLOW_THREADS;
     if (status) return PyErr_NoMemory();
     Py_RETURN_NONE;
@@ -169,11 +168,12 @@ static PyObject *fused(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"fused", fused, METH_VARARGS,
-     "fused(kernel, is_double, x, n, d, energy, grad, parameters, vectors)\n\n"
+     "fused(kernel, is_double, x, n, d, energy, grad, parameters, vectors, threads)\n\n"
      "Run kernel number `kernel` on the contiguous (n, d) array at address x (float64 if\n"
      "is_double, else float32), writing n energies and the (n, d) gradient at the given addresses\n"
      "(grad 0: the energies alone).\n"
-     "`parameters` is a tuple of floats, `vectors` a tuple of addresses of length-d arrays."},
+     "`parameters` is a tuple of floats, `vectors` a tuple of addresses of length-d arrays;\n"
+     "the rows are shared out among up to `threads` threads."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -200,6 +200,12 @@ PyMODINIT_FUNC PyInit__kernels(void) {
         goto fail;
     }
     if (PyModule_AddIntConstant(m, "VECTOR_MATH", VECTOR_MATH) < 0) goto fail;
+#ifdef _OPENMP
+    if (PyModule_AddIntConstant(m, "THREADED", 1) < 0) goto fail;
+#else
+    if (PyModule_AddIntConstant(m, "THREADED", 0) < 0) goto fail;
+#endif
+    if (PyModule_AddIntConstant(m, "QUADRATIC_MAX_DIM", QUADRATIC_BLOCK_MAX_DIM) < 0) goto fail;
     return m;
 fail:
     Py_DECREF(m);

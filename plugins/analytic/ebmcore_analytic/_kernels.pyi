@@ -2,6 +2,8 @@
 
 KERNELS: tuple[str, ...]
 VECTOR_MATH: int
+THREADED: int
+QUADRATIC_MAX_DIM: int
 
 def fused(
     kernel: int,
@@ -13,5 +15,6 @@ def fused(
     grad: int,
     parameters: tuple[float, ...],
     vectors: tuple[int, ...],
+    threads: int,
     /,
 ) -> None: ...

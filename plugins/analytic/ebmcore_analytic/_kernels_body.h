@@ -39,25 +39,44 @@ typedef void FN(block_fn)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, c
 #endif
 
 /* Runs `block` over the (n, d) batch x, writing the n energies e and the (n, d) gradient g (g
- * NULL: the energies alone). Its scratch, one allocation, holds `arrays` arrays of a block's
- * size, `row_arrays` of its row count and the first `tiled` per-coordinate vectors repeated over
- * the block, in that order. Returns 0, or -1 when the scratch cannot be allocated (nothing is
- * written then). */
+ * NULL: the energies alone), on up to `threads` threads: the blocks are shared out among them
+ * (OpenMP, where the build has it; one thread otherwise). Each thread's scratch holds `arrays`
+ * arrays of a block's size, `row_arrays` of its row count and the first `tiled` per-coordinate
+ * vectors repeated over the block, in that order; one allocation for all. Returns 0, or -1 when
+ * the scratch cannot be allocated (nothing is written then). */
 static int FN(run)(FN(block_fn) * block, int arrays, int row_arrays, int tiled, const REAL *x, ptrdiff_t n,
-                   ptrdiff_t d, const double *p, const REAL *const *v, REAL *e, REAL *g) {
-    const ptrdiff_t rows = block_rows(n, d), size = rows * d;
+                   ptrdiff_t d, const double *p, const REAL *const *v, REAL *e, REAL *g, int threads) {
+    const ptrdiff_t rows = block_rows(n, d), size = rows * d, blocks = (n + rows - 1) / rows;
     const ptrdiff_t total = (ptrdiff_t)(arrays + tiled) * size + (ptrdiff_t)row_arrays * rows;
-    REAL *const memory = (REAL *)malloc((size_t)(total > 0 ? total : 1) * sizeof(REAL));
+    const ptrdiff_t per_thread = total > 0 ? total : 1;
+    if (threads > blocks) threads = (int)blocks;
+    if (threads < 1) threads = 1;
+    REAL *const memory = (REAL *)malloc((size_t)(per_thread * threads) * sizeof(REAL));
     if (memory == NULL) return -1;
-    REAL *s[MAX_SCRATCH], *next = memory;
-    for (int i = 0; i < arrays; ++i, next += size) s[i] = next;
-    for (int i = 0; i < row_arrays; ++i, next += rows) s[arrays + i] = next;
-    for (int i = 0; i < tiled; ++i, next += size) {
-        for (ptrdiff_t r = 0; r < rows; ++r) memcpy(next + r * d, v[i], (size_t)d * sizeof(REAL));
-        s[arrays + row_arrays + i] = next;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads) if (threads > 1)
+#endif
+    {
+#ifdef _OPENMP
+        REAL *next = memory + per_thread * omp_get_thread_num();
+#else
+        REAL *next = memory;
+#endif
+        REAL *s[MAX_SCRATCH];
+        for (int i = 0; i < arrays; ++i, next += size) s[i] = next;
+        for (int i = 0; i < row_arrays; ++i, next += rows) s[arrays + i] = next;
+        for (int i = 0; i < tiled; ++i, next += size) {
+            for (ptrdiff_t r = 0; r < rows; ++r) memcpy(next + r * d, v[i], (size_t)d * sizeof(REAL));
+            s[arrays + row_arrays + i] = next;
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (ptrdiff_t b = 0; b < blocks; ++b) {
+            const ptrdiff_t r0 = b * rows;
+            block(x + r0 * d, n - r0 < rows ? n - r0 : rows, d, p, v, s, e + r0, g == NULL ? NULL : g + r0 * d);
+        }
     }
-    for (ptrdiff_t r0 = 0; r0 < n; r0 += rows)
-        block(x + r0 * d, n - r0 < rows ? n - r0 : rows, d, p, v, s, e + r0, g == NULL ? NULL : g + r0 * d);
     free(memory);
     return 0;
 }
@@ -492,162 +511,6 @@ BLOCK_BODY(quadratic) {
     for (ptrdiff_t r = 0; r < rows; ++r) e[r] = (REAL)(0.5 * sum[r]);
 }
 BLOCK_KERNEL(quadratic)
-
-/* Gaussian with a full precision matrix, for larger d: the same E and dE/dx as FN(quadratic),
- * as a product c P of register tiles, the way a matrix product library computes it, with the
- * centring before it and the energy after it done on the tile while it is still in registers.
- *
- * P is packed once per call into panels of columns (of the row-major P: a panel of width w
- * starting at column j0 holds P[k][j0 + j] at k w + j, zero past column d). The panels are
- * PANEL = 2 vectors wide; when at most one vector of columns is left after them, the last panel
- * takes it and is 3 vectors wide, else what is left is one more panel of PANEL, zero-padded.
- * The batch is walked in chunks of rows that fit the first-level cache with one panel; each
- * chunk is centred into a buffer whose rows are padded with zeros to the panels' width (and whose
- * row count is padded with zero rows to a whole number of tiles). For each panel, every tile of
- * TILE_ROWS rows by 2 vectors (or TILE_ROWS_WIDE rows by 3 vectors) accumulates
- * sum_k c[r][k] P[k][j] in 12 vector registers of the 16 an AVX2 core has, with one broadcast of
- * c[r][k] per row and one load of the panel per vector and k. While the tiles of a chunk run,
- * the next chunk's rows of x are prefetched, a slice per panel.
- *
- * The energy accumulates per row in a vector of partial sums (c . g, lane by lane, over the
- * panels), summed in double at the end of the chunk; a row whose float sum is not finite (the
- * products overflow although their half-sum may not) is summed again from the stored gradient in
- * double. Scratch: the packed P, the centred chunk, the chunk's partial sums (one allocation).
- */
-typedef REAL FN(vector) __attribute__((vector_size(32)));
-typedef REAL FN(unaligned) __attribute__((vector_size(32), aligned(sizeof(REAL)), may_alias));
-#define LANES ((ptrdiff_t)(32 / sizeof(REAL)))
-#define PANEL (2 * LANES)
-#define TILE_ROWS 6
-#define TILE_ROWS_WIDE 4
-#define CHUNK_ROWS (4 * TILE_ROWS) /* a whole number of tiles of either height */
-
-/* g[0...columns) = lanes[0...columns) for columns < 2 PANEL, as copies of constant lengths (a few
- * moves each) by the binary digits of columns: a copy of a variable length is a library call. */
-static inline ALWAYS_INLINE void FN(store)(REAL *restrict g, const REAL *restrict lanes, ptrdiff_t columns) {
-    ptrdiff_t j = 0;
-#pragma GCC unroll 5
-    for (ptrdiff_t piece = PANEL; piece > 0; piece /= 2)
-        if (columns & piece) {
-            memcpy(g + j, lanes + j, (size_t)piece * sizeof(REAL));
-            j += piece;
-        }
-}
-
-/* One tile: `rows` rows of the centred chunk c (row stride dp) times the panel b of columns j0 to
- * j0 + vectors * LANES. The first `columns` results of each of the first `valid` rows go to g
- * (the tile's first row and column; row stride d); partial[r] += c[r][j0...] * result, lane by
- * lane. Whole vectors are stored straight from the registers; only a partial one goes through
- * memory. */
-static inline ALWAYS_INLINE void FN(tile)(const int rows, const int vectors, const REAL *restrict c, ptrdiff_t dp,
-                                          ptrdiff_t j0, const REAL *restrict b, ptrdiff_t d, ptrdiff_t valid,
-                                          ptrdiff_t columns, REAL *restrict g, FN(vector) *restrict partial) {
-    FN(vector) acc[TILE_ROWS][3];
-    for (int r = 0; r < rows; ++r)
-#pragma GCC unroll 3
-        for (int v = 0; v < vectors; ++v) acc[r][v] = (FN(vector)){0};
-    for (ptrdiff_t k = 0; k < d; ++k) {
-        FN(vector) panel[3];
-#pragma GCC unroll 3
-        for (int v = 0; v < vectors; ++v) memcpy(&panel[v], b + (k * vectors + v) * LANES, sizeof panel[v]);
-#pragma GCC unroll 6
-        for (int r = 0; r < rows; ++r) {
-            const FN(vector) broadcast = c[r * dp + k] - (FN(vector)){0}; /* x - 0 folds away */
-#pragma GCC unroll 3
-            for (int v = 0; v < vectors; ++v) acc[r][v] += broadcast * panel[v];
-        }
-    }
-#pragma GCC unroll 6
-    for (int r = 0; r < rows; ++r) {
-        if (r >= valid) break;
-#pragma GCC unroll 3
-        for (int v = 0; v < vectors; ++v) {
-            FN(vector) centred;
-            memcpy(&centred, c + r * dp + j0 + v * LANES, sizeof centred);
-            partial[r] += centred * acc[r][v];
-            if ((v + 1) * LANES <= columns)
-                *(FN(unaligned) *)(g + r * d + v * LANES) = acc[r][v];
-            else if (v * LANES < columns) {
-                REAL lanes[LANES];
-                memcpy(lanes, &acc[r][v], sizeof lanes);
-                FN(store)(g + r * d + v * LANES, lanes, columns - v * LANES);
-            }
-        }
-    }
-}
-
-/* E and dE/dx of the (n, d) batch x for the Gaussian of mean mu and row-major precision P (g NULL:
- * E alone; each chunk's gradient goes to scratch and is dropped). Returns 0, or -1 when the
- * scratch cannot be allocated (nothing is written then). */
-CLONES static int FN(quadratic_tiled)(const REAL *x, ptrdiff_t n, ptrdiff_t d, const REAL *mu, const REAL *P, REAL *e,
-                                      REAL *g) {
-    const ptrdiff_t rest = d % PANEL, merged = d >= PANEL && rest > 0 && rest <= LANES; /* a 3-vector panel */
-    const ptrdiff_t panels = d / PANEL + (rest > 0 && !merged);
-    const ptrdiff_t dp = (d / PANEL + (rest > 0)) * PANEL - merged * LANES;
-    const size_t bytes = sizeof(REAL) * (size_t)(dp * d + CHUNK_ROWS * dp + (g == NULL) * CHUNK_ROWS * d) +
-                         sizeof(FN(vector)) * (size_t)CHUNK_ROWS;
-    REAL *const memory = (REAL *)aligned_alloc(64, (bytes + 63) / 64 * 64);
-    if (memory == NULL) return -1;
-    REAL *const packed = memory, *const c = packed + dp * d;
-    FN(vector) *const partial = (FN(vector) *)(c + CHUNK_ROWS * dp);
-    REAL *const dropped = (REAL *)(partial + CHUNK_ROWS);
-    for (ptrdiff_t p = 0; p < panels; ++p) {
-        const ptrdiff_t j0 = p * PANEL, width = p < panels - 1 ? PANEL : dp - j0;
-        const ptrdiff_t columns = d - j0 < width ? d - j0 : width;
-        REAL *restrict panel = packed + j0 * d;
-        for (ptrdiff_t k = 0; k < d; ++k) {
-            memcpy(panel + k * width, P + k * d + j0, (size_t)columns * sizeof(REAL));
-            for (ptrdiff_t j = columns; j < width; ++j) panel[k * width + j] = 0;
-        }
-    }
-    memset(c, 0, sizeof(REAL) * (size_t)(CHUNK_ROWS * dp));
-    for (ptrdiff_t r0 = 0; r0 < n; r0 += CHUNK_ROWS) {
-        const ptrdiff_t rows = n - r0 < CHUNK_ROWS ? n - r0 : CHUNK_ROWS;
-        REAL *const gc = g == NULL ? dropped : g + r0 * d; /* the chunk's gradient */
-        for (ptrdiff_t r = 0; r < rows; ++r) {
-            const REAL *restrict xr = x + (r0 + r) * d;
-            REAL *restrict cr = c + r * dp;
-#pragma omp simd
-            for (ptrdiff_t k = 0; k < d; ++k) cr[k] = xr[k] - mu[k];
-            partial[r] = (FN(vector)){0};
-        }
-        if (rows < CHUNK_ROWS) memset(c + rows * dp, 0, sizeof(REAL) * (size_t)((CHUNK_ROWS - rows) * dp));
-        const ptrdiff_t next = n - r0 - rows < CHUNK_ROWS ? n - r0 - rows : CHUNK_ROWS; /* rows of the next chunk */
-        const ptrdiff_t lines = (next * d * (ptrdiff_t)sizeof(REAL) + 63) / 64, per_panel = (lines + panels - 1) / panels;
-        const char *const ahead = (const char *)(x + (r0 + rows) * d);
-        for (ptrdiff_t p = 0; p < panels; ++p) {
-            for (ptrdiff_t l = p * per_panel; l < (p + 1) * per_panel && l < lines; ++l)
-                __builtin_prefetch(ahead + 64 * l, 0, 3);
-            const ptrdiff_t j0 = p * PANEL, columns = d - j0 < dp - j0 ? d - j0 : dp - j0;
-            const REAL *const b = packed + j0 * d;
-            if (p < panels - 1 || !merged)
-                for (ptrdiff_t t = 0; t < rows; t += TILE_ROWS)
-                    FN(tile)(TILE_ROWS, 2, c + t * dp, dp, j0, b, d, rows - t, columns < PANEL ? columns : PANEL,
-                             gc + t * d + j0, partial + t);
-            else
-                for (ptrdiff_t t = 0; t < rows; t += TILE_ROWS_WIDE)
-                    FN(tile)(TILE_ROWS_WIDE, 3, c + t * dp, dp, j0, b, d, rows - t, columns, gc + t * d + j0,
-                             partial + t);
-        }
-        for (ptrdiff_t r = 0; r < rows; ++r) {
-            double sum = 0;
-            for (ptrdiff_t l = 0; l < LANES; ++l) sum += (double)partial[r][l];
-            if (!isfinite(sum)) { /* the float products overflowed: again in double */
-                const REAL *restrict cr = c + r * dp, *restrict gr = gc + r * d;
-                sum = 0;
-                for (ptrdiff_t k = 0; k < d; ++k) sum += (double)cr[k] * (double)gr[k];
-            }
-            e[r0 + r] = (REAL)(0.5 * sum);
-        }
-    }
-    free(memory);
-    return 0;
-}
-#undef LANES
-#undef PANEL
-#undef TILE_ROWS
-#undef TILE_ROWS_WIDE
-#undef CHUNK_ROWS
 
 /* By kernel number (the enum in _kernels.c). */
 static FN(block_fn) *const FN(blocks)[KERNEL_COUNT] = {
