@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import torch
 from torch import Tensor
@@ -206,6 +206,56 @@ def kernel_energy(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], 
     return None if transforms_active() else kernel.energy
 
 
+class _AnalyticEnergy(torch.autograd.Function):
+    """The energies of ``model`` at ``x``, whose derivative is the fused analytic gradient.
+
+    The forward runs the fused energy and gradient once (device kernel or analytic path, no
+    graph) and keeps the gradient; a first derivative then costs a product by it, not autograd
+    through ``forward``. A derivative with ``create_graph=True`` (a second derivative to come)
+    evaluates the analytic gradient again on ``x`` with autograd recording, so it stays
+    differentiable.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, model: BaseModel, x: Tensor) -> Tensor:
+        path = _resolve(model, x, False, False)
+        energy, grad = _fused_without_autograd(model, x, path)
+        ctx.model = model
+        ctx.save_for_backward(x, grad)
+        return energy
+
+    @staticmethod
+    def backward(ctx: Any, grad_energy: Tensor) -> tuple[None, Tensor]:
+        x, grad = ctx.saved_tensors
+        model = ctx.model
+        if torch.is_grad_enabled():  # create_graph=True: the gradient must carry a graph in x
+            grad = model.analytic_energy_and_gradient(x)[1]
+        return None, grad_energy.reshape(grad_energy.shape + (1,) * model.event_ndim) * grad
+
+
+def analytic_graph_energy(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], Tensor] | None:
+    """The function ``model(x)`` runs where a graph in ``x`` alone is wanted and the model's
+    analytic gradient can serve it (:class:`_AnalyticEnergy`), or None: no graph is wanted, a
+    parameter of the model requires grad (its derivative needs autograd through ``forward``),
+    the gradient is not written in differentiable ops, a ``torch.func`` transform or
+    ``torch.compile`` traces ``forward``, or :func:`use_backend` asks for another path."""
+    if (
+        not (isinstance(x, Tensor) and x.requires_grad and torch.is_grad_enabled())
+        or not (model.has_analytic_gradient and model.analytic_gradient_differentiable)
+        or _forced.get() != "auto"
+        or (model.gradient_override is not None and id(model) in _overriding.get())
+        or torch.compiler.is_compiling()
+        or transforms_active()
+        or any(p.requires_grad for p in model.parameters())
+    ):
+        return None
+    return _analytic_energy
+
+
+def _analytic_energy(model: BaseModel, x: Tensor) -> Tensor:
+    return _AnalyticEnergy.apply(model, x)
+
+
 def autograd_energy_and_gradient(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:
     if torch.is_inference_mode_enabled() or x.is_inference():
         # Inside inference mode autograd records nothing (enable_grad cannot change that), and
@@ -230,7 +280,11 @@ def _functional_autograd(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
 def _autograd_step(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:
     with torch.enable_grad():
         leaf = x if (create_graph and x.requires_grad) else x.detach().requires_grad_(True)
-        energy = model.forward(leaf)
+        token = _forced.set("autograd")  # the reference: autograd through forward itself
+        try:
+            energy = model.forward(leaf)
+        finally:
+            _forced.reset(token)
         if not energy.requires_grad:  # energy does not depend on x
             return energy, torch.zeros_like(x)
         (grad,) = torch.autograd.grad(energy.sum(), leaf, create_graph=create_graph, materialize_grads=True)

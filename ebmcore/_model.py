@@ -145,7 +145,11 @@ def _batched_forward(method: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
     Where a device kernel with an ``energy`` function applies and no graph can be wanted
     (:func:`ebmcore.energy`), the kernel computes the energies instead, so that ``model(x)``,
-    ``model.energy(x)`` and ``energy_and_gradient(x)[0]`` agree bit for bit.
+    ``model.energy(x)`` and ``energy_and_gradient(x)[0]`` agree bit for bit. Where a graph in
+    ``x`` alone is wanted and the model has a differentiable analytic gradient, the energies
+    come from the fused energy and gradient, and autograd differentiates them by that gradient
+    (``_dispatch.analytic_graph_energy``): tools that differentiate ``model(x)`` themselves get
+    the analytic speed.
 
     A forward written for one batch axis (:attr:`BaseModel.forward_batch`, as code written
     for ``(batch, dim)`` is) then serves any leading batch shape: other inputs are flattened
@@ -156,11 +160,17 @@ def _batched_forward(method: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
     @functools.wraps(method)
     def forward(self: BaseModel, x: Any, *args: Any, **kwargs: Any) -> Tensor:
-        if self.kernels and not (args or kwargs):  # a device kernel's energies, where no graph is wanted
-            function = _dispatch.kernel_energy(self, x)
-            if function is not None:
-                self.check_input(x)
-                return function(self, x)
+        if not (args or kwargs):
+            if self.kernels:  # a device kernel's energies, where no graph is wanted
+                function = _dispatch.kernel_energy(self, x)
+                if function is not None:
+                    self.check_input(x)
+                    return function(self, x)
+            if self.has_analytic_gradient:  # a graph in x alone: differentiated by the analytic gradient
+                function = _dispatch.analytic_graph_energy(self, x)
+                if function is not None:
+                    self.check_input(x)
+                    return function(self, x)
         self.check_input(x)
         event = self.event_ndim
         if self.flat_forward and x.ndim != event + 1:

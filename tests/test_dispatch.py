@@ -369,3 +369,41 @@ def test_an_energy_that_does_not_depend_on_x_has_zero_gradient_in_inference_mode
     with torch.inference_mode():
         grad = Flat().gradient(randn64(4, 3))
     assert torch.equal(grad, torch.zeros(4, 3, dtype=torch.float64))
+
+
+def test_autograd_through_model_of_x_takes_the_fused_analytic_gradient():
+    """Tools that differentiate ``model(x)`` themselves (a sampler's potential function) get the
+    fused gradient as its derivative; a second derivative still goes through the analytic
+    gradient's own graph, and matches autograd through ``forward``."""
+    model = ebmcore.create("rosenbrock", dim=4)
+    x = torch.randn(6, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    leaf = x.clone().requires_grad_(True)
+    energy = model(leaf)
+    assert type(energy.grad_fn).__name__ == "_AnalyticEnergyBackward"
+    (grad,) = torch.autograd.grad(energy.sum(), leaf, create_graph=True)
+    expected_energy, expected_grad = model.energy_and_gradient(x)
+    assert torch.equal(energy.detach(), expected_energy) and torch.equal(grad.detach(), expected_grad)
+    v = torch.randn(6, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    (hvp,) = torch.autograd.grad((grad * v).sum(), leaf)
+    with ebmcore.use_backend("autograd"):  # the reference: autograd through forward itself
+        reference_leaf = x.clone().requires_grad_(True)
+        reference = model(reference_leaf)
+        assert type(reference.grad_fn).__name__ != "_AnalyticEnergyBackward"
+        (reference_grad,) = torch.autograd.grad(reference.sum(), reference_leaf, create_graph=True)
+        (reference_hvp,) = torch.autograd.grad((reference_grad * v).sum(), reference_leaf)
+    torch.testing.assert_close(hvp, reference_hvp, rtol=1e-12, atol=1e-12)
+    assert torch.autograd.gradgradcheck(model, (x[:2].clone().requires_grad_(True),))
+    # torch.func traces forward itself, and composes as before
+    torch.testing.assert_close(torch.func.vmap(torch.func.grad(model))(x), expected_grad)
+
+
+def test_a_model_with_a_trainable_parameter_keeps_autograd_through_forward():
+    model = Bowl(dim=3)  # k requires grad: its derivative needs the graph of forward
+    leaf = torch.ones(2, 3, requires_grad=True)
+    energy = model(leaf)
+    assert type(energy.grad_fn).__name__ != "_AnalyticEnergyBackward"
+    grad_x, grad_k = torch.autograd.grad(energy.sum(), (leaf, model.k))
+    torch.testing.assert_close(grad_x, 2.0 * torch.ones(2, 3))
+    torch.testing.assert_close(grad_k, torch.tensor(3.0))
+    model.k.requires_grad_(False)
+    assert type(model(leaf).grad_fn).__name__ == "_AnalyticEnergyBackward"

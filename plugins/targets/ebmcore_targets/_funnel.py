@@ -83,10 +83,12 @@ class Funnel(BaseModel):
         v = x[..., 0]
         rest = x[..., 1:]
         precision = torch.exp(-v)
+        finite = precision.clamp_max(torch.finfo(x.dtype).max)
         squares = torch.linalg.vecdot(rest, rest)
-        # x = 0 contributes nothing even where e^{-v} overflowed (inf * 0 would be NaN)
-        half_term = 0.5 * torch.where(squares == 0, squares, precision * squares)
-        return v, rest, half_term, precision.clamp_max(torch.finfo(x.dtype).max)
+        # x = 0 contributes nothing even where e^{-v} overflowed (inf * 0 would be NaN); the
+        # branch taken there keeps the derivatives of e^{-v} |x|^2 (a Hessian e^{-v}, not 0)
+        half_term = 0.5 * torch.where(squares == 0, finite * squares, precision * squares)
+        return v, rest, half_term, finite
 
     def forward(self, x: Tensor) -> Tensor:
         v, _, half_term, _ = self._parts(x)
