@@ -1,4 +1,4 @@
-"""Run every benchmark: ``python -m bench [--quick] [--only energies,core,registry]``.
+"""Run every benchmark: ``python -m bench [--quick] [--only energies,core,registry,threads]``.
 
 Writes markdown, JSON and a plot under bench/results/ (see bench/README.md).
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from . import core, energies, registry_scale
+from . import core, energies, registry_scale, threads
 from .common import RESULTS, log
 
 
@@ -16,7 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     energies.add_arguments(parser)
     parser.add_argument(
-        "--only", default="energies,core,registry", help="comma-separated subset of energies,core,registry"
+        "--only",
+        default="energies,core,registry,threads",
+        help="comma-separated subset of energies,core,registry,threads",
     )
     args = parser.parse_args(argv)
     wanted = {part.strip() for part in args.only.split(",") if part.strip()}
@@ -34,8 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     if "energies" in wanted:
         log("== energies")
         energies.run(args)
+    if "threads" in wanted:
+        log("== threads")
+        threads.run(argparse.Namespace(quick=args.quick))
     log(f"done in {time.perf_counter() - start:.0f} s; results in {RESULTS}")
-    for name in ("registry.md", "core.md", "energies.md"):
+    for name in ("registry.md", "core.md", "energies.md", "threads.md"):
         path = RESULTS / name
         if path.exists() and name.split(".")[0] in wanted:
             print(path.read_text().split("## All sizes")[0])

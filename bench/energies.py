@@ -174,11 +174,14 @@ def torchebm_model(name: str, model: Any) -> tuple[Any, str]:
 
 
 def plain_autograd(model: Any, x: torch.Tensor) -> Callable[[], Any]:
-    """What a user writes without ebmcore's gradient paths: autograd through ``model(x)``."""
+    """Autograd through the formula, as without ebmcore's gradient paths: ``model(x)`` under
+    ``use_backend("autograd")`` (otherwise autograd would differentiate ``model(x)`` by the
+    fused analytic gradient, ebmcore's own path)."""
 
     def run() -> Any:
         leaf = x.detach().requires_grad_(True)
-        energy = model(leaf)
+        with ebmcore.use_backend("autograd"):
+            energy = model(leaf)
         (grad,) = torch.autograd.grad(energy.sum(), leaf)
         return energy, grad
 
@@ -853,13 +856,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     payload["target_probes"] = probes
     payload["targets"] = evaluate_targets(records, probes)
     payload["settings"]["wall_seconds"] = time.perf_counter() - started
-    write_json("energies.json", payload)
+    # one thread: energies.md; another thread count: energies-<n>threads.md beside it
+    stem = "energies" if args.threads == 1 else f"energies-{args.threads}threads"
+    write_json(f"{stem}.json", payload)
     text = render(payload)
-    note = plot(payload)
+    note = plot(payload) if args.threads == 1 else None
     if note:
         log(note)
         text += f"\n{note}\n"
-    write_text("energies.md", text)
+    write_text(f"{stem}.md", text)
     return payload
 
 

@@ -229,7 +229,7 @@ class _AnalyticEnergy(torch.autograd.Function):
         x, grad = ctx.saved_tensors
         model = ctx.model
         if torch.is_grad_enabled():  # create_graph=True: the gradient must carry a graph in x
-            grad = model.analytic_energy_and_gradient(x)[1]
+            grad = _gradient_without_autograd(model, x, "analytic")
         return None, grad_energy.reshape(grad_energy.shape + (1,) * model.event_ndim) * grad
 
 
