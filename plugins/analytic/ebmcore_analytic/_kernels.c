@@ -20,6 +20,13 @@
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
+#include <pthread.h>
+
+/* Set in a child process made by fork(): GNU OpenMP's thread pool does not survive a fork, and
+ * a parallel region in the child would wait forever for the parent's threads. The kernels run
+ * on one thread there. */
+static volatile int forked = 0;
+static void in_child(void) { forked = 1; }
 #endif
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
@@ -152,6 +159,9 @@ static PyObject *fused(PyObject *self, PyObject *args) {
         if (PyErr_Occurred()) return NULL;
     }
     if (n == 0) Py_RETURN_NONE;
+#ifdef _OPENMP
+    if (forked) threads = 1;
+#endif
     int status;
     Py_BEGIN_ALLOW_THREADS;
     const int arrays = KERNELS[kernel].arrays, rows = KERNELS[kernel].row_arrays, tiled = KERNELS[kernel].tiled;
@@ -201,6 +211,10 @@ PyMODINIT_FUNC PyInit__kernels(void) {
     }
     if (PyModule_AddIntConstant(m, "VECTOR_MATH", VECTOR_MATH) < 0) goto fail;
 #ifdef _OPENMP
+    if (pthread_atfork(NULL, NULL, in_child) != 0) {
+        PyErr_SetString(PyExc_OSError, "pthread_atfork failed");
+        goto fail;
+    }
     if (PyModule_AddIntConstant(m, "THREADED", 1) < 0) goto fail;
 #else
     if (PyModule_AddIntConstant(m, "THREADED", 0) < 0) goto fail;

@@ -239,6 +239,35 @@ def test_large_inputs_share_their_rows_among_threads_with_the_same_numbers(name:
     torch.testing.assert_close(several[0], expected, rtol=1e-12, atol=1e-12)
 
 
+FORKED_CHILD = """
+import multiprocessing, torch, ebmcore
+torch.set_num_threads(2)
+model = ebmcore.create("rastrigin", dim=100)
+x = torch.randn(1000, 100, dtype=torch.float64)
+energy, grad = model.energy_and_gradient(x)  # the parent's threads run the kernel
+expected = energy.numpy().tobytes() + grad.numpy().tobytes()
+
+def child(queue):  # compared by numpy: torch's own threaded ops would wait in a forked child
+    energy, grad = model.energy_and_gradient(x)
+    queue.put(energy.numpy().tobytes() + grad.numpy().tobytes() == expected)
+
+context = multiprocessing.get_context("fork")
+queue = context.Queue()
+process = context.Process(target=child, args=(queue,), daemon=True)
+process.start()
+process.join(60)
+print(not process.is_alive() and queue.get(timeout=5))
+"""
+
+
+@needs_kernels
+@pytest.mark.skipif(not _cpu_kernels.THREADED or sys.platform != "linux", reason="threaded kernels, fork")
+def test_a_forked_child_runs_the_kernel_on_one_thread_instead_of_waiting_for_the_parents() -> None:
+    """GNU OpenMP's thread pool does not survive fork(): the child computes on one thread."""
+    done = subprocess.run([sys.executable, "-c", FORKED_CHILD], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "True", done.stderr
+
+
 @needs_kernels
 def test_a_subclass_that_redefines_the_energy_runs_its_own_path() -> None:
     class ShiftedRastrigin(Rastrigin):
