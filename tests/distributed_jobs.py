@@ -117,6 +117,9 @@ def train_shard(rank: int, out: str) -> None:
     torch.save({k: v.detach() for k, v in energy.state_dict().items()}, f"{out}/rank{rank}.pt")
     with open(f"{out}/rank{rank}.json", "w") as f:
         json.dump({"source": source}, f)
+    # both ranks done before either tears the group down: a rank destroying it while the other
+    # still talks to it made gloo abort the process now and then ("terminate called ...")
+    dist.barrier()
     dist.destroy_process_group()
 
 
