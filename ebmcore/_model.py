@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from . import _compile, _dispatch
 from ._dispatch import Kernel
 from ._errors import InvalidInputError, InvalidParameterError, RegistrationError
+from ._memory import allocation
 from ._spec import name_of_class
 from .constraints import Constraint, positive_integer
 
@@ -584,8 +585,6 @@ class BaseModel(nn.Module):
     def _declared_rows(self, values: tuple[float, ...], what: str) -> Tensor:
         """A float64 CPU tensor ``(len(values), *event_shape)`` whose row ``i`` is ``values[i]``
         everywhere; a size that cannot fit in memory raises :class:`InvalidParameterError`."""
-        from ._memory import allocation  # torch-free; loaded with the first declared ground truth
-
         shape = self.event_shape
         parameter = "dim" if "dim" in (self._config or {}) else "event_shape"
         rows = torch.tensor(values, dtype=torch.float64).reshape(len(values), *(1,) * len(shape))
