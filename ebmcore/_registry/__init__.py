@@ -4,10 +4,8 @@
 
 from __future__ import annotations
 
-from .._spec import LOCAL_PLUGIN
 from .describe import EnergyInfo, ParameterInfo
-from .discovery import ENTRY_POINT_GROUP, PluginInfo
-from .index import Entry
+from .discovery import PluginInfo
 from .registry import (
     REGISTRY,
     Registry,
@@ -21,11 +19,8 @@ from .registry import (
 )
 
 __all__ = [
-    "ENTRY_POINT_GROUP",
-    "LOCAL_PLUGIN",
     "REGISTRY",
     "EnergyInfo",
-    "Entry",
     "ParameterInfo",
     "PluginInfo",
     "Registry",

@@ -158,8 +158,8 @@ class Discovery:
                 record.name, module=record.value, distribution=record.distribution, version=record.version
             )
             # the second of two same-named plugins (and a "local" one) is listed beside the first
-            key = record.name if record.name not in seen and record.name != LOCAL_PLUGIN else None
-            key = key or f"{record.name} ({plugin.distribution})"
+            clash = record.name in seen or record.name == LOCAL_PLUGIN
+            key = f"{record.name} ({plugin.distribution})" if clash else record.name
             if record.name in disabled or (not autoload and record.name not in allowed):
                 plugin.status = "disabled"
                 seen.setdefault(record.name, plugin.distribution)

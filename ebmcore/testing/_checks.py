@@ -35,6 +35,7 @@ from .. import _registry
 from .._dispatch import resolve_backend, use_backend
 from .._errors import ConformanceError, EbmcoreError, InvalidInputError, InvalidParameterError
 from .._model import BaseModel
+from .._spec import LOCAL_PLUGIN
 from ._context import F64, SEED, CheckFailed, CheckSkipped, Context
 from ._names import CHECK_NAMES
 from ._numerics import (
@@ -872,7 +873,7 @@ def check_hook_module(ctx: Context) -> str:
         raise CheckSkipped("not created through the registry")
     entry = _registry.REGISTRY.resolve(name)
     plugin = entry.plugin
-    if plugin.name == _registry.LOCAL_PLUGIN:
+    if plugin.name == LOCAL_PLUGIN:
         raise CheckSkipped("registered in-process, not by a plugin")
     module = plugin.module.partition(":")[0]
     loaded = set(_hook_imports(module))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -18,26 +17,6 @@ import torch
 import ebmcore
 
 F64 = torch.float64
-
-
-@pytest.fixture
-def clashing_gaussian() -> Iterator[None]:
-    """A second energy named ``gaussian`` (plugin ``local``): the bare name is now ambiguous."""
-
-    @ebmcore.register_energy("gaussian", summary="a clashing energy")
-    class Clash(ebmcore.BaseModel):
-        def __init__(self, dim: int = 2) -> None:
-            super().__init__(dim, dim=dim)
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return x.sum(-1)
-
-    try:
-        with pytest.raises(ebmcore.AmbiguousEnergyError):
-            ebmcore.create("gaussian")
-        yield
-    finally:
-        ebmcore.unregister_energy("gaussian")
 
 
 def _names(spec: object) -> set[str]:
