@@ -1,11 +1,10 @@
-"""Build step of ebmcore-analytic: the optional C extension with the fused CPU kernels.
+"""Build step of ebmcore-kernels: the C extension with the fused CPU kernels.
 
 Everything else about the distribution is in pyproject.toml. The extension is optional: where
 it cannot be built (no C compiler, no glibc vector math library), the install goes on without
-it and the energies use their PyTorch paths (``ebmcore_analytic._cpu_kernels.AVAILABLE`` is
-False then). Where the compiler takes ``-fopenmp`` the kernels share a batch's rows among
-torch's threads; without it they run on one thread and step aside for the PyTorch path when
-torch has more.
+it, ``ebmcore_kernels.AVAILABLE`` is False and the energies use their PyTorch paths. Where the
+compiler takes ``-fopenmp`` the kernels share a batch's rows among torch's threads; without it
+they run on one thread and step aside for the PyTorch path when torch has more.
 """
 
 import os
@@ -20,9 +19,9 @@ LINUX_X86_64 = sys.platform.startswith("linux") and platform.machine() in ("x86_
 OPENMP = ["-fopenmp"]
 
 kernels = Extension(
-    "ebmcore_analytic._kernels",
-    sources=["ebmcore_analytic/_kernels.c"],
-    depends=["ebmcore_analytic/_kernels_body.h"],
+    "ebmcore_kernels._native",
+    sources=["ebmcore_kernels/_native.c"],
+    depends=["ebmcore_kernels/_native_body.h"],
     # -fno-math-errno and -fno-trapping-math let sqrt and selects vectorize;
     # the vector math (libmvec) needs glibc on x86-64.
     extra_compile_args=[]

@@ -1,12 +1,12 @@
 /* Fused energy-and-gradient kernels of the variable-dimension analytic energies, written once
- * for a floating type. _kernels.c includes this file twice, with
+ * for a floating type. _native.c includes this file twice, with
  *
  *   REAL       float or double
  *   FN(name)   the name suffixed by the type (name_f32, name_f64)
  *   SIN, COS, EXP, SQRT   the math functions of that type (vectorized where VECTOR_MATH is 1)
  *
  * A kernel is the work on one block of whole rows (FN(block_fn)); FN(run) walks the batch in
- * blocks (block_rows in _kernels.c) and owns the scratch memory. In a block the elementwise work
+ * blocks (block_rows in _native.c) and owns the scratch memory. In a block the elementwise work
  * runs as one flat loop over rows * d contiguous elements, so that short rows still fill the
  * vector lanes, and the per-row reductions and row scalars follow in loops over the block, which
  * is still in the first-level cache. The per-coordinate vectors are tiled once per call to the
@@ -512,7 +512,7 @@ BLOCK_BODY(quadratic) {
 }
 BLOCK_KERNEL(quadratic)
 
-/* By kernel number (the enum in _kernels.c). */
+/* By kernel number (the enum in _native.c). */
 static FN(block_fn) *const FN(blocks)[KERNEL_COUNT] = {
     [RASTRIGIN] = FN(rastrigin),     [SQUARE] = FN(square),
     [ACKLEY] = FN(ackley),           [GRIEWANK] = FN(griewank),

@@ -1,4 +1,4 @@
-"""The compiled CPU kernels (``ebmcore_analytic._kernels``) against the PyTorch paths and autograd.
+"""The compiled CPU kernels (``ebmcore_kernels``) against the PyTorch paths and autograd.
 
 The registry-wide tests already run every energy's default path, which is the kernel where one
 is registered; these tests reach what they do not: block boundaries (the kernels work in blocks
@@ -18,11 +18,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+import ebmcore_kernels
 import pytest
 import torch
 from ebmcore_analytic import _cpu_kernels
-from ebmcore_analytic._cpu_kernels import PARALLEL_GRAIN, QUADRATIC_MAX_DIM, cpu_kernel
+from ebmcore_analytic._cpu_kernels import QUADRATIC_MAX_DIM, cpu_kernel
 from ebmcore_analytic._optimization import Rastrigin
+from ebmcore_kernels import PARALLEL_GRAIN
 
 import ebmcore
 
@@ -305,9 +307,7 @@ def test_a_kernel_given_the_wrong_arguments_raises() -> None:
     class WrongLength(_SumOfSquares):
         pass
 
-    with pytest.raises(
-        RuntimeError, match=r"kernel vector 0 of WrongLength is not a contiguous \(3,\) torch.float32"
-    ):
+    with pytest.raises(ValueError, match=r"vectors\[0\] must have size 3 in dimension 0, got 4"):
         WrongLength(dim=3).energy_and_gradient(torch.zeros(2, 3))
 
     @cpu_kernel("rastrigin", lambda model, x: ((), ()))
@@ -414,3 +414,64 @@ def test_float32_gaussian_energy_beyond_float32_range_of_the_quadratic_form(dim:
     assert ebmcore.resolve_backend(model, x) == ("kernel" if dim <= QUADRATIC_MAX_DIM else "analytic")
     assert energy.isfinite().all()
     torch.testing.assert_close(energy.double(), expected.expand(3), rtol=1e-6, atol=0)
+
+
+@needs_kernels
+def test_fused_checks_every_array_against_the_declared_layout_before_touching_memory() -> None:
+    """Tensors cross into C as DLPack capsules; each is checked against the kernel's layout, and a
+    wrong one raises without writing anything."""
+    x = torch.randn(4, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(9))
+    energy, grad = torch.full((4,), 7.0, dtype=torch.float64), torch.full((4, 3), 7.0, dtype=torch.float64)
+    ebmcore_kernels.fused("rastrigin", x, energy, grad, (10.0,), ())
+    model = ebmcore.create("rastrigin", dim=3).double()
+    with ebmcore.use_backend("analytic"):
+        expected = model.energy_and_gradient(x)
+    torch.testing.assert_close((energy, grad), expected, rtol=1e-13, atol=1e-13)
+
+    untouched = torch.full((4,), 7.0, dtype=torch.float64)
+    wrong = {
+        r"energy must have size 4 in dimension 0, got 5": dict(energy=torch.zeros(5, dtype=torch.float64)),
+        r"energy must be float64, got DLPack type code 2 of 32 bits": dict(energy=torch.zeros(4)),
+        r"grad must have 2 dimensions, got 1": dict(grad=torch.zeros(12, dtype=torch.float64)),
+        r"grad must be contiguous": dict(grad=torch.zeros(3, 4, dtype=torch.float64).T),
+        r"x must be float64|x must be float32": dict(x=x.to(torch.int64)),
+        r"energy must have 2 dimensions, got 1": dict(x=x[None]),
+        r"x must have 1 to 64 dimensions \(\*batch, d\), got 0": dict(x=x[0, 0]),
+        r"x must be contiguous": dict(x=torch.zeros(3, 4, dtype=torch.float64).T),
+        r"vectors\[0\] must have size 3 in dimension 0, got 2": dict(
+            kernel="griewank", parameters=(), vectors=(torch.ones(2, dtype=torch.float64),)
+        ),
+        r"vectors\[1\] must have 2 dimensions, got 1": dict(
+            kernel="quadratic",
+            parameters=(),
+            vectors=(torch.zeros(3, dtype=torch.float64), torch.ones(9, dtype=torch.float64)),
+        ),
+        r"kernel rastrigin takes 1 parameters and 0 vectors, got 2 and 0": dict(parameters=(1.0, 2.0)),
+        r"kernel must be one of .*, got 'cosine'": dict(kernel="cosine"),
+    }
+    for message, change in wrong.items():
+        arguments: dict = dict(
+            kernel="rastrigin", x=x, energy=untouched, grad=None, parameters=(10.0,), vectors=()
+        )
+        arguments.update(change)
+        with pytest.raises(ValueError, match=message):
+            ebmcore_kernels.fused(**arguments)
+        assert torch.equal(untouched, torch.full((4,), 7.0, dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"x must be a DLPack capsule \(to_dlpack of a tensor\), got int"):
+        ebmcore_kernels._cpu._native.fused(0, 12345, None, None, (10.0,), (), 1)
+
+
+def test_without_the_extension_nothing_is_registered_and_the_torch_paths_run() -> None:
+    """``ebmcore_analytic`` imports and runs with ``ebmcore-kernels`` absent: a child process
+    that cannot import it gets no kernel, and the same energies from the PyTorch path."""
+    script = (
+        "import sys; sys.modules['ebmcore_kernels'] = None\n"
+        "import torch, ebmcore\n"
+        "from ebmcore_analytic import _cpu_kernels\n"
+        "model = ebmcore.create('rastrigin', dim=3).double()\n"
+        "x = torch.tensor([[0.5, 0.0, -0.25]], dtype=torch.float64)\n"
+        "print(_cpu_kernels.AVAILABLE, 'cpu' in model.kernels, ebmcore.resolve_backend(model, x),"
+        " float(model.energy_and_gradient(x)[0][0]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["False", "False", "analytic", "30.3125"], done.stderr
