@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from ._compile_model import compile
     from ._diagnose import DiagnosticIssue, DiagnosticReport, DiagnosticWarning, diagnose
     from ._dispatch import energy, energy_and_gradient, gradient, resolve_backend, score, use_backend
+    from ._evaluate import Distance, Estimate, EvaluationReport, MCMCDiagnostics, ModeCoverage, evaluate
     from ._model import BaseModel, Minima, Modes
     from ._numpy import NumpyFunctions, numpy_functions, scipy_bounds
 
@@ -59,6 +60,12 @@ _LAZY = {
     "DiagnosticReport": "._diagnose",
     "DiagnosticWarning": "._diagnose",
     "diagnose": "._diagnose",
+    "Distance": "._evaluate",
+    "Estimate": "._evaluate",
+    "EvaluationReport": "._evaluate",
+    "MCMCDiagnostics": "._evaluate",
+    "ModeCoverage": "._evaluate",
+    "evaluate": "._evaluate",
     "Minima": "._model",
     "Modes": "._model",
     "NumpyFunctions": "._numpy",
@@ -116,14 +123,19 @@ __all__ = [
     "DiagnosticIssue",
     "DiagnosticReport",
     "DiagnosticWarning",
+    "Distance",
     "EbmcoreError",
     "EnergyInfo",
     "EnergyNotFoundError",
+    "Estimate",
+    "EvaluationReport",
     "InvalidInputError",
     "InvalidParameterError",
     "InvalidSpecError",
+    "MCMCDiagnostics",
     "Minima",
     "MissingParameterError",
+    "ModeCoverage",
     "Modes",
     "NumpyFunctions",
     "ParameterInfo",
@@ -139,6 +151,7 @@ __all__ = [
     "diagnose",
     "energy",
     "energy_and_gradient",
+    "evaluate",
     "gradient",
     "info",
     "list_energies",

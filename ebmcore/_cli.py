@@ -12,13 +12,13 @@ import contextlib
 import sys
 from collections.abc import Sequence
 
-from . import _cli_catalog, _cli_check, _cli_plot
+from . import _cli_catalog, _cli_check, _cli_evaluate, _cli_plot
 from ._errors import EbmcoreError
 from ._version import __version__
 
 # Each command module defines ``register(subparsers)``, which adds its parsers with
 # ``set_defaults(run=callable(args) -> int)``; they import torch only inside their commands.
-COMMANDS = (_cli_catalog, _cli_check, _cli_plot)
+COMMANDS = (_cli_catalog, _cli_check, _cli_plot, _cli_evaluate)
 
 
 def build_parser() -> argparse.ArgumentParser:
