@@ -1,4 +1,4 @@
-"""Run every benchmark: ``python -m bench [--quick] [--only energies,core,registry,threads]``.
+"""Run every benchmark: ``python -m bench [--quick] [--only energies,core,registry,threads,evaluate]``.
 
 Writes markdown, JSON and a plot under bench/results/ (see bench/README.md).
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from . import core, energies, registry_scale, threads
+from . import core, energies, evaluate, registry_scale, threads
 from .common import RESULTS, log
 
 
@@ -17,8 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     energies.add_arguments(parser)
     parser.add_argument(
         "--only",
-        default="energies,core,registry,threads",
-        help="comma-separated subset of energies,core,registry,threads",
+        default="energies,core,registry,threads,evaluate",
+        help="comma-separated subset of energies,core,registry,threads,evaluate",
     )
     args = parser.parse_args(argv)
     wanted = {part.strip() for part in args.only.split(",") if part.strip()}
@@ -39,8 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     if "threads" in wanted:
         log("== threads")
         threads.run(argparse.Namespace(quick=args.quick))
+    if "evaluate" in wanted:
+        log("== evaluate")
+        evaluate.run(argparse.Namespace(quick=args.quick))
     log(f"done in {time.perf_counter() - start:.0f} s; results in {RESULTS}")
-    for name in ("registry.md", "core.md", "energies.md", "threads.md"):
+    for name in ("registry.md", "core.md", "energies.md", "threads.md", "evaluate.md"):
         path = RESULTS / name
         if path.exists() and name.split(".")[0] in wanted:
             print(path.read_text().split("## All sizes")[0])

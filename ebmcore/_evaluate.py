@@ -384,7 +384,8 @@ def evaluate(
             then weighted, log Z is estimated, and the distances use a weighted resample.
         chains: whether ``samples`` has a leading chains axis; None: inferred from its shape.
         reference: ``(m, *event_shape)`` samples to measure the distances against (default:
-            exact samples from :meth:`BaseModel.sample`, where the model has a sampler).
+            exact samples from :meth:`BaseModel.sample` where the model has a sampler, else the
+            model's own ``reference_samples()`` where it has them, such as certified MCMC draws).
         metrics: ``"auto"`` (every metric the ground truth allows) or some of :data:`METRICS`;
             a metric asked for by name that the model cannot give is an error.
         generator: the random numbers (reference draws, subsampling, projections); default a
@@ -675,6 +676,10 @@ def _reference_pair(
     against, where these came from), or why there are none."""
     n = min(len(samples), PAIRWISE_MAX)
     has_sampler = "sample" in model.declared_ground_truth()
+    source = "the given reference"
+    stored = getattr(model, "reference_samples", None)
+    if reference is None and not has_sampler and callable(stored):
+        reference, source = stored(), "the model's reference samples"
     if reference is not None:
         ref = _tensor("reference", reference)
         event = _event_shape(model, ref)
@@ -688,7 +693,7 @@ def _reference_pair(
             raise InvalidInputError(f"evaluate(): reference must be finite, got {bad} NaN or infinite values")
         ref = ref.to(device=model.device, dtype=model.dtype)
         if has_sampler:
-            return _sample(model, n, generator), ref, f"the given reference ({len(ref)} samples)"
+            return _sample(model, n, generator), ref, f"{source} ({len(ref)} samples)"
         if len(ref) < 8:
             raise InvalidInputError(f"evaluate(): reference must hold at least 8 samples, got {len(ref)}")
         half = min(len(ref) // 2, n)
@@ -696,7 +701,7 @@ def _reference_pair(
         return (
             ref[order[:half]],
             ref[order[half:]],
-            f"half of the given reference ({len(ref) - half} samples; exact samples: the other {half})",
+            f"half of {source} ({len(ref) - half} samples; exact samples: the other {half})",
         )
     if not has_sampler:
         return "the model has no exact sampler and no reference samples were given"

@@ -47,6 +47,21 @@ def main() -> None:
             f"{x[:, 0].std().item():>12.4f} {modes:>6}"
         )
 
+    print("\n== judging a sampler: 64 short unadjusted Langevin chains on gmm40 ==")
+    # x <- x - h grad E(x) + sqrt(2h) noise, from uniform starts over the box; no Metropolis
+    # correction and 1,000 steps: each chain stays in the basin it fell into, so the mode masses
+    # follow the basins' sizes rather than the mixture weights, and R-hat says the chains disagree.
+    model = ebmcore.create("gmm40")
+    low, high = model.bounds
+    x = low + (high - low) * torch.rand(64, model.dim, generator=generator, dtype=model.dtype)
+    step, kept = 0.05, []
+    for i in range(1000):
+        _, grad = model.energy_and_gradient(x)
+        x = x - step * grad + (2 * step) ** 0.5 * torch.randn(x.shape, generator=generator, dtype=x.dtype)
+        if i >= 500 and i % 5 == 0:
+            kept.append(x)
+    print(ebmcore.evaluate(model, torch.stack(kept, 1)))
+
 
 if __name__ == "__main__":
     main()

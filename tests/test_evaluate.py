@@ -222,8 +222,8 @@ def test_particle_systems_compare_interatomic_distances_up_to_symmetry() -> None
 # -- event shapes, the report, errors ----------------------------------------------------------
 
 
-class _MatrixGaussian(ebmcore.BaseModel):
-    """Independent N(mean, 1) entries of a (2, 3) matrix, with every ground truth."""
+class _MatrixGaussianMoments(ebmcore.BaseModel):
+    """Independent N(mean, 1) entries of a (2, 3) matrix: its moments."""
 
     def __init__(self) -> None:
         super().__init__((2, 3))
@@ -239,6 +239,10 @@ class _MatrixGaussian(ebmcore.BaseModel):
     @property
     def stddev(self) -> torch.Tensor:
         return torch.ones(2, 3, dtype=torch.float64)
+
+
+class _MatrixGaussian(_MatrixGaussianMoments):
+    """... and its exact sampler."""
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         return self.centre + torch.randn(n, 2, 3, generator=generator, dtype=torch.float64)
@@ -325,3 +329,24 @@ def test_numpy_samples_and_a_name_work_like_tensors_and_a_model() -> None:
     from_numpy = ebmcore.evaluate({"name": "harmonic", "dim": 3}, samples.numpy())
     from_tensor = ebmcore.evaluate(model, samples)
     assert from_numpy.to_dict() == from_tensor.to_dict()
+
+
+class _WithReferenceDraws(_MatrixGaussianMoments):
+    """No exact sampler, but stored reference draws (as certified MCMC references are shipped)."""
+
+    def reference_samples(self) -> torch.Tensor:
+        return self.centre + torch.randn(600, 2, 3, generator=_generator(17), dtype=torch.float64)
+
+
+def test_a_model_without_a_sampler_is_measured_against_its_reference_samples() -> None:
+    model = _WithReferenceDraws()
+    assert "sample" not in model.declared_ground_truth()
+    samples = model.centre + torch.randn(400, 2, 3, generator=_generator(18), dtype=torch.float64)
+    report = ebmcore.evaluate(model, samples)
+    assert (
+        report.reference
+        == "half of the model's reference samples (300 samples; exact samples: the other 300)"
+    )
+    assert report.distances["sliced_wasserstein"].value < 3 * report.distances["sliced_wasserstein"].perfect
+    shifted = ebmcore.evaluate(model, samples + 1.0)
+    assert shifted.distances["sliced_wasserstein"].value > 3 * shifted.distances["sliced_wasserstein"].perfect
