@@ -507,6 +507,12 @@ def _tensor(parameter: str, value: Any) -> Tensor:
     return value.detach()
 
 
+def _check_finite(parameter: str, x: Tensor) -> None:
+    bad = int((~torch.isfinite(x)).sum())
+    if bad:
+        raise InvalidInputError(f"evaluate(): {parameter} must be finite, got {bad} NaN or infinite values")
+
+
 def _event_shape(model: BaseModel, x: Tensor) -> tuple[int, ...]:
     return tuple(model.event_shape) if model.event_shape is not None else (x.shape[-1],)
 
@@ -533,9 +539,7 @@ def _draws(model: BaseModel, samples: Any, chains: bool | None) -> tuple[Tensor,
             f"evaluate(): samples must hold at least {least} draws{' per chain' if batch == 2 else ''}, "
             f"got shape {tuple(x.shape)}"
         )
-    bad = int((~torch.isfinite(draws)).sum())
-    if bad:
-        raise InvalidInputError(f"evaluate(): samples must be finite, got {bad} NaN or infinite values")
+    _check_finite("samples", draws)
     return draws.to(device=model.device, dtype=model.dtype), (draws.shape[0] if batch == 2 else None)
 
 
@@ -688,9 +692,7 @@ def _reference_pair(
                 f"evaluate(): reference must have shape (m, {', '.join(map(str, event))}), "
                 f"got {tuple(ref.shape)}"
             )
-        bad = int((~torch.isfinite(ref)).sum())
-        if bad:
-            raise InvalidInputError(f"evaluate(): reference must be finite, got {bad} NaN or infinite values")
+        _check_finite("reference", ref)
         ref = ref.to(device=model.device, dtype=model.dtype)
         if has_sampler:
             return _sample(model, n, generator), ref, f"{source} ({len(ref)} samples)"
