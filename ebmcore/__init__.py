@@ -6,8 +6,8 @@ torch-backed parts (``BaseModel``, the gradient functions) load on first use.
 Example:
     >>> import ebmcore
     >>> model = ebmcore.create("double_well", dim=2)
-    >>> sorted(ebmcore.list_energies("*well*"))
-    ['double_well', 'many_well']
+    >>> sorted(ebmcore.list_energies("*_well"))
+    ['double_well', 'many_well', 'multi_well']
 """
 
 from __future__ import annotations

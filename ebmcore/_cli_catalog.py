@@ -91,15 +91,19 @@ def _ground_truth_lines(name: str, declared: tuple[str, ...] = ()) -> list[str]:
 
 
 def _evaluated_lines(model: Any, declared: tuple[str, ...]) -> list[str]:
-    lines = [f"dim: {model.dim}"]
+    event = tuple(model.event_shape or (model.dim,))
+    lines = [f"dim: {model.dim}" + (f" (event shape {event})" if len(event) != 1 else "")]
     bounds = model.bounds
     if bounds is not None:
-        lo, hi = bounds.tolist()
+        lo, hi = bounds.reshape(2, -1).tolist()  # flattened: one row per limit, any event shape
         same = len(set(lo)) == 1 and len(set(hi)) == 1
         lines.append(f"bounds: [{lo[0]}, {hi[0]}]^{model.dim}" if same else f"bounds: lower {lo}, upper {hi}")
     minima = model.minima
     if minima is not None:
-        shown = minima.points[:4].tolist()
+        points = minima.points[:4]
+        shown = str(points.tolist())
+        if len(event) != 1:  # a point of a multi-axis event (a lattice field): flattened, shortened
+            shown = "[" + ", ".join(_short(p) for p in points.reshape(len(points), -1).tolist()) + "]"
         more = f" (of {minima.count})" if minima.count > len(minima.points) or len(minima.points) > 4 else ""
         lines.append(f"minimum value: {minima.value!r} at {shown}{more}")
     elif model.minimum_value is not None:

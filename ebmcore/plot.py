@@ -40,11 +40,13 @@ if TYPE_CHECKING:
 __all__ = [
     "INSTALL_HINT",
     "MINIMUM_COLOR",
+    "configuration",
     "default_bounds",
     "default_point",
     "gallery_model",
     "require_matplotlib",
     "landscape",
+    "save_configuration",
     "save_landscape",
     "use_log_scale",
 ]
@@ -132,6 +134,15 @@ def _title(model: BaseModel) -> str:
     params = ", ".join(f"{key}={_short(value)}" for key, value in config.items() if value is not None)
     # long parameter lists wrap instead of running off the figure
     return textwrap.fill(f"{name} ({params})", _TITLE_WIDTH, break_long_words=False) if params else name
+
+
+def _coordinate_label(model: BaseModel, d: int) -> str:
+    """``$x_{d}$``; for a multi-axis event shape (a lattice field), the site's index ``$x_{i,j}$``."""
+    shape = model.event_shape
+    if shape is None or len(shape) < 2:
+        return f"$x_{{{d}}}$"
+    index = np.unravel_index(d, tuple(shape))
+    return "$x_{" + ",".join(str(int(i)) for i in index) + "}$"
 
 
 def _resolve_dims(model: BaseModel, dims: Sequence[int]) -> tuple[int, int]:
@@ -274,7 +285,7 @@ def _slice_note(model: BaseModel, at: Tensor, dims: tuple[int, ...]) -> str:
     if bool((values == values[0]).all()):
         return f"slice with the other coordinates at {float(values[0]):.4g}"
     if len(others) <= 3:
-        return "slice at " + ", ".join(f"$x_{{{d}}}$ = {float(at[d]):.3g}" for d in others)
+        return "slice at " + ", ".join(f"{_coordinate_label(model, d)} = {float(at[d]):.3g}" for d in others)
     return f"slice through a point of {model.dim} coordinates"
 
 
@@ -435,8 +446,8 @@ def landscape(
 
     ax.set_xlim(box[0, 0], box[1, 0])
     ax.set_ylim(box[0, 1], box[1, 1])
-    ax.set_xlabel(f"$x_{{{plotted[0]}}}$")
-    ax.set_ylabel(f"$x_{{{plotted[1]}}}$")
+    ax.set_xlabel(_coordinate_label(model, plotted[0]))
+    ax.set_ylabel(_coordinate_label(model, plotted[1]))
     if title is None:
         note = _slice_note(model, point, plotted)
         title = _title(model) + (f"\n{note}" if note else "")
@@ -528,6 +539,131 @@ def save_landscape(
     figure = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(figure)
     landscape(model, ax=figure.add_subplot(), **kwargs)
+    if format is None and (not isinstance(path, (str, os.PathLike)) or not os.path.splitext(path)[1]):
+        format = "png"
+    figure.savefig(path, dpi=dpi, format=format)
+
+
+def configuration(
+    model: BaseModel | str | Mapping[str, Any],
+    x: Any = None,
+    *,
+    ax: Axes | None = None,
+    cmap: str = "RdBu_r",
+    colorbar: bool = True,
+    title: str | None = None,
+    seed: int = 0,
+) -> Axes:
+    r"""Draw one configuration of a lattice model (event shape ``(L1, L2)``) as an image.
+
+    Site :math:`(i, j)` is the pixel in row :math:`i` and column :math:`j`, coloured by the field
+    value on a diverging colour scale centred at 0 and symmetric (:math:`\pm \max |x|`), so the
+    two signs of a :math:`\mathbb Z_2`-symmetric field (:math:`\phi^4` theory) show as the two
+    colours and domains of either sign stand out.
+
+    Args:
+        model: the energy, or a name or spec dict for :func:`ebmcore.create`; its event shape
+            must have two axes.
+        x: the configuration to draw, of the model's event shape (or ``(1, *event_shape)``),
+            from any sampler; default one exact sample (:meth:`~ebmcore.BaseModel.sample`
+            with a generator seeded by ``seed``).
+        ax: the axes to draw into; default a new figure from ``matplotlib.pyplot``.
+        cmap: matplotlib colormap name (a diverging one).
+        colorbar: add a colour bar.
+        title: the title; default the energy's name and parameters (and "exact sample" where
+            ``x`` was drawn here).
+        seed: seed of the exact sample drawn where ``x`` is None.
+
+    Returns:
+        The axes drawn into.
+
+    Raises:
+        ImportError: matplotlib is not installed (``pip install 'ebmcore[plot]'``).
+        InvalidParameterError: the event shape does not have two axes, ``x`` does not have it,
+            or ``x`` is None and the model has no exact sampler (pass a configuration from an
+            MCMC sampler then).
+
+    Example:
+        >>> import ebmcore, ebmcore.plot
+        >>> from matplotlib.figure import Figure
+        >>> ax = ebmcore.plot.configuration("free_field", ax=Figure().add_subplot())
+        >>> ax.get_images()[0].get_array().shape
+        (8, 8)
+    """
+    require_matplotlib()
+    model = _model(model)
+    name = type(model).__name__
+    shape = model.event_shape
+    if shape is None or len(shape) != 2:
+        raise InvalidParameterError(
+            "model", model, "a lattice model, with an event shape of two axes (L1, L2)", energy=name
+        )
+    source = ""
+    if x is None:
+        try:
+            drawn = model.sample(1, generator=torch.Generator().manual_seed(seed))
+        except NotImplementedError:
+            raise InvalidParameterError(
+                "x", x, "a configuration of shape (L1, L2): the model has no exact sampler", energy=name
+            ) from None
+        x = drawn[0]
+        source = "\nexact sample"
+    field = torch.as_tensor(x).detach().double().cpu()
+    if field.ndim == 3 and len(field) == 1:
+        field = field[0]
+    if tuple(field.shape) != tuple(shape):
+        raise InvalidParameterError(
+            "x.shape",
+            tuple(field.shape),
+            f"the event shape {tuple(shape)} (or (1, *event_shape))",
+            energy=name,
+        )
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.figure(figsize=(4.6, 4.0), layout="constrained").add_subplot()
+    values = field.numpy()
+    finite = np.isfinite(values)
+    top = float(np.abs(values[finite]).max()) if finite.any() else 1.0
+    top = top if top > 0 else 1.0
+    image = ax.imshow(
+        np.ma.masked_invalid(values), cmap=cmap, vmin=-top, vmax=top, origin="upper", interpolation="nearest"
+    )
+    if colorbar:
+        ax.get_figure().colorbar(image, ax=ax, label="field value $x_{i,j}$")  # type: ignore[union-attr]
+    ax.set_xlabel("$j$")
+    ax.set_ylabel("$i$")
+    ax.set_title(_title(model) + source if title is None else title, fontsize=10)
+    return ax
+
+
+def save_configuration(
+    model: BaseModel | str | Mapping[str, Any],
+    path: str | os.PathLike[str] | IO[bytes],
+    x: Any = None,
+    *,
+    figsize: tuple[float, float] = (4.6, 4.0),
+    dpi: int = 150,
+    format: str | None = None,
+    **kwargs: Any,
+) -> None:
+    """Draw :func:`configuration` into a new figure and write it to ``path`` (PNG, PDF, SVG, ...),
+    without pyplot, as :func:`save_landscape` does.
+
+    Example:
+        >>> import io, ebmcore.plot
+        >>> buffer = io.BytesIO()
+        >>> ebmcore.plot.save_configuration("free_field", buffer, dpi=40)
+        >>> buffer.getvalue()[:4]
+        b'\\x89PNG'
+    """
+    require_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(figure)
+    configuration(model, x, ax=figure.add_subplot(), **kwargs)
     if format is None and (not isinstance(path, (str, os.PathLike)) or not os.path.splitext(path)[1]):
         format = "png"
     figure.savefig(path, dpi=dpi, format=format)

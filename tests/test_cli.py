@@ -95,7 +95,7 @@ def test_info_says_which_declared_ground_truth_the_default_instance_lacks():
 def test_unknown_name_fails_with_a_suggestion():
     result = run("info", "rosenbruck")
     assert result.returncode == 1
-    assert "ebmcore: error: no energy named 'rosenbruck'. Did you mean 'rosenbrock'?" in result.stderr
+    assert "ebmcore: error: no energy named 'rosenbruck'. Did you mean 'rosenbrock'" in result.stderr
 
 
 def test_plugins_lists_the_loaded_plugin():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import re
 import textwrap
 from typing import Any
@@ -21,6 +22,9 @@ CATALOG_SECTION = "Catalog"
 CLI_MARKER = "<!-- ebmcore-cli-help -->"
 PICTURE_RESOLUTION = 150  # grid points per axis
 PICTURE_DPI = 110
+HMC_TRAJECTORIES = 300  # the configuration of a lattice energy without an exact sampler
+HMC_STEPS = 10
+HMC_SOURCE = f"the last state of {HMC_TRAJECTORIES} HMC trajectories from the minimizer"
 SECTION = re.compile(
     r"^(Args|Arguments|Attributes|Example|Examples|Note|Notes|Raises|References|Returns|Yields):\s*$"
 )
@@ -124,12 +128,63 @@ def picture_name(name: str) -> str:
     return "img/" + name.replace("/", "__") + ".png"
 
 
+def configuration_picture_name(name: str) -> str:
+    """Where the sample configuration of lattice energy ``name`` lives, relative to ``catalog/``."""
+    return "img/" + name.replace("/", "__") + "__configuration.png"
+
+
+def is_lattice(name: str, model: Any) -> bool:
+    """Whether the catalog draws a sample configuration of ``model``: a ``lattice`` energy whose
+    event shape has two axes (a field on an ``L x L`` lattice)."""
+    shape = model.event_shape
+    return "lattice" in ebmcore.info(name).tags and shape is not None and len(shape) == 2
+
+
+def lattice_configuration(model: Any, seed: int = 0) -> tuple[Any, str]:
+    """One configuration of a lattice model and how it was drawn: an exact sample where the model
+    has a sampler, else the last state of a short seeded HMC run (``HMC_TRAJECTORIES``
+    trajectories of ``HMC_STEPS`` leapfrog steps, the step size halved while fewer than half of
+    the proposals are accepted) from the first known minimizer, or the origin.
+    """
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    try:
+        return model.sample(1, generator=generator)[0], "an exact sample"
+    except NotImplementedError:
+        pass
+    minima = model.minima
+    x = (
+        minima.points[0] if minima is not None else torch.zeros(model.event_shape, dtype=torch.float64)
+    ).clone()
+    x = x.to(torch.float64)
+    energy, grad = model.energy_and_gradient(x)
+    eps, accepted = 0.25, 0
+    for t in range(1, HMC_TRAJECTORIES + 1):
+        p = torch.randn(x.shape, generator=generator, dtype=x.dtype)
+        y, q, e, g = x, p - 0.5 * eps * grad, energy, grad
+        for step in range(HMC_STEPS):
+            y = y + eps * q
+            e, g = model.energy_and_gradient(y)
+            q = q - (eps if step < HMC_STEPS - 1 else 0.5 * eps) * g
+        log_ratio = float(energy - e + 0.5 * (p * p).sum() - 0.5 * (q * q).sum())
+        if math.log(float(torch.rand((), generator=generator, dtype=x.dtype))) < log_ratio:
+            x, energy, grad, accepted = y, e, g, accepted + 1
+        if t % 20 == 0 and t <= HMC_TRAJECTORIES // 2:  # tuning only in the first half
+            if accepted < 10:
+                eps *= 0.5
+            accepted = 0
+    return x, HMC_SOURCE
+
+
 def ground_truth_lines(model: Any) -> list[str]:
     """Markdown bullet lines describing the ground truth a model instance knows."""
     lines = [f"- dimension: {model.dim}"]
+    if model.event_shape is not None and len(model.event_shape) != 1:
+        lines.append(f"- event shape: `{tuple(model.event_shape)}`")
     bounds = model.bounds
     if bounds is not None:
-        lo, hi = bounds.tolist()
+        lo, hi = bounds.reshape(2, -1).tolist()
         if len(set(lo)) == 1 and len(set(hi)) == 1:
             lines.append(f"- bounds: $[{lo[0]:g}, {hi[0]:g}]^{{{model.dim}}}$")
         else:
@@ -224,6 +279,14 @@ def energy_section(name: str) -> tuple[str, bytes | None]:
                 + ".*",
                 "",
             ]
+            if is_lattice(name, model):  # the picture itself is drawn by configuration_picture
+                source = "an exact sample" if samples else HMC_SOURCE
+                out += [
+                    f"![A configuration of {name}]({configuration_picture_name(name)}){{ width=400 }}",
+                    "",
+                    f"*A configuration of the field: {source} (`ebmcore.plot.configuration`).*",
+                    "",
+                ]
     refs = parts.get("References")
     if refs:
         out += ["**References**", "", rst_to_markdown(refs), ""]
@@ -231,6 +294,23 @@ def energy_section(name: str) -> tuple[str, bytes | None]:
     if example:
         out += ["**Example**", "", "```pycon", example, "```", ""]
     return "\n".join(out), picture
+
+
+def configuration_picture(name: str) -> bytes | None:
+    """The sample configuration of a lattice energy as PNG bytes (:func:`lattice_configuration`
+    drawn by :func:`ebmcore.plot.save_configuration`), or None for other energies."""
+    import ebmcore.plot
+
+    try:
+        model = ebmcore.plot.gallery_model(name)
+    except Exception:  # a required parameter: nothing drawn (energy_section says so)
+        return None
+    if model.dim < 2 or not is_lattice(name, model):  # the same condition as in energy_section
+        return None
+    x, _ = lattice_configuration(model)
+    buffer = io.BytesIO()
+    ebmcore.plot.save_configuration(model, buffer, x, dpi=PICTURE_DPI)
+    return buffer.getvalue()
 
 
 def plugin_page(plugin: ebmcore.PluginInfo) -> tuple[str, dict[str, bytes]]:
@@ -253,6 +333,9 @@ def plugin_page(plugin: ebmcore.PluginInfo) -> tuple[str, dict[str, bytes]]:
         out += [section, ""]
         if picture is not None:
             pictures[picture_name(name)] = picture
+        configuration = configuration_picture(name)
+        if configuration is not None:
+            pictures[configuration_picture_name(name)] = configuration
     return "\n".join(out), pictures
 
 

@@ -403,8 +403,8 @@ def list_energies(
 
     Example:
         >>> import ebmcore
-        >>> ebmcore.list_energies("*well*")
-        ['double_well', 'many_well']
+        >>> ebmcore.list_energies("*_well")
+        ['double_well', 'many_well', 'multi_well']
     """
     return REGISTRY.names(pattern, tags=tags, plugin=plugin)
 

@@ -25,20 +25,31 @@ if TYPE_CHECKING:  # the static view, for type checkers (explicit re-exports); _
     from ._gmm import GMM as GMM
     from ._gmm import GMM40 as GMM40
     from ._gmm import GMMGrid as GMMGrid
+    from ._grbm import GRBM as GRBM
+    from ._hybrid_rosenbrock import HybridRosenbrock as HybridRosenbrock
+    from ._lattice import FreeField as FreeField
+    from ._lattice import Phi4 as Phi4
     from ._many_well import ManyWell as ManyWell
+    from ._multi_well import MultiWell as MultiWell
     from ._particles import DW4 as DW4
     from ._particles import LennardJones as LennardJones
     from ._particles import align as align
     from ._particles import remove_mean as remove_mean
     from ._rings import Rings as Rings
+    from ._student_t import StudentTMixture as StudentTMixture
 
 _LAZY = {  # module -> the names it defines: the lazy table and __all__ both come from it
     "._banana": ("Banana",),
     "._funnel": ("Funnel",),
     "._gmm": ("GMM", "GMM40", "GMMGrid"),
+    "._grbm": ("GRBM",),
+    "._hybrid_rosenbrock": ("HybridRosenbrock",),
+    "._lattice": ("FreeField", "Phi4"),
     "._many_well": ("ManyWell",),
+    "._multi_well": ("MultiWell",),
     "._particles": ("DW4", "LennardJones", "align", "remove_mean"),
     "._rings": ("Rings",),
+    "._student_t": ("StudentTMixture",),
 }
 
 __getattr__ = lazy_getattr(__name__, _LAZY)

@@ -8,7 +8,20 @@ import ebmcore
 from ebmcore._cli import main
 
 TARGETS = ebmcore.list_energies(plugin="targets")
-WITH_SAMPLER = {"funnel", "banana", "many_well", "gmm", "gmm_grid", "gmm40", "rings"}
+WITH_SAMPLER = {
+    "funnel",
+    "banana",
+    "many_well",
+    "gmm",
+    "gmm_grid",
+    "gmm40",
+    "rings",
+    "student_t_mixture",
+    "multi_well",
+    "hybrid_rosenbrock",
+    "grbm",
+    "free_field",
+}
 
 
 def test_the_plugin_registers_every_target_of_the_issue() -> None:
@@ -23,6 +36,12 @@ def test_the_plugin_registers_every_target_of_the_issue() -> None:
         "dw4",
         "lj13",
         "lj55",
+        "student_t_mixture",
+        "multi_well",
+        "hybrid_rosenbrock",
+        "grbm",
+        "free_field",
+        "phi4",
     }
 
 
