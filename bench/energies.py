@@ -79,6 +79,7 @@ TORCHEBM_CLASSES = {
 MATMUL_ENERGIES = {"gaussian"}
 FLOOR_ENERGIES = {"rastrigin"}  # where the cost of one eager cos and sin pass is measured
 GRID_FIRST = {"mixture", "gmm"}  # besides the analytic plugin, measured over the whole grid first
+LATTICES = {"free_field", "phi4"}  # event shape (L, L): measured where d = L^2 (d = 100)
 NO_ROOFLINE_TARGET = {"mixture", "gmm"}
 
 
@@ -98,6 +99,11 @@ def candidate_kwargs(name: str, d: int, generator: torch.Generator) -> list[dict
         return [{"dim": d, "components": [{"name": "gaussian", "mean": m} for m in means]}, {"dim": d}]
     if name == "gmm":
         return [{"means": _mixture_means(d)}, {"dim": d}]
+    if name == "hybrid_rosenbrock":  # dim = (n1 - 1) n2 + 1: one block of d - 1
+        return [{"n1": d, "n2": 1}]
+    side = math.isqrt(d)
+    if name in LATTICES and side * side == d:  # an L x L lattice of d sites
+        return [{"L": side}]
     return [{"dim": d}]
 
 
@@ -114,7 +120,7 @@ def build(name: str, d: int, generator: torch.Generator) -> tuple[Any, dict[str,
             model = ebmcore.create(name, **kwargs)
         except (ebmcore.EbmcoreError, TypeError, ValueError):
             continue
-        if tuple(model.event_shape) == (d,):
+        if tuple(model.event_shape) == (d,) or (name in LATTICES and model.dim == d):
             return model, kwargs
     if d == 2:  # energies without a dim parameter (fixed 2-D)
         try:
@@ -214,7 +220,7 @@ def measure(
     floors: bool = False,
 ) -> dict[str, Any]:
     d = model.dim
-    x = torch.randn(batch, d, generator=generator)
+    x = torch.randn(batch, *model.event_shape, generator=generator)  # (L, L) for a lattice
     fns: dict[str, Callable[[], Any]] = {
         "default/energy": lambda: model.energy(x),
         "default/gradient": lambda: model.gradient(x),
