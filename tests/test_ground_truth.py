@@ -92,7 +92,8 @@ def test_sample_has_the_model_dtype_and_shape(spec: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("spec", SPECS)
 def test_declared_minimizers_are_isolated(spec: dict[str, Any]) -> None:
-    """At each listed minimizer the Hessian (autograd, float64) has no zero or negative eigenvalue.
+    """At each listed minimizer the Hessian (autograd, float64) has no negative eigenvalue, and
+    along any zero eigenvalue the energy rises (a higher-order minimum), not stays flat.
 
     The Hessian is first scaled to a unit diagonal (where its diagonal is positive), which keeps
     a zero eigenvalue zero but removes mere conditioning (the funnel's minimizer, 1/sigma^2
@@ -119,13 +120,26 @@ def test_declared_minimizers_are_isolated(spec: dict[str, Any]) -> None:
         if bool((diagonal > 0).all()):  # scaled to a unit diagonal: the funnel's e^{-v} ~ 4e17
             scaling = diagonal.rsqrt()  # next to 1/sigma^2 is conditioning, not a continuum
             hessian = scaling[:, None] * hessian * scaling[None, :]
-        eigenvalues = torch.linalg.eigvalsh(hessian)
+        eigenvalues, vectors = torch.linalg.eigh(hessian)
         scale = float(eigenvalues.abs().max())
         smallest = float(eigenvalues.min())
-        assert smallest > 1e-8 * scale, (
-            f"minima.points[{k}] is not an isolated minimizer: Hessian eigenvalue {smallest:.3g} "
-            f"(largest {scale:.3g}); a continuum of minimizers is declared as minima = None"
+        assert smallest > -1e-8 * scale, (
+            f"minima.points[{k}] is a saddle: Hessian eigenvalue {smallest:.3g} (largest {scale:.3g})"
         )
+        # A zero eigenvalue: a higher-order minimum (Powell's x^4 terms) rises along its
+        # eigenvector, a continuum of minimizers stays flat to rounding there.
+        flat = vectors[:, eigenvalues <= 1e-8 * scale]
+        if bool((diagonal > 0).all()):
+            flat = scaling[:, None] * flat  # back to the coordinates of x
+        base = float(energy(point))
+        for direction in flat.T:
+            direction = direction / direction.norm()
+            for step in (1e-1, -1e-1, 1e-2, -1e-2):
+                rise = float(energy(point + step * direction)) - base
+                assert rise > 1e-10 * (1.0 + abs(base)), (
+                    f"minima.points[{k}] is not an isolated minimizer: flat along a zero-eigenvalue "
+                    "direction of the Hessian; a continuum of minimizers is declared as minima = None"
+                )
 
 
 @pytest.mark.parametrize("spec", SPECS)

@@ -364,7 +364,7 @@ def test_numpy_and_torch_integer_scalars_work_as_dim(name: str) -> None:
 # energies whose default dimension is the one their source papers use
 PAPER_DIMENSIONS = {"funnel": 10, "many_well": 32, "multi_well": 5, "student_t_mixture": 10}
 # energies defined for some dimensions only, whose smallest is not 2
-SMALLEST_DIMENSIONS: dict[str, int] = {}
+SMALLEST_DIMENSIONS = {"powell": 4}
 
 
 def test_every_variable_dimension_energy_defaults_to_two() -> None:

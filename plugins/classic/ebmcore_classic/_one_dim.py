@@ -1,0 +1,125 @@
+"""One-dimensional test functions of surrogate modelling: Forrester's and Gramacy & Lee's.
+
+Both are defined on an interval; ``x`` has shape ``(*batch, 1)``. Sources: see
+:mod:`ebmcore_classic._common`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from ebmcore import Minima
+
+from ._common import FixedDimension
+
+__all__ = ["FORRESTER_MINIMIZER", "GRAMACY_LEE_MINIMIZER", "Forrester", "GramacyLee"]
+
+FORRESTER_MINIMIZER = 0.7572487578418559
+"""The minimizer of Forrester's function on [0, 1], a root of its derivative (Newton, 60 digits)."""
+
+GRAMACY_LEE_MINIMIZER = 0.5485634445276052
+"""The minimizer of the Gramacy & Lee function on [0.5, 2.5] (Newton, 60 digits)."""
+
+
+class Forrester(FixedDimension):
+    r"""Forrester's function: a one-dimensional multimodal test of surrogate models.
+
+    .. math::
+
+        E(x) = (6x - 2)^2 \sin(12 x - 4), \qquad x \in [0, 1],
+
+    with :math:`E'(x) = 12 (6x - 2) \big[\sin(12x - 4) + (6x - 2) \cos(12x - 4)\big]`. Global
+    minimum :math:`E(0.7572487578) = -6.0207400558` (:data:`FORRESTER_MINIMIZER`; published as
+    :math:`x \approx 0.75725`, :math:`E \approx -6.02074`, both right to the digits printed).
+
+    References:
+        A. I. J. Forrester, A. Sóbester and A. J. Keane, *Engineering Design via Surrogate
+        Modelling: A Practical Guide*, Wiley (2008); [VLSE] "Forrester et al. (2008) Function".
+
+    Example:
+        >>> import torch, ebmcore
+        >>> model = ebmcore.create("forrester")
+        >>> model.energy(torch.tensor([[0.0], [1.0]], dtype=torch.float64))
+        tensor([ 3.0272, 15.8297], dtype=torch.float64)
+        >>> round(model.minima.value, 10)
+        -6.0207400558
+    """
+
+    dimension = 1
+    domain = (0.0, 1.0)
+
+    @staticmethod
+    def _terms(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """``6x - 2``, the angle ``12x - 4`` and the energy, shared by forward and the gradient."""
+        t = x[..., 0]
+        a = 6.0 * t - 2.0
+        angle = 12.0 * t - 4.0
+        return a, angle, a * a * torch.sin(angle)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._terms(x)[2]
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        a, angle, energy = self._terms(x)
+        grad = 12.0 * a * (torch.sin(angle) + a * torch.cos(angle))
+        return energy, grad.unsqueeze(-1)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima([[FORRESTER_MINIMIZER]], -6.0207400557670825)
+
+
+class GramacyLee(FixedDimension):
+    r"""The Gramacy & Lee (2012) function: fast oscillation on a quartic trend.
+
+    .. math::
+
+        E(x) = \frac{\sin(10 \pi x)}{2x} + (x - 1)^4, \qquad x \in [0.5, 2.5].
+
+    The quotient is evaluated as :math:`5\pi \operatorname{sinc}(10 x)` (``torch.sinc``,
+    :math:`\operatorname{sinc} t = \sin(\pi t) / (\pi t)`), the same function, which is finite
+    at :math:`x = 0` (value :math:`5\pi`, derivative 0) instead of :math:`0/0`. Global minimum
+    :math:`E(0.5485634445) = -0.8690111350` (:data:`GRAMACY_LEE_MINIMIZER`), near the left end
+    of the interval.
+
+    References:
+        R. B. Gramacy and H. K. H. Lee, "Cases for the nugget in modeling computer
+        experiments", Statistics and Computing 22 (2012); [VLSE] "Gramacy & Lee (2012) Function".
+
+    Example:
+        >>> import torch, ebmcore
+        >>> model = ebmcore.create("gramacy_lee")
+        >>> model.energy(torch.tensor([[0.5], [2.0]], dtype=torch.float64))
+        tensor([0.0625, 1.0000], dtype=torch.float64)
+        >>> round(model.minima.value, 10)
+        -0.869011135
+    """
+
+    dimension = 1
+    domain = (0.5, 2.5)
+
+    @staticmethod
+    def _terms(x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """``x``, ``t = 10 x``, ``sinc(t)`` and the energy, shared by forward and the gradient."""
+        u = x[..., 0]
+        t = 10.0 * u
+        sinc = torch.sinc(t)
+        return u, t, sinc, (5.0 * math.pi) * sinc + (u - 1.0) ** 4
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._terms(x)[3]
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        u, t, sinc, energy = self._terms(x)
+        # d sinc/dt = (cos(pi t) - sinc(t)) / t, and 0 at t = 0 (sinc is even), as torch has it
+        zero = t == 0
+        slope = torch.where(zero, 0.0, (torch.cos(math.pi * t) - sinc) / torch.where(zero, 1.0, t))
+        grad = (50.0 * math.pi) * slope + 4.0 * (u - 1.0) ** 3
+        return energy, grad.unsqueeze(-1)
+
+    @property
+    def minima(self) -> Minima:
+        return Minima([[GRAMACY_LEE_MINIMIZER]], -0.8690111349894998)
