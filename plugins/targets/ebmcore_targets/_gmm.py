@@ -227,11 +227,7 @@ class _IsotropicMixture(BaseModel):
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """Exact samples: a component by its weight (inverse CDF), then its Gaussian."""
-        cumulative = torch.cumsum(self.weights, 0)
-        u = torch.rand(n, generator=generator, dtype=torch.float64) * cumulative[-1]
-        component = torch.searchsorted(cumulative, u).clamp_max(len(cumulative) - 1)
-        noise = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
-        out = self.means[component] + self.sigma * noise
+        out = isotropic_mixture_sample(self.weights, self.means, self.sigma, n, generator)
         return out.to(device=self.locs.device, dtype=self.locs.dtype)
 
     def _mode_search_fits(self) -> bool:
@@ -387,6 +383,18 @@ class GMMGrid(_IsotropicMixture):
         locs = torch.cartesian_prod(axis, axis).reshape(-1, 2)
         log_w = torch.full((self.size * self.size,), -2.0 * math.log(self.size), dtype=torch.float64)
         self._set_mixture(locs, log_w, float(scale))
+
+
+def isotropic_mixture_sample(
+    weights: Tensor, means: Tensor, sigma: float, n: int, generator: torch.Generator | None
+) -> Tensor:
+    r"""``n`` exact float64 samples of :math:`\sum_k w_k N(m_k, \sigma^2 I)`: a component by its
+    (unnormalized, float64) weight through the inverse CDF, then its Gaussian."""
+    cumulative = torch.cumsum(weights, 0)
+    u = torch.rand(n, generator=generator, dtype=torch.float64) * cumulative[-1]
+    component = torch.searchsorted(cumulative, u).clamp_max(len(cumulative) - 1)
+    noise = torch.randn(n, means.shape[-1], generator=generator, dtype=torch.float64)
+    return means[component] + sigma * noise
 
 
 class GMM(_IsotropicMixture):

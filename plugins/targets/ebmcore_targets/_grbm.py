@@ -10,6 +10,8 @@ from torch import Tensor
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, constraints
 
+from ._gmm import isotropic_mixture_sample
+
 __all__ = ["GRBM", "MAX_HIDDEN"]
 
 MAX_HIDDEN = 16
@@ -298,11 +300,7 @@ class GRBM(BaseModel):
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """Exact: a hidden state by its weight (inverse CDF), then its Gaussian."""
-        cumulative = torch.cumsum(self.weights, 0)
-        u = torch.rand(n, generator=generator, dtype=torch.float64) * cumulative[-1]
-        component = torch.searchsorted(cumulative, u).clamp_max(len(cumulative) - 1)
-        noise = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
-        out = self.component_means[component] + self.sigma * noise
+        out = isotropic_mixture_sample(self.weights, self.component_means, self.sigma, n, generator)
         return out.to(device=self.W.device, dtype=self.W.dtype)
 
     # -- modes --------------------------------------------------------------------------------------
