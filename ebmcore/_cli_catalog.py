@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _registry
-from ._errors import EbmcoreError, PluginError
+from ._errors import EbmcoreError, InvalidParameterError, PluginError
 
 __all__ = ["register", "table"]
 
@@ -58,6 +58,29 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_params(items: list[str] | None) -> dict[str, Any]:
+    """Turn ``["dim=5", "mean=[1, 0]", "kind=full"]`` into keyword arguments.
+
+    Values are read as JSON where they parse (numbers, lists, true/false/null) and kept as
+    strings otherwise.
+
+    Example:
+        >>> parse_params(["dim=5", "mean=[1, 0]", "kind=full"])
+        {'dim': 5, 'mean': [1, 0], 'kind': 'full'}
+    """
+    params: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidParameterError("--param", item, "KEY=VALUE")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        params[key.strip()] = value
+    return params
+
+
 def _short(values: list[float], limit: int = 6) -> str:
     """``[a, b, c, ...]`` with at most ``limit`` values shown, each to 6 significant digits."""
     shown = ", ".join(f"{v:.6g}" for v in values[:limit])
@@ -68,8 +91,10 @@ class _Broken(Exception):
     """The default instance of an energy, or its ground truth, failed (not the caller's fault)."""
 
 
-def _ground_truth_lines(name: str, declared: tuple[str, ...] = ()) -> list[str]:
-    """Evaluate the ground truth of the default instance, where it can be built.
+def _ground_truth_lines(
+    name: str, declared: tuple[str, ...] = (), params: dict[str, Any] | None = None
+) -> list[str]:
+    """Evaluate the ground truth of the default instance (or of ``params``), where it can be built.
 
     A piece the class declares but the default instance does not have (minima known only for
     other parameters, say) gets a line saying so, so the two lists never seem to disagree.
@@ -77,13 +102,17 @@ def _ground_truth_lines(name: str, declared: tuple[str, ...] = ()) -> list[str]:
     Raises:
         _Broken: the default instance or a piece of its ground truth raised; its message says
             what (an energy that needs arguments is not broken: it gets a line saying so).
+        EbmcoreError: ``params`` that the energy refuses (the caller's mistake).
     """
-    try:
-        model = _registry.create(name)
-    except PluginError as exc:
-        raise _Broken(f"its default instance failed: {exc}") from exc
-    except EbmcoreError as exc:  # needs arguments: not a failure
-        return [f"(no default instance: {exc})"]
+    if params:
+        model = _registry.create(name, **params)
+    else:
+        try:
+            model = _registry.create(name)
+        except PluginError as exc:
+            raise _Broken(f"its default instance failed: {exc}") from exc
+        except EbmcoreError as exc:  # needs arguments: not a failure
+            return [f"(no default instance: {exc})"]
     try:
         return _evaluated_lines(model, declared)
     except Exception as exc:
@@ -182,7 +211,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
         )
     print(f"ground truth declared: {', '.join(meta.ground_truth) or 'none'}", file=out)
     try:
-        lines = _ground_truth_lines(meta.qualified_name, meta.ground_truth)
+        lines = _ground_truth_lines(meta.qualified_name, meta.ground_truth, parse_params(args.param))
     except _Broken as exc:
         print(f"  (failed: {exc})", file=out)
         print(f"ebmcore: error: energy {meta.qualified_name!r} is broken: {exc}", file=sys.stderr)
@@ -239,6 +268,12 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("info", help="parameters and ground truth of one energy")
     p.add_argument("name")
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="KEY=VALUE",
+        help="constructor argument (repeatable): the ground truth of that instance, e.g. dim=10",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(run=_cmd_info)
 

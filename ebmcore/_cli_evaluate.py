@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _registry
-from ._cli_plot import parse_params
+from ._cli_catalog import parse_params
 from ._errors import InvalidParameterError
 
 __all__ = ["load_array", "register"]

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from . import _registry
+from ._cli_catalog import parse_params
 from ._errors import EbmcoreError, InvalidParameterError, PluginError
 
-__all__ = ["parse_params", "register"]
+__all__ = ["register"]
 
 # Bounds of the numeric options, so that a typo cannot ask for gigabytes (a 40000-point grid, a
 # 100000-dpi picture, 10^8 random points) or nonsense (0 dpi, -3 samples).
@@ -24,29 +25,6 @@ MIN_DPI, MAX_DPI = 10, 1200
 MAX_RESOLUTION = 2000
 MAX_SAMPLES = 100_000
 MAX_POINTS = 1_000_000
-
-
-def parse_params(items: list[str] | None) -> dict[str, Any]:
-    """Turn ``["dim=5", "mean=[1, 0]", "kind=full"]`` into keyword arguments.
-
-    Values are read as JSON where they parse (numbers, lists, true/false/null) and kept as
-    strings otherwise.
-
-    Example:
-        >>> parse_params(["dim=5", "mean=[1, 0]", "kind=full"])
-        {'dim': 5, 'mean': [1, 0], 'kind': 'full'}
-    """
-    params: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise InvalidParameterError("--param", item, "KEY=VALUE")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        params[key.strip()] = value
-    return params
 
 
 def _dims(text: str) -> tuple[int, int]:

@@ -164,3 +164,17 @@ def test_out_of_range_options_are_usage_errors(
         build_parser().parse_args(argv)
     assert caught.value.code == 2
     assert capsys.readouterr().err.rstrip().endswith(f"error: {message}")
+
+
+def test_info_shows_the_ground_truth_of_the_instance_its_params_build(capsys):
+    """``ebmcore info NAME --param k=v``: the optimum of that instance, not of the default one."""
+    import ebmcore
+
+    assert main(["info", "bbob_f15", "--param", "dim=10", "--param", "instance=2"]) == 0
+    text = capsys.readouterr().out
+    model = ebmcore.create("bbob_f15", dim=10, instance=2)
+    assert f"minimum value: {model.minima.value!r} at " in text and "dim: 10" in text
+    assert main(["info", "bbob_f15"]) == 0
+    assert f"minimum value: {ebmcore.create('bbob_f15').minima.value!r} at " in capsys.readouterr().out
+    assert main(["info", "bbob_f15", "--param", "dim=1"]) == 1
+    assert "parameter 'dim' must be an integer >= 2" in capsys.readouterr().err

@@ -63,6 +63,7 @@ __all__ = [
     "instance",
     "powers",
     "problem_seed",
+    "rotated_conditioning",
     "rotation",
     "t_asy",
     "t_asy_and_derivative",
@@ -217,6 +218,12 @@ def compute_f_opt(function: int, instance: int) -> float:
     return min(1000.0, max(-1000.0, math.floor(100.0 * 100.0 * g1 / g2 + 0.5) / 100.0))
 
 
+def _dot_left_to_right(a: np.ndarray, b: np.ndarray) -> float:
+    """``sum(a * b)`` accumulated left to right, as C's ``prod += a[k] * b[k]`` loop does
+    (``cumsum`` adds sequentially; ``a @ b`` may use pairwise or vectorized partial sums)."""
+    return float(np.cumsum(a * b)[-1])
+
+
 @functools.lru_cache(maxsize=64)
 def rotation(seed: int, dim: int) -> np.ndarray:
     """COCO's ``bbob2009_compute_rotation``: a random ``(dim, dim)`` orthogonal matrix ``R``.
@@ -225,6 +232,13 @@ def rotation(seed: int, dim: int) -> np.ndarray:
     i]``); then each column ``j``, in order, has its components along the columns before it
     removed one at a time (modified Gram--Schmidt, each projection taken from the updated
     column) and is normalized. COCO applies it as ``z = R @ x``. Cached (read-only result).
+
+    Every dot product is summed left to right, as COCO's C code does: Gram--Schmidt amplifies
+    the rounding of its dot products by up to the condition number of the Gaussian matrix (up
+    to about ``1e5`` for ``dim <= 40``), so numpy's summation order would differ from COCO's
+    matrix by up to about ``1e-11``, and at points where a rotated coordinate is a cancelling
+    sum that reaches ``1e-10`` relative in the energy (f11, instance 83, ``dim = 20``); in
+    COCO's order the matrices agree with ``cocoex`` bit for bit (``tests/test_f6_f14.py``).
 
     Args:
         seed: the seed: :func:`problem_seed` plus the function's offset (``+ 1000000`` for
@@ -243,8 +257,8 @@ def rotation(seed: int, dim: int) -> np.ndarray:
     for j in range(dim):
         column = matrix[:, j]
         for k in range(j):
-            column -= (column @ matrix[:, k]) * matrix[:, k]
-        column /= math.sqrt(column @ column)
+            column -= _dot_left_to_right(column, matrix[:, k]) * matrix[:, k]
+        column /= math.sqrt(_dot_left_to_right(column, column))
     matrix.flags.writeable = False
     return matrix
 
@@ -308,6 +322,25 @@ def conditioning(alpha: float, dim: int) -> np.ndarray:
         [1.0, 3.1622776601683795, 10.0]
     """
     return np.power(float(alpha), 0.5 * np.arange(dim, dtype=np.float64) / (dim - 1))
+
+
+def rotated_conditioning(seed: int, dim: int, alpha: float) -> np.ndarray:
+    r"""The matrix :math:`R \Lambda^\alpha Q`, with ``R = rotation(seed + 1000000,
+    dim)`` and ``Q = rotation(seed, dim)``: COCO's linear map of f6 (attractive
+    sector) and f13 (sharp ridge), which multiply the three together once per instance
+    (``z = R Λ Q x``: ``Q`` acts first). The product agrees with COCO's loop to rounding.
+
+    Returns:
+        ``(dim, dim)`` float64 array.
+
+    Example:
+        >>> m = rotated_conditioning(problem_seed(6, 1), 3, 10.0)
+        >>> np.round(np.linalg.svd(m, compute_uv=False) ** 2, 10).tolist()  # Λ^2, rotated
+        [10.0, 3.1622776602, 1.0]
+    """
+    outer = rotation(seed + 1000000, dim)
+    inner = rotation(seed, dim)
+    return (outer * conditioning(alpha, dim)) @ inner
 
 
 # -- transformations (torch) ----------------------------------------------------------------------

@@ -84,7 +84,7 @@ def comparison_points(model: ebmcore.BaseModel, rng: np.random.Generator) -> np.
     """Where the energies are compared: inside and outside the box, at, next to and partly at
     the optimum, on the faces of the box, and beyond the optimum (f5's flat side)."""
     d = model.dim
-    x_opt = model.minima.points[0].numpy()
+    x_opt = model.x_opt.numpy()  # COCO's optimum (f7 has one, though its minima is None: a continuum)
     partly = np.where(rng.random((4, d)) < 0.5, x_opt, rng.uniform(-5, 5, (4, d)))
     faces = rng.uniform(-5, 5, (4, d))
     faces[:, ::2] = np.sign(faces[:, ::2]) * 5.0
@@ -110,14 +110,21 @@ def test_energies_equal_coco(function: int) -> None:
         x = comparison_points(model, rng)
         reference = np.array([problem(row) for row in x])
         ours = model(torch.from_numpy(x)).numpy()
-        np.testing.assert_allclose(ours, reference, rtol=RTOL, atol=0, err_msg=problem.id)
+        # E = raw + f_opt: where E is near 0, raw is near -f_opt and both evaluations round at
+        # the scale of |f_opt| (f16, f19, f22, f23 meet such points, e.g. E = 6e-4 with f_opt = -30):
+        # relative to |E| + |f_opt| every function agrees to 5e-12 on this grid
+        atol = RTOL * abs(model.f_opt)
+        np.testing.assert_allclose(ours, reference, rtol=RTOL, atol=atol, err_msg=problem.id)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_x_opt_and_f_opt_equal_coco(function: int) -> None:
+    if function == 7:  # minima is None (a continuum of minimizers): test_f6_f14.py checks x_opt, f_opt
+        pytest.skip("f7 declares no minima; its x_opt and f_opt are checked in test_f6_f14.py")
     for problem in coco_problems(function):
         model = ebmcore.create(f"bbob_f{function}", dim=problem.dimension, instance=problem.id_instance)
-        minima = model.minima
+        # f16, f23: minima is None (a lattice of global minimizers, not counted); x_opt is COCO's
+        minima = model.minima or ebmcore.Minima(model.x_opt, model.f_opt)
         x_opt = coco_x_opt(problem)
         # COCO prints 16 decimals: the grid values of x_opt agree to the last of them
         np.testing.assert_allclose(minima.points[0].numpy(), x_opt, rtol=0, atol=1e-15, err_msg=problem.id)
@@ -128,8 +135,13 @@ def test_x_opt_and_f_opt_equal_coco(function: int) -> None:
         target = getattr(problem, "final_target_fvalue1", None)  # f_opt + 1e-8 where exposed
         if target is not None:
             assert target == pytest.approx(minima.value + 1e-8, abs=1e-12)
-        # f(x_opt) = f_opt exactly, here and in COCO
-        assert float(model(minima.points[0])) == minima.value
+        # f(x_opt) = f_opt exactly, here and in COCO; except f20, whose x_opt (COCO's 4.2096874633 / 2)
+        # is its minimizer only to 1e-9 and whose constant 418.9828872724339 is max t sin(sqrt t)
+        # rounded: there f(x_opt) - f_opt is a rounding error, +-1e-15, in COCO as here
+        if function == 20:
+            assert float(model(minima.points[0])) == pytest.approx(minima.value, rel=0, abs=1e-13)
+        else:
+            assert float(model(minima.points[0])) == minima.value
         assert problem(minima.points[0].numpy()) == pytest.approx(minima.value, abs=1e-12)
 
 

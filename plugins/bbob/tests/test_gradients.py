@@ -45,13 +45,28 @@ def test_analytic_equals_autograd(function: int, dim: int, instance: int) -> Non
     e, g = m.energy_and_gradient(x)
     e_ref, g_ref = autograd(m, x)
     torch.testing.assert_close(e, e_ref, rtol=1e-12, atol=0)
-    assert_gradients_close(g, g_ref, 1e-10)
+    if function == 23:  # f23's slope per coordinate is a sum of 32 teeth's +-1: where they cancel
+        # (16 and 16, common in 2-D) it is exactly 0 analytically and autograd's one-by-one sum
+        # leaves a 1e-13 residue, so compare relative to the batch's largest component
+        torch.testing.assert_close(g, g_ref, rtol=0, atol=1e-10 * float(g_ref.abs().max()))
+    else:
+        assert_gradients_close(g, g_ref, 1e-10)
     assert torch.equal(e, m(x))  # the fused energy is forward's, bit for bit
+
+
+# Steps of 1e-6 on [-7, 7]^d cannot resolve these; test_f15_f24.py checks them with steps that can
+FINITE_DIFFERENCES_ELSEWHERE = {
+    16: "f16's 12 cosine octaves (frequencies up to 2 pi 3^11) have third derivatives ~1e16",
+    19: "f19's cos(t_i) with t_i up to 1e8 on [-7, 7]^d oscillates on scales far below 1e-6",
+    23: "f23 is piecewise smooth with kinks 2^-33 apart: only steps below that see one piece",
+}
 
 
 @pytest.mark.parametrize(("function", "dim", "instance"), CASES)
 def test_gradient_matches_central_differences(function: int, dim: int, instance: int) -> None:
     """Every f1-f5 is differentiable at generic points (f1-f4 everywhere, see below)."""
+    if function in FINITE_DIFFERENCES_ELSEWHERE:
+        pytest.skip(FINITE_DIFFERENCES_ELSEWHERE[function])
     m = model(function, dim, instance)
     x = points(m, 4, 100 + function + dim)
     g = m.gradient(x)
@@ -65,10 +80,13 @@ def test_gradient_matches_central_differences(function: int, dim: int, instance:
 
 
 def test_gradient_is_zero_at_x_opt() -> None:
-    for function in FUNCTIONS:
+    # not f19 and f20: COCO's x_opt is their minimizer rounded (f19: Q^T 1 / 2 in float64, f20:
+    # t = 420.96874633 against the exact maximizer 420.96874636 of t sin sqrt t), so the
+    # gradient there is ~1e-15 and ~1e-8; test_f15_f24.py bounds it
+    for function in (f for f in FUNCTIONS if f not in (19, 20)):
         for dim, instance in ((2, 1), (10, 3), (40, 1000)):
             m = model(function, dim, instance)
-            x_opt = m.minima.points[0]
+            x_opt = m.x_opt  # = minima.points[0]; f7 declares no minima (a continuum) but has x_opt
             e, g = m.energy_and_gradient(x_opt)
             assert float(e) == m.f_opt
             assert torch.equal(g, torch.zeros(dim, dtype=F64)), (function, g)

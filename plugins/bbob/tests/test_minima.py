@@ -31,11 +31,13 @@ def energy_and_gradient(m: ebmcore.BaseModel) -> Callable[[np.ndarray], tuple[fl
     return fun
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
+# not f7: piecewise constant, so L-BFGS-B stops where it starts, and it declares no minima (a
+# continuum of minimizers); test_f6_f14.py searches a dense grid instead
+@pytest.mark.parametrize("function", [f for f in FUNCTIONS if f != 7])
 @pytest.mark.parametrize(("dim", "instance"), [(2, 1), (2, 9), (3, 1000)])
 def test_multistart_lbfgsb_finds_nothing_lower(function: int, dim: int, instance: int) -> None:
     m = ebmcore.create(f"bbob_f{function}", dim=dim, instance=instance)
-    minima = m.minima
+    minima = m.minima or ebmcore.Minima(m.x_opt, m.f_opt)  # f16, f23: a lattice of minimizers, not counted
     rng = np.random.default_rng(function * 100 + dim * 10 + instance)
     starts = np.concatenate([rng.uniform(-5, 5, (STARTS, dim)), minima.points.numpy() + 0.3])
     found = []

@@ -1,0 +1,373 @@
+r"""BBOB f10--f14, the unimodal functions with high conditioning: ellipsoid (rotated), discus,
+bent cigar, sharp ridge and different powers.
+
+Each equals COCO's problem ``(function, dim, instance)`` at every point, :math:`f_\mathrm{opt}`
+included. Notation: coordinates indexed :math:`i = 0, \dots, d - 1` (COCO's C indexing),
+:math:`T_\mathrm{osz}`, :math:`T_\mathrm{asy}^\beta` and :math:`\Lambda^\alpha` as in
+:mod:`ebmcore_bbob._coco`. Matrices are named as in COCO's code: :math:`R` =
+``rotation(seed + 1000000)``, the rotation of all five, and :math:`Q` = ``rotation(seed)``
+(f13 only), both computed by :func:`~ebmcore_bbob._coco.rotation`, COCO's matrices
+bit for bit. A batch costs one matrix product forward and one (the transpose) for the
+gradient, two of each for f12, whose :math:`T_\mathrm{asy}` sits between its two rotations;
+f13's linear :math:`R \Lambda^{10} Q` is multiplied out once per instance.
+
+References:
+    N. Hansen, S. Finck, R. Ros, A. Auger, *Real-Parameter Black-Box Optimization
+    Benchmarking 2009: Noiseless Functions Definitions*, INRIA research report RR-6829
+    (2009), functions 10--14; COCO, https://github.com/numbbo/coco (``f_ellipsoid.c``,
+    ``f_discus.c``, ``f_bent_cigar.c``, ``f_sharp_ridge.c``, ``f_different_powers.c``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from . import _coco
+from ._base import BBOBFunction, ellipsoid_raw, ellipsoid_raw_and_gradient
+
+__all__ = ["BentCigar", "DifferentPowers", "Discus", "EllipsoidRotated", "SharpRidge"]
+
+_CONDITION = 1e6
+_R_OFFSET = 1000000  # COCO's seed offset of R
+
+
+class _RotatedFunction(BBOBFunction):
+    """A BBOB function of :math:`R (x - x_\\mathrm{opt})`, :math:`R` = ``rotation(seed +
+    1000000)``, kept as the buffer ``rotation``."""
+
+    rotation: Tensor
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        self.register_constant("rotation", _coco.rotation(self.seed + _R_OFFSET, self.dim))
+
+    def rotated(self, x: Tensor) -> Tensor:
+        """:math:`R (x - x_\\mathrm{opt})` on a batch: ``(x - x_opt) @ R.T``."""
+        return self.shifted(x) @ self.cast(self.rotation, x).T
+
+
+class _OscillatedQuadratic(_RotatedFunction):
+    r""":math:`\sum_i w_i z_i^2 + f_\mathrm{opt}`, :math:`z = T_\mathrm{osz}(R (x -
+    x_\mathrm{opt}))`: f10 and f11, which differ only in their weights ``w``."""
+
+    weights: Tensor
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        self.register_constant("weights", self.axis_weights(self.dim))
+
+    @staticmethod
+    def axis_weights(dim: int) -> np.ndarray:
+        """The weights :math:`w_i` of the squares."""
+        raise NotImplementedError
+
+    def forward(self, x: Tensor) -> Tensor:
+        z = _coco.t_osz(self.rotated(x))
+        return ellipsoid_raw(z, self.cast(self.weights, x)) + self.f_opt
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        z, dz = _coco.t_osz_and_derivative(self.rotated(x))
+        raw, grad = ellipsoid_raw_and_gradient(z, self.cast(self.weights, x))
+        return raw + self.f_opt, (grad * dz) @ self.cast(self.rotation, x)
+
+
+class EllipsoidRotated(_OscillatedQuadratic):
+    r"""BBOB f10, the rotated ellipsoid: condition number :math:`10^6`, with oscillations.
+
+    .. math::
+
+        f_{10}(x) = \sum_{i=0}^{d-1} 10^{6 \frac{i}{d-1}} z_i^2 + f_\mathrm{opt}, \qquad
+        z = T_\mathrm{osz}\big(R (x - x_\mathrm{opt})\big),
+
+    with :math:`R` = ``rotation(seed + 1000000)``. Gradient :math:`R^\top \big(2 w \odot z
+    \odot T_\mathrm{osz}'(y)\big)`, :math:`y = R (x - x_\mathrm{opt})`, :math:`w_i =
+    10^{6 i/(d-1)}`. :math:`T_\mathrm{osz}` is not differentiable at 0 but
+    :math:`T_\mathrm{osz}(y)^2` is, so :math:`f_{10}` is continuously differentiable everywhere,
+    with gradient exactly 0 at :math:`x_\mathrm{opt}`.
+
+    Unimodal, ill-conditioned (:math:`10^6`), non-separable; the minimum :math:`f_\mathrm{opt}`
+    at :math:`x_\mathrm{opt}`, the raw draw.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f10; COCO ``f_ellipsoid.c``
+        (``f_ellipsoid_rotated_bbob_problem_allocate``).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f = ebmcore.create("bbob_f10", dim=5, instance=2)
+        >>> bool(f(f.x_opt) == f.f_opt), bool((f.gradient(f.x_opt) == 0).all())
+        (True, True)
+    """
+
+    function = 10
+
+    @staticmethod
+    def axis_weights(dim: int) -> np.ndarray:
+        return _coco.powers(_CONDITION, dim)
+
+
+class Discus(_OscillatedQuadratic):
+    r"""BBOB f11, the discus (tablet): one direction :math:`10^3` times steeper than the others,
+    rotated, with oscillations.
+
+    .. math::
+
+        f_{11}(x) = 10^6 z_0^2 + \sum_{i=1}^{d-1} z_i^2 + f_\mathrm{opt}, \qquad
+        z = T_\mathrm{osz}\big(R (x - x_\mathrm{opt})\big),
+
+    with :math:`R` = ``rotation(seed + 1000000)``. Gradient :math:`R^\top \big(2 w \odot z
+    \odot T_\mathrm{osz}'(y)\big)`, :math:`w = (10^6, 1, \dots, 1)`, continuous everywhere and
+    exactly 0 at :math:`x_\mathrm{opt}` (as for f10).
+
+    Unimodal, ill-conditioned (:math:`10^6`), non-separable; the minimum :math:`f_\mathrm{opt}`
+    at :math:`x_\mathrm{opt}`, the raw draw.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f11; COCO ``f_discus.c``.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f = ebmcore.create("bbob_f11", dim=3, instance=1)
+        >>> bool(f(f.x_opt) == f.f_opt), f.gradient(f.x_opt).tolist()
+        (True, [0.0, 0.0, 0.0])
+    """
+
+    function = 11
+
+    @staticmethod
+    def axis_weights(dim: int) -> np.ndarray:
+        weights = np.ones(dim)
+        weights[0] = _CONDITION
+        return weights
+
+
+class BentCigar(_RotatedFunction):
+    r"""BBOB f12, the bent cigar: a ridge :math:`10^3` times flatter along one direction than
+    across it, rotated, with its axis bent by :math:`T_\mathrm{asy}^{0.5}`.
+
+    .. math::
+
+        f_{12}(x) = z_0^2 + 10^6 \sum_{i=1}^{d-1} z_i^2 + f_\mathrm{opt}, \qquad
+        z = R\, T_\mathrm{asy}^{0.5}\big(R (x - x_\mathrm{opt})\big),
+
+    with the same :math:`R` = ``rotation(seed + 1000000)`` twice. COCO draws this function's
+    :math:`x_\mathrm{opt}` with ``seed + 1000000`` rather than the seed (the raw draw of
+    :func:`~ebmcore_bbob._coco.compute_x_opt` with that seed), which is what
+    :attr:`minima` holds.
+
+    Gradient :math:`R^\top \big(T_\mathrm{asy}'(y) \odot R^\top (2 w \odot z)\big)`, :math:`y =
+    R (x - x_\mathrm{opt})`, :math:`w = (1, 10^6, \dots, 10^6)`; :math:`T_\mathrm{asy}` is
+    :math:`C^1`, so :math:`f_{12}` is continuously differentiable, gradient 0 at
+    :math:`x_\mathrm{opt}`.
+
+    Overflow: :math:`T_\mathrm{asy}^{0.5}(y_i) = y_i^{1 + 0.5 \frac{i}{d-1} \sqrt{y_i}}`
+    overflows the dtype already for moderate :math:`y_i` (about :math:`10^5` in float64,
+    :math:`10^3` in float32). Where it does, the energy is :math:`+\infty` (it is at least
+    :math:`|T_\mathrm{asy}^{0.5}(y)|^2`), where the second rotation would give NaN (COCO too);
+    and wherever the energy is :math:`+\infty` the analytic gradient is returned as 0, since
+    its true value is not representable either (autograd through ``forward`` gives NaN there).
+
+    Unimodal, ill-conditioned (:math:`10^6`), non-separable; the minimum :math:`f_\mathrm{opt}`
+    at :math:`x_\mathrm{opt}`.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f12; COCO ``f_bent_cigar.c``.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> from ebmcore_bbob import _coco
+        >>> f = ebmcore.create("bbob_f12", dim=4, instance=3)
+        >>> bool((f.x_opt.numpy() == _coco.compute_x_opt(f.seed + 1000000, 4)).all())
+        True
+        >>> bool(f(f.x_opt) == f.f_opt), f(torch.full((4,), 1e6, dtype=torch.float64))
+        (True, tensor(inf, dtype=torch.float64))
+    """
+
+    function = 12
+    beta = 0.5
+
+    weights: Tensor
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        weights = np.full(self.dim, _CONDITION)
+        weights[0] = 1.0
+        self.register_constant("weights", weights)
+
+    @classmethod
+    def optimum(cls, data: _coco.Instance) -> np.ndarray:
+        return _coco.compute_x_opt(data.seed + _R_OFFSET, data.dim)
+
+    def _energy(self, t: Tensor, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``(energy, z)`` from the bent point ``t``; :math:`+\\infty` where ``t`` overflowed."""
+        z = t @ self.cast(self.rotation, x).T
+        raw = ellipsoid_raw(z, self.cast(self.weights, x))
+        return torch.where(torch.isinf(t).any(-1), math.inf, raw) + self.f_opt, z
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._energy(_coco.t_asy(self.rotated(x), self.beta), x)[0]
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        rotation = self.cast(self.rotation, x)
+        t, dt = _coco.t_asy_and_derivative(self.rotated(x), self.beta)
+        energy, z = self._energy(t, x)
+        grad = ((2.0 * self.cast(self.weights, x) * z) @ rotation * dt) @ rotation
+        return energy, torch.where(torch.isinf(energy).unsqueeze(-1), torch.zeros_like(grad), grad)
+
+
+class SharpRidge(BBOBFunction):
+    r"""BBOB f13, the sharp ridge: a quadratic along one direction, a cone (slope 100) across it.
+
+    .. math::
+
+        f_{13}(x) = z_0^2 + 100 \sqrt{\sum_{i=1}^{d-1} z_i^2} + f_\mathrm{opt}, \qquad
+        z = R \Lambda^{10} Q (x - x_\mathrm{opt}),
+
+    with :math:`Q` = ``rotation(seed)``, :math:`R` = ``rotation(seed + 1000000)``, multiplied
+    out once per instance as COCO does.
+
+    **Gradient.** With :math:`M = R \Lambda^{10} Q` and :math:`\rho = \lVert z_{1:} \rVert`:
+    :math:`\nabla f_{13} = M^\top \big(2 z_0,\; 100\, z_{1:} / \rho\big)`. On the ridge
+    :math:`\rho = 0` (the line :math:`x_\mathrm{opt} + t\, M^{-1} e_0`, :math:`x_\mathrm{opt}`
+    included) the cone is not differentiable; the gradient returned there is the
+    **minimum-norm subgradient** :math:`M^\top (2 z_0, 0, \dots, 0)`: the cone's part is 0, the
+    value autograd through ``forward`` gives too. It is 0 at :math:`x_\mathrm{opt}`.
+
+    Unimodal, ill-conditioned, non-smooth (the ridge); the minimum :math:`f_\mathrm{opt}` at
+    :math:`x_\mathrm{opt}`, the raw draw.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f13; COCO ``f_sharp_ridge.c``.
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f = ebmcore.create("bbob_f13", dim=3, instance=1)
+        >>> bool(f(f.x_opt) == f.f_opt), f.gradient(f.x_opt).tolist()
+        (True, [0.0, 0.0, 0.0])
+    """
+
+    function = 13
+    alpha = 10.0
+    slope = 100.0
+
+    matrix: Tensor
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        self.register_constant("matrix", _coco.rotated_conditioning(self.seed, self.dim, self.alpha))
+
+    def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """``(z, the energy, rho)``."""
+        z = self.shifted(x) @ self.cast(self.matrix, x).T
+        head = z[..., 0]
+        squares = (z[..., 1:] * z[..., 1:]).sum(-1)
+        off_ridge = squares > 0
+        # sqrt(0) = 0 without its infinite slope, which autograd would multiply by 0 (NaN)
+        rho = torch.where(
+            off_ridge, torch.sqrt(torch.where(off_ridge, squares, torch.ones_like(squares))), squares
+        )
+        return z, head * head + self.slope * rho + self.f_opt, rho
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._parts(x)[1]
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        z, energy, rho = self._parts(x)
+        # 100 z_{1:} / rho; on the ridge 0 / tiny = 0, the min-norm subgradient, and the
+        # derivative of this expression there, 100 / tiny, is +inf: the cone's kink
+        denominator = rho.clamp_min(torch.finfo(x.dtype).tiny).unsqueeze(-1)
+        grad_z = torch.cat([2.0 * z[..., :1], self.slope * z[..., 1:] / denominator], dim=-1)
+        return energy, grad_z @ self.cast(self.matrix, x)
+
+
+class DifferentPowers(_RotatedFunction):
+    r"""BBOB f14, the sum of different powers: exponents from 2 to 6 along the axes of a
+    rotation, under a square root.
+
+    .. math::
+
+        f_{14}(x) = \sqrt{\sum_{i=0}^{d-1} |z_i|^{2 + 4 \frac{i}{d-1}}} + f_\mathrm{opt},
+        \qquad z = R (x - x_\mathrm{opt}),
+
+    with :math:`R` = ``rotation(seed + 1000000)``.
+
+    **Gradient.** With :math:`p_i = 2 + 4 \frac{i}{d-1}` and :math:`S = \sum_i |z_i|^{p_i}`:
+    :math:`\nabla f_{14} = R^\top \big(p_i \operatorname{sign}(z_i) |z_i|^{p_i - 1} /
+    (2 \sqrt S)\big)_i`, continuous wherever :math:`z \ne 0`. At :math:`x_\mathrm{opt}` the
+    function has a kink (:math:`f_{14} \approx |z_0|` along :math:`z_0`); the gradient returned
+    there is the minimum-norm subgradient **0**, as autograd through ``forward`` gives.
+
+    Overflow: the sum is formed before the root, as COCO does, so in float32 the energy is
+    :math:`+\infty` once a term :math:`|z_i|^{p_i}` exceeds :math:`3.4 \cdot 10^{38}`
+    (:math:`|z_i| \gtrsim 10^{6.4}` for :math:`p_i = 6`); wherever :math:`S` overflows the
+    analytic gradient is returned as 0 rather than NaN (autograd gives NaN there). In float64
+    that happens only beyond :math:`|z_i| \approx 10^{51}`.
+
+    Unimodal, ill-conditioned (its curvature degenerates at the optimum differently along each
+    axis), non-smooth at the optimum; the minimum :math:`f_\mathrm{opt}` at
+    :math:`x_\mathrm{opt}`, the raw draw.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f14; COCO ``f_different_powers.c``. The sum of
+        different powers is Schwefel's (H.-P. Schwefel, *Numerical Optimization of Computer
+        Models*, Wiley 1981).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f = ebmcore.create("bbob_f14", dim=3, instance=1)
+        >>> bool(f(f.x_opt) == f.f_opt), f.gradient(f.x_opt).tolist()
+        (True, [0.0, 0.0, 0.0])
+    """
+
+    function = 14
+
+    exponents: Tensor
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        self.register_constant("exponents", 2.0 + 4.0 * np.arange(self.dim) / (self.dim - 1.0))
+
+    def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """``(z, the energy, sqrt(S) (1 where S = 0), S)``."""
+        z = self.rotated(x)
+        total = torch.pow(z.abs(), self.cast(self.exponents, x)).sum(-1)
+        positive = total > 0
+        root = torch.sqrt(torch.where(positive, total, torch.ones_like(total)))
+        value = torch.where(positive, root, total)  # sqrt(0) = 0 without its infinite slope
+        return z, value + self.f_opt, root, total
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._parts(x)[1]
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        z, energy, root, total = self._parts(x)
+        exponents = self.cast(self.exponents, x)
+        # at z = 0 every term is 0 (sign 0, |z|^(p - 1) = 0): the subgradient 0
+        grad_z = (0.5 / root).unsqueeze(-1) * exponents * torch.sign(z) * torch.pow(z.abs(), exponents - 1.0)
+        overflow = torch.isinf(total).unsqueeze(-1)
+        grad_z = torch.where(overflow, torch.zeros_like(grad_z), grad_z)
+        return energy, grad_z @ self.cast(self.rotation, x)

@@ -1,0 +1,521 @@
+r"""BBOB f15--f19, the multimodal functions with adequate global structure: rotated Rastrigin,
+Weierstrass, Schaffer's F7 (conditions 10 and 1000) and the composite Griewank--Rosenbrock F8F2.
+
+Each equals COCO's problem ``(function, dim, instance)`` at every point, :math:`f_\mathrm{opt}`
+included. Notation of the BBOB definitions: coordinates indexed :math:`i = 0, \dots, d - 1`
+(COCO's C indexing), :math:`R` = ``rotation(seed + 1000000)`` and :math:`Q` =
+``rotation(seed)`` (COCO's ``rot1`` and ``rot2``, bit for bit, applied as :math:`z = R
+x`), :math:`T_\mathrm{osz}`, :math:`T_\mathrm{asy}^\beta`, :math:`\Lambda^\alpha` and
+:math:`f_\mathrm{pen}` as in :mod:`ebmcore_bbob._coco`. Where COCO folds :math:`R \Lambda Q`
+into one affine map, so do these (:func:`ebmcore_bbob._coco.rotated_conditioning`), once, in
+float64.
+
+Overflow: :math:`T_\mathrm{asy}` grows like :math:`u^{\beta\sqrt u}` and leaves the floating-point
+range for :math:`u \gtrsim 10^5` (float64), where COCO's C code returns inf or NaN. f15, f17 and
+f18 return :math:`E = +\infty` for every sample where a coordinate of
+:math:`T_\mathrm{asy}` exceeds :math:`L = \sqrt{\mathrm{max}} / (16 \sqrt{\alpha}\, d)`
+(``max`` the dtype's largest value, :math:`\alpha` the function's condition number;
+:math:`L \approx 10^{150}` in float64, :math:`10^{15}` in float32), with the gradient of the
+penalty alone (0 for f15): the rest of the function contributes 0, as autograd through
+``forward`` gives too. That bound keeps every other sample's energy and gradient finite, in
+any dimension, with no inf - inf; beyond it f15's true value exceeds :math:`L^2 \approx
+10^{300}`, and COCO returns inf or NaN there.
+
+References:
+    N. Hansen, S. Finck, R. Ros, A. Auger, *Real-Parameter Black-Box Optimization
+    Benchmarking 2009: Noiseless Functions Definitions*, INRIA research report RR-6829
+    (2009), functions 15--19; COCO, https://github.com/numbbo/coco (``f_rastrigin.c``,
+    ``f_weierstrass.c``, ``f_schaffers.c``, ``f_griewank_rosenbrock.c``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ebmcore import BaseModel
+
+from . import _coco
+from ._base import BBOBFunction, rastrigin_raw, rastrigin_raw_and_gradient
+
+__all__ = [
+    "GriewankRosenbrock",
+    "RastriginRotated",
+    "SchaffersF7",
+    "SchaffersF7IllConditioned",
+    "Weierstrass",
+]
+
+_ROTATION_OFFSET = 1000000
+"""COCO's seed offset of ``rot1`` (:math:`R`); ``rot2`` (:math:`Q`) has offset 0."""
+
+
+def asy_limit(dtype: torch.dtype, condition: float, dim: int) -> float:
+    r"""The bound :math:`L = \sqrt{\mathrm{max}} / (16 \sqrt{\alpha}\, d)` on the coordinates of
+    :math:`T_\mathrm{asy}` beyond which a sample's energy is :math:`+\infty` (module docstring)."""
+    return math.sqrt(torch.finfo(dtype).max) / (16.0 * math.sqrt(condition) * dim)
+
+
+def asy_overflows(u: Tensor, beta: float, limit: float) -> Tensor:
+    r"""Per sample (``(*batch,)``): whether a coordinate of :math:`T_\mathrm{asy}^\beta(u)`
+    exceeds ``limit`` in magnitude. NaN samples are not flagged (NaN in stays NaN out). The
+    test reads ``u`` detached: it decides a branch, it is not differentiated."""
+    value = _coco.t_asy(u.detach(), beta)
+    return (value.abs() > limit).any(-1) & ~u.isnan().any(-1)
+
+
+def _inf_where(flag: Tensor, energy: Tensor) -> Tensor:
+    """``energy`` with ``+inf`` where ``flag``."""
+    return torch.where(flag, torch.full_like(energy, math.inf), energy)
+
+
+class RastriginRotated(BBOBFunction):
+    r"""BBOB f15, the rotated Rastrigin function: :math:`\approx 10^d` local minima in a
+    rotated, asymmetric, ill-conditioned (10) and oscillating lattice.
+
+    .. math::
+
+        f_{15}(x) = 10 \Big(d - \sum_{i=0}^{d-1} \cos 2\pi z_i\Big) + \lVert z \rVert^2
+        + f_\mathrm{opt}, \qquad
+        z = R \Lambda^{10} Q\, T_\mathrm{asy}^{0.2}\big(T_\mathrm{osz}(R (x - x_\mathrm{opt}))\big).
+
+    Gradient: :math:`\nabla f_{15} = R^\top \big(T_\mathrm{osz}'(u) \odot T_\mathrm{asy}'(w)
+    \odot Q^\top \Lambda^{10} R^\top (20\pi \sin 2\pi z + 2 z)\big)` with :math:`u = R (x -
+    x_\mathrm{opt})`, :math:`w = T_\mathrm{osz}(u)`. :math:`T_\mathrm{osz}` is not
+    differentiable at 0, so :math:`f_{15}` is not differentiable on the hyperplanes
+    :math:`u_k = 0` through :math:`x_\mathrm{opt}` (a set of measure zero); the gradient
+    returned there takes :math:`T_\mathrm{osz}'(0) = 1`, as autograd does. At
+    :math:`x_\mathrm{opt}` itself :math:`z = 0` and the gradient is exactly 0. Where
+    :math:`T_\mathrm{asy}` overflows (:math:`|x| \gtrsim 10^5`, see the module docstring)
+    :math:`E = +\infty` with gradient 0.
+
+    Multimodal, non-separable; the minimum :math:`f_\mathrm{opt}` at :math:`x_\mathrm{opt}`
+    (all terms are :math:`\ge 0` and vanish only at :math:`z = 0`). No boundary penalty.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f15; COCO ``f_rastrigin.c``
+        (``f_rastrigin_rotated_bbob_problem_allocate``). L. A. Rastrigin, *Systems of
+        Extremal Control*, Nauka (1974).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f = ebmcore.create("bbob_f15", dim=3, instance=1)
+        >>> f(f.x_opt) == f.f_opt, f.f_opt
+        (tensor(True), 1000.0)
+        >>> f.gradient(f.x_opt)
+        tensor([0., 0., 0.], dtype=torch.float64)
+    """
+
+    function = 15
+    alpha = 10.0
+    beta = 0.2
+
+    rotation: Tensor
+    folded: Tensor
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        self.register_constant("rotation", _coco.rotation(self.seed + _ROTATION_OFFSET, self.dim))
+        self.register_constant("folded", _coco.rotated_conditioning(self.seed, self.dim, self.alpha))
+
+    def _inner(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """:math:`u = R (x - x_\\mathrm{opt})` and the per-sample overflow flag of
+        :math:`T_\\mathrm{asy}(T_\\mathrm{osz}(u))`."""
+        u = self.shifted(x) @ self.cast(self.rotation, x).T
+        limit = asy_limit(x.dtype, self.alpha, self.dim)
+        return u, asy_overflows(_coco.t_osz(u), self.beta, limit)
+
+    def forward(self, x: Tensor) -> Tensor:
+        u, overflow = self._inner(x)
+        w = torch.where(overflow[..., None], torch.zeros_like(u), _coco.t_osz(u))
+        z = _coco.t_asy(w, self.beta) @ self.cast(self.folded, x).T
+        return _inf_where(overflow, rastrigin_raw(z) + self.f_opt)
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        u, overflow = self._inner(x)
+        w, dw = _coco.t_osz_and_derivative(u)
+        w = torch.where(overflow[..., None], torch.zeros_like(w), w)
+        v, dv = _coco.t_asy_and_derivative(w, self.beta)
+        folded = self.cast(self.folded, x)
+        raw, grad_z = rastrigin_raw_and_gradient(v @ folded.T)
+        grad = ((grad_z @ folded) * dv * dw) @ self.cast(self.rotation, x)
+        grad = torch.where(overflow[..., None], torch.zeros_like(grad), grad)
+        return _inf_where(overflow, raw + self.f_opt), grad
+
+
+_WEIERSTRASS_TERMS = 12
+_WEIERSTRASS_A = tuple(0.5**k for k in range(_WEIERSTRASS_TERMS))
+_WEIERSTRASS_B = tuple(3.0**k for k in range(_WEIERSTRASS_TERMS))
+_WEIERSTRASS_F0 = 0.0
+for _a, _b in zip(_WEIERSTRASS_A, _WEIERSTRASS_B, strict=True):  # COCO's f0, summed in its order
+    _WEIERSTRASS_F0 += _a * math.cos(2 * math.pi * _b * 0.5)
+del _a, _b
+
+
+class Weierstrass(BBOBFunction):
+    r"""BBOB f16, the Weierstrass function: a rugged, repetitive landscape of 12 cosine
+    octaves, rotated, with oscillations and a boundary penalty.
+
+    .. math::
+
+        f_{16}(x) = 10 \Big(\frac1d \sum_{i=0}^{d-1} \sum_{k=0}^{11} \tfrac{1}{2^k}
+        \cos\big(2\pi 3^k (z_i + \tfrac12)\big) - f_0\Big)^3
+        + \frac{10}{d} f_\mathrm{pen}(x) + f_\mathrm{opt},
+
+    with :math:`z = R \Lambda^{1/100} Q\, T_\mathrm{osz}(R (x - x_\mathrm{opt}))` and
+    :math:`f_0 = \sum_{k=0}^{11} 2^{-k} \cos(\pi 3^k) = -(2 - 2^{-11})`, the smallest value
+    of the inner sum, so that the bracket is :math:`\ge 0`.
+
+    Gradient: the infinite Weierstrass series is continuous and nowhere differentiable, but
+    COCO evaluates the **12-term** sum, a smooth (if very rugged) function, and the gradient
+    returned is its exact derivative, term by term: :math:`\partial f / \partial z_i =
+    -\frac{30}{d} \delta^2 \sum_k 2^{-k}\, 2\pi 3^k \sin\big(2\pi 3^k (z_i + \frac12)\big)`,
+    :math:`\delta` the bracket, pulled back through :math:`R \Lambda^{1/100} Q`,
+    :math:`T_\mathrm{osz}` and :math:`R`; plus :math:`\frac{20}{d} \operatorname{sign}(x_i)
+    \max(0, |x_i| - 5)`. Its third derivative reaches :math:`\sim 10^{16}`, so central
+    differences only agree with it at steps :math:`h \lesssim 10^{-9}`. :math:`T_\mathrm{osz}`
+    is not differentiable on the hyperplanes :math:`(R (x - x_\mathrm{opt}))_k = 0`, where
+    :math:`T_\mathrm{osz}'(0) = 1` is taken (as autograd does); at :math:`x_\mathrm{opt}`
+    :math:`\delta = 0` exactly and the gradient is exactly 0.
+
+    Multimodal, non-separable. The minimum :math:`f_\mathrm{opt}` is attained at
+    :math:`x_\mathrm{opt}` and, as the report says ("the global optimum is not unique"), not
+    only there: :math:`\delta = 0` wherever every :math:`z_i` is an integer (then
+    :math:`\cos(2\pi 3^k (z_i + \frac12)) = -1` for every :math:`k`), and inside the box, where
+    the penalty is 0, that holds at many points (in 2-D instance 1, :math:`z = (0, 1)` is one).
+    Their number is not known exactly, so ``minima`` is None (ebmcore's ground truth lists
+    every minimizer or counts them exactly); ``minimum_value`` is :math:`f_\mathrm{opt}`, and
+    ``x_opt`` the minimizer COCO declares.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f16; COCO ``f_weierstrass.c``. K. Weierstrass
+        (1872), as a benchmark in P. N. Suganthan et al., *Problem Definitions and Evaluation
+        Criteria for the CEC 2005 Special Session on Real-Parameter Optimization* (2005).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f = ebmcore.create("bbob_f16", dim=2, instance=1)
+        >>> float(f(f.x_opt)) == f.f_opt == f.minimum_value, f.gradient(f.x_opt)
+        (True, tensor([0., 0.], dtype=torch.float64))
+        >>> f.minima is None
+        True
+    """
+
+    function = 16
+    condition = 100.0
+    # None (the base default): many global minimizers, no exact count (see above); BBOBFunction
+    # promises a Minima, which these two cannot keep
+    minima = BaseModel.minima  # type: ignore[assignment]
+
+    rotation: Tensor
+    folded: Tensor
+    weights: Tensor
+    frequencies: Tensor
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        self.register_constant("rotation", _coco.rotation(self.seed + _ROTATION_OFFSET, self.dim))
+        self.register_constant(
+            "folded", _coco.rotated_conditioning(self.seed, self.dim, 1.0 / self.condition)
+        )
+        self.register_constant("weights", _WEIERSTRASS_A)
+        self.register_constant("frequencies", _WEIERSTRASS_B)
+        self.penalty = 10.0 / self.dim
+
+    @property
+    def minimum_value(self) -> float:
+        """:math:`f_\\mathrm{opt}`, attained at ``x_opt`` and every other point of the box where
+        :math:`z` is an integer vector."""
+        return self.f_opt
+
+    def _angles(self, z: Tensor) -> Tensor:
+        """The ``(*batch, d, 12)`` cosine arguments :math:`2\\pi (z_i + \\frac12) 3^k`, in
+        COCO's order of operations."""
+        return (2.0 * math.pi * (z + 0.5))[..., None] * self.cast(self.frequencies, z)
+
+    def _bracket(self, angles: Tensor) -> Tensor:
+        """:math:`\\delta = \\frac1d \\sum_i \\sum_k 2^{-k} \\cos(\\cdot) - f_0`."""
+        series = (self.cast(self.weights, angles) * torch.cos(angles)).sum(-1).sum(-1)
+        return series / self.dim - _WEIERSTRASS_F0
+
+    def forward(self, x: Tensor) -> Tensor:
+        u = self.shifted(x) @ self.cast(self.rotation, x).T
+        delta = self._bracket(self._angles(_coco.t_osz(u) @ self.cast(self.folded, x).T))
+        return 10.0 * delta**3 + self.f_opt + self.penalty * _coco.f_pen(x)
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        rotation = self.cast(self.rotation, x)
+        folded = self.cast(self.folded, x)
+        w, dw = _coco.t_osz_and_derivative(self.shifted(x) @ rotation.T)
+        angles = self._angles(w @ folded.T)
+        delta = self._bracket(angles)
+        pen, pen_grad = _coco.f_pen_and_gradient(x)
+        energy = 10.0 * delta**3 + self.f_opt + self.penalty * pen
+        rates = self.cast(self.weights, x) * (2.0 * math.pi) * self.cast(self.frequencies, x)
+        grad_z = (-30.0 / self.dim) * (delta * delta)[..., None] * (rates * torch.sin(angles)).sum(-1)
+        return energy, ((grad_z @ folded) * dw) @ rotation + self.penalty * pen_grad
+
+
+class SchaffersF7(BBOBFunction):
+    r"""BBOB f17, Schaffer's F7 function with condition number 10: rings of ridges whose
+    frequency and amplitude fall towards the optimum, rotated and asymmetric.
+
+    .. math::
+
+        f_{17}(x) = \Big(\frac{1}{d - 1} \sum_{i=0}^{d-2} s_i^{1/4} \big(1 + \sin^2(50\,
+        s_i^{1/10})\big)\Big)^2 + 10 f_\mathrm{pen}(x) + f_\mathrm{opt},
+
+    with :math:`s_i = z_i^2 + z_{i+1}^2` and :math:`z = \Lambda^{\alpha} Q\,
+    T_\mathrm{asy}^{0.5}(R (x - x_\mathrm{opt}))`, :math:`\alpha = 10` (f18 is the same with
+    :math:`\alpha = 1000`). This is the report's :math:`\big(\frac{1}{d-1} \sum_i \sqrt{s_i}
+    + \sqrt{s_i} \sin^2(50 s_i^{1/5})\big)^2` with its :math:`s_i` written as
+    :math:`\sqrt{z_i^2 + z_{i+1}^2}`.
+
+    Gradient: each term :math:`g(s) = s^{1/4}(1 + \sin^2 \theta)`, :math:`\theta = 50
+    s^{1/10}`, has :math:`g'(s) = \frac{g(s)}{s}\big(\frac14 + \frac{\theta \sin 2\theta}{10
+    (1 + \sin^2\theta)}\big)`, and :math:`\nabla f = \frac{2 m}{d-1} \sum_i g'(s_i) \nabla s_i`
+    (:math:`m` the mean in the bracket) pulled back through :math:`\Lambda^\alpha Q`,
+    :math:`T_\mathrm{asy}` and :math:`R`, plus :math:`20 \operatorname{sign}(x_i) \max(0,
+    |x_i| - 5)`. Where a pair :math:`(z_i, z_{i+1})` is 0 the term is a cusp
+    (:math:`s^{1/4} = |(z_i, z_{i+1})|^{1/2}`, infinitely steep from every side, and minimal):
+    it contributes **0** to the gradient there, which is what autograd gives too. So the
+    gradient at :math:`x_\mathrm{opt}` is 0, although :math:`f` is not differentiable there
+    (it grows like :math:`\lVert x - x_\mathrm{opt} \rVert`: a cone). Where
+    :math:`T_\mathrm{asy}` overflows (module docstring) :math:`E = +\infty` and the gradient
+    is the penalty's alone.
+
+    Multimodal, non-separable; the minimum :math:`f_\mathrm{opt}` at :math:`x_\mathrm{opt}`
+    (every term is :math:`\ge 0` and all vanish only at :math:`z = 0`).
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f17; COCO ``f_schaffers.c``. J. D. Schaffer et
+        al., *A study of control parameters affecting online performance of genetic
+        algorithms for function optimization*, ICGA (1989).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f = ebmcore.create("bbob_f17", dim=2, instance=1)
+        >>> float(f(f.x_opt)) == f.f_opt, f.gradient(f.x_opt)
+        (True, tensor([0., 0.], dtype=torch.float64))
+    """
+
+    function = 17
+    condition = 10.0
+    beta = 0.5
+    penalty = 10.0
+
+    rotation: Tensor
+    scaled: Tensor
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        self.register_constant("rotation", _coco.rotation(self.seed + _ROTATION_OFFSET, self.dim))
+        q = _coco.rotation(self.seed, self.dim)
+        self.register_constant("scaled", _coco.conditioning(self.condition, self.dim)[:, None] * q)
+
+    def _inner(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """:math:`u = R (x - x_\\mathrm{opt})`, with 0 in the samples where
+        :math:`T_\\mathrm{asy}` overflows, and the per-sample overflow flag."""
+        u = self.shifted(x) @ self.cast(self.rotation, x).T
+        overflow = asy_overflows(u, self.beta, asy_limit(x.dtype, self.condition, self.dim))
+        return torch.where(overflow[..., None], torch.zeros_like(u), u), overflow
+
+    @staticmethod
+    def _pairs(z: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """:math:`s_i`, where :math:`s_i > 0`, :math:`s_i^{1/4}` and :math:`\\theta_i = 50
+        s_i^{1/10}` (1 and 50 where :math:`s_i = 0`: safe for autograd, masked after)."""
+        s = z[..., :-1] * z[..., :-1] + z[..., 1:] * z[..., 1:]
+        positive = s > 0
+        safe = torch.where(positive, s, torch.ones_like(s))
+        return safe, positive, torch.pow(safe, 0.25), 50.0 * torch.pow(safe, 0.1)
+
+    @staticmethod
+    def _mean(positive: Tensor, root: Tensor, sine: Tensor) -> Tensor:
+        """The mean of the terms :math:`g(s_i) = s_i^{1/4} (1 + \\sin^2 \\theta_i)`, 0 where
+        :math:`s_i = 0`."""
+        terms = torch.where(positive, root * (1.0 + sine * sine), torch.zeros_like(root))
+        return terms.sum(-1) / terms.shape[-1]
+
+    def forward(self, x: Tensor) -> Tensor:
+        u, overflow = self._inner(x)
+        z = _coco.t_asy(u, self.beta) @ self.cast(self.scaled, x).T
+        _, positive, root, theta = self._pairs(z)
+        mean = self._mean(positive, root, torch.sin(theta))
+        return _inf_where(overflow, mean * mean + self.f_opt) + self.penalty * _coco.f_pen(x)
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        u, overflow = self._inner(x)
+        v, dv = _coco.t_asy_and_derivative(u, self.beta)
+        scaled = self.cast(self.scaled, x)
+        z = v @ scaled.T
+        s, positive, root, theta = self._pairs(z)
+        sine = torch.sin(theta)
+        mean = self._mean(positive, root, sine)
+        pen, pen_grad = _coco.f_pen_and_gradient(x)
+        energy = _inf_where(overflow, mean * mean + self.f_opt) + self.penalty * pen
+        # g'(s) = s^{-3/4} (1 + sin^2)/4 + s^{1/4} sin(2 theta) theta / (10 s)
+        slope = root / s * (0.25 * (1.0 + sine * sine) + 0.1 * theta * torch.sin(2.0 * theta))
+        slope = torch.where(positive, slope, torch.zeros_like(slope))
+        outer = (2.0 * mean / s.shape[-1])[..., None] * slope  # d E / d s_i
+        grad_z = torch.zeros_like(z)
+        grad_z = grad_z + torch.nn.functional.pad(2.0 * outer * z[..., :-1], (0, 1))
+        grad_z = grad_z + torch.nn.functional.pad(2.0 * outer * z[..., 1:], (1, 0))
+        grad = ((grad_z @ scaled) * dv) @ self.cast(self.rotation, x)
+        grad = torch.where(overflow[..., None], torch.zeros_like(grad), grad)
+        return energy, grad + self.penalty * pen_grad
+
+
+class SchaffersF7IllConditioned(SchaffersF7):
+    r"""BBOB f18, Schaffer's F7 function with condition number 1000: f17 with
+    :math:`\Lambda^{1000}` in place of :math:`\Lambda^{10}`.
+
+    .. math::
+
+        f_{18}(x) = \Big(\frac{1}{d - 1} \sum_{i=0}^{d-2} s_i^{1/4} \big(1 + \sin^2(50\,
+        s_i^{1/10})\big)\Big)^2 + 10 f_\mathrm{pen}(x) + f_\mathrm{opt}, \qquad
+        z = \Lambda^{1000} Q\, T_\mathrm{asy}^{0.5}(R (x - x_\mathrm{opt})),
+
+    :math:`s_i = z_i^2 + z_{i+1}^2`. COCO draws f18's instance with f17's seed: the same
+    :math:`x_\mathrm{opt}`, :math:`f_\mathrm{opt}`, :math:`R` and :math:`Q` as f17's instance
+    of the same number. Gradient and its conventions as :class:`SchaffersF7` (0 from the cusp
+    of a pair at 0, so 0 at :math:`x_\mathrm{opt}`; :math:`E = +\infty` and the penalty's
+    gradient where :math:`T_\mathrm{asy}` overflows).
+
+    Multimodal, non-separable, moderately ill-conditioned; the minimum :math:`f_\mathrm{opt}`
+    at :math:`x_\mathrm{opt}`.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f18; COCO ``f_schaffers.c``. J. D. Schaffer et
+        al., ICGA (1989).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f17 = ebmcore.create("bbob_f17", dim=4, instance=2)
+        >>> f18 = ebmcore.create("bbob_f18", dim=4, instance=2)
+        >>> torch.equal(f17.x_opt, f18.x_opt), f17.f_opt == f18.f_opt
+        (True, True)
+    """
+
+    function = 18
+    condition = 1000.0
+
+
+class GriewankRosenbrock(BBOBFunction):
+    r"""BBOB f19, the composite Griewank--Rosenbrock function F8F2: Griewank's cosine
+    ruggedness applied to each term of a rotated Rosenbrock function.
+
+    .. math::
+
+        f_{19}(x) = 10 + \frac{10}{d - 1} \sum_{i=0}^{d-2} \Big(\frac{t_i}{4000} - \cos t_i\Big)
+        + f_\mathrm{opt}, \qquad
+        t_i = 100 (z_i^2 - z_{i+1})^2 + (1 - z_i)^2, \qquad
+        z = \max\!\big(1, \tfrac{\sqrt d}{8}\big) Q x + \tfrac12,
+
+    with :math:`Q` = ``rotation(seed)``. COCO draws no :math:`x_\mathrm{opt}` for f19: the
+    optimum is where :math:`z = \mathbf 1`, :math:`x_\mathrm{opt} = Q^\top \mathbf 1 / (2
+    \max(1, \sqrt d / 8))`, computed as COCO computes it (column sums of :math:`Q`, in order)
+    in COCO's dimensions. Beyond :math:`d = 64`, where the scaling exceeds 1, COCO's
+    ``best_parameter`` is :math:`Q^\top \mathbf 1 / 2`, which is not a minimizer (:math:`z =
+    (\sqrt d / 8 + 1) / 2`); the declared optimum is the true one there.
+
+    Gradient: :math:`\partial f / \partial z` from :math:`\frac{10}{d-1}(\frac{1}{4000} + \sin
+    t_i) \nabla t_i`, pulled back through :math:`Q` (smooth everywhere). At
+    :math:`x_\mathrm{opt}` the gradient vanishes up to rounding (:math:`|\nabla f| \sim
+    10^{-15}`): the stored :math:`x_\mathrm{opt}` is :math:`Q^\top \mathbf 1 / 2` rounded to
+    float64, so :math:`z` is :math:`\mathbf 1` only to rounding, while :math:`f(x_\mathrm{opt})
+    = f_\mathrm{opt}` exactly (:math:`\cos t = 1` for :math:`t \sim 10^{-31}`). Where
+    :math:`t_i` overflows (float32) :math:`\cos t_i` is taken as 1 and the energy is
+    :math:`+\infty`.
+
+    Multimodal, non-separable; the minimum :math:`f_\mathrm{opt}` at :math:`x_\mathrm{opt}`
+    (:math:`t/4000 - \cos t \ge -1` with equality only at :math:`t = 0`, and :math:`t_i = 0`
+    for all :math:`i` only at :math:`z = \mathbf 1`). No boundary penalty.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f19; COCO ``f_griewank_rosenbrock.c``. A. O.
+        Griewank, *Generalized descent for global optimization*, JOTA 34 (1981);
+        H. H. Rosenbrock, *An automatic method for finding the greatest or least value of a
+        function*, The Computer Journal 3 (1960); the composition F8F2 from D. Whitley et
+        al., *Evaluating evolutionary algorithms*, Artificial Intelligence 85 (1996).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f = ebmcore.create("bbob_f19", dim=2, instance=1)
+        >>> float(f(f.x_opt)) == f.f_opt, float(f.gradient(f.x_opt).abs().max()) < 1e-12
+        (True, True)
+    """
+
+    function = 19
+
+    matrix: Tensor
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        self.register_constant("matrix", self._scale(self.dim) * _coco.rotation(self.seed, self.dim))
+
+    @staticmethod
+    def _scale(dim: int) -> float:
+        """COCO's ``max(1, sqrt(d) / 8)``."""
+        return max(1.0, math.sqrt(dim) / 8.0)
+
+    @classmethod
+    def optimum(cls, data: _coco.Instance) -> np.ndarray:
+        scale = cls._scale(data.dim)
+        matrix = _coco.rotation(data.seed, data.dim) * scale
+        total = np.zeros(data.dim)
+        for row in matrix:  # COCO's column sums, row by row
+            total += row
+        # COCO stops at total / (2 scale) = Q^T 1 / 2, which is z = 1 only while scale = 1 (d <= 64):
+        # the second division (exact while scale = 1) makes it the minimizer in every dimension
+        return total / (2.0 * scale) / scale
+
+    def _terms(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """:math:`z`, :math:`z_i^2 - z_{i+1}`, :math:`1 - z_i` and :math:`t_i`."""
+        z = x @ self.cast(self.matrix, x).T + 0.5
+        c1 = z[..., :-1] * z[..., :-1] - z[..., 1:]
+        c2 = 1.0 - z[..., :-1]
+        return z, c1, c2, 100.0 * c1 * c1 + c2 * c2
+
+    @staticmethod
+    def _energy(t: Tensor) -> tuple[Tensor, Tensor]:
+        """:math:`10 + 10 \\sum_i (t_i / 4000 - \\cos t_i) / (d - 1)`, with :math:`\\cos` of an
+        overflowed :math:`t_i` taken as 1; and that finite :math:`t`."""
+        finite_t = torch.where(torch.isinf(t), torch.zeros_like(t), t)
+        total = (t / 4000.0 - torch.cos(finite_t)).sum(-1)
+        return 10.0 + 10.0 * total / t.shape[-1], finite_t
+
+    def forward(self, x: Tensor) -> Tensor:
+        *_, t = self._terms(x)
+        raw, _ = self._energy(t)
+        return raw + self.f_opt
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        z, c1, c2, t = self._terms(x)
+        raw, finite_t = self._energy(t)
+        outer = (10.0 / t.shape[-1]) * (1.0 / 4000.0 + torch.sin(finite_t))  # d E / d t_i
+        grad_z = torch.nn.functional.pad(outer * (400.0 * c1 * z[..., :-1] - 2.0 * c2), (0, 1))
+        grad_z = grad_z + torch.nn.functional.pad(outer * (-200.0 * c1), (1, 0))
+        return raw + self.f_opt, grad_z @ self.cast(self.matrix, x)

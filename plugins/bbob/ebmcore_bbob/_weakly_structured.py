@@ -1,0 +1,555 @@
+r"""BBOB f20--f24, the multimodal functions with weak global structure: Schwefel, Gallagher's
+Gaussian peaks (101 and 21), Katsuura and Lunacek's bi-Rastrigin.
+
+Each equals COCO's problem ``(function, dim, instance)`` at every point, :math:`f_\mathrm{opt}`
+included. These five draw their instances with rules of their own (read from COCO's C code):
+f20 and f24 put the optimum at :math:`\pm` a constant with random signs, f21 and f22 at the
+best of their random peaks, f23 at COCO's usual :math:`x_\mathrm{opt}`. Notation as in
+:mod:`ebmcore_bbob._multimodal`: coordinates indexed :math:`i = 0, \dots, d - 1`, :math:`R` =
+``rotation(seed + 1000000)``, :math:`Q` = ``rotation(seed)`` (COCO's matrices bit
+for bit).
+
+References:
+    N. Hansen, S. Finck, R. Ros, A. Auger, *Real-Parameter Black-Box Optimization
+    Benchmarking 2009: Noiseless Functions Definitions*, INRIA research report RR-6829
+    (2009), functions 20--24; COCO, https://github.com/numbbo/coco (``f_schwefel.c``,
+    ``f_gallagher.c``, ``f_katsuura.c``, ``f_lunacek_bi_rastrigin.c``,
+    ``transform_vars_x_hat.c``, ``transform_vars_z_hat.c``).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ebmcore import BaseModel
+
+from . import _coco
+from ._base import BBOBFunction
+
+__all__ = ["Gallagher21", "Gallagher101", "Katsuura", "LunacekBiRastrigin", "Schwefel"]
+
+
+class Schwefel(BBOBFunction):
+    r"""BBOB f20, the Schwefel function :math:`x \sin\sqrt{|x|}`: its second-best local
+    minima lie far from the best one, near the corners of the box.
+
+    .. math::
+
+        f_{20}(x) = \frac{1}{100} \Big(\sum_{i} \max(0, |t_i| - 500)^2 + 418.9828872724339
+        - \frac1d \sum_{i=0}^{d-1} t_i \sin\sqrt{|t_i|}\Big) + f_\mathrm{opt},
+
+    with, for :math:`c = 4.2096874637` and the random signs :math:`\sigma_i = \pm 1` (COCO's
+    ``transform_vars_x_hat``: :math:`-1` where ``uniform(d, seed)`` is below 1/2):
+
+    .. math::
+
+        \hat x = 2 \sigma \odot x, \quad
+        \hat z_0 = \hat x_0, \quad \hat z_i = \hat x_i + \tfrac14 (\hat x_{i-1} - c)
+        \; (i \ge 1), \quad
+        t = 100 \big(\Lambda^{10} (\hat z - c) + c\big).
+
+    The first sum is the report's :math:`10^2 f_\mathrm{pen}(z / 100)`, a penalty on
+    :math:`t`, not on :math:`x`. COCO's optimum is :math:`x_\mathrm{opt} = \frac12
+    4.2096874633\, \sigma` (``transform_vars_x_hat``'s "dirty way of setting the best
+    parameter"; note the last digits differ from :math:`c`), where :math:`t_i \approx
+    420.96874633`, near the maximizer :math:`t^* = 420.96874636\ldots` of :math:`t \sin\sqrt
+    t`, whose maximum :math:`418.98288727243371` the constant exceeds by :math:`2 \cdot
+    10^{-13}`. So :math:`x_\mathrm{opt}` is a minimizer only to about :math:`10^{-10}`: there
+    :math:`f_{20}(x_\mathrm{opt}) - f_\mathrm{opt}` and the gradient are of order
+    :math:`10^{-15}` and :math:`10^{-8}`, in COCO as here, and the true minimum exceeds
+    :math:`f_\mathrm{opt}` by :math:`2 \cdot 10^{-15}`, the size of the rounding, which can put
+    values :math:`10^{-15}` under :math:`f_\mathrm{opt}`.
+
+    Gradient: :math:`\frac{d}{dt} t \sin\sqrt{|t|} = \sin\sqrt{|t|} + \frac12 \sqrt{|t|}
+    \cos\sqrt{|t|}` is continuous (0 at :math:`t = 0`, where only the second derivative is
+    unbounded) and the penalty is :math:`C^1`, so :math:`f_{20}` is continuously
+    differentiable everywhere and the gradient is the exact one, pulled back through the
+    triangular map :math:`\hat x \mapsto \hat z` and the signs.
+
+    Multimodal, weakly structured; the minimum :math:`f_\mathrm{opt}` (to rounding) at
+    :math:`x_\mathrm{opt}` (to :math:`10^{-10}`).
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f20; COCO ``f_schwefel.c``,
+        ``transform_vars_x_hat.c``, ``transform_vars_z_hat.c``. H.-P. Schwefel, *Numerical
+        Optimization of Computer Models*, Wiley (1981).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f = ebmcore.create("bbob_f20", dim=2, instance=1)
+        >>> f.x_opt
+        tensor([-2.1048,  2.1048], dtype=torch.float64)
+        >>> abs(float(f(f.x_opt)) - f.f_opt) < 1e-12
+        True
+    """
+
+    function = 20
+    shift = 4.2096874637  # COCO's 2 |x_opt| inside the transformation
+    optimum_value = 0.5 * 4.2096874633  # COCO's best_parameter
+    constant = 418.9828872724339
+
+    signs: Tensor
+    scales: Tensor
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        self.register_constant("signs", self._signs(self.seed, self.dim))
+        self.register_constant("scales", _coco.conditioning(10.0, self.dim))
+
+    @staticmethod
+    def _signs(seed: int, dim: int) -> np.ndarray:
+        return np.where(_coco.uniform(dim, seed) - 0.5 < 0.0, -1.0, 1.0)
+
+    @classmethod
+    def optimum(cls, data: _coco.Instance) -> np.ndarray:
+        return cls._signs(data.seed, data.dim) * cls.optimum_value
+
+    def _t(self, x: Tensor) -> Tensor:
+        """:math:`t(x)`, in COCO's order of operations."""
+        y = 2.0 * (self.cast(self.signs, x) * x)
+        z = torch.cat([y[..., :1], y[..., 1:] + 0.25 * (y[..., :-1] - self.shift)], dim=-1)
+        return 100.0 * (self.cast(self.scales, x) * (z - self.shift) + self.shift)
+
+    @staticmethod
+    def _root(t: Tensor) -> tuple[Tensor, Tensor]:
+        """Where :math:`t = 0`, and :math:`\\sqrt{|t|}` (1 there: safe for autograd)."""
+        zero = t == 0
+        return zero, torch.sqrt(torch.where(zero, torch.ones_like(t), t.abs()))
+
+    def _energy(self, t: Tensor, zero: Tensor, root: Tensor) -> tuple[Tensor, Tensor]:
+        excess = torch.clamp(t.abs() - 500.0, min=0.0)
+        wave = torch.where(zero, torch.zeros_like(t), t * torch.sin(root))
+        raw = 0.01 * ((excess * excess).sum(-1) + self.constant - wave.sum(-1) / self.dim)
+        return raw + self.f_opt, excess
+
+    def forward(self, x: Tensor) -> Tensor:
+        t = self._t(x)
+        energy, _ = self._energy(t, *self._root(t))
+        return energy
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        t = self._t(x)
+        zero, root = self._root(t)
+        energy, excess = self._energy(t, zero, root)
+        slope = torch.where(zero, torch.zeros_like(t), torch.sin(root) + 0.5 * root * torch.cos(root))
+        grad_t = 0.01 * (2.0 * torch.sign(t) * excess - slope / self.dim)
+        grad_z = 100.0 * self.cast(self.scales, x) * grad_t
+        grad_y = grad_z + torch.nn.functional.pad(0.25 * grad_z[..., 1:], (0, 1))
+        return energy, 2.0 * self.cast(self.signs, x) * grad_y
+
+
+@dataclass(frozen=True)
+class Peaks:
+    """The random data of a Gallagher instance, as COCO's ``f_gallagher_bbob_problem_allocate``
+    draws it (float64 numpy arrays).
+
+    Attributes:
+        x_opt: ``(d,)`` the best peak's location, in ``x`` coordinates.
+        locations: ``(peaks, d)`` the peaks' locations in rotated coordinates (COCO's
+            ``x_local``, transposed): peak ``k`` is at :math:`Q^\\top` ``locations[k]``.
+        scales: ``(peaks, d)`` the diagonal conditioning :math:`C_k` of each peak (COCO's
+            ``arr_scales``).
+        heights: ``(peaks,)`` the peak values :math:`w_k`: 10 for peak 0, then 1.1 to 9.1.
+    """
+
+    x_opt: np.ndarray
+    locations: np.ndarray
+    scales: np.ndarray
+    heights: np.ndarray
+
+
+@functools.lru_cache(maxsize=64)
+def gallagher_peaks(seed: int, dim: int, peaks: int) -> Peaks:
+    """COCO's Gallagher instance data for ``rseed = seed`` (read the class docstrings).
+
+    COCO's legacy code makes its random permutations by sorting uniform numbers: a rank
+    permutation is ``argsort(uniform(n, seed))`` (distinct values, so any sort agrees with C's
+    ``qsort``).
+    """
+    condition = 1000.0
+    if peaks == 101:
+        first_condition, b, c = math.sqrt(condition), 10.0, 5.0
+    else:
+        first_condition, b, c = condition, 9.8, 4.9
+    order = np.argsort(_coco.uniform(peaks - 1, seed), kind="stable")
+    conditions = np.empty(peaks)
+    conditions[0] = first_condition
+    conditions[1:] = np.power(condition, order / (peaks - 2))
+    heights = np.empty(peaks)
+    heights[0] = 10.0
+    heights[1:] = np.arange(peaks - 1) / (peaks - 2) * (9.1 - 1.1) + 1.1
+    scales = np.empty((peaks, dim))
+    for k in range(peaks):
+        ranks = np.argsort(_coco.uniform(dim, seed + 1000 * k), kind="stable")
+        scales[k] = np.power(conditions[k], ranks / (dim - 1) - 0.5)
+    draws = b * _coco.uniform(dim * peaks, seed).reshape(peaks, dim) - c
+    rotation = _coco.rotation(seed, dim)
+    locations = draws @ rotation.T
+    locations[0] *= 0.8
+    x_opt = 0.8 * draws[0]
+    for array in (x_opt, locations, scales, heights):
+        array.flags.writeable = False
+    return Peaks(x_opt, locations, scales, heights)
+
+
+class _Gallagher(BBOBFunction):
+    r"""Gallagher's Gaussian peaks function, COCO's ``f_gallagher`` (f21 and f22 set
+    ``peaks``)."""
+
+    peaks: ClassVar[int]
+
+    rotation: Tensor
+    offsets: Tensor
+    scales: Tensor
+    heights: Tensor
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        data = gallagher_peaks(self.seed, self.dim, self.peaks)
+        self.register_constant("rotation", _coco.rotation(self.seed, self.dim))
+        # the peaks relative to the best one, y_k - y_0 (0 for k = 0): Q x - y_k is computed as
+        # Q (x - x_opt) - (y_k - y_0), exactly 0 at x_opt for the best peak
+        self.register_constant("offsets", data.locations - data.locations[0])
+        self.register_constant("scales", data.scales)
+        self.register_constant("heights", data.heights)
+
+    @classmethod
+    def optimum(cls, data: _coco.Instance) -> np.ndarray:
+        return gallagher_peaks(data.seed, data.dim, cls.peaks).x_opt
+
+    def _peaks(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """The ``(*batch, peaks, d)`` differences :math:`Q x - y_k`, the ``(*batch, 1)`` index of
+        the highest peak (the first of tied ones, as ``torch.argmax`` picks) and its value
+        :math:`w_k e^{-q_k / 2d}` ``(*batch,)``, :math:`q_k = (Q x - y_k)^\\top C_k (Q x - y_k)`."""
+        difference = (self.shifted(x) @ self.cast(self.rotation, x).T)[..., None, :] - self.cast(
+            self.offsets, x
+        )
+        quadratic = (self.cast(self.scales, x) * difference * difference).sum(-1)
+        values = self.cast(self.heights, x) * torch.exp((-0.5 / self.dim) * quadratic)
+        index = torch.argmax(values, dim=-1, keepdim=True)
+        return difference, index, torch.gather(values, -1, index)[..., 0]
+
+    def forward(self, x: Tensor) -> Tensor:
+        _, _, active = self._peaks(x)
+        return _coco.t_osz(10.0 - active) ** 2 + _coco.f_pen(x) + self.f_opt
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        difference, index, active = self._peaks(x)
+        y, dy = _coco.t_osz_and_derivative(10.0 - active)
+        pen, pen_grad = _coco.f_pen_and_gradient(x)
+        energy = y**2 + pen + self.f_opt
+        # the active peak's C_k (Q x - y_k), gathered (not indexed: vmap-safe)
+        picked = index[..., None].expand(*difference.shape[:-2], 1, self.dim)
+        scales = self.cast(self.scales, x).expand(difference.shape)
+        weighted = torch.gather(scales * difference, -2, picked)[..., 0, :]
+        # d active / d (Q x) = -active / d * C_k (Q x - y_k)
+        grad_peak = (active * (-1.0 / self.dim))[..., None] * weighted
+        grad = (-2.0 * y * dy)[..., None] * (grad_peak @ self.cast(self.rotation, x))
+        return energy, grad + pen_grad
+
+
+class Gallagher101(_Gallagher):
+    r"""BBOB f21, Gallagher's Gaussian 101-me peaks function: 101 Gaussian peaks of random
+    position, height and orientation-free conditioning; no exploitable global structure.
+
+    .. math::
+
+        f_{21}(x) = T_\mathrm{osz}\Big(10 - \max_{k=0}^{100} w_k \exp\big(-\tfrac{1}{2d}
+        (Q x - y_k)^\top C_k (Q x - y_k)\big)\Big)^2 + f_\mathrm{pen}(x) + f_\mathrm{opt},
+
+    with :math:`Q` = ``rotation(seed)`` and, as COCO draws them:
+
+    - heights :math:`w_0 = 10`, :math:`w_k = 1.1 + 8 \frac{k - 1}{99}` (:math:`k \ge 1`);
+    - conditionings :math:`C_k = \operatorname{diag}\big(\alpha_k^{\,r_{k,i}/(d-1) - 1/2}\big)`
+      with :math:`\alpha_0 = \sqrt{1000}`, :math:`\alpha_k = 1000^{\pi_{k-1}/99}` where
+      :math:`\pi` ranks ``uniform(100, seed)`` (:math:`\pi_j` = index of its
+      :math:`j`-th smallest), and :math:`r_{k,\cdot}` ranks ``uniform(d, seed + 1000 k)`` the
+      same way: COCO's legacy code makes permutations by sorting random numbers;
+    - locations :math:`y_k = Q (10 u_k - 5)` with :math:`u_k` the :math:`k`-th block of
+      :math:`d` numbers of ``uniform(101 d, seed)``, and :math:`y_0` shrunk by 0.8.
+
+    The optimum is the highest peak: :math:`x_\mathrm{opt} = 0.8 (10 u_0 - 5) \in [-4,
+    4]^d` (the point whose rotation is :math:`y_0`), where :math:`10 - w_0 = 0` and
+    :math:`f = f_\mathrm{opt}`; everywhere else :math:`10 - \max > 0`.
+
+    Gradient: the gradient of the **active peak** (the one attaining the max), through
+    :math:`T_\mathrm{osz}` and :math:`Q`; plus :math:`2 \operatorname{sign}(x_i) \max(0,
+    |x_i| - 5)`. Where two peaks tie (a ridge between basins, where :math:`f` has a kink) the
+    first in COCO's order is taken, as ``torch.argmax`` does; autograd through ``forward``
+    (an ``argmax`` and a gather) gives the same. At :math:`x_\mathrm{opt}`
+    :math:`T_\mathrm{osz}(0) = 0` and the gradient is exactly 0.
+
+    Multimodal, weakly structured; the minimum :math:`f_\mathrm{opt}` at :math:`x_\mathrm{opt}`.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f21; COCO ``f_gallagher.c``. M. Gallagher,
+        B. Yuan, *A general-purpose tunable landscape generator*, IEEE Transactions on
+        Evolutionary Computation 10 (2006).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f = ebmcore.create("bbob_f21", dim=2, instance=1)
+        >>> float(f(f.x_opt)) == f.f_opt, bool((f.gradient(f.x_opt) == 0).all())
+        (True, True)
+    """
+
+    function = 21
+    peaks = 101
+
+
+class Gallagher21(_Gallagher):
+    r"""BBOB f22, Gallagher's Gaussian 21-hi peaks function: 21 Gaussian peaks, more highly
+    conditioned than f21's.
+
+    .. math::
+
+        f_{22}(x) = T_\mathrm{osz}\Big(10 - \max_{k=0}^{20} w_k \exp\big(-\tfrac{1}{2d}
+        (Q x - y_k)^\top C_k (Q x - y_k)\big)\Big)^2 + f_\mathrm{pen}(x) + f_\mathrm{opt},
+
+    drawn as :class:`Gallagher101` draws f21 but with 21 peaks: heights :math:`w_0 = 10`,
+    :math:`w_k = 1.1 + 8 \frac{k-1}{19}`; conditionings with :math:`\alpha_0 = 1000` and
+    :math:`\alpha_k = 1000^{\pi_{k-1}/19}`; locations :math:`y_k = Q (9.8 u_k - 4.9)`,
+    :math:`y_0` shrunk by 0.8, so :math:`x_\mathrm{opt} = 0.8 (9.8 u_0 - 4.9) \in [-3.92,
+    3.92]^d`. Gradient conventions as f21 (the active peak's, the first of tied peaks; 0 at
+    :math:`x_\mathrm{opt}`).
+
+    Multimodal, weakly structured; the minimum :math:`f_\mathrm{opt}` at :math:`x_\mathrm{opt}`.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f22; COCO ``f_gallagher.c``. M. Gallagher,
+        B. Yuan, IEEE TEC 10 (2006).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f = ebmcore.create("bbob_f22", dim=5, instance=3)
+        >>> float(f(f.x_opt)) == f.f_opt, bool((f.x_opt.abs() <= 3.92).all())
+        (True, True)
+    """
+
+    function = 22
+    peaks = 21
+
+
+_KATSUURA_TERMS = 32
+
+
+class Katsuura(BBOBFunction):
+    r"""BBOB f23, the Katsuura function: a product of sawtooth series, rugged and repetitive at
+    every scale down to :math:`2^{-32}`.
+
+    .. math::
+
+        f_{23}(x) = \frac{10}{d^2} \Big(\prod_{i=0}^{d-1} \Big(1 + (i + 1) \sum_{j=1}^{32}
+        \frac{|2^j z_i - [2^j z_i]|}{2^j}\Big)^{10 / d^{1.2}} - 1\Big)
+        + f_\mathrm{pen}(x) + f_\mathrm{opt}, \qquad
+        z = R \Lambda^{100} Q (x - x_\mathrm{opt}),
+
+    :math:`[\cdot]` rounding to the nearest integer. (COCO raises the whole product to
+    :math:`10/d^{1.2}`, as written; the report's typesetting puts the power inside.)
+
+    Gradient: the infinite series is continuous and nowhere differentiable, and each of the 32
+    terms COCO sums is piecewise linear with kinks where :math:`2^j z_i` is a multiple of
+    1/2. The gradient returned is the derivative of the truncated series **term by term**,
+    with :math:`\frac{d}{dv} |v - [v]| = \operatorname{sign}(v - [v])` between kinks and
+    **0 at every kink** (the mean of the one-sided slopes :math:`\pm 1`, i.e. the symmetric
+    derivative; at the troughs, :math:`v` an integer, 0 is also a subgradient), pulled back
+    through the product, the power and :math:`R \Lambda^{100} Q`; plus :math:`2
+    \operatorname{sign}(x_i) \max(0, |x_i| - 5)`. Away from kinks it is the exact gradient
+    of COCO's function (kinks are :math:`2^{-33}` apart in :math:`z`, so only steps below
+    that resolve it); ``forward`` writes each term as :math:`\frac12 - |\frac12 - |v - [v]||`
+    so that autograd gives the same. At :math:`x_\mathrm{opt}` every term sits at a trough
+    and the gradient is exactly 0.
+
+    Multimodal, weakly structured. Every factor is :math:`\ge 1`, and all equal 1 exactly where
+    every :math:`2^j z_i` is an integer, i.e. :math:`z \in (\frac12 \mathbb Z)^d`: the minimum
+    :math:`f_\mathrm{opt}` is attained at :math:`x_\mathrm{opt}` (:math:`z = 0`) and at every
+    point of the box (where the penalty is 0) on that lattice, exponentially many in the
+    dimension (in 2-D instance 1, :math:`z = (\frac12, 0)` is one). Their number is not known
+    exactly, so ``minima`` is None (ebmcore's ground truth lists every minimizer or counts them
+    exactly); ``minimum_value`` is :math:`f_\mathrm{opt}`, and ``x_opt`` the minimizer COCO
+    declares.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f23; COCO ``f_katsuura.c``. H. Katsuura,
+        *Continuous nowhere-differentiable functions -- an application of contraction
+        mappings*, The American Mathematical Monthly 98 (1991).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f = ebmcore.create("bbob_f23", dim=2, instance=1)
+        >>> float(f(f.x_opt)) == f.f_opt == f.minimum_value, f.gradient(f.x_opt)
+        (True, tensor([0., 0.], dtype=torch.float64))
+        >>> f.minima is None
+        True
+    """
+
+    function = 23
+    condition = 100.0
+    # None (the base default): many global minimizers, no exact count (see above); BBOBFunction
+    # promises a Minima, which these two cannot keep
+    minima = BaseModel.minima  # type: ignore[assignment]
+
+    folded: Tensor
+    steps: Tensor
+    factors: Tensor
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        self.register_constant("folded", _coco.rotated_conditioning(self.seed, self.dim, self.condition))
+        self.register_constant("steps", 2.0 ** np.arange(1, _KATSUURA_TERMS + 1))
+        self.register_constant("factors", np.arange(1, self.dim + 1))
+        self.exponent = 10.0 / self.dim**1.2
+
+    @property
+    def minimum_value(self) -> float:
+        """:math:`f_\\mathrm{opt}`, attained at ``x_opt`` and every other point of the box where
+        :math:`z \\in (\\frac12 \\mathbb Z)^d`."""
+        return self.f_opt
+
+    def _teeth(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``(*batch, d, 32)``: :math:`v - [v]` for :math:`v = 2^j z_i` (0 where :math:`v`
+        overflowed: a huge float is an integer), and the steps :math:`2^j`."""
+        steps = self.cast(self.steps, x)
+        v = (self.shifted(x) @ self.cast(self.folded, x).T)[..., None] * steps
+        offset = torch.where(torch.isinf(v), torch.zeros_like(v), v - torch.floor(v + 0.5))
+        return offset, steps
+
+    def _energy(self, offset: Tensor, steps: Tensor, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """The energy without penalty, the factors :math:`1 + (i+1) s_i` and the power."""
+        distance = 0.5 - (0.5 - offset.abs()).abs()  # = |offset| in [0, 1/2]: see the docstring
+        factors = 1.0 + self.cast(self.factors, x) * (distance / steps).sum(-1)
+        power = torch.pow(factors.prod(-1), self.exponent)
+        return 10.0 / self.dim / self.dim * (power - 1.0) + self.f_opt, factors, power
+
+    def forward(self, x: Tensor) -> Tensor:
+        energy, *_ = self._energy(*self._teeth(x), x)
+        return energy + _coco.f_pen(x)
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        offset, steps = self._teeth(x)
+        energy, factors, power = self._energy(offset, steps, x)
+        pen, pen_grad = _coco.f_pen_and_gradient(x)
+        slopes = (torch.sign(0.5 - offset.abs()) * torch.sign(offset)).sum(-1)  # 0 at the kinks
+        outer = 10.0 / self.dim / self.dim * self.exponent * power
+        grad_z = outer[..., None] * self.cast(self.factors, x) * slopes / factors
+        return energy + pen, grad_z @ self.cast(self.folded, x) + pen_grad
+
+
+class LunacekBiRastrigin(BBOBFunction):
+    r"""BBOB f24, Lunacek's bi-Rastrigin function: two funnels, the better one (holding the
+    optimum) the smaller, with a rotated, ill-conditioned Rastrigin lattice on top.
+
+    .. math::
+
+        f_{24}(x) = \min\Big(\sum_i (\hat x_i - \mu_0)^2,\; d + s \sum_i (\hat x_i - \mu_1)^2
+        \Big) + 10 \Big(d - \sum_{i=0}^{d-1} \cos 2\pi z_i\Big) + 10^4 f_\mathrm{pen}(x)
+        + f_\mathrm{opt},
+
+    with :math:`\hat x = 2 \operatorname{sign}(x_\mathrm{opt}) \odot x`, :math:`z = R
+    \Lambda^{100} Q (\hat x - \mu_0)`, :math:`\mu_0 = 2.5`, :math:`s = 1 - \frac{1}{2\sqrt{d +
+    20} - 8.2}` and :math:`\mu_1 = -\sqrt{(\mu_0^2 - 1)/s}`. COCO's optimum is
+    :math:`x_\mathrm{opt} = \frac{\mu_0}{2} \operatorname{sign}(g)`, :math:`g` =
+    ``gaussian(d, seed)`` (the raw draw is discarded), where :math:`\hat x = \mu_0` and every
+    term vanishes. The penalty factor is :math:`10^4` in COCO's code.
+
+    Gradient: :math:`2 \operatorname{sign}(x_\mathrm{opt}) \odot \big(g_\mathrm{funnel} +
+    Q^\top \Lambda^{100} R^\top 20\pi \sin 2\pi z\big) + 2 \cdot 10^4 \operatorname{sign}(x_i)
+    \max(0, |x_i| - 5)`, with :math:`g_\mathrm{funnel}` the gradient of the **active funnel**:
+    :math:`2 (\hat x - \mu_0)` where the first sum is the smaller or equal (the optimum's
+    funnel, also at ties, where :math:`f` has a kink), :math:`2 s (\hat x - \mu_1)` elsewhere.
+    ``forward`` takes the minimum with the same rule, so autograd agrees. The gradient at
+    :math:`x_\mathrm{opt}` is exactly 0.
+
+    Multimodal, weakly structured; the minimum :math:`f_\mathrm{opt}` at :math:`x_\mathrm{opt}`.
+
+    Args:
+        dim: dimension :math:`d \ge 2`.
+        instance: COCO's instance number (default 1).
+
+    References:
+        Hansen et al., INRIA RR-6829 (2009), f24; COCO ``f_lunacek_bi_rastrigin.c``.
+        M. Lunacek, D. Whitley, A. Sutton, *The impact of global structure on search*,
+        PPSN X (2008).
+
+    Example:
+        >>> import torch, ebmcore
+        >>> f = ebmcore.create("bbob_f24", dim=3, instance=1)
+        >>> f.x_opt
+        tensor([ 1.2500, -1.2500,  1.2500], dtype=torch.float64)
+        >>> float(f(f.x_opt)) == f.f_opt, bool((f.gradient(f.x_opt) == 0).all())
+        (True, True)
+    """
+
+    function = 24
+    mu0 = 2.5
+    penalty = 1e4
+
+    signs: Tensor
+    scaled: Tensor
+    rotation: Tensor
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        self.register_constant("signs", np.sign(self._minimizer))
+        q = _coco.rotation(self.seed, self.dim)
+        self.register_constant("scaled", _coco.conditioning(100.0, self.dim)[:, None] * q)
+        self.register_constant("rotation", _coco.rotation(self.seed + 1000000, self.dim))
+        self.s = 1.0 - 0.5 / (math.sqrt(self.dim + 20) - 4.1)
+        self.mu1 = -math.sqrt((self.mu0 * self.mu0 - 1.0) / self.s)
+
+    @classmethod
+    def optimum(cls, data: _coco.Instance) -> np.ndarray:
+        return np.where(_coco.gaussian(data.dim, data.seed) < 0.0, -0.5 * cls.mu0, 0.5 * cls.mu0)
+
+    def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        """:math:`\\hat x - \\mu_0`, :math:`\\hat x - \\mu_1`, :math:`z`, whether the first funnel
+        is active, and the funnel term."""
+        x_hat = 2.0 * x * self.cast(self.signs, x)
+        near = x_hat - self.mu0
+        far = x_hat - self.mu1
+        z = (near @ self.cast(self.scaled, x).T) @ self.cast(self.rotation, x).T
+        first = (near * near).sum(-1)
+        second = self.dim + self.s * (far * far).sum(-1)
+        active = first <= second
+        return near, far, z, active, torch.where(active, first, second)
+
+    def _energy(self, funnel: Tensor, z: Tensor, pen: Tensor) -> Tensor:
+        angle = (2.0 * math.pi) * torch.where(torch.isinf(z), torch.zeros_like(z), z)
+        return funnel + 10.0 * (self.dim - torch.cos(angle).sum(-1)) + self.penalty * pen + self.f_opt
+
+    def forward(self, x: Tensor) -> Tensor:
+        *_, z, _, funnel = self._parts(x)
+        return self._energy(funnel, z, _coco.f_pen(x))
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        near, far, z, active, funnel = self._parts(x)
+        pen, pen_grad = _coco.f_pen_and_gradient(x)
+        grad_funnel = torch.where(active[..., None], 2.0 * near, (2.0 * self.s) * far)
+        angle = (2.0 * math.pi) * torch.where(torch.isinf(z), torch.zeros_like(z), z)
+        grad_z = (20.0 * math.pi) * torch.sin(angle)
+        grad_hat = grad_funnel + (grad_z @ self.cast(self.rotation, x)) @ self.cast(self.scaled, x)
+        grad = 2.0 * self.cast(self.signs, x) * grad_hat + self.penalty * pen_grad
+        return self._energy(funnel, z, pen), grad
