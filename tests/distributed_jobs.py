@@ -149,6 +149,11 @@ def check_training(out: str) -> dict[str, Any]:
     }
 
 
+def _points(shard: Tensor, model: ebmcore.BaseModel) -> Tensor:
+    """The first ``model.dim`` columns of ``shard``, in the model's event shape ((L, L) for a lattice)."""
+    return shard[..., : model.dim].reshape(*shard.shape[:-1], *model.event_shape)
+
+
 def evaluate_shard(rank: int, models: list[ebmcore.BaseModel], x: Tensor, out: str) -> None:
     """Evaluate pickled models and models rebuilt from their spec on this rank's shard of x."""
     shard = x.chunk(WORLD)[rank]
@@ -157,7 +162,7 @@ def evaluate_shard(rank: int, models: list[ebmcore.BaseModel], x: Tensor, out: s
         rebuilt = ebmcore.create(model.spec)
         rebuilt.load_state_dict(model.state_dict())
         for tag, m in (("pickled", model), ("rebuilt", rebuilt)):
-            points = shard[..., : m.dim].to(torch.float64)
+            points = _points(shard, m).to(torch.float64)
             energy, grad = m.energy_and_gradient(points)
             results[f"{i}/{tag}/energy"] = energy
             results[f"{i}/{tag}/gradient"] = grad
@@ -179,7 +184,7 @@ def run(out: str) -> dict[str, Any]:
     for i, model in enumerate(models):
         # the reference evaluates the same shards: a BLAS product (an MLP's) may round a row
         # differently depending on how many rows it is given, which is not what this checks
-        ref = [model.energy_and_gradient(shard[..., : model.dim]) for shard in x.chunk(WORLD)]
+        ref = [model.energy_and_gradient(_points(shard, model)) for shard in x.chunk(WORLD)]
         energy, grad = (torch.cat(parts) for parts in zip(*ref, strict=True))
         for tag in ("pickled", "rebuilt"):
             got_e = torch.cat([p[f"{i}/{tag}/energy"] for p in parts])

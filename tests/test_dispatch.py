@@ -21,7 +21,7 @@ NAMES = [
 
 def _points(model: BaseModel, n: int = 16) -> torch.Tensor:
     generator = torch.Generator().manual_seed(0)
-    return torch.randn(n, model.dim, dtype=torch.float64, generator=generator)
+    return torch.randn(n, *model.event_shape, dtype=torch.float64, generator=generator)
 
 
 @pytest.mark.parametrize("name", NAMES)
