@@ -149,6 +149,12 @@ class BBOBFunction(BaseModel):
         return Minima(torch.tensor([self._minimizer], dtype=torch.float64), self.f_opt)
 
     @property
+    def minimum_value(self) -> float:
+        """:math:`f_\\mathrm{opt}`, COCO's optimal value: also where more than one point attains
+        it and :attr:`minima` is None (f7, f16, f23)."""
+        return self.f_opt
+
+    @property
     def coco_id(self) -> str:
         """COCO's id of the problem, as ``cocoex`` names it (``"bbob_f008_i03_d10"``)."""
         return f"bbob_f{self.function:03d}_i{self.instance:02d}_d{self.dim:02d}"

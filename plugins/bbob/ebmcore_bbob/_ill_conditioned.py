@@ -43,7 +43,7 @@ class _RotatedFunction(BBOBFunction):
 
     def __init__(self, dim: int = 2, instance: int = 1) -> None:
         super().__init__(dim, instance)
-        self.register_constant("rotation", _coco.rotation(self.seed + _R_OFFSET, self.dim))
+        self.register_rotation("rotation", _R_OFFSET)
 
     def rotated(self, x: Tensor) -> Tensor:
         """:math:`R (x - x_\\mathrm{opt})` on a batch: ``(x - x_opt) @ R.T``."""

@@ -218,7 +218,7 @@ class StepEllipsoid(BBOBFunction):
         super().__init__(dim, instance)
         scales = np.sqrt(np.power(self.alpha, np.arange(self.dim) / (self.dim - 1.0)))  # COCO's c1
         self.register_constant("inner", scales[:, None] * _coco.rotation(self.seed, self.dim))
-        self.register_constant("outer", _coco.rotation(self.seed + 1000000, self.dim))
+        self.register_rotation("outer", 1000000)
         self.register_constant("weights", _coco.powers(self.condition, self.dim))
 
     @property
@@ -226,11 +226,6 @@ class StepEllipsoid(BBOBFunction):
         """None: the minimizers form a continuum (see the class docstring); :attr:`minimum_value`
         and :attr:`x_opt` give the minimum and one minimizer."""
         return None
-
-    @property
-    def minimum_value(self) -> float:
-        """:math:`f_\\mathrm{opt}`, attained at :attr:`x_opt` and on a continuum through it."""
-        return self.f_opt
 
     def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         r"""``(z_hat, |z_hat_0| 1e-4, the ellipsoid of the rounded point, whether the first

@@ -122,7 +122,7 @@ class RastriginRotated(BBOBFunction):
 
     def __init__(self, dim: int = 2, instance: int = 1) -> None:
         super().__init__(dim, instance)
-        self.register_constant("rotation", _coco.rotation(self.seed + _ROTATION_OFFSET, self.dim))
+        self.register_rotation("rotation", _ROTATION_OFFSET)
         self.register_constant("folded", _coco.rotated_conditioning(self.seed, self.dim, self.alpha))
 
     def _inner(self, x: Tensor) -> tuple[Tensor, Tensor]:
@@ -225,19 +225,13 @@ class Weierstrass(BBOBFunction):
 
     def __init__(self, dim: int = 2, instance: int = 1) -> None:
         super().__init__(dim, instance)
-        self.register_constant("rotation", _coco.rotation(self.seed + _ROTATION_OFFSET, self.dim))
+        self.register_rotation("rotation", _ROTATION_OFFSET)
         self.register_constant(
             "folded", _coco.rotated_conditioning(self.seed, self.dim, 1.0 / self.condition)
         )
         self.register_constant("weights", _WEIERSTRASS_A)
         self.register_constant("frequencies", _WEIERSTRASS_B)
         self.penalty = 10.0 / self.dim
-
-    @property
-    def minimum_value(self) -> float:
-        """:math:`f_\\mathrm{opt}`, attained at ``x_opt`` and every other point of the box where
-        :math:`z` is an integer vector."""
-        return self.f_opt
 
     def _angles(self, z: Tensor) -> Tensor:
         """The ``(*batch, d, 12)`` cosine arguments :math:`2\\pi (z_i + \\frac12) 3^k`, in
@@ -324,7 +318,7 @@ class SchaffersF7(BBOBFunction):
 
     def __init__(self, dim: int = 2, instance: int = 1) -> None:
         super().__init__(dim, instance)
-        self.register_constant("rotation", _coco.rotation(self.seed + _ROTATION_OFFSET, self.dim))
+        self.register_rotation("rotation", _ROTATION_OFFSET)
         q = _coco.rotation(self.seed, self.dim)
         self.register_constant("scaled", _coco.conditioning(self.condition, self.dim)[:, None] * q)
 

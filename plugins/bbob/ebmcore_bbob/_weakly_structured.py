@@ -217,7 +217,7 @@ class _Gallagher(BBOBFunction):
     def __init__(self, dim: int = 2, instance: int = 1) -> None:
         super().__init__(dim, instance)
         data = gallagher_peaks(self.seed, self.dim, self.peaks)
-        self.register_constant("rotation", _coco.rotation(self.seed, self.dim))
+        self.register_rotation("rotation")
         # the peaks relative to the best one, y_k - y_0 (0 for k = 0): Q x - y_k is computed as
         # Q (x - x_opt) - (y_k - y_0), exactly 0 at x_opt for the best peak
         self.register_constant("offsets", data.locations - data.locations[0])
@@ -423,12 +423,6 @@ class Katsuura(BBOBFunction):
         self.register_constant("factors", np.arange(1, self.dim + 1))
         self.exponent = 10.0 / self.dim**1.2
 
-    @property
-    def minimum_value(self) -> float:
-        """:math:`f_\\mathrm{opt}`, attained at ``x_opt`` and every other point of the box where
-        :math:`z \\in (\\frac12 \\mathbb Z)^d`."""
-        return self.f_opt
-
     def _teeth(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """``(*batch, d, 32)``: :math:`v - [v]` for :math:`v = 2^j z_i` (0 where :math:`v`
         overflowed: a huge float is an integer), and the steps :math:`2^j`."""
@@ -516,7 +510,7 @@ class LunacekBiRastrigin(BBOBFunction):
         self.register_constant("signs", np.sign(self._minimizer))
         q = _coco.rotation(self.seed, self.dim)
         self.register_constant("scaled", _coco.conditioning(100.0, self.dim)[:, None] * q)
-        self.register_constant("rotation", _coco.rotation(self.seed + 1000000, self.dim))
+        self.register_rotation("rotation", 1000000)
         self.s = 1.0 - 0.5 / (math.sqrt(self.dim + 20) - 4.1)
         self.mu1 = -math.sqrt((self.mu0 * self.mu0 - 1.0) / self.s)
 
