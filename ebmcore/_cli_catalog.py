@@ -153,6 +153,9 @@ def _evaluated_lines(model: Any, declared: tuple[str, ...]) -> list[str]:
         lines.append("exact sampler: yes")
     except NotImplementedError:
         lines.append("exact sampler: no")
+    reference = getattr(model, "reference_info", None)
+    if reference:
+        lines.append(f"reference draws: {reference['summary']}")
     values = {
         "minima": minima,
         "log_partition": log_z,

@@ -26,18 +26,24 @@ from ._spec import EnergySpec, HookSpecs, hookimpl, hookspec
 if TYPE_CHECKING:
     from ._derived import cached_while_unchanged
     from ._dispatch import Kernel
+    from ._reference import CertifiedReference, ReferenceDraws, load_reference
 
 _LAZY = {  # torch-backed: loaded on first use
     "Kernel": "ebmcore._dispatch",
     "cached_while_unchanged": "ebmcore._derived",
+    "CertifiedReference": "ebmcore._reference",
+    "ReferenceDraws": "ebmcore._reference",
+    "load_reference": "ebmcore._reference",
 }
 
 __getattr__ = lazy_getattr(__name__, _LAZY)
 
 __all__ = [
+    "CertifiedReference",
     "EnergySpec",
     "HookSpecs",
     "Kernel",
+    "ReferenceDraws",
     "allocation",
     "cached_while_unchanged",
     "close_matches",
@@ -46,6 +52,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "lazy_getattr",
+    "load_reference",
 ]
 
 

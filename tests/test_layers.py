@@ -44,6 +44,7 @@ LAYERS: dict[str, int] = {
     "ebmcore._evaluate": 3,
     "ebmcore._mcmc": 3,
     "ebmcore._numpy": 3,
+    "ebmcore._reference": 3,
     "ebmcore._regions": 3,
     "ebmcore.plot": 3,
     "ebmcore.testing": 3,

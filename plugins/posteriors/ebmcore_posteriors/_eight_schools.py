@@ -9,8 +9,7 @@ from torch import Tensor
 from torch.nn import functional
 
 from ebmcore import BaseModel, constraints
-
-from ._reference import Reference, load_reference
+from ebmcore.plugin import CertifiedReference
 
 __all__ = ["EightSchools"]
 
@@ -31,7 +30,7 @@ _CONSTANT = (
 )
 
 
-class EightSchools(BaseModel):
+class EightSchools(CertifiedReference, BaseModel):
     r"""The eight schools posterior on unconstrained coordinates, certified reference draws included.
 
     Reference: 10,000 draws from 16 chains of the plugin's own HMC (dual-averaged step size,
@@ -166,32 +165,19 @@ class EightSchools(BaseModel):
         theta = block if self.centered else mu.unsqueeze(-1) + tau.unsqueeze(-1) * block
         return {"mu": mu, "tau": tau, "theta": theta}
 
-    # -- the certified reference ---------------------------------------------------------------
+    # -- the certified reference (CertifiedReference) -----------------------------------------
+
+    reference_package = "ebmcore_posteriors"
+
+    def reference_name(self) -> str:
+        return f"eight_schools_{self.variant}"
 
     @property
-    def _reference(self) -> Reference:
-        return load_reference(f"eight_schools_{self.variant}")
-
-    def reference_samples(self) -> Tensor:
-        """The certified reference draws: ``(10000, 10)`` float64 on the CPU (a fresh copy)."""
-        return self._reference.tensor("draws")
-
-    @property
-    def reference_info(self) -> dict[str, object]:
-        """How the reference was made: sampler, settings, seed and the certifying diagnostics."""
-        return dict(self._reference.meta)
-
-    @property
-    def mean(self) -> Tensor:
+    def mean(self) -> Tensor | None:
         """The posterior mean of each coordinate, from the reference (MC error: ``reference_errors``)."""
-        return self._reference.tensor("mean")
+        return self._reference_moment("mean")
 
     @property
-    def stddev(self) -> Tensor:
+    def stddev(self) -> Tensor | None:
         """The posterior standard deviation of each coordinate, from the reference."""
-        return self._reference.tensor("sd")
-
-    @property
-    def reference_errors(self) -> dict[str, Tensor]:
-        """Monte-Carlo standard errors of ``mean`` and ``stddev`` (``{"mean": ..., "stddev": ...}``)."""
-        return {"mean": self._reference.tensor("mean_se"), "stddev": self._reference.tensor("sd_se")}
+        return self._reference_moment("sd")

@@ -12,6 +12,14 @@ _SPECS = [
         "(16 chains, R-hat < 1.01, ESS >= 400, 0 divergences)",
         tags=("posterior", "hierarchical", "reference_samples"),
     ),
+    EnergySpec(
+        "logistic_regression",
+        "ebmcore_posteriors._logistic_regression:LogisticRegression",
+        "Bayesian logistic regression on the standardized Wisconsin breast-cancer data (569 x 30, "
+        "intercept, N(0, s^2) or flat prior; needs scikit-learn); reference at the defaults: 10k "
+        "certified HMC draws",
+        tags=("posterior", "glm", "convex", "unimodal", "fixed_dim", "reference_samples"),
+    ),
 ]
 
 
