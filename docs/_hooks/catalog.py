@@ -221,6 +221,9 @@ def ground_truth_lines(model: Any) -> list[str]:
         lines.append("- exact sampler: yes (`model.sample(n)`)")
     except NotImplementedError:
         lines.append("- exact sampler: no")
+    reference = getattr(model, "reference_info", None)
+    if reference:
+        lines.append(f"- certified reference draws (`model.reference_samples()`): {reference['summary']}")
     return lines
 
 

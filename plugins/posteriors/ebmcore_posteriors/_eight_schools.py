@@ -17,17 +17,24 @@ __all__ = ["EightSchools"]
 Y = (28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0)
 SIGMA = (15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0)
 J = len(Y)
-MU_SCALE = 5.0  # mu ~ N(0, 5)
-TAU_SCALE = 5.0  # tau ~ HalfCauchy(0, 5)
 _VARIANTS = ("centered", "noncentered")
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
-# the normalizing constants of -log p(mu) - log p(tau) - log p(theta or eta) - log p(y | theta)
-_CONSTANT = (
-    (_HALF_LOG_2PI + math.log(MU_SCALE))
-    + (math.log(math.pi * TAU_SCALE) - math.log(2.0))
+TAU_SCALE = 5.0  # posteriordb: tau ~ HalfCauchy(0, 5)
+LOG_TAU_MEAN = 5.0  # inference_gym: log tau ~ N(5, 1)
+MU_SCALES = {"posteriordb": 5.0, "inference_gym": 10.0}  # mu ~ N(0, scale)
+PRIORS = tuple(MU_SCALES)
+# the normalizing constants of -log p(mu) - log p(log tau) - log p(theta or eta) - log p(y | theta)
+_LOG_TAU_CONSTANT = {
+    "posteriordb": math.log(math.pi * TAU_SCALE) - math.log(2.0),
+    "inference_gym": _HALF_LOG_2PI,
+}
+_CONSTANT = {
+    prior: (_HALF_LOG_2PI + math.log(scale))
+    + _LOG_TAU_CONSTANT[prior]
     + sum(_HALF_LOG_2PI + math.log(s) for s in SIGMA)
     + J * _HALF_LOG_2PI  # of -log N(theta_j; mu, tau) or -log N(eta_j; 0, 1)
-)
+    for prior, scale in MU_SCALES.items()
+}
 
 
 class EightSchools(CertifiedReference, BaseModel):
@@ -77,6 +84,14 @@ class EightSchools(CertifiedReference, BaseModel):
             + \sum_j \frac{\eta_j^2}{2} + \sum_j \frac{(y_j - \mu - \tau\eta_j)^2}{2\sigma_j^2}
             + \text{const}.
 
+    ``prior="inference_gym"`` takes the priors of TensorFlow Probability's inference_gym
+    ``EightSchools`` instead, :math:`\mu \sim \mathcal N(0, 10)` and
+    :math:`s = \log\tau \sim \mathcal N(5, 1)` (a prior on :math:`s` itself, so no Jacobian):
+    the terms :math:`\frac{\mu^2}{50} + \log(1 + \tau^2/25) - s` above become
+    :math:`\frac{\mu^2}{200} + \frac{(s - 5)^2}{2}`. The two published targets share the
+    likelihood and differ in these priors only, and their posteriors differ markedly
+    (:math:`E[\log\tau]` is 0.80 under posteriordb's priors and 2.45 under inference_gym's).
+
     Energy and gradient come from one pass (``analytic_energy_and_gradient``). The centered
     energy has Neal's funnel in :math:`(s, \theta)` and is unbounded below as
     :math:`\tau \to 0` with :math:`\theta = \mu`, so no minimum is declared for either variant.
@@ -87,12 +102,14 @@ class EightSchools(CertifiedReference, BaseModel):
 
     Args:
         variant: ``"centered"`` or ``"noncentered"`` (the default).
+        prior: ``"posteriordb"`` (the default) or ``"inference_gym"``; each has its reference.
 
     References:
         D. B. Rubin, "Estimation in parallel randomized experiments", *Journal of Educational
         Statistics* 6(4), 377-401 (1981); A. Gelman et al., *Bayesian Data Analysis*, 3rd ed.,
         section 5.5; M. Magnusson et al., "posteriordb: a set of posteriors for Bayesian
-        inference and probabilistic programming", https://github.com/stan-dev/posteriordb.
+        inference and probabilistic programming", https://github.com/stan-dev/posteriordb;
+        the ``EightSchools`` target of TensorFlow Probability's inference_gym.
 
     Example:
         >>> import torch, ebmcore
@@ -106,11 +123,12 @@ class EightSchools(CertifiedReference, BaseModel):
         True
     """
 
-    arg_constraints = {"variant": constraints.one_of(*_VARIANTS)}
+    arg_constraints = {"variant": constraints.one_of(*_VARIANTS), "prior": constraints.one_of(*PRIORS)}
 
-    def __init__(self, variant: str = "noncentered") -> None:
-        super().__init__(J + 2, variant=variant)
+    def __init__(self, variant: str = "noncentered", prior: str = "posteriordb") -> None:
+        super().__init__(J + 2, variant=variant, prior=prior)
         self.variant = variant
+        self.prior = prior
         self.centered = variant == "centered"
         block = "theta" if self.centered else "eta"
         self.coordinates = ("mu", "log_tau", *(f"{block}_{j + 1}" for j in range(J)))
@@ -122,33 +140,40 @@ class EightSchools(CertifiedReference, BaseModel):
         precision = torch.tensor([1.0 / (s * s) for s in SIGMA], dtype=x.dtype, device=x.device)
         return y, precision
 
+    def _log_tau_prior(self, s: Tensor) -> tuple[Tensor, Tensor]:
+        """-log p(log tau) without its constant (the Jacobian included), and its derivative."""
+        if self.prior == "inference_gym":
+            return 0.5 * (s - LOG_TAU_MEAN) ** 2, s - LOG_TAU_MEAN
+        # log(1 + tau^2/25) - s and its derivative 2 / (1 + 25 e^{-2s}) - 1, without overflow
+        u = 2.0 * s - 2.0 * math.log(TAU_SCALE)
+        return functional.softplus(u) - s, 2.0 * torch.sigmoid(u) - 1.0
+
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         y, precision = self._data(x)
         mu, s, block = x[..., 0], x[..., 1], x[..., 2:]
-        # log(1 + tau^2/25) and its derivative in s, 2 / (1 + 25 e^{-2s}), without overflow
-        u = 2.0 * s - 2.0 * math.log(TAU_SCALE)
-        prior_tau = functional.softplus(u)
-        d_prior_tau = 2.0 * torch.sigmoid(u)
-        prior_mu = mu * mu / (2.0 * MU_SCALE * MU_SCALE)
-        d_mu = mu / (MU_SCALE * MU_SCALE)
+        prior_s, d_prior_s = self._log_tau_prior(s)
+        scale = MU_SCALES[self.prior]
+        prior_mu = mu * mu / (2.0 * scale * scale)
+        d_mu = mu / (scale * scale)
+        constant = _CONSTANT[self.prior]
         if self.centered:
             inv_var = torch.exp(-2.0 * s)  # 1 / tau^2
             dev = block - mu.unsqueeze(-1)
             dev2 = torch.linalg.vecdot(dev, dev)
             resid = y - block
             like = 0.5 * torch.linalg.vecdot(resid * precision, resid)
-            energy = prior_mu + prior_tau + (J - 1) * s + 0.5 * inv_var * dev2 + like + _CONSTANT
+            energy = prior_mu + prior_s + J * s + 0.5 * inv_var * dev2 + like + constant
             g_mu = d_mu - inv_var * dev.sum(-1)
-            g_s = d_prior_tau + (J - 1) - inv_var * dev2
+            g_s = d_prior_s + J - inv_var * dev2
             g_block = inv_var.unsqueeze(-1) * dev - precision * resid
         else:
             tau = torch.exp(s)
             resid = y - mu.unsqueeze(-1) - tau.unsqueeze(-1) * block
             weighted = precision * resid  # r_j = (y_j - theta_j) / sigma_j^2
             like = 0.5 * torch.linalg.vecdot(weighted, resid)
-            energy = prior_mu + prior_tau - s + 0.5 * torch.linalg.vecdot(block, block) + like + _CONSTANT
+            energy = prior_mu + prior_s + 0.5 * torch.linalg.vecdot(block, block) + like + constant
             g_mu = d_mu - weighted.sum(-1)
-            g_s = d_prior_tau - 1.0 - tau * torch.linalg.vecdot(weighted, block)
+            g_s = d_prior_s - tau * torch.linalg.vecdot(weighted, block)
             g_block = block - tau.unsqueeze(-1) * weighted
         gradient = torch.cat([g_mu.unsqueeze(-1), g_s.unsqueeze(-1), g_block], dim=-1)
         return energy, gradient
@@ -170,7 +195,8 @@ class EightSchools(CertifiedReference, BaseModel):
     reference_package = "ebmcore_posteriors"
 
     def reference_name(self) -> str:
-        return f"eight_schools_{self.variant}"
+        suffix = "" if self.prior == "posteriordb" else f"_{self.prior}"
+        return f"eight_schools_{self.variant}{suffix}"
 
     @property
     def mean(self) -> Tensor | None:

@@ -18,6 +18,7 @@ import ebmcore
 Y = np.array([28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0])
 SIGMA = np.array([15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0])
 VARIANTS = ("centered", "noncentered")
+PRIORS = ("posteriordb", "inference_gym")
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "make_reference.py"
 
 # posteriordb, reference_posteriors/summary_statistics/{mean_value,mean_squared_value}/
@@ -74,11 +75,15 @@ PDB_SQUARE_SE = [
 ]
 
 
-def scipy_energy(x: np.ndarray, centered: bool) -> float:
-    """-log p(mu, tau, theta|eta, y) - log tau, written independently with scipy.stats."""
+def scipy_energy(x: np.ndarray, centered: bool, prior: str = "posteriordb") -> float:
+    """-log p(mu, log tau, theta|eta, y), written independently with scipy.stats: posteriordb's
+    priors on (mu, tau) with the Jacobian tau of log tau, or inference_gym's on (mu, log tau)."""
     mu, s, block = x[0], x[1], x[2:]
     tau = math.exp(s)
-    log_p = stats.norm(0, 5).logpdf(mu) + stats.halfcauchy(0, 5).logpdf(tau)
+    if prior == "posteriordb":
+        log_p = stats.norm(0, 5).logpdf(mu) + stats.halfcauchy(0, 5).logpdf(tau) + s
+    else:
+        log_p = stats.norm(0, 10).logpdf(mu) + stats.norm(5, 1).logpdf(s)
     if centered:
         theta = block
         log_p += stats.norm(mu, tau).logpdf(theta).sum()
@@ -86,23 +91,25 @@ def scipy_energy(x: np.ndarray, centered: bool) -> float:
         theta = mu + tau * block
         log_p += stats.norm(0, 1).logpdf(block).sum()
     log_p += stats.norm(theta, SIGMA).logpdf(Y).sum()
-    return -(log_p + s)
+    return -log_p
 
 
+@pytest.mark.parametrize("prior", PRIORS)
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_energy_matches_scipy(variant: str) -> None:
-    model = ebmcore.create("eight_schools", variant=variant)
+def test_energy_matches_scipy(variant: str, prior: str) -> None:
+    model = ebmcore.create("eight_schools", variant=variant, prior=prior)
     x = torch.randn(20, 10, dtype=torch.float64, generator=torch.Generator().manual_seed(1)) * 2.0
     x[:, 2:] += 5.0 if variant == "centered" else 0.0
     energies = model.energy(x)
     assert energies.dtype == torch.float64 and energies.shape == (20,)
-    expected = [scipy_energy(row, variant == "centered") for row in x.numpy()]
+    expected = [scipy_energy(row, variant == "centered", prior) for row in x.numpy()]
     np.testing.assert_allclose(energies.numpy(), expected, rtol=1e-12, atol=1e-10)
 
 
+@pytest.mark.parametrize("prior", PRIORS)
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_gradient_matches_autograd(variant: str) -> None:
-    model = ebmcore.create("eight_schools", variant=variant)
+def test_gradient_matches_autograd(variant: str, prior: str) -> None:
+    model = ebmcore.create("eight_schools", variant=variant, prior=prior)
     x = torch.randn(50, 10, dtype=torch.float64, generator=torch.Generator().manual_seed(2)) * 3.0
     energy, gradient = model.energy_and_gradient(x)
     with ebmcore.use_backend("autograd"):
@@ -115,13 +122,16 @@ def test_extreme_log_tau_stays_finite() -> None:
     x = torch.zeros(2, 10, dtype=torch.float64)
     x[0, 1], x[1, 1] = 400.0, -30.0
     for variant in VARIANTS:
-        energy, gradient = ebmcore.create("eight_schools", variant=variant).energy_and_gradient(x)
-        assert torch.isfinite(energy).all() and torch.isfinite(gradient).all(), variant
+        for prior in PRIORS:
+            model = ebmcore.create("eight_schools", variant=variant, prior=prior)
+            energy, gradient = model.energy_and_gradient(x)
+            assert torch.isfinite(energy).all() and torch.isfinite(gradient).all(), (variant, prior)
 
 
+@pytest.mark.parametrize("prior", PRIORS)
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_reference_is_certified(variant: str) -> None:
-    model = ebmcore.create("eight_schools", variant=variant)
+def test_reference_is_certified(variant: str, prior: str) -> None:
+    model = ebmcore.create("eight_schools", variant=variant, prior=prior)
     draws = model.reference_samples()
     assert draws.shape == (10_000, 10) and draws.dtype == torch.float64
     info = model.reference_info
@@ -138,9 +148,10 @@ def test_reference_is_certified(variant: str) -> None:
     assert (errors["stddev"] > 0).all()
 
 
-def test_centered_reference_is_the_mapped_noncentered_one() -> None:
-    nc = ebmcore.create("eight_schools", variant="noncentered").reference_samples()
-    c = ebmcore.create("eight_schools", variant="centered").reference_samples()
+@pytest.mark.parametrize("prior", PRIORS)
+def test_centered_reference_is_the_mapped_noncentered_one(prior: str) -> None:
+    nc = ebmcore.create("eight_schools", variant="noncentered", prior=prior).reference_samples()
+    c = ebmcore.create("eight_schools", variant="centered", prior=prior).reference_samples()
     torch.testing.assert_close(c[:, :2], nc[:, :2])
     torch.testing.assert_close(c[:, 2:], nc[:, :1] + nc[:, 1:2].exp() * nc[:, 2:])
 
@@ -170,6 +181,61 @@ def test_reference_agrees_with_posteriordb() -> None:
         assert np.all(np.abs(z) < 4.0), dict(zip(PDB_NAMES, np.round(z, 2), strict=True))
 
 
+# inference_gym's ground truth of its EightSchools (centered; 20,000 Stan draws):
+# spinoffs/inference_gym/inference_gym/targets/ground_truth/eight_schools.py in
+# tensorflow/probability, the means (with standard errors) and standard deviations of
+# avg_effect (mu), log_stddev (log tau) and school_effects (theta_1..8)
+IG_MEAN = [
+    5.75975286026516,
+    2.45326548536025,
+    14.76492662128668,
+    7.1559568069514174,
+    2.5889680578429823,
+    6.556760136283709,
+    1.8189620982794488,
+    3.3973176011560953,
+    12.791827392809507,
+    7.94913889128149,
+]
+IG_MEAN_SE = [
+    0.01786934334960865,
+    0.0019127444310499044,
+    0.024677770813437375,
+    0.014741663125129497,
+    0.02289079528770855,
+    0.015999446293377167,
+    0.014481515793592113,
+    0.016516334290635457,
+    0.01649735808006444,
+    0.02296023745612875,
+]
+IG_SD = [
+    5.46540575237222,
+    0.5146604914005865,
+    10.796464460046044,
+    7.813843501513539,
+    10.473283439128995,
+    8.314419652710829,
+    7.45775465347688,
+    8.454005086842871,
+    8.16339794409753,
+    10.913796824041532,
+]
+
+
+def test_reference_agrees_with_inference_gym() -> None:
+    """The centered reference under inference_gym's priors against its ground-truth moments:
+    means within 4 combined standard errors, standard deviations within 4 of ours (none given)."""
+    model = ebmcore.create("eight_schools", variant="centered", prior="inference_gym")
+    z_mean = (model.mean.numpy() - IG_MEAN) / np.hypot(model.reference_errors["mean"].numpy(), IG_MEAN_SE)
+    z_sd = (model.stddev.numpy() - IG_SD) / model.reference_errors["stddev"].numpy()
+    assert np.all(np.abs(z_mean) < 4.0), np.round(z_mean, 2)
+    assert np.all(np.abs(z_sd) < 4.0), np.round(z_sd, 2)
+    # and the posteriordb target is another posterior: its log tau mean is far from 2.45
+    other = ebmcore.create("eight_schools", variant="centered")
+    assert abs(float(other.mean[1]) - IG_MEAN[1]) > 100 * float(other.reference_errors["mean"][1])
+
+
 def test_evaluate_uses_the_reference() -> None:
     model = ebmcore.create("eight_schools")
     samples = model.reference_samples()[:2000]
@@ -194,4 +260,4 @@ def test_make_reference_quick(tmp_path: Path) -> None:
         with np.load(tmp_path / f"eight_schools_{variant}.npz", allow_pickle=False) as npz:
             assert npz["draws"].shape == (1000, 10)
             assert set(npz.files) == {"draws", "mean", "sd", "mean_se", "sd_se", "meta"}
-    assert "eight_schools (noncentered)" in result.stdout
+    assert "eight_schools (noncentered, posteriordb priors)" in result.stdout
