@@ -481,3 +481,20 @@ def test_multi_dimensional_event_shapes() -> None:
     assert report["check_output_shape"].status == "passed"
     assert report["check_log_partition"].status == "passed"
     assert report["check_sample"].status == "passed"
+
+
+def test_finite_differences_shrink_the_step_for_fast_oscillations() -> None:
+    """Schaffer N.2 turns at ~160 rad per unit at the kit's points of [-100, 100]^2: the kit's
+    step misses by ~0.4%, a step 64 times smaller resolves it; a gradient off by 0.1% still fails
+    at every step."""
+    model = ebmcore.create("schaffer_n2")
+    result = run_check(model, "check_gradient_finite_differences")
+    assert result.status == "passed" and "of the step" in result.message
+
+    class Off(type(model)):  # type: ignore[misc]
+        def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+            energy, gradient = super().analytic_energy_and_gradient(x)
+            return energy, 1.001 * gradient
+
+    result = run_check(Off(), "check_gradient_finite_differences")
+    assert result.status == "failed" and "miss it at steps down to" in result.message

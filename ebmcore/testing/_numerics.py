@@ -31,6 +31,7 @@ __all__ = [
     "MOMENT_SAMPLES",
     "MOMENT_Z",
     "SAMPLE_SIZE",
+    "STEP_LADDER",
     "SampleMoments",
     "central_differences",
     "compare",
@@ -108,17 +109,26 @@ def finite_difference_directions(ctx: Context) -> Tensor:
     return v / v.norm(dim=-1, keepdim=True)
 
 
-def central_differences(ctx: Context, x: Tensor, directions: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+STEP_LADDER = (1.0, 1.0 / 8.0, 1.0 / 64.0)
+"""Fractions of the finite-difference step tried in turn: a quotient that misses its tolerance
+at one step is taken again at the next, smaller one (an energy that turns fast, such as
+``sin(x^2 - y^2)`` far from the origin, needs a step fitted to its frequency, while the
+round-off of the quotient grows as the step shrinks, which the tolerance accounts for)."""
+
+
+def central_differences(
+    ctx: Context, x: Tensor, directions: Tensor, shrink: float = 1.0
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Central differences of the energy at flat CPU points ``x`` ``(n, dim)`` along ``directions``.
 
-    The step of a point is ``h = 6e-6 (1 + max |x_i|)``.
+    The step of a point is ``h = 6e-6 (1 + max |x_i|)``, times ``shrink``.
 
     Returns:
         ``(fd, h, energy, magnitude)``: the ``(k, n)`` difference quotients in float64, the
         ``(n,)`` steps, the ``(n,)`` energies at ``x``, and the ``(n,)`` largest ``|E|`` among
         the points each quotient used (what its round-off scales with).
     """
-    h = 6e-6 * (1.0 + x.abs().amax(dim=-1))  # (n,)
+    h = shrink * 6e-6 * (1.0 + x.abs().amax(dim=-1))  # (n,)
     step = h[None, :, None] * directions[:, None, :]  # (k, n, dim)
     dev = ctx.device
     with torch.no_grad():
