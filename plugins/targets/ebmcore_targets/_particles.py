@@ -27,6 +27,7 @@ import torch
 from torch import Tensor
 
 from ebmcore import BaseModel, constraints
+from ebmcore.plugin import CertifiedReference
 
 from ._symmetry import align, remove_mean
 
@@ -39,10 +40,19 @@ _at_least_two = constraints.Constraint(
     lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 2, "an integer >= 2"
 )
 _F64 = torch.float64
+_UNIQUE = {"temperature": 1.0, "pair_counting": "unique"}
+_LJ = {"spatial_dim": 3, "epsilon": 1.0, "r_min": 1.0, "harmonic": 1.0, **_UNIQUE}
+REFERENCES: dict[str, dict[str, Any]] = {
+    "dw4": {"n_particles": 4, "spatial_dim": 2, "a": 0.0, "b": -4.0, "c": 0.9, "d0": 4.0, **_UNIQUE},
+    "lj13": {"n_particles": 13, **_LJ},
+}
+"""The parameters of each shipped reference (``references/<name>.npz``, made and certified by
+``scripts/make_particle_reference.py``): the registered defaults of ``dw4``, ``lj13``."""
 
 
-class _PairPotential(BaseModel):
-    """Shared machinery of pair energies: layout, distances, energy and gradient in one pass.
+class _PairPotential(CertifiedReference, BaseModel):
+    """Shared machinery of pair energies: layout, distances, energy and gradient in one pass,
+    and the certified reference draws of the parameters listed in :data:`REFERENCES`.
 
     Subclasses give the pair function through :meth:`_pair_terms` and the prefactor of the sum
     over ordered pairs in ``self._factor``; the energy is
@@ -136,6 +146,13 @@ class _PairPotential(BaseModel):
 
     # -- ground truth -------------------------------------------------------------------------
 
+    reference_package = "ebmcore_targets"
+
+    def reference_name(self) -> str | None:
+        """``dw4``, ``lj13``: these parameters have certified reference draws (the registered
+        defaults; ``reference_samples()`` returns them, centred); None for any other."""
+        return next((name for name, params in REFERENCES.items() if self._config == params), None)
+
     def _unit_minimizer(self) -> tuple[tuple[float, ...] | None, float]:
         """A known global minimizer for a length scale of 1 (or None), and the length scale."""
         return None, 1.0
@@ -181,7 +198,9 @@ class DW4(_PairPotential):
     one ``b = -4``), and of Midgley et al. The density :math:`e^{-E}` is invariant under
     translations and so not normalizable on :math:`\mathbb{R}^{n d}`; samplers work on the
     subspace of zero centre of mass (:meth:`remove_mean`). :attr:`symmetries` lists the
-    invariances; ``log Z`` is not known and there is no exact sampler.
+    invariances; ``log Z`` is not known and there is no exact sampler. At the defaults,
+    ``reference_samples()`` returns 10,000 certified HMC draws on that subspace (R-hat, ESS and
+    the halves' histograms checked; ``reference_info`` says how they were made).
 
     Global minimum (default shape parameters, 4 particles in 2-D, any ``temperature`` and
     ``pair_counting``): :math:`E = -25.792201701571\,\kappa / \tau`, a kite with one mirror
@@ -317,7 +336,10 @@ class LennardJones(_PairPotential):
     in ``bgflow`` (Köhler et al.) and in Midgley et al.; the code of iDEM, with the LJ13 and
     LJ55 data sets of Klein et al., sums over ordered pairs without the :math:`\frac12`
     (``pair_counting="ordered"``, every pair twice). :attr:`symmetries` lists the invariances;
-    ``log Z`` is not known and there is no exact sampler.
+    ``log Z`` is not known and there is no exact sampler. At the defaults of ``lj13``,
+    ``reference_samples()`` returns 10,000 certified HMC draws on the subspace of zero centre of
+    mass (R-hat, ESS and the halves' histograms checked; ``reference_info`` says how they were
+    made); for other parameters it returns None.
 
     Global minima of the pure potential (``harmonic=0``), any :math:`\varepsilon, r_m,
     \tau` and ``pair_counting`` (the energy scales by :math:`\kappa \varepsilon / \tau`, the
