@@ -36,6 +36,7 @@ import functools
 import io
 import json
 import math
+import platform
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -48,6 +49,7 @@ from torch import Tensor
 
 from . import _mcmc
 from ._errors import InvalidInputError, InvalidParameterError
+from ._version import __version__
 
 __all__ = [
     "RHAT_MAX",
@@ -60,7 +62,10 @@ __all__ = [
     "hmc",
     "load_reference",
     "save_reference",
+    "CertifiedPosterior",
     "jsonable",
+    "provenance",
+    "run_record",
     "summarize",
     "table",
     "thin",
@@ -320,6 +325,46 @@ def certify(stats: dict[str, np.ndarray], divergences: int) -> list[str]:
     return failed
 
 
+def run_record(
+    settings: HMCSettings, run: dict[str, Any], kept: np.ndarray, step: int, seconds: float
+) -> dict[str, Any]:
+    """The ``run`` entry of a reference's ``meta``: chains, draws, thinning, divergences, the
+    adapted step sizes and acceptance, the gradient evaluations and the time."""
+    return {
+        "chains": settings.chains,
+        "draws_per_chain": settings.draws,
+        "thin": step,
+        "kept": int(kept.shape[0] * kept.shape[1]),
+        "divergences": int(sum(run["divergences"])),
+        "warmup_divergences": int(sum(run["warmup_divergences"])),
+        "step_size": run["step_size"],
+        "mean_accept": run["mean_accept"],
+        "leapfrog_steps": run["leapfrog_steps"],
+        "seconds": round(seconds, 1),
+    }
+
+
+def provenance(**thresholds: float) -> dict[str, Any]:
+    """The ``thresholds`` (the certification's, plus ``thresholds``) and ``versions`` entries of
+    a reference's ``meta``."""
+    return {
+        "thresholds": {
+            "rhat_max": RHAT_MAX,
+            "ess_bulk_min": ESS_MIN,
+            "ess_tail_min": ESS_MIN,
+            "divergences": 0,
+            "divergence_energy_error": DIVERGENCE,
+            **thresholds,
+        },
+        "versions": {
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+            "ebmcore": __version__,
+        },
+    }
+
+
 def table(names: tuple[str, ...] | list[str], stats: dict[str, np.ndarray]) -> str:
     """A printable table of :func:`summarize`'s output, a row per statistic."""
     width = max(len("statistic"), *map(len, names))
@@ -460,7 +505,22 @@ class CertifiedReference:
         return {"mean": stored.tensor("mean_se"), "stddev": stored.tensor("sd_se")}
 
     def _reference_moment(self, name: str) -> Tensor | None:
-        """The reference's per-coordinate ``mean`` or ``sd`` where stored (for ``mean`` and
-        ``stddev`` properties), else None."""
         stored = self._stored_reference()
         return None if stored is None or name not in stored.moments else stored.tensor(name)
+
+
+class CertifiedPosterior(CertifiedReference):
+    """:class:`CertifiedReference` whose coordinates' moments are ground truth too: ``mean``
+    and ``stddev`` are the reference's (Monte-Carlo errors in ``reference_errors``), None where
+    these parameters have no reference. For posteriors; a particle system, whose coordinates
+    are defined only up to rotations and relabellings, uses :class:`CertifiedReference`."""
+
+    @property
+    def mean(self) -> Tensor | None:
+        """The mean of each coordinate, from the reference (None without one)."""
+        return self._reference_moment("mean")
+
+    @property
+    def stddev(self) -> Tensor | None:
+        """The standard deviation of each coordinate, from the reference (None without one)."""
+        return self._reference_moment("sd")

@@ -26,11 +26,12 @@ from ._spec import EnergySpec, HookSpecs, hookimpl, hookspec
 if TYPE_CHECKING:
     from ._derived import cached_while_unchanged
     from ._dispatch import Kernel
-    from ._reference import CertifiedReference, ReferenceDraws, load_reference
+    from ._reference import CertifiedPosterior, CertifiedReference, ReferenceDraws, load_reference
 
 _LAZY = {  # torch-backed: loaded on first use
     "Kernel": "ebmcore._dispatch",
     "cached_while_unchanged": "ebmcore._derived",
+    "CertifiedPosterior": "ebmcore._reference",
     "CertifiedReference": "ebmcore._reference",
     "ReferenceDraws": "ebmcore._reference",
     "load_reference": "ebmcore._reference",
@@ -39,6 +40,7 @@ _LAZY = {  # torch-backed: loaded on first use
 __getattr__ = lazy_getattr(__name__, _LAZY)
 
 __all__ = [
+    "CertifiedPosterior",
     "CertifiedReference",
     "EnergySpec",
     "HookSpecs",

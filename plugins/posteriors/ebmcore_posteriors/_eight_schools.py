@@ -9,7 +9,7 @@ from torch import Tensor
 from torch.nn import functional
 
 from ebmcore import BaseModel, constraints
-from ebmcore.plugin import CertifiedReference
+from ebmcore.plugin import CertifiedPosterior
 
 __all__ = ["EightSchools"]
 
@@ -37,7 +37,7 @@ _CONSTANT = {
 }
 
 
-class EightSchools(CertifiedReference, BaseModel):
+class EightSchools(CertifiedPosterior, BaseModel):
     r"""The eight schools posterior on unconstrained coordinates, certified reference draws included.
 
     Reference: 10,000 draws from 16 chains of the plugin's own HMC (dual-averaged step size,
@@ -190,20 +190,10 @@ class EightSchools(CertifiedReference, BaseModel):
         theta = block if self.centered else mu.unsqueeze(-1) + tau.unsqueeze(-1) * block
         return {"mu": mu, "tau": tau, "theta": theta}
 
-    # -- the certified reference (CertifiedReference) -----------------------------------------
+    # -- the certified reference (CertifiedPosterior) -----------------------------------------
 
     reference_package = "ebmcore_posteriors"
 
     def reference_name(self) -> str:
         suffix = "" if self.prior == "posteriordb" else f"_{self.prior}"
         return f"eight_schools_{self.variant}{suffix}"
-
-    @property
-    def mean(self) -> Tensor | None:
-        """The posterior mean of each coordinate, from the reference (MC error: ``reference_errors``)."""
-        return self._reference_moment("mean")
-
-    @property
-    def stddev(self) -> Tensor | None:
-        """The posterior standard deviation of each coordinate, from the reference."""
-        return self._reference_moment("sd")

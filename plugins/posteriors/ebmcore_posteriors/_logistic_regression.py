@@ -12,7 +12,7 @@ from torch import Tensor
 from torch.nn import functional
 
 from ebmcore import BaseModel, InvalidParameterError, constraints
-from ebmcore.plugin import CertifiedReference
+from ebmcore.plugin import CertifiedPosterior
 
 __all__ = ["LogisticRegression"]
 
@@ -77,7 +77,7 @@ def _softplus(t: Tensor) -> Tensor:
     return functional.softplus(t, threshold=37.0 if t.dtype == torch.float64 else 20.0)
 
 
-class LogisticRegression(CertifiedReference, BaseModel):
+class LogisticRegression(CertifiedPosterior, BaseModel):
     r"""The posterior of a Bayesian logistic regression on the Wisconsin breast-cancer data.
 
     Data: the Wisconsin diagnostic breast-cancer data set as scikit-learn bundles it
@@ -208,7 +208,7 @@ class LogisticRegression(CertifiedReference, BaseModel):
         r"""The ``(N,)`` float64 labels :math:`y_n \in \{0, 1\}` (1: benign), a fresh copy."""
         return torch.from_numpy(np.array(_load(self.dataset).labels))
 
-    # -- the certified reference (CertifiedReference) -----------------------------------------
+    # -- the certified reference (CertifiedPosterior) -----------------------------------------
 
     reference_package = "ebmcore_posteriors"
 
@@ -219,16 +219,6 @@ class LogisticRegression(CertifiedReference, BaseModel):
             if defaults == ("breast_cancer", "normal", 1.0, True)
             else None
         )
-
-    @property
-    def mean(self) -> Tensor | None:
-        """The posterior mean of each coefficient, from the reference (None without one)."""
-        return self._reference_moment("mean")
-
-    @property
-    def stddev(self) -> Tensor | None:
-        """The posterior standard deviation of each coefficient, from the reference."""
-        return self._reference_moment("sd")
 
     # -- energy ----------------------------------------------------------------------------------
 

@@ -30,7 +30,6 @@ between the two parameterizations of one posterior.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import tempfile
 import time
@@ -59,25 +58,8 @@ def sample(model: ebmcore.BaseModel, settings: ref.HMCSettings, keep: int) -> di
     run = ref.hmc(model.energy_and_gradient, 4.0 * init - 2.0, settings)
     seconds = time.perf_counter() - start
     kept, step = ref.thin(run["draws"].numpy(), min(keep, settings.chains * settings.draws))
-    divergences = int(sum(run["divergences"]))
-    return {
-        "kept": kept,
-        "stats": ref.summarize(kept),
-        "divergences": divergences,
-        "run": {
-            "chains": settings.chains,
-            "draws_per_chain": settings.draws,
-            "thin": step,
-            "kept": int(kept.shape[0] * kept.shape[1]),
-            "divergences": divergences,
-            "warmup_divergences": int(sum(run["warmup_divergences"])),
-            "step_size": run["step_size"],
-            "mean_accept": run["mean_accept"],
-            "inv_mass_diagonal": run["inv_mass"],
-            "leapfrog_steps": run["leapfrog_steps"],
-            "seconds": round(seconds, 1),
-        },
-    }
+    record = {**ref.run_record(settings, run, kept, step, seconds), "inv_mass_diagonal": run["inv_mass"]}
+    return {"kept": kept, "stats": ref.summarize(kept), "divergences": record["divergences"], "run": record}
 
 
 def common_meta(settings: ref.HMCSettings, quick: bool) -> dict[str, Any]:
@@ -86,21 +68,9 @@ def common_meta(settings: ref.HMCSettings, quick: bool) -> dict[str, Any]:
         "(torch float64, analytic gradient, jittered integration time, dual-averaged step size, "
         "diagonal mass matrix, Stan's warm-up windows; dispersed starts uniform in [-2, 2])",
         "settings": asdict(settings),
-        "thresholds": {
-            "rhat_max": ref.RHAT_MAX,
-            "ess_bulk_min": ref.ESS_MIN,
-            "ess_tail_min": ref.ESS_MIN,
-            "divergences": 0,
-            "divergence_energy_error": ref.DIVERGENCE,
-        },
         "statistics": "the coordinates",
         "quick": quick,
-        "versions": {
-            "torch": torch.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-            "ebmcore": ebmcore.__version__,
-        },
+        **ref.provenance(),
     }
 
 

@@ -32,7 +32,6 @@ keep the files small.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import tempfile
 import time
@@ -146,38 +145,14 @@ def make(name: str, settings: ref.HMCSettings, keep: int, out: Path, quick: bool
         "starts relaxed by clipped gradient steps)",
         "settings": asdict(settings),
         "statistics": list(STATISTICS),
-        "thresholds": {
-            "rhat_max": ref.RHAT_MAX,
-            "ess_bulk_min": ref.ESS_MIN,
-            "ess_tail_min": ref.ESS_MIN,
-            "divergences": 0,
-            "divergence_energy_error": ref.DIVERGENCE,
-            "halves_w1_over_sd_max": HALVES_MAX,
-        },
         "how": "sampled directly",
-        "run": {
-            "chains": settings.chains,
-            "draws_per_chain": settings.draws,
-            "thin": step,
-            "kept": int(kept.shape[0] * kept.shape[1]),
-            "divergences": divergences,
-            "warmup_divergences": int(sum(run["warmup_divergences"])),
-            "step_size": run["step_size"],
-            "mean_accept": run["mean_accept"],
-            "leapfrog_steps": run["leapfrog_steps"],
-            "seconds": round(seconds, 1),
-        },
+        "run": ref.run_record(settings, run, kept, step, seconds),
         "diagnostics": ref.jsonable(stats),
         "halves_w1_over_sd": split,
         "certified": not failed,
         "failed_checks": failed,
         "quick": quick,
-        "versions": {
-            "torch": torch.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-            "ebmcore": ebmcore.__version__,
-        },
+        **ref.provenance(halves_w1_over_sd_max=HALVES_MAX),
     }
     if failed and not quick:
         print(f"the {name} reference is not written", file=sys.stderr)
