@@ -45,9 +45,10 @@ _LJ = {"spatial_dim": 3, "epsilon": 1.0, "r_min": 1.0, "harmonic": 1.0, **_UNIQU
 REFERENCES: dict[str, dict[str, Any]] = {
     "dw4": {"n_particles": 4, "spatial_dim": 2, "a": 0.0, "b": -4.0, "c": 0.9, "d0": 4.0, **_UNIQUE},
     "lj13": {"n_particles": 13, **_LJ},
+    "lj55": {"n_particles": 55, **_LJ},
 }
 """The parameters of each shipped reference (``references/<name>.npz``, made and certified by
-``scripts/make_particle_reference.py``): the registered defaults of ``dw4``, ``lj13``."""
+``scripts/make_particle_reference.py``): the registered defaults of ``dw4``, ``lj13``, ``lj55``."""
 
 
 class _PairPotential(CertifiedReference, BaseModel):
@@ -149,7 +150,7 @@ class _PairPotential(CertifiedReference, BaseModel):
     reference_package = "ebmcore_targets"
 
     def reference_name(self) -> str | None:
-        """``dw4``, ``lj13``: these parameters have certified reference draws (the registered
+        """``dw4``, ``lj13``, ``lj55``: these parameters have certified reference draws (the registered
         defaults; ``reference_samples()`` returns them, centred); None for any other."""
         return next((name for name, params in REFERENCES.items() if self._config == params), None)
 
@@ -339,7 +340,7 @@ class LennardJones(_PairPotential):
     ``log Z`` is not known and there is no exact sampler. At the defaults of ``lj13``,
     ``reference_samples()`` returns 10,000 certified HMC draws on the subspace of zero centre of
     mass (R-hat, ESS and the halves' histograms checked; ``reference_info`` says how they were
-    made); for other parameters it returns None.
+    made); the same at the defaults of ``lj55``. For other parameters it returns None.
 
     Global minima of the pure potential (``harmonic=0``), any :math:`\varepsilon, r_m,
     \tau` and ``pair_counting`` (the energy scales by :math:`\kappa \varepsilon / \tau`, the
