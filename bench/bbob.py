@@ -7,20 +7,128 @@ must do, at torch's default thread count and at one thread. The functions' own e
 (T_osz's log, exp and two sines per coordinate, Weierstrass's 12 cosines, Katsuura's 32
 sawtooth terms, Gallagher's 101 quadratic forms) comes on top of this floor and is not separated
 here, so the ratio is an upper bound on what the rotations cost.
+
+Next to it, ``compiled``: the same ``model.energy_and_gradient`` through ``torch.compile``
+(inductor, ``dynamic=False``), compiled once per function by a first call at the default thread
+count (timed: the compile time), then timed at both thread counts like the eager call (the
+generated code reads the thread count at run time). Inductor is warmed up first by one trivial
+compile, so no function's compile time includes importing it, and compiles into a fresh cache
+directory (removed afterwards; unless ``TORCHINDUCTOR_CACHE_DIR`` is set or inductor was loaded
+before), so the compile times are cold ones. A function whose compile fails or
+runs past :data:`COMPILE_TIMEOUT_S` gets None and the reason. ``compiled / floor`` says how close
+fused code comes to the floor, i.e. how much of the eager ratio is the passes over memory
+rather than the arithmetic. The dispatch around the analytic code (its context-variable lookups)
+breaks dynamo's graph; the JSON records the graph breaks and the largest relative difference
+from the eager results.
+
+Every function is compiled first; then the timings run in :data:`ROUNDS` rounds over all functions
+(eager, compiled and the floor's two parts, at both thread counts, one function after the other),
+and each time is the least over the rounds: on a shared machine a passing disturbance, which
+at two threads can slow a call tenfold, then spoils one round rather than a function's numbers.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .common import environment, fmt_ratio, fmt_time, log, markdown_table, time_call, write_json, write_text
 
 BATCH, DIM = 10_000, 40
 ROTATED = [6, 7, *range(9, 25)]
+COMPILE_TIMEOUT_S = 120.0
+ROUNDS = 2  # timing rounds over all functions (--quick: 1); each time is the least over rounds
+
+
+class CompileTimeout(Exception):
+    """A compile ran past :data:`COMPILE_TIMEOUT_S`."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float, expired: list[bool]) -> Iterator[None]:
+    """Raise :class:`CompileTimeout` in the block once ``seconds`` have passed, and set
+    ``expired[0]`` (dynamo may catch the exception and go on tracing; the flag tells). SIGALRM:
+    the main thread of a POSIX process; elsewhere no deadline."""
+    if not hasattr(signal, "setitimer") or signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        expired[0] = True
+        raise CompileTimeout(f"compiling took over {seconds:g} s")
+
+    try:
+        previous = signal.signal(signal.SIGALRM, expire)
+    except ValueError:  # not the main thread
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _compile(model: Any, x: Any) -> dict[str, Any]:
+    """``torch.compile(model.energy_and_gradient)`` and its first call: the function (or None),
+    the first call's seconds, the reason for None, the graph breaks and the largest relative
+    difference of its energies and gradients from the eager ones."""
+    import torch
+    from torch._dynamo.utils import counters
+
+    counters.clear()
+    compiled = torch.compile(model.energy_and_gradient, backend="inductor", dynamic=False)
+    start = time.perf_counter()
+    reason, expired = None, [False]
+    try:
+        with _deadline(COMPILE_TIMEOUT_S, expired):
+            energy, gradient = compiled(x)
+    except Exception as exc:  # a failed or abandoned compile: record it and go on
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+    if expired[0]:
+        reason = f"compiling took over {COMPILE_TIMEOUT_S:g} s"
+    if reason is not None:
+        return {"function": None, "seconds": time.perf_counter() - start, "reason": reason}
+    seconds = time.perf_counter() - start
+    reference = model.energy_and_gradient(x)
+
+    def difference(ours: Any, eager: Any) -> float:
+        scale = eager.abs().reshape(len(eager), -1).amax(-1).clamp_min(1e-30)
+        return float(((ours - eager).abs().reshape(len(eager), -1).amax(-1) / scale).max())
+
+    return {
+        "function": compiled,
+        "seconds": seconds,
+        "reason": None,
+        "graph_breaks": sum(counters["graph_break"].values()),
+        "max_relative_difference": max(difference(energy, reference[0]), difference(gradient, reference[1])),
+    }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    os.environ.setdefault("TORCHINDUCTOR_COMPILE_THREADS", "1")  # no worker pool on a small box
+    # cold compile times: a fresh inductor cache, unless one is chosen or inductor is loaded already
+    fresh = "TORCHINDUCTOR_CACHE_DIR" not in os.environ and "torch._inductor" not in sys.modules
+    if fresh:
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-bbob-inductor-")
+    try:
+        return _run(args, fresh)
+    finally:
+        if fresh:
+            shutil.rmtree(os.environ.pop("TORCHINDUCTOR_CACHE_DIR"), ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, fresh_cache: bool) -> dict[str, Any]:
     import torch
 
     import ebmcore
@@ -31,29 +139,67 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     x = 10 * torch.rand(BATCH, DIM, generator=generator) - 5
     w = torch.linalg.qr(torch.randn(DIM, DIM, generator=generator)).Q
     out, buf = torch.empty(BATCH, DIM), torch.empty(BATCH, DIM)
-    rows = []
-    for function in ROTATED:
+    dynamo = torch._dynamo
+    dynamo.config.recompile_limit = 64  # one energy_and_gradient, compiled for every model
+    dynamo.config.accumulated_recompile_limit = 4096
+    start = time.perf_counter()
+    torch.compile(lambda t: t + 1, backend="inductor", dynamic=False)(x)  # imports and warms inductor
+    warmup = time.perf_counter() - start
+    log(f"bbob: inductor warm-up {warmup:.1f} s")
+    models, calls, rows = [], [], []
+    for function in ROTATED:  # every compile first, then the timings
         model = ebmcore.create(f"bbob_f{function}", dim=DIM, instance=1).float()
-        row: dict[str, Any] = {"function": function, "name": type(model).__name__}
-        for label, threads in (("default", default), ("one", 1)):
-            ours = time_call(
-                lambda model=model: model.energy_and_gradient(x),
-                threads=threads,
-                min_run_time=seconds,
-                statistic="min",
-            )
-            product = time_call(
-                lambda: torch.matmul(x, w, out=out), threads=threads, min_run_time=seconds, statistic="min"
-            )
-            elementwise = time_call(
-                lambda: torch.add(x, 1, out=buf), threads=threads, min_run_time=seconds, statistic="min"
-            )
-            floor = product + elementwise
-            row[label] = {"ours": ours, "floor": floor, "ratio": ours / floor}
-        rows.append(row)
-        ratios = row["default"]["ratio"], row["one"]["ratio"]
-        log(f"bbob f{function}: {ratios[0]:.2f} (default threads), {ratios[1]:.2f} (1 thread)")
-    result = {"environment": environment(), "default_threads": default, "rows": rows}
+        compiled = _compile(model, x)
+        models.append(model)
+        calls.append(compiled.pop("function"))
+        rows.append({"function": function, "name": type(model).__name__, "compile": compiled, "rounds": []})
+        done = compiled["reason"] or f"compiled in {compiled['seconds']:.1f} s"
+        log(f"bbob f{function}: {done}")
+    rounds = 1 if args.quick else ROUNDS
+    for _ in range(rounds):  # rounds over all functions: a passing disturbance spoils one, not all
+        for model, call, row in zip(models, calls, rows, strict=True):
+            measured: dict[str, Any] = {}
+            for label, threads in (("default", default), ("one", 1)):
+                functions: dict[str, Callable[[], Any]] = {
+                    "ours": functools.partial(model.energy_and_gradient, x),
+                    "product": lambda: torch.matmul(x, w, out=out),
+                    "elementwise": lambda: torch.add(x, 1, out=buf),
+                }
+                if call is not None:
+                    functions["compiled"] = functools.partial(call, x)
+                measured[label] = {
+                    name: time_call(function, threads=threads, min_run_time=seconds, statistic="min")
+                    for name, function in functions.items()
+                }
+            row["rounds"].append(measured)
+    for row in rows:
+        for label in ("default", "one"):
+            best = {name: min(r[label][name] for r in row["rounds"]) for name in row["rounds"][0][label]}
+            floor = best["product"] + best["elementwise"]
+            fused = best.get("compiled")
+            row[label] = {
+                "ours": best["ours"],
+                "floor": floor,
+                "ratio": best["ours"] / floor,
+                "compiled": fused,
+                "compiled_ratio": None if fused is None else fused / floor,
+            }
+        fused_ratios = [row[label]["compiled_ratio"] for label in ("default", "one")]
+        log(
+            f"bbob f{row['function']}: {row['default']['ratio']:.2f} (default threads), "
+            f"{row['one']['ratio']:.2f} (1 thread); compiled "
+            + ("None" if fused_ratios[0] is None else f"{fused_ratios[0]:.2f}, {fused_ratios[1]:.2f}")
+        )
+    result = {
+        "environment": environment(),
+        "default_threads": default,
+        "quick": bool(args.quick),
+        "compile_timeout_s": COMPILE_TIMEOUT_S,
+        "fresh_inductor_cache": fresh_cache,
+        "inductor_warmup_s": warmup,
+        "rounds": rounds,
+        "rows": rows,
+    }
     write_json("bbob.json", result)
     write_text("bbob.md", _markdown(result))
     return result
@@ -63,6 +209,21 @@ def _markdown(result: dict[str, Any]) -> str:
     env, default = result["environment"], result["default_threads"]
     rows = result["rows"]
     met = {label: sum(r[label]["ratio"] <= 2.0 for r in rows) for label in ("default", "one")}
+    fused_met = {
+        label: sum(r[label]["compiled_ratio"] is not None and r[label]["compiled_ratio"] <= 2.0 for r in rows)
+        for label in ("default", "one")
+    }
+    failed = [r for r in rows if r["compile"]["reason"] is not None]
+    cache = (
+        "cold: a fresh inductor cache"
+        if result.get("fresh_inductor_cache")
+        else "inductor's cache as it was: a compile it has seen before is faster"
+    )
+    rounds = result.get("rounds", 1)
+    timing = "Fastest of blocks of calls" + (
+        f", the least of {rounds} rounds over all functions (all compiles come first)" if rounds > 1 else ""
+    )
+    timing += " (`--quick`: shorter blocks, one round)." if result.get("quick") else "."
     return "\n".join(
         [
             "# BBOB's rotated functions against their floor",
@@ -73,7 +234,16 @@ def _markdown(result: dict[str, Any]) -> str:
             "least a rotated function does; each function's own elementwise work (T_osz, the "
             "trigonometric series, Gallagher's peaks) comes on top and is not separated here. "
             f"`ours / floor` <= 2 for {met['default']} of {len(rows)} at {default} threads, "
-            f"{met['one']} of {len(rows)} at 1 thread. Fastest of blocks of calls.",
+            f"{met['one']} of {len(rows)} at 1 thread. {timing}",
+            "",
+            "`compiled`: the same `energy_and_gradient` through `torch.compile` (inductor, "
+            f"`dynamic=False`), compiled once by a first call at {default} threads (`compile`: that "
+            f"call's time, after a warm-up compile of `x + 1` that took {result['inductor_warmup_s']:.1f} s "
+            f"and imported inductor; {cache}), then timed like `ours`: how close fused code gets to "
+            "the floor. "
+            f"`compiled / floor` <= 2 for {fused_met['default']} of {len(rows)} at {default} threads, "
+            f"{fused_met['one']} of {len(rows)} at 1 thread. A compile that fails or takes over "
+            f"{result['compile_timeout_s']:.0f} s is left out (—) with its reason below.",
             "",
             markdown_table(
                 [
@@ -82,9 +252,14 @@ def _markdown(result: dict[str, Any]) -> str:
                     f"ours ({default} thr.)",
                     f"floor ({default} thr.)",
                     "ratio",
+                    f"compiled ({default} thr.)",
+                    "ratio",
                     "ours (1 thr.)",
                     "floor (1 thr.)",
                     "ratio",
+                    "compiled (1 thr.)",
+                    "ratio",
+                    "compile",
                 ],
                 [
                     [
@@ -93,14 +268,29 @@ def _markdown(result: dict[str, Any]) -> str:
                         fmt_time(r["default"]["ours"]),
                         fmt_time(r["default"]["floor"]),
                         fmt_ratio(r["default"]["ratio"]),
+                        fmt_time(r["default"]["compiled"]),
+                        fmt_ratio(r["default"]["compiled_ratio"]),
                         fmt_time(r["one"]["ours"]),
                         fmt_time(r["one"]["floor"]),
                         fmt_ratio(r["one"]["ratio"]),
+                        fmt_time(r["one"]["compiled"]),
+                        fmt_ratio(r["one"]["compiled_ratio"]),
+                        f"{r['compile']['seconds']:.1f} s",
                     ]
                     for r in rows
                 ],
             ),
             "",
+            *(
+                [
+                    "Not compiled: "
+                    + "; ".join(f"f{r['function']}: {r['compile']['reason']}" for r in failed)
+                    + ".",
+                    "",
+                ]
+                if failed
+                else []
+            ),
         ]
     )
 

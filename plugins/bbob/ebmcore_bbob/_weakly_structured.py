@@ -203,6 +203,26 @@ def gallagher_peaks(seed: int, dim: int, peaks: int) -> Peaks:
     return Peaks(x_opt, locations, scales, heights)
 
 
+def _top_two(scores: Tensor) -> Tensor:
+    """``(*batch, 2)`` indices of the two highest of ``scores`` ``(*batch, n)`` on the last axis,
+    the first of tied ones first (NaN rows give index 0 twice).
+
+    Built from ``amax``, a subtraction and ``sign``: on the CPU ``torch.topk(scores, 2)`` and
+    ``argmax`` over a short last axis are several times slower than these vectorized passes.
+    """
+    n = scores.shape[-1]
+    position = torch.arange(n, dtype=scores.dtype, device=scores.device)
+
+    def first_best(s: Tensor) -> Tensor:
+        # n + k below the row's maximum, k at it (sign(s - max) is -1 or 0): the least is the
+        # first index of the maximum; NaN where the row has a NaN (amax propagates it)
+        return torch.add(position, torch.sign(s - s.amax(-1, keepdim=True)), alpha=-n).amin(-1, keepdim=True)
+
+    first = torch.nan_to_num(first_best(scores), nan=0.0).long()
+    second = first_best(scores.scatter(-1, first, -math.inf))
+    return torch.cat([first, torch.nan_to_num(second, nan=0.0).long()], -1)
+
+
 class _Gallagher(BBOBFunction):
     r"""Gallagher's Gaussian peaks function, COCO's ``f_gallagher`` (f21 and f22 set
     ``peaks``)."""
@@ -229,30 +249,58 @@ class _Gallagher(BBOBFunction):
         return gallagher_peaks(data.seed, data.dim, cls.peaks).x_opt
 
     def _peaks(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """The ``(*batch, peaks, d)`` differences :math:`Q x - y_k`, the ``(*batch, 1)`` index of
-        the highest peak (the first of tied ones, as ``torch.argmax`` picks) and its value
-        :math:`w_k e^{-q_k / 2d}` ``(*batch,)``, :math:`q_k = (Q x - y_k)^\\top C_k (Q x - y_k)`."""
-        difference = (self.shifted(x) @ self.cast(self.rotation, x).T)[..., None, :] - self.cast(
-            self.offsets, x
+        """The ``(*batch, 1)`` index of the highest peak (the first of tied ones, as
+        ``torch.argmax`` picks), its ``(*batch, d)`` weighted difference :math:`C_k (Q x - y_k)`
+        and its value :math:`w_k e^{-q_k / 2d}` ``(*batch,)``, :math:`q_k = (Q x - y_k)^\\top C_k
+        (Q x - y_k)`.
+
+        The peaks are ranked without forming the ``(*batch, peaks, d)`` differences: with
+        :math:`z = Q x`, :math:`q_k = (z \\odot z)^\\top c_k - 2 z^\\top (c_k \\odot y_k) + c_k^\\top
+        (y_k \\odot y_k)`, two ``(batch, d) @ (d, peaks)`` products, give the scores
+        :math:`\\log w_k - q_k / 2d` (in the order of the values). That expansion cancels
+        catastrophically near a peak's centre (float32 keeps about 3 digits of :math:`q_k`
+        there), so it only selects: the two best-scored peaks are evaluated again exactly, from
+        their differences :math:`z - y_k`, and the higher exact value wins (the lower index on an
+        exact tie). A near-tie that the expansion's rounding misorders is thus settled exactly;
+        only where three peaks tie within that rounding could the pick differ from the exact
+        argmax, by a value difference of the rounding's size. No gradient flows through the
+        ranking (an index), only through the exact values.
+        """
+        z = self.shifted(x) @ self.cast(self.rotation, x).T
+        offsets, scales = self.cast(self.offsets, x), self.cast(self.scales, x)
+        heights = self.cast(self.heights, x)
+        rate = 0.5 / self.dim
+        ranked = z.detach()
+        scaled = scales * offsets
+        scores = (
+            (ranked * ranked) @ (-rate * scales).T
+            + ranked @ (2.0 * rate * scaled).T
+            + (torch.log(heights) - rate * (scaled * offsets).sum(-1))
         )
-        quadratic = (self.cast(self.scales, x) * difference * difference).sum(-1)
-        values = self.cast(self.heights, x) * torch.exp((-0.5 / self.dim) * quadratic)
-        index = torch.argmax(values, dim=-1, keepdim=True)
-        return difference, index, torch.gather(values, -1, index)[..., 0]
+        candidates = _top_two(scores)  # (*batch, 2)
+        # the candidates' differences (embedding and gather, not indexing: vmap-safe)
+        difference = z[..., None, :] - torch.nn.functional.embedding(candidates, offsets)
+        weighted = torch.nn.functional.embedding(candidates, scales) * difference
+        values = torch.gather(heights.expand(*candidates.shape[:-1], -1), -1, candidates) * torch.exp(
+            -rate * (weighted * difference).sum(-1)
+        )
+        first, second = values.unbind(-1)
+        low, high = candidates.unbind(-1)
+        pick = ((second > first) | ((second == first) & (high < low)))[..., None].long()  # (*batch, 1)
+        index = torch.gather(candidates, -1, pick)
+        active = torch.gather(values, -1, pick)[..., 0]
+        rows = pick[..., None].expand(*pick.shape, self.dim)
+        return index, torch.gather(weighted, -2, rows)[..., 0, :], active
 
     def forward(self, x: Tensor) -> Tensor:
         _, _, active = self._peaks(x)
         return _coco.t_osz(10.0 - active) ** 2 + _coco.f_pen(x) + self.f_opt
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        difference, index, active = self._peaks(x)
+        _, weighted, active = self._peaks(x)
         y, dy = _coco.t_osz_and_derivative(10.0 - active)
         pen, pen_grad = _coco.f_pen_and_gradient(x)
         energy = y**2 + pen + self.f_opt
-        # the active peak's C_k (Q x - y_k), gathered (not indexed: vmap-safe)
-        picked = index[..., None].expand(*difference.shape[:-2], 1, self.dim)
-        scales = self.cast(self.scales, x).expand(difference.shape)
-        weighted = torch.gather(scales * difference, -2, picked)[..., 0, :]
         # d active / d (Q x) = -active / d * C_k (Q x - y_k)
         grad_peak = (active * (-1.0 / self.dim))[..., None] * weighted
         grad = (-2.0 * y * dy)[..., None] * (grad_peak @ self.cast(self.rotation, x))
@@ -287,8 +335,9 @@ class Gallagher101(_Gallagher):
     :math:`T_\mathrm{osz}` and :math:`Q`; plus :math:`2 \operatorname{sign}(x_i) \max(0,
     |x_i| - 5)`. Where two peaks tie (a ridge between basins, where :math:`f` has a kink) the
     first in COCO's order is taken, as ``torch.argmax`` does; autograd through ``forward``
-    (an ``argmax`` and a gather) gives the same. At :math:`x_\mathrm{opt}`
-    :math:`T_\mathrm{osz}(0) = 0` and the gradient is exactly 0.
+    (an index and a gather) gives the same. At :math:`x_\mathrm{opt}`
+    :math:`T_\mathrm{osz}(0) = 0` and the gradient is exactly 0. The active peak is found
+    without forming all ``peaks`` differences :math:`Q x - y_k` (see ``_peaks``).
 
     Multimodal, weakly structured; the minimum :math:`f_\mathrm{opt}` at :math:`x_\mathrm{opt}`.
 
@@ -376,8 +425,8 @@ class Katsuura(BBOBFunction):
     \operatorname{sign}(x_i) \max(0, |x_i| - 5)`. Away from kinks it is the exact gradient
     of COCO's function (kinks are :math:`2^{-33}` apart in :math:`z`, so only steps below
     that resolve it); ``forward`` writes each term as :math:`\frac12 - |\frac12 - |v - [v]||`
-    so that autograd gives the same. At :math:`x_\mathrm{opt}` every term sits at a trough
-    and the gradient is exactly 0.
+    so that autograd gives the same. At
+    :math:`x_\mathrm{opt}` every term sits at a trough and the gradient is exactly 0.
 
     Multimodal, weakly structured. Every factor is :math:`\ge 1`, and all equal 1 exactly where
     every :math:`2^j z_i` is an integer, i.e. :math:`z \in (\frac12 \mathbb Z)^d`: the minimum
@@ -423,30 +472,56 @@ class Katsuura(BBOBFunction):
         self.register_constant("factors", np.arange(1, self.dim + 1))
         self.exponent = 10.0 / self.dim**1.2
 
-    def _teeth(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """``(*batch, d, 32)``: :math:`v - [v]` for :math:`v = 2^j z_i` (0 where :math:`v`
-        overflowed: a huge float is an integer), and the steps :math:`2^j`."""
-        steps = self.cast(self.steps, x)
-        v = (self.shifted(x) @ self.cast(self.folded, x).T)[..., None] * steps
-        offset = torch.where(torch.isinf(v), torch.zeros_like(v), v - torch.floor(v + 0.5))
-        return offset, steps
+    def _series(self, x: Tensor, slopes: bool) -> tuple[Tensor, Tensor | None]:
+        """``(*batch, d)``: the sums :math:`s_i = \\sum_{j=1}^{32} |v - [v]| / 2^j`, :math:`v = 2^j
+        z_i`, and (if ``slopes``) their derivatives :math:`\\sum_j \\operatorname{sign}(v - [v])`
+        in :math:`z_i`, 0 at every kink (None otherwise).
 
-    def _energy(self, offset: Tensor, steps: Tensor, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        One term at a time on ``(*batch, d)`` tensors, which stay in cache, rather than on the
+        ``(*batch, d, 32)`` tensor of all terms, which every elementwise step would stream
+        through memory. The offsets :math:`o_j = 2^j z - [2^j z]` are computed as :math:`2^j o_0
+        - [2^j o_0]` from :math:`o_0 = z - [z]` (the same: :math:`2^j [z]` is an integer). Each
+        step is exact (:math:`|2^j o_0| \\le 2^{31}`, and :math:`v - [v]` is exact for every
+        float), so each term is COCO's own (where COCO's :math:`2^j z + \\frac12` is exact:
+        :math:`|z| < 2^{20}` in float64), the terms are summed in COCO's order, and nothing
+        overflows (a huge :math:`z`, an integer, gives 0 from the start; so does an infinite
+        one). Rounding half to even instead of COCO's half up changes no term: at a
+        half-integer :math:`|o| = \\frac12` either way. Every term comes from :math:`o_0`, not
+        from the one before (:math:`o_j = 2 o_{j-1} - [2 o_{j-1}]` is as exact, but
+        ``torch.compile`` inlines that chain into expressions that double with every term).
+
+        Each term is written :math:`\\frac12 - |\\frac12 - |o||`, which is :math:`|o|` on
+        :math:`[-\\frac12, \\frac12]`, so that autograd through ``forward`` gives the documented
+        derivative 0 at the peaks :math:`|o| = \\frac12` too.
+        """
+        z = self.shifted(x) @ self.cast(self.folded, x).T
+        start = torch.where(torch.isinf(z), torch.zeros_like(z), z - torch.round(z))
+        total = torch.zeros_like(z)
+        slope = torch.zeros_like(z) if slopes else None
+        for j in range(1, self.steps.shape[0] + 1):
+            scaled = start * 2.0**j
+            offset = scaled - torch.round(scaled)
+            room = 0.5 - offset.abs()  # 0 at the peaks
+            total = torch.add(total, 0.5 - room.abs(), alpha=0.5**j)
+            if slope is not None:  # sign(o (1/2 - |o|)): sign(o), and 0 at the peaks and troughs
+                slope = slope + torch.sign(offset.detach() * room.detach())
+        return total, slope
+
+    def _energy(self, total: Tensor, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """The energy without penalty, the factors :math:`1 + (i+1) s_i` and the power."""
-        distance = 0.5 - (0.5 - offset.abs()).abs()  # = |offset| in [0, 1/2]: see the docstring
-        factors = 1.0 + self.cast(self.factors, x) * (distance / steps).sum(-1)
+        factors = 1.0 + self.cast(self.factors, x) * total
         power = torch.pow(factors.prod(-1), self.exponent)
         return 10.0 / self.dim / self.dim * (power - 1.0) + self.f_opt, factors, power
 
     def forward(self, x: Tensor) -> Tensor:
-        energy, *_ = self._energy(*self._teeth(x), x)
+        energy, *_ = self._energy(self._series(x, slopes=False)[0], x)
         return energy + _coco.f_pen(x)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        offset, steps = self._teeth(x)
-        energy, factors, power = self._energy(offset, steps, x)
+        total, slopes = self._series(x, slopes=True)
+        assert slopes is not None
+        energy, factors, power = self._energy(total, x)
         pen, pen_grad = _coco.f_pen_and_gradient(x)
-        slopes = (torch.sign(0.5 - offset.abs()) * torch.sign(offset)).sum(-1)  # 0 at the kinks
         outer = 10.0 / self.dim / self.dim * self.exponent * power
         grad_z = outer[..., None] * self.cast(self.factors, x) * slopes / factors
         return energy + pen, grad_z @ self.cast(self.folded, x) + pen_grad

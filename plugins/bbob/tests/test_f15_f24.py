@@ -8,6 +8,7 @@ COCO's generators (Gallagher's peaks, f20's and f24's signs, f19's optimum), and
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -370,6 +371,115 @@ def test_gallagher_ties_take_the_first_peak(function: int) -> None:
     assert float(g @ (x - m.x_opt)) > 0
     m.heights[1] = m.heights[0] * (1 + 1e-12)  # peak 1 now wins: the gradient flips
     assert float(m.gradient(x) @ (x - m.x_opt)) < 0
+
+
+def gallagher_brute_force(m: ebmcore.BaseModel, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every peak's value from the ``(batch, peaks, d)`` differences, and the highest one's index
+    (the first of tied ones): what the ranking by matrix products stands in for."""
+    z = m.shifted(x) @ m.cast(m.rotation, x).T
+    difference = z[..., None, :] - m.cast(m.offsets, x)
+    quadratic = (m.cast(m.scales, x) * difference * difference).sum(-1)
+    values = m.cast(m.heights, x) * torch.exp((-0.5 / m.dim) * quadratic)
+    return torch.argmax(values, -1), values
+
+
+def gallagher_near_centres(m: ebmcore.BaseModel, seed: int) -> torch.Tensor:
+    """Points near peak 0 (the optimum), peak 1 (the lowest) and the last peak (the highest after
+    peak 0), where q_k / 2d is 1e-3, 1e-2 and 1 (float64)."""
+    generator = torch.Generator().manual_seed(seed)
+    centres = m.x_opt + m.offsets @ m.rotation  # where Q (x - x_opt) = y_k - y_0
+    points = []
+    for k in (0, 1, m.peaks - 1):
+        for target in (1e-3, 1e-2, 1.0):
+            u = torch.randn(6, m.dim, generator=generator, dtype=F64)  # in Q's coordinates
+            u *= torch.sqrt(target * 2 * m.dim / (m.scales[k] * u * u).sum(-1))[:, None]
+            points.append(centres[k] + u @ m.rotation)
+    return torch.cat(points)
+
+
+def higher(m: ebmcore.BaseModel, x: torch.Tensor, a: int, b: int) -> bool:
+    """Whether peak ``a`` is higher than peak ``b`` at ``x`` (float64, exact values)."""
+    values = gallagher_brute_force(m, x)[1]
+    return bool(values[a] > values[b])
+
+
+def gallagher_near_ties(m: ebmcore.BaseModel, count: int) -> torch.Tensor:
+    """Points at and next to ``count`` ties of two peaks, the two highest there (a third below
+    0.9 times their value): each tie found by bisection (float64) on the segment between the two
+    centres, then stepped along it by +-1e-4 ... +-1e-16 of its length."""
+    centres = m.x_opt + m.offsets @ m.rotation
+    steps = torch.tensor([0.0] + [s * 10.0**-k for k in range(4, 17, 2) for s in (1, -1)], dtype=F64)
+    distances = torch.cdist(centres, centres).triu(1).flatten()
+    points = []
+    for i in distances.argsort().tolist():  # neighbours first: their ties are the likeliest to top the rest
+        if distances[i] == 0:
+            continue
+        a, b = divmod(i, m.peaks)
+        start, segment = centres[a], centres[b] - centres[a]
+        if not (higher(m, start, a, b) and not higher(m, start + segment, a, b)):
+            continue
+        low, high = 0.0, 1.0
+        for _ in range(60):
+            middle = (low + high) / 2
+            low, high = (middle, high) if higher(m, start + middle * segment, a, b) else (low, middle)
+        values = gallagher_brute_force(m, start + low * segment)[1]
+        top = torch.topk(values, 3).indices.tolist()
+        if sorted(top[:2]) == [a, b] and float(values[top[2]]) < 0.9 * float(values[a]):
+            points.append(start + (low + steps)[:, None] * segment)
+            if len(points) == count:
+                return torch.cat(points)
+    raise AssertionError(f"fewer than {count} ties found")
+
+
+@pytest.mark.parametrize("function", [21, 22])
+def test_gallagher_selection_equals_brute_force(function: int) -> None:
+    """The peaks are ranked by q_k expanded into matrix products, and the two best-ranked
+    evaluated again from their differences: in float64 the pick and its value are the brute
+    force's, bit for bit, at random points, near the centres (where the expansion cancels) and
+    at and next to ties."""
+    for dim, instance in ((2, 1), (5, 7), (40, 3)):
+        m = model(function, dim, instance)
+        x = torch.cat(
+            [
+                uniform(4000, dim, function + dim, -6.0, 6.0),
+                gallagher_near_centres(m, dim),
+                gallagher_near_ties(m, 3),
+            ]
+        )
+        index, _, active = m._peaks(x)
+        expected, values = gallagher_brute_force(m, x)
+        assert torch.equal(index[:, 0], expected)
+        assert torch.equal(active, values.gather(-1, expected[:, None])[:, 0])
+
+
+@pytest.mark.parametrize("function", [21, 22])
+def test_gallagher_float32_agrees_with_float64(function: int) -> None:
+    """Near a centre the expansion of q_k leaves float32 about three digits (it subtracts terms
+    of size sum_j c_kj z_j^2 to a small q_k); the exact re-evaluation keeps float32's precision,
+    so there float32 agrees with float64 at the same points: energies (f_opt set to 0, whose
+    rounding would hide the function's digits) to 1e-5 and gradients to 5e-5, plus float32's
+    rounding of 10 - w_k exp(-q_k / 2d) relative to that difference (near peak 0 it is small).
+    At near-ties float32 picks the peak its own brute force picks, and float64's wherever the two
+    values differ by more than 1e-5 (relative)."""
+    for dim, instance in ((2, 1), (5, 7), (40, 3)):
+        m = model(function, dim, instance)
+        m.f_opt = 0.0
+        m32 = copy.deepcopy(m).float()
+        ties = gallagher_near_ties(m, 3)
+        x32 = torch.cat([gallagher_near_centres(m, dim), ties]).float()
+        x = x32.double()  # the same points
+        index, _, active = m._peaks(x)
+        index32 = m32._peaks(x32)[0]
+        assert torch.equal(index32[:, 0], gallagher_brute_force(m32, x32)[0])
+        values = gallagher_brute_force(m, x)[1].sort(-1, descending=True).values
+        resolved = values[:, 0] - values[:, 1] > 1e-5 * values[:, 0]
+        assert bool((index32 == index)[resolved].all())
+        e, g = m.energy_and_gradient(x)
+        e32, g32 = m32.energy_and_gradient(x32)
+        floor = 2e-6 / (10.0 - active)  # 10 - active rounded to float32 (an ulp of 10 is 1e-6)
+        assert bool(((e32 - e).abs() <= (1e-5 + floor) * e.abs()).all())
+        error = (g32 - g).abs().amax(-1) / g.abs().amax(-1)
+        assert bool((error <= 5e-5 + floor)[(index32 == index)[:, 0]].all())
 
 
 def test_lunacek_gradient_is_the_active_funnels() -> None:
