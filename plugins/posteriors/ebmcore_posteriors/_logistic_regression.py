@@ -190,9 +190,9 @@ class LogisticRegression(CertifiedPosterior, BaseModel):
         self.prior_scale = float(prior_scale)
         self.intercept = intercept
         self.coordinates = ("intercept", *data.names) if intercept else data.names
-        # not persistent: the data come from the package, not from a state_dict
+        # a buffer: it follows .to(dtype/device) and travels with the state_dict
         signed = torch.tensor(_signed_design(dataset, intercept), dtype=torch.float64)
-        self.register_buffer("signed_design", signed, persistent=False)
+        self.register_buffer("signed_design", signed)
 
     signed_design: Tensor
     """``(N, dim)``: the design's rows times :math:`2y_n - 1`, follows ``.to(dtype/device)``."""
@@ -232,7 +232,8 @@ class LogisticRegression(CertifiedPosterior, BaseModel):
         """The negative log prior and its gradient (0 for the flat prior)."""
         if self.prior == "flat":
             return 0.0, 0.0
-        precision = 1.0 / (self.prior_scale * self.prior_scale)
+        inverse = 1.0 / self.prior_scale  # not 1 / s^2: s^2 underflows to 0 for s < 1e-162
+        precision = inverse * inverse
         constant = self.dim * (_HALF_LOG_2PI + math.log(self.prior_scale))
         return 0.5 * precision * torch.linalg.vecdot(x, x) + constant, precision * x
 
