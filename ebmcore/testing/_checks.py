@@ -280,14 +280,14 @@ def check_gradient_finite_differences(ctx: Context) -> str:
     g = ctx.flat(ctx.model.gradient(ctx.unflat(x).to(ctx.device))).cpu().to(F64)
     directional = v @ g.T  # (k, n)
     best = torch.full_like(directional, math.inf)  # the smallest error / tolerance over the steps
+    quotients = []  # the difference quotients at each step
     for shrink in STEP_LADDER:
         fd, h, e0, magnitude = central_differences(ctx, x, v, shrink)  # (k, n), (n,), (n,), (n,)
         if not bool(torch.isfinite(g).all()) or not bool(torch.isfinite(e0).all()):
             raise CheckFailed("energy or gradient is not finite at the test points")
+        quotients.append(fd)
         tolerance = finite_difference_tolerance(g, directional, magnitude, h)
         ratio = torch.nan_to_num((fd - directional).abs() / tolerance, nan=math.inf)
-        if shrink == STEP_LADDER[0]:
-            first = fd
         best = torch.minimum(best, ratio)
         if bool((best <= 1).all()):
             steps = "" if shrink == STEP_LADDER[0] else f", down to {shrink:g} of the step"
@@ -296,7 +296,7 @@ def check_gradient_finite_differences(ctx: Context) -> str:
     axis = f"coordinate {k}" if ctx.dim <= 32 else f"random direction {k}"
     raise CheckFailed(
         f"sample {i}, {axis}: gradient gives {fmt(float(directional[k, i]))}, central finite "
-        f"differences give {fmt(float(first[k, i]))} (and miss it at steps down to "
+        f"differences give {fmt(float(quotients[0][k, i]))} (and miss it at steps down to "
         f"{STEP_LADDER[-1]:g} of that too)"
     )
 

@@ -55,6 +55,11 @@ def laplacian_eigenvalues(L: int) -> Tensor:
     return (s[:, None] + s[None, :]).clamp_min(0.0)
 
 
+def _site_box(edge: float, L: int) -> Tensor:
+    """``(2, L, L)`` float64 bounds: ``[-edge, edge]`` on every site."""
+    return torch.tensor([-edge, edge], dtype=torch.float64).reshape(2, 1, 1).expand(2, L, L).clone()
+
+
 def magnetization(x: Tensor) -> Tensor:
     r"""The magnetization :math:`M = \frac{1}{L^2} \sum_x \phi(x)` of each configuration,
     ``(*batch, L, L)`` to ``(*batch,)``: the *mean* over the sites, as the SCLD code computes it
@@ -156,12 +161,7 @@ class FreeField(BaseModel):
     def bounds(self) -> Tensor:
         """Four standard deviations either side of 0 on every site."""
         edge = 4.0 * float(self.stddev[0, 0])
-        return (
-            torch.tensor([-edge, edge], dtype=torch.float64)
-            .reshape(2, 1, 1)
-            .expand(2, self.L, self.L)
-            .clone()
-        )
+        return _site_box(edge, self.L)
 
     @property
     def minima(self) -> Minima:
@@ -515,12 +515,7 @@ class Phi4(BaseModel):
     def bounds(self) -> Tensor:
         r""":math:`\pm\max(3, 2v)` on every site (:math:`\pm v` the minimizing uniform fields)."""
         edge = max(3.0, 2.0 * self.field_minimum)
-        return (
-            torch.tensor([-edge, edge], dtype=torch.float64)
-            .reshape(2, 1, 1)
-            .expand(2, self.L, self.L)
-            .clone()
-        )
+        return _site_box(edge, self.L)
 
     @property
     def mean(self) -> Tensor:

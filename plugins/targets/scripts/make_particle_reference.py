@@ -67,19 +67,15 @@ TARGETS: dict[str, ref.HMCSettings] = {
 }
 
 
-def remove_mean(model: Any, x: torch.Tensor) -> torch.Tensor:
-    return model.remove_mean(x)
-
-
 def dispersed_starts(model: Any, chains: int, seed: int) -> torch.Tensor:
     """Uniform in a cube, centred, relaxed by clipped gradient steps (no overlapping pairs)."""
     n = model.n_particles
     side = 8.0 if model.spatial_dim == 2 and n == 4 else 1.2 * n ** (1.0 / 3.0)
     gen = torch.Generator().manual_seed(seed)
-    x = remove_mean(model, side * (torch.rand(chains, model.dim, generator=gen, dtype=torch.float64) - 0.5))
+    x = model.remove_mean(side * (torch.rand(chains, model.dim, generator=gen, dtype=torch.float64) - 0.5))
     for _ in range(300):
         _, grad = model.energy_and_gradient(x)
-        x = remove_mean(model, x - 0.01 * grad.clamp(-10.0, 10.0))
+        x = model.remove_mean(x - 0.01 * grad.clamp(-10.0, 10.0))
     return x
 
 
@@ -113,10 +109,10 @@ def halves(model: Any, kept: np.ndarray) -> dict[str, float]:
 
 
 def make(name: str, settings: ref.HMCSettings, keep: int, out: Path, quick: bool) -> int:
-    model = ebmcore.create(name)
+    model: Any = ebmcore.create(name)
     init = dispersed_starts(model, settings.chains, settings.seed - 1)
     start = time.perf_counter()
-    run = ref.hmc(model.energy_and_gradient, init, settings, project=lambda p: remove_mean(model, p))
+    run = ref.hmc(model.energy_and_gradient, init, settings, project=model.remove_mean)
     seconds = time.perf_counter() - start
     kept, step = ref.thin(run["draws"].numpy(), keep)
     stats = ref.summarize(statistics(model, kept))
