@@ -8,7 +8,7 @@ A model class opts in per device type with a class attribute::
 ``BaseModel.__init_subclass__`` then registers :func:`compiled_energy_and_gradient` as the
 class's kernel for each listed device type, so the gradient dispatch (kernel > analytic >
 autograd) runs it for inputs on that device. Nothing is compiled then: the first call for a
-given ``(class, device, dtype)`` compiles ``analytic_energy_and_gradient`` with
+given ``(class, device, dtype, event shape)`` compiles ``analytic_energy_and_gradient`` with
 ``torch.compile`` and caches the result, so importing ebmcore or a plugin never imports
 ``torch._dynamo`` or inductor, and a process pays the compile time (seconds, most of it
 importing and warming inductor; measured in ``bench/results/energies.md``) only once it calls a
@@ -49,7 +49,7 @@ __all__ = ["check_compilable", "compile_stats", "compiled_energy_and_gradient", 
 EnergyAndGradient = Callable[[Any, Tensor], tuple[Tensor, Tensor]]
 
 _lock = threading.Lock()
-_cache: dict[tuple[type, str, torch.dtype], EnergyAndGradient] = {}
+_cache: dict[tuple[type, str, torch.dtype, tuple[int, ...]], EnergyAndGradient] = {}
 _failed: dict[tuple[type, str, torch.dtype], BaseException] = {}
 _calls: dict[tuple[type, torch.device, torch.dtype], int] = {}
 
@@ -62,17 +62,37 @@ def _eager(cls: type[BaseModel]) -> EnergyAndGradient:
     return cls.analytic_energy_and_gradient
 
 
-def _compiled(cls: type[BaseModel], device: torch.device, dtype: torch.dtype) -> EnergyAndGradient:
-    key = (cls, str(device), dtype)
+def _compiled(
+    cls: type[BaseModel], device: torch.device, dtype: torch.dtype, event_shape: tuple[int, ...]
+) -> EnergyAndGradient:
+    key = (cls, str(device), dtype, event_shape)
     function = _cache.get(key)
     if function is not None:
         return function
     with _lock:
         function = _cache.get(key)
         if function is None:
-            function = torch.compile(cls.analytic_energy_and_gradient)
+            function = torch.compile(_entry(cls))
             _cache[key] = function
     return function
+
+
+def _entry(cls: type[BaseModel]) -> EnergyAndGradient:
+    """``cls.analytic_energy_and_gradient`` behind a code object of its own.
+
+    Dynamo keeps the graphs it compiles for a function on the function's code object, at most
+    ``torch._dynamo.config.recompile_limit`` (8) of them, and past that runs the code eagerly
+    without a word. Classes share code objects (an inherited method, a decorator's wrapper),
+    and one class meets several event shapes, so each ``(class, device, dtype, event shape)``
+    compiles its own copy of this small function, whose graph inlines the method.
+    """
+    method = cls.analytic_energy_and_gradient
+
+    def energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
+        return method(model, x)
+
+    energy_and_gradient.__code__ = energy_and_gradient.__code__.replace()  # a new code object
+    return energy_and_gradient
 
 
 # (class, device, dtype, input shape) -> (compiled function, key of _calls): the hot path of a
@@ -87,7 +107,7 @@ def compiled_energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, T
     The batch dimensions are flattened to one so that inputs differing only in their number
     of batch dimensions share one compiled graph, whose batch size is dynamic and whose event
     shape is static (one graph per event shape, with its loops unrolled for it). Compiled
-    lazily on the first call per ``(class, device, dtype)``; see the module docstring for what
+    lazily on the first call per ``(class, device, dtype, event shape)``; see the module docstring for what
     happens if compiling fails.
     """
     cls = type(model)
@@ -119,7 +139,7 @@ def _first_call(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
             warnings.filterwarnings("ignore", category=DeprecationWarning)
             warnings.filterwarnings("ignore", category=FutureWarning)
             warnings.filterwarnings("ignore", module=r"torch(\.|$)")
-            function = _compiled(cls, x.device, x.dtype)
+            function = _compiled(cls, x.device, x.dtype, model.event_shape)
             # A graph per event shape, dynamic in the batch size only: without the marks the
             # second event shape seen would make dynamo compile one graph symbolic in both.
             import torch._dynamo
@@ -159,7 +179,7 @@ def compile_stats() -> dict[str, Any]:
         return f"{key[0].__name__}/{key[1]}/{str(key[2]).removeprefix('torch.')}"
 
     return {
-        "compiled": sorted(label(k) for k in _cache),
+        "compiled": sorted({label(k[:3]) for k in _cache}),
         "failed": {label(k): repr(v) for k, v in _failed.items()},
         "calls": {label(k): n for k, n in _calls.items()},
     }

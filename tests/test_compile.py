@@ -201,3 +201,34 @@ def test_compiled_kernel_matches_eager_on_cuda() -> None:
     torch.testing.assert_close(energy, ref_energy, rtol=1e-10, atol=1e-12)
     torch.testing.assert_close(grad, ref_grad, rtol=1e-10, atol=1e-12)
     assert ebmcore.compile_stats()["calls"][_key(CudaQuartic, "cuda:0")] >= 1
+
+
+class CoupledQuartic(Quartic):
+    """Inherits Quartic's method, so both classes' compiled kernels start from one code object."""
+
+
+def test_every_class_and_event_shape_keeps_its_compiled_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dynamo keeps at most ``recompile_limit`` (8) graphs per code object and past it runs the
+    code eagerly without a word: 2 classes sharing a method x 6 event shapes must still each get
+    a graph of their own (traced by dynamo's eager backend here, to keep the test quick)."""
+    import functools
+
+    import torch._dynamo.utils
+
+    monkeypatch.setattr(torch, "compile", functools.partial(torch.compile, backend="eager"))
+    counters = torch._dynamo.utils.counters["stats"]
+    before = counters["unique_graphs"]
+    keys = 0
+    generator = torch.Generator().manual_seed(5)
+    for cls in (Quartic, CoupledQuartic):
+        for dim in range(2, 8):
+            model = ebmcore.compile(cls(dim=dim))
+            for batch in (3, 5):  # one graph per event shape, dynamic in the batch size
+                x = torch.randn(batch, dim, dtype=torch.float64, generator=generator)
+                energy, grad = model.energy_and_gradient(x)
+                reference = model.analytic_energy_and_gradient(x)
+                torch.testing.assert_close(energy, reference[0])
+                torch.testing.assert_close(grad, reference[1])
+            keys += 1
+    assert keys > torch._dynamo.config.recompile_limit
+    assert counters["unique_graphs"] - before >= keys
