@@ -11,7 +11,11 @@ and with one thread side by side (interleaved rounds, the fastest of each):
 3. the pattern of tools that differentiate ``model(x)`` themselves (Pyro's ``potential_fn``,
    a training loop): ``torch.autograd.grad(model(x).sum(), x)`` at one point, batch 16 and 1e4,
    with the analytic gradient behind ``model(x)`` (now) and with autograd through ``forward``
-   (``use_backend("autograd")``: what it cost before), next to ``energy_and_gradient``.
+   (``use_backend("autograd")``: what it cost before), next to ``energy_and_gradient``;
+4. the three CPU paths of each energy side by side, at both thread counts: the default path
+   (the ``ebmcore-kernels`` C kernel where one is registered), the eager analytic torch code
+   (``use_backend("analytic")``) and that code compiled by inductor (``ebmcore.compile``): what
+   deriving the fast path from the torch formula costs against the hand-written C.
 
 Writes bench/results/threads.md and threads.json.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +52,8 @@ ENERGIES = [
 BATCHES = (1_000, 10_000, 100_000)
 DIMS = (2, 10, 100)
 LIMIT = 1.1  # default threads / one thread, at most
+PATH_SIZES = ((10_000, 2), (10_000, 10), (10_000, 100), (100_000, 2))
+"""(batch, d) of the path comparison (section 4)."""
 
 
 def _model(name: str, dim: int) -> Any:
@@ -171,10 +178,63 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for threads in sorted({default, 1}, reverse=True):
                 best = _interleaved(fns, dict.fromkeys(fns, threads), rounds, seconds)
                 through.append({"energy": name, "batch": batch, "threads": threads, **best})
-    result = {"environment": environment(default), "scaling": scaling, "small": small, "through": through}
+    paths = _paths(default, rounds, seconds)
+    result = {
+        "environment": environment(default),
+        "scaling": scaling,
+        "small": small,
+        "through": through,
+        "paths": paths,
+    }
     write_json("threads.json", result)
     write_text("threads.md", _markdown(result, default))
     return result
+
+
+def _paths(default: int, rounds: int, seconds: float) -> list[dict[str, Any]]:
+    """Section 4: the default, eager analytic and compiled paths at both thread counts."""
+    import warnings
+
+    import torch
+
+    import ebmcore
+
+    rows = []
+    for name in ENERGIES:
+        for batch, dim in PATH_SIZES:
+            model = _model(name, dim)
+            x = torch.randn(batch, dim)
+            compiled = ebmcore.compile(_model(name, dim), "cpu")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a failed compile warns; its row says so
+                start = time.perf_counter()
+                compiled.energy_and_gradient(x)
+                first = time.perf_counter() - start
+            prefix = f"{type(model).__name__}/cpu/"
+            failed = any(key.startswith(prefix) for key in ebmcore.compile_stats()["failed"])
+
+            def eager(model: Any = model, x: Any = x) -> Any:
+                with ebmcore.use_backend("analytic"):
+                    return model.energy_and_gradient(x)
+
+            fns: dict[str, Callable[[], Any]] = {
+                "default": lambda model=model, x=x: model.energy_and_gradient(x),
+                "eager": eager,
+            }
+            if not failed:
+                fns["compiled"] = lambda compiled=compiled, x=x: compiled.energy_and_gradient(x)
+            row: dict[str, Any] = {
+                "energy": name,
+                "batch": batch,
+                "dim": dim,
+                "path": ebmcore.resolve_backend(model, x),
+                "first_compiled_call_s": None if failed else first,
+            }
+            for label, threads in (("default_threads", default), ("one_thread", 1)):
+                row[label] = _interleaved(fns, dict.fromkeys(fns, threads), rounds, seconds)
+            rows.append(row)
+        log(f"paths: {name}")
+    return rows
 
 
 def _markdown(result: dict[str, Any], default: int) -> str:
@@ -258,8 +318,71 @@ def _markdown(result: dict[str, Any], default: int) -> str:
             ],
         ),
         "",
+        *_paths_markdown(result["paths"], default),
     ]
     return "\n".join(lines)
+
+
+def _paths_markdown(rows: list[dict[str, Any]], default: int) -> list[str]:
+    def ratio(row: dict[str, Any], label: str, path: str) -> str:
+        time_ = row[label].get(path)
+        return "—" if time_ is None else fmt_ratio(time_ / row[label]["default"])
+
+    compiled = [
+        row[label]["compiled"] / row[label]["default"]
+        for row in rows
+        if row["path"] == "kernel"
+        for label in ("default_threads", "one_thread")
+        if "compiled" in row[label]
+    ]
+    summary = (
+        f"Where the default path is the C kernel, compiled / kernel ranges {min(compiled):.2f}-"
+        f"{max(compiled):.2f} (geometric mean {statistics.geometric_mean(compiled):.2f}) "
+        "over both thread counts."
+        if compiled
+        else "No energy had a C kernel here (ebmcore-kernels not built)."
+    )
+    return [
+        "## 4. The three CPU paths: C kernel, eager torch, compiled torch",
+        "",
+        "`default`: `energy_and_gradient` as a user calls it (`kernel`: the C kernel of ebmcore-kernels); "
+        '`eager`: the analytic torch code (`use_backend("analytic")`); `compiled`: that code through '
+        'inductor (`ebmcore.compile(model, "cpu")`, first call timed in `compile`, a warm on-disk cache '
+        "after the first energy). Ratios are to `default` at the same thread count. " + summary,
+        "",
+        markdown_table(
+            [
+                "energy",
+                "batch",
+                "d",
+                "path",
+                f"default ({default} thr.)",
+                "eager / default",
+                "compiled / default",
+                "default (1 thr.)",
+                "eager / default",
+                "compiled / default",
+                "compile",
+            ],
+            [
+                [
+                    r["energy"],
+                    r["batch"],
+                    r["dim"],
+                    r["path"],
+                    fmt_time(r["default_threads"]["default"]),
+                    ratio(r, "default_threads", "eager"),
+                    ratio(r, "default_threads", "compiled"),
+                    fmt_time(r["one_thread"]["default"]),
+                    ratio(r, "one_thread", "eager"),
+                    ratio(r, "one_thread", "compiled"),
+                    "failed" if r["first_compiled_call_s"] is None else f"{r['first_compiled_call_s']:.1f} s",
+                ]
+                for r in rows
+            ],
+        ),
+        "",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
