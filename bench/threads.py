@@ -23,6 +23,7 @@ Writes bench/results/threads.md and threads.json.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import statistics
 import time
@@ -218,11 +219,11 @@ def _paths(default: int, rounds: int, seconds: float) -> list[dict[str, Any]]:
                     return model.energy_and_gradient(x)
 
             fns: dict[str, Callable[[], Any]] = {
-                "default": lambda model=model, x=x: model.energy_and_gradient(x),
+                "default": functools.partial(model.energy_and_gradient, x),
                 "eager": eager,
             }
             if not failed:
-                fns["compiled"] = lambda compiled=compiled, x=x: compiled.energy_and_gradient(x)
+                fns["compiled"] = functools.partial(compiled.energy_and_gradient, x)
             row: dict[str, Any] = {
                 "energy": name,
                 "batch": batch,
