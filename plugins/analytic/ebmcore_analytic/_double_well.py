@@ -11,11 +11,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ebmcore import BaseModel, Minima, constraints
+from ebmcore import Minima, constraints
 
-from ._cpu_kernels import cpu_kernel
-from ._fast import muladd, rowsum
 from ._memory import filled
+from ._separable import SeparableEnergy, separable_kernel
 
 __all__ = ["DoubleWell"]
 
@@ -97,8 +96,8 @@ def _log_marginal(h: float, b: float) -> float:
     return -0.25 * math.log(h) + _scaled_marginal(c).log_k
 
 
-@cpu_kernel("double_well", lambda model, x: ((model.barrier_height, model.b * model.b), ()))
-class DoubleWell(BaseModel):
+@separable_kernel
+class DoubleWell(SeparableEnergy):
     r"""Separable double well: a quartic well with two minima in every coordinate.
 
     .. math::
@@ -129,6 +128,7 @@ class DoubleWell(BaseModel):
     """
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+    kernel = "double_well"
 
     arg_constraints = {
         "dim": constraints.positive_integer,
@@ -141,18 +141,17 @@ class DoubleWell(BaseModel):
         self.barrier_height = float(barrier_height)
         self.b = float(b)
 
-    def forward(self, x: Tensor) -> Tensor:
-        offset = x * x - self.b * self.b
-        return rowsum(offset * offset, self.barrier_height)
+    @staticmethod
+    def term(x: Tensor, h: float, b: float) -> Tensor:
+        offset = x * x - b * b
+        return h * (offset * offset)
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        h = self.barrier_height
-        offset = x * x - self.b * self.b  # as forward computes it: the energies agree to the bit
-        return rowsum(offset * offset, h), muladd(x, offset, 0.0, 4.0 * h)  # 4 h x (x^2 - b^2)
+    @staticmethod
+    def term_derivative(x: Tensor, h: float, b: float) -> Tensor:
+        return (4.0 * h) * (x * (x * x - b * b))
 
-    def analytic_gradient(self, x: Tensor) -> Tensor:
-        offset = muladd(x, x, -self.b * self.b)
-        return muladd(x, offset, 0.0, 4.0 * self.barrier_height)
+    def term_parameters(self) -> tuple[float, float]:
+        return (self.barrier_height, self.b)
 
     @property
     def bounds(self) -> Tensor:

@@ -14,6 +14,7 @@ from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, constraints
 from ._cpu_kernels import QUADRATIC_MAX_DIM, cpu_kernel
 from ._fast import buffer_as, cached, rowsum
 from ._memory import allocating, filled, float64_bytes
+from ._separable import SeparableEnergy, separable_kernel
 
 __all__ = ["Gaussian", "GaussianFromSamples", "Harmonic"]
 
@@ -380,8 +381,8 @@ class GaussianFromSamples(Gaussian):
         )
 
 
-@cpu_kernel("square", lambda model, x: ((0.5 * model.k,), ()))
-class Harmonic(BaseModel):
+@separable_kernel
+class Harmonic(SeparableEnergy):
     r"""Isotropic harmonic well, the energy of a standard normal scaled by a spring constant.
 
     .. math::
@@ -409,6 +410,7 @@ class Harmonic(BaseModel):
     """
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+    kernel = "harmonic"
 
     arg_constraints = {"dim": constraints.positive_integer, "k": constraints.positive}
 
@@ -418,14 +420,16 @@ class Harmonic(BaseModel):
         super().__init__(dim, dim=dim, k=k)
         self.k = float(k)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return rowsum(x * x, 0.5 * self.k)
+    @staticmethod
+    def term(x: Tensor, k: float) -> Tensor:
+        return (0.5 * k) * (x * x)
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        return rowsum(x * x, 0.5 * self.k), x * self.k
+    @staticmethod
+    def term_derivative(x: Tensor, k: float) -> Tensor:
+        return k * x
 
-    def analytic_gradient(self, x: Tensor) -> Tensor:
-        return self.k * x
+    def term_parameters(self) -> tuple[float]:
+        return (self.k,)
 
     @property
     def bounds(self) -> Tensor:

@@ -23,11 +23,11 @@ from ._fast import (
     buffer_as,
     dixon_price_energy_and_gradient,
     dixon_price_weight,
-    muladd,
     rowsum,
     untraced,
 )
 from ._memory import filled, vectors
+from ._separable import SeparableEnergy, separable_kernel
 
 __all__ = [
     "MICHALEWICZ_MINIMUM",
@@ -55,8 +55,8 @@ def _index(dim: int) -> Tensor:
     return torch.arange(1, dim + 1, dtype=torch.float64)
 
 
-@cpu_kernel("square", lambda model, x: ((1.0,), ()))
-class Sphere(BaseModel):
+@separable_kernel
+class Sphere(SeparableEnergy):
     r"""The sphere function (De Jong's first function), the simplest convex bowl.
 
     .. math::
@@ -79,6 +79,7 @@ class Sphere(BaseModel):
     """
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+    kernel = "sphere"
 
     domain = (-5.12, 5.12)
     minimizer = 0.0
@@ -88,13 +89,12 @@ class Sphere(BaseModel):
     def __init__(self, dim: int = 2) -> None:
         super().__init__(dim, dim=dim)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return rowsum(x * x)
+    @staticmethod
+    def term(x: Tensor) -> Tensor:
+        return x * x
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        return rowsum(x * x), x * 2.0
-
-    def analytic_gradient(self, x: Tensor) -> Tensor:
+    @staticmethod
+    def term_derivative(x: Tensor) -> Tensor:
         return x * 2.0
 
 
@@ -171,14 +171,17 @@ class Ackley(BaseModel):
         return energy, grad
 
 
-@cpu_kernel("rastrigin", lambda model, x: ((model.a,), ()))
-class Rastrigin(BaseModel):
+@separable_kernel
+class Rastrigin(SeparableEnergy):
     r"""Rastrigin's function: a bowl covered by a regular grid of local minima.
 
     .. math::
 
         E(x) = a d + \sum_{i=1}^d \big[x_i^2 - a \cos(2\pi x_i)\big], \qquad
-        \partial_i E = 2 x_i + 2\pi a \sin(2\pi x_i).
+        \partial_i E = 2 x_i + 2\pi a \sin(2\pi x_i),
+
+    evaluated as :math:`\sum_i x_i^2 + 2a \sin^2(\pi x_i)`, which has no cancellation near the
+    minimum.
 
     Global minimum :math:`E(0) = 0`; search domain :math:`[-5.12, 5.12]^d`.
 
@@ -197,6 +200,7 @@ class Rastrigin(BaseModel):
     """
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+    kernel = "rastrigin"
 
     domain = (-5.12, 5.12)
     minimizer = 0.0
@@ -207,14 +211,17 @@ class Rastrigin(BaseModel):
         super().__init__(dim, dim=dim, a=a)
         self.a = float(a)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.a * self.dim + rowsum(x * x - self.a * torch.cos(2.0 * math.pi * x))
+    @staticmethod
+    def term(x: Tensor, a: float) -> Tensor:
+        ripple = torch.sin(math.pi * x)  # a (1 - cos 2 pi x) = 2 a sin^2(pi x)
+        return x * x + (2.0 * a) * (ripple * ripple)
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        angle = 2.0 * math.pi * x
-        energy = self.a * self.dim + rowsum(x * x - self.a * torch.cos(angle))  # forward's, to the bit
-        grad = torch.sin(angle).mul_(2.0 * math.pi * self.a).add_(x, alpha=2.0)
-        return energy, grad
+    @staticmethod
+    def term_derivative(x: Tensor, a: float) -> Tensor:
+        return 2.0 * x + (2.0 * math.pi * a) * torch.sin(2.0 * math.pi * x)
+
+    def term_parameters(self) -> tuple[float]:
+        return (self.a,)
 
 
 @cpu_kernel("griewank", lambda model, x: ((), (buffer_as(model, "inv_sqrt_index", x),)))
@@ -385,8 +392,8 @@ STYBLINSKI_TANG_ROOT: float = _styblinski_tang_root()
 """The global minimizer of each Styblinski-Tang coordinate, -2.903534027771178..."""
 
 
-@cpu_kernel("styblinski_tang", lambda model, x: ((), ()))
-class StyblinskiTang(BaseModel):
+@separable_kernel
+class StyblinskiTang(SeparableEnergy):
     r"""The Styblinski-Tang function: a separable quartic with :math:`2^d` local minima.
 
     .. math::
@@ -415,6 +422,7 @@ class StyblinskiTang(BaseModel):
     """
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+    kernel = "styblinski_tang"
 
     domain = (-5.0, 5.0)
 
@@ -423,15 +431,15 @@ class StyblinskiTang(BaseModel):
     def __init__(self, dim: int = 2) -> None:
         super().__init__(dim, dim=dim)
 
-    def forward(self, x: Tensor) -> Tensor:
-        # Horner form: at overflowing |x| (float32) the quartic term wins, +inf, not inf - inf
-        return rowsum(x * (x * (x * x - 16.0) + 5.0), 0.5)
+    @staticmethod
+    def term(x: Tensor) -> Tensor:
+        # Horner form: exactly 0 at x = 0, and at overflowing |x| (float32) the quartic term
+        # wins, +inf, not inf - inf
+        return 0.5 * (x * (x * (x * x - 16.0) + 5.0))
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        # u = x^2 - 8: E_i = x (x (u - 8) + 5) / 2 (Horner: exact zero at x = 0), grad_i = 2 x u + 5/2
-        energy = rowsum(x * (x * (x * x - 16.0) + 5.0), 0.5)  # forward's, to the bit
-        grad = muladd(x, muladd(x, x, -8.0), 2.5, 2.0)  # 2 x (x^2 - 8) + 5/2
-        return energy, grad
+    @staticmethod
+    def term_derivative(x: Tensor) -> Tensor:
+        return 2.0 * x * (x * x - 8.0) + 2.5
 
     @property
     def minima(self) -> Minima:

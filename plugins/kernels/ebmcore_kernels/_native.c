@@ -105,7 +105,7 @@ static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
 
 /* The kernels, by number: the index of each in KERNELS below and in each type's FN(blocks). */
 enum {
-    RASTRIGIN, SQUARE, ACKLEY, GRIEWANK, LEVY, MICHALEWICZ, ZAKHAROV, DIXON_PRICE, QUADRATIC, DOUBLE_WELL,
+    RASTRIGIN, SPHERE, HARMONIC, ACKLEY, GRIEWANK, LEVY, MICHALEWICZ, ZAKHAROV, DIXON_PRICE, QUADRATIC, DOUBLE_WELL,
     STYBLINSKI_TANG, KERNEL_COUNT
 };
 
@@ -139,8 +139,9 @@ static const struct {
     const char *name;
     int parameters, vectors, matrices, tiled, arrays, row_arrays;
 } KERNELS[KERNEL_COUNT] = {
-    [RASTRIGIN] = {"rastrigin", 1, 0, 0, 0, 1, 0},
-    [SQUARE] = {"square", 1, 0, 0, 0, 1, 0},
+    [RASTRIGIN] = {"rastrigin", RASTRIGIN_PARAMETERS, 0, 0, 0, 1, 0},
+    [SPHERE] = {"sphere", SPHERE_PARAMETERS, 0, 0, 0, 1, 0},
+    [HARMONIC] = {"harmonic", HARMONIC_PARAMETERS, 0, 0, 0, 1, 0},
     [ACKLEY] = {"ackley", 3, 0, 0, 0, 2, 3},
     [GRIEWANK] = {"griewank", 0, 1, 0, 1, 2, 1},
     [LEVY] = {"levy", 0, 4, 0, 4, 1, 2},
@@ -148,8 +149,8 @@ static const struct {
     [ZAKHAROV] = {"zakharov", 0, 1, 0, 1, 2, 1},
     [DIXON_PRICE] = {"dixon_price", 0, 1, 0, 1, 2, 0},
     [QUADRATIC] = {"quadratic", 0, 2, 1 << 1, 0, 2, 0},
-    [DOUBLE_WELL] = {"double_well", 2, 0, 0, 0, 1, 0},
-    [STYBLINSKI_TANG] = {"styblinski_tang", 0, 0, 0, 0, 1, 0},
+    [DOUBLE_WELL] = {"double_well", DOUBLE_WELL_PARAMETERS, 0, 0, 0, 1, 0},
+    [STYBLINSKI_TANG] = {"styblinski_tang", STYBLINSKI_TANG_PARAMETERS, 0, 0, 0, 1, 0},
 };
 
 /* Up to this d, quadratic runs on blocks of rows in column order (FN(quadratic)); above it the

@@ -125,51 +125,31 @@ static int FN(run)(FN(block_fn) * block, int arrays, int row_arrays, int tiled, 
 ROW_REDUCTION(row_sums, +, 0)
 ROW_REDUCTION(row_products, *, 1)
 
-/* Rastrigin: E = a d + sum (x^2 - a cos(2 pi x)), dE/dx = 2 x + 2 pi a sin(2 pi x); p = (a).
- * Scratch: the terms. */
-BLOCK_BODY(rastrigin) {
-    (void)v;
-    const REAL a = (REAL)p[0], w = (REAL)TWO_PI, aw = (REAL)(p[0] * TWO_PI), offset = (REAL)(p[0] * (double)d);
-    REAL *restrict term = s[0];
-#pragma omp simd
-    for (ptrdiff_t k = 0; k < rows * d; ++k) {
-        const REAL xk = x[k], angle = w * xk;
-        term[k] = xk * xk - a * COS(angle);
-        if (gradient) g[k] = 2 * xk + aw * SIN(angle);
-    }
-    FN(row_sums)(term, rows, d, e);
-#pragma omp simd
-    for (ptrdiff_t r = 0; r < rows; ++r) e[r] += offset;
-}
-BLOCK_KERNEL(rastrigin)
-
-/* Separable energies E = SCALE sum_i TERM(x_i), dE/dx_i = GRAD(x_i), with TERM and GRAD
- * expressions in xk and in the constants that SETUP declares from p. Short rows go through a
- * scratch of terms and the column-wise row sums; long rows, four at a time, sum their terms in
- * the loop that writes the gradient, so that x is read once and nothing else is written.
- * Scratch: the terms. */
+/* Separable energies E = sum_i t(x_i), dE/dx_i = t'(x_i): SEPARABLE_KERNEL(name, flat) runs the
+ * inlined functions FN(name_term) and FN(name_derivative) of one coordinate that _separable.h
+ * prints from the energy's torch formula. Short rows, and every row where `flat` (a formula with
+ * vector math calls, which vectorize best in one flat loop over the block), go through a scratch
+ * of terms and the row sums; otherwise long rows, four at a time, sum their terms in the loop
+ * that writes the gradient, so that x is read once and nothing else is written. Scratch: the
+ * terms. */
 #ifndef SEPARABLE_KERNEL
-#define SEPARABLE_TERMS(xr, row, acc)                                                                   \
+#define SEPARABLE_TERMS(name, xr, row, acc)                                                             \
     {                                                                                                   \
         const REAL xk = xr[j];                                                                          \
-        acc += TERM;                                                                                    \
-        if (gradient) g[(row) * d + j] = GRAD;                                                          \
+        acc += FN(name##_term)(xk, p);                                                                  \
+        if (gradient) g[(row) * d + j] = FN(name##_derivative)(xk, p);                                  \
     }
-#define SEPARABLE_KERNEL(name, SETUP, SCALE)                                                           \
+#define SEPARABLE_KERNEL(name, flat)                                                                    \
     BLOCK_BODY(name) {                                                                                  \
         (void)v;                                                                                        \
-        (void)p;                                                                                        \
-        SETUP;                                                                                          \
-        const REAL scale = (SCALE);                                                                     \
-        if (d < SHORT_ROW) {                                                                            \
+        if ((flat) || d < SHORT_ROW) {                                                                  \
             REAL *restrict term = s[0];                                                                 \
             _Pragma("omp simd") for (ptrdiff_t k = 0; k < rows * d; ++k) {                              \
                 const REAL xk = x[k];                                                                   \
-                term[k] = TERM;                                                                         \
-                if (gradient) g[k] = GRAD;                                                              \
+                term[k] = FN(name##_term)(xk, p);                                                       \
+                if (gradient) g[k] = FN(name##_derivative)(xk, p);                                      \
             }                                                                                           \
             FN(row_sums)(term, rows, d, e);                                                             \
-            _Pragma("omp simd") for (ptrdiff_t r = 0; r < rows; ++r) e[r] *= scale;                     \
             return;                                                                                     \
         }                                                                                               \
         ptrdiff_t r = 0;                                                                                \
@@ -178,44 +158,25 @@ BLOCK_KERNEL(rastrigin)
                                  *restrict x3 = x2 + d;                                                 \
             REAL a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                                        \
             PRAGMA(omp simd reduction(+ : a0, a1, a2, a3)) for (ptrdiff_t j = 0; j < d; ++j) {          \
-                SEPARABLE_TERMS(x0, r, a0)                                                              \
-                SEPARABLE_TERMS(x1, r + 1, a1)                                                          \
-                SEPARABLE_TERMS(x2, r + 2, a2)                                                          \
-                SEPARABLE_TERMS(x3, r + 3, a3)                                                          \
+                SEPARABLE_TERMS(name, x0, r, a0)                                                        \
+                SEPARABLE_TERMS(name, x1, r + 1, a1)                                                    \
+                SEPARABLE_TERMS(name, x2, r + 2, a2)                                                    \
+                SEPARABLE_TERMS(name, x3, r + 3, a3)                                                    \
             }                                                                                           \
-            e[r] = scale * a0, e[r + 1] = scale * a1, e[r + 2] = scale * a2, e[r + 3] = scale * a3;     \
+            e[r] = a0, e[r + 1] = a1, e[r + 2] = a2, e[r + 3] = a3;                                     \
         }                                                                                               \
         for (; r < rows; ++r) {                                                                         \
             const REAL *restrict xr = x + r * d;                                                        \
             REAL a = 0;                                                                                 \
-            PRAGMA(omp simd reduction(+ : a)) for (ptrdiff_t j = 0; j < d; ++j) SEPARABLE_TERMS(xr, r, a) \
-            e[r] = scale * a;                                                                           \
+            PRAGMA(omp simd reduction(+ : a)) for (ptrdiff_t j = 0; j < d; ++j) SEPARABLE_TERMS(name, xr, r, a) \
+            e[r] = a;                                                                                   \
         }                                                                                               \
     }                                                                                                   \
     BLOCK_KERNEL(name)
 #endif
 
-/* Scaled square (sphere, harmonic): E = c sum x^2, dE/dx = 2 c x; p = (c). */
-#define TERM (xk * xk)
-#define GRAD (c2 * xk)
-SEPARABLE_KERNEL(square, const REAL c2 = (REAL)(2.0 * p[0]), p[0])
-#undef TERM
-#undef GRAD
-
-/* Double well: with u = x^2 - b^2, E = h sum u^2, dE/dx = 4 h x u; p = (h, b^2). */
-#define TERM ((xk * xk - b2) * (xk * xk - b2))
-#define GRAD (h4 * (xk * (xk * xk - b2)))
-SEPARABLE_KERNEL(double_well, const REAL b2 = (REAL)p[1]; const REAL h4 = (REAL)(4.0 * p[0]), p[0])
-#undef TERM
-#undef GRAD
-
-/* Styblinski-Tang: with u = x^2 - 8, E = (1/2) sum x (5 + x u - 8 x) (Horner: exactly 0 at x = 0),
- * dE/dx = 2 x u + 5/2. */
-#define TERM (xk * ((5 + xk * (xk * xk - 8)) - 8 * xk))
-#define GRAD (2 * xk * (xk * xk - 8) + (REAL)2.5)
-SEPARABLE_KERNEL(styblinski_tang, , 0.5)
-#undef TERM
-#undef GRAD
+/* Sphere, harmonic, the double well, Styblinski-Tang and Rastrigin. */
+#include "_separable.h"
 
 /* Ackley: with r = |x| / sqrt(d) and mean cosine C = (1/d) sum cos(c x),
  * E = a (1 - exp(-b r)) + (e - exp(C)),
@@ -514,7 +475,7 @@ BLOCK_KERNEL(quadratic)
 
 /* By kernel number (the enum in _native.c). */
 static FN(block_fn) *const FN(blocks)[KERNEL_COUNT] = {
-    [RASTRIGIN] = FN(rastrigin),     [SQUARE] = FN(square),
+    [RASTRIGIN] = FN(rastrigin),     [SPHERE] = FN(sphere),           [HARMONIC] = FN(harmonic),
     [ACKLEY] = FN(ackley),           [GRIEWANK] = FN(griewank),
     [LEVY] = FN(levy),               [MICHALEWICZ] = FN(michalewicz),
     [ZAKHAROV] = FN(zakharov),       [DIXON_PRICE] = FN(dixon_price),
