@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import warnings
@@ -211,7 +212,6 @@ def test_every_class_and_event_shape_keeps_its_compiled_graph(monkeypatch: pytes
     """Dynamo keeps at most ``recompile_limit`` (8) graphs per code object and past it runs the
     code eagerly without a word: 2 classes sharing a method x 6 event shapes must still each get
     a graph of their own (traced by dynamo's eager backend here, to keep the test quick)."""
-    import functools
 
     import torch._dynamo.utils
 
@@ -232,3 +232,60 @@ def test_every_class_and_event_shape_keeps_its_compiled_graph(monkeypatch: pytes
             keys += 1
     assert keys > torch._dynamo.config.recompile_limit
     assert counters["unique_graphs"] - before >= keys
+
+
+@functools.cache
+def _inductor_compiles() -> bool:
+    """Whether inductor can compile on this machine's CPU (it needs a C++ compiler)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            torch.compile(lambda t: t + 1)(torch.zeros(3))
+        except Exception:
+            return False
+    return True
+
+
+def _compilable() -> list[str]:
+    names = []
+    for name in ebmcore.list_energies():
+        try:
+            model = ebmcore.create(name)
+        except ebmcore.MissingParameterError:
+            continue
+        if model.has_analytic_gradient:
+            names.append(name)
+    return names
+
+
+# Relative tolerances where the formula amplifies one rounding: Weierstrass's gradient sums sines
+# of arguments up to 2 pi 3^11 |z| (about 1e7), where inductor's other rounding of an argument
+# moves the sum by some 1e-8 of its size.
+LOOSER = {"bbob_f16": 1e-7}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", _compilable())
+def test_every_energy_compiles_to_its_eager_numbers(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ebmcore.compile`` on the CPU, for every registered energy with an analytic gradient:
+    inductor's code gives the eager analytic energy and gradient (float64, 1e-9)."""
+    if not _inductor_compiles():
+        pytest.skip("inductor cannot compile here (no C++ compiler)")
+    monkeypatch.setenv("TORCHINDUCTOR_COMPILE_THREADS", "1")  # no worker pool on a small box
+    model = ebmcore.create(name).double()
+    shape = model.event_shape or (2,)
+    generator = torch.Generator().manual_seed(11)
+    x = torch.randn(32, *shape, dtype=torch.float64, generator=generator)
+    bounds = model.bounds
+    if bounds is not None and bool(torch.isfinite(bounds).all()):
+        low, high = bounds.double()
+        x = low + (high - low) * torch.rand(32, *shape, dtype=torch.float64, generator=generator)
+    energy, grad = model.analytic_energy_and_gradient(x)
+    compiled = ebmcore.compile(model, "cpu")
+    assert ebmcore.resolve_backend(compiled, x) == "kernel"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # a failed compile warns: fail on it
+        compiled_energy, compiled_grad = compiled.energy_and_gradient(x)
+    rtol = LOOSER.get(name, 1e-9)
+    torch.testing.assert_close(compiled_energy, energy, rtol=rtol, atol=1e-9, equal_nan=True)
+    torch.testing.assert_close(compiled_grad, grad, rtol=rtol, atol=1e-9, equal_nan=True)
