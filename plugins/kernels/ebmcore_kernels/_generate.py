@@ -94,7 +94,7 @@ def c_function(function: Callable[..., Any], name: str) -> str:
 
 
 def separable_classes() -> list[type]:
-    """The classes that define a separable formula, by kernel name."""
+    """The classes of ebmcore-analytic that define a separable formula, by kernel name."""
     from ebmcore_analytic._separable import SeparableEnergy
 
     found: dict[str, type] = {}
@@ -102,7 +102,8 @@ def separable_classes() -> list[type]:
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
-        if cls is not SeparableEnergy and "term" in cls.__dict__:
+        own = cls.__module__.startswith("ebmcore_analytic.")  # not a subclass a test or a user defines
+        if cls is not SeparableEnergy and own and "term" in cls.__dict__:
             found.setdefault(cls.kernel, cls)  # type: ignore[attr-defined]
     return [found[name] for name in sorted(found)]
 

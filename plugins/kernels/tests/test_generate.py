@@ -34,6 +34,15 @@ def test_check_exits_1_on_a_stale_header(tmp_path: Path) -> None:
 
 
 def test_every_separable_energy_has_a_generated_kernel() -> None:
+    from ebmcore_analytic._separable import SeparableEnergy
+
+    class Elsewhere(SeparableEnergy):  # defined outside the plugin: not printed into its header
+        kernel = "elsewhere"
+
+        @staticmethod
+        def term(x: torch.Tensor) -> torch.Tensor:
+            return x
+
     kernels = [cls.kernel for cls in _generate.separable_classes()]  # type: ignore[attr-defined]
     assert kernels == ["double_well", "harmonic", "rastrigin", "sphere", "styblinski_tang"]
     header = _generate.HEADER.read_text()
