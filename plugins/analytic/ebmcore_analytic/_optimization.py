@@ -435,7 +435,7 @@ class StyblinskiTang(SeparableEnergy):
     def term(x: Tensor) -> Tensor:
         # Horner form: exactly 0 at x = 0, and at overflowing |x| (float32) the quartic term
         # wins, +inf, not inf - inf
-        return 0.5 * (x * (x * (x * x - 16.0) + 5.0))
+        return x * (x * (0.5 * (x * x) - 8.0) + 2.5)
 
     @staticmethod
     def term_derivative(x: Tensor) -> Tensor:

@@ -93,11 +93,11 @@ SEPARABLE_KERNEL(sphere, 0)
 static inline ALWAYS_INLINE REAL FN(styblinski_tang_term)(const REAL x, const double *restrict p) {
     (void)p;
     const REAL t0 = x * x;
-    const REAL t1 = t0 - (REAL)16.0;
-    const REAL t2 = x * t1;
-    const REAL t3 = t2 + (REAL)5.0;
-    const REAL t4 = x * t3;
-    const REAL t5 = (REAL)0.5 * t4;
+    const REAL t1 = (REAL)0.5 * t0;
+    const REAL t2 = t1 - (REAL)8.0;
+    const REAL t3 = x * t2;
+    const REAL t4 = t3 + (REAL)2.5;
+    const REAL t5 = x * t4;
     return t5;
 }
 static inline ALWAYS_INLINE REAL FN(styblinski_tang_derivative)(const REAL x, const double *restrict p) {
