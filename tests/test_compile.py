@@ -14,6 +14,7 @@ from torch import Tensor
 import ebmcore
 from ebmcore import BaseModel, constraints
 from ebmcore import _compile as compile_module
+from ebmcore.testing._context import Context
 
 
 class Quartic(BaseModel):
@@ -273,13 +274,7 @@ def test_every_energy_compiles_to_its_eager_numbers(name: str, monkeypatch: pyte
         pytest.skip("inductor cannot compile here (no C++ compiler)")
     monkeypatch.setenv("TORCHINDUCTOR_COMPILE_THREADS", "1")  # no worker pool on a small box
     model = ebmcore.create(name).double()
-    shape = model.event_shape or (2,)
-    generator = torch.Generator().manual_seed(11)
-    x = torch.randn(32, *shape, dtype=torch.float64, generator=generator)
-    bounds = model.bounds
-    if bounds is not None and bool(torch.isfinite(bounds).all()):
-        low, high = bounds.double()
-        x = low + (high - low) * torch.rand(32, *shape, dtype=torch.float64, generator=generator)
+    x = Context(model, event_shape=model.event_shape or (2,)).points(32, seed=11)  # the kit's points
     energy, grad = model.analytic_energy_and_gradient(x)
     compiled = ebmcore.compile(model, "cpu")
     assert ebmcore.resolve_backend(compiled, x) == "kernel"

@@ -31,7 +31,6 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 from torch import Tensor
@@ -87,5 +86,4 @@ def _arguments(model: SeparableEnergy, x: Tensor) -> tuple[tuple[float, ...], tu
 def separable_kernel(cls: Model) -> Model:
     """Class decorator: the kernel printed from ``cls``'s term is its CPU kernel (where
     ``ebmcore-kernels`` is installed; see :func:`~ebmcore_analytic._cpu_kernels.cpu_kernel`)."""
-    register: Callable[[Model], Model] = cpu_kernel(cls.kernel, _arguments)
-    return register(cls)
+    return cpu_kernel(cls.kernel, _arguments)(cls)

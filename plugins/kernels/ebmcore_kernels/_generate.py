@@ -57,11 +57,12 @@ def c_function(function: Callable[..., Any], name: str) -> str:
 
     parameters = 0
     for node in graph.nodes:
-        if node.op == "placeholder":
-            names[node] = "x" if not names else node.name
-            if names[node] == "x":
+        if node.op == "placeholder":  # x first, then the parameters
+            if not names:
+                names[node] = "x"
                 varying.add(node)
             else:
+                names[node] = node.name
                 lines.append(f"const double {node.name} = p[{parameters}];")
                 parameters += 1
             continue
@@ -108,16 +109,6 @@ def separable_classes() -> list[type]:
     return [found[name] for name in sorted(found)]
 
 
-def _calls_math(cls: type) -> bool:
-    """Whether the term or its derivative calls a math function (a vector math call per element)."""
-    functions = (cls.term, cls.term_derivative)  # type: ignore[attr-defined]
-    return any(
-        node.op == "call_function" and node.target in _CALLS
-        for function in functions
-        for node in torch.fx.symbolic_trace(function).graph.nodes
-    )
-
-
 def render() -> str:
     """The text of ``_separable.h``."""
     import ebmcore_analytic
@@ -132,13 +123,18 @@ def render() -> str:
     for cls in separable_classes():
         kernel = cls.kernel  # type: ignore[attr-defined]
         count = len(inspect.signature(cls.term).parameters) - 1  # type: ignore[attr-defined]
+        functions = [
+            c_function(cls.term, f"{kernel}_term"),  # type: ignore[attr-defined]
+            c_function(cls.term_derivative, f"{kernel}_derivative"),  # type: ignore[attr-defined]
+        ]
+        # a formula that calls the vector math runs flat (see SEPARABLE_KERNEL in _native_body.h)
+        flat = any(f"{call}(" in text for text in functions for call in _CALLS.values())
         parts += [
             "",
             f"/* {kernel}: {cls.__module__}.{cls.__qualname__}, {count} parameter(s). */",
             f"#define {kernel.upper()}_PARAMETERS {count}",
-            c_function(cls.term, f"{kernel}_term"),  # type: ignore[attr-defined]
-            c_function(cls.term_derivative, f"{kernel}_derivative"),  # type: ignore[attr-defined]
-            f"SEPARABLE_KERNEL({kernel}, {int(_calls_math(cls))})",
+            *functions,
+            f"SEPARABLE_KERNEL({kernel}, {int(flat)})",
         ]
     return "\n".join(parts) + "\n"
 
