@@ -32,16 +32,13 @@ try:
 except ImportError:  # the optional distribution is not installed: the PyTorch paths run
     ebmcore_kernels = None  # type: ignore[assignment]
 
-__all__ = ["AVAILABLE", "QUADRATIC_MAX_DIM", "THREADED", "cpu_kernel"]
+__all__ = ["AVAILABLE", "THREADED", "cpu_kernel"]
 
 AVAILABLE: bool = ebmcore_kernels is not None and ebmcore_kernels.AVAILABLE
 """Whether ``ebmcore-kernels`` is installed with its extension built, and so registers kernels."""
 
 THREADED: bool = AVAILABLE and ebmcore_kernels.THREADED
 """Whether the kernels share a batch among torch's threads."""
-
-QUADRATIC_MAX_DIM: int = ebmcore_kernels.QUADRATIC_MAX_DIM if AVAILABLE else 0
-"""The largest dimension of the full-covariance Gaussian's kernel; above it, the library's product."""
 
 Model = TypeVar("Model", bound=type[BaseModel])
 

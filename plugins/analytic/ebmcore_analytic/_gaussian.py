@@ -11,7 +11,6 @@ from torch import Tensor
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, constraints
 
-from ._cpu_kernels import QUADRATIC_MAX_DIM, cpu_kernel
 from ._fast import buffer_as, cached, rowsum
 from ._memory import allocating, filled, float64_bytes
 from ._separable import SeparableEnergy, separable_kernel
@@ -25,16 +24,6 @@ An accepted matrix is symmetrized, :math:`(\Sigma + \Sigma^\top) / 2`, as
 ``torch.distributions.MultivariateNormal`` accepts such matrices too."""
 
 
-def _quadratic_applies(model: Gaussian) -> bool:
-    # diagonal and isotropic covariances: the analytic path is one elementwise pass
-    return model.covariance_kind == "full" and model.dim <= QUADRATIC_MAX_DIM
-
-
-@cpu_kernel(
-    "quadratic",
-    lambda model, x: ((), (buffer_as(model, "loc", x), buffer_as(model, "precision", x))),
-    applies=_quadratic_applies,
-)
 class Gaussian(BaseModel):
     r"""Multivariate normal :math:`\mathcal N(\mu, \Sigma)` as an energy.
 

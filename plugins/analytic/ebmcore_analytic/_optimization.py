@@ -18,14 +18,8 @@ from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
 
-from ._cpu_kernels import cpu_kernel
-from ._fast import (
-    buffer_as,
-    dixon_price_energy_and_gradient,
-    dixon_price_weight,
-    rowsum,
-    untraced,
-)
+from ._fast import buffer_as, integer_power, rowsum
+from ._formula import FormulaEnergy, formula_kernel
 from ._memory import filled, vectors
 from ._separable import SeparableEnergy, separable_kernel
 
@@ -98,8 +92,8 @@ class Sphere(SeparableEnergy):
         return x * 2.0
 
 
-@cpu_kernel("ackley", lambda model, x: ((model.a, model.b, model.c), ()))
-class Ackley(BaseModel):
+@formula_kernel
+class Ackley(FormulaEnergy):
     r"""Ackley's function: a nearly flat outer region around a deep central funnel.
 
     .. math::
@@ -135,6 +129,7 @@ class Ackley(BaseModel):
     """
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+    kernel = "ackley"
 
     domain = (-32.768, 32.768)
     minimizer = 0.0
@@ -157,17 +152,21 @@ class Ackley(BaseModel):
         mean_cos = rowsum(torch.cos(self.c * x), 1.0 / self.dim)
         return -self.a * torch.expm1(-self.b * r) + (math.e - torch.exp(mean_cos))
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        d = self.dim
-        r = rowsum(x * x).div_(d).sqrt_()  # |x| / sqrt(d)
-        decay = torch.exp(r * -self.b)
-        angle = x * self.c
-        ripple = torch.exp(rowsum(torch.cos(angle)).div_(d))
-        energy = (1.0 - decay).mul_(self.a).add_(math.e - ripple)
-        positive = r > 0
-        radial = torch.where(positive, (self.a * self.b / d) * decay / torch.where(positive, r, 1.0), 0.0)
-        grad = torch.sin(angle).mul_((ripple * (self.c / d)).unsqueeze(-1))
-        grad = torch.addcmul(grad, x, radial.unsqueeze(-1))  # not in place: vmap has no addcmul_ rule
+    def formula_parameters(self) -> tuple[float, ...]:
+        return (self.a, self.b, self.c)
+
+    @staticmethod
+    def formula(x: Tensor, a: float, b: float, c: float) -> tuple[Tensor, Tensor]:  # type: ignore[override]
+        d = x.shape[-1]
+        radius = torch.sqrt(rowsum(x * x) / d)  # |x| / sqrt(d)
+        decay = torch.exp(-b * radius)
+        angle = c * x
+        # exp(mean cos) as e exp(mean cos - 1): exactly e at the origin, so that E(0) = 0 exactly
+        ripple = math.e * torch.exp(rowsum(torch.cos(angle)) / d - 1.0)
+        energy = a * (1.0 - decay) + (math.e - ripple)
+        positive = radius > 0.0
+        radial = torch.where(positive, (a * b / d) * decay / torch.where(positive, radius, 1.0), 0.0)
+        grad = ((c / d) * ripple).unsqueeze(-1) * torch.sin(angle) + radial.unsqueeze(-1) * x
         return energy, grad
 
 
@@ -224,8 +223,8 @@ class Rastrigin(SeparableEnergy):
         return (self.a,)
 
 
-@cpu_kernel("griewank", lambda model, x: ((), (buffer_as(model, "inv_sqrt_index", x),)))
-class Griewank(BaseModel):
+@formula_kernel
+class Griewank(FormulaEnergy):
     r"""Griewank's function: a wide bowl with a product of cosines on top.
 
     .. math::
@@ -259,6 +258,8 @@ class Griewank(BaseModel):
 
     arg_constraints = {"dim": constraints.positive_integer}
 
+    kernel = "griewank"
+    formula_vectors = ("inv_sqrt_index",)
     inv_sqrt_index: Tensor
 
     def __init__(self, dim: int = 2) -> None:
@@ -270,26 +271,19 @@ class Griewank(BaseModel):
         scaled = x * buffer_as(self, "inv_sqrt_index", x)
         return 1.0 + rowsum(x * x, 1.0 / 4000.0) - torch.cos(scaled).prod(-1)
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        weight = buffer_as(self, "inv_sqrt_index", x)
+    @staticmethod
+    def formula(x: Tensor, weight: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
         scaled = x * weight
         cos = torch.cos(scaled)
         product = cos.prod(-1)
-        energy = rowsum(x * x, 1.0 / 4000.0).add_(1.0).sub_(product)
+        energy = rowsum(x * x, 1.0 / 4000.0) + 1.0 - product
         # prod_{j != i} cos_j = product / cos_i (exact: the cosine of a float never vanishes)
-        grad = torch.sin(scaled).div_(cos).mul_(weight).mul_(product.unsqueeze(-1))
-        grad.add_(x, alpha=1.0 / 2000.0)
+        grad = torch.sin(scaled) / cos * weight * product.unsqueeze(-1) + x * (1.0 / 2000.0)
         return energy, grad
 
 
-@cpu_kernel(
-    "levy",
-    lambda model, x: (
-        (),
-        tuple(buffer_as(model, name, x) for name in ("frequency", "phase", "weight", "slope")),
-    ),
-)
-class Levy(BaseModel):
+@formula_kernel
+class Levy(FormulaEnergy):
     r"""Levy's function: ridged valleys around the minimum at :math:`x = (1, \dots, 1)`.
 
     With :math:`w_i = 1 + (x_i - 1)/4`,
@@ -324,17 +318,20 @@ class Levy(BaseModel):
 
     arg_constraints = {"dim": constraints.positive_integer}
 
+    kernel = "levy"
+    formula_vectors = ("frequency", "phase", "weight", "slope", "head")
     frequency: Tensor
     phase: Tensor
     weight: Tensor
     slope: Tensor
+    head: Tensor
 
     def __init__(self, dim: int = 2) -> None:
         super().__init__(dim, dim=dim)
         # Per coordinate: sin^2(frequency * w + phase) with weight gamma; the last one differs.
         # sin^2 has period pi, so with v = w - 1 the angle frequency * v + phase gives the
         # same value (phase 1, or 0 for the last), and is exact at the minimum v = 0.
-        with vectors(self, 8):  # four buffers and their temporaries
+        with vectors(self, 9):  # five buffers and their temporaries
             frequency = torch.full((dim,), math.pi, dtype=torch.float64)
             frequency[-1] = 2.0 * math.pi
             phase = torch.full((dim,), 1.0, dtype=torch.float64)
@@ -348,6 +345,8 @@ class Levy(BaseModel):
             self.register_buffer("phase", phase)
             self.register_buffer("weight", weight / 8.0)
             self.register_buffer("slope", weight * frequency / 32.0)
+            # (1, 0, ..., 0): where the first coordinate's own term adds to the gradient
+            self.register_buffer("head", (_index(dim) == 1).double(), persistent=False)
 
     def forward(self, x: Tensor) -> Tensor:
         return self._energy(x)
@@ -360,17 +359,21 @@ class Levy(BaseModel):
         tail = last**2 * (1.0 + torch.sin(2.0 * math.pi * last) ** 2)
         return torch.sin(math.pi * v[..., 0]) ** 2 + middle + tail
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+    @staticmethod
+    def formula(  # type: ignore[override]
+        x: Tensor, frequency: Tensor, phase: Tensor, weight: Tensor, slope: Tensor, head: Tensor
+    ) -> tuple[Tensor, Tensor]:
         u = x - 1.0  # 4 (w - 1)
-        angle = torch.addcmul(buffer_as(self, "phase", x), u, buffer_as(self, "frequency", x))
+        angle = u * frequency + phase
         sin = torch.sin(angle)
-        slope = torch.cos(angle).mul_(sin).mul_(buffer_as(self, "slope", x))  # gamma f sin cos / 32
-        q = (sin * sin).mul_(buffer_as(self, "weight", x)).add_(0.125)  # (1 + gamma sin^2) / 8
+        q = sin * sin * weight + 0.125  # (1 + gamma sin^2) / 8
         u2 = u * u
-        grad = torch.addcmul(u2 * slope, u, q)
-        first = (0.25 * math.pi) * u[..., 0]  # sin^2(pi w_1) = sin^2(pi v_1)
-        grad[..., 0] += (0.5 * math.pi) * torch.sin(first) * torch.cos(first)
-        return self._energy(x), grad  # the energy as forward computes it, to the bit
+        first = (0.25 * math.pi) * (x[..., 0] - 1.0)  # sin^2(pi w_1) = sin^2(pi v_1)
+        sin_first = torch.sin(first)
+        energy = rowsum(u2 * q, 0.5) + sin_first * sin_first
+        grad = u2 * (torch.cos(angle) * sin * slope) + u * q
+        grad = grad + head * ((0.5 * math.pi) * sin_first * torch.cos(first)).unsqueeze(-1)
+        return energy, grad
 
 
 def _styblinski_tang_root() -> float:
@@ -450,8 +453,8 @@ class StyblinskiTang(SeparableEnergy):
         )
 
 
-@cpu_kernel("dixon_price", lambda model, x: ((), (dixon_price_weight(model, x),)))
-class DixonPrice(BaseModel):
+@formula_kernel
+class DixonPrice(FormulaEnergy):
     r"""The Dixon-Price function: a valley whose floor halves the square at each coordinate.
 
     .. math::
@@ -485,12 +488,20 @@ class DixonPrice(BaseModel):
 
     arg_constraints = {"dim": constraints.positive_integer}
 
+    kernel = "dixon_price"
+    formula_vectors = ("weight", "head")
     index: Tensor
+    weight: Tensor
+    head: Tensor
 
     def __init__(self, dim: int = 2) -> None:
         super().__init__(dim, dim=dim)
-        with vectors(self, 1):
-            self.register_buffer("index", _index(dim)[1:])  # 2, ..., d
+        with vectors(self, 3):
+            index = _index(dim)
+            self.register_buffer("index", index[1:])  # 2, ..., d
+            # (0, 2, ..., d), the weight of each valley, 0 where there is none; (1, 0, ..., 0)
+            self.register_buffer("weight", torch.where(index > 1, index, 0.0), persistent=False)
+            self.register_buffer("head", (index == 1).double(), persistent=False)
 
     def forward(self, x: Tensor) -> Tensor:
         return self._energy(x)
@@ -499,17 +510,16 @@ class DixonPrice(BaseModel):
         valley = 2.0 * x[..., 1:] ** 2 - x[..., :-1]
         return (x[..., 0] - 1.0) ** 2 + (valley * valley) @ buffer_as(self, "index", x)
 
-    # Where no graph can be wanted (and dim >= 2), the flattened-batch path of the speed layer
-    # (_fast.py) runs instead.
-    @untraced(dixon_price_energy_and_gradient, applies=lambda model: model.dim > 1)
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        tail = x[..., 1:]
-        valley = torch.addcmul(x[..., :-1], tail, tail, value=-2.0).neg_()  # 2 x_i^2 - x_{i-1}
-        weighted = valley * buffer_as(self, "index", x)
-        offset = x[..., 0] - 1.0
-        grad = torch.cat([(2.0 * offset).unsqueeze(-1), (tail * weighted).mul_(8.0)], dim=-1)
-        grad[..., :-1].add_(weighted, alpha=-2.0)
-        return self._energy(x), grad  # the energy as forward computes it, to the bit
+    @staticmethod
+    def formula(x: Tensor, weight: Tensor, head: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
+        # x_{i-1} - 2 x_i^2 (the first column's neighbour wraps around the row: its weight is 0)
+        valley = torch.roll(x, 1, -1) - 2.0 * x * x
+        weighted = weight * valley
+        offset = head * (x - 1.0)  # x_1 - 1 in the first column, 0 elsewhere
+        energy = rowsum(offset * offset + weighted * valley)
+        # dE/dx_i = 2 (x_1 - 1) [i = 1] - 8 x_i w_i v_i + 2 w_{i+1} v_{i+1} (0 at i = d: wraps to w_1 = 0)
+        grad = 2.0 * torch.roll(weighted, -1, -1) - 8.0 * x * weighted + 2.0 * offset
+        return energy, grad
 
     @property
     def minima(self) -> Minima:
@@ -521,23 +531,6 @@ class DixonPrice(BaseModel):
         mirrored = point.clone()
         mirrored[-1] = -mirrored[-1]
         return Minima(torch.stack([point, mirrored]), 0.0)
-
-
-def _integer_power(base: Tensor, exponent: int) -> Tensor:
-    """``base ** exponent`` for an integer ``exponent >= 0`` by repeated squaring.
-
-    Much faster than ``torch.pow`` with a general exponent, and differentiable (the loop runs
-    over the bits of ``exponent``, not over data).
-    """
-    result: Tensor | None = None
-    square = base
-    while exponent:
-        if exponent & 1:
-            result = square if result is None else result * square
-        exponent >>= 1
-        if exponent:
-            square = square * square
-    return torch.ones_like(base) if result is None else result
 
 
 _MICHALEWICZ_CHUNK = 2**14
@@ -601,8 +594,8 @@ The literature gives -1.8013 (d = 2), -4.687658 (d = 5) and -9.66015 (d = 10)
 """
 
 
-@cpu_kernel("michalewicz", lambda model, x: ((float(model.m),), (buffer_as(model, "scale", x),)))
-class Michalewicz(BaseModel):
+@formula_kernel
+class Michalewicz(FormulaEnergy):
     r"""Michalewicz's function: steep narrow valleys, separable, with :math:`d!` local minima.
 
     .. math::
@@ -635,6 +628,8 @@ class Michalewicz(BaseModel):
 
     arg_constraints = {"dim": constraints.positive_integer, "m": constraints.positive_integer}
 
+    kernel = "michalewicz"
+    formula_vectors = ("scale",)
     scale: Tensor
 
     def __init__(self, dim: int = 2, m: int = 10) -> None:
@@ -650,17 +645,20 @@ class Michalewicz(BaseModel):
         inner = torch.sin(buffer_as(self, "scale", x) * x * x)
         return rowsum(torch.sin(x) * inner ** (2 * self.m), -1.0)
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        scale = buffer_as(self, "scale", x)
-        u = (x * x).mul_(scale)
+    def formula_parameters(self) -> tuple[float, ...]:
+        return (self.m,)
+
+    @staticmethod
+    def formula(x: Tensor, scale: Tensor, m: int) -> tuple[Tensor, Tensor]:  # type: ignore[override]
+        u = scale * x * x  # i x^2 / pi
         s_u = torch.sin(u)
         s2 = s_u * s_u
-        power = _integer_power(s2, self.m - 1)  # sin^{2m-2} u
+        power = integer_power(s2, m - 1)  # sin^{2m-2} u
         s_x = torch.sin(x)
-        # E = -sum sin x s2 power;  dE/dx = -power [cos x s2 + sin x 2m s_u c_u 2 i x / pi]
-        chain = (torch.cos(u) * s_u).mul_(scale * (-4.0 * self.m)).mul_(x).mul_(s_x)
-        grad = torch.addcmul(chain, torch.cos(x), s2, value=-1.0).mul_(power)
-        return self._energy(x), grad  # the energy as forward computes it, to the bit
+        energy = rowsum(s_x * s2 * power, -1.0)
+        # dE/dx = -power [cos x s2 + sin x 2m s_u c_u 2 i x / pi]
+        grad = -power * (torch.cos(x) * s2 + (4.0 * m) * scale * x * s_x * s_u * torch.cos(u))
+        return energy, grad
 
     @property
     def minima(self) -> Minima:
@@ -669,8 +667,8 @@ class Michalewicz(BaseModel):
             return Minima(torch.from_numpy(points).reshape(1, -1), float(values.sum()))
 
 
-@cpu_kernel("zakharov", lambda model, x: ((), (buffer_as(model, "half_index", x),)))
-class Zakharov(BaseModel):
+@formula_kernel
+class Zakharov(FormulaEnergy):
     r"""Zakharov's function: a plate-shaped bowl with a quartic ridge along :math:`(1, 2, \dots, d)`.
 
     .. math::
@@ -699,6 +697,8 @@ class Zakharov(BaseModel):
 
     arg_constraints = {"dim": constraints.positive_integer}
 
+    kernel = "zakharov"
+    formula_vectors = ("half_index",)
     half_index: Tensor
 
     def __init__(self, dim: int = 2) -> None:
@@ -710,10 +710,10 @@ class Zakharov(BaseModel):
         s = x @ buffer_as(self, "half_index", x)
         return rowsum(x * x) + s**2 + s**4
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        w = buffer_as(self, "half_index", x)
-        s = x @ w
-        energy = rowsum(x * x) + s**2 + s**4  # forward's, to the bit
-        coef = (2.0 * s * s + 1.0).mul_(s)  # S + 2 S^3 (grad = 2 x + 2 (S + 2 S^3) w)
-        grad = torch.addcmul(x, coef.unsqueeze(-1), w).mul_(2.0)
+    @staticmethod
+    def formula(x: Tensor, w: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
+        s = rowsum(x * w)
+        energy = rowsum(x * x) + s * s + s**4
+        coefficient = (2.0 * s * s + 1.0) * s  # S + 2 S^3 (grad = 2 x + 2 (S + 2 S^3) w)
+        grad = 2.0 * (x + coefficient.unsqueeze(-1) * w)
         return energy, grad

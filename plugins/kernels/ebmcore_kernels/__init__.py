@@ -22,13 +22,12 @@ if TYPE_CHECKING:  # the static view, for type checkers (explicit re-exports); _
     from ._cpu import AVAILABLE as AVAILABLE
     from ._cpu import KERNELS as KERNELS
     from ._cpu import PARALLEL_GRAIN as PARALLEL_GRAIN
-    from ._cpu import QUADRATIC_MAX_DIM as QUADRATIC_MAX_DIM
     from ._cpu import THREADED as THREADED
     from ._cpu import fused as fused
     from ._cpu import register as register
 
 _LAZY = {  # module -> the names it defines: the lazy table and __all__ both come from it
-    "._cpu": ("AVAILABLE", "KERNELS", "PARALLEL_GRAIN", "QUADRATIC_MAX_DIM", "THREADED", "fused", "register"),
+    "._cpu": ("AVAILABLE", "KERNELS", "PARALLEL_GRAIN", "THREADED", "fused", "register"),
 }
 
 __getattr__ = lazy_getattr(__name__, _LAZY)

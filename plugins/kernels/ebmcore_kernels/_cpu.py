@@ -61,7 +61,7 @@ try:
 except ImportError:  # not built (setup.py: the extension is optional)
     _native = None  # type: ignore[assignment]
 
-__all__ = ["AVAILABLE", "KERNELS", "PARALLEL_GRAIN", "QUADRATIC_MAX_DIM", "THREADED", "fused", "register"]
+__all__ = ["AVAILABLE", "KERNELS", "PARALLEL_GRAIN", "THREADED", "fused", "register"]
 
 AVAILABLE: bool = _native is not None and bool(_native.VECTOR_MATH)
 """Whether the compiled kernels are built with vector math, and so registered."""
@@ -76,9 +76,6 @@ PARALLEL_GRAIN = 32768
 """Inputs with more elements than this are shared among torch's threads (torch's own grain);
 smaller ones run on one. An extension without :data:`THREADED` steps aside above it instead when
 torch has several threads."""
-
-QUADRATIC_MAX_DIM: int = _native.QUADRATIC_MAX_DIM if AVAILABLE else 0
-"""The largest dimension of the full-covariance Gaussian's kernel; above it, the library's product."""
 
 _INDEX = {name: index for index, name in enumerate(KERNELS)}
 

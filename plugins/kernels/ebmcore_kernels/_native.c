@@ -9,9 +9,8 @@
  * Arrays cross the boundary as tensors, in DLPack capsules (torch.utils.dlpack.to_dlpack): each
  * is checked here against the layout the kernel declares (a CPU float32 or float64 array of x's
  * type, contiguous, of the declared shape) before any memory is touched. The Python side
- * (ebmcore_kernels/_cpu.py) allocates the outputs. The formulas are those of the Python classes
- * in ebmcore_analytic's _optimization.py, _double_well.py and _gaussian.py, with the same
- * folding of constants.
+ * (ebmcore_kernels/_cpu.py) allocates the outputs. The kernels themselves are printed from the
+ * torch formulas of ebmcore-analytic's classes into _generated.h (ebmcore_kernels/_generate.py).
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -91,8 +90,10 @@ VEC double ebm_exp(double) __asm__("exp");
 /* About this many elements per block: the block's scratch arrays stay in the first-level cache. */
 #define BLOCK_ELEMENTS 1024
 
-/* The most scratch arrays a kernel asks for (arrays + row_arrays + tiled in KERNELS: Levy's 7). */
-#define MAX_SCRATCH 8
+/* The most scratch arrays (with the tiled vectors) and the most parameters and vectors a kernel
+ * may take; checked for each kernel at compile time, below. */
+#define MAX_SCRATCH 16
+#define MAX_ARGUMENTS 8
 
 /* Rows per block for (n, d) inputs: a whole number of rows, a multiple of 8 where there are at
  * least 8 (so that the flat loops over rows * d elements end on a full vector), never more than n. */
@@ -102,12 +103,6 @@ static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
     if (rows < 1) rows = 1;
     return rows < n ? rows : n;
 }
-
-/* The kernels, by number: the index of each in KERNELS below and in each type's FN(blocks). */
-enum {
-    RASTRIGIN, SPHERE, HARMONIC, ACKLEY, GRIEWANK, LEVY, MICHALEWICZ, ZAKHAROV, DIXON_PRICE, QUADRATIC, DOUBLE_WELL,
-    STYBLINSKI_TANG, KERNEL_COUNT
-};
 
 #define REAL float
 #define FN(name) name##_f32
@@ -131,32 +126,25 @@ enum {
 #define SQRT sqrt
 #include "_native_body.h"
 
-/* Name, number of scalar parameters and of vectors (per-coordinate vectors of length d; the
- * vectors flagged in `matrices`, a bit per vector, are d x d row-major matrices: quadratic's
- * second, the precision), and what FN(run) sets up for each block: how many of the vectors it
- * tiles (the leading ones), and the scratch arrays of the block's size and of its row count. */
+/* Name, number of scalar parameters and of per-coordinate vectors (each of length d), and the
+ * scratch arrays FN(run) sets up for each block: of the block's size and of its row count (it
+ * also tiles every vector over the block). By kernel number: the position in KERNEL_LIST. */
 static const struct {
     const char *name;
-    int parameters, vectors, matrices, tiled, arrays, row_arrays;
-} KERNELS[KERNEL_COUNT] = {
-    [RASTRIGIN] = {"rastrigin", RASTRIGIN_PARAMETERS, 0, 0, 0, 1, 0},
-    [SPHERE] = {"sphere", SPHERE_PARAMETERS, 0, 0, 0, 1, 0},
-    [HARMONIC] = {"harmonic", HARMONIC_PARAMETERS, 0, 0, 0, 1, 0},
-    [ACKLEY] = {"ackley", 3, 0, 0, 0, 2, 3},
-    [GRIEWANK] = {"griewank", 0, 1, 0, 1, 2, 1},
-    [LEVY] = {"levy", 0, 4, 0, 4, 1, 2},
-    [MICHALEWICZ] = {"michalewicz", 1, 1, 0, 1, 4, 0},
-    [ZAKHAROV] = {"zakharov", 0, 1, 0, 1, 2, 1},
-    [DIXON_PRICE] = {"dixon_price", 0, 1, 0, 1, 2, 0},
-    [QUADRATIC] = {"quadratic", 0, 2, 1 << 1, 0, 2, 0},
-    [DOUBLE_WELL] = {"double_well", DOUBLE_WELL_PARAMETERS, 0, 0, 0, 1, 0},
-    [STYBLINSKI_TANG] = {"styblinski_tang", STYBLINSKI_TANG_PARAMETERS, 0, 0, 0, 1, 0},
+    int parameters, vectors, arrays, row_arrays;
+} KERNELS[] = {
+#define KERNEL_ENTRY(name, parameters, vectors, arrays, row_arrays) {#name, parameters, vectors, arrays, row_arrays},
+    KERNEL_LIST(KERNEL_ENTRY)
+#undef KERNEL_ENTRY
 };
+#define KERNEL_COUNT ((int)(sizeof KERNELS / sizeof KERNELS[0]))
+#define KERNEL_FITS(name, parameters, vectors, arrays, row_arrays)                                      \
+    _Static_assert(parameters <= MAX_ARGUMENTS && vectors <= MAX_ARGUMENTS &&                           \
+                       arrays + row_arrays + vectors <= MAX_SCRATCH,                                    \
+                   #name ": more parameters, vectors or scratch arrays than MAX_ARGUMENTS and MAX_SCRATCH");
+KERNEL_LIST(KERNEL_FITS)
+#undef KERNEL_FITS
 
-/* Up to this d, quadratic runs on blocks of rows in column order (FN(quadratic)); above it the
- * Python side runs the library's matrix product instead (it never calls this kernel then). */
-#define QUADRATIC_BLOCK_MAX_DIM 11
-#define MAX_ARGUMENTS 4
 /* The most dimensions of x (torch allows 64). */
 #define MAX_DIMS 64
 
@@ -231,15 +219,12 @@ static PyObject *fused(PyObject *self, PyObject *args) {
     const Py_ssize_t d = (Py_ssize_t)shape[ndim - 1];
     for (int i = 0; i < ndim - 1; ++i) n *= (Py_ssize_t)shape[i];
     if (d < 1) return PyErr_Format(PyExc_ValueError, "x must have at least one coordinate, got d = %zd", d);
-    if (kernel == QUADRATIC && d > QUADRATIC_BLOCK_MAX_DIM)
-        return PyErr_Format(PyExc_ValueError, "kernel quadratic takes d <= %d, got %zd", QUADRATIC_BLOCK_MAX_DIM, d);
     if (PyTuple_GET_SIZE(parameters) != KERNELS[kernel].parameters ||
         PyTuple_GET_SIZE(vectors) != KERNELS[kernel].vectors)
         return PyErr_Format(PyExc_ValueError, "kernel %s takes %d parameters and %d vectors, got %zd and %zd",
                             KERNELS[kernel].name, KERNELS[kernel].parameters, KERNELS[kernel].vectors,
                             PyTuple_GET_SIZE(parameters), PyTuple_GET_SIZE(vectors));
     /* energy: x's batch shape; grad: x's shape */
-    int64_t matrix[2] = {d, d};
     void *energy, *grad = NULL;
     if (array(energy_in, "energy", bits, ndim - 1, shape, &energy)) return NULL;
     if (grad_in != Py_None && array(grad_in, "grad", bits, ndim, shape, &grad)) return NULL;
@@ -250,12 +235,10 @@ static PyObject *fused(PyObject *self, PyObject *args) {
         if (p[i] == -1.0 && PyErr_Occurred()) return NULL;
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(vectors); ++i) {
-        int64_t length[2] = {d, d};
-        const int is_matrix = (KERNELS[kernel].matrices >> i) & 1;
+        int64_t length[1] = {d};
         char what[32];
         snprintf(what, sizeof what, "vectors[%zd]", i);
-        if (array(PyTuple_GET_ITEM(vectors, i), what, bits, is_matrix ? 2 : 1, is_matrix ? matrix : length, &v[i]))
-            return NULL;
+        if (array(PyTuple_GET_ITEM(vectors, i), what, bits, 1, length, &v[i])) return NULL;
     }
     if (n == 0) Py_RETURN_NONE;
 #ifdef _OPENMP
@@ -263,7 +246,7 @@ static PyObject *fused(PyObject *self, PyObject *args) {
 #endif
     int status;
     Py_BEGIN_ALLOW_THREADS;
-    const int arrays = KERNELS[kernel].arrays, row_arrays = KERNELS[kernel].row_arrays, tiled = KERNELS[kernel].tiled;
+    const int arrays = KERNELS[kernel].arrays, row_arrays = KERNELS[kernel].row_arrays, tiled = KERNELS[kernel].vectors;
     if (bits == 64)
         status = run_f64(blocks_f64[kernel], arrays, row_arrays, tiled, (const double *)x, n, d, p,
                          (const double *const *)v, (double *)energy, (double *)grad, threads);
@@ -282,7 +265,7 @@ static PyMethodDef methods[] = {
      "writing its energies into `energy` (*batch) and its gradient into `grad` (x's shape; None:\n"
      "the energies alone).\n"
      "Every array is a DLPack capsule, checked against the kernel's layout. `parameters` is a\n"
-     "tuple of floats, `vectors` a tuple of arrays of length d (d x d for quadratic's second);\n"
+     "tuple of floats, `vectors` a tuple of arrays of length d;\n"
      "the rows are shared out among up to `threads` threads."},
     {NULL, NULL, 0, NULL},
 };
@@ -319,7 +302,6 @@ PyMODINIT_FUNC PyInit__native(void) {
 #else
     if (PyModule_AddIntConstant(m, "THREADED", 0) < 0) goto fail;
 #endif
-    if (PyModule_AddIntConstant(m, "QUADRATIC_MAX_DIM", QUADRATIC_BLOCK_MAX_DIM) < 0) goto fail;
     return m;
 fail:
     Py_DECREF(m);

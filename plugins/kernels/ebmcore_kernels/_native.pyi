@@ -5,7 +5,6 @@ from typing import Any
 KERNELS: tuple[str, ...]
 VECTOR_MATH: int
 THREADED: int
-QUADRATIC_MAX_DIM: int
 
 def fused(
     kernel: int,
