@@ -21,7 +21,7 @@ OPENMP = ["-fopenmp"]
 kernels = Extension(
     "ebmcore_kernels._native",
     sources=["ebmcore_kernels/_native.c"],
-    depends=["ebmcore_kernels/_native_body.h", "ebmcore_kernels/_separable.h"],
+    depends=["ebmcore_kernels/_native_body.h", "ebmcore_kernels/_generated.h"],
     # -fno-math-errno and -fno-trapping-math let sqrt and selects vectorize;
     # the vector math (libmvec) needs glibc on x86-64.
     extra_compile_args=[]

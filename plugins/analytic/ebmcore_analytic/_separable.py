@@ -5,7 +5,7 @@ An energy that is a sum over coordinates, :math:`E(x) = \sum_i t(x_i)` with
 parameters :meth:`SeparableEnergy.term_parameters` returns, in plain torch operations:
 :meth:`~SeparableEnergy.term` and :meth:`~SeparableEnergy.term_derivative`. Every path comes from
 them: ``forward``, the fused ``analytic_energy_and_gradient``, ``analytic_gradient``, and the C
-kernel of ``ebmcore-kernels``, whose ``_separable.h`` is printed from the same two functions by
+kernel of ``ebmcore-kernels``, whose ``_generated.h`` is printed from the same two functions by
 ``python -m ebmcore_kernels._generate`` (its tests check that the file is what they print). The
 functions may use ``+ - * /``, integer powers and ``torch.sin``, ``cos``, ``exp``, ``sqrt``;
 parameters enter only as arguments, so the printed C reads them at run time.

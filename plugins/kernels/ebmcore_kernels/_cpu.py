@@ -10,17 +10,16 @@ the dispatch's first choice) for contiguous or non-contiguous float32 and float6
 CPU, and give the same numbers to within a few units in the last place (the registry-wide tests
 compare every path with autograd). Sphere, harmonic, the double well, Styblinski-Tang, Zakharov
 and Dixon-Price have kernels for the same reason on a smaller scale (one pass over x instead of
-a few tensor ops). A full-covariance Gaussian has one for small dimensions
-(:data:`QUADRATIC_MAX_DIM`, 11), where a matrix product library spends more time setting up than
-multiplying; above it the library's threaded product runs (the analytic path).
+a few tensor ops). Every kernel is printed from its energy's torch formula into
+``_generated.h`` (:mod:`ebmcore_kernels._generate`).
 
 The kernels also give ``model.energy(x)`` where no graph can be wanted (:func:`ebmcore.energy`):
 each is compiled a second time without its gradient's work, with energies equal bit for bit to
 those of ``energy_and_gradient``.
 
 Arrays cross into C as tensors (DLPack capsules), and the extension checks each against the
-layout the kernel declares (CPU, x's float type, contiguous, shapes ``(*batch, d)``, ``batch``,
-``(d,)`` or ``(d, d)``) before it reads or writes any memory: a wrong layout is a ``ValueError``, never a
+layout the kernel declares (CPU, x's float type, contiguous, shapes ``(*batch, d)``, ``batch``
+or ``(d,)``) before it reads or writes any memory: a wrong layout is a ``ValueError``, never a
 stray write.
 
 Threads: above :data:`PARALLEL_GRAIN` input elements the kernel shares the rows out among torch's
@@ -99,7 +98,7 @@ def fused(
         energy: ``batch``-shaped, of ``x``'s dtype, contiguous: receives the energies.
         grad: shaped like ``x``, contiguous: receives the gradient; None for the energies alone.
         parameters: the kernel's scalar parameters.
-        vectors: the kernel's arrays: length ``d``, or ``(d, d)`` for the Gaussian's precision.
+        vectors: the kernel's per-coordinate arrays, each of length ``d``.
         threads: the most threads to share the rows among.
 
     Raises:

@@ -290,11 +290,7 @@ class _RowPrinter:
             readers = consumers[v]
             if not readers or v in (energy, grad) or any(r.role != "expression" for r in readers):
                 continue
-            cheap = v.kind == "row" or (
-                not any(f"{call}(" in v.info.get("template", "") for call in _CALLS.values())
-                and all(w.kind != "elem" or w.role in ("x", "vector") for w in v.operands())
-            )
-            if cheap:
+            if v.kind == "row" or self._cheap(v):
                 v.stage = max(v.stage, min(r.stage for r in readers))
         self.loop: dict[_Value, tuple[int, int]] = {}
         for v in computed:  # in the order of the trace: operands first
@@ -303,6 +299,11 @@ class _RowPrinter:
             else:
                 by_row = any(w.kind == "row" or self.loop.get(w) == (v.stage, 3) for w in v.operands())
                 self.loop[v] = (v.stage, 3 if by_row else 2)
+        for v in reversed(computed):  # likewise into the row-by-row loop of its stage
+            readers = consumers[v]
+            if self.loop[v][1] == 2 and readers and v is not grad and self._cheap(v):
+                if all(self.loop.get(r) == (v.stage, 3) for r in readers):
+                    self.loop[v] = (v.stage, 3)
         for v in values:  # a computed value that another loop reads is kept in an array
             for w in v.operands():
                 consumed = v.role in ("reduction", "power", "roll")
@@ -326,6 +327,13 @@ class _RowPrinter:
             calls = any(f"{call}(" in v.info.get("template", "") for v in members for call in _CALLS.values())
             if loop[1] == 2 and sums and not calls and all(r.energy for r in sums):
                 self.summed_in_loop.update(sums)
+
+    @staticmethod
+    def _cheap(v: _Value) -> bool:
+        """An element value without math calls whose operands are x, vectors, parameters or row
+        values: computed where it is read rather than kept in an array."""
+        calls = any(f"{call}(" in v.info.get("template", "") for call in _CALLS.values())
+        return not calls and all(w.kind != "elem" or w.role in ("x", "vector") for w in v.operands())
 
     def _array_of_block(self) -> str:
         self.arrays.append(f"a{len(self.arrays)}")

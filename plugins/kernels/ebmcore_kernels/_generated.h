@@ -291,7 +291,7 @@ BLOCK_KERNEL(dixon_price)
 /* griewank: ebmcore_analytic._optimization.Griewank. */
 #define GRIEWANK_PARAMETERS 0
 #define GRIEWANK_VECTORS 1
-#define GRIEWANK_ARRAYS 4
+#define GRIEWANK_ARRAYS 3
 #define GRIEWANK_ROW_ARRAYS 2
 BLOCK_BODY(griewank) {
     (void)p;
@@ -300,10 +300,9 @@ BLOCK_BODY(griewank) {
     REAL *restrict a0 = s[0];
     REAL *restrict a1 = s[1];
     REAL *restrict a2 = s[2];
-    REAL *restrict a3 = s[3];
-    REAL *restrict q0 = s[4];
-    REAL *restrict q1 = s[5];
-    const REAL *restrict v0 = s[6];
+    REAL *restrict q0 = s[3];
+    REAL *restrict q1 = s[4];
+    const REAL *restrict v0 = s[5];
     #pragma omp simd
     for (ptrdiff_t k = 0; k < rows * d; ++k) {
         const REAL t0 = x[k] * v0[k];
@@ -325,19 +324,13 @@ BLOCK_BODY(griewank) {
         e[r] = t4;
     }
     if (gradient) {
-        #pragma omp simd
-        for (ptrdiff_t k = 0; k < rows * d; ++k) {
-            const REAL t9 = x[k] * (REAL)0.0005;
-            a3[k] = t9;
-        }
-    }
-    if (gradient) {
         for (ptrdiff_t r = 0; r < rows; ++r) {
             #pragma omp simd
             for (ptrdiff_t j = 0; j < d; ++j) {
                 const ptrdiff_t k = r * d + j;
                 const REAL t8 = a2[k] * q0[r];
-                const REAL t10 = t8 + a3[k];
+                const REAL t9 = x[k] * (REAL)0.0005;
+                const REAL t10 = t8 + t9;
                 g[k] = t10;
             }
         }
@@ -594,7 +587,7 @@ BLOCK_KERNEL(zakharov)
     X(styblinski_tang, 0, 0, 1, 0) \
     X(ackley, 3, 0, 3, 7) \
     X(dixon_price, 0, 2, 6, 1) \
-    X(griewank, 0, 1, 4, 2) \
+    X(griewank, 0, 1, 3, 2) \
     X(levy, 0, 5, 2, 4) \
     X(michalewicz, 1, 1, 6, 1) \
     X(zakharov, 0, 1, 2, 3)

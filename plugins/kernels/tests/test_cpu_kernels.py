@@ -22,7 +22,7 @@ import ebmcore_kernels
 import pytest
 import torch
 from ebmcore_analytic import _cpu_kernels
-from ebmcore_analytic._cpu_kernels import QUADRATIC_MAX_DIM, cpu_kernel
+from ebmcore_analytic._cpu_kernels import cpu_kernel
 from ebmcore_analytic._optimization import Rastrigin
 from ebmcore_kernels import PARALLEL_GRAIN
 
@@ -167,7 +167,7 @@ def test_a_nan_row_stays_in_its_row(name: str) -> None:
 
 
 @needs_kernels
-@pytest.mark.parametrize("name", [*KERNEL_ENERGIES, "gaussian"])
+@pytest.mark.parametrize("name", KERNEL_ENERGIES)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("dim", [2, 17, 100])
 def test_energy_alone_comes_from_the_kernel_where_no_graph_is_wanted(
@@ -175,14 +175,9 @@ def test_energy_alone_comes_from_the_kernel_where_no_graph_is_wanted(
 ) -> None:
     """``energy`` gives the kernel's energies (the same bits as ``energy_and_gradient``) when
     nothing requires grad, and also when x does, then with a graph whose derivative is the
-    kernel's gradient. 123 rows end on a
-    partial block (and, for the Gaussian, a partial chunk of tiles; d = 2 runs its block kernel)."""
-    model = _full_gaussian(dim, dtype) if name == "gaussian" else _model(name, dim, dtype)
-    x = (
-        _inside_bounds(model, (3, 41), dtype, seed=6)
-        if name != "gaussian"
-        else torch.randn(3, 41, dim, dtype=dtype, generator=torch.Generator().manual_seed(6))
-    )
+    kernel's gradient. 123 rows end on a partial block."""
+    model = _model(name, dim, dtype)
+    x = _inside_bounds(model, (3, 41), dtype, seed=6)
     fused_energy, _ = model.energy_and_gradient(x)
     for context in (contextlib.nullcontext(), torch.no_grad()):
         with context:
@@ -216,12 +211,12 @@ def test_half_precision_runs_the_torch_path(dtype: torch.dtype) -> None:
 
 
 @needs_kernels
-@pytest.mark.parametrize("name", ["rastrigin", "ackley", "gaussian"])
+@pytest.mark.parametrize("name", ["rastrigin", "ackley", "dixon_price"])
 def test_large_inputs_share_their_rows_among_threads_with_the_same_numbers(name: str) -> None:
     """Above the parallel grain the kernel runs on every torch thread (an extension built with
     OpenMP), and its numbers do not depend on how many: each row is computed the same way."""
-    dim = QUADRATIC_MAX_DIM if name == "gaussian" else 100
-    model = _full_gaussian(dim, torch.float64) if name == "gaussian" else _model(name, dim, torch.float64)
+    dim = 100
+    model = _model(name, dim, torch.float64)
     x = torch.randn(
         3 * PARALLEL_GRAIN // dim + 5, dim, dtype=torch.float64, generator=torch.Generator().manual_seed(4)
     )
@@ -318,92 +313,12 @@ def test_a_kernel_given_the_wrong_arguments_raises() -> None:
         MissingParameter(dim=3).energy_and_gradient(torch.zeros(2, 3))
 
 
-def _full_gaussian(dim: int, dtype: torch.dtype) -> ebmcore.BaseModel:
-    generator = torch.Generator().manual_seed(dim)
-    a = torch.randn(dim, dim, dtype=torch.float64, generator=generator)
-    cov = a @ a.T / dim + torch.eye(dim, dtype=torch.float64)
-    mean = torch.randn(dim, dtype=torch.float64, generator=generator)
-    return ebmcore.create("gaussian", mean=mean, cov=(cov + cov.T) / 2).to(dtype)
-
-
-@needs_kernels
-@pytest.mark.parametrize("dim", [1, 2, 3, 7, 8, 11])
-@pytest.mark.parametrize("rows", [1, 5, 7, 13, 25, 150, 1500])
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_full_covariance_gaussian_kernel_matches_float64_autograd(
-    dim: int, rows: int, dtype: torch.dtype
-) -> None:
-    """The Gaussian kernel (blocks of whole rows in column order, up to d = 11) at dimensions and
-    row counts that end blocks and vectors part way, in float32 and float64."""
-    x = torch.randn(rows, dim, dtype=dtype, generator=torch.Generator().manual_seed(rows)) * 3
-    energy, grad = _assert_gaussian_kernel_matches_float64_autograd(x, float64_tolerance=1e-13)
-    assert energy.dtype == grad.dtype == dtype
-
-
-def _assert_gaussian_kernel_matches_float64_autograd(
-    x: torch.Tensor, float64_tolerance: float
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The kernel's energy and gradient of ``_full_gaussian`` at ``x`` (in x's dtype) against
-    float64 autograd; returns the kernel's."""
-    dim = x.shape[-1]
-    model = _full_gaussian(dim, x.dtype)
-    energy, grad = model.energy_and_gradient(x)
-    assert ebmcore.resolve_backend(model, x) == "kernel"
-    with ebmcore.use_backend("autograd"):
-        expected_energy, expected_grad = _full_gaussian(dim, torch.float64).energy_and_gradient(x.double())
-    # a float32 product of length d is off by up to about d / 4 units in the last place here
-    tolerance = float64_tolerance if x.dtype == torch.float64 else 1e-6 * max(1, dim / 16)
-    scale = expected_grad.abs().max() + 1
-    torch.testing.assert_close(energy.double(), expected_energy, rtol=tolerance, atol=tolerance)
-    torch.testing.assert_close(grad.double() / scale, expected_grad / scale, rtol=0, atol=tolerance)
-    return energy, grad
-
-
-@needs_kernels
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_full_covariance_gaussian_kernel_at_its_largest_dimension(dtype: torch.dtype) -> None:
-    from ebmcore_analytic._gaussian import QUADRATIC_MAX_DIM
-
-    x = torch.randn(30, QUADRATIC_MAX_DIM, dtype=dtype, generator=torch.Generator().manual_seed(8))
-    _assert_gaussian_kernel_matches_float64_autograd(x, float64_tolerance=1e-12)
-
-
-@needs_kernels
-def test_a_gaussian_kernel_row_of_nan_stays_in_its_row() -> None:
-    model = _full_gaussian(QUADRATIC_MAX_DIM, torch.float32)
-    x = torch.randn(30, QUADRATIC_MAX_DIM, generator=torch.Generator().manual_seed(6))
-    x[7, 5] = float("nan")
-    energy, grad = model.energy_and_gradient(x)
-    with ebmcore.use_backend("analytic"):
-        expected_energy, expected_grad = model.energy_and_gradient(x)
-    assert energy[7].isnan() and grad[7].isnan().all()
-    others = torch.arange(30) != 7
-    torch.testing.assert_close(energy[others], expected_energy[others], rtol=1e-5, atol=1e-5)
-    torch.testing.assert_close(grad[others], expected_grad[others], rtol=1e-5, atol=1e-5)
-
-
-@needs_kernels
-def test_gaussians_the_kernel_does_not_serve_run_the_analytic_path() -> None:
-    """Diagonal or isotropic covariances, and full ones above QUADRATIC_MAX_DIM, are handed back."""
-    from ebmcore_analytic._gaussian import QUADRATIC_MAX_DIM
-
-    for model in (
-        _full_gaussian(QUADRATIC_MAX_DIM + 1, torch.float32),
-        ebmcore.create("gaussian", dim=5),
-        ebmcore.create("gaussian", mean=[1.0, 2.0], cov=[3.0, 0.5]),
-    ):
-        x = torch.randn(64, model.dim, generator=torch.Generator().manual_seed(0))
-        assert ebmcore.resolve_backend(model, x) == "analytic"
-        with ebmcore.use_backend("analytic"):
-            expected = model.energy_and_gradient(x)
-        torch.testing.assert_close(model.energy_and_gradient(x), expected, rtol=0, atol=0)
-
-
 @needs_kernels
 @pytest.mark.parametrize("dim", [2, 16, 100])
 def test_float32_gaussian_energy_beyond_float32_range_of_the_quadratic_form(dim: int) -> None:
     """(1/2) c.Pc is finite where c.Pc, and here the product c_1 (Pc)_1 alone, overflow float32:
-    the kernel sums in double; above its largest dimension the analytic path scales first."""
+    the Gaussian has no kernel (its gradient is the library's product by the precision), and its
+    analytic path scales first."""
     cov = torch.eye(dim, dtype=torch.float64)
     cov[-1, -2] = cov[-2, -1] = 0.5  # full, and at d = 2 coupled to the first coordinate
     model = ebmcore.create("gaussian", cov=cov).float()
@@ -411,7 +326,7 @@ def test_float32_gaussian_energy_beyond_float32_range_of_the_quadratic_form(dim:
     x[:, 0] = 2e19  # c.Pc = 4e38 P_11 > float32 max 3.4e38, half of it below
     energy, _ = model.energy_and_gradient(x)
     expected = 0.5 * 2e19**2 * torch.linalg.inv(cov)[0, 0]
-    assert ebmcore.resolve_backend(model, x) == ("kernel" if dim <= QUADRATIC_MAX_DIM else "analytic")
+    assert ebmcore.resolve_backend(model, x) == "analytic"
     assert energy.isfinite().all()
     torch.testing.assert_close(energy.double(), expected.expand(3), rtol=1e-6, atol=0)
 
@@ -441,10 +356,10 @@ def test_fused_checks_every_array_against_the_declared_layout_before_touching_me
         r"vectors\[0\] must have size 3 in dimension 0, got 2": dict(
             kernel="griewank", parameters=(), vectors=(torch.ones(2, dtype=torch.float64),)
         ),
-        r"vectors\[1\] must have 2 dimensions, got 1": dict(
-            kernel="quadratic",
+        r"vectors\[1\] must have 1 dimensions, got 2": dict(
+            kernel="dixon_price",
             parameters=(),
-            vectors=(torch.zeros(3, dtype=torch.float64), torch.ones(9, dtype=torch.float64)),
+            vectors=(torch.zeros(3, dtype=torch.float64), torch.ones(3, 3, dtype=torch.float64)),
         ),
         r"kernel rastrigin takes 1 parameters and 0 vectors, got 2 and 0": dict(parameters=(1.0, 2.0)),
         r"kernel must be one of .*, got 'cosine'": dict(kernel="cosine"),

@@ -1,4 +1,4 @@
-"""The generated C of the separable energies: printed from their torch formulas, never edited."""
+"""The generated C of the kernels: printed from the energies' torch formulas, never edited."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from ebmcore_analytic._fast import integer_power, rowsum
 from ebmcore_kernels import _generate
 
 
@@ -18,7 +19,7 @@ def test_the_committed_header_is_what_the_formulas_print() -> None:
 
 def test_check_exits_1_on_a_stale_header(tmp_path: Path) -> None:
     """``--check`` in a fresh process: 0 for the committed header, 1 for an edited copy."""
-    stale = tmp_path / "_separable.h"
+    stale = tmp_path / "_generated.h"
     stale.write_text(_generate.HEADER.read_text().replace("x * x", "x * x * x", 1))
 
     def check(header: Path) -> subprocess.CompletedProcess[str]:
@@ -78,3 +79,75 @@ def test_parameters_and_constants_stay_double_until_they_meet_x() -> None:
 def test_an_operation_the_printer_does_not_know_is_an_error(function: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         _generate.c_function(function, "demo")  # type: ignore[arg-type]
+
+
+def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() -> None:
+    from ebmcore_analytic._formula import FormulaEnergy
+
+    class Elsewhere(FormulaEnergy):  # defined outside the plugin: not printed into its header
+        kernel = "elsewhere"
+
+        @staticmethod
+        def formula(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            return x.sum(-1), x
+
+    kernels = [cls.kernel for cls in _generate.formula_classes()]  # type: ignore[attr-defined]
+    assert kernels == ["ackley", "dixon_price", "griewank", "levy", "michalewicz", "zakharov"]
+    header = _generate.HEADER.read_text()
+    table = header[header.index("#define KERNEL_LIST(X)") :]
+    separable = [cls.kernel for cls in _generate.separable_classes()]  # type: ignore[attr-defined]
+    for name in [*separable, *kernels]:
+        assert f"BLOCK_KERNEL({name})" in header or f"SEPARABLE_KERNEL({name}," in header
+        assert f"X({name}, " in table
+    assert "elsewhere" not in header
+
+
+def _demo(x: torch.Tensor, w: torch.Tensor, a: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """E = a sum(w x), grad = 2 a x + (sum w x) w: a row sum, a row value broadcast back."""
+    s = rowsum(x * w)
+    return a * s, (2.0 * a) * x + s.unsqueeze(-1) * w
+
+
+def test_a_row_formula_prints_as_loops_split_where_a_row_value_is_needed() -> None:
+    text, counts = _generate.row_kernel(_demo, "demo", 1)
+    assert counts == {"parameters": 1, "vectors": 1, "arrays": 1, "row_arrays": 1}
+    assert "const double p_a = p[0];" in text
+    assert "const double c0 = 2.0 * p_a;" in text  # the parameters' work in double, once per call
+    assert "const REAL t0 = x[k] * v0[k];" in text
+    # long rows sum in the loop that reads them; short rows through a scratch array
+    assert "#pragma omp simd reduction(+ : u0)" in text
+    assert "if (d < SHORT_ROW)\n        FN(row_sums)(a0, rows, d, q0);" in text
+    assert "e[r] = t1;" in text
+    # the gradient reads the row sum: row by row, and only where the gradient is wanted
+    gradient = text[text.index("if (gradient) {") :]
+    assert "for (ptrdiff_t j = 0; j < d; ++j)" in gradient
+    assert "const REAL t2 = (REAL)c0 * x[k];" in gradient  # computed where it is read
+    assert "g[k] = t4;" in gradient
+
+
+def test_work_that_only_the_gradient_needs_runs_only_with_it() -> None:
+    def formula(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return rowsum(torch.cos(x)), -torch.sin(x)
+
+    text, _ = _generate.row_kernel(formula, "demo", 0)
+    assert "const REAL t0 = COS(x[k]);" in text
+    assert "const REAL t1 = gradient ? SIN(x[k]) : 0;" in text  # 0 in the energy-only copy
+    assert "if (gradient) g[k] = t2;" in text
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        (lambda x: (x.sum(-1), torch.tanh(x)), "cannot print call_function 'tanh'"),
+        (lambda x: (x.sum(0), x), "cannot print call_method 'sum'"),
+        (lambda x: (x.sum(-1), torch.roll(x, 2, -1)), "cannot print call_function 'roll'"),
+        (lambda x: (x.sum(-1), integer_power(x, 3)), "cannot print call_function 'integer_power'"),
+        (lambda x: (x.sum(-1).sum(-1), x), "a row sum of a row value"),
+        (lambda x: (x, x), "must return a row value \\(the energy\\) and an element value"),
+        (lambda x: x.sum(-1), "must return \\(energy, grad\\)"),
+        (lambda x: (x.sum(-1), x * math.nan), "neither a value of the formula nor a finite number"),
+    ],
+)
+def test_a_row_formula_the_printer_cannot_print_is_an_error(formula: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        _generate.row_kernel(formula, "demo", 0)  # type: ignore[arg-type]
