@@ -32,12 +32,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, TypeVar
 
+import torch
 from torch import Tensor
 
 from ebmcore import BaseModel
 
 from ._cpu_kernels import cpu_kernel
-from ._fast import buffer_as
+from ._fast import buffer_as, cached
 
 __all__ = ["FormulaEnergy", "formula_kernel"]
 
@@ -63,8 +64,14 @@ class FormulaEnergy(BaseModel):
         return ()
 
     def formula_arguments(self, x: Tensor) -> tuple[tuple[float, ...], tuple[Tensor, ...]]:
-        """The parameters, and the vectors in ``x``'s dtype and device."""
-        return self.formula_parameters(), tuple(buffer_as(self, name, x) for name in self.formula_vectors)
+        """The parameters, and the vectors in ``x``'s dtype and device (converted once, and
+        kept while the buffers are unchanged: one lookup per call, whatever their number)."""
+        names = self.formula_vectors
+        if len(names) < 2 or torch.compiler.is_compiling():
+            return self.formula_parameters(), tuple(buffer_as(self, name, x) for name in names)
+        buffers: tuple[Tensor, ...] = tuple(self._buffers[name] for name in names)  # type: ignore[misc]
+        key = ("formula vectors", x.dtype, x.device)
+        return self.formula_parameters(), cached(self, key, buffers, lambda: tuple(b.to(x) for b in buffers))
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         parameters, vectors = self.formula_arguments(x)

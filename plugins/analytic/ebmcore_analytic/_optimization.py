@@ -518,7 +518,7 @@ class DixonPrice(FormulaEnergy):
         offset = head * (x - 1.0)  # x_1 - 1 in the first column, 0 elsewhere
         energy = rowsum(offset * offset + weighted * valley)
         # dE/dx_i = 2 (x_1 - 1) [i = 1] - 8 x_i w_i v_i + 2 w_{i+1} v_{i+1} (0 at i = d: wraps to w_1 = 0)
-        grad = 2.0 * torch.roll(weighted, -1, -1) - 8.0 * x * weighted + 2.0 * offset
+        grad = (2.0 * offset - 8.0 * x * weighted) + 2.0 * torch.roll(weighted, -1, -1)
         return energy, grad
 
     @property

@@ -128,19 +128,21 @@ static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
 
 /* Name, number of scalar parameters and of per-coordinate vectors (each of length d), and the
  * scratch arrays FN(run) sets up for each block: of the block's size and of its row count (it
- * also tiles every vector over the block). By kernel number: the position in KERNEL_LIST. */
+ * also tiles every vector over the block and, where row_index, numbers each element's row). By
+ * kernel number: the position in KERNEL_LIST. */
 static const struct {
     const char *name;
-    int parameters, vectors, arrays, row_arrays;
+    int parameters, vectors, arrays, row_arrays, row_index;
 } KERNELS[] = {
-#define KERNEL_ENTRY(name, parameters, vectors, arrays, row_arrays) {#name, parameters, vectors, arrays, row_arrays},
+#define KERNEL_ENTRY(name, parameters, vectors, arrays, row_arrays, row_index) \
+    {#name, parameters, vectors, arrays, row_arrays, row_index},
     KERNEL_LIST(KERNEL_ENTRY)
 #undef KERNEL_ENTRY
 };
 #define KERNEL_COUNT ((int)(sizeof KERNELS / sizeof KERNELS[0]))
-#define KERNEL_FITS(name, parameters, vectors, arrays, row_arrays)                                      \
+#define KERNEL_FITS(name, parameters, vectors, arrays, row_arrays, row_index)                           \
     _Static_assert(parameters <= MAX_ARGUMENTS && vectors <= MAX_ARGUMENTS &&                           \
-                       arrays + row_arrays + vectors <= MAX_SCRATCH,                                    \
+                       arrays + row_arrays + vectors + row_index <= MAX_SCRATCH,                        \
                    #name ": more parameters, vectors or scratch arrays than MAX_ARGUMENTS and MAX_SCRATCH");
 KERNEL_LIST(KERNEL_FITS)
 #undef KERNEL_FITS
@@ -247,11 +249,12 @@ static PyObject *fused(PyObject *self, PyObject *args) {
     int status;
     Py_BEGIN_ALLOW_THREADS;
     const int arrays = KERNELS[kernel].arrays, row_arrays = KERNELS[kernel].row_arrays, tiled = KERNELS[kernel].vectors;
+    const int row_index = KERNELS[kernel].row_index;
     if (bits == 64)
-        status = run_f64(blocks_f64[kernel], arrays, row_arrays, tiled, (const double *)x, n, d, p,
+        status = run_f64(blocks_f64[kernel], arrays, row_arrays, tiled, row_index, (const double *)x, n, d, p,
                          (const double *const *)v, (double *)energy, (double *)grad, threads);
     else
-        status = run_f32(blocks_f32[kernel], arrays, row_arrays, tiled, (const float *)x, n, d, p,
+        status = run_f32(blocks_f32[kernel], arrays, row_arrays, tiled, row_index, (const float *)x, n, d, p,
                          (const float *const *)v, (float *)energy, (float *)grad, threads);
     Py_END_ALLOW_THREADS;
     if (status) return PyErr_NoMemory();
