@@ -156,7 +156,7 @@ class Ackley(FormulaEnergy):
         return (self.a, self.b, self.c)
 
     @staticmethod
-    def formula(x: Tensor, a: float, b: float, c: float) -> tuple[Tensor, Tensor]:  # type: ignore[override]
+    def formula(x: Tensor, a: float, b: float, c: float) -> tuple[Tensor, Tensor]:
         d = x.shape[-1]
         radius = torch.sqrt(rowsum(x * x) / d)  # |x| / sqrt(d)
         decay = torch.exp(-b * radius)
@@ -272,7 +272,7 @@ class Griewank(FormulaEnergy):
         return 1.0 + rowsum(x * x, 1.0 / 4000.0) - torch.cos(scaled).prod(-1)
 
     @staticmethod
-    def formula(x: Tensor, weight: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
+    def formula(x: Tensor, weight: Tensor) -> tuple[Tensor, Tensor]:
         scaled = x * weight
         cos = torch.cos(scaled)
         product = cos.prod(-1)
@@ -346,7 +346,7 @@ class Levy(FormulaEnergy):
             self.register_buffer("weight", weight / 8.0)
             self.register_buffer("slope", weight * frequency / 32.0)
             # (1, 0, ..., 0): where the first coordinate's own term adds to the gradient
-            self.register_buffer("head", (_index(dim) == 1).double(), persistent=False)
+            self.register_buffer("head", (_index(dim) == 1).double())
 
     def forward(self, x: Tensor) -> Tensor:
         return self._energy(x)
@@ -360,7 +360,7 @@ class Levy(FormulaEnergy):
         return torch.sin(math.pi * v[..., 0]) ** 2 + middle + tail
 
     @staticmethod
-    def formula(  # type: ignore[override]
+    def formula(
         x: Tensor, frequency: Tensor, phase: Tensor, weight: Tensor, slope: Tensor, head: Tensor
     ) -> tuple[Tensor, Tensor]:
         u = x - 1.0  # 4 (w - 1)
@@ -500,8 +500,8 @@ class DixonPrice(FormulaEnergy):
             index = _index(dim)
             self.register_buffer("index", index[1:])  # 2, ..., d
             # (0, 2, ..., d), the weight of each valley, 0 where there is none; (1, 0, ..., 0)
-            self.register_buffer("weight", torch.where(index > 1, index, 0.0), persistent=False)
-            self.register_buffer("head", (index == 1).double(), persistent=False)
+            self.register_buffer("weight", torch.where(index > 1, index, 0.0))
+            self.register_buffer("head", (index == 1).double())
 
     def forward(self, x: Tensor) -> Tensor:
         return self._energy(x)
@@ -511,7 +511,7 @@ class DixonPrice(FormulaEnergy):
         return (x[..., 0] - 1.0) ** 2 + (valley * valley) @ buffer_as(self, "index", x)
 
     @staticmethod
-    def formula(x: Tensor, weight: Tensor, head: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
+    def formula(x: Tensor, weight: Tensor, head: Tensor) -> tuple[Tensor, Tensor]:
         # x_{i-1} - 2 x_i^2 (the first column's neighbour wraps around the row: its weight is 0)
         valley = torch.roll(x, 1, -1) - 2.0 * x * x
         weighted = weight * valley
@@ -649,7 +649,7 @@ class Michalewicz(FormulaEnergy):
         return (self.m,)
 
     @staticmethod
-    def formula(x: Tensor, scale: Tensor, m: int) -> tuple[Tensor, Tensor]:  # type: ignore[override]
+    def formula(x: Tensor, scale: Tensor, m: int) -> tuple[Tensor, Tensor]:
         u = scale * x * x  # i x^2 / pi
         s_u = torch.sin(u)
         s2 = s_u * s_u
@@ -711,7 +711,7 @@ class Zakharov(FormulaEnergy):
         return rowsum(x * x) + s**2 + s**4
 
     @staticmethod
-    def formula(x: Tensor, w: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
+    def formula(x: Tensor, w: Tensor) -> tuple[Tensor, Tensor]:
         s = rowsum(x * w)
         energy = rowsum(x * x) + s * s + s**4
         coefficient = (2.0 * s * s + 1.0) * s  # S + 2 S^3 (grad = 2 x + 2 (S + 2 S^3) w)

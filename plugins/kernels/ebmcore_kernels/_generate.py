@@ -141,7 +141,9 @@ def _row_values(formula: Callable[..., Any], name: str, vectors: int) -> tuple[l
     values: dict[torch.fx.Node, _Value] = {}
     placeholders = [node for node in graph.nodes if node.op == "placeholder"]
     if len(placeholders) < 1 + vectors:
-        raise ValueError(f"{name}: the formula takes x and {vectors} vector(s), got {len(placeholders)} arguments")
+        raise ValueError(
+            f"{name}: the formula takes x and {vectors} vector(s), got {len(placeholders)} arguments"
+        )
     for index, node in enumerate(placeholders):
         if index == 0:
             values[node] = _Value("elem", 0, "x")
@@ -180,7 +182,12 @@ def _row_values(formula: Callable[..., Any], name: str, vectors: int) -> tuple[l
             if exponent is None or exponent.kind != "param":
                 raise _unknown(node, name)
             values[node] = _Value("elem", first.stage + 1, "power", source=first, exponent=exponent)
-        elif target is torch.roll and first is not None and first.kind == "elem" and args[1:] in ((1, -1), (-1, -1)):
+        elif (
+            target is torch.roll
+            and first is not None
+            and first.kind == "elem"
+            and args[1:] in ((1, -1), (-1, -1))
+        ):
             stage = first.stage + (0 if first.role in ("x", "vector") else 1)  # a computed one is kept first
             values[node] = _Value("elem", stage, "roll", source=first, shift=args[1])
         elif target is getattr and first is not None and first.role == "x" and args[1] == "shape":
@@ -207,7 +214,9 @@ def _row_values(formula: Callable[..., Any], name: str, vectors: int) -> tuple[l
         raise ValueError(f"{name}: the formula must return (energy, grad)")
     energy, grad = (values.get(o) if isinstance(o, torch.fx.Node) else None for o in outputs)
     if energy is None or grad is None or energy.kind != "row" or grad.kind != "elem":
-        raise ValueError(f"{name}: the formula must return a row value (the energy) and an element value (the gradient)")
+        raise ValueError(
+            f"{name}: the formula must return a row value (the energy) and an element value (the gradient)"
+        )
     return list(dict.fromkeys(values.values())), energy, grad
 
 
@@ -301,9 +310,9 @@ class _RowPrinter:
                 self.loop[v] = (v.stage, 3 if by_row else 2)
         for v in reversed(computed):  # likewise into the row-by-row loop of its stage
             readers = consumers[v]
-            if self.loop[v][1] == 2 and readers and v is not grad and self._cheap(v):
-                if all(self.loop.get(r) == (v.stage, 3) for r in readers):
-                    self.loop[v] = (v.stage, 3)
+            row_by_row = bool(readers) and all(self.loop.get(r) == (v.stage, 3) for r in readers)
+            if self.loop[v][1] == 2 and row_by_row and v is not grad and self._cheap(v):
+                self.loop[v] = (v.stage, 3)
         for v in values:  # a computed value that another loop reads is kept in an array
             for w in v.operands():
                 consumed = v.role in ("reduction", "power", "roll")
@@ -389,12 +398,16 @@ class _RowPrinter:
         """The C, and the counts of parameters, vectors and scratch arrays."""
         upper = self.name.upper()
         body = ["(void)p;", "(void)v;", "(void)s;"]
-        body += [f"const double {v.name} = p[{v.info['index']}];" for v in self.values if v.role == "parameter"]
+        body += [
+            f"const double {v.name} = p[{v.info['index']}];" for v in self.values if v.role == "parameter"
+        ]
         for v in self.values:
             if v.kind == "param" and v.role == "expression":
                 body += self._statement(v, (0, 0), guarded=False)
         body += [f"REAL *restrict {array} = s[{i}];" for i, array in enumerate(self.arrays)]
-        body += [f"REAL *restrict {array} = s[{len(self.arrays) + i}];" for i, array in enumerate(self.row_arrays)]
+        body += [
+            f"REAL *restrict {array} = s[{len(self.arrays) + i}];" for i, array in enumerate(self.row_arrays)
+        ]
         first = len(self.arrays) + len(self.row_arrays)
         body += [f"const REAL *restrict v{i} = s[{first + i}];" for i in range(self.vectors)]
         if self.row_index:
@@ -437,10 +450,16 @@ class _RowPrinter:
         guarded = not energy and not any(v.energy for v in members)
         # reductions of this loop's values that a loop over long rows forms as it goes
         sums = [r for r in self.values if r in self.summed_in_loop and self.loop[r.info["source"]] == loop]
-        only_summed = {r.info["source"] for r in sums if all(c in sums for c in self.consumers[r.info["source"]])}
+        only_summed = {
+            r.info["source"] for r in sums if all(c in sums for c in self.consumers[r.info["source"]])
+        }
 
         def body(accumulate: bool = False) -> list[str]:
-            lines = [line for v in members for line in self._statement(v, loop, guarded, not (accumulate and v in only_summed))]
+            lines = [
+                line
+                for v in members
+                for line in self._statement(v, loop, guarded, not (accumulate and v in only_summed))
+            ]
             if energy:
                 lines.append(f"e[r] = {self._read(self.energy, loop)};")
             if grad:
@@ -461,9 +480,12 @@ class _RowPrinter:
         elif loop[1] == 2:  # flat over the block
             code = ["#pragma omp simd", "for (ptrdiff_t k = 0; k < rows * d; ++k) {", *indent(body(), 1), "}"]
             if sums:  # long rows: summed in the loop, no arrays, no second pass
-                starts = ", ".join(f"u{i} = {0 if r.info['reduce'] == 'sums' else 1}" for i, r in enumerate(sums))
+                starts = ", ".join(
+                    f"u{i} = {0 if r.info['reduce'] == 'sums' else 1}" for i, r in enumerate(sums)
+                )
                 clauses = " ".join(
-                    f"reduction({'+' if r.info['reduce'] == 'sums' else '*'} : u{i})" for i, r in enumerate(sums)
+                    f"reduction({'+' if r.info['reduce'] == 'sums' else '*'} : u{i})"
+                    for i, r in enumerate(sums)
                 )
                 rows = [
                     "for (ptrdiff_t r = 0; r < rows; ++r) {",

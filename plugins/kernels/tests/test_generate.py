@@ -110,7 +110,7 @@ def _demo(x: torch.Tensor, w: torch.Tensor, a: float) -> tuple[torch.Tensor, tor
 
 def test_a_row_formula_prints_as_loops_split_where_a_row_value_is_needed() -> None:
     text, counts = _generate.row_kernel(_demo, "demo", 1)
-    assert counts == {"parameters": 1, "vectors": 1, "arrays": 1, "row_arrays": 1}
+    assert counts == {"parameters": 1, "vectors": 1, "arrays": 1, "row_arrays": 1, "row_index": 1}
     assert "const double p_a = p[0];" in text
     assert "const double c0 = 2.0 * p_a;" in text  # the parameters' work in double, once per call
     assert "const REAL t0 = x[k] * v0[k];" in text
