@@ -47,7 +47,8 @@ ENERGIES = [
     "rosenbrock",
     "gaussian",
 ]
-"""Analytic energies with a fast path (a C kernel, or the flattened/fused PyTorch path);
+"""Analytic energies with a fast path (a C kernel generated from the formula, or the fused
+PyTorch path);
 ``gaussian`` with a full covariance."""
 
 BATCHES = (1_000, 10_000, 100_000)

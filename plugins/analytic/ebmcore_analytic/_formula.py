@@ -38,7 +38,7 @@ from torch import Tensor
 from ebmcore import BaseModel
 
 from ._cpu_kernels import cpu_kernel
-from ._fast import buffer_as, cached
+from ._fast import cached
 
 __all__ = ["FormulaEnergy", "formula_kernel"]
 
@@ -52,7 +52,8 @@ class FormulaEnergy(BaseModel):
     """The name of the kernel printed from this class's formula in ``ebmcore-kernels``."""
 
     formula_vectors: ClassVar[tuple[str, ...]] = ()
-    """The buffers (each of length ``d``) the formula takes after ``x``, in order."""
+    """The per-coordinate vectors (each of length ``d``) the formula takes after ``x``, in order:
+    names of buffers, or of properties derived from the dimension and the buffers."""
 
     @staticmethod
     def formula(x: Tensor, *arguments: Any) -> tuple[Tensor, Tensor]:
@@ -64,14 +65,20 @@ class FormulaEnergy(BaseModel):
         return ()
 
     def formula_arguments(self, x: Tensor) -> tuple[tuple[float, ...], tuple[Tensor, ...]]:
-        """The parameters, and the vectors in ``x``'s dtype and device (converted once, and
-        kept while the buffers are unchanged: one lookup per call, whatever their number)."""
+        """The parameters, and the vectors in ``x``'s dtype and device (formed once, and kept
+        while every buffer is unchanged: one lookup per call, whatever their number)."""
         names = self.formula_vectors
-        if len(names) < 2 or torch.compiler.is_compiling():
-            return self.formula_parameters(), tuple(buffer_as(self, name, x) for name in names)
-        buffers: tuple[Tensor, ...] = tuple(self._buffers[name] for name in names)  # type: ignore[misc]
+        if not names:
+            return self.formula_parameters(), ()
+
+        def vectors() -> tuple[Tensor, ...]:
+            return tuple(getattr(self, name).to(x) for name in names)
+
+        if torch.compiler.is_compiling():
+            return self.formula_parameters(), vectors()
+        buffers = tuple(buffer for buffer in self._buffers.values() if buffer is not None)
         key = ("formula vectors", x.dtype, x.device)
-        return self.formula_parameters(), cached(self, key, buffers, lambda: tuple(b.to(x) for b in buffers))
+        return self.formula_parameters(), cached(self, key, buffers, vectors)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         parameters, vectors = self.formula_arguments(x)

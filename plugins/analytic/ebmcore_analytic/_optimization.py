@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
@@ -47,6 +48,11 @@ def _point(model: BaseModel, value: float) -> Tensor:
 def _index(dim: int) -> Tensor:
     """``(1, 2, ..., dim)`` as float64."""
     return torch.arange(1, dim + 1, dtype=torch.float64)
+
+
+def _head(dim: int) -> Tensor:
+    """``(1, 0, ..., 0)`` as float64: a term of the first coordinate alone, in a row formula."""
+    return (_index(dim) == 1).double()
 
 
 @separable_kernel
@@ -324,14 +330,13 @@ class Levy(FormulaEnergy):
     phase: Tensor
     weight: Tensor
     slope: Tensor
-    head: Tensor
 
     def __init__(self, dim: int = 2) -> None:
         super().__init__(dim, dim=dim)
         # Per coordinate: sin^2(frequency * w + phase) with weight gamma; the last one differs.
         # sin^2 has period pi, so with v = w - 1 the angle frequency * v + phase gives the
         # same value (phase 1, or 0 for the last), and is exact at the minimum v = 0.
-        with vectors(self, 9):  # five buffers and their temporaries
+        with vectors(self, 8):  # four buffers and their temporaries
             frequency = torch.full((dim,), math.pi, dtype=torch.float64)
             frequency[-1] = 2.0 * math.pi
             phase = torch.full((dim,), 1.0, dtype=torch.float64)
@@ -345,8 +350,11 @@ class Levy(FormulaEnergy):
             self.register_buffer("phase", phase)
             self.register_buffer("weight", weight / 8.0)
             self.register_buffer("slope", weight * frequency / 32.0)
-            # (1, 0, ..., 0): where the first coordinate's own term adds to the gradient
-            self.register_buffer("head", (_index(dim) == 1).double())
+
+    @property
+    def head(self) -> Tensor:
+        """``(1, 0, ..., 0)``: where the first coordinate's own term adds to the gradient."""
+        return _head(self.dim)
 
     def forward(self, x: Tensor) -> Tensor:
         return self._energy(x)
@@ -491,17 +499,21 @@ class DixonPrice(FormulaEnergy):
     kernel = "dixon_price"
     formula_vectors = ("weight", "head")
     index: Tensor
-    weight: Tensor
-    head: Tensor
 
     def __init__(self, dim: int = 2) -> None:
         super().__init__(dim, dim=dim)
-        with vectors(self, 3):
-            index = _index(dim)
-            self.register_buffer("index", index[1:])  # 2, ..., d
-            # (0, 2, ..., d), the weight of each valley, 0 where there is none; (1, 0, ..., 0)
-            self.register_buffer("weight", torch.where(index > 1, index, 0.0))
-            self.register_buffer("head", (index == 1).double())
+        with vectors(self, 1):
+            self.register_buffer("index", _index(dim)[1:])  # 2, ..., d
+
+    @property
+    def weight(self) -> Tensor:
+        """``(0, 2, 3, ..., d)``: the weight of each coordinate's valley, 0 for the first (none)."""
+        return F.pad(self.index, (1, 0))
+
+    @property
+    def head(self) -> Tensor:
+        """``(1, 0, ..., 0)``: where the first coordinate's own term adds to the gradient."""
+        return _head(self.dim)
 
     def forward(self, x: Tensor) -> Tensor:
         return self._energy(x)

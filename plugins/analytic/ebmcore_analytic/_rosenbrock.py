@@ -7,15 +7,17 @@ import math
 import torch
 from torch import Tensor
 
-from ebmcore import BaseModel, Minima, Modes, constraints
+from ebmcore import Minima, Modes, constraints
 
-from ._fast import rosenbrock_energy, rosenbrock_energy_and_gradient, rowsum, untraced
-from ._memory import filled
+from ._fast import rowsum
+from ._formula import FormulaEnergy, formula_kernel
+from ._memory import filled, vectors
 
 __all__ = ["Rosenbrock"]
 
 
-class Rosenbrock(BaseModel):
+@formula_kernel
+class Rosenbrock(FormulaEnergy):
     r"""The (extended) Rosenbrock function: a long, curved, flat-bottomed valley.
 
     .. math::
@@ -64,6 +66,8 @@ class Rosenbrock(BaseModel):
     """
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+    kernel = "rosenbrock"
+    formula_vectors = ("body",)
 
     domain = (-5.0, 10.0)
 
@@ -78,25 +82,30 @@ class Rosenbrock(BaseModel):
         self.a = float(a)
         self.b = float(b)
 
-    # Where no graph can be wanted, both run the flattened-batch path of the speed layer
-    # (_fast.py), whose energies are the same bit for bit.
-
-    @untraced(rosenbrock_energy)
     def forward(self, x: Tensor) -> Tensor:
         head, tail = x[..., :-1], x[..., 1:]
         return rowsum(self.b * (tail - head * head).square() + (self.a - head).square())
 
-    @untraced(rosenbrock_energy_and_gradient)
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        head, tail = x[..., :-1], x[..., 1:]
-        valley = torch.addcmul(tail, head, head, value=-1.0)  # x_{i+1} - x_i^2
-        offset = head - self.a
-        energy = rowsum(valley * valley, self.b).add_(rowsum(offset * offset))
-        # grad / 2: (x_i - a) - 2 b x_i valley_i on 1..d-1, plus b valley_{i-1} on 2..d
-        grad = torch.zeros_like(x)
-        grad[..., :-1] = torch.addcmul(offset, head, valley, value=-2.0 * self.b)
-        grad[..., 1:].add_(valley, alpha=self.b)
-        return energy, grad.mul_(2.0)
+    def formula_parameters(self) -> tuple[float, ...]:
+        return (self.a, self.b)
+
+    @staticmethod
+    def formula(x: Tensor, body: Tensor, a: float, b: float) -> tuple[Tensor, Tensor]:
+        # v_i = x_{i+1} - x_i^2 and x_i - a for i < d; 0 at i = d, whose neighbour wraps around
+        valley = body * (torch.roll(x, -1, -1) - x * x)
+        offset = body * (x - a)
+        energy = rowsum(b * (valley * valley) + offset * offset)
+        # dE/dx_i = 2 (x_i - a) - 4 b x_i v_i (i < d) + 2 b v_{i-1} (i > 1: the roll brings v_d = 0 to i = 1)
+        grad = (2.0 * offset - (4.0 * b) * x * valley) + (2.0 * b) * torch.roll(valley, 1, -1)
+        return energy, grad
+
+    @property
+    def body(self) -> Tensor:
+        """``(1, ..., 1, 0)``: the coordinates with a term of their own (all but the last)."""
+        with vectors(self, 1):
+            body = torch.ones(self.dim, dtype=torch.float64)
+        body[-1] = 0.0
+        return body
 
     @property
     def minima(self) -> Minima | None:

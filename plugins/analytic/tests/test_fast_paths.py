@@ -1,10 +1,11 @@
-"""The fast paths of the analytic energies: cached constants and buffers, flattened-batch passes.
+"""The speed layer of the analytic energies: cached constants, buffers and formula vectors, and
+the neighbour terms of the row formulas.
 
 Every fused ``analytic_energy_and_gradient`` is checked against autograd by the registry-wide
 tests; these tests pin what those cannot see: that the caches follow the buffers they were
 built from, that a first call inside ``torch.inference_mode`` leaves nothing behind that a
-later differentiable call trips over, and that the passes over the flattened batch (Rosenbrock,
-Dixon-Price) never mix neighbouring samples.
+later differentiable call trips over, and that the neighbour terms of Rosenbrock and
+Dixon-Price (``torch.roll`` in the formula, a shifted read in its C) never mix samples.
 """
 
 from __future__ import annotations
@@ -123,12 +124,14 @@ def test_gaussian_zero_mean_and_isotropic_shortcuts_follow_the_buffers() -> None
 
 @pytest.mark.parametrize("name", SHIFTED)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_flattened_batch_passes_never_mix_samples(name: str, dtype: torch.dtype) -> None:
+@pytest.mark.parametrize("backend", ["auto", "analytic"])
+def test_neighbour_terms_never_mix_samples(name: str, dtype: torch.dtype, backend: str) -> None:
     model = ebmcore.create(name, dim=4)
     generator = torch.Generator().manual_seed(3)
     x = torch.randn(3, 5, 4, dtype=torch.float64, generator=generator).to(dtype)
     x[0, 1] = torch.tensor([float("nan"), 1e30, -1e30, float("inf")], dtype=dtype)  # one poisoned sample
-    energy, grad = model.energy_and_gradient(x)
+    with ebmcore.use_backend(backend):  # the C kernel where it is built, and the torch formula
+        energy, grad = model.energy_and_gradient(x)
     for index in [(0, 0), (0, 2), (1, 0), (2, 4)]:  # neighbours of the poisoned sample and others
         alone_energy, alone_grad = model.energy_and_gradient(x[index])
         torch.testing.assert_close(energy[index], alone_energy, rtol=1e-6, atol=0)
@@ -138,14 +141,14 @@ def test_flattened_batch_passes_never_mix_samples(name: str, dtype: torch.dtype)
 
 
 @pytest.mark.parametrize("name", SHIFTED)
-def test_flattened_batch_path_matches_the_differentiable_one(name: str) -> None:
+def test_every_path_of_a_neighbour_formula_matches_autograd(name: str) -> None:
     model = ebmcore.create(name, dim=6)
     generator = torch.Generator().manual_seed(4)
     x = torch.randn(7, 6, dtype=torch.float64, generator=generator)
-    fast = model.analytic_energy_and_gradient(x)  # x does not require grad: the flattened path
-    slow = model.analytic_energy_and_gradient(x.clone().requires_grad_(True))
+    default = model.energy_and_gradient(x)  # the C kernel where it is built
+    formula = model.analytic_energy_and_gradient(x.clone().requires_grad_(True))
     reference = _autograd(model, x)
-    for got in (fast, slow):
+    for got in (default, formula):
         torch.testing.assert_close(got[0].detach(), reference[0], rtol=1e-12, atol=1e-12)
         torch.testing.assert_close(got[1].detach(), reference[1], rtol=1e-10, atol=1e-12)
     transposed = x.T.contiguous().T  # a non-contiguous input takes the same path
@@ -154,7 +157,7 @@ def test_flattened_batch_path_matches_the_differentiable_one(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SHIFTED)
-def test_flattened_batch_path_on_a_single_sample_and_an_empty_batch(name: str) -> None:
+def test_a_neighbour_formula_on_a_single_sample_and_an_empty_batch(name: str) -> None:
     model = ebmcore.create(name, dim=3)
     x = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
     energy, grad = model.energy_and_gradient(x)

@@ -3,7 +3,7 @@
 An optional distribution: installed beside ``ebmcore-analytic`` (its ``kernels`` extra), it
 registers a ``"cpu"`` kernel (:meth:`ebmcore.BaseModel.register_kernel`) on sphere, harmonic,
 the double well, Styblinski-Tang, Ackley, Rastrigin, Griewank, Levy, Dixon-Price, Michalewicz,
-Zakharov and the small full-covariance Gaussian; without it those energies run their PyTorch
+Zakharov and Rosenbrock; without it those energies run their PyTorch
 paths, with the same results up to rounding. Importing this package is cheap; the extension
 loads on first use::
 

@@ -542,6 +542,98 @@ BLOCK_BODY(michalewicz) {
 }
 BLOCK_KERNEL(michalewicz)
 
+/* rosenbrock: ebmcore_analytic._rosenbrock.Rosenbrock. */
+#define ROSENBROCK_PARAMETERS 2
+#define ROSENBROCK_VECTORS 1
+#define ROSENBROCK_ARRAYS 5
+#define ROSENBROCK_ROW_ARRAYS 1
+#define ROSENBROCK_ROW_INDEX 0
+BLOCK_BODY(rosenbrock) {
+    (void)p;
+    (void)v;
+    (void)s;
+    const double p_a = p[0];
+    const double p_b = p[1];
+    const double c0 = 4.0 * p_b;
+    const double c1 = 2.0 * p_b;
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict a2 = s[2];
+    REAL *restrict a3 = s[3];
+    REAL *restrict a4 = s[4];
+    REAL *restrict q0 = s[5];
+    const REAL *restrict v0 = s[6];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d - 1; ++k) a3[k] = x[k + 1];
+    for (ptrdiff_t r = 0; r < rows; ++r) a3[r * d + d - 1] = x[r * d];
+    if (d >= SHORT_ROW) {
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            REAL u0 = 0;
+            #pragma omp simd reduction(+ : u0)
+            for (ptrdiff_t j = 0; j < d; ++j) {
+                const ptrdiff_t k = r * d + j;
+                const REAL t0 = x[k] * x[k];
+                const REAL t1 = a3[k] - t0;
+                const REAL t2 = v0[k] * t1;
+                a1[k] = t2;
+                const REAL t3 = x[k] - (REAL)p_a;
+                const REAL t4 = v0[k] * t3;
+                const REAL t5 = t2 * t2;
+                const REAL t6 = (REAL)p_b * t5;
+                const REAL t7 = t4 * t4;
+                const REAL t8 = t6 + t7;
+                const REAL t9 = gradient ? (REAL)2.0 * t4 : 0;
+                const REAL t10 = gradient ? (REAL)c0 * x[k] : 0;
+                const REAL t11 = gradient ? t10 * t2 : 0;
+                const REAL t12 = gradient ? t9 - t11 : 0;
+                if (gradient) a2[k] = t12;
+                u0 += t8;
+            }
+            q0[r] = u0;
+        }
+    } else {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const REAL t0 = x[k] * x[k];
+            const REAL t1 = a3[k] - t0;
+            const REAL t2 = v0[k] * t1;
+            a1[k] = t2;
+            const REAL t3 = x[k] - (REAL)p_a;
+            const REAL t4 = v0[k] * t3;
+            const REAL t5 = t2 * t2;
+            const REAL t6 = (REAL)p_b * t5;
+            const REAL t7 = t4 * t4;
+            const REAL t8 = t6 + t7;
+            a0[k] = t8;
+            const REAL t9 = gradient ? (REAL)2.0 * t4 : 0;
+            const REAL t10 = gradient ? (REAL)c0 * x[k] : 0;
+            const REAL t11 = gradient ? t10 * t2 : 0;
+            const REAL t12 = gradient ? t9 - t11 : 0;
+            if (gradient) a2[k] = t12;
+        }
+    }
+    if (d < SHORT_ROW)
+        FN(row_sums)(a0, rows, d, q0);
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t k = 1; k < rows * d; ++k) a4[k] = a1[k - 1];
+        for (ptrdiff_t r = 0; r < rows; ++r) a4[r * d] = a1[r * d + d - 1];
+    }
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        e[r] = q0[r];
+    }
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const REAL t13 = (REAL)c1 * a4[k];
+            const REAL t14 = a2[k] + t13;
+            g[k] = t14;
+        }
+    }
+}
+BLOCK_KERNEL(rosenbrock)
+
 /* zakharov: ebmcore_analytic._optimization.Zakharov. */
 #define ZAKHAROV_PARAMETERS 0
 #define ZAKHAROV_VECTORS 1
@@ -642,5 +734,6 @@ BLOCK_KERNEL(zakharov)
     X(griewank, 0, 1, 3, 2, 1) \
     X(levy, 0, 5, 2, 4, 1) \
     X(michalewicz, 1, 1, 6, 1, 0) \
+    X(rosenbrock, 2, 1, 5, 1, 0) \
     X(zakharov, 0, 1, 2, 3, 1)
 #endif
