@@ -152,11 +152,17 @@ def _row_values(formula: Callable[..., Any], name: str, vectors: int) -> tuple[l
         else:
             values[node] = _Value("param", 0, "parameter", index=index - 1 - vectors, name=f"p_{node.name}")
     outputs: Any = None
+    columns: set[torch.fx.Node] = set()  # row values shaped (*batch, 1), which broadcast over a row
 
     def elementwise(operands: tuple[Any, ...], template: str, **info: Any) -> _Value:
         resolved = tuple(values[a] if isinstance(a, torch.fx.Node) else _literal(a, name) for a in operands)
         known = [a for a in resolved if isinstance(a, _Value)]
         kind = max((a.kind for a in known), key=_KINDS.index, default="param")
+        rows = [a for a in operands if isinstance(a, torch.fx.Node) and values[a].kind == "row"]
+        if kind == "elem" and not columns.issuperset(rows):
+            raise ValueError(f"{name}: {node} broadcasts a row value over a row without unsqueeze(-1)")
+        if kind == "row" and rows and columns.issuperset(rows):
+            columns.add(node)
         stage = max((a.stage for a in known), default=0)
         return _Value(kind, stage, "expression", operands=resolved, template=template, **info)
 
@@ -171,8 +177,15 @@ def _row_values(formula: Callable[..., Any], name: str, vectors: int) -> tuple[l
         if node.kwargs:
             raise _unknown(node, name)
         method = node.op == "call_method"
-        if method and target == "unsqueeze" and args[1:] == (-1,) and first is not None:
+        if (
+            method
+            and target == "unsqueeze"
+            and args[1:] == (-1,)
+            and first is not None
+            and first.kind == "row"
+        ):
             values[node] = first  # a row value broadcast over its row: the same value in C
+            columns.add(node)
         elif method and target in ("sum", "prod") and args[1:] == (-1,) and first is not None:
             values[node] = _reduction(first, "sums" if target == "sum" else "products", 1.0, name)
         elif target is rowsum and first is not None and len(args) <= 2:

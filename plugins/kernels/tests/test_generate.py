@@ -146,6 +146,8 @@ def test_work_that_only_the_gradient_needs_runs_only_with_it() -> None:
         (lambda x: (x, x), "must return a row value \\(the energy\\) and an element value"),
         (lambda x: x.sum(-1), "must return \\(energy, grad\\)"),
         (lambda x: (x.sum(-1), x * math.nan), "neither a value of the formula nor a finite number"),
+        (lambda x: (x.sum(-1), x * x.sum(-1)), "broadcasts a row value over a row without unsqueeze"),
+        (lambda x: (x.sum(-1), x.unsqueeze(-1)), "cannot print call_method 'unsqueeze'"),
     ],
 )
 def test_a_row_formula_the_printer_cannot_print_is_an_error(formula: object, message: str) -> None:
