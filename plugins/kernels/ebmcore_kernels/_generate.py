@@ -260,11 +260,14 @@ def row_kernel(formula: Callable[..., Any], name: str, vectors: int) -> tuple[st
 
     The C runs a block of rows in stages: a loop over the elements until a row reduction is
     needed, the reductions, a loop over the rows for their row values, and again. A value that a
-    later loop needs is kept in a scratch array of the block; work that only the gradient needs
-    runs under ``gradient`` (0 in the energy-only copy that ``BLOCK_KERNEL`` makes).
+    later loop needs is kept in a scratch array of the block (a roll is a shifted copy of one);
+    work that only the gradient needs runs under ``gradient`` (0 in the energy-only copy that
+    ``BLOCK_KERNEL`` makes). Long rows form their sums in the loop that reads them where it calls
+    no math function; very short rows run the loops that read a row value flat over the block,
+    each element's row read from a row index (``INDEXED_ROW`` in ``_native_body.h``).
 
     Returns the C text and the counts the kernel table needs (``parameters``, ``vectors``,
-    ``arrays``, ``row_arrays``).
+    ``arrays``, ``row_arrays``, ``row_index``).
 
     Raises:
         ValueError: an operation or an operand the printer does not know (the message names it).
