@@ -80,8 +80,8 @@ def test_create_graph_does_not_use_the_compiled_kernel() -> None:
 
 
 def test_compile_switches_one_instance_only() -> None:
-    model = ebmcore.create("rosenbrock", dim=3)  # no CPU kernel: the analytic path by default
-    other = ebmcore.create("rosenbrock", dim=3)
+    model = ebmcore.create("gaussian", dim=3)  # no CPU kernel: the analytic path by default
+    other = ebmcore.create("gaussian", dim=3)
     assert ebmcore.compile(model, "cpu") is model
     x = torch.zeros(3)
     assert ebmcore.resolve_backend(model, x) == "kernel"
