@@ -11,7 +11,9 @@ comparisons, ``torch.sin``, ``cos``, ``exp``, ``sqrt`` and ``where``, row sums a
 (:func:`~ebmcore_analytic._fast.rowsum`, ``sum(-1)``, ``prod(-1)``), ``unsqueeze(-1)`` of a row
 value, ``x.shape[-1]``, one column ``x[..., i]``, neighbours ``torch.roll(t, ±1, -1)`` and
 :func:`~ebmcore_analytic._fast.integer_power` (see ``ebmcore_kernels._generate.row_kernel``).
-The plain ``forward`` stays the textbook formula, the reference the tests compare with.
+The plain ``forward`` stays the textbook formula, the reference the tests compare with; the
+torch path returns its energies (so that ``model(x)`` and ``energy_and_gradient(x)[0]`` agree bit
+for bit), and the C kernel its own for both.
 
 Example:
     >>> import torch
@@ -82,7 +84,11 @@ class FormulaEnergy(BaseModel):
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         parameters, vectors = self.formula_arguments(x)
-        return self.formula(x, *vectors, *parameters)
+        grad = self.formula(x, *vectors, *parameters)[1]
+        # The energies as model(x) computes them, bit for bit (the contract); the formula's own
+        # are the C kernel's, which then serves model(x) too. (Under torch.compile the formula's
+        # unused energy is dropped; in eager torch it costs its last few passes.)
+        return self.forward(x), grad
 
 
 Model = TypeVar("Model", bound=type[FormulaEnergy])
