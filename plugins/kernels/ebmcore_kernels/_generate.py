@@ -40,6 +40,11 @@ _BINARY = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.tru
 _CALLS = {torch.sin: "SIN", torch.cos: "COS", torch.exp: "EXP", torch.sqrt: "SQRT"}
 
 
+def _calls_math(text: str) -> bool:
+    """Whether printed C calls a vector math function (such loops vectorize best flat)."""
+    return any(f"{call}(" in text for call in _CALLS.values())
+
+
 def c_function(function: Callable[..., Any], name: str) -> str:
     """``function(x, *parameters)``, traced, as ``static inline REAL FN(name)(REAL x, const double *p)``.
 
@@ -351,7 +356,7 @@ class _RowPrinter:
         for loop in set(self.loop.values()):
             members = [v for v in values if self.loop.get(v) == loop]
             sums = [r for r in values if r.role == "reduction" and self.loop.get(r.info["source"]) == loop]
-            calls = any(f"{call}(" in v.info.get("template", "") for v in members for call in _CALLS.values())
+            calls = any(_calls_math(v.info.get("template", "")) for v in members)
             if loop[1] == 2 and sums and not calls and all(r.energy for r in sums):
                 self.summed_in_loop.update(sums)
 
@@ -359,7 +364,7 @@ class _RowPrinter:
     def _cheap(v: _Value) -> bool:
         """An element value without math calls whose operands are x, vectors, parameters or row
         values: computed where it is read rather than kept in an array."""
-        calls = any(f"{call}(" in v.info.get("template", "") for call in _CALLS.values())
+        calls = _calls_math(v.info.get("template", ""))
         return not calls and all(w.kind != "elem" or w.role in ("x", "vector") for w in v.operands())
 
     def _array_of_block(self) -> str:
@@ -631,7 +636,7 @@ def render() -> str:
             c_function(cls.term_derivative, f"{kernel}_derivative"),  # type: ignore[attr-defined]
         ]
         # a formula that calls the vector math runs flat (see SEPARABLE_KERNEL in _native_body.h)
-        flat = any(f"{call}(" in text for text in functions for call in _CALLS.values())
+        flat = any(map(_calls_math, functions))
         parts += [
             "",
             f"/* {kernel}: {cls.__module__}.{cls.__qualname__}, {count} parameter(s). */",
