@@ -348,15 +348,20 @@ def rotated_conditioning(seed: int, dim: int, alpha: float) -> np.ndarray:
 _OSZ_AMPLITUDE = 0.049  # 0.1 * 0.49: the exponent's amplitude, in the log|x| scale
 
 
-def _osz_parts(x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """Where ``x = 0``; ``log|x|`` (0 where ``x = 0``, so that no branch autograd sees takes
-    ``log 0``); the frequencies ``c1, c2`` that go with the sign of ``x``, in ``x``'s dtype."""
+def _osz_angles(x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    r"""Where ``x = 0``, where ``x > 0``, and the angles :math:`c_1 \hat x, c_2 \hat x` with
+    :math:`\hat x = \log|x|` (0 where ``x = 0``, so that no branch autograd sees takes
+    ``log 0``). Written in the operations ``ebmcore-kernels`` prints as C (the BBOB formulas
+    that use it are also C kernels)."""
     zero = x == 0
-    log_abs = torch.log(torch.where(zero, torch.ones_like(x), x.abs()))
     positive = x > 0
-    c1 = torch.where(positive, torch.full_like(x, 10.0), torch.full_like(x, 5.5))
-    c2 = torch.where(positive, torch.full_like(x, 7.9), torch.full_like(x, 3.1))
-    return zero, log_abs, c1, c2
+    log_abs = torch.log(torch.where(zero, 1.0, torch.abs(x)))
+    return (
+        zero,
+        positive,
+        torch.where(positive, 10.0 * log_abs, 5.5 * log_abs),
+        torch.where(positive, 7.9 * log_abs, 3.1 * log_abs),
+    )
 
 
 def t_osz(x: Tensor) -> Tensor:
@@ -378,13 +383,12 @@ def t_osz(x: Tensor) -> Tensor:
         >>> t_osz(torch.tensor([1.0, -1.0, 0.0]))
         tensor([ 1., -1.,  0.])
     """
-    _, log_abs, c1, c2 = _osz_parts(x)
-    wobble = torch.exp(_OSZ_AMPLITUDE * (torch.sin(c1 * log_abs) + torch.sin(c2 * log_abs)))
-    return x * wobble
+    _, _, a1, a2 = _osz_angles(x)
+    return x * torch.exp(_OSZ_AMPLITUDE * (torch.sin(a1) + torch.sin(a2)))
 
 
 def t_osz_and_derivative(x: Tensor) -> tuple[Tensor, Tensor]:
-    r""":func:`t_osz` and its derivative, elementwise.
+    r""":func:`t_osz` (the same operations) and its derivative, elementwise.
 
     .. math::
 
@@ -402,12 +406,12 @@ def t_osz_and_derivative(x: Tensor) -> tuple[Tensor, Tensor]:
     Returns:
         ``(T_osz(x), T_osz'(x))``, both of ``x``'s shape and dtype.
     """
-    zero, log_abs, c1, c2 = _osz_parts(x)
-    a1 = c1 * log_abs
-    a2 = c2 * log_abs
+    zero, positive, a1, a2 = _osz_angles(x)
     wobble = torch.exp(_OSZ_AMPLITUDE * (torch.sin(a1) + torch.sin(a2)))
-    slope = wobble * (1.0 + _OSZ_AMPLITUDE * (c1 * torch.cos(a1) + c2 * torch.cos(a2)))
-    return x * wobble, torch.where(zero, torch.ones_like(x), slope)
+    cos1, cos2 = torch.cos(a1), torch.cos(a2)
+    frequencies = torch.where(positive, 10.0 * cos1 + 7.9 * cos2, 5.5 * cos1 + 3.1 * cos2)
+    slope = wobble * (1.0 + _OSZ_AMPLITUDE * frequencies)
+    return x * wobble, torch.where(zero, 1.0, slope)
 
 
 def _asy_parts(x: Tensor, beta: float) -> tuple[Tensor, Tensor, Tensor, Tensor]:

@@ -28,6 +28,7 @@ from torch import Tensor
 
 from . import _coco
 from ._base import BBOBFunction, ellipsoid_raw, ellipsoid_raw_and_gradient
+from ._formula import FormulaFunction, formula_kernel
 
 __all__ = ["BentCigar", "DifferentPowers", "Discus", "EllipsoidRotated", "SharpRidge"]
 
@@ -50,10 +51,14 @@ class _RotatedFunction(BBOBFunction):
         return self.shifted(x) @ self.cast(self.rotation, x).T
 
 
-class _OscillatedQuadratic(_RotatedFunction):
+@formula_kernel
+class _OscillatedQuadratic(_RotatedFunction, FormulaFunction):
     r""":math:`\sum_i w_i z_i^2 + f_\mathrm{opt}`, :math:`z = T_\mathrm{osz}(R (x -
-    x_\mathrm{opt}))`: f10 and f11, which differ only in their weights ``w``."""
+    x_\mathrm{opt}))`: f10 and f11, which differ only in their weights ``w``. The rotation is
+    the map, :math:`T_\mathrm{osz}` and the weighted squares the formula."""
 
+    kernel = "bbob_oscillated_quadratic"
+    formula_vectors = ("weights",)
     weights: Tensor
 
     def __init__(self, dim: int = 2, instance: int = 1) -> None:
@@ -65,14 +70,11 @@ class _OscillatedQuadratic(_RotatedFunction):
         """The weights :math:`w_i` of the squares."""
         raise NotImplementedError
 
-    def forward(self, x: Tensor) -> Tensor:
-        z = _coco.t_osz(self.rotated(x))
-        return ellipsoid_raw(z, self.cast(self.weights, x)) + self.f_opt
-
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        z, dz = _coco.t_osz_and_derivative(self.rotated(x))
-        raw, grad = ellipsoid_raw_and_gradient(z, self.cast(self.weights, x))
-        return raw + self.f_opt, (grad * dz) @ self.cast(self.rotation, x)
+    @staticmethod
+    def formula(y: Tensor, weights: Tensor) -> tuple[Tensor, Tensor]:
+        z, slope = _coco.t_osz_and_derivative(y)
+        raw, grad = ellipsoid_raw_and_gradient(z, weights)
+        return raw, grad * slope
 
 
 class EllipsoidRotated(_OscillatedQuadratic):
@@ -231,7 +233,8 @@ class BentCigar(_RotatedFunction):
         return energy, torch.where(torch.isinf(energy).unsqueeze(-1), torch.zeros_like(grad), grad)
 
 
-class SharpRidge(BBOBFunction):
+@formula_kernel
+class SharpRidge(FormulaFunction):
     r"""BBOB f13, the sharp ridge: a quadratic along one direction, a cone (slope 100) across it.
 
     .. math::
@@ -247,7 +250,9 @@ class SharpRidge(BBOBFunction):
     :math:`\rho = 0` (the line :math:`x_\mathrm{opt} + t\, M^{-1} e_0`, :math:`x_\mathrm{opt}`
     included) the cone is not differentiable; the gradient returned there is the
     **minimum-norm subgradient** :math:`M^\top (2 z_0, 0, \dots, 0)`: the cone's part is 0, the
-    value autograd through ``forward`` gives too. It is 0 at :math:`x_\mathrm{opt}`.
+    value autograd through ``forward`` gives too. It is 0 at :math:`x_\mathrm{opt}`. A second
+    derivative through it (``create_graph=True``) on the ridge is that of :math:`z_0^2` alone,
+    :math:`M^\top \operatorname{diag}(2, 0, \dots, 0) M`: the kink does not show.
 
     Unimodal, ill-conditioned, non-smooth (the ridge); the minimum :math:`f_\mathrm{opt}` at
     :math:`x_\mathrm{opt}`, the raw draw.
@@ -268,7 +273,9 @@ class SharpRidge(BBOBFunction):
 
     function = 13
     alpha = 10.0
-    slope = 100.0
+    kernel = "bbob_sharp_ridge"
+    formula_matrix = "matrix"
+    formula_vectors = ("tail",)
 
     matrix: Tensor
 
@@ -276,28 +283,23 @@ class SharpRidge(BBOBFunction):
         super().__init__(dim, instance)
         self.register_constant("matrix", _coco.rotated_conditioning(self.seed, self.dim, self.alpha))
 
-    def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """``(z, the energy, rho)``."""
-        z = self.shifted(x) @ self.cast(self.matrix, x).T
+    @property
+    def tail(self) -> Tensor:
+        """0 for :math:`z_0`, 1 for the coordinates of the cone."""
+        return (torch.arange(self.dim) > 0).to(self.matrix.dtype)
+
+    @staticmethod
+    def formula(z: Tensor, tail: Tensor) -> tuple[Tensor, Tensor]:
         head = z[..., 0]
-        squares = (z[..., 1:] * z[..., 1:]).sum(-1)
+        squares = (tail * z * z).sum(-1)
         off_ridge = squares > 0
         # sqrt(0) = 0 without its infinite slope, which autograd would multiply by 0 (NaN)
-        rho = torch.where(
-            off_ridge, torch.sqrt(torch.where(off_ridge, squares, torch.ones_like(squares))), squares
-        )
-        return z, head * head + self.slope * rho + self.f_opt, rho
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self._parts(x)[1]
-
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        z, energy, rho = self._parts(x)
-        # 100 z_{1:} / rho; on the ridge 0 / tiny = 0, the min-norm subgradient, and the
-        # derivative of this expression there, 100 / tiny, is +inf: the cone's kink
-        denominator = rho.clamp_min(torch.finfo(x.dtype).tiny).unsqueeze(-1)
-        grad_z = torch.cat([2.0 * z[..., :1], self.slope * z[..., 1:] / denominator], dim=-1)
-        return energy, grad_z @ self.cast(self.matrix, x)
+        root = torch.sqrt(torch.where(off_ridge, squares, 1.0))
+        rho = torch.where(off_ridge, root, squares)
+        # 100 z_i / rho across the ridge; on it 0, the minimum-norm subgradient
+        scale = torch.where(off_ridge, 100.0 / root, 0.0)
+        grad = torch.where(tail > 0, scale.unsqueeze(-1) * z, 2.0 * z)
+        return head * head + 100.0 * rho, grad
 
 
 class DifferentPowers(_RotatedFunction):

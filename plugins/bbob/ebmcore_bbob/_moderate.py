@@ -30,6 +30,7 @@ from torch import Tensor
 
 from . import _coco
 from ._base import BBOBFunction
+from ._formula import FormulaFunction, formula_kernel
 
 __all__ = ["AttractiveSector", "Rosenbrock", "RosenbrockRotated", "StepEllipsoid"]
 
@@ -340,7 +341,8 @@ class Rosenbrock(BBOBFunction):
         return raw + self.f_opt, self.factor * grad
 
 
-class RosenbrockRotated(BBOBFunction):
+@formula_kernel
+class RosenbrockRotated(FormulaFunction):
     r"""BBOB f9, the rotated Rosenbrock function.
 
     .. math::
@@ -378,6 +380,9 @@ class RosenbrockRotated(BBOBFunction):
     """
 
     function = 9
+    kernel = "bbob_rosenbrock_rotated"
+    formula_matrix = "matrix"
+    formula_vectors = ("body",)
 
     matrix: Tensor
 
@@ -394,11 +399,17 @@ class RosenbrockRotated(BBOBFunction):
             column_sums = column_sums + row
         return column_sums / (2.0 * _rosenbrock_factor(data.dim))
 
-    def forward(self, x: Tensor) -> Tensor:
-        z = self.shifted(x) @ self.cast(self.matrix, x).T + 1.0
-        return rosenbrock_raw(z) + self.f_opt
+    @property
+    def body(self) -> Tensor:
+        """1 for the coordinates that lead a term (:math:`i < d - 1`), 0 for the last."""
+        return (torch.arange(self.dim) < self.dim - 1).to(self.matrix.dtype)
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        matrix = self.cast(self.matrix, x)
-        raw, grad = rosenbrock_raw_and_gradient(self.shifted(x) @ matrix.T + 1.0)
-        return raw + self.f_opt, grad @ matrix
+    @staticmethod
+    def formula(y: Tensor, body: Tensor) -> tuple[Tensor, Tensor]:
+        z = y + 1.0
+        leads = body > 0  # (a select, not a product by 0: the last term may be inf)
+        valley = torch.where(leads, z * z - torch.roll(z, -1, -1), 0.0)  # z_i^2 - z_{i+1}
+        offset = torch.where(leads, z - 1.0, 0.0)
+        energy = (100.0 * valley * valley + offset * offset).sum(-1)
+        leading = 400.0 * z * valley + 2.0 * offset
+        return energy, leading - 200.0 * torch.roll(valley, 1, -1)

@@ -79,6 +79,8 @@ torch has several threads."""
 _INDEX = {name: index for index, name in enumerate(KERNELS)}
 
 Arguments = Callable[[Any, Tensor], tuple[tuple[float, ...], tuple[Tensor, ...]]]
+Prepare = Callable[[Any, Tensor], Tensor]
+Finish = Callable[[Any, Tensor, Tensor, Tensor | None], tuple[Tensor, Tensor | None]]
 
 
 def fused(
@@ -123,8 +125,17 @@ def register(
     kernel: str,
     arguments: Arguments,
     applies: Callable[[Any], bool] | None = None,
+    *,
+    prepare: Prepare | None = None,
+    finish: Finish | None = None,
 ) -> None:
     """Register the compiled ``kernel`` as the ``"cpu"`` kernel of ``cls`` (nothing if not built).
+
+    The kernel runs on the rows of ``x``; or, for an energy that maps ``x`` linearly first (a
+    rotation, a shift: work the BLAS does best), on ``y = prepare(model, x)``, and then
+    ``finish(model, x, energy, grad_y)`` turns its energies and gradient in ``y`` into those in
+    ``x`` (the chain rule through the map; ``grad_y`` is None where the energies alone are
+    wanted).
 
     Args:
         cls: the model class; it keeps the kernel only for instances of itself or of subclasses
@@ -135,12 +146,15 @@ def register(
             arrays (each contiguous, in ``x``'s dtype, of the shapes :func:`fused` declares).
         applies: ``applies(model)``, whether the kernel serves this instance (None: all); the
             dispatch runs the analytic path for the others (:meth:`BaseModel.register_kernel`).
+        prepare: ``prepare(model, x) -> y``, the kernel's input, ``(*batch, m)`` in ``x``'s dtype
+            (None: ``x`` itself); ``arguments`` then gets ``y``.
+        finish: ``finish(model, x, energy, grad_y) -> (energy, grad)`` (None: the kernel's own).
     """
     if not AVAILABLE:
         return
     if kernel not in _INDEX:
         raise ValueError(f"kernel must be one of {', '.join(KERNELS)}, got {kernel!r}")
-    function, energy, accepts = _dispatched(kernel, arguments)
+    function, energy, accepts = _dispatched(kernel, arguments, prepare, finish)
     cls.register_kernel("cpu", function, applies=_same_formula(cls, applies), energy=energy, accepts=accepts)
 
 
@@ -158,7 +172,7 @@ def _same_formula(cls: type[BaseModel], applies: Callable[[Any], bool] | None) -
 
 
 def _dispatched(
-    kernel: str, arguments: Arguments
+    kernel: str, arguments: Arguments, prepare: Prepare | None, finish: Finish | None
 ) -> tuple[
     Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]],
     Callable[[BaseModel, Tensor], Tensor],
@@ -177,20 +191,20 @@ def _dispatched(
 
     def run(model: BaseModel, x: Tensor, with_gradient: bool) -> tuple[Tensor, Tensor | None]:
         """Energies and gradient (None without ``with_gradient``) from the compiled kernel."""
-        x = x.contiguous()
-        parameters, vectors = arguments(model, x)
-        energy = x.new_empty(x.shape[:-1])
-        grad = torch.empty_like(x, memory_format=torch.contiguous_format) if with_gradient else None
+        y = (x if prepare is None else prepare(model, x)).contiguous()
+        parameters, vectors = arguments(model, y)
+        energy = y.new_empty(y.shape[:-1])
+        grad = torch.empty_like(y, memory_format=torch.contiguous_format) if with_gradient else None
         fused(
             kernel,
-            x,
+            y,
             energy,
             grad,
             parameters,
             vectors,
-            torch.get_num_threads() if x.numel() > PARALLEL_GRAIN else 1,
+            torch.get_num_threads() if y.numel() > PARALLEL_GRAIN else 1,
         )
-        return energy, grad
+        return (energy, grad) if finish is None else finish(model, x, energy, grad)
 
     def energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
         energy, grad = run(model, x, with_gradient=True)

@@ -3,7 +3,9 @@
  *
  *   REAL       float or double
  *   FN(name)   the name suffixed by the type (name_f32, name_f64)
- *   SIN, COS, EXP, SQRT   the math functions of that type (vectorized where VECTOR_MATH is 1)
+ *   SIN, COS, EXP, LOG, SQRT, FABS   the math functions of that type (the first four vectorized
+ *                                    where VECTOR_MATH is 1)
+ *   SELECT     c ? a : b for that type (see _native.c)
  *
  * A kernel is the work on one block of whole rows (FN(block_fn)); FN(run) walks the batch in
  * blocks (block_rows in _native.c) and owns the scratch memory. In a block the elementwise work
