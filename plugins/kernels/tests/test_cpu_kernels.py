@@ -41,6 +41,11 @@ KERNEL_ENERGIES = [
     "double_well",
     "styblinski_tang",
     "rosenbrock",
+    # BBOB functions of ebmcore-bbob: a kernel between the products of their rotation
+    "bbob_f9",
+    "bbob_f10",
+    "bbob_f11",
+    "bbob_f13",
 ]
 needs_kernels = pytest.mark.skipif(
     not _cpu_kernels.AVAILABLE, reason="the C extension was not built with vector math"
@@ -48,8 +53,10 @@ needs_kernels = pytest.mark.skipif(
 
 
 def _model(name: str, dim: int, dtype: torch.dtype) -> ebmcore.BaseModel:
-    if name == "rosenbrock" and dim < 2:
-        pytest.skip("rosenbrock is defined for d >= 2")
+    if (name == "rosenbrock" or name.startswith("bbob")) and dim < 2:
+        pytest.skip(f"{name} is defined for d >= 2")
+    if name.startswith("bbob") and dim > 200:
+        pytest.skip("COCO's rotation takes a minute to draw in 1500-D")
     return ebmcore.create(name, dim=dim).to(dtype)
 
 
@@ -286,6 +293,27 @@ def test_a_subclass_that_redefines_the_energy_runs_its_own_path() -> None:
     torch.testing.assert_close((energy, grad), expected, rtol=1e-12, atol=1e-12)
     with torch.no_grad():
         torch.testing.assert_close(model.energy(x), expected[0], rtol=1e-12, atol=1e-12)
+
+
+@needs_kernels
+def test_a_bbob_subclass_with_a_formula_of_its_own_runs_its_own_path() -> None:
+    """A BBOB kernel serves its class's formula only: a subclass with another formula (the same
+    forward and analytic path, read from the formula) runs its own torch formula."""
+    from ebmcore_bbob import EllipsoidRotated
+
+    class Flat(EllipsoidRotated):
+        @staticmethod
+        def formula(y: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            return (weights * y).sum(-1), weights + 0.0 * y
+
+    x = torch.randn(5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    assert ebmcore.resolve_backend(EllipsoidRotated(dim=3), x) == "kernel"
+    model = Flat(dim=3)
+    assert ebmcore.resolve_backend(model, x) == "analytic"
+    energy, grad = model.energy_and_gradient(x)
+    weights_in_x = model.weights @ model.rotation  # E = w . R (x - x_opt) + f_opt
+    torch.testing.assert_close(energy, (x - model.x_opt) @ weights_in_x + model.f_opt, rtol=1e-12, atol=0)
+    torch.testing.assert_close(grad, weights_in_x.expand(5, 3), rtol=1e-12, atol=0)
 
 
 class _SumOfSquares(ebmcore.BaseModel):
