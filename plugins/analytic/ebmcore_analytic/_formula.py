@@ -7,9 +7,9 @@ and of the scalar parameters :meth:`~FormulaEnergy.formula_parameters` returns. 
 class's fused ``analytic_energy_and_gradient`` its gradient, and ``python -m
 ebmcore_kernels._generate`` prints the C kernel of ``ebmcore-kernels`` from it (its tests
 check that the committed header is what the formulas print). The formula may use elementwise
-arithmetic, integer powers, comparisons, ``torch.sin``, ``cos``, ``exp``, ``sqrt`` and
-``where``, row sums and products (:func:`~ebmcore_analytic._fast.rowsum`, ``sum(-1)``,
-``prod(-1)``), ``unsqueeze(-1)`` of a row value, ``x.shape[-1]``, one column ``x[..., i]``,
+arithmetic, integer powers, comparisons, ``torch.sin``, ``cos``, ``exp``, ``log``, ``sqrt``,
+``abs``, ``isinf`` and ``where``, row sums and products (:func:`~ebmcore_analytic._fast.rowsum`,
+``sum(-1)``, ``prod(-1)``), ``unsqueeze(-1)`` of a row value, ``x.shape[-1]``, one column ``x[..., i]``,
 neighbours ``torch.roll(t, ±1, -1)`` and :func:`~ebmcore_analytic._fast.integer_power` (see
 ``ebmcore_kernels._generate.row_kernel``). The plain ``forward`` stays the textbook formula, the
 reference the tests compare with; the torch path returns its energies (so that ``model(x)`` and

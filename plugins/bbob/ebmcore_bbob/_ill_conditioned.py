@@ -302,7 +302,8 @@ class SharpRidge(FormulaFunction):
         return head * head + 100.0 * rho, grad
 
 
-class DifferentPowers(_RotatedFunction):
+@formula_kernel
+class DifferentPowers(_RotatedFunction, FormulaFunction):
     r"""BBOB f14, the sum of different powers: exponents from 2 to 6 along the axes of a
     rotation, under a square root.
 
@@ -346,6 +347,8 @@ class DifferentPowers(_RotatedFunction):
     """
 
     function = 14
+    kernel = "bbob_different_powers"
+    formula_vectors = ("exponents",)
 
     exponents: Tensor
 
@@ -353,23 +356,16 @@ class DifferentPowers(_RotatedFunction):
         super().__init__(dim, instance)
         self.register_constant("exponents", 2.0 + 4.0 * np.arange(self.dim) / (self.dim - 1.0))
 
-    def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """``(z, the energy, sqrt(S) (1 where S = 0), S)``."""
-        z = self.rotated(x)
-        total = torch.pow(z.abs(), self.cast(self.exponents, x)).sum(-1)
+    @staticmethod
+    def formula(z: Tensor, exponents: Tensor) -> tuple[Tensor, Tensor]:
+        nonzero = z != 0
+        log_abs = torch.log(torch.where(nonzero, torch.abs(z), 1.0))
+        powers = torch.where(nonzero, torch.exp(exponents * log_abs), 0.0)  # |z_i|^p_i
+        total = powers.sum(-1)
         positive = total > 0
-        root = torch.sqrt(torch.where(positive, total, torch.ones_like(total)))
-        value = torch.where(positive, root, total)  # sqrt(0) = 0 without its infinite slope
-        return z, value + self.f_opt, root, total
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self._parts(x)[1]
-
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        z, energy, root, total = self._parts(x)
-        exponents = self.cast(self.exponents, x)
-        # at z = 0 every term is 0 (sign 0, |z|^(p - 1) = 0): the subgradient 0
-        grad_z = (0.5 / root).unsqueeze(-1) * exponents * torch.sign(z) * torch.pow(z.abs(), exponents - 1.0)
+        root = torch.sqrt(torch.where(positive, total, 1.0))
+        # p_i sign(z_i) |z_i|^(p_i - 1) / (2 sqrt S): 0 at z_i = 0 (the subgradient at the
+        # optimum) and wherever S overflowed
+        grad = torch.where(nonzero, (0.5 / root).unsqueeze(-1) * exponents * (powers / z), 0.0)
         overflow = torch.isinf(total).unsqueeze(-1)
-        grad_z = torch.where(overflow, torch.zeros_like(grad_z), grad_z)
-        return energy, grad_z @ self.cast(self.rotation, x)
+        return torch.where(positive, root, total), torch.where(overflow, 0.0, grad)

@@ -52,17 +52,18 @@ def _oscillated_power(u: Tensor, exponent: float) -> tuple[Tensor, Tensor]:
     autograd through ``value`` is NaN-free.
     """
     overflow = torch.isinf(u)
-    t, dt = _coco.t_osz_and_derivative(torch.where(overflow, torch.ones_like(u), u))
+    t, dt = _coco.t_osz_and_derivative(torch.where(overflow, 1.0, u))
     t = torch.where(overflow, u, t)
-    regular = (t > 0) & ~torch.isinf(t)
-    safe = torch.where(regular, t, torch.ones_like(t))
-    powered = torch.pow(safe, exponent)
-    value = torch.where(regular, powered, t)  # T_osz(0)^p = 0, inf stays inf, NaN stays NaN
-    slope = torch.where(regular, exponent * powered / safe * dt, torch.zeros_like(t))
+    positive, infinite = t > 0, torch.isinf(t)
+    safe = torch.where(positive, torch.where(infinite, 1.0, t), 1.0)
+    powered = torch.exp(exponent * torch.log(safe))  # safe ** exponent
+    value = torch.where(positive, torch.where(infinite, t, powered), t)  # 0^p = 0, inf and NaN stay
+    slope = torch.where(positive, torch.where(infinite, 0.0, exponent * powered / safe * dt), 0.0)
     return value, slope
 
 
-class AttractiveSector(BBOBFunction):
+@formula_kernel
+class AttractiveSector(FormulaFunction):
     r"""BBOB f6, the attractive sector function: a quadratic that is 100 times steeper on the
     side of the optimum where the origin is not, rotated and stretched, with oscillations.
 
@@ -109,6 +110,9 @@ class AttractiveSector(BBOBFunction):
     alpha = 10.0
     sector = 100.0
     exponent = 0.9
+    kernel = "bbob_attractive_sector"
+    formula_matrix = "matrix"
+    formula_vectors = ("signs",)
 
     matrix: Tensor
     signs: Tensor
@@ -118,23 +122,14 @@ class AttractiveSector(BBOBFunction):
         self.register_constant("matrix", _coco.rotated_conditioning(self.seed, self.dim, self.alpha))
         self.register_constant("signs", np.sign(self._minimizer))
 
-    def _scales(self, z: Tensor) -> Tensor:
-        r""":math:`s_i^2`: :math:`10^4` in the sector of :math:`x_\mathrm{opt}`, 1 elsewhere."""
-        inside = self.cast(self.signs, z) * z > 0
-        return torch.where(inside, torch.full_like(z, self.sector**2), torch.ones_like(z))
+    def formula_parameters(self) -> tuple[float, ...]:
+        return self.sector**2, self.exponent
 
-    def forward(self, x: Tensor) -> Tensor:
-        z = self.shifted(x) @ self.cast(self.matrix, x).T
-        u = (self._scales(z) * z * z).sum(-1)
-        return _oscillated_power(u, self.exponent)[0] + self.f_opt
-
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        matrix = self.cast(self.matrix, x)
-        z = self.shifted(x) @ matrix.T
-        scales = self._scales(z)
-        u = (scales * z * z).sum(-1)
-        value, slope = _oscillated_power(u, self.exponent)
-        return value + self.f_opt, (slope.unsqueeze(-1) * (2.0 * scales * z)) @ matrix
+    @staticmethod
+    def formula(z: Tensor, signs: Tensor, sector_squared: float, exponent: float) -> tuple[Tensor, Tensor]:
+        scaled = torch.where(signs * z > 0, sector_squared * z, z)  # s_i^2 z_i: in x_opt's sector or not
+        value, slope = _oscillated_power((scaled * z).sum(-1), exponent)
+        return value, slope.unsqueeze(-1) * (2.0 * scaled)
 
 
 # -- f7 ----------------------------------------------------------------------------------------

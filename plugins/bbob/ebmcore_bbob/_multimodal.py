@@ -40,6 +40,7 @@ from ebmcore import BaseModel
 
 from . import _coco
 from ._base import BBOBFunction, rastrigin_raw, rastrigin_raw_and_gradient
+from ._formula import FormulaFunction, formula_kernel
 
 __all__ = [
     "GriewankRosenbrock",
@@ -413,7 +414,8 @@ class SchaffersF7IllConditioned(SchaffersF7):
     condition = 1000.0
 
 
-class GriewankRosenbrock(BBOBFunction):
+@formula_kernel
+class GriewankRosenbrock(FormulaFunction):
     r"""BBOB f19, the composite Griewank--Rosenbrock function F8F2: Griewank's cosine
     ruggedness applied to each term of a rotated Rosenbrock function.
 
@@ -463,6 +465,9 @@ class GriewankRosenbrock(BBOBFunction):
     """
 
     function = 19
+    kernel = "bbob_griewank_rosenbrock"
+    formula_matrix = "matrix"
+    formula_vectors = ("body",)
 
     matrix: Tensor
 
@@ -486,30 +491,26 @@ class GriewankRosenbrock(BBOBFunction):
         # the second division (exact while scale = 1) makes it the minimizer in every dimension
         return total / (2.0 * scale) / scale
 
-    def _terms(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """:math:`z`, :math:`z_i^2 - z_{i+1}`, :math:`1 - z_i` and :math:`t_i`."""
-        z = x @ self.cast(self.matrix, x).T + 0.5
-        c1 = z[..., :-1] * z[..., :-1] - z[..., 1:]
-        c2 = 1.0 - z[..., :-1]
-        return z, c1, c2, 100.0 * c1 * c1 + c2 * c2
+    @property
+    def body(self) -> Tensor:
+        """1 for the coordinates that lead a term (:math:`i < d - 1`), 0 for the last."""
+        return (torch.arange(self.dim) < self.dim - 1).to(self.matrix.dtype)
+
+    def formula_input(self, x: Tensor) -> Tensor:
+        """:math:`\\max(1, \\sqrt d / 8)\\, Q x`: COCO maps ``x`` itself, not :math:`x -
+        x_\\mathrm{opt}`."""
+        return x @ self.cast(self.matrix, x).T
 
     @staticmethod
-    def _energy(t: Tensor) -> tuple[Tensor, Tensor]:
-        """:math:`10 + 10 \\sum_i (t_i / 4000 - \\cos t_i) / (d - 1)`, with :math:`\\cos` of an
-        overflowed :math:`t_i` taken as 1; and that finite :math:`t`."""
-        finite_t = torch.where(torch.isinf(t), torch.zeros_like(t), t)
-        total = (t / 4000.0 - torch.cos(finite_t)).sum(-1)
-        return 10.0 + 10.0 * total / t.shape[-1], finite_t
-
-    def forward(self, x: Tensor) -> Tensor:
-        *_, t = self._terms(x)
-        raw, _ = self._energy(t)
-        return raw + self.f_opt
-
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        z, c1, c2, t = self._terms(x)
-        raw, finite_t = self._energy(t)
-        outer = (10.0 / t.shape[-1]) * (1.0 / 4000.0 + torch.sin(finite_t))  # d E / d t_i
-        grad_z = torch.nn.functional.pad(outer * (400.0 * c1 * z[..., :-1] - 2.0 * c2), (0, 1))
-        grad_z = grad_z + torch.nn.functional.pad(outer * (-200.0 * c1), (1, 0))
-        return raw + self.f_opt, grad_z @ self.cast(self.matrix, x)
+    def formula(y: Tensor, body: Tensor) -> tuple[Tensor, Tensor]:
+        z = y + 0.5
+        leads = body > 0  # (selects, not products by 0: the last term may be inf)
+        c1 = torch.where(leads, z * z - torch.roll(z, -1, -1), 0.0)  # z_i^2 - z_{i+1}
+        c2 = torch.where(leads, 1.0 - z, 0.0)
+        t = 100.0 * c1 * c1 + c2 * c2
+        finite_t = torch.where(torch.isinf(t), 0.0, t)  # cos of an overflowed t taken as 1
+        pairs = y.shape[-1] - 1
+        terms = torch.where(leads, t / 4000.0 - torch.cos(finite_t), 0.0)
+        outer = (10.0 / pairs) * (1.0 / 4000.0 + torch.sin(finite_t))  # d E / d t_i
+        leading = outer * (400.0 * c1 * z - 2.0 * c2)
+        return 10.0 + 10.0 * terms.sum(-1) / pairs, leading + torch.roll(outer * (-200.0 * c1), 1, -1)

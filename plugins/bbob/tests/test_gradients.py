@@ -44,8 +44,14 @@ def test_analytic_equals_autograd(function: int, dim: int, instance: int) -> Non
     x = points(m, 64, function + dim)
     e, g = m.energy_and_gradient(x)
     e_ref, g_ref = autograd(m, x)
-    torch.testing.assert_close(e, e_ref, rtol=1e-12, atol=0)
-    if function == 23:  # f23's slope per coordinate is a sum of 32 teeth's +-1: where they cancel
+    # f19's cos t_i takes t_i up to 1e8 here: where a C kernel computes it, one rounding of t_i
+    # (a fused multiply-add there, two roundings in torch) moves cos t_i by 1e-8 |sin t_i|, its
+    # conditioning (measured: energies 6e-12, gradients 2.5e-9 apart at most)
+    rtol = 1e-10 if function == 19 else 1e-12
+    torch.testing.assert_close(e, e_ref, rtol=rtol, atol=0)
+    if function == 19:
+        assert_gradients_close(g, g_ref, 1e-8)
+    elif function == 23:  # f23's slope per coordinate is a sum of 32 teeth's +-1: where they cancel
         # (16 and 16, common in 2-D) it is exactly 0 analytically and autograd's one-by-one sum
         # leaves a 1e-13 residue, so compare relative to the batch's largest component
         torch.testing.assert_close(g, g_ref, rtol=0, atol=1e-10 * float(g_ref.abs().max()))

@@ -723,6 +723,324 @@ BLOCK_BODY(zakharov) {
 }
 BLOCK_KERNEL(zakharov)
 
+/* bbob_attractive_sector: ebmcore_bbob._moderate.AttractiveSector. */
+#define BBOB_ATTRACTIVE_SECTOR_PARAMETERS 2
+#define BBOB_ATTRACTIVE_SECTOR_VECTORS 1
+#define BBOB_ATTRACTIVE_SECTOR_ARRAYS 2
+#define BBOB_ATTRACTIVE_SECTOR_ROW_ARRAYS 11
+#define BBOB_ATTRACTIVE_SECTOR_ROW_INDEX 1
+BLOCK_BODY(bbob_attractive_sector) {
+    (void)p;
+    (void)v;
+    (void)s;
+    const double p_sector_squared = p[0];
+    const double p_exponent = p[1];
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict q0 = s[2];
+    REAL *restrict q1 = s[3];
+    REAL *restrict q2 = s[4];
+    REAL *restrict q3 = s[5];
+    REAL *restrict q4 = s[6];
+    REAL *restrict q5 = s[7];
+    REAL *restrict q6 = s[8];
+    REAL *restrict q7 = s[9];
+    REAL *restrict q8 = s[10];
+    REAL *restrict q9 = s[11];
+    REAL *restrict q10 = s[12];
+    const REAL *restrict v0 = s[13];
+    const REAL *restrict row_of = s[14];
+    if (d >= SHORT_ROW) {
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            REAL u0 = 0;
+            #pragma omp simd reduction(+ : u0)
+            for (ptrdiff_t j = 0; j < d; ++j) {
+                const ptrdiff_t k = r * d + j;
+                const REAL t0 = v0[k] * x[k];
+                const int t1 = t0 > (REAL)0.0;
+                const REAL t2 = (REAL)p_sector_squared * x[k];
+                const REAL t3 = SELECT(t1, t2, x[k]);
+                const REAL t4 = t3 * x[k];
+                const REAL t52 = gradient ? (REAL)2.0 * t3 : 0;
+                if (gradient) a1[k] = t52;
+                u0 += t4;
+            }
+            q10[r] = u0;
+        }
+    } else {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const REAL t0 = v0[k] * x[k];
+            const int t1 = t0 > (REAL)0.0;
+            const REAL t2 = (REAL)p_sector_squared * x[k];
+            const REAL t3 = SELECT(t1, t2, x[k]);
+            const REAL t4 = t3 * x[k];
+            a0[k] = t4;
+            const REAL t52 = gradient ? (REAL)2.0 * t3 : 0;
+            if (gradient) a1[k] = t52;
+        }
+    }
+    if (d < SHORT_ROW)
+        FN(row_sums)(a0, rows, d, q10);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const int t5 = FABS(q10[r]) == (REAL)INFINITY;
+        const REAL t6 = SELECT(t5, (REAL)1.0, q10[r]);
+        const int t7 = t6 == (REAL)0.0;
+        q4[r] = t7;
+        const int t8 = t6 > (REAL)0.0;
+        q2[r] = t8;
+        const REAL t9 = FABS(t6);
+        const REAL t10 = SELECT(t7, (REAL)1.0, t9);
+        const REAL t11 = LOG(t10);
+        const REAL t12 = (REAL)10.0 * t11;
+        const REAL t13 = (REAL)5.5 * t11;
+        const REAL t14 = SELECT(t8, t12, t13);
+        q0[r] = t14;
+        const REAL t15 = (REAL)7.9 * t11;
+        const REAL t16 = (REAL)3.1 * t11;
+        const REAL t17 = SELECT(t8, t15, t16);
+        q1[r] = t17;
+        const REAL t18 = SIN(t14);
+        const REAL t19 = SIN(t17);
+        const REAL t20 = t18 + t19;
+        const REAL t21 = (REAL)0.049 * t20;
+        const REAL t22 = EXP(t21);
+        q3[r] = t22;
+        const REAL t35 = t6 * t22;
+        const REAL t37 = SELECT(t5, q10[r], t35);
+        const int t38 = t37 > (REAL)0.0;
+        q8[r] = t38;
+        const int t39 = FABS(t37) == (REAL)INFINITY;
+        q7[r] = t39;
+        const REAL t40 = SELECT(t39, (REAL)1.0, t37);
+        const REAL t41 = SELECT(t38, t40, (REAL)1.0);
+        q6[r] = t41;
+        const REAL t42 = LOG(t41);
+        const REAL t43 = (REAL)p_exponent * t42;
+        const REAL t44 = EXP(t43);
+        q5[r] = t44;
+        const REAL t45 = SELECT(t39, t37, t44);
+        const REAL t46 = SELECT(t38, t45, t37);
+        e[r] = t46;
+    }
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            const REAL t23 = COS(q0[r]);
+            const REAL t24 = COS(q1[r]);
+            const REAL t25 = (REAL)10.0 * t23;
+            const REAL t26 = (REAL)7.9 * t24;
+            const REAL t27 = t25 + t26;
+            const REAL t28 = (REAL)5.5 * t23;
+            const REAL t29 = (REAL)3.1 * t24;
+            const REAL t30 = t28 + t29;
+            const REAL t31 = SELECT(q2[r], t27, t30);
+            const REAL t32 = (REAL)0.049 * t31;
+            const REAL t33 = (REAL)1.0 + t32;
+            const REAL t34 = q3[r] * t33;
+            const REAL t36 = SELECT(q4[r], (REAL)1.0, t34);
+            const REAL t47 = (REAL)p_exponent * q5[r];
+            const REAL t48 = t47 / q6[r];
+            const REAL t49 = t48 * t36;
+            const REAL t50 = SELECT(q7[r], (REAL)0.0, t49);
+            const REAL t51 = SELECT(q8[r], t50, (REAL)0.0);
+            q9[r] = t51;
+        }
+    }
+    if (gradient) {
+        if (d < INDEXED_ROW) {
+            #pragma omp simd
+            for (ptrdiff_t k = 0; k < rows * d; ++k) {
+                const ptrdiff_t r = (ptrdiff_t)row_of[k];
+                const REAL t53 = q9[r] * a1[k];
+                g[k] = t53;
+            }
+        } else {
+            for (ptrdiff_t r = 0; r < rows; ++r) {
+                #pragma omp simd
+                for (ptrdiff_t j = 0; j < d; ++j) {
+                    const ptrdiff_t k = r * d + j;
+                    const REAL t53 = q9[r] * a1[k];
+                    g[k] = t53;
+                }
+            }
+        }
+    }
+}
+BLOCK_KERNEL(bbob_attractive_sector)
+
+/* bbob_different_powers: ebmcore_bbob._ill_conditioned.DifferentPowers. */
+#define BBOB_DIFFERENT_POWERS_PARAMETERS 0
+#define BBOB_DIFFERENT_POWERS_VECTORS 1
+#define BBOB_DIFFERENT_POWERS_ARRAYS 3
+#define BBOB_DIFFERENT_POWERS_ROW_ARRAYS 4
+#define BBOB_DIFFERENT_POWERS_ROW_INDEX 1
+BLOCK_BODY(bbob_different_powers) {
+    (void)p;
+    (void)v;
+    (void)s;
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict a2 = s[2];
+    REAL *restrict q0 = s[3];
+    REAL *restrict q1 = s[4];
+    REAL *restrict q2 = s[5];
+    REAL *restrict q3 = s[6];
+    const REAL *restrict v0 = s[7];
+    const REAL *restrict row_of = s[8];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const int t0 = x[k] != (REAL)0.0;
+        a2[k] = t0;
+        const REAL t1 = FABS(x[k]);
+        const REAL t2 = SELECT(t0, t1, (REAL)1.0);
+        const REAL t3 = LOG(t2);
+        const REAL t4 = v0[k] * t3;
+        const REAL t5 = EXP(t4);
+        const REAL t6 = SELECT(t0, t5, (REAL)0.0);
+        a0[k] = t6;
+        const REAL t12 = gradient ? t6 / x[k] : 0;
+        if (gradient) a1[k] = t12;
+    }
+    FN(row_sums)(a0, rows, d, q3);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const int t7 = q3[r] > (REAL)0.0;
+        const REAL t8 = SELECT(t7, q3[r], (REAL)1.0);
+        const REAL t9 = SQRT(t8);
+        q0[r] = t9;
+        const REAL t16 = SELECT(t7, t9, q3[r]);
+        e[r] = t16;
+    }
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            const REAL t10 = (REAL)0.5 / q0[r];
+            q1[r] = t10;
+            const int t15 = FABS(q3[r]) == (REAL)INFINITY;
+            q2[r] = t15;
+        }
+    }
+    if (gradient) {
+        if (d < INDEXED_ROW) {
+            #pragma omp simd
+            for (ptrdiff_t k = 0; k < rows * d; ++k) {
+                const ptrdiff_t r = (ptrdiff_t)row_of[k];
+                const REAL t11 = q1[r] * v0[k];
+                const REAL t13 = t11 * a1[k];
+                const REAL t14 = SELECT(a2[k], t13, (REAL)0.0);
+                const REAL t17 = SELECT(q2[r], (REAL)0.0, t14);
+                g[k] = t17;
+            }
+        } else {
+            for (ptrdiff_t r = 0; r < rows; ++r) {
+                #pragma omp simd
+                for (ptrdiff_t j = 0; j < d; ++j) {
+                    const ptrdiff_t k = r * d + j;
+                    const REAL t11 = q1[r] * v0[k];
+                    const REAL t13 = t11 * a1[k];
+                    const REAL t14 = SELECT(a2[k], t13, (REAL)0.0);
+                    const REAL t17 = SELECT(q2[r], (REAL)0.0, t14);
+                    g[k] = t17;
+                }
+            }
+        }
+    }
+}
+BLOCK_KERNEL(bbob_different_powers)
+
+/* bbob_griewank_rosenbrock: ebmcore_bbob._multimodal.GriewankRosenbrock. */
+#define BBOB_GRIEWANK_ROSENBROCK_PARAMETERS 0
+#define BBOB_GRIEWANK_ROSENBROCK_VECTORS 1
+#define BBOB_GRIEWANK_ROSENBROCK_ARRAYS 10
+#define BBOB_GRIEWANK_ROSENBROCK_ROW_ARRAYS 1
+#define BBOB_GRIEWANK_ROSENBROCK_ROW_INDEX 0
+BLOCK_BODY(bbob_griewank_rosenbrock) {
+    (void)p;
+    (void)v;
+    (void)s;
+    const double c0 = (double)d - 1.0;
+    const double c1 = 10.0 / c0;
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict a2 = s[2];
+    REAL *restrict a3 = s[3];
+    REAL *restrict a4 = s[4];
+    REAL *restrict a5 = s[5];
+    REAL *restrict a6 = s[6];
+    REAL *restrict a7 = s[7];
+    REAL *restrict a8 = s[8];
+    REAL *restrict a9 = s[9];
+    REAL *restrict q0 = s[10];
+    const REAL *restrict v0 = s[11];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const REAL t0 = x[k] + (REAL)0.5;
+        a0[k] = t0;
+        const int t1 = v0[k] > (REAL)0.0;
+        a2[k] = t1;
+        const REAL t2 = t0 * t0;
+        a1[k] = t2;
+        const REAL t5 = (REAL)1.0 - t0;
+        const REAL t6 = SELECT(t1, t5, (REAL)0.0);
+        const REAL t9 = t6 * t6;
+        a3[k] = t9;
+        const REAL t22 = gradient ? (REAL)2.0 * t6 : 0;
+        if (gradient) a4[k] = t22;
+    }
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d - 1; ++k) a8[k] = a0[k + 1];
+    for (ptrdiff_t r = 0; r < rows; ++r) a8[r * d + d - 1] = a0[r * d];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const REAL t3 = a1[k] - a8[k];
+        const REAL t4 = SELECT(a2[k], t3, (REAL)0.0);
+        const REAL t7 = (REAL)100.0 * t4;
+        const REAL t8 = t7 * t4;
+        const REAL t10 = t8 + a3[k];
+        const int t11 = FABS(t10) == (REAL)INFINITY;
+        const REAL t12 = SELECT(t11, (REAL)0.0, t10);
+        const REAL t13 = t10 / (REAL)4000.0;
+        const REAL t14 = COS(t12);
+        const REAL t15 = t13 - t14;
+        const REAL t16 = SELECT(a2[k], t15, (REAL)0.0);
+        a5[k] = t16;
+        const REAL t17 = gradient ? SIN(t12) : 0;
+        const REAL t18 = gradient ? (REAL)0.00025 + t17 : 0;
+        const REAL t19 = gradient ? (REAL)c1 * t18 : 0;
+        const REAL t20 = gradient ? (REAL)400.0 * t4 : 0;
+        const REAL t21 = gradient ? t20 * a0[k] : 0;
+        const REAL t23 = gradient ? t21 - a4[k] : 0;
+        const REAL t24 = gradient ? t19 * t23 : 0;
+        if (gradient) a7[k] = t24;
+        const REAL t28 = gradient ? (REAL)-200.0 * t4 : 0;
+        const REAL t29 = gradient ? t19 * t28 : 0;
+        if (gradient) a6[k] = t29;
+    }
+    FN(row_sums)(a5, rows, d, q0);
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t k = 1; k < rows * d; ++k) a9[k] = a6[k - 1];
+        for (ptrdiff_t r = 0; r < rows; ++r) a9[r * d] = a6[r * d + d - 1];
+    }
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const REAL t25 = (REAL)10.0 * q0[r];
+        const REAL t26 = t25 / (REAL)c0;
+        const REAL t27 = (REAL)10.0 + t26;
+        e[r] = t27;
+    }
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const REAL t30 = a7[k] + a9[k];
+            g[k] = t30;
+        }
+    }
+}
+BLOCK_KERNEL(bbob_griewank_rosenbrock)
+
 /* bbob_oscillated_quadratic: ebmcore_bbob._ill_conditioned._OscillatedQuadratic. */
 #define BBOB_OSCILLATED_QUADRATIC_PARAMETERS 0
 #define BBOB_OSCILLATED_QUADRATIC_VECTORS 1
@@ -985,6 +1303,9 @@ BLOCK_KERNEL(bbob_sharp_ridge)
     X(michalewicz, 1, 1, 6, 1, 0) \
     X(rosenbrock, 2, 1, 5, 1, 0) \
     X(zakharov, 0, 1, 2, 3, 1) \
+    X(bbob_attractive_sector, 2, 1, 2, 11, 1) \
+    X(bbob_different_powers, 0, 1, 3, 4, 1) \
+    X(bbob_griewank_rosenbrock, 0, 1, 10, 1, 0) \
     X(bbob_oscillated_quadratic, 0, 1, 1, 1, 0) \
     X(bbob_rosenbrock_rotated, 0, 1, 11, 1, 0) \
     X(bbob_sharp_ridge, 0, 1, 1, 4, 1)

@@ -24,6 +24,7 @@ import torch
 from ebmcore_analytic import _cpu_kernels
 from ebmcore_analytic._cpu_kernels import cpu_kernel
 from ebmcore_analytic._optimization import Rastrigin
+from ebmcore_bbob import GriewankRosenbrock
 from ebmcore_kernels import PARALLEL_GRAIN
 
 import ebmcore
@@ -42,10 +43,13 @@ KERNEL_ENERGIES = [
     "styblinski_tang",
     "rosenbrock",
     # BBOB functions of ebmcore-bbob: a kernel between the products of their rotation
+    "bbob_f6",
     "bbob_f9",
     "bbob_f10",
     "bbob_f11",
     "bbob_f13",
+    "bbob_f14",
+    "bbob_f19",
 ]
 needs_kernels = pytest.mark.skipif(
     not _cpu_kernels.AVAILABLE, reason="the C extension was not built with vector math"
@@ -64,6 +68,13 @@ def _inside_bounds(
     model: ebmcore.BaseModel, shape: tuple[int, ...], dtype: torch.dtype, seed: int
 ) -> torch.Tensor:
     lower, upper = model.bounds.to(dtype)
+    if isinstance(model, GriewankRosenbrock):
+        # f19 takes cos t_i of t_i up to 1e8 in its box: one rounding of t_i (an FMA in C, two
+        # roundings in torch) moves the energy by 1e-11 relative there, its conditioning, not
+        # either path's error (tests/test_gradients.py of ebmcore-bbob covers the box). Here:
+        # within 0.5 of the optimum, where t_i stays below 1e3.
+        optimum = model.x_opt.to(dtype)
+        lower, upper = optimum - 0.5, optimum + 0.5
     u = torch.rand(*shape, model.dim, dtype=dtype, generator=torch.Generator().manual_seed(seed))
     return lower + (upper - lower) * u
 
@@ -157,7 +168,9 @@ def test_batch_shapes_strides_and_the_input_left_alone(name: str) -> None:
     torch.testing.assert_close(grad, expected_grad, rtol=1e-10, atol=1e-10)
     single_energy, single_grad = model.energy_and_gradient(x[2, 3])
     assert single_energy.shape == () and single_grad.shape == (5,)
-    torch.testing.assert_close(single_energy, energy[2, 3], rtol=1e-15, atol=0)
+    # a BBOB function's rotation is a matrix product, whose rounding depends on the batch's shape
+    single = 1e-13 if name.startswith("bbob") else 1e-15
+    torch.testing.assert_close(single_energy, energy[2, 3], rtol=single, atol=0)
     empty_energy, empty_grad = model.energy_and_gradient(x[:0])
     assert empty_energy.shape == (0, 4) and empty_grad.shape == (0, 4, 5)
 

@@ -93,7 +93,14 @@ def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() 
 
     kernels = [cls.kernel for cls in _generate.formula_classes()]  # type: ignore[attr-defined]
     analytic = ["ackley", "dixon_price", "griewank", "levy", "michalewicz", "rosenbrock", "zakharov"]
-    bbob = ["bbob_oscillated_quadratic", "bbob_rosenbrock_rotated", "bbob_sharp_ridge"]
+    bbob = [
+        "bbob_attractive_sector",
+        "bbob_different_powers",
+        "bbob_griewank_rosenbrock",
+        "bbob_oscillated_quadratic",
+        "bbob_rosenbrock_rotated",
+        "bbob_sharp_ridge",
+    ]
     assert kernels == analytic + bbob
     header = _generate.HEADER.read_text()
     table = header[header.index("#define KERNEL_LIST(X)") :]
