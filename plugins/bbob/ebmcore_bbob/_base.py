@@ -166,7 +166,7 @@ class BBOBFunction(BaseModel):
 def _finite_angle(z: Tensor) -> Tensor:
     r""":math:`2\pi z`, with 0 where ``z`` overflowed to :math:`\pm\infty` (there
     :math:`z^2 = \infty` decides the value; ``cos(inf)`` would make it NaN)."""
-    return (2.0 * math.pi) * torch.where(torch.isinf(z), torch.zeros_like(z), z)
+    return (2.0 * math.pi) * torch.where(torch.isinf(z), 0.0, z)
 
 
 def rastrigin_raw(z: Tensor) -> Tensor:

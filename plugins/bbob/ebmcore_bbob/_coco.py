@@ -27,7 +27,8 @@ Transformations (torch, differentiable, dtype- and device-preserving, elementwis
 axis; each with a ``*_and_derivative`` or ``*_and_gradient`` twin for the fused gradients):
 
 - :func:`t_osz` -- :math:`T_\mathrm{osz}`, the oscillation;
-- :func:`t_asy` -- :math:`T_\mathrm{asy}^\beta`, the asymmetry;
+- :func:`t_asy` -- :math:`T_\mathrm{asy}^\beta`, the asymmetry (its weights given:
+  :func:`t_asy_weighted`);
 - :func:`f_pen` -- :math:`f_\mathrm{pen}`, the boundary penalty (per sample, summed).
 
 :math:`\Lambda^\alpha` is the diagonal :func:`conditioning`, applied as a product.
@@ -54,6 +55,7 @@ __all__ = [
     "MAX_INSTANCE",
     "SEED_BASE",
     "Instance",
+    "asy_weights",
     "compute_f_opt",
     "compute_x_opt",
     "conditioning",
@@ -67,6 +69,8 @@ __all__ = [
     "rotation",
     "t_asy",
     "t_asy_and_derivative",
+    "t_asy_weighted",
+    "t_asy_weighted_and_derivative",
     "t_osz",
     "t_osz_and_derivative",
     "uniform",
@@ -414,14 +418,23 @@ def t_osz_and_derivative(x: Tensor) -> tuple[Tensor, Tensor]:
     return x * wobble, torch.where(zero, 1.0, slope)
 
 
-def _asy_parts(x: Tensor, beta: float) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """``x > 0``, ``x`` with 1 elsewhere (no NaN branches for autograd), its square root and
-    the per-coordinate weights ``beta * i / (d - 1)``."""
+def asy_weights(x: Tensor, beta: float) -> Tensor:
+    """The per-coordinate weights :math:`\\beta \\frac{i}{d-1}` of :math:`T_\\mathrm{asy}^\\beta`
+    on ``x``'s last axis, in ``x``'s dtype and device."""
     d = x.shape[-1]
-    weight = torch.arange(d, dtype=x.dtype, device=x.device) * beta / (d - 1)
+    return torch.arange(d, dtype=x.dtype, device=x.device) * beta / (d - 1)
+
+
+def _asy_power(x: Tensor, weight: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """``x > 0``; ``x`` with 1 elsewhere (no NaN branches for autograd); its square root; the
+    exponent :math:`1 + w \\sqrt x`; :math:`\\log x` and :math:`x^{1 + w \\sqrt x}` of that
+    ``x``, as ``exp(exponent * log x)`` (operations ``ebmcore-kernels`` prints as C)."""
     positive = x > 0
-    safe = torch.where(positive, x, torch.ones_like(x))
-    return positive, safe, torch.sqrt(safe), weight
+    safe = torch.where(positive, x, 1.0)
+    root = torch.sqrt(safe)
+    exponent = 1.0 + weight * root
+    log_safe = torch.log(safe)
+    return positive, safe, root, exponent, log_safe, torch.exp(exponent * log_safe)
 
 
 def t_asy(x: Tensor, beta: float) -> Tensor:
@@ -438,26 +451,36 @@ def t_asy(x: Tensor, beta: float) -> Tensor:
         >>> t_asy(torch.tensor([4.0, 4.0, -4.0]), 0.5)
         tensor([ 4.,  8., -4.])
     """
-    positive, safe, root, weight = _asy_parts(x, beta)
-    return torch.where(positive, torch.pow(safe, 1.0 + weight * root), x)
+    return t_asy_weighted(x, asy_weights(x, beta))
+
+
+def t_asy_weighted(x: Tensor, weight: Tensor) -> Tensor:
+    r""":math:`T_\mathrm{asy}` with the weights :math:`w_i` given (:func:`asy_weights`):
+    :math:`x_i^{1 + w_i \sqrt{x_i}}` for :math:`x_i > 0`, :math:`x_i` otherwise."""
+    positive, *_, power = _asy_power(x, weight)
+    return torch.where(positive, power, x)
 
 
 def t_asy_and_derivative(x: Tensor, beta: float) -> tuple[Tensor, Tensor]:
-    r""":func:`t_asy` and its derivative (elementwise: each coordinate maps on its own).
+    r""":func:`t_asy` (the same operations) and its derivative, elementwise: see
+    :func:`t_asy_weighted_and_derivative`, with :math:`w_i = \beta \frac{i}{d-1}`."""
+    return t_asy_weighted_and_derivative(x, asy_weights(x, beta))
 
-    For :math:`x_i > 0`, with :math:`w_i = \beta \frac{i}{d-1}` and :math:`y_i =
-    x_i^{1 + w_i \sqrt{x_i}}`: :math:`y_i' = y_i \big(\frac{1 + w_i \sqrt{x_i}}{x_i} +
-    \frac{w_i \log x_i}{2 \sqrt{x_i}}\big)`; 1 otherwise. The map is :math:`C^1`: both sides
-    have slope 1 at 0.
+
+def t_asy_weighted_and_derivative(x: Tensor, weight: Tensor) -> tuple[Tensor, Tensor]:
+    r""":math:`T_\mathrm{asy}` with the weights :math:`w_i` given (:func:`asy_weights`), and
+    its derivative (elementwise: each coordinate maps on its own).
+
+    For :math:`x_i > 0` and :math:`y_i = x_i^{1 + w_i \sqrt{x_i}}`: :math:`y_i' = y_i
+    \big(\frac{1 + w_i \sqrt{x_i}}{x_i} + \frac{w_i \log x_i}{2 \sqrt{x_i}}\big)`; 1
+    otherwise. The map is :math:`C^1`: both sides have slope 1 at 0.
 
     Returns:
         ``(T_asy(x), T_asy'(x))``, both of ``x``'s shape and dtype.
     """
-    positive, safe, root, weight = _asy_parts(x, beta)
-    exponent = 1.0 + weight * root
-    y = torch.pow(safe, exponent)
-    slope = y * (exponent / safe + weight * torch.log(safe) / (2.0 * root))
-    return torch.where(positive, y, x), torch.where(positive, slope, torch.ones_like(x))
+    positive, safe, root, exponent, log_safe, y = _asy_power(x, weight)
+    slope = y * (exponent / safe + weight * log_safe / (2.0 * root))
+    return torch.where(positive, y, x), torch.where(positive, slope, 1.0)
 
 
 def f_pen(x: Tensor) -> Tensor:

@@ -1,24 +1,28 @@
-r"""BBOB functions written as a linear map, then one row formula: the C kernel's shape.
+r"""BBOB functions written as linear maps and row formulas: the C kernels' shape.
 
 Most rotated BBOB functions are :math:`f(x) = g(y) + f_\mathrm{opt}` with :math:`y = A (x -
-x_\mathrm{opt}) + b` for a fixed matrix :math:`A` (a rotation, or a product of rotations and a
+x_\mathrm{opt})` for a fixed matrix :math:`A` (a rotation, or a product of rotations and a
 scaling) and :math:`g` elementwise work with row sums. Their energy and gradient is then one
 product for :math:`y` (the BLAS), one fused pass for :math:`g(y)` and :math:`\nabla g(y)`, and
-one product back, :math:`\nabla f(x) = A^\top \nabla g(y)`.
+one product back, :math:`\nabla f(x) = A^\top \nabla g(y)`. Others put an elementwise map
+between two products (:math:`T_\mathrm{osz}` and :math:`T_\mathrm{asy}` in f15): :math:`f(x) =
+g(B\, m(A (x - x_\mathrm{opt})))`, with :math:`\nabla f = A^\top (m' \odot B^\top \nabla g)`.
 
 A subclass of :class:`FormulaFunction` writes :math:`g` once, as the static
-:meth:`~FormulaFunction.formula` ``formula(y, *vectors, *parameters) -> (g, grad_y)`` in the
-operations that ``ebmcore_kernels._generate.row_kernel`` prints as C, and the map in
-:meth:`~FormulaFunction.formula_input` and :meth:`~FormulaFunction.formula_output`. The formula
-is the class's analytic path in torch, and, where ``ebmcore-kernels`` is installed with its
-extension built, :func:`formula_kernel` registers the C kernel printed from it as the class's
-CPU kernel: the products stay in torch, the elementwise work runs in C. The tests compare both
-with COCO.
+:meth:`~FormulaFunction.formula` ``formula(z, *vectors, *parameters) -> (g, grad_z)``, and the
+map :math:`m`, if any, as :meth:`~FormulaFunction.inner_formula` ``inner_formula(y, *vectors,
+*parameters) -> (overflow, m(y), m'(y))``, in the operations that
+``ebmcore_kernels._generate.row_kernel`` prints as C; it names the matrices' buffers. The
+formulas are the class's analytic path in torch, and, where ``ebmcore-kernels`` is installed
+with its extension built, :func:`formula_kernel` registers the C kernels printed from them as
+the class's CPU kernel: the products stay in torch, the elementwise work runs in C. The tests
+compare both with COCO.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
@@ -38,70 +42,137 @@ __all__ = ["AVAILABLE", "FormulaFunction", "energy_of", "formula_kernel"]
 AVAILABLE: bool = ebmcore_kernels is not None and ebmcore_kernels.AVAILABLE
 """Whether ``ebmcore-kernels`` is installed with its extension built, and so registers kernels."""
 
+State = tuple[Tensor, Tensor | None] | None
+"""What :meth:`FormulaFunction.formula_output` needs of the way to ``z``: the inner map's
+overflow flags and derivative (None without the gradient), or None without an inner map."""
+
 
 class FormulaFunction(BBOBFunction):
-    """A BBOB function whose energy and gradient are a linear map of ``x``, then a row formula
-    of the mapped coordinates (see the module).
+    """A BBOB function whose energy and gradient are linear maps of ``x`` and row formulas
+    (see the module).
 
-    The map is :math:`y = A (x - x_\\mathrm{opt})` with :math:`A` the buffer named
-    :attr:`formula_matrix`; the energies are ``formula(y)[0]`` + :math:`f_\\mathrm{opt}` and
-    the gradient :math:`A^\\top` ``formula(y)[1]``. ``forward`` is the formula's energy alone:
-    the formula traced with :mod:`torch.fx`, the gradient's operations dropped
-    (:func:`energy_of`). So ``model(x)`` and ``energy_and_gradient(x)[0]`` agree bit for bit,
-    and a function's formula is written once.
+    The map to the formula's input is :math:`z = B (x - x_\\mathrm{opt})`, with :math:`B` the
+    buffer named :attr:`formula_matrix`; or, with an :meth:`inner_formula`, :math:`z = B\\,
+    m(A (x - x_\\mathrm{opt}))`, :math:`A` the buffer named :attr:`inner_matrix`. The energies
+    are ``formula(z)[0]`` + :math:`f_\\mathrm{opt}` (:math:`+\\infty` where the inner map
+    flags an overflow, with gradient 0). ``forward`` is the formulas' values alone: traced with
+    :mod:`torch.fx`, the gradient's operations dropped (:func:`energy_of`). So ``model(x)`` and
+    ``energy_and_gradient(x)[0]`` agree bit for bit, and each formula is written once.
     """
 
     kernel: ClassVar[str]
     """The name of the kernel printed from :meth:`formula` in ``ebmcore-kernels``."""
 
     formula_matrix: ClassVar[str] = "rotation"
-    """The buffer :math:`A` of the map, ``(d, d)``."""
+    """The buffer :math:`B` of the map to the formula's input, ``(d, d)``."""
 
     formula_vectors: ClassVar[tuple[str, ...]] = ()
-    """The per-coordinate vectors the formula takes after ``y``, in order: names of buffers or
-    properties, each of ``y``'s length."""
+    """The per-coordinate vectors the formula takes after ``z``, in order: names of buffers or
+    properties, each of ``z``'s length."""
+
+    inner_kernel: ClassVar[str | None] = None
+    """The name of the kernel printed from :meth:`inner_formula`; None: no inner map."""
+
+    inner_matrix: ClassVar[str] = "rotation"
+    """The buffer :math:`A` of the map to the inner formula's input (with an inner map)."""
+
+    inner_vectors: ClassVar[tuple[str, ...]] = ()
+    """The per-coordinate vectors the inner formula takes after ``y``."""
 
     @staticmethod
-    def formula(y: Tensor, *arguments: Any) -> tuple[Tensor, Tensor]:
-        """``(g(y), grad_y g(y))`` from the vectors, then the parameters; ``g`` without
+    def formula(z: Tensor, *arguments: Any) -> tuple[Tensor, Tensor]:
+        """``(g(z), grad_z g(z))`` from the vectors, then the parameters; ``g`` without
         :math:`f_\\mathrm{opt}`."""
         raise NotImplementedError
 
-    def formula_parameters(self) -> tuple[float, ...]:
-        """The scalar parameters, in the order the formula takes them after the vectors."""
+    @staticmethod
+    def inner_formula(y: Tensor, *arguments: Any) -> tuple[Tensor, Tensor, Tensor]:
+        """``(overflow, m(y), m'(y))``: per row, a positive number where the sample's energy is
+        :math:`+\\infty` (0 elsewhere); the map, elementwise, finite; its derivative, 0 in the
+        rows that overflow (their gradient)."""
+        raise NotImplementedError
+
+    def formula_parameters(self, z: Tensor) -> tuple[float, ...]:
+        """The formula's scalar parameters for the input ``z`` (its dtype), in order."""
         return ()
 
-    def formula_input(self, x: Tensor) -> Tensor:
-        """:math:`y = A (x - x_\\mathrm{opt})`, on a batch ``(x - x_opt) @ A.T``."""
-        return self.shifted(x) @ self.cast(getattr(self, self.formula_matrix), x).T
+    def inner_parameters(self, y: Tensor) -> tuple[float, ...]:
+        """The inner formula's scalar parameters for the input ``y`` (its dtype), in order."""
+        return ()
 
-    def formula_output(self, x: Tensor, energy: Tensor, grad: Tensor | None) -> tuple[Tensor, Tensor | None]:
-        """The energies, :math:`g + f_\\mathrm{opt}`, and the gradient in ``x``,
-        :math:`A^\\top` ``grad`` (None where ``grad`` is)."""
-        matrix = getattr(self, self.formula_matrix)
-        return energy + self.f_opt, None if grad is None else grad @ self.cast(matrix, x)
+    def formula_arguments(self, z: Tensor) -> tuple[tuple[float, ...], tuple[Tensor, ...]]:
+        """The parameters, and the vectors in ``z``'s dtype and device."""
+        return self.formula_parameters(z), tuple(getattr(self, name).to(z) for name in self.formula_vectors)
 
-    def formula_arguments(self, y: Tensor) -> tuple[tuple[float, ...], tuple[Tensor, ...]]:
-        """The parameters, and the vectors in ``y``'s dtype and device."""
-        return self.formula_parameters(), tuple(getattr(self, name).to(y) for name in self.formula_vectors)
+    def inner_arguments(self, y: Tensor) -> tuple[tuple[float, ...], tuple[Tensor, ...]]:
+        """The inner formula's parameters, and its vectors in ``y``'s dtype and device."""
+        return self.inner_parameters(y), tuple(getattr(self, name).to(y) for name in self.inner_vectors)
+
+    def formula_input(
+        self, x: Tensor, with_gradient: bool = True, kernel: bool = False
+    ) -> tuple[Tensor, State]:
+        """``z``, the formula's input, and the :data:`State` :meth:`formula_output` needs (the
+        inner map's derivative only ``with_gradient``; the inner map run by its C ``kernel``)."""
+        if self.inner_kernel is None:
+            return self.shifted(x) @ self.cast(getattr(self, self.formula_matrix), x).T, None
+        y = self.shifted(x) @ self.cast(getattr(self, self.inner_matrix), x).T
+        parameters, vectors = self.inner_arguments(y)
+        slope: Tensor | None
+        if kernel:
+            overflow, value, slope = ebmcore_kernels.compute(
+                self.inner_kernel, y, parameters, vectors, with_gradient, maps=True
+            )
+            assert value is not None
+        elif with_gradient:
+            overflow, value, slope = self.inner_formula(y, *vectors, *parameters)
+        else:
+            (overflow, value), slope = values_of(type(self).inner_formula, 2)(y, *vectors, *parameters), None
+        return value @ self.cast(getattr(self, self.formula_matrix), x).T, (overflow, slope)
+
+    def formula_output(
+        self, x: Tensor, state: State, energy: Tensor, grad: Tensor | None
+    ) -> tuple[Tensor, Tensor | None]:
+        """The energies, :math:`g + f_\\mathrm{opt}`, and the gradient in ``x`` (None where
+        ``grad`` is) from the formula's gradient in ``z``, through the maps' transposes."""
+        energy = energy + self.f_opt
+        if grad is not None:
+            grad = grad @ self.cast(getattr(self, self.formula_matrix), x)
+        if state is None:
+            return energy, grad
+        overflow, slope = state
+        energy = torch.where(overflow > 0, math.inf, energy)
+        if grad is not None and slope is not None:  # the slope is 0 where the energy is inf
+            grad = (grad * slope) @ self.cast(getattr(self, self.inner_matrix), x)
+        return energy, grad
 
     def forward(self, x: Tensor) -> Tensor:
-        y = self.formula_input(x)
-        parameters, vectors = self.formula_arguments(y)
-        return energy_of(type(self).formula)(y, *vectors, *parameters) + self.f_opt
+        z, state = self.formula_input(x, with_gradient=False)
+        parameters, vectors = self.formula_arguments(z)
+        return self.formula_output(x, state, energy_of(type(self).formula)(z, *vectors, *parameters), None)[0]
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        y = self.formula_input(x)
-        parameters, vectors = self.formula_arguments(y)
-        energy, grad = self.formula_output(x, *self.formula(y, *vectors, *parameters))
+        z, state = self.formula_input(x)
+        parameters, vectors = self.formula_arguments(z)
+        energy, grad = self.formula_output(x, state, *self.formula(z, *vectors, *parameters))
         assert grad is not None
         return energy, grad
 
 
 @functools.cache
-def energy_of(formula: Callable[..., tuple[Tensor, Tensor]]) -> Callable[..., Tensor]:
-    """``formula``'s energy alone: its :mod:`torch.fx` graph with the gradient's operations
-    removed, so the same operations, in the same order, as in ``formula(...)[0]``.
+def values_of(formula: Callable[..., tuple[Tensor, ...]], count: int) -> Callable[..., Any]:
+    """``formula``'s first ``count`` outputs alone: its :mod:`torch.fx` graph with the other
+    outputs' operations removed, so the same operations, in the same order, as in
+    ``formula(...)[:count]``; one output is returned as itself, several as a tuple."""
+    graph = torch.fx.symbolic_trace(formula).graph
+    output = next(node for node in graph.nodes if node.op == "output")
+    kept = tuple(output.args[0][:count])
+    output.args = (kept[0] if count == 1 else kept,)
+    graph.eliminate_dead_code()
+    return torch.fx.GraphModule(torch.nn.Module(), graph)
+
+
+def energy_of(formula: Callable[..., tuple[Tensor, ...]]) -> Callable[..., Tensor]:
+    """``formula``'s energy alone (:func:`values_of` its first output).
 
     Example:
         >>> def formula(y):
@@ -109,38 +180,34 @@ def energy_of(formula: Callable[..., tuple[Tensor, Tensor]]) -> Callable[..., Te
         >>> energy_of(formula)(torch.tensor([1.0, 2.0]))
         tensor(5.)
     """
-    graph = torch.fx.symbolic_trace(formula).graph
-    output = next(node for node in graph.nodes if node.op == "output")
-    output.args = (output.args[0][0],)
-    graph.eliminate_dead_code()
-    return torch.fx.GraphModule(torch.nn.Module(), graph)
+    return values_of(formula, 1)
 
 
 Model = TypeVar("Model", bound=type[FormulaFunction])
 
 
-def _arguments(model: FormulaFunction, y: Tensor) -> tuple[tuple[float, ...], tuple[Tensor, ...]]:
-    return model.formula_arguments(y)
+def _arguments(model: FormulaFunction, z: Tensor) -> tuple[tuple[float, ...], tuple[Tensor, ...]]:
+    return model.formula_arguments(z)
 
 
-def _input(model: FormulaFunction, x: Tensor) -> Tensor:
-    return model.formula_input(x)
+def _input(model: FormulaFunction, x: Tensor, with_gradient: bool) -> tuple[Tensor, State]:
+    return model.formula_input(x, with_gradient, kernel=True)
 
 
 def _output(
-    model: FormulaFunction, x: Tensor, energy: Tensor, grad: Tensor | None
+    model: FormulaFunction, x: Tensor, state: State, energy: Tensor, grad: Tensor | None
 ) -> tuple[Tensor, Tensor | None]:
-    return model.formula_output(x, energy, grad)
+    return model.formula_output(x, state, energy, grad)
 
 
 def formula_kernel(cls: Model) -> Model:
-    """Class decorator: the kernel printed from ``cls``'s formula runs its elementwise work on
-    the CPU, between the map's products (where ``ebmcore-kernels`` is :data:`AVAILABLE`)."""
+    """Class decorator: the kernels printed from ``cls``'s formulas run its elementwise work on
+    the CPU, between the maps' products (where ``ebmcore-kernels`` is :data:`AVAILABLE`)."""
     if AVAILABLE:
-        formula = cls.formula
+        formula, inner = cls.formula, cls.inner_formula
 
         def applies(model: FormulaFunction) -> bool:  # not a subclass with a formula of its own
-            return type(model).formula is formula
+            return type(model).formula is formula and type(model).inner_formula is inner
 
         ebmcore_kernels.register(cls, cls.kernel, _arguments, applies, prepare=_input, finish=_output)
     return cls

@@ -122,7 +122,7 @@ class AttractiveSector(FormulaFunction):
         self.register_constant("matrix", _coco.rotated_conditioning(self.seed, self.dim, self.alpha))
         self.register_constant("signs", np.sign(self._minimizer))
 
-    def formula_parameters(self) -> tuple[float, ...]:
+    def formula_parameters(self, z: Tensor) -> tuple[float, ...]:
         return self.sector**2, self.exponent
 
     @staticmethod

@@ -39,7 +39,7 @@ from torch import Tensor
 from ebmcore import BaseModel
 
 from . import _coco
-from ._base import BBOBFunction, rastrigin_raw, rastrigin_raw_and_gradient
+from ._base import BBOBFunction, rastrigin_raw_and_gradient
 from ._formula import FormulaFunction, formula_kernel
 
 __all__ = [
@@ -73,7 +73,8 @@ def _inf_where(flag: Tensor, energy: Tensor) -> Tensor:
     return torch.where(flag, torch.full_like(energy, math.inf), energy)
 
 
-class RastriginRotated(BBOBFunction):
+@formula_kernel
+class RastriginRotated(FormulaFunction):
     r"""BBOB f15, the rotated Rastrigin function: :math:`\approx 10^d` local minima in a
     rotated, asymmetric, ill-conditioned (10) and oscillating lattice.
 
@@ -117,6 +118,10 @@ class RastriginRotated(BBOBFunction):
     function = 15
     alpha = 10.0
     beta = 0.2
+    kernel = "bbob_rastrigin"
+    formula_matrix = "folded"
+    inner_kernel = "bbob_oscillated_asymmetry"
+    inner_vectors = ("asymmetry",)
 
     rotation: Tensor
     folded: Tensor
@@ -126,29 +131,28 @@ class RastriginRotated(BBOBFunction):
         self.register_rotation("rotation", _ROTATION_OFFSET)
         self.register_constant("folded", _coco.rotated_conditioning(self.seed, self.dim, self.alpha))
 
-    def _inner(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """:math:`u = R (x - x_\\mathrm{opt})` and the per-sample overflow flag of
-        :math:`T_\\mathrm{asy}(T_\\mathrm{osz}(u))`."""
-        u = self.shifted(x) @ self.cast(self.rotation, x).T
-        limit = asy_limit(x.dtype, self.alpha, self.dim)
-        return u, asy_overflows(_coco.t_osz(u), self.beta, limit)
+    @property
+    def asymmetry(self) -> Tensor:
+        """The weights :math:`\\beta \\frac{i}{d-1}` of :math:`T_\\mathrm{asy}^\\beta`."""
+        return _coco.asy_weights(self.rotation, self.beta)
 
-    def forward(self, x: Tensor) -> Tensor:
-        u, overflow = self._inner(x)
-        w = torch.where(overflow[..., None], torch.zeros_like(u), _coco.t_osz(u))
-        z = _coco.t_asy(w, self.beta) @ self.cast(self.folded, x).T
-        return _inf_where(overflow, rastrigin_raw(z) + self.f_opt)
+    def inner_parameters(self, y: Tensor) -> tuple[float, ...]:
+        return (asy_limit(y.dtype, self.alpha, self.dim),)
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        u, overflow = self._inner(x)
+    @staticmethod
+    def inner_formula(u: Tensor, asymmetry: Tensor, limit: float) -> tuple[Tensor, Tensor, Tensor]:
         w, dw = _coco.t_osz_and_derivative(u)
-        w = torch.where(overflow[..., None], torch.zeros_like(w), w)
-        v, dv = _coco.t_asy_and_derivative(w, self.beta)
-        folded = self.cast(self.folded, x)
-        raw, grad_z = rastrigin_raw_and_gradient(v @ folded.T)
-        grad = ((grad_z @ folded) * dv * dw) @ self.cast(self.rotation, x)
-        grad = torch.where(overflow[..., None], torch.zeros_like(grad), grad)
-        return _inf_where(overflow, raw + self.f_opt), grad
+        overflows = torch.where(torch.abs(_coco.t_asy_weighted(w, asymmetry)) > limit, 1.0, 0.0).sum(-1)
+        nan = torch.where(u != u, 1.0, 0.0).sum(-1)  # NaN in stays NaN out: not flagged
+        overflow = torch.where(nan > 0, 0.0, overflows)
+        # T_asy again, at 0 where the sample overflowed: no branch autograd sees is inf or NaN
+        flagged = overflow.unsqueeze(-1) > 0
+        v, dv = _coco.t_asy_weighted_and_derivative(torch.where(flagged, 0.0, w), asymmetry)
+        return overflow, v, torch.where(flagged, 0.0, dv * dw)  # no gradient where E = inf
+
+    @staticmethod
+    def formula(z: Tensor) -> tuple[Tensor, Tensor]:
+        return rastrigin_raw_and_gradient(z)
 
 
 _WEIERSTRASS_TERMS = 12
@@ -496,10 +500,12 @@ class GriewankRosenbrock(FormulaFunction):
         """1 for the coordinates that lead a term (:math:`i < d - 1`), 0 for the last."""
         return (torch.arange(self.dim) < self.dim - 1).to(self.matrix.dtype)
 
-    def formula_input(self, x: Tensor) -> Tensor:
+    def formula_input(
+        self, x: Tensor, with_gradient: bool = True, kernel: bool = False
+    ) -> tuple[Tensor, None]:
         """:math:`\\max(1, \\sqrt d / 8)\\, Q x`: COCO maps ``x`` itself, not :math:`x -
         x_\\mathrm{opt}`."""
-        return x @ self.cast(self.matrix, x).T
+        return x @ self.cast(self.matrix, x).T, None
 
     @staticmethod
     def formula(y: Tensor, body: Tensor) -> tuple[Tensor, Tensor]:

@@ -23,11 +23,12 @@ if TYPE_CHECKING:  # the static view, for type checkers (explicit re-exports); _
     from ._cpu import KERNELS as KERNELS
     from ._cpu import PARALLEL_GRAIN as PARALLEL_GRAIN
     from ._cpu import THREADED as THREADED
+    from ._cpu import compute as compute
     from ._cpu import fused as fused
     from ._cpu import register as register
 
 _LAZY = {  # module -> the names it defines: the lazy table and __all__ both come from it
-    "._cpu": ("AVAILABLE", "KERNELS", "PARALLEL_GRAIN", "THREADED", "fused", "register"),
+    "._cpu": ("AVAILABLE", "KERNELS", "PARALLEL_GRAIN", "THREADED", "compute", "fused", "register"),
 }
 
 __getattr__ = lazy_getattr(__name__, _LAZY)

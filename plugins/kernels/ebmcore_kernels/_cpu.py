@@ -62,7 +62,7 @@ try:
 except ImportError:  # not built (setup.py: the extension is optional)
     _native = None  # type: ignore[assignment]
 
-__all__ = ["AVAILABLE", "KERNELS", "PARALLEL_GRAIN", "THREADED", "fused", "register"]
+__all__ = ["AVAILABLE", "KERNELS", "PARALLEL_GRAIN", "THREADED", "compute", "fused", "register"]
 
 AVAILABLE: bool = _native is not None and bool(_native.VECTOR_MATH)
 """Whether the compiled kernels are built with vector math, and so registered."""
@@ -81,8 +81,8 @@ torch has several threads."""
 _INDEX = {name: index for index, name in enumerate(KERNELS)}
 
 Arguments = Callable[[Any, Tensor], tuple[tuple[float, ...], tuple[Tensor, ...]]]
-Prepare = Callable[[Any, Tensor], Tensor]
-Finish = Callable[[Any, Tensor, Tensor, Tensor | None], tuple[Tensor, Tensor | None]]
+Prepare = Callable[[Any, Tensor, bool], tuple[Tensor, Any]]
+Finish = Callable[[Any, Tensor, Any, Tensor, Tensor | None], tuple[Tensor, Tensor | None]]
 
 
 def fused(
@@ -93,8 +93,10 @@ def fused(
     parameters: tuple[float, ...],
     vectors: tuple[Tensor, ...],
     threads: int = 1,
+    value: Tensor | None = None,
 ) -> None:
-    """Run the compiled ``kernel`` on the rows of ``x``, writing into ``energy`` and ``grad``.
+    """Run the compiled ``kernel`` on the rows of ``x``, writing into ``energy`` and ``grad``
+    (and ``value``, for a kernel that maps ``x``).
 
     Args:
         kernel: a name in :data:`KERNELS`.
@@ -104,6 +106,9 @@ def fused(
         parameters: the kernel's scalar parameters.
         vectors: the kernel's per-coordinate arrays, each of length ``d``.
         threads: the most threads to share the rows among.
+        value: shaped like ``x``, contiguous: receives the values of a kernel that maps ``x``
+            (one printed from a formula that returns ``(energy, value, grad)``); None for the
+            others.
 
     Raises:
         ValueError: a name not in :data:`KERNELS`, or an array whose layout is not the declared
@@ -119,7 +124,38 @@ def fused(
         parameters,
         tuple(map(to_dlpack, vectors)),
         threads,
+        None if value is None else to_dlpack(value),
     )
+
+
+def compute(
+    kernel: str,
+    x: Tensor,
+    parameters: tuple[float, ...],
+    vectors: tuple[Tensor, ...],
+    with_gradient: bool = True,
+    maps: bool = False,
+) -> tuple[Tensor, Tensor | None, Tensor | None]:
+    """``kernel`` on ``x`` into new tensors: ``(energy, value, grad)``, the value None unless
+    the kernel ``maps`` x, the gradient None without ``with_gradient``. Above
+    :data:`PARALLEL_GRAIN` elements the rows are shared among torch's threads.
+
+    Example:
+        >>> x = torch.tensor([[0.5, 0.0, -0.25]])
+        >>> if AVAILABLE:
+        ...     energy = compute("rastrigin", x, (10.0,), ())[0]
+        ... else:
+        ...     energy = torch.tensor([30.3125])
+        >>> energy
+        tensor([30.3125])
+    """
+    x = x.contiguous()
+    energy = x.new_empty(x.shape[:-1])
+    value = torch.empty_like(x, memory_format=torch.contiguous_format) if maps else None
+    grad = torch.empty_like(x, memory_format=torch.contiguous_format) if with_gradient else None
+    threads = torch.get_num_threads() if x.numel() > PARALLEL_GRAIN else 1
+    fused(kernel, x, energy, grad, parameters, vectors, threads, value)
+    return energy, value, grad
 
 
 def register(
@@ -133,10 +169,11 @@ def register(
 ) -> None:
     """Register the compiled ``kernel`` as the ``"cpu"`` kernel of ``cls`` (nothing if not built).
 
-    The kernel runs on the rows of ``x``; or, for an energy that maps ``x`` linearly first (a
-    rotation, a shift: work the BLAS does best), on ``y = prepare(model, x)``, and then
-    ``finish(model, x, energy, grad_y)`` turns its energies and gradient in ``y`` into those in
-    ``x`` (the chain rule through the map; ``grad_y`` is None where the energies alone are
+    The kernel runs on the rows of ``x``; or, for an energy that maps ``x`` first (a rotation,
+    a shift: work the BLAS does best; or other kernels), on ``y`` from ``(y, state) =
+    prepare(model, x, with_gradient)``, and then ``finish(model, x, state, energy, grad_y)``
+    turns its energies and gradient in ``y`` into those in ``x`` (the chain rule through the
+    map; ``grad_y`` is None, and ``with_gradient`` was False, where the energies alone are
     wanted).
 
     Args:
@@ -148,9 +185,11 @@ def register(
             arrays (each contiguous, in ``x``'s dtype, of the shapes :func:`fused` declares).
         applies: ``applies(model)``, whether the kernel serves this instance (None: all); the
             dispatch runs the analytic path for the others (:meth:`BaseModel.register_kernel`).
-        prepare: ``prepare(model, x) -> y``, the kernel's input, ``(*batch, m)`` in ``x``'s dtype
-            (None: ``x`` itself); ``arguments`` then gets ``y``.
-        finish: ``finish(model, x, energy, grad_y) -> (energy, grad)`` (None: the kernel's own).
+        prepare: ``prepare(model, x, with_gradient) -> (y, state)``, the kernel's input,
+            ``(*batch, m)`` in ``x``'s dtype, and what ``finish`` needs of the way there (None:
+            ``x`` itself); ``arguments`` then gets ``y``.
+        finish: ``finish(model, x, state, energy, grad_y) -> (energy, grad)`` (None: the
+            kernel's own).
     """
     if not AVAILABLE:
         return
@@ -193,20 +232,9 @@ def _dispatched(
 
     def run(model: BaseModel, x: Tensor, with_gradient: bool) -> tuple[Tensor, Tensor | None]:
         """Energies and gradient (None without ``with_gradient``) from the compiled kernel."""
-        y = (x if prepare is None else prepare(model, x)).contiguous()
-        parameters, vectors = arguments(model, y)
-        energy = y.new_empty(y.shape[:-1])
-        grad = torch.empty_like(y, memory_format=torch.contiguous_format) if with_gradient else None
-        fused(
-            kernel,
-            y,
-            energy,
-            grad,
-            parameters,
-            vectors,
-            torch.get_num_threads() if y.numel() > PARALLEL_GRAIN else 1,
-        )
-        return (energy, grad) if finish is None else finish(model, x, energy, grad)
+        y, state = (x, None) if prepare is None else prepare(model, x, with_gradient)
+        energy, _, grad = compute(kernel, y, *arguments(model, y), with_gradient)
+        return (energy, grad) if finish is None else finish(model, x, state, energy, grad)
 
     def energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
         energy, grad = run(model, x, with_gradient=True)

@@ -152,8 +152,11 @@ def _literal(value: Any, name: str) -> float:
     raise ValueError(f"{name}: operand {value!r} is neither a value of the formula nor a finite number")
 
 
-def _row_values(formula: Callable[..., Any], name: str, vectors: int) -> tuple[list[_Value], _Value, _Value]:
-    """The values of ``formula``'s trace, in order, and its energy and gradient."""
+def _row_values(
+    formula: Callable[..., Any], name: str, vectors: int
+) -> tuple[list[_Value], _Value, _Value | None, _Value]:
+    """The values of ``formula``'s trace, in order, and its energy, value (None: it maps
+    nothing) and gradient."""
     from ebmcore_analytic._fast import integer_power, rowsum
 
     graph = torch.fx.Tracer(autowrap_functions=(rowsum, integer_power)).trace(formula)
@@ -244,14 +247,23 @@ def _row_values(formula: Callable[..., Any], name: str, vectors: int) -> tuple[l
             values[node] = elementwise(args, "SELECT({0}, {1}, {2})")
         else:
             raise _unknown(node, name)
-    if not isinstance(outputs, (tuple, list)) or len(outputs) != 2:
-        raise ValueError(f"{name}: the formula must return (energy, grad)")
-    energy, grad = (values.get(o) if isinstance(o, torch.fx.Node) else None for o in outputs)
-    if energy is None or grad is None or energy.kind != "row" or grad.kind != "elem":
+    if not isinstance(outputs, (tuple, list)) or len(outputs) not in (2, 3):
+        raise ValueError(f"{name}: the formula must return (energy, grad) or (energy, value, grad)")
+    found = [values.get(o) if isinstance(o, torch.fx.Node) else None for o in outputs]
+    energy, grad = found[0], found[-1]
+    value = found[1] if len(found) == 3 else None
+    if (
+        energy is None
+        or grad is None
+        or energy.kind != "row"
+        or grad.kind != "elem"
+        or (len(found) == 3 and (value is None or value.kind != "elem"))
+    ):
         raise ValueError(
-            f"{name}: the formula must return a row value (the energy) and an element value (the gradient)"
+            f"{name}: the formula must return a row value (the energy), an element value (the value of "
+            "a formula that maps x, if any) and an element value (the gradient)"
         )
-    return list(dict.fromkeys(values.values())), energy, grad
+    return list(dict.fromkeys(values.values())), energy, value, grad
 
 
 def _is_column(index: Any) -> bool:
@@ -272,6 +284,10 @@ def _reduction(argument: _Value, reduce: str, weight: float, name: str) -> _Valu
 def row_kernel(formula: Callable[..., Any], name: str, vectors: int) -> tuple[str, dict[str, int]]:
     """``formula(x, *vectors, *parameters) -> (energy, grad)``, traced, as a ``BLOCK_BODY(name)``.
 
+    A formula that maps ``x`` elementwise returns ``(energy, value, grad)`` instead: a row value
+    (a per-row flag, say), the map's value and its derivative, each of x's shape; the kernel
+    writes the value (``o``) in both its copies.
+
     The formula works on rows: ``x`` is ``(*batch, d)``, each vector ``(d,)``, each parameter a
     number. It may use ``+ - * /``, integer powers up to 4, comparisons, ``torch.sin``, ``cos``,
     ``exp``, ``log``, ``sqrt``, ``abs``, ``isinf`` and ``where``; row sums (``rowsum(t)``,
@@ -289,13 +305,13 @@ def row_kernel(formula: Callable[..., Any], name: str, vectors: int) -> tuple[st
     each element's row read from a row index (``INDEXED_ROW`` in ``_native_body.h``).
 
     Returns the C text and the counts the kernel table needs (``parameters``, ``vectors``,
-    ``arrays``, ``row_arrays``, ``row_index``).
+    ``arrays``, ``row_arrays``, ``row_index``, ``values``).
 
     Raises:
         ValueError: an operation or an operand the printer does not know (the message names it).
     """
-    values, energy, grad = _row_values(formula, name, vectors)
-    return _RowPrinter(name, vectors, values, energy, grad).text()
+    values, energy, value, grad = _row_values(formula, name, vectors)
+    return _RowPrinter(name, vectors, values, energy, value, grad).text()
 
 
 class _RowPrinter:
@@ -308,12 +324,21 @@ class _RowPrinter:
     in an array.
     """
 
-    def __init__(self, name: str, vectors: int, values: list[_Value], energy: _Value, grad: _Value) -> None:
+    def __init__(
+        self,
+        name: str,
+        vectors: int,
+        values: list[_Value],
+        energy: _Value,
+        value: _Value | None,
+        grad: _Value,
+    ) -> None:
         self.name, self.vectors, self.values, self.energy, self.grad = name, vectors, values, energy, grad
+        self.value = value
         self.arrays: list[str] = []  # block-sized scratch arrays
         self.row_arrays: list[str] = []  # scratch arrays of one value per row
-        pending = [energy]
-        while pending:  # what the energy needs
+        pending = [energy] if value is None else [energy, value]
+        while pending:  # what the energy (and the value) needs
             current = pending.pop()
             if not current.energy:
                 current.energy = True
@@ -335,7 +360,7 @@ class _RowPrinter:
         # row values.
         for v in reversed(computed):
             readers = consumers[v]
-            if not readers or v in (energy, grad) or any(r.role != "expression" for r in readers):
+            if not readers or v in (energy, value, grad) or any(r.role != "expression" for r in readers):
                 continue
             if v.kind == "row" or self._cheap(v):
                 v.stage = max(v.stage, min(r.stage for r in readers))
@@ -349,7 +374,7 @@ class _RowPrinter:
         for v in reversed(computed):  # likewise into the row-by-row loop of its stage
             readers = consumers[v]
             row_by_row = bool(readers) and all(self.loop.get(r) == (v.stage, 3) for r in readers)
-            if self.loop[v][1] == 2 and row_by_row and v is not grad and self._cheap(v):
+            if self.loop[v][1] == 2 and row_by_row and v not in (grad, value) and self._cheap(v):
                 self.loop[v] = (v.stage, 3)
         for v in values:  # a computed value that another loop reads is kept in an array
             for w in v.operands():
@@ -365,8 +390,10 @@ class _RowPrinter:
                 v.array, v.info["square"] = self._array_of_block(), self._array_of_block()
         # the gradient is written in its value's loop (a value read from memory: the flat one)
         self.grad_loop = self.loop.get(grad, (grad.stage, 2))
+        self.value_loop = None if value is None else self.loop.get(value, (value.stage, 2))
         # the row of each element of a block, for the loops that read row values (see _loop)
-        self.row_index = any(loop[1] == 3 for loop in [*self.loop.values(), self.grad_loop])
+        outputs = [self.grad_loop] + ([] if self.value_loop is None else [self.value_loop])
+        self.row_index = any(loop[1] == 3 for loop in [*self.loop.values(), *outputs])
         # Row sums of a flat loop without math calls are formed by the loop itself where rows are
         # long (see _loop): GCC vectorizes such a loop well with the sums in it.
         self.summed_in_loop: set[_Value] = set()
@@ -435,7 +462,7 @@ class _RowPrinter:
     def text(self) -> tuple[str, dict[str, int]]:
         """The C, and the counts of parameters, vectors and scratch arrays."""
         upper = self.name.upper()
-        body = ["(void)p;", "(void)v;", "(void)s;"]
+        body = ["(void)p;", "(void)v;", "(void)s;", "(void)o;"]
         body += [
             f"const double {v.name} = p[{v.info['index']}];" for v in self.values if v.role == "parameter"
         ]
@@ -461,6 +488,7 @@ class _RowPrinter:
             "arrays": len(self.arrays),
             "row_arrays": len(self.row_arrays),
             "row_index": int(self.row_index),
+            "values": int(self.value is not None),
         }
         text = "\n".join(
             [
@@ -482,10 +510,10 @@ class _RowPrinter:
         to give the same bits."""
         members = [v for v in self.values if self.loop.get(v) == loop]
         energy = self.energy.stage == loop[0] and loop[1] == 0
-        grad = self.grad_loop == loop
-        if not members and not energy and not grad:
+        grad, value = self.grad_loop == loop, self.value_loop == loop
+        if not members and not energy and not grad and not value:
             return []
-        guarded = not energy and not any(v.energy for v in members)
+        guarded = not energy and not value and not any(v.energy for v in members)
         # reductions of this loop's values that a loop over long rows forms as it goes
         sums = [r for r in self.values if r in self.summed_in_loop and self.loop[r.info["source"]] == loop]
         only_summed = {
@@ -500,6 +528,8 @@ class _RowPrinter:
             ]
             if energy:
                 lines.append(f"e[r] = {self._read(self.energy, loop)};")
+            if value:
+                lines.append(f"o[k] = {self._read(self.value, loop)};")  # type: ignore[arg-type]
             if grad:
                 write = f"g[k] = {self._read(self.grad, loop)};"
                 lines.append(write if guarded else f"if (gradient) {write}")
@@ -603,8 +633,11 @@ def _gradient_only(lines: list[str]) -> list[str]:
     return ["if (gradient) {", *(f"    {line}" for line in lines), "}"]
 
 
-def _classes(base: type, method: str, package: str = "ebmcore_analytic") -> list[type]:
-    """The classes of ``package`` under ``base`` that define ``method``, by kernel name."""
+def _classes(
+    base: type, method: str, package: str = "ebmcore_analytic", kernel: str = "kernel"
+) -> list[type]:
+    """The classes of ``package`` under ``base`` that define ``method``, by the name of their
+    ``kernel`` attribute."""
     found: dict[str, type] = {}
     pending: list[type] = [base]
     while pending:
@@ -612,7 +645,7 @@ def _classes(base: type, method: str, package: str = "ebmcore_analytic") -> list
         pending.extend(cls.__subclasses__())
         own = cls.__module__.startswith(f"{package}.")  # not a subclass a test or a user defines
         if cls is not base and own and method in cls.__dict__:
-            found.setdefault(cls.kernel, cls)  # type: ignore[attr-defined]
+            found.setdefault(getattr(cls, kernel), cls)
     return [found[name] for name in sorted(found)]
 
 
@@ -632,6 +665,18 @@ def formula_classes() -> list[type]:
     return _classes(FormulaEnergy, "formula") + _classes(FormulaFunction, "formula", "ebmcore_bbob")
 
 
+def formulas() -> list[tuple[str, Callable[..., Any], int, type]]:
+    """Every row formula to print, in the header's order: ``(kernel, formula, vectors, cls)``;
+    the BBOB functions' inner maps after their formulas."""
+    from ebmcore_bbob._formula import FormulaFunction
+
+    inner = _classes(FormulaFunction, "inner_formula", "ebmcore_bbob", "inner_kernel")
+    return [
+        *((c.kernel, c.formula, len(c.formula_vectors), c) for c in formula_classes()),  # type: ignore[attr-defined]
+        *((c.inner_kernel, c.inner_formula, len(c.inner_vectors), c) for c in inner),  # type: ignore[attr-defined]
+    ]
+
+
 def render() -> str:
     """The text of ``_generated.h``."""
     import ebmcore_analytic
@@ -645,9 +690,10 @@ def render() -> str:
         " * and ebmcore-bbob (the separable energies' term and term_derivative, the other energies' row",
         " * formula, a BBOB function's formula of its rotated coordinates); do not",
         " * edit. Included by _native_body.h once per floating type. KERNEL_LIST(X) lists the kernels as",
-        " * X(name, parameters, vectors, arrays, row_arrays, row_index): the scratch arrays of a block's",
-        " * size and of its row count that FN(run) sets up; it also tiles every vector over the block and,",
-        " * for row_index 1, writes each element's row number into one more array. */",
+        " * X(name, parameters, vectors, arrays, row_arrays, row_index, values): the scratch arrays of a",
+        " * block's size and of its row count that FN(run) sets up; it also tiles every vector over the",
+        " * block and, for row_index 1, writes each element's row number into one more array; values 1:",
+        " * the kernel maps x, writing an elementwise value besides its row values and gradient. */",
     ]
     entries = []
     for cls in separable_classes():
@@ -666,11 +712,10 @@ def render() -> str:
             *functions,
             f"SEPARABLE_KERNEL({kernel}, {int(flat)})",
         ]
-        entries.append(f"X({kernel}, {count}, 0, 1, 0, 0)")
-    for cls in formula_classes():
-        kernel = cls.kernel  # type: ignore[attr-defined]
-        text, counts = row_kernel(cls.formula, kernel, len(cls.formula_vectors))  # type: ignore[attr-defined]
-        parts += ["", f"/* {kernel}: {cls.__module__}.{cls.__qualname__}. */", text]
+        entries.append(f"X({kernel}, {count}, 0, 1, 0, 0, 0)")
+    for kernel, formula, vectors, cls in formulas():
+        text, counts = row_kernel(formula, kernel, vectors)
+        parts += ["", f"/* {kernel}: {cls.__module__}.{cls.__qualname__}.{formula.__name__}. */", text]
         entries.append(f"X({kernel}, {', '.join(str(count) for count in counts.values())})")
     parts += ["", "#ifndef KERNEL_LIST", "#define KERNEL_LIST(X) \\"]
     continued = " \\"

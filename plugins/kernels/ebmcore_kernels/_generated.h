@@ -2,9 +2,10 @@
  * and ebmcore-bbob (the separable energies' term and term_derivative, the other energies' row
  * formula, a BBOB function's formula of its rotated coordinates); do not
  * edit. Included by _native_body.h once per floating type. KERNEL_LIST(X) lists the kernels as
- * X(name, parameters, vectors, arrays, row_arrays, row_index): the scratch arrays of a block's
- * size and of its row count that FN(run) sets up; it also tiles every vector over the block and,
- * for row_index 1, writes each element's row number into one more array. */
+ * X(name, parameters, vectors, arrays, row_arrays, row_index, values): the scratch arrays of a
+ * block's size and of its row count that FN(run) sets up; it also tiles every vector over the
+ * block and, for row_index 1, writes each element's row number into one more array; values 1:
+ * the kernel maps x, writing an elementwise value besides its row values and gradient. */
 
 /* double_well: ebmcore_analytic._double_well.DoubleWell, 2 parameter(s). */
 #define DOUBLE_WELL_PARAMETERS 2
@@ -115,16 +116,18 @@ static inline ALWAYS_INLINE REAL FN(styblinski_tang_derivative)(const REAL x, co
 }
 SEPARABLE_KERNEL(styblinski_tang, 0)
 
-/* ackley: ebmcore_analytic._optimization.Ackley. */
+/* ackley: ebmcore_analytic._optimization.Ackley.formula. */
 #define ACKLEY_PARAMETERS 3
 #define ACKLEY_VECTORS 0
 #define ACKLEY_ARRAYS 3
 #define ACKLEY_ROW_ARRAYS 7
 #define ACKLEY_ROW_INDEX 1
+#define ACKLEY_VALUES 0
 BLOCK_BODY(ackley) {
     (void)p;
     (void)v;
     (void)s;
+    (void)o;
     const double p_a = p[0];
     const double p_b = p[1];
     const double p_c = p[2];
@@ -213,16 +216,18 @@ BLOCK_BODY(ackley) {
 }
 BLOCK_KERNEL(ackley)
 
-/* dixon_price: ebmcore_analytic._optimization.DixonPrice. */
+/* dixon_price: ebmcore_analytic._optimization.DixonPrice.formula. */
 #define DIXON_PRICE_PARAMETERS 0
 #define DIXON_PRICE_VECTORS 2
 #define DIXON_PRICE_ARRAYS 5
 #define DIXON_PRICE_ROW_ARRAYS 1
 #define DIXON_PRICE_ROW_INDEX 0
+#define DIXON_PRICE_VALUES 0
 BLOCK_BODY(dixon_price) {
     (void)p;
     (void)v;
     (void)s;
+    (void)o;
     REAL *restrict a0 = s[0];
     REAL *restrict a1 = s[1];
     REAL *restrict a2 = s[2];
@@ -302,16 +307,18 @@ BLOCK_BODY(dixon_price) {
 }
 BLOCK_KERNEL(dixon_price)
 
-/* griewank: ebmcore_analytic._optimization.Griewank. */
+/* griewank: ebmcore_analytic._optimization.Griewank.formula. */
 #define GRIEWANK_PARAMETERS 0
 #define GRIEWANK_VECTORS 1
 #define GRIEWANK_ARRAYS 3
 #define GRIEWANK_ROW_ARRAYS 2
 #define GRIEWANK_ROW_INDEX 1
+#define GRIEWANK_VALUES 0
 BLOCK_BODY(griewank) {
     (void)p;
     (void)v;
     (void)s;
+    (void)o;
     REAL *restrict a0 = s[0];
     REAL *restrict a1 = s[1];
     REAL *restrict a2 = s[2];
@@ -365,16 +372,18 @@ BLOCK_BODY(griewank) {
 }
 BLOCK_KERNEL(griewank)
 
-/* levy: ebmcore_analytic._optimization.Levy. */
+/* levy: ebmcore_analytic._optimization.Levy.formula. */
 #define LEVY_PARAMETERS 0
 #define LEVY_VECTORS 5
 #define LEVY_ARRAYS 2
 #define LEVY_ROW_ARRAYS 4
 #define LEVY_ROW_INDEX 1
+#define LEVY_VALUES 0
 BLOCK_BODY(levy) {
     (void)p;
     (void)v;
     (void)s;
+    (void)o;
     REAL *restrict a0 = s[0];
     REAL *restrict a1 = s[1];
     REAL *restrict q0 = s[2];
@@ -456,16 +465,18 @@ BLOCK_BODY(levy) {
 }
 BLOCK_KERNEL(levy)
 
-/* michalewicz: ebmcore_analytic._optimization.Michalewicz. */
+/* michalewicz: ebmcore_analytic._optimization.Michalewicz.formula. */
 #define MICHALEWICZ_PARAMETERS 1
 #define MICHALEWICZ_VECTORS 1
 #define MICHALEWICZ_ARRAYS 6
 #define MICHALEWICZ_ROW_ARRAYS 1
 #define MICHALEWICZ_ROW_INDEX 0
+#define MICHALEWICZ_VALUES 0
 BLOCK_BODY(michalewicz) {
     (void)p;
     (void)v;
     (void)s;
+    (void)o;
     const double p_m = p[0];
     const double c0 = p_m - 1.0;
     const double c1 = 4.0 * p_m;
@@ -543,16 +554,18 @@ BLOCK_BODY(michalewicz) {
 }
 BLOCK_KERNEL(michalewicz)
 
-/* rosenbrock: ebmcore_analytic._rosenbrock.Rosenbrock. */
+/* rosenbrock: ebmcore_analytic._rosenbrock.Rosenbrock.formula. */
 #define ROSENBROCK_PARAMETERS 2
 #define ROSENBROCK_VECTORS 1
 #define ROSENBROCK_ARRAYS 5
 #define ROSENBROCK_ROW_ARRAYS 1
 #define ROSENBROCK_ROW_INDEX 0
+#define ROSENBROCK_VALUES 0
 BLOCK_BODY(rosenbrock) {
     (void)p;
     (void)v;
     (void)s;
+    (void)o;
     const double p_a = p[0];
     const double p_b = p[1];
     const double c0 = 4.0 * p_b;
@@ -635,16 +648,18 @@ BLOCK_BODY(rosenbrock) {
 }
 BLOCK_KERNEL(rosenbrock)
 
-/* zakharov: ebmcore_analytic._optimization.Zakharov. */
+/* zakharov: ebmcore_analytic._optimization.Zakharov.formula. */
 #define ZAKHAROV_PARAMETERS 0
 #define ZAKHAROV_VECTORS 1
 #define ZAKHAROV_ARRAYS 2
 #define ZAKHAROV_ROW_ARRAYS 3
 #define ZAKHAROV_ROW_INDEX 1
+#define ZAKHAROV_VALUES 0
 BLOCK_BODY(zakharov) {
     (void)p;
     (void)v;
     (void)s;
+    (void)o;
     REAL *restrict a0 = s[0];
     REAL *restrict a1 = s[1];
     REAL *restrict q0 = s[2];
@@ -723,16 +738,18 @@ BLOCK_BODY(zakharov) {
 }
 BLOCK_KERNEL(zakharov)
 
-/* bbob_attractive_sector: ebmcore_bbob._moderate.AttractiveSector. */
+/* bbob_attractive_sector: ebmcore_bbob._moderate.AttractiveSector.formula. */
 #define BBOB_ATTRACTIVE_SECTOR_PARAMETERS 2
 #define BBOB_ATTRACTIVE_SECTOR_VECTORS 1
 #define BBOB_ATTRACTIVE_SECTOR_ARRAYS 2
 #define BBOB_ATTRACTIVE_SECTOR_ROW_ARRAYS 11
 #define BBOB_ATTRACTIVE_SECTOR_ROW_INDEX 1
+#define BBOB_ATTRACTIVE_SECTOR_VALUES 0
 BLOCK_BODY(bbob_attractive_sector) {
     (void)p;
     (void)v;
     (void)s;
+    (void)o;
     const double p_sector_squared = p[0];
     const double p_exponent = p[1];
     REAL *restrict a0 = s[0];
@@ -870,16 +887,18 @@ BLOCK_BODY(bbob_attractive_sector) {
 }
 BLOCK_KERNEL(bbob_attractive_sector)
 
-/* bbob_different_powers: ebmcore_bbob._ill_conditioned.DifferentPowers. */
+/* bbob_different_powers: ebmcore_bbob._ill_conditioned.DifferentPowers.formula. */
 #define BBOB_DIFFERENT_POWERS_PARAMETERS 0
 #define BBOB_DIFFERENT_POWERS_VECTORS 1
 #define BBOB_DIFFERENT_POWERS_ARRAYS 3
 #define BBOB_DIFFERENT_POWERS_ROW_ARRAYS 4
 #define BBOB_DIFFERENT_POWERS_ROW_INDEX 1
+#define BBOB_DIFFERENT_POWERS_VALUES 0
 BLOCK_BODY(bbob_different_powers) {
     (void)p;
     (void)v;
     (void)s;
+    (void)o;
     REAL *restrict a0 = s[0];
     REAL *restrict a1 = s[1];
     REAL *restrict a2 = s[2];
@@ -950,16 +969,18 @@ BLOCK_BODY(bbob_different_powers) {
 }
 BLOCK_KERNEL(bbob_different_powers)
 
-/* bbob_griewank_rosenbrock: ebmcore_bbob._multimodal.GriewankRosenbrock. */
+/* bbob_griewank_rosenbrock: ebmcore_bbob._multimodal.GriewankRosenbrock.formula. */
 #define BBOB_GRIEWANK_ROSENBROCK_PARAMETERS 0
 #define BBOB_GRIEWANK_ROSENBROCK_VECTORS 1
 #define BBOB_GRIEWANK_ROSENBROCK_ARRAYS 10
 #define BBOB_GRIEWANK_ROSENBROCK_ROW_ARRAYS 1
 #define BBOB_GRIEWANK_ROSENBROCK_ROW_INDEX 0
+#define BBOB_GRIEWANK_ROSENBROCK_VALUES 0
 BLOCK_BODY(bbob_griewank_rosenbrock) {
     (void)p;
     (void)v;
     (void)s;
+    (void)o;
     const double c0 = (double)d - 1.0;
     const double c1 = 10.0 / c0;
     REAL *restrict a0 = s[0];
@@ -1041,16 +1062,18 @@ BLOCK_BODY(bbob_griewank_rosenbrock) {
 }
 BLOCK_KERNEL(bbob_griewank_rosenbrock)
 
-/* bbob_oscillated_quadratic: ebmcore_bbob._ill_conditioned._OscillatedQuadratic. */
+/* bbob_oscillated_quadratic: ebmcore_bbob._ill_conditioned._OscillatedQuadratic.formula. */
 #define BBOB_OSCILLATED_QUADRATIC_PARAMETERS 0
 #define BBOB_OSCILLATED_QUADRATIC_VECTORS 1
 #define BBOB_OSCILLATED_QUADRATIC_ARRAYS 1
 #define BBOB_OSCILLATED_QUADRATIC_ROW_ARRAYS 1
 #define BBOB_OSCILLATED_QUADRATIC_ROW_INDEX 0
+#define BBOB_OSCILLATED_QUADRATIC_VALUES 0
 BLOCK_BODY(bbob_oscillated_quadratic) {
     (void)p;
     (void)v;
     (void)s;
+    (void)o;
     REAL *restrict a0 = s[0];
     REAL *restrict q0 = s[1];
     const REAL *restrict v0 = s[2];
@@ -1101,16 +1124,61 @@ BLOCK_BODY(bbob_oscillated_quadratic) {
 }
 BLOCK_KERNEL(bbob_oscillated_quadratic)
 
-/* bbob_rosenbrock_rotated: ebmcore_bbob._moderate.RosenbrockRotated. */
+/* bbob_rastrigin: ebmcore_bbob._multimodal.RastriginRotated.formula. */
+#define BBOB_RASTRIGIN_PARAMETERS 0
+#define BBOB_RASTRIGIN_VECTORS 0
+#define BBOB_RASTRIGIN_ARRAYS 2
+#define BBOB_RASTRIGIN_ROW_ARRAYS 2
+#define BBOB_RASTRIGIN_ROW_INDEX 0
+#define BBOB_RASTRIGIN_VALUES 0
+BLOCK_BODY(bbob_rastrigin) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict q0 = s[2];
+    REAL *restrict q1 = s[3];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const int t0 = FABS(x[k]) == (REAL)INFINITY;
+        const REAL t1 = SELECT(t0, (REAL)0.0, x[k]);
+        const REAL t2 = (REAL)6.283185307179586 * t1;
+        const REAL t3 = COS(t2);
+        a0[k] = t3;
+        const REAL t6 = x[k] * x[k];
+        a1[k] = t6;
+        const REAL t8 = gradient ? SIN(t2) : 0;
+        const REAL t9 = gradient ? (REAL)62.83185307179586 * t8 : 0;
+        const REAL t10 = gradient ? (REAL)2.0 * x[k] : 0;
+        const REAL t11 = gradient ? t9 + t10 : 0;
+        if (gradient) g[k] = t11;
+    }
+    FN(row_sums)(a0, rows, d, q0);
+    FN(row_sums)(a1, rows, d, q1);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const REAL t4 = (REAL)d - q0[r];
+        const REAL t5 = (REAL)10.0 * t4;
+        const REAL t7 = t5 + q1[r];
+        e[r] = t7;
+    }
+}
+BLOCK_KERNEL(bbob_rastrigin)
+
+/* bbob_rosenbrock_rotated: ebmcore_bbob._moderate.RosenbrockRotated.formula. */
 #define BBOB_ROSENBROCK_ROTATED_PARAMETERS 0
 #define BBOB_ROSENBROCK_ROTATED_VECTORS 1
 #define BBOB_ROSENBROCK_ROTATED_ARRAYS 11
 #define BBOB_ROSENBROCK_ROTATED_ROW_ARRAYS 1
 #define BBOB_ROSENBROCK_ROTATED_ROW_INDEX 0
+#define BBOB_ROSENBROCK_ROTATED_VALUES 0
 BLOCK_BODY(bbob_rosenbrock_rotated) {
     (void)p;
     (void)v;
     (void)s;
+    (void)o;
     REAL *restrict a0 = s[0];
     REAL *restrict a1 = s[1];
     REAL *restrict a2 = s[2];
@@ -1200,16 +1268,18 @@ BLOCK_BODY(bbob_rosenbrock_rotated) {
 }
 BLOCK_KERNEL(bbob_rosenbrock_rotated)
 
-/* bbob_sharp_ridge: ebmcore_bbob._ill_conditioned.SharpRidge. */
+/* bbob_sharp_ridge: ebmcore_bbob._ill_conditioned.SharpRidge.formula. */
 #define BBOB_SHARP_RIDGE_PARAMETERS 0
 #define BBOB_SHARP_RIDGE_VECTORS 1
 #define BBOB_SHARP_RIDGE_ARRAYS 1
 #define BBOB_SHARP_RIDGE_ROW_ARRAYS 4
 #define BBOB_SHARP_RIDGE_ROW_INDEX 1
+#define BBOB_SHARP_RIDGE_VALUES 0
 BLOCK_BODY(bbob_sharp_ridge) {
     (void)p;
     (void)v;
     (void)s;
+    (void)o;
     REAL *restrict a0 = s[0];
     REAL *restrict q0 = s[1];
     REAL *restrict q1 = s[2];
@@ -1289,24 +1359,167 @@ BLOCK_BODY(bbob_sharp_ridge) {
 }
 BLOCK_KERNEL(bbob_sharp_ridge)
 
+/* bbob_oscillated_asymmetry: ebmcore_bbob._multimodal.RastriginRotated.inner_formula. */
+#define BBOB_OSCILLATED_ASYMMETRY_PARAMETERS 1
+#define BBOB_OSCILLATED_ASYMMETRY_VECTORS 1
+#define BBOB_OSCILLATED_ASYMMETRY_ARRAYS 4
+#define BBOB_OSCILLATED_ASYMMETRY_ROW_ARRAYS 3
+#define BBOB_OSCILLATED_ASYMMETRY_ROW_INDEX 1
+#define BBOB_OSCILLATED_ASYMMETRY_VALUES 1
+BLOCK_BODY(bbob_oscillated_asymmetry) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    const double p_limit = p[0];
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict a2 = s[2];
+    REAL *restrict a3 = s[3];
+    REAL *restrict q0 = s[4];
+    REAL *restrict q1 = s[5];
+    REAL *restrict q2 = s[6];
+    const REAL *restrict v0 = s[7];
+    const REAL *restrict row_of = s[8];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const int t0 = x[k] == (REAL)0.0;
+        const int t1 = x[k] > (REAL)0.0;
+        const REAL t2 = FABS(x[k]);
+        const REAL t3 = SELECT(t0, (REAL)1.0, t2);
+        const REAL t4 = LOG(t3);
+        const REAL t5 = (REAL)10.0 * t4;
+        const REAL t6 = (REAL)5.5 * t4;
+        const REAL t7 = SELECT(t1, t5, t6);
+        const REAL t8 = (REAL)7.9 * t4;
+        const REAL t9 = (REAL)3.1 * t4;
+        const REAL t10 = SELECT(t1, t8, t9);
+        const REAL t11 = SIN(t7);
+        const REAL t12 = SIN(t10);
+        const REAL t13 = t11 + t12;
+        const REAL t14 = (REAL)0.049 * t13;
+        const REAL t15 = EXP(t14);
+        const REAL t16 = gradient ? COS(t7) : 0;
+        const REAL t17 = gradient ? COS(t10) : 0;
+        const REAL t18 = gradient ? (REAL)10.0 * t16 : 0;
+        const REAL t19 = gradient ? (REAL)7.9 * t17 : 0;
+        const REAL t20 = gradient ? t18 + t19 : 0;
+        const REAL t21 = gradient ? (REAL)5.5 * t16 : 0;
+        const REAL t22 = gradient ? (REAL)3.1 * t17 : 0;
+        const REAL t23 = gradient ? t21 + t22 : 0;
+        const REAL t24 = gradient ? SELECT(t1, t20, t23) : 0;
+        const REAL t25 = gradient ? (REAL)0.049 * t24 : 0;
+        const REAL t26 = gradient ? (REAL)1.0 + t25 : 0;
+        const REAL t27 = gradient ? t15 * t26 : 0;
+        const REAL t28 = x[k] * t15;
+        a2[k] = t28;
+        const REAL t29 = gradient ? SELECT(t0, (REAL)1.0, t27) : 0;
+        if (gradient) a3[k] = t29;
+        const int t30 = t28 > (REAL)0.0;
+        const REAL t31 = SELECT(t30, t28, (REAL)1.0);
+        const REAL t32 = SQRT(t31);
+        const REAL t33 = v0[k] * t32;
+        const REAL t34 = (REAL)1.0 + t33;
+        const REAL t35 = LOG(t31);
+        const REAL t36 = t34 * t35;
+        const REAL t37 = EXP(t36);
+        const REAL t38 = SELECT(t30, t37, t28);
+        const REAL t39 = FABS(t38);
+        const int t40 = t39 > (REAL)p_limit;
+        const REAL t41 = SELECT(t40, (REAL)1.0, (REAL)0.0);
+        a0[k] = t41;
+        const int t42 = x[k] != x[k];
+        const REAL t43 = SELECT(t42, (REAL)1.0, (REAL)0.0);
+        a1[k] = t43;
+    }
+    FN(row_sums)(a0, rows, d, q1);
+    FN(row_sums)(a1, rows, d, q2);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const int t44 = q2[r] > (REAL)0.0;
+        const REAL t45 = SELECT(t44, (REAL)0.0, q1[r]);
+        const int t46 = t45 > (REAL)0.0;
+        q0[r] = t46;
+        e[r] = t45;
+    }
+    if (d < INDEXED_ROW) {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const ptrdiff_t r = (ptrdiff_t)row_of[k];
+            const REAL t47 = SELECT(q0[r], (REAL)0.0, a2[k]);
+            const int t48 = t47 > (REAL)0.0;
+            const REAL t49 = SELECT(t48, t47, (REAL)1.0);
+            const REAL t50 = SQRT(t49);
+            const REAL t51 = v0[k] * t50;
+            const REAL t52 = (REAL)1.0 + t51;
+            const REAL t53 = LOG(t49);
+            const REAL t54 = t52 * t53;
+            const REAL t55 = EXP(t54);
+            const REAL t56 = gradient ? t52 / t49 : 0;
+            const REAL t57 = gradient ? v0[k] * t53 : 0;
+            const REAL t58 = gradient ? (REAL)2.0 * t50 : 0;
+            const REAL t59 = gradient ? t57 / t58 : 0;
+            const REAL t60 = gradient ? t56 + t59 : 0;
+            const REAL t61 = gradient ? t55 * t60 : 0;
+            const REAL t62 = SELECT(t48, t55, t47);
+            const REAL t63 = gradient ? SELECT(t48, t61, (REAL)1.0) : 0;
+            const REAL t64 = gradient ? t63 * a3[k] : 0;
+            const REAL t65 = gradient ? SELECT(q0[r], (REAL)0.0, t64) : 0;
+            o[k] = t62;
+            if (gradient) g[k] = t65;
+        }
+    } else {
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            #pragma omp simd
+            for (ptrdiff_t j = 0; j < d; ++j) {
+                const ptrdiff_t k = r * d + j;
+                const REAL t47 = SELECT(q0[r], (REAL)0.0, a2[k]);
+                const int t48 = t47 > (REAL)0.0;
+                const REAL t49 = SELECT(t48, t47, (REAL)1.0);
+                const REAL t50 = SQRT(t49);
+                const REAL t51 = v0[k] * t50;
+                const REAL t52 = (REAL)1.0 + t51;
+                const REAL t53 = LOG(t49);
+                const REAL t54 = t52 * t53;
+                const REAL t55 = EXP(t54);
+                const REAL t56 = gradient ? t52 / t49 : 0;
+                const REAL t57 = gradient ? v0[k] * t53 : 0;
+                const REAL t58 = gradient ? (REAL)2.0 * t50 : 0;
+                const REAL t59 = gradient ? t57 / t58 : 0;
+                const REAL t60 = gradient ? t56 + t59 : 0;
+                const REAL t61 = gradient ? t55 * t60 : 0;
+                const REAL t62 = SELECT(t48, t55, t47);
+                const REAL t63 = gradient ? SELECT(t48, t61, (REAL)1.0) : 0;
+                const REAL t64 = gradient ? t63 * a3[k] : 0;
+                const REAL t65 = gradient ? SELECT(q0[r], (REAL)0.0, t64) : 0;
+                o[k] = t62;
+                if (gradient) g[k] = t65;
+            }
+        }
+    }
+}
+BLOCK_KERNEL(bbob_oscillated_asymmetry)
+
 #ifndef KERNEL_LIST
 #define KERNEL_LIST(X) \
-    X(double_well, 2, 0, 1, 0, 0) \
-    X(harmonic, 1, 0, 1, 0, 0) \
-    X(rastrigin, 1, 0, 1, 0, 0) \
-    X(sphere, 0, 0, 1, 0, 0) \
-    X(styblinski_tang, 0, 0, 1, 0, 0) \
-    X(ackley, 3, 0, 3, 7, 1) \
-    X(dixon_price, 0, 2, 5, 1, 0) \
-    X(griewank, 0, 1, 3, 2, 1) \
-    X(levy, 0, 5, 2, 4, 1) \
-    X(michalewicz, 1, 1, 6, 1, 0) \
-    X(rosenbrock, 2, 1, 5, 1, 0) \
-    X(zakharov, 0, 1, 2, 3, 1) \
-    X(bbob_attractive_sector, 2, 1, 2, 11, 1) \
-    X(bbob_different_powers, 0, 1, 3, 4, 1) \
-    X(bbob_griewank_rosenbrock, 0, 1, 10, 1, 0) \
-    X(bbob_oscillated_quadratic, 0, 1, 1, 1, 0) \
-    X(bbob_rosenbrock_rotated, 0, 1, 11, 1, 0) \
-    X(bbob_sharp_ridge, 0, 1, 1, 4, 1)
+    X(double_well, 2, 0, 1, 0, 0, 0) \
+    X(harmonic, 1, 0, 1, 0, 0, 0) \
+    X(rastrigin, 1, 0, 1, 0, 0, 0) \
+    X(sphere, 0, 0, 1, 0, 0, 0) \
+    X(styblinski_tang, 0, 0, 1, 0, 0, 0) \
+    X(ackley, 3, 0, 3, 7, 1, 0) \
+    X(dixon_price, 0, 2, 5, 1, 0, 0) \
+    X(griewank, 0, 1, 3, 2, 1, 0) \
+    X(levy, 0, 5, 2, 4, 1, 0) \
+    X(michalewicz, 1, 1, 6, 1, 0, 0) \
+    X(rosenbrock, 2, 1, 5, 1, 0, 0) \
+    X(zakharov, 0, 1, 2, 3, 1, 0) \
+    X(bbob_attractive_sector, 2, 1, 2, 11, 1, 0) \
+    X(bbob_different_powers, 0, 1, 3, 4, 1, 0) \
+    X(bbob_griewank_rosenbrock, 0, 1, 10, 1, 0, 0) \
+    X(bbob_oscillated_quadratic, 0, 1, 1, 1, 0, 0) \
+    X(bbob_rastrigin, 0, 0, 2, 2, 0, 0) \
+    X(bbob_rosenbrock_rotated, 0, 1, 11, 1, 0, 0) \
+    X(bbob_sharp_ridge, 0, 1, 1, 4, 1, 0) \
+    X(bbob_oscillated_asymmetry, 1, 1, 4, 3, 1, 1)
 #endif

@@ -160,15 +160,15 @@ static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
  * kernel number: the position in KERNEL_LIST. */
 static const struct {
     const char *name;
-    int parameters, vectors, arrays, row_arrays, row_index;
+    int parameters, vectors, arrays, row_arrays, row_index, values;
 } KERNELS[] = {
-#define KERNEL_ENTRY(name, parameters, vectors, arrays, row_arrays, row_index) \
-    {#name, parameters, vectors, arrays, row_arrays, row_index},
+#define KERNEL_ENTRY(name, parameters, vectors, arrays, row_arrays, row_index, values) \
+    {#name, parameters, vectors, arrays, row_arrays, row_index, values},
     KERNEL_LIST(KERNEL_ENTRY)
 #undef KERNEL_ENTRY
 };
 #define KERNEL_COUNT ((int)(sizeof KERNELS / sizeof KERNELS[0]))
-#define KERNEL_FITS(name, parameters, vectors, arrays, row_arrays, row_index)                           \
+#define KERNEL_FITS(name, parameters, vectors, arrays, row_arrays, row_index, values)                   \
     _Static_assert(parameters <= MAX_ARGUMENTS && vectors <= MAX_ARGUMENTS &&                           \
                        arrays + row_arrays + vectors + row_index <= MAX_SCRATCH,                        \
                    #name ": more parameters, vectors or scratch arrays than MAX_ARGUMENTS and MAX_SCRATCH");
@@ -226,9 +226,9 @@ static int array(PyObject *capsule, const char *what, int bits, int ndim, int64_
 static PyObject *fused(PyObject *self, PyObject *args) {
     (void)self;
     int kernel, threads;
-    PyObject *x_in, *energy_in, *grad_in, *parameters, *vectors;
-    if (!PyArg_ParseTuple(args, "iOOOO!O!i:fused", &kernel, &x_in, &energy_in, &grad_in, &PyTuple_Type, &parameters,
-                          &PyTuple_Type, &vectors, &threads))
+    PyObject *x_in, *energy_in, *grad_in, *parameters, *vectors, *value_in = Py_None;
+    if (!PyArg_ParseTuple(args, "iOOOO!O!i|O:fused", &kernel, &x_in, &energy_in, &grad_in, &PyTuple_Type,
+                          &parameters, &PyTuple_Type, &vectors, &threads, &value_in))
         return NULL;
     if (kernel < 0 || kernel >= KERNEL_COUNT) return PyErr_Format(PyExc_ValueError, "no kernel number %d", kernel);
     if (threads < 1) return PyErr_Format(PyExc_ValueError, "threads must be >= 1, got %d", threads);
@@ -254,9 +254,13 @@ static PyObject *fused(PyObject *self, PyObject *args) {
         return PyErr_Format(PyExc_ValueError, "kernel %s takes %d parameters and %d vectors, got %zd and %zd",
                             KERNELS[kernel].name, KERNELS[kernel].parameters, KERNELS[kernel].vectors,
                             PyTuple_GET_SIZE(parameters), PyTuple_GET_SIZE(vectors));
-    /* energy: x's batch shape; grad: x's shape */
-    void *energy, *grad = NULL;
+    /* energy: x's batch shape; value (a kernel that maps x: required, others: None) and grad: x's shape */
+    void *energy, *value = NULL, *grad = NULL;
     if (array(energy_in, "energy", bits, ndim - 1, shape, &energy)) return NULL;
+    if ((value_in == Py_None) == (KERNELS[kernel].values != 0))
+        return PyErr_Format(PyExc_ValueError, "kernel %s %s", KERNELS[kernel].name,
+                            KERNELS[kernel].values ? "maps x: pass the array of its values" : "takes no value array");
+    if (value_in != Py_None && array(value_in, "value", bits, ndim, shape, &value)) return NULL;
     if (grad_in != Py_None && array(grad_in, "grad", bits, ndim, shape, &grad)) return NULL;
     double p[MAX_ARGUMENTS];
     void *v[MAX_ARGUMENTS];
@@ -280,10 +284,10 @@ static PyObject *fused(PyObject *self, PyObject *args) {
     const int row_index = KERNELS[kernel].row_index;
     if (bits == 64)
         status = run_f64(blocks_f64[kernel], arrays, row_arrays, tiled, row_index, (const double *)x, n, d, p,
-                         (const double *const *)v, (double *)energy, (double *)grad, threads);
+                         (const double *const *)v, (double *)energy, (double *)value, (double *)grad, threads);
     else
         status = run_f32(blocks_f32[kernel], arrays, row_arrays, tiled, row_index, (const float *)x, n, d, p,
-                         (const float *const *)v, (float *)energy, (float *)grad, threads);
+                         (const float *const *)v, (float *)energy, (float *)value, (float *)grad, threads);
     Py_END_ALLOW_THREADS;
     if (status) return PyErr_NoMemory();
     Py_RETURN_NONE;
@@ -291,10 +295,10 @@ static PyObject *fused(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"fused", fused, METH_VARARGS,
-     "fused(kernel, x, energy, grad, parameters, vectors, threads)\n\n"
+     "fused(kernel, x, energy, grad, parameters, vectors, threads, value=None)\n\n"
      "Run kernel number `kernel` on x, a contiguous (*batch, d) float32 or float64 CPU array,\n"
      "writing its energies into `energy` (*batch) and its gradient into `grad` (x's shape; None:\n"
-     "the energies alone).\n"
+     "the energies alone); a kernel that maps x writes its values into `value` (x's shape).\n"
      "Every array is a DLPack capsule, checked against the kernel's layout. `parameters` is a\n"
      "tuple of floats, `vectors` a tuple of arrays of length d;\n"
      "the rows are shared out among up to `threads` threads."},

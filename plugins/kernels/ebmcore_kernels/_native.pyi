@@ -14,5 +14,6 @@ def fused(
     parameters: tuple[float, ...],
     vectors: tuple[Any, ...],
     threads: int,
+    value: Any | None = None,
     /,
 ) -> None: ...

@@ -15,11 +15,12 @@
  * block's length so that the flat loops read them with the same index as x.
  */
 
-/* One block: x, e and g point at its first row (x of `rows` rows of length d, read; e and g
- * written, never read before), p the scalar parameters, v the per-coordinate vectors (each of
- * length d), s the scratch arrays in the order FN(run) lays them out. */
+/* One block: x, e, o and g point at its first row (x of `rows` rows of length d, read; e, o and
+ * g written, never read before), p the scalar parameters, v the per-coordinate vectors (each of
+ * length d), s the scratch arrays in the order FN(run) lays them out. o, of x's shape, is the
+ * elementwise value of a kernel that maps x (NULL for the others). */
 typedef void FN(block_fn)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p, const REAL *const *v,
-                          REAL *const *s, REAL *restrict e, REAL *restrict g);
+                          REAL *const *s, REAL *restrict e, REAL *restrict o, REAL *restrict g);
 
 /* A kernel is written once, as an inlined body whose gradient work sits under `if (gradient)`
  * (BLOCK_BODY(name) declares it); BLOCK_KERNEL(name) makes the block function that runs it with
@@ -29,14 +30,16 @@ typedef void FN(block_fn)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, c
 #define BLOCK_BODY(name)                                                                                \
     static inline ALWAYS_INLINE void FN(name##_body)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, \
                                                      const double *p, const REAL *const *v, REAL *const *s, \
-                                                     REAL *restrict e, REAL *restrict g, const int gradient)
+                                                     REAL *restrict e, REAL *restrict o, REAL *restrict g, \
+                                                     const int gradient)
 #define BLOCK_KERNEL(name)                                                                              \
     CLONES static void FN(name)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, const double *p,   \
-                                const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict g) { \
+                                const REAL *const *v, REAL *const *s, REAL *restrict e, REAL *restrict o, \
+                                REAL *restrict g) {                                                     \
         if (g == NULL)                                                                                  \
-            FN(name##_body)(x, rows, d, p, v, s, e, NULL, 0);                                           \
+            FN(name##_body)(x, rows, d, p, v, s, e, o, NULL, 0);                                        \
         else                                                                                            \
-            FN(name##_body)(x, rows, d, p, v, s, e, g, 1);                                              \
+            FN(name##_body)(x, rows, d, p, v, s, e, o, g, 1);                                           \
     }
 #endif
 
@@ -48,15 +51,17 @@ typedef void FN(block_fn)(const REAL *restrict x, ptrdiff_t rows, ptrdiff_t d, c
 #define INDEXED_ROW 4
 #endif
 
-/* Runs `block` over the (n, d) batch x, writing the n energies e and the (n, d) gradient g (g
- * NULL: the energies alone), on up to `threads` threads: the blocks are shared out among them
+/* Runs `block` over the (n, d) batch x, writing the n energies e, the (n, d) values o of a kernel
+ * that maps x (NULL for the others) and the (n, d) gradient g (g NULL: no gradient), on up to
+ * `threads` threads: the blocks are shared out among them
  * (OpenMP, where the build has it; one thread otherwise). Each thread's scratch holds `arrays`
  * arrays of a block's size, `row_arrays` of its row count, the first `tiled` per-coordinate
  * vectors repeated over the block and, where `row_index`, the row number of each element of a
  * block (as a REAL: exact, a block has fewer than 2^24 rows), in that order; one allocation for
  * all. Returns 0, or -1 when the scratch cannot be allocated (nothing is written then). */
 static int FN(run)(FN(block_fn) * block, int arrays, int row_arrays, int tiled, int row_index, const REAL *x,
-                   ptrdiff_t n, ptrdiff_t d, const double *p, const REAL *const *v, REAL *e, REAL *g, int threads) {
+                   ptrdiff_t n, ptrdiff_t d, const double *p, const REAL *const *v, REAL *e, REAL *o, REAL *g,
+                   int threads) {
     const ptrdiff_t rows = block_rows(n, d), size = rows * d, blocks = (n + rows - 1) / rows;
     const ptrdiff_t total = (ptrdiff_t)(arrays + tiled + row_index) * size + (ptrdiff_t)row_arrays * rows;
     const ptrdiff_t per_thread = total > 0 ? total : 1;
@@ -90,7 +95,8 @@ static int FN(run)(FN(block_fn) * block, int arrays, int row_arrays, int tiled, 
 #endif
         for (ptrdiff_t b = 0; b < blocks; ++b) {
             const ptrdiff_t r0 = b * rows;
-            block(x + r0 * d, n - r0 < rows ? n - r0 : rows, d, p, v, s, e + r0, g == NULL ? NULL : g + r0 * d);
+            block(x + r0 * d, n - r0 < rows ? n - r0 : rows, d, p, v, s, e + r0, o == NULL ? NULL : o + r0 * d,
+                  g == NULL ? NULL : g + r0 * d);
         }
     }
     free(memory);
@@ -158,6 +164,7 @@ ROW_REDUCTION(row_products, *, 1)
 #define SEPARABLE_KERNEL(name, flat)                                                                    \
     BLOCK_BODY(name) {                                                                                  \
         (void)v;                                                                                        \
+        (void)o;                                                                                        \
         if ((flat) || d < SHORT_ROW) {                                                                  \
             REAL *restrict term = s[0];                                                                 \
             _Pragma("omp simd") for (ptrdiff_t k = 0; k < rows * d; ++k) {                              \
@@ -195,6 +202,6 @@ ROW_REDUCTION(row_products, *, 1)
 #include "_generated.h"
 
 /* By kernel number: the position in KERNEL_LIST. */
-#define BLOCK_ENTRY(name, parameters, vectors, arrays, row_arrays, row_index) FN(name),
+#define BLOCK_ENTRY(name, parameters, vectors, arrays, row_arrays, row_index, values) FN(name),
 static FN(block_fn) *const FN(blocks)[] = {KERNEL_LIST(BLOCK_ENTRY)};
 #undef BLOCK_ENTRY

@@ -42,13 +42,14 @@ KERNEL_ENERGIES = [
     "double_well",
     "styblinski_tang",
     "rosenbrock",
-    # BBOB functions of ebmcore-bbob: a kernel between the products of their rotation
+    # BBOB functions of ebmcore-bbob: kernels between the products of their rotations
     "bbob_f6",
     "bbob_f9",
     "bbob_f10",
     "bbob_f11",
     "bbob_f13",
     "bbob_f14",
+    "bbob_f15",
     "bbob_f19",
 ]
 needs_kernels = pytest.mark.skipif(
@@ -407,6 +408,18 @@ def test_fused_checks_every_array_against_the_declared_layout_before_touching_me
         ),
         r"kernel rastrigin takes 1 parameters and 0 vectors, got 2 and 0": dict(parameters=(1.0, 2.0)),
         r"kernel must be one of .*, got 'cosine'": dict(kernel="cosine"),
+        r"kernel rastrigin takes no value array": dict(value=torch.zeros(4, 3, dtype=torch.float64)),
+        r"kernel bbob_oscillated_asymmetry maps x: pass the array of its values": dict(
+            kernel="bbob_oscillated_asymmetry",
+            parameters=(1e10,),
+            vectors=(torch.ones(3, dtype=torch.float64),),
+        ),
+        r"value must have size 3 in dimension 1, got 2": dict(
+            kernel="bbob_oscillated_asymmetry",
+            parameters=(1e10,),
+            vectors=(torch.ones(3, dtype=torch.float64),),
+            value=torch.zeros(4, 2, dtype=torch.float64),
+        ),
     }
     for message, change in wrong.items():
         arguments: dict = dict(

@@ -98,6 +98,7 @@ def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() 
         "bbob_different_powers",
         "bbob_griewank_rosenbrock",
         "bbob_oscillated_quadratic",
+        "bbob_rastrigin",
         "bbob_rosenbrock_rotated",
         "bbob_sharp_ridge",
     ]
@@ -105,7 +106,9 @@ def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() 
     header = _generate.HEADER.read_text()
     table = header[header.index("#define KERNEL_LIST(X)") :]
     separable = [cls.kernel for cls in _generate.separable_classes()]  # type: ignore[attr-defined]
-    for name in [*separable, *kernels]:
+    printed = [kernel for kernel, *_ in _generate.formulas()]
+    assert printed == [*kernels, "bbob_oscillated_asymmetry"]  # f15's inner map
+    for name in [*separable, *printed]:
         assert f"BLOCK_KERNEL({name})" in header or f"SEPARABLE_KERNEL({name}," in header
         assert f"X({name}, " in table
     assert "elsewhere" not in header
@@ -119,7 +122,8 @@ def _demo(x: torch.Tensor, w: torch.Tensor, a: float) -> tuple[torch.Tensor, tor
 
 def test_a_row_formula_prints_as_loops_split_where_a_row_value_is_needed() -> None:
     text, counts = _generate.row_kernel(_demo, "demo", 1)
-    assert counts == {"parameters": 1, "vectors": 1, "arrays": 1, "row_arrays": 1, "row_index": 1}
+    expected = {"parameters": 1, "vectors": 1, "arrays": 1, "row_arrays": 1, "row_index": 1, "values": 0}
+    assert counts == expected
     assert "const double p_a = p[0];" in text
     assert "const double c0 = 2.0 * p_a;" in text  # the parameters' work in double, once per call
     assert "const REAL t0 = x[k] * v0[k];" in text
@@ -144,6 +148,19 @@ def test_work_that_only_the_gradient_needs_runs_only_with_it() -> None:
     assert "if (gradient) g[k] = t2;" in text
 
 
+def test_a_formula_that_maps_x_writes_its_value_in_both_copies() -> None:
+    """(energy, value, grad): the value is written whether or not the gradient is wanted; the
+    derivative only with it."""
+
+    def double_and_count(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return torch.where(x > 1.0, 1.0, 0.0).sum(-1), torch.exp(x), torch.exp(x)
+
+    text, counts = _generate.row_kernel(double_and_count, "demo", 0)
+    assert counts["values"] == 1
+    assert "o[k] = t" in text and "if (gradient) o[k]" not in text and "if (gradient) g[k]" in text
+    assert _generate.row_kernel(_demo, "demo", 1)[1]["values"] == 0
+
+
 @pytest.mark.parametrize(
     ("formula", "message"),
     [
@@ -152,7 +169,8 @@ def test_work_that_only_the_gradient_needs_runs_only_with_it() -> None:
         (lambda x: (x.sum(-1), torch.roll(x, 2, -1)), "cannot print call_function 'roll'"),
         (lambda x: (x.sum(-1), integer_power(x, 3)), "cannot print call_function 'integer_power'"),
         (lambda x: (x.sum(-1).sum(-1), x), "a row sum of a row value"),
-        (lambda x: (x, x), "must return a row value \\(the energy\\) and an element value"),
+        (lambda x: (x, x), "must return a row value \\(the energy\\), an element value"),
+        (lambda x: (x.sum(-1), x.sum(-1), x), "must return a row value \\(the energy\\), an element value"),
         (lambda x: x.sum(-1), "must return \\(energy, grad\\)"),
         (lambda x: (x.sum(-1), x * math.nan), "neither a value of the formula nor a finite number"),
         (lambda x: (x.sum(-1), x * x.sum(-1)), "broadcasts a row value over a row without unsqueeze"),
