@@ -7,8 +7,8 @@ must do, at torch's default thread count and at one thread. The functions' own e
 (T_osz's log, exp and two sines per coordinate, Weierstrass's 12 cosines, Katsuura's 32
 sawtooth terms, Gallagher's 101 quadratic forms) comes on top of this floor and is not separated
 here, so the ratio is an upper bound on what the rotations cost. For the functions written as
-a linear map and one row formula (``ebmcore_bbob._formula``), ``own`` separates it: their C
-kernel alone on the already mapped input, the elementwise work fused in one pass, and
+linear maps and row formulas (``ebmcore_bbob._formula``), ``own`` separates it: their C
+kernels alone on the already mapped inputs, the elementwise work fused, and
 ``ours / (product + own)`` is the issue's measure, one product plus the elementwise work.
 
 Next to it, ``compiled``: the same ``model.energy_and_gradient`` through ``torch.compile``
@@ -119,25 +119,23 @@ def _compile(model: Any, x: Any) -> dict[str, Any]:
 
 
 def _own_elementwise(model: Any, x: Any) -> Callable[[], Any] | None:
-    """The function's own elementwise work, energies and gradient, fused in one pass: its C
-    kernel on the mapped input ``y`` (computed once, outside the timing), where it has one;
-    else None (not separated)."""
-    import torch
-
-    kernel = getattr(type(model), "kernel", None)
-    if kernel is None or not hasattr(model, "formula_input"):
-        return None
+    """The function's own elementwise work, energies and gradient, fused: its C kernels on their
+    inputs (the mapped ``x``, computed once, outside the timing; with an inner map, both its
+    kernel and the formula's), where it has them; else None (not separated)."""
     import ebmcore_kernels
 
-    if kernel not in ebmcore_kernels.KERNELS:
+    kernel = getattr(type(model), "kernel", None)
+    if kernel not in ebmcore_kernels.KERNELS or not hasattr(model, "formula_input"):
         return None
-    y = model.formula_input(x).contiguous()
-    parameters, vectors = model.formula_arguments(y)
-    energy, grad = y.new_empty(y.shape[:-1]), torch.empty_like(y)
+    z, _ = model.formula_input(x, True, kernel=True)
+    calls = [(kernel, z.contiguous(), *model.formula_arguments(z), False)]
+    if model.inner_kernel is not None:
+        y = (model.shifted(x) @ model.cast(getattr(model, model.inner_matrix), x).T).contiguous()
+        calls.append((model.inner_kernel, y, *model.inner_arguments(y), True))
 
     def own() -> None:
-        threads = torch.get_num_threads() if y.numel() > ebmcore_kernels.PARALLEL_GRAIN else 1
-        ebmcore_kernels.fused(kernel, y, energy, grad, parameters, vectors, threads)
+        for name, t, parameters, vectors, maps in calls:
+            ebmcore_kernels.compute(name, t, parameters, vectors, True, maps)
 
     return own
 
@@ -272,11 +270,12 @@ def _markdown(result: dict[str, Any]) -> str:
             f"{met['one']} of {len(rows)} at 1 thread. {timing}",
             "",
             "`own`: the function's own elementwise work, its energies and gradient in the mapped "
-            "coordinates fused in one pass: its C kernel alone, on the input already multiplied "
-            "(the functions written as a linear map and one formula; — for the others). The issue's "
-            "target is `ours / (product + own)` <= 2, one product plus the elementwise work: met for "
-            f"{own_met['default']} of {len(own)} at {default} threads, {own_met['one']} of {len(own)} "
-            "at 1 thread. (`ours` is two products, one forward and one for the gradient, plus `own`.)",
+            "coordinates, fused: its C kernels alone, on the inputs already multiplied (the functions "
+            "written as linear maps and formulas, `ebmcore_bbob._formula`; — for the others). The "
+            "issue's target is `ours / (product + own)` <= 2, one product plus the elementwise work: "
+            f"met for {own_met['default']} of {len(own)} at {default} threads, {own_met['one']} of "
+            f"{len(own)} at 1 thread. (`ours` is two products, one forward and one for the gradient, "
+            "four with an inner map (f15), plus `own`.)",
             "",
             "`compiled`: the same `energy_and_gradient` through `torch.compile` (inductor, "
             f"`dynamic=False`), compiled once by a first call at {default} threads (`compile`: that "

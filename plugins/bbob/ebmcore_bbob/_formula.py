@@ -30,6 +30,7 @@ import torch
 import torch.fx
 from torch import Tensor
 
+from . import _coco
 from ._base import BBOBFunction
 
 try:
@@ -55,9 +56,10 @@ class FormulaFunction(BBOBFunction):
     buffer named :attr:`formula_matrix`; or, with an :meth:`inner_formula`, :math:`z = B\\,
     m(A (x - x_\\mathrm{opt}))`, :math:`A` the buffer named :attr:`inner_matrix`. The energies
     are ``formula(z)[0]`` + :math:`f_\\mathrm{opt}` (:math:`+\\infty` where the inner map
-    flags an overflow, with gradient 0). ``forward`` is the formulas' values alone: traced with
-    :mod:`torch.fx`, the gradient's operations dropped (:func:`energy_of`). So ``model(x)`` and
-    ``energy_and_gradient(x)[0]`` agree bit for bit, and each formula is written once.
+    flags an overflow, with gradient 0), plus :attr:`penalty` :math:`f_\\mathrm{pen}(x)`.
+    ``forward`` is the formulas' values alone: traced with :mod:`torch.fx`, the gradient's
+    operations dropped (:func:`energy_of`). So ``model(x)`` and ``energy_and_gradient(x)[0]``
+    agree bit for bit, and each formula is written once.
     """
 
     kernel: ClassVar[str]
@@ -78,6 +80,10 @@ class FormulaFunction(BBOBFunction):
 
     inner_vectors: ClassVar[tuple[str, ...]] = ()
     """The per-coordinate vectors the inner formula takes after ``y``."""
+
+    penalty: ClassVar[float] = 0.0
+    """The factor of BBOB's boundary penalty :math:`f_\\mathrm{pen}(x)`, added in torch (0:
+    none)."""
 
     @staticmethod
     def formula(z: Tensor, *arguments: Any) -> tuple[Tensor, Tensor]:
@@ -137,12 +143,17 @@ class FormulaFunction(BBOBFunction):
         energy = energy + self.f_opt
         if grad is not None:
             grad = grad @ self.cast(getattr(self, self.formula_matrix), x)
-        if state is None:
-            return energy, grad
-        overflow, slope = state
-        energy = torch.where(overflow > 0, math.inf, energy)
-        if grad is not None and slope is not None:  # the slope is 0 where the energy is inf
-            grad = (grad * slope) @ self.cast(getattr(self, self.inner_matrix), x)
+        if state is not None:
+            overflow, slope = state
+            energy = torch.where(overflow > 0, math.inf, energy)
+            if grad is not None and slope is not None:  # the slope is 0 where the energy is inf
+                grad = (grad * slope) @ self.cast(getattr(self, self.inner_matrix), x)
+        if self.penalty:
+            if grad is None:
+                energy = energy + self.penalty * _coco.f_pen(x)
+            else:
+                penalty, penalty_grad = _coco.f_pen_and_gradient(x)
+                energy, grad = energy + self.penalty * penalty, grad + self.penalty * penalty_grad
         return energy, grad
 
     def forward(self, x: Tensor) -> Tensor:

@@ -60,17 +60,24 @@ def asy_limit(dtype: torch.dtype, condition: float, dim: int) -> float:
     return math.sqrt(torch.finfo(dtype).max) / (16.0 * math.sqrt(condition) * dim)
 
 
-def asy_overflows(u: Tensor, beta: float, limit: float) -> Tensor:
-    r"""Per sample (``(*batch,)``): whether a coordinate of :math:`T_\mathrm{asy}^\beta(u)`
-    exceeds ``limit`` in magnitude. NaN samples are not flagged (NaN in stays NaN out). The
-    test reads ``u`` detached: it decides a branch, it is not differentiated."""
-    value = _coco.t_asy(u.detach(), beta)
-    return (value.abs() > limit).any(-1) & ~u.isnan().any(-1)
+def asy_unless_overflow(
+    w: Tensor, u: Tensor, asymmetry: Tensor, limit: float
+) -> tuple[Tensor, Tensor, Tensor]:
+    r""":math:`T_\mathrm{asy}` of ``w`` (weights ``asymmetry``) where no coordinate exceeds
+    ``limit`` in magnitude (the module docstring), as an inner formula
+    (:class:`~ebmcore_bbob._formula.FormulaFunction`): ``(overflow, T_asy(w), T_asy'(w))``.
 
-
-def _inf_where(flag: Tensor, energy: Tensor) -> Tensor:
-    """``energy`` with ``+inf`` where ``flag``."""
-    return torch.where(flag, torch.full_like(energy, math.inf), energy)
+    ``overflow`` is positive in the samples where a coordinate does, except those where the
+    input ``u`` has a NaN (NaN in stays NaN out); there :math:`T_\mathrm{asy}` is evaluated at 0
+    instead, so that no branch autograd sees is inf or NaN, and the derivative is 0 (their
+    energy is :math:`+\infty`).
+    """
+    overflows = torch.where(torch.abs(_coco.t_asy_weighted(w, asymmetry)) > limit, 1.0, 0.0).sum(-1)
+    nan = torch.where(u != u, 1.0, 0.0).sum(-1)
+    overflow = torch.where(nan > 0, 0.0, overflows)
+    flagged = overflow.unsqueeze(-1) > 0
+    v, dv = _coco.t_asy_weighted_and_derivative(torch.where(flagged, 0.0, w), asymmetry)
+    return overflow, v, torch.where(flagged, 0.0, dv)
 
 
 @formula_kernel
@@ -142,13 +149,8 @@ class RastriginRotated(FormulaFunction):
     @staticmethod
     def inner_formula(u: Tensor, asymmetry: Tensor, limit: float) -> tuple[Tensor, Tensor, Tensor]:
         w, dw = _coco.t_osz_and_derivative(u)
-        overflows = torch.where(torch.abs(_coco.t_asy_weighted(w, asymmetry)) > limit, 1.0, 0.0).sum(-1)
-        nan = torch.where(u != u, 1.0, 0.0).sum(-1)  # NaN in stays NaN out: not flagged
-        overflow = torch.where(nan > 0, 0.0, overflows)
-        # T_asy again, at 0 where the sample overflowed: no branch autograd sees is inf or NaN
-        flagged = overflow.unsqueeze(-1) > 0
-        v, dv = _coco.t_asy_weighted_and_derivative(torch.where(flagged, 0.0, w), asymmetry)
-        return overflow, v, torch.where(flagged, 0.0, dv * dw)  # no gradient where E = inf
+        overflow, v, dv = asy_unless_overflow(w, u, asymmetry, limit)
+        return overflow, v, dv * dw
 
     @staticmethod
     def formula(z: Tensor) -> tuple[Tensor, Tensor]:
@@ -266,7 +268,8 @@ class Weierstrass(BBOBFunction):
         return energy, ((grad_z @ folded) * dw) @ rotation + self.penalty * pen_grad
 
 
-class SchaffersF7(BBOBFunction):
+@formula_kernel
+class SchaffersF7(FormulaFunction):
     r"""BBOB f17, Schaffer's F7 function with condition number 10: rings of ridges whose
     frequency and amplitude fall towards the optimum, rotated and asymmetric.
 
@@ -317,6 +320,11 @@ class SchaffersF7(BBOBFunction):
     condition = 10.0
     beta = 0.5
     penalty = 10.0
+    kernel = "bbob_schaffers"
+    formula_matrix = "scaled"
+    formula_vectors = ("body",)
+    inner_kernel = "bbob_asymmetry"
+    inner_vectors = ("asymmetry",)
 
     rotation: Tensor
     scaled: Tensor
@@ -327,56 +335,38 @@ class SchaffersF7(BBOBFunction):
         q = _coco.rotation(self.seed, self.dim)
         self.register_constant("scaled", _coco.conditioning(self.condition, self.dim)[:, None] * q)
 
-    def _inner(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """:math:`u = R (x - x_\\mathrm{opt})`, with 0 in the samples where
-        :math:`T_\\mathrm{asy}` overflows, and the per-sample overflow flag."""
-        u = self.shifted(x) @ self.cast(self.rotation, x).T
-        overflow = asy_overflows(u, self.beta, asy_limit(x.dtype, self.condition, self.dim))
-        return torch.where(overflow[..., None], torch.zeros_like(u), u), overflow
+    @property
+    def asymmetry(self) -> Tensor:
+        """The weights :math:`\\beta \\frac{i}{d-1}` of :math:`T_\\mathrm{asy}^\\beta`."""
+        return _coco.asy_weights(self.rotation, self.beta)
+
+    @property
+    def body(self) -> Tensor:
+        """1 for the coordinates that lead a pair (:math:`i < d - 1`), 0 for the last."""
+        return (torch.arange(self.dim) < self.dim - 1).to(self.rotation.dtype)
+
+    def inner_parameters(self, y: Tensor) -> tuple[float, ...]:
+        return (asy_limit(y.dtype, self.condition, self.dim),)
 
     @staticmethod
-    def _pairs(z: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """:math:`s_i`, where :math:`s_i > 0`, :math:`s_i^{1/4}` and :math:`\\theta_i = 50
-        s_i^{1/10}` (1 and 50 where :math:`s_i = 0`: safe for autograd, masked after)."""
-        s = z[..., :-1] * z[..., :-1] + z[..., 1:] * z[..., 1:]
-        positive = s > 0
-        safe = torch.where(positive, s, torch.ones_like(s))
-        return safe, positive, torch.pow(safe, 0.25), 50.0 * torch.pow(safe, 0.1)
+    def inner_formula(u: Tensor, asymmetry: Tensor, limit: float) -> tuple[Tensor, Tensor, Tensor]:
+        return asy_unless_overflow(u, u, asymmetry, limit)
 
     @staticmethod
-    def _mean(positive: Tensor, root: Tensor, sine: Tensor) -> Tensor:
-        """The mean of the terms :math:`g(s_i) = s_i^{1/4} (1 + \\sin^2 \\theta_i)`, 0 where
-        :math:`s_i = 0`."""
-        terms = torch.where(positive, root * (1.0 + sine * sine), torch.zeros_like(root))
-        return terms.sum(-1) / terms.shape[-1]
-
-    def forward(self, x: Tensor) -> Tensor:
-        u, overflow = self._inner(x)
-        z = _coco.t_asy(u, self.beta) @ self.cast(self.scaled, x).T
-        _, positive, root, theta = self._pairs(z)
-        mean = self._mean(positive, root, torch.sin(theta))
-        return _inf_where(overflow, mean * mean + self.f_opt) + self.penalty * _coco.f_pen(x)
-
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        u, overflow = self._inner(x)
-        v, dv = _coco.t_asy_and_derivative(u, self.beta)
-        scaled = self.cast(self.scaled, x)
-        z = v @ scaled.T
-        s, positive, root, theta = self._pairs(z)
+    def formula(z: Tensor, body: Tensor) -> tuple[Tensor, Tensor]:
+        following = torch.roll(z, -1, -1)  # z_{i+1}
+        s = torch.where(body > 0, z * z + following * following, 0.0)
+        positive = s > 0  # (1 where s = 0: safe for autograd, masked after)
+        safe = torch.where(positive, s, 1.0)
+        root = torch.sqrt(torch.sqrt(safe))  # s^(1/4)
+        theta = 50.0 * torch.exp(0.1 * torch.log(safe))  # 50 s^(1/10)
         sine = torch.sin(theta)
-        mean = self._mean(positive, root, sine)
-        pen, pen_grad = _coco.f_pen_and_gradient(x)
-        energy = _inf_where(overflow, mean * mean + self.f_opt) + self.penalty * pen
-        # g'(s) = s^{-3/4} (1 + sin^2)/4 + s^{1/4} sin(2 theta) theta / (10 s)
-        slope = root / s * (0.25 * (1.0 + sine * sine) + 0.1 * theta * torch.sin(2.0 * theta))
-        slope = torch.where(positive, slope, torch.zeros_like(slope))
-        outer = (2.0 * mean / s.shape[-1])[..., None] * slope  # d E / d s_i
-        grad_z = torch.zeros_like(z)
-        grad_z = grad_z + torch.nn.functional.pad(2.0 * outer * z[..., :-1], (0, 1))
-        grad_z = grad_z + torch.nn.functional.pad(2.0 * outer * z[..., 1:], (1, 0))
-        grad = ((grad_z @ scaled) * dv) @ self.cast(self.rotation, x)
-        grad = torch.where(overflow[..., None], torch.zeros_like(grad), grad)
-        return energy, grad + self.penalty * pen_grad
+        pairs = z.shape[-1] - 1
+        mean = torch.where(positive, root * (1.0 + sine * sine), 0.0).sum(-1) / pairs
+        # g'(s) = s^{-3/4} (1 + sin^2)/4 + s^{1/4} sin(2 theta) theta / (10 s); 0 at the cusp s = 0
+        slope = root / safe * (0.25 * (1.0 + sine * sine) + 0.1 * theta * torch.sin(2.0 * theta))
+        outer = (2.0 * mean / pairs).unsqueeze(-1) * torch.where(positive, slope, 0.0)  # d E / d s_i
+        return mean * mean, 2.0 * outer * z + torch.roll(2.0 * outer * following, 1, -1)
 
 
 class SchaffersF7IllConditioned(SchaffersF7):

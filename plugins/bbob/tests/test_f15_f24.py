@@ -558,7 +558,11 @@ def test_t_asy_overflow_gives_inf_energy(function: int) -> None:
         x = m.x_opt + a * m.rotation[-1]
         e, g = m.energy_and_gradient(x)
         assert bool(e.isfinite()) == finite and bool(g.isfinite().all())
-        torch.testing.assert_close(autograd(m, x)[1], g, rtol=1e-12, atol=0)
+        with ebmcore.use_backend("analytic"):  # the torch formula: autograd's own operations
+            torch.testing.assert_close(autograd(m, x)[1], m.energy_and_gradient(x)[1], rtol=1e-12, atol=0)
+        # The C kernel rounds differently; at a = 1e3 f17's theta = 50 s^(1/10) is ~5e11 rad, where
+        # one rounding of it leaves sin(theta) 4 digits
+        torch.testing.assert_close(autograd(m, x)[1], g, rtol=1e-3, atol=0)
         if not finite:
             assert float(e) == math.inf
             torch.testing.assert_close(g, penalty * _coco.f_pen_and_gradient(x)[1], rtol=1e-15, atol=0)

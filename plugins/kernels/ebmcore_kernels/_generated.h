@@ -1268,6 +1268,127 @@ BLOCK_BODY(bbob_rosenbrock_rotated) {
 }
 BLOCK_KERNEL(bbob_rosenbrock_rotated)
 
+/* bbob_schaffers: ebmcore_bbob._multimodal.SchaffersF7.formula. */
+#define BBOB_SCHAFFERS_PARAMETERS 0
+#define BBOB_SCHAFFERS_VECTORS 1
+#define BBOB_SCHAFFERS_ARRAYS 6
+#define BBOB_SCHAFFERS_ROW_ARRAYS 3
+#define BBOB_SCHAFFERS_ROW_INDEX 1
+#define BBOB_SCHAFFERS_VALUES 0
+BLOCK_BODY(bbob_schaffers) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    const double c0 = (double)d - 1.0;
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict a2 = s[2];
+    REAL *restrict a3 = s[3];
+    REAL *restrict a4 = s[4];
+    REAL *restrict a5 = s[5];
+    REAL *restrict q0 = s[6];
+    REAL *restrict q1 = s[7];
+    REAL *restrict q2 = s[8];
+    const REAL *restrict v0 = s[9];
+    const REAL *restrict row_of = s[10];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d - 1; ++k) a4[k] = x[k + 1];
+    for (ptrdiff_t r = 0; r < rows; ++r) a4[r * d + d - 1] = x[r * d];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const int t0 = v0[k] > (REAL)0.0;
+        const REAL t1 = x[k] * x[k];
+        const REAL t2 = a4[k] * a4[k];
+        const REAL t3 = t1 + t2;
+        const REAL t4 = SELECT(t0, t3, (REAL)0.0);
+        const int t5 = t4 > (REAL)0.0;
+        const REAL t6 = SELECT(t5, t4, (REAL)1.0);
+        const REAL t7 = SQRT(t6);
+        const REAL t8 = SQRT(t7);
+        const REAL t9 = LOG(t6);
+        const REAL t10 = (REAL)0.1 * t9;
+        const REAL t11 = EXP(t10);
+        const REAL t12 = (REAL)50.0 * t11;
+        const REAL t13 = SIN(t12);
+        const REAL t14 = t13 * t13;
+        const REAL t15 = (REAL)1.0 + t14;
+        const REAL t16 = t8 * t15;
+        const REAL t17 = SELECT(t5, t16, (REAL)0.0);
+        a0[k] = t17;
+        const REAL t19 = gradient ? t8 / t6 : 0;
+        const REAL t20 = gradient ? t13 * t13 : 0;
+        const REAL t21 = gradient ? (REAL)1.0 + t20 : 0;
+        const REAL t22 = gradient ? (REAL)0.25 * t21 : 0;
+        const REAL t23 = gradient ? (REAL)0.1 * t12 : 0;
+        const REAL t24 = gradient ? (REAL)2.0 * t12 : 0;
+        const REAL t25 = gradient ? SIN(t24) : 0;
+        const REAL t26 = gradient ? t23 * t25 : 0;
+        const REAL t27 = gradient ? t22 + t26 : 0;
+        const REAL t28 = gradient ? t19 * t27 : 0;
+        const REAL t31 = gradient ? SELECT(t5, t28, (REAL)0.0) : 0;
+        if (gradient) a1[k] = t31;
+    }
+    FN(row_sums)(a0, rows, d, q2);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const REAL t18 = q2[r] / (REAL)c0;
+        q0[r] = t18;
+        const REAL t33 = t18 * t18;
+        e[r] = t33;
+    }
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            const REAL t29 = (REAL)2.0 * q0[r];
+            const REAL t30 = t29 / (REAL)c0;
+            q1[r] = t30;
+        }
+    }
+    if (gradient) {
+        if (d < INDEXED_ROW) {
+            #pragma omp simd
+            for (ptrdiff_t k = 0; k < rows * d; ++k) {
+                const ptrdiff_t r = (ptrdiff_t)row_of[k];
+                const REAL t32 = q1[r] * a1[k];
+                const REAL t34 = (REAL)2.0 * t32;
+                const REAL t35 = t34 * x[k];
+                a3[k] = t35;
+                const REAL t36 = (REAL)2.0 * t32;
+                const REAL t37 = t36 * a4[k];
+                a2[k] = t37;
+            }
+        } else {
+            for (ptrdiff_t r = 0; r < rows; ++r) {
+                #pragma omp simd
+                for (ptrdiff_t j = 0; j < d; ++j) {
+                    const ptrdiff_t k = r * d + j;
+                    const REAL t32 = q1[r] * a1[k];
+                    const REAL t34 = (REAL)2.0 * t32;
+                    const REAL t35 = t34 * x[k];
+                    a3[k] = t35;
+                    const REAL t36 = (REAL)2.0 * t32;
+                    const REAL t37 = t36 * a4[k];
+                    a2[k] = t37;
+                }
+            }
+        }
+    }
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t k = 1; k < rows * d; ++k) a5[k] = a2[k - 1];
+        for (ptrdiff_t r = 0; r < rows; ++r) a5[r * d] = a2[r * d + d - 1];
+    }
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const REAL t38 = a3[k] + a5[k];
+            g[k] = t38;
+        }
+    }
+}
+BLOCK_KERNEL(bbob_schaffers)
+
 /* bbob_sharp_ridge: ebmcore_bbob._ill_conditioned.SharpRidge.formula. */
 #define BBOB_SHARP_RIDGE_PARAMETERS 0
 #define BBOB_SHARP_RIDGE_VECTORS 1
@@ -1358,6 +1479,111 @@ BLOCK_BODY(bbob_sharp_ridge) {
     }
 }
 BLOCK_KERNEL(bbob_sharp_ridge)
+
+/* bbob_asymmetry: ebmcore_bbob._multimodal.SchaffersF7.inner_formula. */
+#define BBOB_ASYMMETRY_PARAMETERS 1
+#define BBOB_ASYMMETRY_VECTORS 1
+#define BBOB_ASYMMETRY_ARRAYS 2
+#define BBOB_ASYMMETRY_ROW_ARRAYS 3
+#define BBOB_ASYMMETRY_ROW_INDEX 1
+#define BBOB_ASYMMETRY_VALUES 1
+BLOCK_BODY(bbob_asymmetry) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    const double p_limit = p[0];
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict q0 = s[2];
+    REAL *restrict q1 = s[3];
+    REAL *restrict q2 = s[4];
+    const REAL *restrict v0 = s[5];
+    const REAL *restrict row_of = s[6];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const int t0 = x[k] > (REAL)0.0;
+        const REAL t1 = SELECT(t0, x[k], (REAL)1.0);
+        const REAL t2 = SQRT(t1);
+        const REAL t3 = v0[k] * t2;
+        const REAL t4 = (REAL)1.0 + t3;
+        const REAL t5 = LOG(t1);
+        const REAL t6 = t4 * t5;
+        const REAL t7 = EXP(t6);
+        const REAL t8 = SELECT(t0, t7, x[k]);
+        const REAL t9 = FABS(t8);
+        const int t10 = t9 > (REAL)p_limit;
+        const REAL t11 = SELECT(t10, (REAL)1.0, (REAL)0.0);
+        a0[k] = t11;
+        const int t12 = x[k] != x[k];
+        const REAL t13 = SELECT(t12, (REAL)1.0, (REAL)0.0);
+        a1[k] = t13;
+    }
+    FN(row_sums)(a0, rows, d, q1);
+    FN(row_sums)(a1, rows, d, q2);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const int t14 = q2[r] > (REAL)0.0;
+        const REAL t15 = SELECT(t14, (REAL)0.0, q1[r]);
+        const int t16 = t15 > (REAL)0.0;
+        q0[r] = t16;
+        e[r] = t15;
+    }
+    if (d < INDEXED_ROW) {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const ptrdiff_t r = (ptrdiff_t)row_of[k];
+            const REAL t17 = SELECT(q0[r], (REAL)0.0, x[k]);
+            const int t18 = t17 > (REAL)0.0;
+            const REAL t19 = SELECT(t18, t17, (REAL)1.0);
+            const REAL t20 = SQRT(t19);
+            const REAL t21 = v0[k] * t20;
+            const REAL t22 = (REAL)1.0 + t21;
+            const REAL t23 = LOG(t19);
+            const REAL t24 = t22 * t23;
+            const REAL t25 = EXP(t24);
+            const REAL t26 = gradient ? t22 / t19 : 0;
+            const REAL t27 = gradient ? v0[k] * t23 : 0;
+            const REAL t28 = gradient ? (REAL)2.0 * t20 : 0;
+            const REAL t29 = gradient ? t27 / t28 : 0;
+            const REAL t30 = gradient ? t26 + t29 : 0;
+            const REAL t31 = gradient ? t25 * t30 : 0;
+            const REAL t32 = SELECT(t18, t25, t17);
+            const REAL t33 = gradient ? SELECT(t18, t31, (REAL)1.0) : 0;
+            const REAL t34 = gradient ? SELECT(q0[r], (REAL)0.0, t33) : 0;
+            o[k] = t32;
+            if (gradient) g[k] = t34;
+        }
+    } else {
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            #pragma omp simd
+            for (ptrdiff_t j = 0; j < d; ++j) {
+                const ptrdiff_t k = r * d + j;
+                const REAL t17 = SELECT(q0[r], (REAL)0.0, x[k]);
+                const int t18 = t17 > (REAL)0.0;
+                const REAL t19 = SELECT(t18, t17, (REAL)1.0);
+                const REAL t20 = SQRT(t19);
+                const REAL t21 = v0[k] * t20;
+                const REAL t22 = (REAL)1.0 + t21;
+                const REAL t23 = LOG(t19);
+                const REAL t24 = t22 * t23;
+                const REAL t25 = EXP(t24);
+                const REAL t26 = gradient ? t22 / t19 : 0;
+                const REAL t27 = gradient ? v0[k] * t23 : 0;
+                const REAL t28 = gradient ? (REAL)2.0 * t20 : 0;
+                const REAL t29 = gradient ? t27 / t28 : 0;
+                const REAL t30 = gradient ? t26 + t29 : 0;
+                const REAL t31 = gradient ? t25 * t30 : 0;
+                const REAL t32 = SELECT(t18, t25, t17);
+                const REAL t33 = gradient ? SELECT(t18, t31, (REAL)1.0) : 0;
+                const REAL t34 = gradient ? SELECT(q0[r], (REAL)0.0, t33) : 0;
+                o[k] = t32;
+                if (gradient) g[k] = t34;
+            }
+        }
+    }
+}
+BLOCK_KERNEL(bbob_asymmetry)
 
 /* bbob_oscillated_asymmetry: ebmcore_bbob._multimodal.RastriginRotated.inner_formula. */
 #define BBOB_OSCILLATED_ASYMMETRY_PARAMETERS 1
@@ -1463,8 +1689,8 @@ BLOCK_BODY(bbob_oscillated_asymmetry) {
             const REAL t61 = gradient ? t55 * t60 : 0;
             const REAL t62 = SELECT(t48, t55, t47);
             const REAL t63 = gradient ? SELECT(t48, t61, (REAL)1.0) : 0;
-            const REAL t64 = gradient ? t63 * a3[k] : 0;
-            const REAL t65 = gradient ? SELECT(q0[r], (REAL)0.0, t64) : 0;
+            const REAL t64 = gradient ? SELECT(q0[r], (REAL)0.0, t63) : 0;
+            const REAL t65 = gradient ? t64 * a3[k] : 0;
             o[k] = t62;
             if (gradient) g[k] = t65;
         }
@@ -1490,8 +1716,8 @@ BLOCK_BODY(bbob_oscillated_asymmetry) {
                 const REAL t61 = gradient ? t55 * t60 : 0;
                 const REAL t62 = SELECT(t48, t55, t47);
                 const REAL t63 = gradient ? SELECT(t48, t61, (REAL)1.0) : 0;
-                const REAL t64 = gradient ? t63 * a3[k] : 0;
-                const REAL t65 = gradient ? SELECT(q0[r], (REAL)0.0, t64) : 0;
+                const REAL t64 = gradient ? SELECT(q0[r], (REAL)0.0, t63) : 0;
+                const REAL t65 = gradient ? t64 * a3[k] : 0;
                 o[k] = t62;
                 if (gradient) g[k] = t65;
             }
@@ -1520,6 +1746,8 @@ BLOCK_KERNEL(bbob_oscillated_asymmetry)
     X(bbob_oscillated_quadratic, 0, 1, 1, 1, 0, 0) \
     X(bbob_rastrigin, 0, 0, 2, 2, 0, 0) \
     X(bbob_rosenbrock_rotated, 0, 1, 11, 1, 0, 0) \
+    X(bbob_schaffers, 0, 1, 6, 3, 1, 0) \
     X(bbob_sharp_ridge, 0, 1, 1, 4, 1, 0) \
+    X(bbob_asymmetry, 1, 1, 2, 3, 1, 1) \
     X(bbob_oscillated_asymmetry, 1, 1, 4, 3, 1, 1)
 #endif

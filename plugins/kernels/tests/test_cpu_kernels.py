@@ -50,6 +50,8 @@ KERNEL_ENERGIES = [
     "bbob_f13",
     "bbob_f14",
     "bbob_f15",
+    "bbob_f17",
+    "bbob_f18",
     "bbob_f19",
 ]
 needs_kernels = pytest.mark.skipif(
