@@ -56,6 +56,7 @@ __all__ = [
     "SEED_BASE",
     "Instance",
     "asy_weights",
+    "asymmetric",
     "compute_f_opt",
     "compute_x_opt",
     "conditioning",
@@ -69,6 +70,7 @@ __all__ = [
     "rotation",
     "t_asy",
     "t_asy_and_derivative",
+    "t_asy_unless_overflow",
     "t_asy_weighted",
     "t_asy_weighted_and_derivative",
     "t_osz",
@@ -481,6 +483,32 @@ def t_asy_weighted_and_derivative(x: Tensor, weight: Tensor) -> tuple[Tensor, Te
     positive, safe, root, exponent, log_safe, y = _asy_power(x, weight)
     slope = y * (exponent / safe + weight * log_safe / (2.0 * root))
     return torch.where(positive, y, x), torch.where(positive, slope, 1.0)
+
+
+def t_asy_unless_overflow(
+    w: Tensor, u: Tensor, asymmetry: Tensor, limit: float
+) -> tuple[Tensor, Tensor, Tensor]:
+    r""":math:`T_\mathrm{asy}` of ``w`` (weights ``asymmetry``) where no coordinate exceeds
+    ``limit`` in magnitude, as an inner formula
+    (:class:`~ebmcore_bbob._formula.FormulaFunction`): ``(overflow, T_asy(w), T_asy'(w))``.
+
+    ``overflow`` is positive in the samples where a coordinate does, except those where the
+    input ``u`` has a NaN (NaN in stays NaN out); there :math:`T_\mathrm{asy}` is evaluated at 0
+    instead, so that no branch autograd sees is inf or NaN, and the derivative is 0 (their
+    energy is :math:`+\infty`).
+    """
+    overflows = torch.where(torch.abs(t_asy_weighted(w, asymmetry)) > limit, 1.0, 0.0).sum(-1)
+    nan = torch.where(u != u, 1.0, 0.0).sum(-1)
+    overflow = torch.where(nan > 0, 0.0, overflows)
+    flagged = overflow.unsqueeze(-1) > 0
+    v, dv = t_asy_weighted_and_derivative(torch.where(flagged, 0.0, w), asymmetry)
+    return overflow, v, torch.where(flagged, 0.0, dv)
+
+
+def asymmetric(u: Tensor, asymmetry: Tensor, limit: float) -> tuple[Tensor, Tensor, Tensor]:
+    r"""The inner formula :math:`u \mapsto T_\mathrm{asy}(u)` of f12, f17 and f18:
+    :func:`t_asy_unless_overflow` of ``u`` itself."""
+    return t_asy_unless_overflow(u, u, asymmetry, limit)
 
 
 def f_pen(x: Tensor) -> Tensor:

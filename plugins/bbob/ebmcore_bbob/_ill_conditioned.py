@@ -20,14 +20,12 @@ References:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 from torch import Tensor
 
 from . import _coco
-from ._base import BBOBFunction, ellipsoid_raw, ellipsoid_raw_and_gradient
+from ._base import BBOBFunction, ellipsoid_raw_and_gradient
 from ._formula import FormulaFunction, formula_kernel
 
 __all__ = ["BentCigar", "DifferentPowers", "Discus", "EllipsoidRotated", "SharpRidge"]
@@ -155,7 +153,8 @@ class Discus(_OscillatedQuadratic):
         return weights
 
 
-class BentCigar(_RotatedFunction):
+@formula_kernel
+class BentCigar(_RotatedFunction, FormulaFunction):
     r"""BBOB f12, the bent cigar: a ridge :math:`10^3` times flatter along one direction than
     across it, rotated, with its axis bent by :math:`T_\mathrm{asy}^{0.5}`.
 
@@ -203,6 +202,10 @@ class BentCigar(_RotatedFunction):
 
     function = 12
     beta = 0.5
+    kernel = "bbob_ellipsoid"
+    formula_vectors = ("weights",)
+    inner_kernel = "bbob_asymmetry"
+    inner_vectors = ("asymmetry",)
 
     weights: Tensor
 
@@ -216,21 +219,19 @@ class BentCigar(_RotatedFunction):
     def optimum(cls, data: _coco.Instance) -> np.ndarray:
         return _coco.compute_x_opt(data.seed + _R_OFFSET, data.dim)
 
-    def _energy(self, t: Tensor, x: Tensor) -> tuple[Tensor, Tensor]:
-        """``(energy, z)`` from the bent point ``t``; :math:`+\\infty` where ``t`` overflowed."""
-        z = t @ self.cast(self.rotation, x).T
-        raw = ellipsoid_raw(z, self.cast(self.weights, x))
-        return torch.where(torch.isinf(t).any(-1), math.inf, raw) + self.f_opt, z
+    @property
+    def asymmetry(self) -> Tensor:
+        """The weights :math:`\\beta \\frac{i}{d-1}` of :math:`T_\\mathrm{asy}^\\beta`."""
+        return _coco.asy_weights(self.rotation, self.beta)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self._energy(_coco.t_asy(self.rotated(x), self.beta), x)[0]
+    def inner_parameters(self, y: Tensor) -> tuple[float, ...]:
+        return (torch.finfo(y.dtype).max,)  # flags the samples where T_asy overflowed to inf
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        rotation = self.cast(self.rotation, x)
-        t, dt = _coco.t_asy_and_derivative(self.rotated(x), self.beta)
-        energy, z = self._energy(t, x)
-        grad = ((2.0 * self.cast(self.weights, x) * z) @ rotation * dt) @ rotation
-        return energy, torch.where(torch.isinf(energy).unsqueeze(-1), torch.zeros_like(grad), grad)
+    inner_formula = staticmethod(_coco.asymmetric)
+
+    @staticmethod
+    def formula(z: Tensor, weights: Tensor) -> tuple[Tensor, Tensor]:
+        return ellipsoid_raw_and_gradient(z, weights)
 
 
 @formula_kernel

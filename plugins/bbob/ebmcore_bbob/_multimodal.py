@@ -60,26 +60,6 @@ def asy_limit(dtype: torch.dtype, condition: float, dim: int) -> float:
     return math.sqrt(torch.finfo(dtype).max) / (16.0 * math.sqrt(condition) * dim)
 
 
-def asy_unless_overflow(
-    w: Tensor, u: Tensor, asymmetry: Tensor, limit: float
-) -> tuple[Tensor, Tensor, Tensor]:
-    r""":math:`T_\mathrm{asy}` of ``w`` (weights ``asymmetry``) where no coordinate exceeds
-    ``limit`` in magnitude (the module docstring), as an inner formula
-    (:class:`~ebmcore_bbob._formula.FormulaFunction`): ``(overflow, T_asy(w), T_asy'(w))``.
-
-    ``overflow`` is positive in the samples where a coordinate does, except those where the
-    input ``u`` has a NaN (NaN in stays NaN out); there :math:`T_\mathrm{asy}` is evaluated at 0
-    instead, so that no branch autograd sees is inf or NaN, and the derivative is 0 (their
-    energy is :math:`+\infty`).
-    """
-    overflows = torch.where(torch.abs(_coco.t_asy_weighted(w, asymmetry)) > limit, 1.0, 0.0).sum(-1)
-    nan = torch.where(u != u, 1.0, 0.0).sum(-1)
-    overflow = torch.where(nan > 0, 0.0, overflows)
-    flagged = overflow.unsqueeze(-1) > 0
-    v, dv = _coco.t_asy_weighted_and_derivative(torch.where(flagged, 0.0, w), asymmetry)
-    return overflow, v, torch.where(flagged, 0.0, dv)
-
-
 @formula_kernel
 class RastriginRotated(FormulaFunction):
     r"""BBOB f15, the rotated Rastrigin function: :math:`\approx 10^d` local minima in a
@@ -149,7 +129,7 @@ class RastriginRotated(FormulaFunction):
     @staticmethod
     def inner_formula(u: Tensor, asymmetry: Tensor, limit: float) -> tuple[Tensor, Tensor, Tensor]:
         w, dw = _coco.t_osz_and_derivative(u)
-        overflow, v, dv = asy_unless_overflow(w, u, asymmetry, limit)
+        overflow, v, dv = _coco.t_asy_unless_overflow(w, u, asymmetry, limit)
         return overflow, v, dv * dw
 
     @staticmethod
@@ -348,9 +328,7 @@ class SchaffersF7(FormulaFunction):
     def inner_parameters(self, y: Tensor) -> tuple[float, ...]:
         return (asy_limit(y.dtype, self.condition, self.dim),)
 
-    @staticmethod
-    def inner_formula(u: Tensor, asymmetry: Tensor, limit: float) -> tuple[Tensor, Tensor, Tensor]:
-        return asy_unless_overflow(u, u, asymmetry, limit)
+    inner_formula = staticmethod(_coco.asymmetric)
 
     @staticmethod
     def formula(z: Tensor, body: Tensor) -> tuple[Tensor, Tensor]:

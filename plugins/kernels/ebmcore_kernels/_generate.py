@@ -645,7 +645,12 @@ def _classes(
         pending.extend(cls.__subclasses__())
         own = cls.__module__.startswith(f"{package}.")  # not a subclass a test or a user defines
         if cls is not base and own and method in cls.__dict__:
-            found.setdefault(getattr(cls, kernel), cls)
+            first = found.setdefault(getattr(cls, kernel), cls)
+            if getattr(first, method) is not getattr(cls, method):  # one kernel, one formula
+                raise ValueError(
+                    f"{cls.__qualname__} and {first.__qualname__} name the kernel {getattr(cls, kernel)!r} "
+                    f"with different {method}s"
+                )
     return [found[name] for name in sorted(found)]
 
 
@@ -665,15 +670,15 @@ def formula_classes() -> list[type]:
     return _classes(FormulaEnergy, "formula") + _classes(FormulaFunction, "formula", "ebmcore_bbob")
 
 
-def formulas() -> list[tuple[str, Callable[..., Any], int, type]]:
-    """Every row formula to print, in the header's order: ``(kernel, formula, vectors, cls)``;
-    the BBOB functions' inner maps after their formulas."""
+def formulas() -> list[tuple[str, Callable[..., Any], int]]:
+    """Every row formula to print, in the header's order: ``(kernel, formula, vectors)``; the
+    BBOB functions' inner maps after the formulas."""
     from ebmcore_bbob._formula import FormulaFunction
 
     inner = _classes(FormulaFunction, "inner_formula", "ebmcore_bbob", "inner_kernel")
     return [
-        *((c.kernel, c.formula, len(c.formula_vectors), c) for c in formula_classes()),  # type: ignore[attr-defined]
-        *((c.inner_kernel, c.inner_formula, len(c.inner_vectors), c) for c in inner),  # type: ignore[attr-defined]
+        *((c.kernel, c.formula, len(c.formula_vectors)) for c in formula_classes()),  # type: ignore[attr-defined]
+        *((c.inner_kernel, c.inner_formula, len(c.inner_vectors)) for c in inner),  # type: ignore[attr-defined]
     ]
 
 
@@ -713,9 +718,9 @@ def render() -> str:
             f"SEPARABLE_KERNEL({kernel}, {int(flat)})",
         ]
         entries.append(f"X({kernel}, {count}, 0, 1, 0, 0, 0)")
-    for kernel, formula, vectors, cls in formulas():
+    for kernel, formula, vectors in formulas():
         text, counts = row_kernel(formula, kernel, vectors)
-        parts += ["", f"/* {kernel}: {cls.__module__}.{cls.__qualname__}.{formula.__name__}. */", text]
+        parts += ["", f"/* {kernel}: {formula.__module__}.{formula.__qualname__}. */", text]
         entries.append(f"X({kernel}, {', '.join(str(count) for count in counts.values())})")
     parts += ["", "#ifndef KERNEL_LIST", "#define KERNEL_LIST(X) \\"]
     continued = " \\"

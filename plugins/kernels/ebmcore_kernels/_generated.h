@@ -969,6 +969,54 @@ BLOCK_BODY(bbob_different_powers) {
 }
 BLOCK_KERNEL(bbob_different_powers)
 
+/* bbob_ellipsoid: ebmcore_bbob._ill_conditioned.BentCigar.formula. */
+#define BBOB_ELLIPSOID_PARAMETERS 0
+#define BBOB_ELLIPSOID_VECTORS 1
+#define BBOB_ELLIPSOID_ARRAYS 1
+#define BBOB_ELLIPSOID_ROW_ARRAYS 1
+#define BBOB_ELLIPSOID_ROW_INDEX 0
+#define BBOB_ELLIPSOID_VALUES 0
+BLOCK_BODY(bbob_ellipsoid) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    REAL *restrict a0 = s[0];
+    REAL *restrict q0 = s[1];
+    const REAL *restrict v0 = s[2];
+    if (d >= SHORT_ROW) {
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            REAL u0 = 0;
+            #pragma omp simd reduction(+ : u0)
+            for (ptrdiff_t j = 0; j < d; ++j) {
+                const ptrdiff_t k = r * d + j;
+                const REAL t0 = v0[k] * x[k];
+                const REAL t1 = t0 * x[k];
+                const REAL t2 = gradient ? (REAL)2.0 * t0 : 0;
+                if (gradient) g[k] = t2;
+                u0 += t1;
+            }
+            q0[r] = u0;
+        }
+    } else {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const REAL t0 = v0[k] * x[k];
+            const REAL t1 = t0 * x[k];
+            a0[k] = t1;
+            const REAL t2 = gradient ? (REAL)2.0 * t0 : 0;
+            if (gradient) g[k] = t2;
+        }
+    }
+    if (d < SHORT_ROW)
+        FN(row_sums)(a0, rows, d, q0);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        e[r] = q0[r];
+    }
+}
+BLOCK_KERNEL(bbob_ellipsoid)
+
 /* bbob_griewank_rosenbrock: ebmcore_bbob._multimodal.GriewankRosenbrock.formula. */
 #define BBOB_GRIEWANK_ROSENBROCK_PARAMETERS 0
 #define BBOB_GRIEWANK_ROSENBROCK_VECTORS 1
@@ -1480,7 +1528,7 @@ BLOCK_BODY(bbob_sharp_ridge) {
 }
 BLOCK_KERNEL(bbob_sharp_ridge)
 
-/* bbob_asymmetry: ebmcore_bbob._multimodal.SchaffersF7.inner_formula. */
+/* bbob_asymmetry: ebmcore_bbob._coco.asymmetric. */
 #define BBOB_ASYMMETRY_PARAMETERS 1
 #define BBOB_ASYMMETRY_VECTORS 1
 #define BBOB_ASYMMETRY_ARRAYS 2
@@ -1742,6 +1790,7 @@ BLOCK_KERNEL(bbob_oscillated_asymmetry)
     X(zakharov, 0, 1, 2, 3, 1, 0) \
     X(bbob_attractive_sector, 2, 1, 2, 11, 1, 0) \
     X(bbob_different_powers, 0, 1, 3, 4, 1, 0) \
+    X(bbob_ellipsoid, 0, 1, 1, 1, 0, 0) \
     X(bbob_griewank_rosenbrock, 0, 1, 10, 1, 0, 0) \
     X(bbob_oscillated_quadratic, 0, 1, 1, 1, 0, 0) \
     X(bbob_rastrigin, 0, 0, 2, 2, 0, 0) \

@@ -47,6 +47,7 @@ KERNEL_ENERGIES = [
     "bbob_f9",
     "bbob_f10",
     "bbob_f11",
+    "bbob_f12",
     "bbob_f13",
     "bbob_f14",
     "bbob_f15",

@@ -96,6 +96,7 @@ def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() 
     bbob = [
         "bbob_attractive_sector",
         "bbob_different_powers",
+        "bbob_ellipsoid",
         "bbob_griewank_rosenbrock",
         "bbob_oscillated_quadratic",
         "bbob_rastrigin",
@@ -113,6 +114,36 @@ def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() 
         assert f"BLOCK_KERNEL({name})" in header or f"SEPARABLE_KERNEL({name}," in header
         assert f"X({name}, " in table
     assert "elsewhere" not in header
+
+
+def test_a_kernel_name_stands_for_one_formula() -> None:
+    """Two classes may share a kernel only with the same formula (f12 and f17 share their inner
+    map); different formulas under one name are refused, not one of them silently printed."""
+    import gc
+
+    from ebmcore_bbob._formula import FormulaFunction
+
+    def formula_a(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return (z * z).sum(-1), 2.0 * z
+
+    def formula_b(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return z.sum(-1), z
+
+    classes = [
+        type(
+            name,
+            (FormulaFunction,),
+            {"kernel": "shared", "formula": staticmethod(f), "__module__": "ebmcore_bbob.x"},
+        )
+        for name, f in (("A", formula_a), ("B", formula_b))
+    ]
+    try:
+        with pytest.raises(ValueError, match="name the kernel 'shared' with different formulas"):
+            _generate.formula_classes()
+    finally:
+        del classes
+        gc.collect()  # subclasses are weak references: gone, the other tests see the plugin's own
+    assert "shared" not in [cls.kernel for cls in _generate.formula_classes()]  # type: ignore[attr-defined]
 
 
 def _demo(x: torch.Tensor, w: torch.Tensor, a: float) -> tuple[torch.Tensor, torch.Tensor]:
