@@ -227,7 +227,7 @@ class BentCigar(_RotatedFunction, FormulaFunction):
     def inner_parameters(self, y: Tensor) -> tuple[float, ...]:
         return (torch.finfo(y.dtype).max,)  # flags the samples where T_asy overflowed to inf
 
-    inner_formula = staticmethod(_coco.asymmetric)
+    inner_formula = staticmethod(_coco.asymmetric)  # type: ignore[assignment]  # (the function f17 shares)
 
     @staticmethod
     def formula(z: Tensor, weights: Tensor) -> tuple[Tensor, Tensor]:

@@ -328,7 +328,7 @@ class SchaffersF7(FormulaFunction):
     def inner_parameters(self, y: Tensor) -> tuple[float, ...]:
         return (asy_limit(y.dtype, self.condition, self.dim),)
 
-    inner_formula = staticmethod(_coco.asymmetric)
+    inner_formula = staticmethod(_coco.asymmetric)  # type: ignore[assignment]  # (the function f12 shares)
 
     @staticmethod
     def formula(z: Tensor, body: Tensor) -> tuple[Tensor, Tensor]:
