@@ -81,7 +81,7 @@ class FormulaFunction(BBOBFunction):
     inner_vectors: ClassVar[tuple[str, ...]] = ()
     """The per-coordinate vectors the inner formula takes after ``y``."""
 
-    penalty: ClassVar[float] = 0.0
+    penalty: float = 0.0
     """The factor of BBOB's boundary penalty :math:`f_\\mathrm{pen}(x)`, added in torch (0:
     none)."""
 

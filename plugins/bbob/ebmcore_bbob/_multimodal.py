@@ -39,7 +39,7 @@ from torch import Tensor
 from ebmcore import BaseModel
 
 from . import _coco
-from ._base import BBOBFunction, rastrigin_raw_and_gradient
+from ._base import rastrigin_raw_and_gradient
 from ._formula import FormulaFunction, formula_kernel
 
 __all__ = [
@@ -146,7 +146,8 @@ for _a, _b in zip(_WEIERSTRASS_A, _WEIERSTRASS_B, strict=True):  # COCO's f0, su
 del _a, _b
 
 
-class Weierstrass(BBOBFunction):
+@formula_kernel
+class Weierstrass(FormulaFunction):
     r"""BBOB f16, the Weierstrass function: a rugged, repetitive landscape of 12 cosine
     octaves, rotated, with oscillations and a boundary penalty.
 
@@ -205,10 +206,12 @@ class Weierstrass(BBOBFunction):
     # promises a Minima, which these two cannot keep
     minima = BaseModel.minima  # type: ignore[assignment]
 
+    kernel = "bbob_weierstrass"
+    formula_matrix = "folded"
+    inner_kernel = "bbob_oscillation"
+
     rotation: Tensor
     folded: Tensor
-    weights: Tensor
-    frequencies: Tensor
 
     def __init__(self, dim: int = 2, instance: int = 1) -> None:
         super().__init__(dim, instance)
@@ -216,36 +219,27 @@ class Weierstrass(BBOBFunction):
         self.register_constant(
             "folded", _coco.rotated_conditioning(self.seed, self.dim, 1.0 / self.condition)
         )
-        self.register_constant("weights", _WEIERSTRASS_A)
-        self.register_constant("frequencies", _WEIERSTRASS_B)
         self.penalty = 10.0 / self.dim
 
-    def _angles(self, z: Tensor) -> Tensor:
-        """The ``(*batch, d, 12)`` cosine arguments :math:`2\\pi (z_i + \\frac12) 3^k`, in
-        COCO's order of operations."""
-        return (2.0 * math.pi * (z + 0.5))[..., None] * self.cast(self.frequencies, z)
+    @staticmethod
+    def inner_formula(u: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        w, dw = _coco.t_osz_and_derivative(u)
+        # +inf (the penalty's limit) where T_osz overflowed, where cos(inf) would give NaN
+        overflow = torch.where(torch.isinf(w), 1.0, 0.0).sum(-1)
+        flagged = overflow.unsqueeze(-1) > 0
+        return overflow, torch.where(flagged, 0.0, w), torch.where(flagged, 0.0, dw)
 
-    def _bracket(self, angles: Tensor) -> Tensor:
-        """:math:`\\delta = \\frac1d \\sum_i \\sum_k 2^{-k} \\cos(\\cdot) - f_0`."""
-        series = (self.cast(self.weights, angles) * torch.cos(angles)).sum(-1).sum(-1)
-        return series / self.dim - _WEIERSTRASS_F0
-
-    def forward(self, x: Tensor) -> Tensor:
-        u = self.shifted(x) @ self.cast(self.rotation, x).T
-        delta = self._bracket(self._angles(_coco.t_osz(u) @ self.cast(self.folded, x).T))
-        return 10.0 * delta**3 + self.f_opt + self.penalty * _coco.f_pen(x)
-
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        rotation = self.cast(self.rotation, x)
-        folded = self.cast(self.folded, x)
-        w, dw = _coco.t_osz_and_derivative(self.shifted(x) @ rotation.T)
-        angles = self._angles(w @ folded.T)
-        delta = self._bracket(angles)
-        pen, pen_grad = _coco.f_pen_and_gradient(x)
-        energy = 10.0 * delta**3 + self.f_opt + self.penalty * pen
-        rates = self.cast(self.weights, x) * (2.0 * math.pi) * self.cast(self.frequencies, x)
-        grad_z = (-30.0 / self.dim) * (delta * delta)[..., None] * (rates * torch.sin(angles)).sum(-1)
-        return energy, ((grad_z @ folded) * dw) @ rotation + self.penalty * pen_grad
+    @staticmethod
+    def formula(z: Tensor) -> tuple[Tensor, Tensor]:
+        angle = 2.0 * math.pi * (z + 0.5)
+        # sum_k 2^-k cos(3^k angle) and its derivative, from k = 0 (a = b = 1) in COCO's order
+        series, slope = torch.cos(angle), 2.0 * math.pi * torch.sin(angle)
+        for a, b in zip(_WEIERSTRASS_A[1:], _WEIERSTRASS_B[1:], strict=True):
+            series = series + a * torch.cos(angle * b)
+            slope = slope + (a * 2.0 * math.pi * b) * torch.sin(angle * b)
+        d = z.shape[-1]
+        delta = series.sum(-1) / d - _WEIERSTRASS_F0
+        return 10.0 * delta * delta * delta, (-30.0 / d) * (delta * delta).unsqueeze(-1) * slope
 
 
 @formula_kernel

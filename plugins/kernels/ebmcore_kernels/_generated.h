@@ -1528,6 +1528,164 @@ BLOCK_BODY(bbob_sharp_ridge) {
 }
 BLOCK_KERNEL(bbob_sharp_ridge)
 
+/* bbob_weierstrass: ebmcore_bbob._multimodal.Weierstrass.formula. */
+#define BBOB_WEIERSTRASS_PARAMETERS 0
+#define BBOB_WEIERSTRASS_VECTORS 0
+#define BBOB_WEIERSTRASS_ARRAYS 2
+#define BBOB_WEIERSTRASS_ROW_ARRAYS 3
+#define BBOB_WEIERSTRASS_ROW_INDEX 1
+#define BBOB_WEIERSTRASS_VALUES 0
+BLOCK_BODY(bbob_weierstrass) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    const double c0 = -30.0 / (double)d;
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict q0 = s[2];
+    REAL *restrict q1 = s[3];
+    REAL *restrict q2 = s[4];
+    const REAL *restrict row_of = s[5];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const REAL t0 = x[k] + (REAL)0.5;
+        const REAL t1 = (REAL)6.283185307179586 * t0;
+        const REAL t2 = COS(t1);
+        const REAL t3 = gradient ? SIN(t1) : 0;
+        const REAL t4 = gradient ? (REAL)6.283185307179586 * t3 : 0;
+        const REAL t5 = t1 * (REAL)3.0;
+        const REAL t6 = COS(t5);
+        const REAL t7 = (REAL)0.5 * t6;
+        const REAL t8 = t2 + t7;
+        const REAL t9 = gradient ? t1 * (REAL)3.0 : 0;
+        const REAL t10 = gradient ? SIN(t9) : 0;
+        const REAL t11 = gradient ? (REAL)9.42477796076938 * t10 : 0;
+        const REAL t12 = gradient ? t4 + t11 : 0;
+        const REAL t13 = t1 * (REAL)9.0;
+        const REAL t14 = COS(t13);
+        const REAL t15 = (REAL)0.25 * t14;
+        const REAL t16 = t8 + t15;
+        const REAL t17 = gradient ? t1 * (REAL)9.0 : 0;
+        const REAL t18 = gradient ? SIN(t17) : 0;
+        const REAL t19 = gradient ? (REAL)14.137166941154069 * t18 : 0;
+        const REAL t20 = gradient ? t12 + t19 : 0;
+        const REAL t21 = t1 * (REAL)27.0;
+        const REAL t22 = COS(t21);
+        const REAL t23 = (REAL)0.125 * t22;
+        const REAL t24 = t16 + t23;
+        const REAL t25 = gradient ? t1 * (REAL)27.0 : 0;
+        const REAL t26 = gradient ? SIN(t25) : 0;
+        const REAL t27 = gradient ? (REAL)21.205750411731103 * t26 : 0;
+        const REAL t28 = gradient ? t20 + t27 : 0;
+        const REAL t29 = t1 * (REAL)81.0;
+        const REAL t30 = COS(t29);
+        const REAL t31 = (REAL)0.0625 * t30;
+        const REAL t32 = t24 + t31;
+        const REAL t33 = gradient ? t1 * (REAL)81.0 : 0;
+        const REAL t34 = gradient ? SIN(t33) : 0;
+        const REAL t35 = gradient ? (REAL)31.808625617596654 * t34 : 0;
+        const REAL t36 = gradient ? t28 + t35 : 0;
+        const REAL t37 = t1 * (REAL)243.0;
+        const REAL t38 = COS(t37);
+        const REAL t39 = (REAL)0.03125 * t38;
+        const REAL t40 = t32 + t39;
+        const REAL t41 = gradient ? t1 * (REAL)243.0 : 0;
+        const REAL t42 = gradient ? SIN(t41) : 0;
+        const REAL t43 = gradient ? (REAL)47.712938426394985 * t42 : 0;
+        const REAL t44 = gradient ? t36 + t43 : 0;
+        const REAL t45 = t1 * (REAL)729.0;
+        const REAL t46 = COS(t45);
+        const REAL t47 = (REAL)0.015625 * t46;
+        const REAL t48 = t40 + t47;
+        const REAL t49 = gradient ? t1 * (REAL)729.0 : 0;
+        const REAL t50 = gradient ? SIN(t49) : 0;
+        const REAL t51 = gradient ? (REAL)71.56940763959247 * t50 : 0;
+        const REAL t52 = gradient ? t44 + t51 : 0;
+        const REAL t53 = t1 * (REAL)2187.0;
+        const REAL t54 = COS(t53);
+        const REAL t55 = (REAL)0.0078125 * t54;
+        const REAL t56 = t48 + t55;
+        const REAL t57 = gradient ? t1 * (REAL)2187.0 : 0;
+        const REAL t58 = gradient ? SIN(t57) : 0;
+        const REAL t59 = gradient ? (REAL)107.35411145938872 * t58 : 0;
+        const REAL t60 = gradient ? t52 + t59 : 0;
+        const REAL t61 = t1 * (REAL)6561.0;
+        const REAL t62 = COS(t61);
+        const REAL t63 = (REAL)0.00390625 * t62;
+        const REAL t64 = t56 + t63;
+        const REAL t65 = gradient ? t1 * (REAL)6561.0 : 0;
+        const REAL t66 = gradient ? SIN(t65) : 0;
+        const REAL t67 = gradient ? (REAL)161.03116718908308 * t66 : 0;
+        const REAL t68 = gradient ? t60 + t67 : 0;
+        const REAL t69 = t1 * (REAL)19683.0;
+        const REAL t70 = COS(t69);
+        const REAL t71 = (REAL)0.001953125 * t70;
+        const REAL t72 = t64 + t71;
+        const REAL t73 = gradient ? t1 * (REAL)19683.0 : 0;
+        const REAL t74 = gradient ? SIN(t73) : 0;
+        const REAL t75 = gradient ? (REAL)241.5467507836246 * t74 : 0;
+        const REAL t76 = gradient ? t68 + t75 : 0;
+        const REAL t77 = t1 * (REAL)59049.0;
+        const REAL t78 = COS(t77);
+        const REAL t79 = (REAL)0.0009765625 * t78;
+        const REAL t80 = t72 + t79;
+        const REAL t81 = gradient ? t1 * (REAL)59049.0 : 0;
+        const REAL t82 = gradient ? SIN(t81) : 0;
+        const REAL t83 = gradient ? (REAL)362.3201261754369 * t82 : 0;
+        const REAL t84 = gradient ? t76 + t83 : 0;
+        const REAL t85 = t1 * (REAL)177147.0;
+        const REAL t86 = COS(t85);
+        const REAL t87 = (REAL)0.00048828125 * t86;
+        const REAL t88 = t80 + t87;
+        a0[k] = t88;
+        const REAL t89 = gradient ? t1 * (REAL)177147.0 : 0;
+        const REAL t90 = gradient ? SIN(t89) : 0;
+        const REAL t91 = gradient ? (REAL)543.4801892631554 * t90 : 0;
+        const REAL t92 = gradient ? t84 + t91 : 0;
+        if (gradient) a1[k] = t92;
+    }
+    FN(row_sums)(a0, rows, d, q2);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const REAL t93 = q2[r] / (REAL)d;
+        const REAL t94 = t93 - (REAL)-1.99951171875;
+        q0[r] = t94;
+        const REAL t95 = (REAL)10.0 * t94;
+        const REAL t96 = t95 * t94;
+        const REAL t97 = t96 * t94;
+        e[r] = t97;
+    }
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            const REAL t98 = q0[r] * q0[r];
+            const REAL t99 = (REAL)c0 * t98;
+            q1[r] = t99;
+        }
+    }
+    if (gradient) {
+        if (d < INDEXED_ROW) {
+            #pragma omp simd
+            for (ptrdiff_t k = 0; k < rows * d; ++k) {
+                const ptrdiff_t r = (ptrdiff_t)row_of[k];
+                const REAL t100 = q1[r] * a1[k];
+                g[k] = t100;
+            }
+        } else {
+            for (ptrdiff_t r = 0; r < rows; ++r) {
+                #pragma omp simd
+                for (ptrdiff_t j = 0; j < d; ++j) {
+                    const ptrdiff_t k = r * d + j;
+                    const REAL t100 = q1[r] * a1[k];
+                    g[k] = t100;
+                }
+            }
+        }
+    }
+}
+BLOCK_KERNEL(bbob_weierstrass)
+
 /* bbob_asymmetry: ebmcore_bbob._coco.asymmetric. */
 #define BBOB_ASYMMETRY_PARAMETERS 1
 #define BBOB_ASYMMETRY_VECTORS 1
@@ -1774,6 +1932,93 @@ BLOCK_BODY(bbob_oscillated_asymmetry) {
 }
 BLOCK_KERNEL(bbob_oscillated_asymmetry)
 
+/* bbob_oscillation: ebmcore_bbob._multimodal.Weierstrass.inner_formula. */
+#define BBOB_OSCILLATION_PARAMETERS 0
+#define BBOB_OSCILLATION_VECTORS 0
+#define BBOB_OSCILLATION_ARRAYS 3
+#define BBOB_OSCILLATION_ROW_ARRAYS 2
+#define BBOB_OSCILLATION_ROW_INDEX 1
+#define BBOB_OSCILLATION_VALUES 1
+BLOCK_BODY(bbob_oscillation) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict a2 = s[2];
+    REAL *restrict q0 = s[3];
+    REAL *restrict q1 = s[4];
+    const REAL *restrict row_of = s[5];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const int t0 = x[k] == (REAL)0.0;
+        const int t1 = x[k] > (REAL)0.0;
+        const REAL t2 = FABS(x[k]);
+        const REAL t3 = SELECT(t0, (REAL)1.0, t2);
+        const REAL t4 = LOG(t3);
+        const REAL t5 = (REAL)10.0 * t4;
+        const REAL t6 = (REAL)5.5 * t4;
+        const REAL t7 = SELECT(t1, t5, t6);
+        const REAL t8 = (REAL)7.9 * t4;
+        const REAL t9 = (REAL)3.1 * t4;
+        const REAL t10 = SELECT(t1, t8, t9);
+        const REAL t11 = SIN(t7);
+        const REAL t12 = SIN(t10);
+        const REAL t13 = t11 + t12;
+        const REAL t14 = (REAL)0.049 * t13;
+        const REAL t15 = EXP(t14);
+        const REAL t16 = gradient ? COS(t7) : 0;
+        const REAL t17 = gradient ? COS(t10) : 0;
+        const REAL t18 = gradient ? (REAL)10.0 * t16 : 0;
+        const REAL t19 = gradient ? (REAL)7.9 * t17 : 0;
+        const REAL t20 = gradient ? t18 + t19 : 0;
+        const REAL t21 = gradient ? (REAL)5.5 * t16 : 0;
+        const REAL t22 = gradient ? (REAL)3.1 * t17 : 0;
+        const REAL t23 = gradient ? t21 + t22 : 0;
+        const REAL t24 = gradient ? SELECT(t1, t20, t23) : 0;
+        const REAL t25 = gradient ? (REAL)0.049 * t24 : 0;
+        const REAL t26 = gradient ? (REAL)1.0 + t25 : 0;
+        const REAL t27 = gradient ? t15 * t26 : 0;
+        const REAL t28 = x[k] * t15;
+        a1[k] = t28;
+        const REAL t29 = gradient ? SELECT(t0, (REAL)1.0, t27) : 0;
+        if (gradient) a2[k] = t29;
+        const int t30 = FABS(t28) == (REAL)INFINITY;
+        const REAL t31 = SELECT(t30, (REAL)1.0, (REAL)0.0);
+        a0[k] = t31;
+    }
+    FN(row_sums)(a0, rows, d, q1);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const int t32 = q1[r] > (REAL)0.0;
+        q0[r] = t32;
+        e[r] = q1[r];
+    }
+    if (d < INDEXED_ROW) {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const ptrdiff_t r = (ptrdiff_t)row_of[k];
+            const REAL t33 = SELECT(q0[r], (REAL)0.0, a1[k]);
+            const REAL t34 = gradient ? SELECT(q0[r], (REAL)0.0, a2[k]) : 0;
+            o[k] = t33;
+            if (gradient) g[k] = t34;
+        }
+    } else {
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            #pragma omp simd
+            for (ptrdiff_t j = 0; j < d; ++j) {
+                const ptrdiff_t k = r * d + j;
+                const REAL t33 = SELECT(q0[r], (REAL)0.0, a1[k]);
+                const REAL t34 = gradient ? SELECT(q0[r], (REAL)0.0, a2[k]) : 0;
+                o[k] = t33;
+                if (gradient) g[k] = t34;
+            }
+        }
+    }
+}
+BLOCK_KERNEL(bbob_oscillation)
+
 #ifndef KERNEL_LIST
 #define KERNEL_LIST(X) \
     X(double_well, 2, 0, 1, 0, 0, 0) \
@@ -1797,6 +2042,8 @@ BLOCK_KERNEL(bbob_oscillated_asymmetry)
     X(bbob_rosenbrock_rotated, 0, 1, 11, 1, 0, 0) \
     X(bbob_schaffers, 0, 1, 6, 3, 1, 0) \
     X(bbob_sharp_ridge, 0, 1, 1, 4, 1, 0) \
+    X(bbob_weierstrass, 0, 0, 2, 3, 1, 0) \
     X(bbob_asymmetry, 1, 1, 2, 3, 1, 1) \
-    X(bbob_oscillated_asymmetry, 1, 1, 4, 3, 1, 1)
+    X(bbob_oscillated_asymmetry, 1, 1, 4, 3, 1, 1) \
+    X(bbob_oscillation, 0, 0, 3, 2, 1, 1)
 #endif

@@ -103,13 +103,15 @@ def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() 
         "bbob_rosenbrock_rotated",
         "bbob_schaffers",
         "bbob_sharp_ridge",
+        "bbob_weierstrass",
     ]
     assert kernels == analytic + bbob
     header = _generate.HEADER.read_text()
     table = header[header.index("#define KERNEL_LIST(X)") :]
     separable = [cls.kernel for cls in _generate.separable_classes()]  # type: ignore[attr-defined]
     printed = [kernel for kernel, *_ in _generate.formulas()]
-    assert printed == [*kernels, "bbob_asymmetry", "bbob_oscillated_asymmetry"]  # f17's, f15's inner maps
+    inner = ["bbob_asymmetry", "bbob_oscillated_asymmetry", "bbob_oscillation"]  # BBOB's inner maps
+    assert printed == [*kernels, *inner]
     for name in [*separable, *printed]:
         assert f"BLOCK_KERNEL({name})" in header or f"SEPARABLE_KERNEL({name}," in header
         assert f"X({name}, " in table
