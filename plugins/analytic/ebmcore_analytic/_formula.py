@@ -8,12 +8,13 @@ class's fused ``analytic_energy_and_gradient`` its gradient, and ``python -m
 ebmcore_kernels._generate`` prints the C kernel of ``ebmcore-kernels`` from it (its tests
 check that the committed header is what the formulas print). The formula may use elementwise
 arithmetic, integer powers, comparisons, ``torch.sin``, ``cos``, ``exp``, ``log``, ``sqrt``,
-``abs``, ``isinf`` and ``where``, row sums and products (:func:`~ebmcore_analytic._fast.rowsum`,
-``sum(-1)``, ``prod(-1)``), ``unsqueeze(-1)`` of a row value, ``x.shape[-1]``, one column ``x[..., i]``,
-neighbours ``torch.roll(t, ±1, -1)`` and :func:`~ebmcore_analytic._fast.integer_power` (see
-``ebmcore_kernels._generate.row_kernel``). The plain ``forward`` stays the textbook formula, the
-reference the tests compare with; the torch path returns its energies (so that ``model(x)`` and
-``energy_and_gradient(x)[0]`` agree bit for bit), and the C kernel its own for both.
+``abs``, ``round``, ``sign``, ``isinf`` and ``where``, row sums and products
+(:func:`~ebmcore_analytic._fast.rowsum`, ``sum(-1)``, ``prod(-1)``), ``unsqueeze(-1)`` of a row
+value, ``x.shape[-1]``, one column ``x[..., i]``, neighbours ``torch.roll(t, ±1, -1)`` and
+:func:`~ebmcore_analytic._fast.integer_power` (see ``ebmcore_kernels._generate.row_kernel``).
+The plain ``forward`` stays the textbook formula, the reference the tests compare with; the
+torch path returns its energies (so that ``model(x)`` and ``energy_and_gradient(x)[0]`` agree
+bit for bit), and the C kernel its own for both.
 
 Example:
     >>> import torch

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -32,6 +33,7 @@ from ebmcore import BaseModel
 
 from . import _coco
 from ._base import BBOBFunction
+from ._formula import FormulaFunction, formula_kernel
 
 __all__ = ["Gallagher21", "Gallagher101", "Katsuura", "LunacekBiRastrigin", "Schwefel"]
 
@@ -401,7 +403,51 @@ class Gallagher21(_Gallagher):
 _KATSUURA_TERMS = 32
 
 
-class Katsuura(BBOBFunction):
+def katsuura_formula(terms: int) -> Callable[[Tensor, Tensor, float], tuple[Tensor, Tensor]]:
+    """f23's formula (:class:`Katsuura`) with ``terms`` sawtooth terms (COCO's: 32)."""
+
+    def formula(z: Tensor, factors: Tensor, exponent: float) -> tuple[Tensor, Tensor]:
+        """The energy without penalty and its gradient in :math:`z`, from the sums :math:`s_i =
+        \\sum_{j=1}^{n} |v - [v]| / 2^j`, :math:`v = 2^j z_i` (``n = terms``), and their derivatives
+        :math:`\\sum_j \\operatorname{sign}(v - [v])` in :math:`z_i`, 0 at every kink.
+
+        One term at a time on ``(*batch, d)`` tensors, which stay in cache, rather than on the
+        ``(*batch, d, n)`` tensor of all terms, which every elementwise step would stream
+        through memory. The offsets :math:`o_j = 2^j z - [2^j z]` are computed as :math:`2^j o_0
+        - [2^j o_0]` from :math:`o_0 = z - [z]` (the same: :math:`2^j [z]` is an integer). Each
+        step is exact (:math:`|2^j o_0| \\le 2^{31}`, and :math:`v - [v]` is exact for every
+        float), so each term is COCO's own (where COCO's :math:`2^j z + \\frac12` is exact:
+        :math:`|z| < 2^{20}` in float64), the terms are summed in COCO's order, and nothing
+        overflows (a huge :math:`z`, an integer, gives 0 from the start; so does an infinite
+        one). Rounding half to even instead of COCO's half up changes no term: at a
+        half-integer :math:`|o| = \\frac12` either way. Every term comes from :math:`o_0`, not
+        from the one before (:math:`o_j = 2 o_{j-1} - [2 o_{j-1}]` is as exact, but
+        ``torch.compile`` inlines that chain into expressions that double with every term).
+
+        Each term is written :math:`\\frac12 - |\\frac12 - |o||`, which is :math:`|o|` on
+        :math:`[-\\frac12, \\frac12]`, so that autograd through ``forward`` gives the documented
+        derivative 0 at the peaks :math:`|o| = \\frac12` too.
+        """
+        start = torch.where(torch.isinf(z), 0.0, z - torch.round(z))
+        total, slope = 0.0 * start, 0.0 * start
+        for j in range(1, terms + 1):
+            scaled = start * 2.0**j
+            offset = scaled - torch.round(scaled)
+            room = 0.5 - torch.abs(offset)  # 0 at the peaks
+            total = total + 0.5**j * (0.5 - torch.abs(room))
+            slope = slope + torch.sign(offset * room)  # sign(o), and 0 at the peaks and troughs
+        d = z.shape[-1]
+        brackets = 1.0 + factors * total
+        # the product ^ exponent, from the logarithms: a float32 product overflows from d ~ 50
+        power = torch.exp(exponent * torch.log(brackets).sum(-1))
+        outer = 10.0 / d / d * exponent * power
+        return 10.0 / d / d * (power - 1.0), outer.unsqueeze(-1) * factors * slope / brackets
+
+    return formula
+
+
+@formula_kernel
+class Katsuura(FormulaFunction):
     r"""BBOB f23, the Katsuura function: a product of sawtooth series, rugged and repetitive at
     every scale down to :math:`2^{-32}`.
 
@@ -461,70 +507,24 @@ class Katsuura(BBOBFunction):
     # promises a Minima, which these two cannot keep
     minima = BaseModel.minima  # type: ignore[assignment]
 
+    kernel = "bbob_katsuura"
+    formula_matrix = "folded"
+    formula_vectors = ("factors",)
+    penalty = 1.0
+
     folded: Tensor
-    steps: Tensor
     factors: Tensor
 
     def __init__(self, dim: int = 2, instance: int = 1) -> None:
         super().__init__(dim, instance)
         self.register_constant("folded", _coco.rotated_conditioning(self.seed, self.dim, self.condition))
-        self.register_constant("steps", 2.0 ** np.arange(1, _KATSUURA_TERMS + 1))
         self.register_constant("factors", np.arange(1, self.dim + 1))
         self.exponent = 10.0 / self.dim**1.2
 
-    def _series(self, x: Tensor, slopes: bool) -> tuple[Tensor, Tensor | None]:
-        """``(*batch, d)``: the sums :math:`s_i = \\sum_{j=1}^{32} |v - [v]| / 2^j`, :math:`v = 2^j
-        z_i`, and (if ``slopes``) their derivatives :math:`\\sum_j \\operatorname{sign}(v - [v])`
-        in :math:`z_i`, 0 at every kink (None otherwise).
+    def formula_parameters(self, z: Tensor) -> tuple[float, ...]:
+        return (self.exponent,)
 
-        One term at a time on ``(*batch, d)`` tensors, which stay in cache, rather than on the
-        ``(*batch, d, 32)`` tensor of all terms, which every elementwise step would stream
-        through memory. The offsets :math:`o_j = 2^j z - [2^j z]` are computed as :math:`2^j o_0
-        - [2^j o_0]` from :math:`o_0 = z - [z]` (the same: :math:`2^j [z]` is an integer). Each
-        step is exact (:math:`|2^j o_0| \\le 2^{31}`, and :math:`v - [v]` is exact for every
-        float), so each term is COCO's own (where COCO's :math:`2^j z + \\frac12` is exact:
-        :math:`|z| < 2^{20}` in float64), the terms are summed in COCO's order, and nothing
-        overflows (a huge :math:`z`, an integer, gives 0 from the start; so does an infinite
-        one). Rounding half to even instead of COCO's half up changes no term: at a
-        half-integer :math:`|o| = \\frac12` either way. Every term comes from :math:`o_0`, not
-        from the one before (:math:`o_j = 2 o_{j-1} - [2 o_{j-1}]` is as exact, but
-        ``torch.compile`` inlines that chain into expressions that double with every term).
-
-        Each term is written :math:`\\frac12 - |\\frac12 - |o||`, which is :math:`|o|` on
-        :math:`[-\\frac12, \\frac12]`, so that autograd through ``forward`` gives the documented
-        derivative 0 at the peaks :math:`|o| = \\frac12` too.
-        """
-        z = self.shifted(x) @ self.cast(self.folded, x).T
-        start = torch.where(torch.isinf(z), torch.zeros_like(z), z - torch.round(z))
-        total = torch.zeros_like(z)
-        slope = torch.zeros_like(z) if slopes else None
-        for j in range(1, self.steps.shape[0] + 1):
-            scaled = start * 2.0**j
-            offset = scaled - torch.round(scaled)
-            room = 0.5 - offset.abs()  # 0 at the peaks
-            total = torch.add(total, 0.5 - room.abs(), alpha=0.5**j)
-            if slope is not None:  # sign(o (1/2 - |o|)): sign(o), and 0 at the peaks and troughs
-                slope = slope + torch.sign(offset.detach() * room.detach())
-        return total, slope
-
-    def _energy(self, total: Tensor, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """The energy without penalty, the factors :math:`1 + (i+1) s_i` and the power."""
-        factors = 1.0 + self.cast(self.factors, x) * total
-        power = torch.pow(factors.prod(-1), self.exponent)
-        return 10.0 / self.dim / self.dim * (power - 1.0) + self.f_opt, factors, power
-
-    def forward(self, x: Tensor) -> Tensor:
-        energy, *_ = self._energy(self._series(x, slopes=False)[0], x)
-        return energy + _coco.f_pen(x)
-
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        total, slopes = self._series(x, slopes=True)
-        assert slopes is not None
-        energy, factors, power = self._energy(total, x)
-        pen, pen_grad = _coco.f_pen_and_gradient(x)
-        outer = 10.0 / self.dim / self.dim * self.exponent * power
-        grad_z = outer[..., None] * self.cast(self.factors, x) * slopes / factors
-        return energy + pen, grad_z @ self.cast(self.folded, x) + pen_grad
+    formula = staticmethod(katsuura_formula(_KATSUURA_TERMS))
 
 
 class LunacekBiRastrigin(BBOBFunction):

@@ -1110,6 +1110,474 @@ BLOCK_BODY(bbob_griewank_rosenbrock) {
 }
 BLOCK_KERNEL(bbob_griewank_rosenbrock)
 
+/* bbob_katsuura: ebmcore_bbob._weakly_structured.katsuura_formula.<locals>.formula. */
+#define BBOB_KATSUURA_PARAMETERS 1
+#define BBOB_KATSUURA_VECTORS 1
+#define BBOB_KATSUURA_ARRAYS 3
+#define BBOB_KATSUURA_ROW_ARRAYS 3
+#define BBOB_KATSUURA_ROW_INDEX 1
+#define BBOB_KATSUURA_VALUES 0
+BLOCK_BODY(bbob_katsuura) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    const double p_exponent = p[0];
+    const double c0 = 10.0 / (double)d;
+    const double c1 = c0 / (double)d;
+    const double c2 = c1 * p_exponent;
+    const double c3 = 10.0 / (double)d;
+    const double c4 = c3 / (double)d;
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict a2 = s[2];
+    REAL *restrict q0 = s[3];
+    REAL *restrict q1 = s[4];
+    REAL *restrict q2 = s[5];
+    const REAL *restrict v0 = s[6];
+    const REAL *restrict row_of = s[7];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const int t0 = FABS(x[k]) == (REAL)INFINITY;
+        const REAL t1 = ROUND(x[k]);
+        const REAL t2 = x[k] - t1;
+        const REAL t3 = SELECT(t0, (REAL)0.0, t2);
+        const REAL t4 = (REAL)0.0 * t3;
+        const REAL t5 = gradient ? (REAL)0.0 * t3 : 0;
+        const REAL t6 = t3 * (REAL)2.0;
+        const REAL t7 = ROUND(t6);
+        const REAL t8 = t6 - t7;
+        const REAL t9 = FABS(t8);
+        const REAL t10 = (REAL)0.5 - t9;
+        const REAL t11 = FABS(t10);
+        const REAL t12 = (REAL)0.5 - t11;
+        const REAL t13 = (REAL)0.5 * t12;
+        const REAL t14 = t4 + t13;
+        const REAL t15 = gradient ? t8 * t10 : 0;
+        const REAL t16 = gradient ? SELECT(t15 > 0, (REAL)1, SELECT(t15 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t17 = gradient ? t5 + t16 : 0;
+        const REAL t18 = t3 * (REAL)4.0;
+        const REAL t19 = ROUND(t18);
+        const REAL t20 = t18 - t19;
+        const REAL t21 = FABS(t20);
+        const REAL t22 = (REAL)0.5 - t21;
+        const REAL t23 = FABS(t22);
+        const REAL t24 = (REAL)0.5 - t23;
+        const REAL t25 = (REAL)0.25 * t24;
+        const REAL t26 = t14 + t25;
+        const REAL t27 = gradient ? t20 * t22 : 0;
+        const REAL t28 = gradient ? SELECT(t27 > 0, (REAL)1, SELECT(t27 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t29 = gradient ? t17 + t28 : 0;
+        const REAL t30 = t3 * (REAL)8.0;
+        const REAL t31 = ROUND(t30);
+        const REAL t32 = t30 - t31;
+        const REAL t33 = FABS(t32);
+        const REAL t34 = (REAL)0.5 - t33;
+        const REAL t35 = FABS(t34);
+        const REAL t36 = (REAL)0.5 - t35;
+        const REAL t37 = (REAL)0.125 * t36;
+        const REAL t38 = t26 + t37;
+        const REAL t39 = gradient ? t32 * t34 : 0;
+        const REAL t40 = gradient ? SELECT(t39 > 0, (REAL)1, SELECT(t39 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t41 = gradient ? t29 + t40 : 0;
+        const REAL t42 = t3 * (REAL)16.0;
+        const REAL t43 = ROUND(t42);
+        const REAL t44 = t42 - t43;
+        const REAL t45 = FABS(t44);
+        const REAL t46 = (REAL)0.5 - t45;
+        const REAL t47 = FABS(t46);
+        const REAL t48 = (REAL)0.5 - t47;
+        const REAL t49 = (REAL)0.0625 * t48;
+        const REAL t50 = t38 + t49;
+        const REAL t51 = gradient ? t44 * t46 : 0;
+        const REAL t52 = gradient ? SELECT(t51 > 0, (REAL)1, SELECT(t51 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t53 = gradient ? t41 + t52 : 0;
+        const REAL t54 = t3 * (REAL)32.0;
+        const REAL t55 = ROUND(t54);
+        const REAL t56 = t54 - t55;
+        const REAL t57 = FABS(t56);
+        const REAL t58 = (REAL)0.5 - t57;
+        const REAL t59 = FABS(t58);
+        const REAL t60 = (REAL)0.5 - t59;
+        const REAL t61 = (REAL)0.03125 * t60;
+        const REAL t62 = t50 + t61;
+        const REAL t63 = gradient ? t56 * t58 : 0;
+        const REAL t64 = gradient ? SELECT(t63 > 0, (REAL)1, SELECT(t63 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t65 = gradient ? t53 + t64 : 0;
+        const REAL t66 = t3 * (REAL)64.0;
+        const REAL t67 = ROUND(t66);
+        const REAL t68 = t66 - t67;
+        const REAL t69 = FABS(t68);
+        const REAL t70 = (REAL)0.5 - t69;
+        const REAL t71 = FABS(t70);
+        const REAL t72 = (REAL)0.5 - t71;
+        const REAL t73 = (REAL)0.015625 * t72;
+        const REAL t74 = t62 + t73;
+        const REAL t75 = gradient ? t68 * t70 : 0;
+        const REAL t76 = gradient ? SELECT(t75 > 0, (REAL)1, SELECT(t75 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t77 = gradient ? t65 + t76 : 0;
+        const REAL t78 = t3 * (REAL)128.0;
+        const REAL t79 = ROUND(t78);
+        const REAL t80 = t78 - t79;
+        const REAL t81 = FABS(t80);
+        const REAL t82 = (REAL)0.5 - t81;
+        const REAL t83 = FABS(t82);
+        const REAL t84 = (REAL)0.5 - t83;
+        const REAL t85 = (REAL)0.0078125 * t84;
+        const REAL t86 = t74 + t85;
+        const REAL t87 = gradient ? t80 * t82 : 0;
+        const REAL t88 = gradient ? SELECT(t87 > 0, (REAL)1, SELECT(t87 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t89 = gradient ? t77 + t88 : 0;
+        const REAL t90 = t3 * (REAL)256.0;
+        const REAL t91 = ROUND(t90);
+        const REAL t92 = t90 - t91;
+        const REAL t93 = FABS(t92);
+        const REAL t94 = (REAL)0.5 - t93;
+        const REAL t95 = FABS(t94);
+        const REAL t96 = (REAL)0.5 - t95;
+        const REAL t97 = (REAL)0.00390625 * t96;
+        const REAL t98 = t86 + t97;
+        const REAL t99 = gradient ? t92 * t94 : 0;
+        const REAL t100 = gradient ? SELECT(t99 > 0, (REAL)1, SELECT(t99 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t101 = gradient ? t89 + t100 : 0;
+        const REAL t102 = t3 * (REAL)512.0;
+        const REAL t103 = ROUND(t102);
+        const REAL t104 = t102 - t103;
+        const REAL t105 = FABS(t104);
+        const REAL t106 = (REAL)0.5 - t105;
+        const REAL t107 = FABS(t106);
+        const REAL t108 = (REAL)0.5 - t107;
+        const REAL t109 = (REAL)0.001953125 * t108;
+        const REAL t110 = t98 + t109;
+        const REAL t111 = gradient ? t104 * t106 : 0;
+        const REAL t112 = gradient ? SELECT(t111 > 0, (REAL)1, SELECT(t111 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t113 = gradient ? t101 + t112 : 0;
+        const REAL t114 = t3 * (REAL)1024.0;
+        const REAL t115 = ROUND(t114);
+        const REAL t116 = t114 - t115;
+        const REAL t117 = FABS(t116);
+        const REAL t118 = (REAL)0.5 - t117;
+        const REAL t119 = FABS(t118);
+        const REAL t120 = (REAL)0.5 - t119;
+        const REAL t121 = (REAL)0.0009765625 * t120;
+        const REAL t122 = t110 + t121;
+        const REAL t123 = gradient ? t116 * t118 : 0;
+        const REAL t124 = gradient ? SELECT(t123 > 0, (REAL)1, SELECT(t123 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t125 = gradient ? t113 + t124 : 0;
+        const REAL t126 = t3 * (REAL)2048.0;
+        const REAL t127 = ROUND(t126);
+        const REAL t128 = t126 - t127;
+        const REAL t129 = FABS(t128);
+        const REAL t130 = (REAL)0.5 - t129;
+        const REAL t131 = FABS(t130);
+        const REAL t132 = (REAL)0.5 - t131;
+        const REAL t133 = (REAL)0.00048828125 * t132;
+        const REAL t134 = t122 + t133;
+        const REAL t135 = gradient ? t128 * t130 : 0;
+        const REAL t136 = gradient ? SELECT(t135 > 0, (REAL)1, SELECT(t135 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t137 = gradient ? t125 + t136 : 0;
+        const REAL t138 = t3 * (REAL)4096.0;
+        const REAL t139 = ROUND(t138);
+        const REAL t140 = t138 - t139;
+        const REAL t141 = FABS(t140);
+        const REAL t142 = (REAL)0.5 - t141;
+        const REAL t143 = FABS(t142);
+        const REAL t144 = (REAL)0.5 - t143;
+        const REAL t145 = (REAL)0.000244140625 * t144;
+        const REAL t146 = t134 + t145;
+        const REAL t147 = gradient ? t140 * t142 : 0;
+        const REAL t148 = gradient ? SELECT(t147 > 0, (REAL)1, SELECT(t147 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t149 = gradient ? t137 + t148 : 0;
+        const REAL t150 = t3 * (REAL)8192.0;
+        const REAL t151 = ROUND(t150);
+        const REAL t152 = t150 - t151;
+        const REAL t153 = FABS(t152);
+        const REAL t154 = (REAL)0.5 - t153;
+        const REAL t155 = FABS(t154);
+        const REAL t156 = (REAL)0.5 - t155;
+        const REAL t157 = (REAL)0.0001220703125 * t156;
+        const REAL t158 = t146 + t157;
+        const REAL t159 = gradient ? t152 * t154 : 0;
+        const REAL t160 = gradient ? SELECT(t159 > 0, (REAL)1, SELECT(t159 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t161 = gradient ? t149 + t160 : 0;
+        const REAL t162 = t3 * (REAL)16384.0;
+        const REAL t163 = ROUND(t162);
+        const REAL t164 = t162 - t163;
+        const REAL t165 = FABS(t164);
+        const REAL t166 = (REAL)0.5 - t165;
+        const REAL t167 = FABS(t166);
+        const REAL t168 = (REAL)0.5 - t167;
+        const REAL t169 = (REAL)6.103515625e-05 * t168;
+        const REAL t170 = t158 + t169;
+        const REAL t171 = gradient ? t164 * t166 : 0;
+        const REAL t172 = gradient ? SELECT(t171 > 0, (REAL)1, SELECT(t171 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t173 = gradient ? t161 + t172 : 0;
+        const REAL t174 = t3 * (REAL)32768.0;
+        const REAL t175 = ROUND(t174);
+        const REAL t176 = t174 - t175;
+        const REAL t177 = FABS(t176);
+        const REAL t178 = (REAL)0.5 - t177;
+        const REAL t179 = FABS(t178);
+        const REAL t180 = (REAL)0.5 - t179;
+        const REAL t181 = (REAL)3.0517578125e-05 * t180;
+        const REAL t182 = t170 + t181;
+        const REAL t183 = gradient ? t176 * t178 : 0;
+        const REAL t184 = gradient ? SELECT(t183 > 0, (REAL)1, SELECT(t183 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t185 = gradient ? t173 + t184 : 0;
+        const REAL t186 = t3 * (REAL)65536.0;
+        const REAL t187 = ROUND(t186);
+        const REAL t188 = t186 - t187;
+        const REAL t189 = FABS(t188);
+        const REAL t190 = (REAL)0.5 - t189;
+        const REAL t191 = FABS(t190);
+        const REAL t192 = (REAL)0.5 - t191;
+        const REAL t193 = (REAL)1.52587890625e-05 * t192;
+        const REAL t194 = t182 + t193;
+        const REAL t195 = gradient ? t188 * t190 : 0;
+        const REAL t196 = gradient ? SELECT(t195 > 0, (REAL)1, SELECT(t195 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t197 = gradient ? t185 + t196 : 0;
+        const REAL t198 = t3 * (REAL)131072.0;
+        const REAL t199 = ROUND(t198);
+        const REAL t200 = t198 - t199;
+        const REAL t201 = FABS(t200);
+        const REAL t202 = (REAL)0.5 - t201;
+        const REAL t203 = FABS(t202);
+        const REAL t204 = (REAL)0.5 - t203;
+        const REAL t205 = (REAL)7.62939453125e-06 * t204;
+        const REAL t206 = t194 + t205;
+        const REAL t207 = gradient ? t200 * t202 : 0;
+        const REAL t208 = gradient ? SELECT(t207 > 0, (REAL)1, SELECT(t207 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t209 = gradient ? t197 + t208 : 0;
+        const REAL t210 = t3 * (REAL)262144.0;
+        const REAL t211 = ROUND(t210);
+        const REAL t212 = t210 - t211;
+        const REAL t213 = FABS(t212);
+        const REAL t214 = (REAL)0.5 - t213;
+        const REAL t215 = FABS(t214);
+        const REAL t216 = (REAL)0.5 - t215;
+        const REAL t217 = (REAL)3.814697265625e-06 * t216;
+        const REAL t218 = t206 + t217;
+        const REAL t219 = gradient ? t212 * t214 : 0;
+        const REAL t220 = gradient ? SELECT(t219 > 0, (REAL)1, SELECT(t219 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t221 = gradient ? t209 + t220 : 0;
+        const REAL t222 = t3 * (REAL)524288.0;
+        const REAL t223 = ROUND(t222);
+        const REAL t224 = t222 - t223;
+        const REAL t225 = FABS(t224);
+        const REAL t226 = (REAL)0.5 - t225;
+        const REAL t227 = FABS(t226);
+        const REAL t228 = (REAL)0.5 - t227;
+        const REAL t229 = (REAL)1.9073486328125e-06 * t228;
+        const REAL t230 = t218 + t229;
+        const REAL t231 = gradient ? t224 * t226 : 0;
+        const REAL t232 = gradient ? SELECT(t231 > 0, (REAL)1, SELECT(t231 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t233 = gradient ? t221 + t232 : 0;
+        const REAL t234 = t3 * (REAL)1048576.0;
+        const REAL t235 = ROUND(t234);
+        const REAL t236 = t234 - t235;
+        const REAL t237 = FABS(t236);
+        const REAL t238 = (REAL)0.5 - t237;
+        const REAL t239 = FABS(t238);
+        const REAL t240 = (REAL)0.5 - t239;
+        const REAL t241 = (REAL)9.5367431640625e-07 * t240;
+        const REAL t242 = t230 + t241;
+        const REAL t243 = gradient ? t236 * t238 : 0;
+        const REAL t244 = gradient ? SELECT(t243 > 0, (REAL)1, SELECT(t243 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t245 = gradient ? t233 + t244 : 0;
+        const REAL t246 = t3 * (REAL)2097152.0;
+        const REAL t247 = ROUND(t246);
+        const REAL t248 = t246 - t247;
+        const REAL t249 = FABS(t248);
+        const REAL t250 = (REAL)0.5 - t249;
+        const REAL t251 = FABS(t250);
+        const REAL t252 = (REAL)0.5 - t251;
+        const REAL t253 = (REAL)4.76837158203125e-07 * t252;
+        const REAL t254 = t242 + t253;
+        const REAL t255 = gradient ? t248 * t250 : 0;
+        const REAL t256 = gradient ? SELECT(t255 > 0, (REAL)1, SELECT(t255 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t257 = gradient ? t245 + t256 : 0;
+        const REAL t258 = t3 * (REAL)4194304.0;
+        const REAL t259 = ROUND(t258);
+        const REAL t260 = t258 - t259;
+        const REAL t261 = FABS(t260);
+        const REAL t262 = (REAL)0.5 - t261;
+        const REAL t263 = FABS(t262);
+        const REAL t264 = (REAL)0.5 - t263;
+        const REAL t265 = (REAL)2.384185791015625e-07 * t264;
+        const REAL t266 = t254 + t265;
+        const REAL t267 = gradient ? t260 * t262 : 0;
+        const REAL t268 = gradient ? SELECT(t267 > 0, (REAL)1, SELECT(t267 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t269 = gradient ? t257 + t268 : 0;
+        const REAL t270 = t3 * (REAL)8388608.0;
+        const REAL t271 = ROUND(t270);
+        const REAL t272 = t270 - t271;
+        const REAL t273 = FABS(t272);
+        const REAL t274 = (REAL)0.5 - t273;
+        const REAL t275 = FABS(t274);
+        const REAL t276 = (REAL)0.5 - t275;
+        const REAL t277 = (REAL)1.1920928955078125e-07 * t276;
+        const REAL t278 = t266 + t277;
+        const REAL t279 = gradient ? t272 * t274 : 0;
+        const REAL t280 = gradient ? SELECT(t279 > 0, (REAL)1, SELECT(t279 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t281 = gradient ? t269 + t280 : 0;
+        const REAL t282 = t3 * (REAL)16777216.0;
+        const REAL t283 = ROUND(t282);
+        const REAL t284 = t282 - t283;
+        const REAL t285 = FABS(t284);
+        const REAL t286 = (REAL)0.5 - t285;
+        const REAL t287 = FABS(t286);
+        const REAL t288 = (REAL)0.5 - t287;
+        const REAL t289 = (REAL)5.960464477539063e-08 * t288;
+        const REAL t290 = t278 + t289;
+        const REAL t291 = gradient ? t284 * t286 : 0;
+        const REAL t292 = gradient ? SELECT(t291 > 0, (REAL)1, SELECT(t291 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t293 = gradient ? t281 + t292 : 0;
+        const REAL t294 = t3 * (REAL)33554432.0;
+        const REAL t295 = ROUND(t294);
+        const REAL t296 = t294 - t295;
+        const REAL t297 = FABS(t296);
+        const REAL t298 = (REAL)0.5 - t297;
+        const REAL t299 = FABS(t298);
+        const REAL t300 = (REAL)0.5 - t299;
+        const REAL t301 = (REAL)2.9802322387695312e-08 * t300;
+        const REAL t302 = t290 + t301;
+        const REAL t303 = gradient ? t296 * t298 : 0;
+        const REAL t304 = gradient ? SELECT(t303 > 0, (REAL)1, SELECT(t303 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t305 = gradient ? t293 + t304 : 0;
+        const REAL t306 = t3 * (REAL)67108864.0;
+        const REAL t307 = ROUND(t306);
+        const REAL t308 = t306 - t307;
+        const REAL t309 = FABS(t308);
+        const REAL t310 = (REAL)0.5 - t309;
+        const REAL t311 = FABS(t310);
+        const REAL t312 = (REAL)0.5 - t311;
+        const REAL t313 = (REAL)1.4901161193847656e-08 * t312;
+        const REAL t314 = t302 + t313;
+        const REAL t315 = gradient ? t308 * t310 : 0;
+        const REAL t316 = gradient ? SELECT(t315 > 0, (REAL)1, SELECT(t315 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t317 = gradient ? t305 + t316 : 0;
+        const REAL t318 = t3 * (REAL)134217728.0;
+        const REAL t319 = ROUND(t318);
+        const REAL t320 = t318 - t319;
+        const REAL t321 = FABS(t320);
+        const REAL t322 = (REAL)0.5 - t321;
+        const REAL t323 = FABS(t322);
+        const REAL t324 = (REAL)0.5 - t323;
+        const REAL t325 = (REAL)7.450580596923828e-09 * t324;
+        const REAL t326 = t314 + t325;
+        const REAL t327 = gradient ? t320 * t322 : 0;
+        const REAL t328 = gradient ? SELECT(t327 > 0, (REAL)1, SELECT(t327 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t329 = gradient ? t317 + t328 : 0;
+        const REAL t330 = t3 * (REAL)268435456.0;
+        const REAL t331 = ROUND(t330);
+        const REAL t332 = t330 - t331;
+        const REAL t333 = FABS(t332);
+        const REAL t334 = (REAL)0.5 - t333;
+        const REAL t335 = FABS(t334);
+        const REAL t336 = (REAL)0.5 - t335;
+        const REAL t337 = (REAL)3.725290298461914e-09 * t336;
+        const REAL t338 = t326 + t337;
+        const REAL t339 = gradient ? t332 * t334 : 0;
+        const REAL t340 = gradient ? SELECT(t339 > 0, (REAL)1, SELECT(t339 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t341 = gradient ? t329 + t340 : 0;
+        const REAL t342 = t3 * (REAL)536870912.0;
+        const REAL t343 = ROUND(t342);
+        const REAL t344 = t342 - t343;
+        const REAL t345 = FABS(t344);
+        const REAL t346 = (REAL)0.5 - t345;
+        const REAL t347 = FABS(t346);
+        const REAL t348 = (REAL)0.5 - t347;
+        const REAL t349 = (REAL)1.862645149230957e-09 * t348;
+        const REAL t350 = t338 + t349;
+        const REAL t351 = gradient ? t344 * t346 : 0;
+        const REAL t352 = gradient ? SELECT(t351 > 0, (REAL)1, SELECT(t351 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t353 = gradient ? t341 + t352 : 0;
+        const REAL t354 = t3 * (REAL)1073741824.0;
+        const REAL t355 = ROUND(t354);
+        const REAL t356 = t354 - t355;
+        const REAL t357 = FABS(t356);
+        const REAL t358 = (REAL)0.5 - t357;
+        const REAL t359 = FABS(t358);
+        const REAL t360 = (REAL)0.5 - t359;
+        const REAL t361 = (REAL)9.313225746154785e-10 * t360;
+        const REAL t362 = t350 + t361;
+        const REAL t363 = gradient ? t356 * t358 : 0;
+        const REAL t364 = gradient ? SELECT(t363 > 0, (REAL)1, SELECT(t363 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t365 = gradient ? t353 + t364 : 0;
+        const REAL t366 = t3 * (REAL)2147483648.0;
+        const REAL t367 = ROUND(t366);
+        const REAL t368 = t366 - t367;
+        const REAL t369 = FABS(t368);
+        const REAL t370 = (REAL)0.5 - t369;
+        const REAL t371 = FABS(t370);
+        const REAL t372 = (REAL)0.5 - t371;
+        const REAL t373 = (REAL)4.656612873077393e-10 * t372;
+        const REAL t374 = t362 + t373;
+        const REAL t375 = gradient ? t368 * t370 : 0;
+        const REAL t376 = gradient ? SELECT(t375 > 0, (REAL)1, SELECT(t375 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t377 = gradient ? t365 + t376 : 0;
+        const REAL t378 = t3 * (REAL)4294967296.0;
+        const REAL t379 = ROUND(t378);
+        const REAL t380 = t378 - t379;
+        const REAL t381 = FABS(t380);
+        const REAL t382 = (REAL)0.5 - t381;
+        const REAL t383 = FABS(t382);
+        const REAL t384 = (REAL)0.5 - t383;
+        const REAL t385 = (REAL)2.3283064365386963e-10 * t384;
+        const REAL t386 = t374 + t385;
+        const REAL t387 = gradient ? t380 * t382 : 0;
+        const REAL t388 = gradient ? SELECT(t387 > 0, (REAL)1, SELECT(t387 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t389 = gradient ? t377 + t388 : 0;
+        if (gradient) a1[k] = t389;
+        const REAL t390 = v0[k] * t386;
+        const REAL t391 = (REAL)1.0 + t390;
+        a2[k] = t391;
+        const REAL t392 = LOG(t391);
+        a0[k] = t392;
+    }
+    FN(row_sums)(a0, rows, d, q2);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const REAL t393 = (REAL)p_exponent * q2[r];
+        const REAL t394 = EXP(t393);
+        q0[r] = t394;
+        const REAL t396 = t394 - (REAL)1.0;
+        const REAL t397 = (REAL)c4 * t396;
+        e[r] = t397;
+    }
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            const REAL t395 = (REAL)c2 * q0[r];
+            q1[r] = t395;
+        }
+    }
+    if (gradient) {
+        if (d < INDEXED_ROW) {
+            #pragma omp simd
+            for (ptrdiff_t k = 0; k < rows * d; ++k) {
+                const ptrdiff_t r = (ptrdiff_t)row_of[k];
+                const REAL t398 = q1[r] * v0[k];
+                const REAL t399 = t398 * a1[k];
+                const REAL t400 = t399 / a2[k];
+                g[k] = t400;
+            }
+        } else {
+            for (ptrdiff_t r = 0; r < rows; ++r) {
+                #pragma omp simd
+                for (ptrdiff_t j = 0; j < d; ++j) {
+                    const ptrdiff_t k = r * d + j;
+                    const REAL t398 = q1[r] * v0[k];
+                    const REAL t399 = t398 * a1[k];
+                    const REAL t400 = t399 / a2[k];
+                    g[k] = t400;
+                }
+            }
+        }
+    }
+}
+BLOCK_KERNEL(bbob_katsuura)
+
 /* bbob_oscillated_quadratic: ebmcore_bbob._ill_conditioned._OscillatedQuadratic.formula. */
 #define BBOB_OSCILLATED_QUADRATIC_PARAMETERS 0
 #define BBOB_OSCILLATED_QUADRATIC_VECTORS 1
@@ -2037,6 +2505,7 @@ BLOCK_KERNEL(bbob_oscillation)
     X(bbob_different_powers, 0, 1, 3, 4, 1, 0) \
     X(bbob_ellipsoid, 0, 1, 1, 1, 0, 0) \
     X(bbob_griewank_rosenbrock, 0, 1, 10, 1, 0, 0) \
+    X(bbob_katsuura, 1, 1, 3, 3, 1, 0) \
     X(bbob_oscillated_quadratic, 0, 1, 1, 1, 0, 0) \
     X(bbob_rastrigin, 0, 0, 2, 2, 0, 0) \
     X(bbob_rosenbrock_rotated, 0, 1, 11, 1, 0, 0) \

@@ -131,6 +131,7 @@ static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
 #define LOG ebm_logf
 #define SQRT sqrtf
 #define FABS fabsf
+#define ROUND rintf
 #define SELECT ebm_select_f32
 #include "_native_body.h"
 #undef REAL
@@ -141,6 +142,7 @@ static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
 #undef LOG
 #undef SQRT
 #undef FABS
+#undef ROUND
 #undef SELECT
 
 #define REAL double
@@ -151,6 +153,7 @@ static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
 #define LOG ebm_log
 #define SQRT sqrt
 #define FABS fabs
+#define ROUND rint
 #define SELECT ebm_select_f64
 #include "_native_body.h"
 

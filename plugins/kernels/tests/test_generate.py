@@ -98,6 +98,7 @@ def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() 
         "bbob_different_powers",
         "bbob_ellipsoid",
         "bbob_griewank_rosenbrock",
+        "bbob_katsuura",
         "bbob_oscillated_quadratic",
         "bbob_rastrigin",
         "bbob_rosenbrock_rotated",
