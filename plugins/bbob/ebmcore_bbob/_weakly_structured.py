@@ -524,7 +524,7 @@ class Katsuura(FormulaFunction):
     def formula_parameters(self, z: Tensor) -> tuple[float, ...]:
         return (self.exponent,)
 
-    formula = staticmethod(katsuura_formula(_KATSUURA_TERMS))
+    formula = staticmethod(katsuura_formula(_KATSUURA_TERMS))  # type: ignore[assignment]
 
 
 class LunacekBiRastrigin(BBOBFunction):
