@@ -14,6 +14,7 @@ from ebmcore._cli import main
 from ebmcore.plot import gallery_model
 
 CONTRACT_KINDS = {"gradient_mismatch", "dtype_drift", "shape", "input_modified"}
+ILL_CONDITIONED = {"bbob_f16": 1e-7, "bbob_f19": 1e-8}  # as in test_dispatch.py
 
 
 @pytest.mark.parametrize("name", ebmcore.list_energies())
@@ -24,8 +25,8 @@ def test_registered_energies_keep_the_contract(name: str) -> None:
         pytest.skip(f"{name} cannot be created without arguments: {exc}")
     report = ebmcore.diagnose(model, n=128, warn=False)
     assert not CONTRACT_KINDS & set(report.kinds()), str(report)
-    if report.backend != "autograd":
-        assert report.max_gradient_error < 1e-10
+    if report.backend != "autograd":  # (see test_dispatch.ILL_CONDITIONED)
+        assert report.max_gradient_error < ILL_CONDITIONED.get(name, 1e-10)
     assert report.points >= 128
     if report.ok:
         assert report.energy_min <= report.energy_max

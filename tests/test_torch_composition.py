@@ -26,6 +26,14 @@ def _points(model: ebmcore.BaseModel, n: int, dtype: torch.dtype, seed: int) -> 
     return x.to(dtype)
 
 
+def _eager(model: ebmcore.BaseModel, x: torch.Tensor) -> torch.Tensor:
+    """``model(x)`` in eager PyTorch, the graph's own operations: not a C kernel, whose rounding
+    differs and which some BBOB functions magnify past float32's 1e-5 (f17's sines of arguments
+    ~300)."""
+    with ebmcore.use_backend("analytic"):
+        return model(x)
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("name", NAMES)
 def test_compiles_in_one_graph(name: str, dtype: torch.dtype) -> None:
@@ -37,7 +45,8 @@ def test_compiles_in_one_graph(name: str, dtype: torch.dtype) -> None:
         for n, seed in ((8, 0), (5, 1)):
             x = _points(model, n, dtype, seed)
             with torch.no_grad():
-                torch.testing.assert_close(compiled(x), model(x), rtol=1e-5, atol=1e-6, equal_nan=True)
+                expected = _eager(model, x)
+                torch.testing.assert_close(compiled(x), expected, rtol=1e-5, atol=1e-6, equal_nan=True)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
@@ -50,4 +59,5 @@ def test_exports_with_a_dynamic_batch(name: str, dtype: torch.dtype) -> None:
         program = export(model, (_points(model, 8, dtype, 0),), dynamic_shapes=batch)
     x = _points(model, 5, dtype, 1)
     with torch.no_grad():
-        torch.testing.assert_close(program.module()(x), model(x), rtol=1e-5, atol=1e-6, equal_nan=True)
+        expected = _eager(model, x)
+        torch.testing.assert_close(program.module()(x), expected, rtol=1e-5, atol=1e-6, equal_nan=True)

@@ -65,8 +65,9 @@ class FormulaFunction(BBOBFunction):
     kernel: ClassVar[str]
     """The name of the kernel printed from :meth:`formula` in ``ebmcore-kernels``."""
 
-    formula_matrix: ClassVar[str] = "rotation"
-    """The buffer :math:`B` of the map to the formula's input, ``(d, d)``."""
+    formula_matrix: ClassVar[str | None] = "rotation"
+    """The buffer :math:`B` of the map to the formula's input, ``(d, d)``; None: the formula
+    reads ``x`` itself (f20, whose map is elementwise and part of its formula)."""
 
     formula_vectors: ClassVar[tuple[str, ...]] = ()
     """The per-coordinate vectors the formula takes after ``z``, in order: names of buffers or
@@ -119,6 +120,8 @@ class FormulaFunction(BBOBFunction):
     ) -> tuple[Tensor, State]:
         """``z``, the formula's input, and the :data:`State` :meth:`formula_output` needs (the
         inner map's derivative only ``with_gradient``; the inner map run by its C ``kernel``)."""
+        if self.formula_matrix is None:
+            return x, None
         if self.inner_kernel is None:
             return self.shifted(x) @ self.cast(getattr(self, self.formula_matrix), x).T, None
         y = self.shifted(x) @ self.cast(getattr(self, self.inner_matrix), x).T
@@ -132,7 +135,7 @@ class FormulaFunction(BBOBFunction):
         elif with_gradient:
             overflow, value, slope = self.inner_formula(y, *vectors, *parameters)
         else:
-            (overflow, value), slope = values_of(type(self).inner_formula, 2)(y, *vectors, *parameters), None
+            (overflow, value), slope = _outputs(type(self).inner_formula, 2, y, *vectors, *parameters), None
         return value @ self.cast(getattr(self, self.formula_matrix), x).T, (overflow, slope)
 
     def formula_output(
@@ -141,7 +144,7 @@ class FormulaFunction(BBOBFunction):
         """The energies, :math:`g + f_\\mathrm{opt}`, and the gradient in ``x`` (None where
         ``grad`` is) from the formula's gradient in ``z``, through the maps' transposes."""
         energy = energy + self.f_opt
-        if grad is not None:
+        if grad is not None and self.formula_matrix is not None:
             grad = grad @ self.cast(getattr(self, self.formula_matrix), x)
         if state is not None:
             overflow, slope = state
@@ -159,7 +162,8 @@ class FormulaFunction(BBOBFunction):
     def forward(self, x: Tensor) -> Tensor:
         z, state = self.formula_input(x, with_gradient=False)
         parameters, vectors = self.formula_arguments(z)
-        return self.formula_output(x, state, energy_of(type(self).formula)(z, *vectors, *parameters), None)[0]
+        energy = _outputs(type(self).formula, 1, z, *vectors, *parameters)
+        return self.formula_output(x, state, energy, None)[0]
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         z, state = self.formula_input(x)
@@ -180,6 +184,16 @@ def values_of(formula: Callable[..., tuple[Tensor, ...]], count: int) -> Callabl
     output.args = (kept[0] if count == 1 else kept,)
     graph.eliminate_dead_code()
     return torch.fx.GraphModule(torch.nn.Module(), graph)
+
+
+def _outputs(formula: Callable[..., tuple[Tensor, ...]], count: int, *arguments: Any) -> Any:
+    """``formula(*arguments)``'s first ``count`` outputs (one: itself), by :func:`values_of`; in a
+    graph that ``torch.compile`` or ``torch.export`` traces, by the formula itself, whose unused
+    outputs the compiler drops."""
+    if torch.compiler.is_compiling():
+        outputs = formula(*arguments)
+        return outputs[0] if count == 1 else outputs[:count]
+    return values_of(formula, count)(*arguments)
 
 
 def energy_of(formula: Callable[..., tuple[Tensor, ...]]) -> Callable[..., Tensor]:

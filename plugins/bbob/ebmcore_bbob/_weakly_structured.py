@@ -38,7 +38,8 @@ from ._formula import FormulaFunction, formula_kernel
 __all__ = ["Gallagher21", "Gallagher101", "Katsuura", "LunacekBiRastrigin", "Schwefel"]
 
 
-class Schwefel(BBOBFunction):
+@formula_kernel
+class Schwefel(FormulaFunction):
     r"""BBOB f20, the Schwefel function :math:`x \sin\sqrt{|x|}`: its second-best local
     minima lie far from the best one, near the corners of the box.
 
@@ -100,6 +101,9 @@ class Schwefel(BBOBFunction):
     shift = 4.2096874637  # COCO's 2 |x_opt| inside the transformation
     optimum_value = 0.5 * 4.2096874633  # COCO's best_parameter
     constant = 418.9828872724339
+    kernel = "bbob_schwefel"
+    formula_matrix = None  # no rotation: the formula reads x
+    formula_vectors = ("signs", "scales", "head", "body")
 
     signs: Tensor
     scales: Tensor
@@ -117,38 +121,39 @@ class Schwefel(BBOBFunction):
     def optimum(cls, data: _coco.Instance) -> np.ndarray:
         return cls._signs(data.seed, data.dim) * cls.optimum_value
 
-    def _t(self, x: Tensor) -> Tensor:
-        """:math:`t(x)`, in COCO's order of operations."""
-        y = 2.0 * (self.cast(self.signs, x) * x)
-        z = torch.cat([y[..., :1], y[..., 1:] + 0.25 * (y[..., :-1] - self.shift)], dim=-1)
-        return 100.0 * (self.cast(self.scales, x) * (z - self.shift) + self.shift)
+    @property
+    def head(self) -> Tensor:
+        """1 for the first coordinate, 0 for the others."""
+        return (torch.arange(self.dim) == 0).to(self.signs.dtype)
+
+    @property
+    def body(self) -> Tensor:
+        """1 for the coordinates before the last, 0 for the last."""
+        return (torch.arange(self.dim) < self.dim - 1).to(self.signs.dtype)
+
+    def formula_parameters(self, z: Tensor) -> tuple[float, ...]:
+        return self.shift, self.constant
 
     @staticmethod
-    def _root(t: Tensor) -> tuple[Tensor, Tensor]:
-        """Where :math:`t = 0`, and :math:`\\sqrt{|t|}` (1 there: safe for autograd)."""
+    def formula(
+        x: Tensor, signs: Tensor, scales: Tensor, head: Tensor, body: Tensor, shift: float, constant: float
+    ) -> tuple[Tensor, Tensor]:
+        # t(x), in COCO's order of operations: y_i + (y_{i-1} - shift) / 4 from the second on
+        y = 2.0 * (signs * x)
+        z = torch.where(head > 0, y, y + 0.25 * (torch.roll(y, 1, -1) - shift))
+        t = 100.0 * (scales * (z - shift) + shift)
         zero = t == 0
-        return zero, torch.sqrt(torch.where(zero, torch.ones_like(t), t.abs()))
-
-    def _energy(self, t: Tensor, zero: Tensor, root: Tensor) -> tuple[Tensor, Tensor]:
-        excess = torch.clamp(t.abs() - 500.0, min=0.0)
-        wave = torch.where(zero, torch.zeros_like(t), t * torch.sin(root))
-        raw = 0.01 * ((excess * excess).sum(-1) + self.constant - wave.sum(-1) / self.dim)
-        return raw + self.f_opt, excess
-
-    def forward(self, x: Tensor) -> Tensor:
-        t = self._t(x)
-        energy, _ = self._energy(t, *self._root(t))
-        return energy
-
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        t = self._t(x)
-        zero, root = self._root(t)
-        energy, excess = self._energy(t, zero, root)
-        slope = torch.where(zero, torch.zeros_like(t), torch.sin(root) + 0.5 * root * torch.cos(root))
-        grad_t = 0.01 * (2.0 * torch.sign(t) * excess - slope / self.dim)
-        grad_z = 100.0 * self.cast(self.scales, x) * grad_t
-        grad_y = grad_z + torch.nn.functional.pad(0.25 * grad_z[..., 1:], (0, 1))
-        return energy, 2.0 * self.cast(self.signs, x) * grad_y
+        root = torch.sqrt(torch.where(zero, 1.0, torch.abs(t)))  # 1 where t = 0: safe for autograd
+        beyond = torch.abs(t) - 500.0
+        excess = torch.where(beyond > 0, beyond, 0.0)
+        wave = torch.where(zero, 0.0, t * torch.sin(root))
+        d = x.shape[-1]
+        raw = 0.01 * ((excess * excess).sum(-1) + constant - wave.sum(-1) / d)
+        slope = torch.where(zero, 0.0, torch.sin(root) + 0.5 * root * torch.cos(root))
+        grad_t = 0.01 * (2.0 * torch.sign(t) * excess - slope / d)
+        grad_z = 100.0 * scales * grad_t
+        grad_y = grad_z + torch.where(body > 0, 0.25 * torch.roll(grad_z, -1, -1), 0.0)
+        return raw, 2.0 * signs * grad_y
 
 
 @dataclass(frozen=True)

@@ -1905,6 +1905,112 @@ BLOCK_BODY(bbob_schaffers) {
 }
 BLOCK_KERNEL(bbob_schaffers)
 
+/* bbob_schwefel: ebmcore_bbob._weakly_structured.Schwefel.formula. */
+#define BBOB_SCHWEFEL_PARAMETERS 2
+#define BBOB_SCHWEFEL_VECTORS 4
+#define BBOB_SCHWEFEL_ARRAYS 6
+#define BBOB_SCHWEFEL_ROW_ARRAYS 2
+#define BBOB_SCHWEFEL_ROW_INDEX 0
+#define BBOB_SCHWEFEL_VALUES 0
+BLOCK_BODY(bbob_schwefel) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    const double p_shift = p[0];
+    const double p_constant = p[1];
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict a2 = s[2];
+    REAL *restrict a3 = s[3];
+    REAL *restrict a4 = s[4];
+    REAL *restrict a5 = s[5];
+    REAL *restrict q0 = s[6];
+    REAL *restrict q1 = s[7];
+    const REAL *restrict v0 = s[8];
+    const REAL *restrict v1 = s[9];
+    const REAL *restrict v2 = s[10];
+    const REAL *restrict v3 = s[11];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const REAL t0 = v0[k] * x[k];
+        const REAL t1 = (REAL)2.0 * t0;
+        a0[k] = t1;
+    }
+    #pragma omp simd
+    for (ptrdiff_t k = 1; k < rows * d; ++k) a4[k] = a0[k - 1];
+    for (ptrdiff_t r = 0; r < rows; ++r) a4[r * d] = a0[r * d + d - 1];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const int t2 = v2[k] > (REAL)0.0;
+        const REAL t3 = a4[k] - (REAL)p_shift;
+        const REAL t4 = (REAL)0.25 * t3;
+        const REAL t5 = a0[k] + t4;
+        const REAL t6 = SELECT(t2, a0[k], t5);
+        const REAL t7 = t6 - (REAL)p_shift;
+        const REAL t8 = v1[k] * t7;
+        const REAL t9 = t8 + (REAL)p_shift;
+        const REAL t10 = (REAL)100.0 * t9;
+        const int t11 = t10 == (REAL)0.0;
+        const REAL t12 = FABS(t10);
+        const REAL t13 = SELECT(t11, (REAL)1.0, t12);
+        const REAL t14 = SQRT(t13);
+        const REAL t15 = FABS(t10);
+        const REAL t16 = t15 - (REAL)500.0;
+        const int t17 = t16 > (REAL)0.0;
+        const REAL t18 = SELECT(t17, t16, (REAL)0.0);
+        const REAL t19 = SIN(t14);
+        const REAL t20 = t10 * t19;
+        const REAL t21 = SELECT(t11, (REAL)0.0, t20);
+        a2[k] = t21;
+        const REAL t22 = t18 * t18;
+        a1[k] = t22;
+        const REAL t27 = gradient ? SIN(t14) : 0;
+        const REAL t28 = gradient ? (REAL)0.5 * t14 : 0;
+        const REAL t29 = gradient ? COS(t14) : 0;
+        const REAL t30 = gradient ? t28 * t29 : 0;
+        const REAL t31 = gradient ? t27 + t30 : 0;
+        const REAL t32 = gradient ? SELECT(t11, (REAL)0.0, t31) : 0;
+        const REAL t33 = gradient ? SELECT(t10 > 0, (REAL)1, SELECT(t10 < 0, (REAL)-1, (REAL)0)) : 0;
+        const REAL t34 = gradient ? (REAL)2.0 * t33 : 0;
+        const REAL t35 = gradient ? t34 * t18 : 0;
+        const REAL t36 = gradient ? t32 / (REAL)d : 0;
+        const REAL t37 = gradient ? t35 - t36 : 0;
+        const REAL t38 = gradient ? (REAL)0.01 * t37 : 0;
+        const REAL t39 = gradient ? (REAL)100.0 * v1[k] : 0;
+        const REAL t40 = gradient ? t39 * t38 : 0;
+        if (gradient) a3[k] = t40;
+    }
+    FN(row_sums)(a1, rows, d, q0);
+    FN(row_sums)(a2, rows, d, q1);
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d - 1; ++k) a5[k] = a3[k + 1];
+        for (ptrdiff_t r = 0; r < rows; ++r) a5[r * d + d - 1] = a3[r * d];
+    }
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const REAL t23 = q0[r] + (REAL)p_constant;
+        const REAL t24 = q1[r] / (REAL)d;
+        const REAL t25 = t23 - t24;
+        const REAL t26 = (REAL)0.01 * t25;
+        e[r] = t26;
+    }
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const int t41 = v3[k] > (REAL)0.0;
+            const REAL t42 = (REAL)0.25 * a5[k];
+            const REAL t43 = SELECT(t41, t42, (REAL)0.0);
+            const REAL t44 = a3[k] + t43;
+            const REAL t45 = (REAL)2.0 * v0[k];
+            const REAL t46 = t45 * t44;
+            g[k] = t46;
+        }
+    }
+}
+BLOCK_KERNEL(bbob_schwefel)
+
 /* bbob_sharp_ridge: ebmcore_bbob._ill_conditioned.SharpRidge.formula. */
 #define BBOB_SHARP_RIDGE_PARAMETERS 0
 #define BBOB_SHARP_RIDGE_VECTORS 1
@@ -2510,6 +2616,7 @@ BLOCK_KERNEL(bbob_oscillation)
     X(bbob_rastrigin, 0, 0, 2, 2, 0, 0) \
     X(bbob_rosenbrock_rotated, 0, 1, 11, 1, 0, 0) \
     X(bbob_schaffers, 0, 1, 6, 3, 1, 0) \
+    X(bbob_schwefel, 2, 4, 6, 2, 0, 0) \
     X(bbob_sharp_ridge, 0, 1, 1, 4, 1, 0) \
     X(bbob_weierstrass, 0, 0, 2, 3, 1, 0) \
     X(bbob_asymmetry, 1, 1, 2, 3, 1, 1) \

@@ -56,6 +56,7 @@ KERNEL_ENERGIES = [
     "bbob_f17",
     "bbob_f18",
     "bbob_f19",
+    "bbob_f20",
     "bbob_f23",
 ]
 # Functions that magnify one rounding of their arguments past 1e-11, whichever path rounds: f16's

@@ -103,6 +103,7 @@ def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() 
         "bbob_rastrigin",
         "bbob_rosenbrock_rotated",
         "bbob_schaffers",
+        "bbob_schwefel",
         "bbob_sharp_ridge",
         "bbob_weierstrass",
     ]
