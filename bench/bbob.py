@@ -130,7 +130,7 @@ def _own_elementwise(model: Any, x: Any) -> Callable[[], Any] | None:
     z, _ = model.formula_input(x, True, kernel=True)
     calls = [(kernel, z.contiguous(), *model.formula_arguments(z), False)]
     if model.inner_kernel is not None:
-        y = (model.shifted(x) @ model.cast(getattr(model, model.inner_matrix), x).T).contiguous()
+        y = model.inner_input(x).contiguous()
         calls.append((model.inner_kernel, y, *model.inner_arguments(y), True))
 
     def own() -> None:

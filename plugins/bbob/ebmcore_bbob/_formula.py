@@ -86,6 +86,9 @@ class FormulaFunction(BBOBFunction):
     """The factor of BBOB's boundary penalty :math:`f_\\mathrm{pen}(x)`, added in torch (0:
     none)."""
 
+    beta: ClassVar[float]
+    """The exponent of :math:`T_\\mathrm{asy}^\\beta`, in the functions that have one."""
+
     @staticmethod
     def formula(z: Tensor, *arguments: Any) -> tuple[Tensor, Tensor]:
         """``(g(z), grad_z g(z))`` from the vectors, then the parameters; ``g`` without
@@ -98,6 +101,18 @@ class FormulaFunction(BBOBFunction):
         :math:`+\\infty` (0 elsewhere); the map, elementwise, finite; its derivative, 0 in the
         rows that overflow (their gradient)."""
         raise NotImplementedError
+
+    @property
+    def body(self) -> Tensor:
+        """A vector the formulas read: 1 for the coordinates before the last (those that lead
+        a term with their neighbour), 0 for the last."""
+        return (torch.arange(self.dim) < self.dim - 1).to(self.x_opt.dtype)
+
+    @property
+    def asymmetry(self) -> Tensor:
+        """A vector the formulas read: the weights :math:`\\beta \\frac{i}{d-1}` of
+        :math:`T_\\mathrm{asy}^\\beta` (:attr:`beta`)."""
+        return _coco.asy_weights(self.x_opt, self.beta)
 
     def formula_parameters(self, z: Tensor) -> tuple[float, ...]:
         """The formula's scalar parameters for the input ``z`` (its dtype), in order."""
@@ -123,8 +138,8 @@ class FormulaFunction(BBOBFunction):
         if self.formula_matrix is None:
             return x, None
         if self.inner_kernel is None:
-            return self.shifted(x) @ self.cast(getattr(self, self.formula_matrix), x).T, None
-        y = self.shifted(x) @ self.cast(getattr(self, self.inner_matrix), x).T
+            return self.shifted(x) @ self.matrix_of(self.formula_matrix, x).T, None
+        y = self.inner_input(x)
         parameters, vectors = self.inner_arguments(y)
         slope: Tensor | None
         if kernel:
@@ -136,7 +151,15 @@ class FormulaFunction(BBOBFunction):
             overflow, value, slope = self.inner_formula(y, *vectors, *parameters)
         else:
             (overflow, value), slope = _outputs(type(self).inner_formula, 2, y, *vectors, *parameters), None
-        return value @ self.cast(getattr(self, self.formula_matrix), x).T, (overflow, slope)
+        return value @ self.matrix_of(self.formula_matrix, x).T, (overflow, slope)
+
+    def inner_input(self, x: Tensor) -> Tensor:
+        """:math:`y = A (x - x_\\mathrm{opt})`, the inner formula's input."""
+        return self.shifted(x) @ self.matrix_of(self.inner_matrix, x).T
+
+    def matrix_of(self, name: str, x: Tensor) -> Tensor:
+        """The buffer ``name`` in ``x``'s dtype."""
+        return self.cast(getattr(self, name), x)
 
     def formula_output(
         self, x: Tensor, state: State, energy: Tensor, grad: Tensor | None
@@ -145,12 +168,12 @@ class FormulaFunction(BBOBFunction):
         ``grad`` is) from the formula's gradient in ``z``, through the maps' transposes."""
         energy = energy + self.f_opt
         if grad is not None and self.formula_matrix is not None:
-            grad = grad @ self.cast(getattr(self, self.formula_matrix), x)
+            grad = grad @ self.matrix_of(self.formula_matrix, x)
         if state is not None:
             overflow, slope = state
             energy = torch.where(overflow > 0, math.inf, energy)
             if grad is not None and slope is not None:  # the slope is 0 where the energy is inf
-                grad = (grad * slope) @ self.cast(getattr(self, self.inner_matrix), x)
+                grad = (grad * slope) @ self.matrix_of(self.inner_matrix, x)
         if self.penalty:
             if grad is None:
                 energy = energy + self.penalty * _coco.f_pen(x)

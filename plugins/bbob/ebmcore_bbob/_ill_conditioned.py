@@ -44,10 +44,6 @@ class _RotatedFunction(BBOBFunction):
         super().__init__(dim, instance)
         self.register_rotation("rotation", _R_OFFSET)
 
-    def rotated(self, x: Tensor) -> Tensor:
-        """:math:`R (x - x_\\mathrm{opt})` on a batch: ``(x - x_opt) @ R.T``."""
-        return self.shifted(x) @ self.cast(self.rotation, x).T
-
 
 @formula_kernel
 class _OscillatedQuadratic(_RotatedFunction, FormulaFunction):
@@ -218,11 +214,6 @@ class BentCigar(_RotatedFunction, FormulaFunction):
     @classmethod
     def optimum(cls, data: _coco.Instance) -> np.ndarray:
         return _coco.compute_x_opt(data.seed + _R_OFFSET, data.dim)
-
-    @property
-    def asymmetry(self) -> Tensor:
-        """The weights :math:`\\beta \\frac{i}{d-1}` of :math:`T_\\mathrm{asy}^\\beta`."""
-        return _coco.asy_weights(self.rotation, self.beta)
 
     def inner_parameters(self, y: Tensor) -> tuple[float, ...]:
         return (torch.finfo(y.dtype).max,)  # flags the samples where T_asy overflowed to inf

@@ -394,11 +394,6 @@ class RosenbrockRotated(FormulaFunction):
             column_sums = column_sums + row
         return column_sums / (2.0 * _rosenbrock_factor(data.dim))
 
-    @property
-    def body(self) -> Tensor:
-        """1 for the coordinates that lead a term (:math:`i < d - 1`), 0 for the last."""
-        return (torch.arange(self.dim) < self.dim - 1).to(self.matrix.dtype)
-
     @staticmethod
     def formula(y: Tensor, body: Tensor) -> tuple[Tensor, Tensor]:
         z = y + 1.0

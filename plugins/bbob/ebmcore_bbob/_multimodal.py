@@ -118,11 +118,6 @@ class RastriginRotated(FormulaFunction):
         self.register_rotation("rotation", _ROTATION_OFFSET)
         self.register_constant("folded", _coco.rotated_conditioning(self.seed, self.dim, self.alpha))
 
-    @property
-    def asymmetry(self) -> Tensor:
-        """The weights :math:`\\beta \\frac{i}{d-1}` of :math:`T_\\mathrm{asy}^\\beta`."""
-        return _coco.asy_weights(self.rotation, self.beta)
-
     def inner_parameters(self, y: Tensor) -> tuple[float, ...]:
         return (asy_limit(y.dtype, self.alpha, self.dim),)
 
@@ -309,16 +304,6 @@ class SchaffersF7(FormulaFunction):
         q = _coco.rotation(self.seed, self.dim)
         self.register_constant("scaled", _coco.conditioning(self.condition, self.dim)[:, None] * q)
 
-    @property
-    def asymmetry(self) -> Tensor:
-        """The weights :math:`\\beta \\frac{i}{d-1}` of :math:`T_\\mathrm{asy}^\\beta`."""
-        return _coco.asy_weights(self.rotation, self.beta)
-
-    @property
-    def body(self) -> Tensor:
-        """1 for the coordinates that lead a pair (:math:`i < d - 1`), 0 for the last."""
-        return (torch.arange(self.dim) < self.dim - 1).to(self.rotation.dtype)
-
     def inner_parameters(self, y: Tensor) -> tuple[float, ...]:
         return (asy_limit(y.dtype, self.condition, self.dim),)
 
@@ -456,11 +441,6 @@ class GriewankRosenbrock(FormulaFunction):
         # COCO stops at total / (2 scale) = Q^T 1 / 2, which is z = 1 only while scale = 1 (d <= 64):
         # the second division (exact while scale = 1) makes it the minimizer in every dimension
         return total / (2.0 * scale) / scale
-
-    @property
-    def body(self) -> Tensor:
-        """1 for the coordinates that lead a term (:math:`i < d - 1`), 0 for the last."""
-        return (torch.arange(self.dim) < self.dim - 1).to(self.matrix.dtype)
 
     def formula_input(
         self, x: Tensor, with_gradient: bool = True, kernel: bool = False

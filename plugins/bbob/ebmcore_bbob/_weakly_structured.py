@@ -126,11 +126,6 @@ class Schwefel(FormulaFunction):
         """1 for the first coordinate, 0 for the others."""
         return (torch.arange(self.dim) == 0).to(self.signs.dtype)
 
-    @property
-    def body(self) -> Tensor:
-        """1 for the coordinates before the last, 0 for the last."""
-        return (torch.arange(self.dim) < self.dim - 1).to(self.signs.dtype)
-
     def formula_parameters(self, z: Tensor) -> tuple[float, ...]:
         return self.shift, self.constant
 

@@ -294,11 +294,10 @@ def row_kernel(formula: Callable[..., Any], name: str, vectors: int) -> tuple[st
     The formula works on rows: ``x`` is ``(*batch, d)``, each vector ``(d,)``, each parameter a
     number. It may use ``+ - * /``, integer powers up to 4, comparisons, ``torch.sin``, ``cos``,
     ``exp``, ``log``, ``sqrt``, ``abs``, ``round``, ``sign``, ``isinf`` and ``where``; row sums
-    (``rowsum(t)``,
-    ``rowsum(t, w)``, ``t.sum(-1)``) and products (``t.prod(-1)``); ``unsqueeze(-1)`` of a row
-    value; ``x.shape[-1]``;
-    ``x[..., i]`` (one column); ``torch.roll(t, ±1, -1)`` (a neighbour in the row, wrapped
-    around); and ``integer_power(t, n)`` for a parameter ``n``.
+    (``rowsum(t)``, ``rowsum(t, w)``, ``t.sum(-1)``) and products (``t.prod(-1)``);
+    ``unsqueeze(-1)`` of a row value; ``x.shape[-1]``; ``x[..., i]`` (one column);
+    ``torch.roll(t, ±1, -1)`` (a neighbour in the row, wrapped around); and
+    ``integer_power(t, n)`` for a parameter ``n``.
 
     The C runs a block of rows in stages: a loop over the elements until a row reduction is
     needed, the reductions, a loop over the rows for their row values, and again. A value that a
