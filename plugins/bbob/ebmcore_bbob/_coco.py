@@ -62,6 +62,7 @@ __all__ = [
     "conditioning",
     "f_pen",
     "f_pen_and_gradient",
+    "f_pen_scaled",
     "gaussian",
     "instance",
     "powers",
@@ -540,3 +541,17 @@ def f_pen_and_gradient(x: Tensor) -> tuple[Tensor, Tensor]:
     """
     excess = torch.clamp(x.abs() - BOUND, min=0.0)
     return (excess * excess).sum(-1), 2.0 * torch.sign(x) * excess
+
+
+def f_pen_scaled(x: Tensor, factor: float) -> tuple[Tensor, Tensor]:
+    r"""``factor`` :math:`\cdot` (:func:`f_pen_and_gradient`), written as a row formula (the
+    operations ``ebmcore_kernels._generate.row_kernel`` prints): the x term of the
+    :class:`~ebmcore_bbob._formula.FormulaFunction` subclasses with a penalty.
+
+    Example:
+        >>> f_pen_scaled(torch.tensor([6.0, 0.0, -7.0]), 10.0)
+        (tensor(50.), tensor([ 20.,   0., -40.]))
+    """
+    beyond = torch.abs(x) - BOUND
+    excess = torch.where(beyond <= 0, 0.0, beyond)  # NaN stays NaN, as in f_pen
+    return factor * (excess * excess).sum(-1), (2.0 * factor) * torch.sign(x) * excess

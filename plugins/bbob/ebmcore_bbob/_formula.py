@@ -38,14 +38,15 @@ try:
 except ImportError:  # the optional distribution is not installed: the torch formula runs
     ebmcore_kernels = None  # type: ignore[assignment]
 
-__all__ = ["AVAILABLE", "FormulaFunction", "energy_of", "formula_kernel"]
+__all__ = ["AVAILABLE", "FormulaFunction", "State", "energy_of", "formula_kernel"]
 
 AVAILABLE: bool = ebmcore_kernels is not None and ebmcore_kernels.AVAILABLE
 """Whether ``ebmcore-kernels`` is installed with its extension built, and so registers kernels."""
 
-State = tuple[Tensor, Tensor | None] | None
+State = Any
 """What :meth:`FormulaFunction.formula_output` needs of the way to ``z``: the inner map's
-overflow flags and derivative (None without the gradient), or None without an inner map."""
+overflow flags and derivative (None without the gradient), or None without an inner map (a
+subclass may keep other things)."""
 
 
 class FormulaFunction(BBOBFunction):
@@ -56,10 +57,11 @@ class FormulaFunction(BBOBFunction):
     buffer named :attr:`formula_matrix`; or, with an :meth:`inner_formula`, :math:`z = B\\,
     m(A (x - x_\\mathrm{opt}))`, :math:`A` the buffer named :attr:`inner_matrix`. The energies
     are ``formula(z)[0]`` + :math:`f_\\mathrm{opt}` (:math:`+\\infty` where the inner map
-    flags an overflow, with gradient 0), plus :attr:`penalty` :math:`f_\\mathrm{pen}(x)`.
-    ``forward`` is the formulas' values alone: traced with :mod:`torch.fx`, the gradient's
-    operations dropped (:func:`energy_of`). So ``model(x)`` and ``energy_and_gradient(x)[0]``
-    agree bit for bit, and each formula is written once.
+    flags an overflow, with gradient 0), plus :math:`h(x)` = ``x_formula(x)[0]``, a term of
+    ``x`` itself (the penalty :math:`c f_\\mathrm{pen}(x)`; f24's funnels) where the class
+    names an :attr:`x_kernel`. ``forward`` is the formulas' values alone: traced with
+    :mod:`torch.fx`, the gradient's operations dropped (:func:`energy_of`). So ``model(x)`` and
+    ``energy_and_gradient(x)[0]`` agree bit for bit, and each formula is written once.
     """
 
     kernel: ClassVar[str]
@@ -82,9 +84,15 @@ class FormulaFunction(BBOBFunction):
     inner_vectors: ClassVar[tuple[str, ...]] = ()
     """The per-coordinate vectors the inner formula takes after ``y``."""
 
+    x_kernel: ClassVar[str | None] = None
+    """The name of the kernel printed from :meth:`x_formula`; None: no term of ``x`` itself."""
+
+    x_vectors: ClassVar[tuple[str, ...]] = ()
+    """The per-coordinate vectors :meth:`x_formula` takes after ``x``."""
+
     penalty: float = 0.0
-    """The factor of BBOB's boundary penalty :math:`f_\\mathrm{pen}(x)`, added in torch (0:
-    none)."""
+    """The factor of BBOB's boundary penalty :math:`f_\\mathrm{pen}(x)`: the parameter of the
+    x formula :func:`~ebmcore_bbob._coco.f_pen_scaled` (the default :meth:`x_parameters`)."""
 
     beta: ClassVar[float]
     """The exponent of :math:`T_\\mathrm{asy}^\\beta`, in the functions that have one."""
@@ -100,6 +108,12 @@ class FormulaFunction(BBOBFunction):
         """``(overflow, m(y), m'(y))``: per row, a positive number where the sample's energy is
         :math:`+\\infty` (0 elsewhere); the map, elementwise, finite; its derivative, 0 in the
         rows that overflow (their gradient)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def x_formula(x: Tensor, *arguments: Any) -> tuple[Tensor, Tensor]:
+        """``(h(x), grad h(x))``, a term of ``x`` itself added to the energies (the penalty, a
+        funnel), from the vectors, then the parameters (with an :attr:`x_kernel`)."""
         raise NotImplementedError
 
     @property
@@ -122,6 +136,10 @@ class FormulaFunction(BBOBFunction):
         """The inner formula's scalar parameters for the input ``y`` (its dtype), in order."""
         return ()
 
+    def x_parameters(self, x: Tensor) -> tuple[float, ...]:
+        """:meth:`x_formula`'s scalar parameters for the input ``x``: :attr:`penalty`."""
+        return (self.penalty,)
+
     def formula_arguments(self, z: Tensor) -> tuple[tuple[float, ...], tuple[Tensor, ...]]:
         """The parameters, and the vectors in ``z``'s dtype and device."""
         return self.formula_parameters(z), tuple(getattr(self, name).to(z) for name in self.formula_vectors)
@@ -139,19 +157,26 @@ class FormulaFunction(BBOBFunction):
             return x, None
         if self.inner_kernel is None:
             return self.shifted(x) @ self.matrix_of(self.formula_matrix, x).T, None
-        y = self.inner_input(x)
+        overflow, value, slope = self.inner_map(self.inner_input(x), with_gradient, kernel)
+        return value @ self.matrix_of(self.formula_matrix, x).T, (overflow, slope)
+
+    def inner_map(
+        self, y: Tensor, with_gradient: bool, kernel: bool = False
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        """:meth:`inner_formula`'s ``(overflow, m(y), m'(y))`` (the derivative None unless
+        ``with_gradient``), by its C ``kernel``."""
         parameters, vectors = self.inner_arguments(y)
-        slope: Tensor | None
         if kernel:
+            assert self.inner_kernel is not None
             overflow, value, slope = ebmcore_kernels.compute(
                 self.inner_kernel, y, parameters, vectors, with_gradient, maps=True
             )
             assert value is not None
-        elif with_gradient:
-            overflow, value, slope = self.inner_formula(y, *vectors, *parameters)
-        else:
-            (overflow, value), slope = _outputs(type(self).inner_formula, 2, y, *vectors, *parameters), None
-        return value @ self.matrix_of(self.formula_matrix, x).T, (overflow, slope)
+            return overflow, value, slope
+        if with_gradient:
+            return self.inner_formula(y, *vectors, *parameters)
+        overflow, value = _outputs(type(self).inner_formula, 2, y, *vectors, *parameters)
+        return overflow, value, None
 
     def inner_input(self, x: Tensor) -> Tensor:
         """:math:`y = A (x - x_\\mathrm{opt})`, the inner formula's input."""
@@ -162,25 +187,41 @@ class FormulaFunction(BBOBFunction):
         return self.cast(getattr(self, name), x)
 
     def formula_output(
-        self, x: Tensor, state: State, energy: Tensor, grad: Tensor | None
+        self, x: Tensor, state: State, energy: Tensor, grad: Tensor | None, kernel: bool = False
     ) -> tuple[Tensor, Tensor | None]:
-        """The energies, :math:`g + f_\\mathrm{opt}`, and the gradient in ``x`` (None where
-        ``grad`` is) from the formula's gradient in ``z``, through the maps' transposes."""
-        energy = energy + self.f_opt
-        if grad is not None and self.formula_matrix is not None:
-            grad = grad @ self.matrix_of(self.formula_matrix, x)
+        """The energies, :math:`g + h + f_\\mathrm{opt}`, and the gradient in ``x`` (None where
+        ``grad`` is) from the formula's gradient in ``z``, through the maps' transposes, and the
+        x term :math:`h` (by its C ``kernel``)."""
+        extra, extra_grad = self.x_term(x, grad is not None, kernel)
         if state is not None:
-            overflow, slope = state
-            energy = torch.where(overflow > 0, math.inf, energy)
-            if grad is not None and slope is not None:  # the slope is 0 where the energy is inf
-                grad = (grad * slope) @ self.matrix_of(self.inner_matrix, x)
-        if self.penalty:
-            if grad is None:
-                energy = energy + self.penalty * _coco.f_pen(x)
-            else:
-                penalty, penalty_grad = _coco.f_pen_and_gradient(x)
-                energy, grad = energy + self.penalty * penalty, grad + self.penalty * penalty_grad
-        return energy, grad
+            energy = torch.where(state[0] > 0, math.inf, energy)
+        energy = energy + self.f_opt if extra is None else energy + extra + self.f_opt
+        if grad is None:
+            return energy, None
+        if self.formula_matrix is None:
+            return energy, grad if extra_grad is None else grad + extra_grad
+        if state is None:
+            return energy, _pulled_back(grad, self.matrix_of(self.formula_matrix, x), extra_grad)
+        slope = state[1]
+        assert slope is not None  # the slope is 0 where the energy is inf
+        grad = (grad @ self.matrix_of(self.formula_matrix, x)) * slope
+        return energy, _pulled_back(grad, self.matrix_of(self.inner_matrix, x), extra_grad)
+
+    def x_term(
+        self, x: Tensor, with_gradient: bool, kernel: bool = False
+    ) -> tuple[Tensor | None, Tensor | None]:
+        """:meth:`x_formula`'s ``(h, grad h)`` (None without an :attr:`x_kernel`; the gradient
+        None unless ``with_gradient``), by its C ``kernel``."""
+        if self.x_kernel is None:
+            return None, None
+        parameters = self.x_parameters(x)
+        vectors = tuple(getattr(self, name).to(x) for name in self.x_vectors)
+        if kernel:
+            energy, _, grad = ebmcore_kernels.compute(self.x_kernel, x, parameters, vectors, with_gradient)
+            return energy, grad
+        if with_gradient:
+            return self.x_formula(x, *vectors, *parameters)
+        return _outputs(type(self).x_formula, 1, x, *vectors, *parameters), None
 
     def forward(self, x: Tensor) -> Tensor:
         z, state = self.formula_input(x, with_gradient=False)
@@ -194,6 +235,14 @@ class FormulaFunction(BBOBFunction):
         energy, grad = self.formula_output(x, state, *self.formula(z, *vectors, *parameters))
         assert grad is not None
         return energy, grad
+
+
+def _pulled_back(grad: Tensor, matrix: Tensor, extra: Tensor | None) -> Tensor:
+    """``grad @ matrix``, plus ``extra`` (None: nothing) in the product itself (``addmm``)."""
+    if extra is None:
+        return grad @ matrix
+    rows = torch.addmm(extra.reshape(-1, matrix.shape[1]), grad.reshape(-1, matrix.shape[0]), matrix)
+    return rows.reshape(extra.shape)
 
 
 @functools.cache
@@ -252,10 +301,11 @@ def formula_kernel(cls: Model) -> Model:
     """Class decorator: the kernels printed from ``cls``'s formulas run its elementwise work on
     the CPU, between the maps' products (where ``ebmcore-kernels`` is :data:`AVAILABLE`)."""
     if AVAILABLE:
-        formula, inner = cls.formula, cls.inner_formula
+        formulas = cls.formula, cls.inner_formula, cls.x_formula
 
         def applies(model: FormulaFunction) -> bool:  # not a subclass with a formula of its own
-            return type(model).formula is formula and type(model).inner_formula is inner
+            kind = type(model)
+            return (kind.formula, kind.inner_formula, kind.x_formula) == formulas
 
         ebmcore_kernels.register(cls, cls.kernel, _arguments, applies, prepare=_input, finish=_output)
     return cls

@@ -219,10 +219,7 @@ class BentCigar(_RotatedFunction, FormulaFunction):
         return (torch.finfo(y.dtype).max,)  # flags the samples where T_asy overflowed to inf
 
     inner_formula = staticmethod(_coco.asymmetric)  # type: ignore[assignment]  # (the function f17 shares)
-
-    @staticmethod
-    def formula(z: Tensor, weights: Tensor) -> tuple[Tensor, Tensor]:
-        return ellipsoid_raw_and_gradient(z, weights)
+    formula = staticmethod(ellipsoid_raw_and_gradient)  # (and f7's)
 
 
 @formula_kernel

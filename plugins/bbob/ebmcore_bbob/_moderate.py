@@ -29,8 +29,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from . import _coco
-from ._base import BBOBFunction
-from ._formula import FormulaFunction, formula_kernel
+from ._base import BBOBFunction, ellipsoid_raw_and_gradient
+from ._formula import FormulaFunction, State, formula_kernel
 
 __all__ = ["AttractiveSector", "Rosenbrock", "RosenbrockRotated", "StepEllipsoid"]
 
@@ -135,12 +135,8 @@ class AttractiveSector(FormulaFunction):
 # -- f7 ----------------------------------------------------------------------------------------
 
 
-def _round_half_up(v: Tensor) -> Tensor:
-    """COCO's ``coco_double_round``: ``floor(v + 0.5)`` (halves round up, not to even)."""
-    return torch.floor(v + 0.5)
-
-
-class StepEllipsoid(BBOBFunction):
+@formula_kernel
+class StepEllipsoid(FormulaFunction):
     r"""BBOB f7, the step ellipsoid: an ellipsoid (condition 100) made of plateaus, with a tiny
     slope on the central plateau and the boundary penalty.
 
@@ -179,6 +175,11 @@ class StepEllipsoid(BBOBFunction):
     minimizers. As ebmcore declares continua, :attr:`minima` is therefore None;
     :attr:`minimum_value` is :math:`f_\mathrm{opt}` and :attr:`x_opt` one minimizer.
 
+    As a :class:`~ebmcore_bbob._formula.FormulaFunction`: the rounding is the inner map (C
+    ``floor``, as COCO), the ellipsoid the formula of :math:`z` (f12's, with other weights), the
+    penalty the x formula; the maximum with :math:`|\hat z_0| / 10^4` and the gradient, which
+    reads :math:`\hat z_0` alone, are formed after them (:meth:`formula_output`).
+
     Unimodal in its rounded structure, non-smooth (plateaus).
 
     Args:
@@ -205,6 +206,15 @@ class StepEllipsoid(BBOBFunction):
     alpha = 10.0
     condition = 100.0
     slope = 1e-4  # of the |z_hat_0| term, before the factor 0.1
+    penalty = 1.0
+    kernel = "bbob_ellipsoid"
+    formula_matrix = "outer"
+    formula_vectors = ("weights",)
+    inner_kernel = "bbob_step_rounding"
+    inner_matrix = "inner"
+    x_kernel = "bbob_penalty"
+    x_formula = staticmethod(_coco.f_pen_scaled)
+    formula = staticmethod(ellipsoid_raw_and_gradient)  # f12's
 
     inner: Tensor
     outer: Tensor
@@ -223,31 +233,37 @@ class StepEllipsoid(BBOBFunction):
         and :attr:`x_opt` give the minimum and one minimizer."""
         return None
 
-    def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        r"""``(z_hat, |z_hat_0| 1e-4, the ellipsoid of the rounded point, whether the first
-        term wins the max)``."""
-        z_hat = self.shifted(x) @ self.cast(self.inner, x).T
-        coarse = z_hat.abs() > 0.5
-        steps = _round_half_up(torch.where(coarse, z_hat, 10.0 * z_hat))  # to 1, or to 0.1
-        rounded = torch.where(coarse, steps, steps / 10.0)
-        z = rounded @ self.cast(self.outer, x).T
-        ellipsoid = (self.cast(self.weights, x) * z * z).sum(-1)
-        floor_term = z_hat[..., 0].abs() * self.slope
-        return z_hat, floor_term, ellipsoid, floor_term >= ellipsoid  # COCO's max keeps a on ties
+    @staticmethod
+    def inner_formula(z_hat: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        # to integers beyond 1/2, to tenths within; floor(v + 1/2) rounds halves up, as COCO's
+        # coco_double_round. Never an overflow; piecewise constant, so the derivative is 0
+        coarse = torch.abs(z_hat) > 0.5
+        steps = torch.floor(torch.where(coarse, z_hat, 10.0 * z_hat) + 0.5)
+        return 0.0 * z_hat[..., 0], torch.where(coarse, steps, steps / 10.0), 0.0 * z_hat
 
-    def forward(self, x: Tensor) -> Tensor:
-        _, floor_term, ellipsoid, first = self._parts(x)
-        return 0.1 * torch.where(first, floor_term, ellipsoid) + _coco.f_pen(x) + self.f_opt
+    def formula_input(
+        self, x: Tensor, with_gradient: bool = True, kernel: bool = False
+    ) -> tuple[Tensor, State]:
+        r""":math:`z = R \tilde z` of the rounded :math:`\tilde z`, and :math:`\hat z_0`: the
+        state the maximum and the gradient read (the rounding's derivative, 0, is not formed)."""
+        z_hat = self.inner_input(x)
+        rounded = self.inner_map(z_hat, with_gradient=False, kernel=kernel)[1]
+        return rounded @ self.matrix_of(self.formula_matrix, x).T, z_hat[..., 0]
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        z_hat, floor_term, ellipsoid, first = self._parts(x)
-        penalty, penalty_grad = _coco.f_pen_and_gradient(x)
-        energy = 0.1 * torch.where(first, floor_term, ellipsoid) + penalty + self.f_opt
+    def formula_output(
+        self, x: Tensor, state: State, energy: Tensor, grad: Tensor | None, kernel: bool = False
+    ) -> tuple[Tensor, Tensor | None]:
+        floor_term = state.abs() * self.slope
+        first = floor_term >= energy  # COCO's max keeps the first on ties
+        penalty, penalty_grad = self.x_term(x, grad is not None, kernel)
+        assert penalty is not None
+        energy = 0.1 * torch.where(first, floor_term, energy) + penalty + self.f_opt
+        if grad is None:
+            return energy, None
+        assert penalty_grad is not None
         # d/dx of 0.1 * 1e-4 |z_hat_0| where that term wins, 0 on the plateaus of the ellipsoid
-        slope = torch.where(
-            first, (0.1 * self.slope) * torch.sign(z_hat[..., 0]), torch.zeros_like(floor_term)
-        )
-        return energy, slope.unsqueeze(-1) * self.cast(self.inner, x)[0] + penalty_grad
+        slope = torch.where(first, (0.1 * self.slope) * torch.sign(state), 0.0)
+        return energy, slope.unsqueeze(-1) * self.matrix_of(self.inner_matrix, x)[0] + penalty_grad
 
 
 # -- f8, f9 ------------------------------------------------------------------------------------

@@ -202,6 +202,8 @@ class Weierstrass(FormulaFunction):
     minima = BaseModel.minima  # type: ignore[assignment]
 
     kernel = "bbob_weierstrass"
+    x_kernel = "bbob_penalty"
+    x_formula = staticmethod(_coco.f_pen_scaled)
     formula_matrix = "folded"
     inner_kernel = "bbob_oscillation"
 
@@ -290,6 +292,8 @@ class SchaffersF7(FormulaFunction):
     beta = 0.5
     penalty = 10.0
     kernel = "bbob_schaffers"
+    x_kernel = "bbob_penalty"
+    x_formula = staticmethod(_coco.f_pen_scaled)
     formula_matrix = "scaled"
     formula_vectors = ("body",)
     inner_kernel = "bbob_asymmetry"

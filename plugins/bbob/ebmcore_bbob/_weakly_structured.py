@@ -207,22 +207,10 @@ def gallagher_peaks(seed: int, dim: int, peaks: int) -> Peaks:
 
 def _top_two(scores: Tensor) -> Tensor:
     """``(*batch, 2)`` indices of the two highest of ``scores`` ``(*batch, n)`` on the last axis,
-    the first of tied ones first (NaN rows give index 0 twice).
-
-    Built from ``amax``, a subtraction and ``sign``: on the CPU ``torch.topk(scores, 2)`` and
-    ``argmax`` over a short last axis are several times slower than these vectorized passes.
-    """
-    n = scores.shape[-1]
-    position = torch.arange(n, dtype=scores.dtype, device=scores.device)
-
-    def first_best(s: Tensor) -> Tensor:
-        # n + k below the row's maximum, k at it (sign(s - max) is -1 or 0): the least is the
-        # first index of the maximum; NaN where the row has a NaN (amax propagates it)
-        return torch.add(position, torch.sign(s - s.amax(-1, keepdim=True)), alpha=-n).amin(-1, keepdim=True)
-
-    first = torch.nan_to_num(first_best(scores), nan=0.0).long()
-    second = first_best(scores.scatter(-1, first, -math.inf))
-    return torch.cat([first, torch.nan_to_num(second, nan=0.0).long()], -1)
+    the first of tied ones first (``argmax``'s rule; a NaN counts as the highest)."""
+    first = scores.argmax(-1, keepdim=True)
+    second = scores.scatter(-1, first, -math.inf).argmax(-1, keepdim=True)  # (vmap has no scatter_)
+    return torch.cat([first, second], -1)
 
 
 class _Gallagher(BBOBFunction):
@@ -258,7 +246,7 @@ class _Gallagher(BBOBFunction):
 
         The peaks are ranked without forming the ``(*batch, peaks, d)`` differences: with
         :math:`z = Q x`, :math:`q_k = (z \\odot z)^\\top c_k - 2 z^\\top (c_k \\odot y_k) + c_k^\\top
-        (y_k \\odot y_k)`, two ``(batch, d) @ (d, peaks)`` products, give the scores
+        (y_k \\odot y_k)`, one ``(batch, 2d) @ (2d, peaks)`` product, gives the scores
         :math:`\\log w_k - q_k / 2d` (in the order of the values). That expansion cancels
         catastrophically near a peak's centre (float32 keeps about 3 digits of :math:`q_k`
         there), so it only selects: the two best-scored peaks are evaluated again exactly, from
@@ -272,14 +260,13 @@ class _Gallagher(BBOBFunction):
         offsets, scales = self.cast(self.offsets, x), self.cast(self.scales, x)
         heights = self.cast(self.heights, x)
         rate = 0.5 / self.dim
-        ranked = z.detach()
+        ranked = z.detach().reshape(-1, self.dim)
         scaled = scales * offsets
-        scores = (
-            (ranked * ranked) @ (-rate * scales).T
-            + ranked @ (2.0 * rate * scaled).T
-            + (torch.log(heights) - rate * (scaled * offsets).sum(-1))
-        )
-        candidates = _top_two(scores)  # (*batch, 2)
+        # one product: [z * z, z] @ [-rate c_k, 2 rate c_k y_k]^T + (log w_k - rate c_k . y_k^2)
+        weights = torch.cat([-rate * scales, (2.0 * rate) * scaled], -1)
+        bias = torch.log(heights) - rate * (scaled * offsets).sum(-1)
+        scores = torch.addmm(bias, torch.cat([ranked * ranked, ranked], -1), weights.T)
+        candidates = _top_two(scores).reshape(*z.shape[:-1], 2)
         # the candidates' differences (embedding and gather, not indexing: vmap-safe)
         difference = z[..., None, :] - torch.nn.functional.embedding(candidates, offsets)
         weighted = torch.nn.functional.embedding(candidates, scales) * difference
@@ -508,6 +495,8 @@ class Katsuura(FormulaFunction):
     minima = BaseModel.minima  # type: ignore[assignment]
 
     kernel = "bbob_katsuura"
+    x_kernel = "bbob_penalty"
+    x_formula = staticmethod(_coco.f_pen_scaled)
     formula_matrix = "folded"
     formula_vectors = ("factors",)
     penalty = 1.0
@@ -527,7 +516,8 @@ class Katsuura(FormulaFunction):
     formula = staticmethod(katsuura_formula(_KATSUURA_TERMS))  # type: ignore[assignment]
 
 
-class LunacekBiRastrigin(BBOBFunction):
+@formula_kernel
+class LunacekBiRastrigin(FormulaFunction):
     r"""BBOB f24, Lunacek's bi-Rastrigin function: two funnels, the better one (holding the
     optimum) the smaller, with a rotated, ill-conditioned Rastrigin lattice on top.
 
@@ -552,6 +542,12 @@ class LunacekBiRastrigin(BBOBFunction):
     ``forward`` takes the minimum with the same rule, so autograd agrees. The gradient at
     :math:`x_\mathrm{opt}` is exactly 0.
 
+    As a :class:`~ebmcore_bbob._formula.FormulaFunction`: the lattice is the formula of
+    :math:`z = B (x - x_\mathrm{opt})` with :math:`B = R \Lambda^{100} Q\, 2
+    \operatorname{diag}(\operatorname{sign} x_\mathrm{opt})` (as :math:`\hat x - \mu_0 = 2
+    \operatorname{sign}(x_\mathrm{opt}) \odot (x - x_\mathrm{opt})` exactly), the funnels and
+    the penalty its x formula.
+
     Multimodal, weakly structured; the minimum :math:`f_\mathrm{opt}` at :math:`x_\mathrm{opt}`.
 
     Args:
@@ -575,17 +571,20 @@ class LunacekBiRastrigin(BBOBFunction):
     function = 24
     mu0 = 2.5
     penalty = 1e4
+    kernel = "bbob_lunacek_lattice"
+    formula_matrix = "transform"
+    x_kernel = "bbob_lunacek_funnels"
+    x_vectors = ("signs",)
 
     signs: Tensor
-    scaled: Tensor
-    rotation: Tensor
+    transform: Tensor
 
     def __init__(self, dim: int = 2, instance: int = 1) -> None:
         super().__init__(dim, instance)
-        self.register_constant("signs", np.sign(self._minimizer))
-        q = _coco.rotation(self.seed, self.dim)
-        self.register_constant("scaled", _coco.conditioning(100.0, self.dim)[:, None] * q)
-        self.register_rotation("rotation", 1000000)
+        signs = np.sign(self._minimizer)
+        self.register_constant("signs", signs)
+        lattice = _coco.rotated_conditioning(self.seed, self.dim, 100.0)
+        self.register_constant("transform", lattice * (2.0 * signs))
         self.s = 1.0 - 0.5 / (math.sqrt(self.dim + 20) - 4.1)
         self.mu1 = -math.sqrt((self.mu0 * self.mu0 - 1.0) / self.s)
 
@@ -593,32 +592,27 @@ class LunacekBiRastrigin(BBOBFunction):
     def optimum(cls, data: _coco.Instance) -> np.ndarray:
         return np.where(_coco.gaussian(data.dim, data.seed) < 0.0, -0.5 * cls.mu0, 0.5 * cls.mu0)
 
-    def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
-        """:math:`\\hat x - \\mu_0`, :math:`\\hat x - \\mu_1`, :math:`z`, whether the first funnel
-        is active, and the funnel term."""
-        x_hat = 2.0 * x * self.cast(self.signs, x)
-        near = x_hat - self.mu0
-        far = x_hat - self.mu1
-        z = (near @ self.cast(self.scaled, x).T) @ self.cast(self.rotation, x).T
+    def x_parameters(self, x: Tensor) -> tuple[float, ...]:
+        return self.mu0, self.mu1, self.s, self.penalty
+
+    @staticmethod
+    def x_formula(
+        x: Tensor, signs: Tensor, mu0: float, mu1: float, s: float, penalty: float
+    ) -> tuple[Tensor, Tensor]:
+        # the active funnel: the optimum's where the first sum is the smaller or equal
+        x_hat = 2.0 * (signs * x)
+        near = x_hat - mu0
+        far = x_hat - mu1
         first = (near * near).sum(-1)
-        second = self.dim + self.s * (far * far).sum(-1)
+        second = x.shape[-1] + s * (far * far).sum(-1)
         active = first <= second
-        return near, far, z, active, torch.where(active, first, second)
+        funnel = torch.where(active, first, second)
+        grad_hat = torch.where(active.unsqueeze(-1), 2.0 * near, (2.0 * s) * far)
+        outside, outside_grad = _coco.f_pen_scaled(x, penalty)
+        return funnel + outside, 2.0 * signs * grad_hat + outside_grad
 
-    def _energy(self, funnel: Tensor, z: Tensor, pen: Tensor) -> Tensor:
-        angle = (2.0 * math.pi) * torch.where(torch.isinf(z), torch.zeros_like(z), z)
-        return funnel + 10.0 * (self.dim - torch.cos(angle).sum(-1)) + self.penalty * pen + self.f_opt
-
-    def forward(self, x: Tensor) -> Tensor:
-        *_, z, _, funnel = self._parts(x)
-        return self._energy(funnel, z, _coco.f_pen(x))
-
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        near, far, z, active, funnel = self._parts(x)
-        pen, pen_grad = _coco.f_pen_and_gradient(x)
-        grad_funnel = torch.where(active[..., None], 2.0 * near, (2.0 * self.s) * far)
-        angle = (2.0 * math.pi) * torch.where(torch.isinf(z), torch.zeros_like(z), z)
-        grad_z = (20.0 * math.pi) * torch.sin(angle)
-        grad_hat = grad_funnel + (grad_z @ self.cast(self.rotation, x)) @ self.cast(self.scaled, x)
-        grad = 2.0 * self.cast(self.signs, x) * grad_hat + self.penalty * pen_grad
-        return self._energy(funnel, z, pen), grad
+    @staticmethod
+    def formula(z: Tensor) -> tuple[Tensor, Tensor]:
+        # cos(inf) is NaN: 1 instead, where x is infinite (its funnel and penalty are +inf)
+        angle = (2.0 * math.pi) * torch.where(torch.isinf(z), 0.0, z)
+        return 10.0 * (z.shape[-1] - torch.cos(angle).sum(-1)), (20.0 * math.pi) * torch.sin(angle)

@@ -171,10 +171,20 @@ def test_rotation_is_cocos_matrix_where_numpys_summation_order_is_not() -> None:
 
 
 def test_f7_rounds_half_up_like_coco() -> None:
-    from ebmcore_bbob._moderate import _round_half_up
+    """COCO rounds with floor(v + 1/2): halves up, not to even; to integers beyond 1/2, to
+    tenths within. The C kernel printed from the same formula rounds alike."""
+    from ebmcore_bbob import _formula
 
-    v = torch.tensor([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49, -0.51], dtype=F64)
-    assert _round_half_up(v).tolist() == [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 0.0, -1.0]
+    v = torch.tensor([[-2.5, -1.5, -0.51, 0.51, 1.5, 2.5, 0.49, 0.45, -0.45, 0.5, -0.5]], dtype=F64)
+    expected = [[-2.0, -1.0, -1.0, 1.0, 2.0, 3.0, 0.5, 0.5, -0.4, 0.5, -0.5]]
+    assert StepEllipsoid.inner_formula(v)[1].tolist() == expected
+    if _formula.AVAILABLE:
+        import ebmcore_kernels
+
+        for dtype in (F64, torch.float32):
+            rounded = ebmcore_kernels.compute("bbob_step_rounding", v.to(dtype), (), (), False, maps=True)[1]
+            assert rounded is not None
+            assert rounded.tolist() == StepEllipsoid.inner_formula(v.to(dtype))[1].tolist()
 
 
 def test_f7_gradient_is_the_almost_everywhere_derivative() -> None:

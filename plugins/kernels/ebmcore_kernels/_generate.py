@@ -45,6 +45,7 @@ _CALLS = {
     torch.sqrt: "SQRT",
     torch.abs: "FABS",
     torch.round: "ROUND",
+    torch.floor: "FLOOR",
 }
 
 
@@ -293,7 +294,7 @@ def row_kernel(formula: Callable[..., Any], name: str, vectors: int) -> tuple[st
 
     The formula works on rows: ``x`` is ``(*batch, d)``, each vector ``(d,)``, each parameter a
     number. It may use ``+ - * /``, integer powers up to 4, comparisons, ``torch.sin``, ``cos``,
-    ``exp``, ``log``, ``sqrt``, ``abs``, ``round``, ``sign``, ``isinf`` and ``where``; row sums
+    ``exp``, ``log``, ``sqrt``, ``abs``, ``round``, ``floor``, ``sign``, ``isinf`` and ``where``; row sums
     (``rowsum(t)``, ``rowsum(t, w)``, ``t.sum(-1)``) and products (``t.prod(-1)``);
     ``unsqueeze(-1)`` of a row value; ``x.shape[-1]``; ``x[..., i]`` (one column);
     ``torch.roll(t, ±1, -1)`` (a neighbour in the row, wrapped around); and
@@ -675,13 +676,15 @@ def formula_classes() -> list[type]:
 
 def formulas() -> list[tuple[str, Callable[..., Any], int]]:
     """Every row formula to print, in the header's order: ``(kernel, formula, vectors)``; the
-    BBOB functions' inner maps after the formulas."""
+    BBOB functions' inner maps and x terms after the formulas."""
     from ebmcore_bbob._formula import FormulaFunction
 
     inner = _classes(FormulaFunction, "inner_formula", "ebmcore_bbob", "inner_kernel")
+    terms = _classes(FormulaFunction, "x_formula", "ebmcore_bbob", "x_kernel")
     return [
         *((c.kernel, c.formula, len(c.formula_vectors)) for c in formula_classes()),  # type: ignore[attr-defined]
         *((c.inner_kernel, c.inner_formula, len(c.inner_vectors)) for c in inner),  # type: ignore[attr-defined]
+        *((c.x_kernel, c.x_formula, len(c.x_vectors)) for c in terms),  # type: ignore[attr-defined]
     ]
 
 

@@ -969,7 +969,7 @@ BLOCK_BODY(bbob_different_powers) {
 }
 BLOCK_KERNEL(bbob_different_powers)
 
-/* bbob_ellipsoid: ebmcore_bbob._ill_conditioned.BentCigar.formula. */
+/* bbob_ellipsoid: ebmcore_bbob._base.ellipsoid_raw_and_gradient. */
 #define BBOB_ELLIPSOID_PARAMETERS 0
 #define BBOB_ELLIPSOID_VECTORS 1
 #define BBOB_ELLIPSOID_ARRAYS 1
@@ -1577,6 +1577,41 @@ BLOCK_BODY(bbob_katsuura) {
     }
 }
 BLOCK_KERNEL(bbob_katsuura)
+
+/* bbob_lunacek_lattice: ebmcore_bbob._weakly_structured.LunacekBiRastrigin.formula. */
+#define BBOB_LUNACEK_LATTICE_PARAMETERS 0
+#define BBOB_LUNACEK_LATTICE_VECTORS 0
+#define BBOB_LUNACEK_LATTICE_ARRAYS 1
+#define BBOB_LUNACEK_LATTICE_ROW_ARRAYS 1
+#define BBOB_LUNACEK_LATTICE_ROW_INDEX 0
+#define BBOB_LUNACEK_LATTICE_VALUES 0
+BLOCK_BODY(bbob_lunacek_lattice) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    REAL *restrict a0 = s[0];
+    REAL *restrict q0 = s[1];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const int t0 = FABS(x[k]) == (REAL)INFINITY;
+        const REAL t1 = SELECT(t0, (REAL)0.0, x[k]);
+        const REAL t2 = (REAL)6.283185307179586 * t1;
+        const REAL t3 = COS(t2);
+        a0[k] = t3;
+        const REAL t6 = gradient ? SIN(t2) : 0;
+        const REAL t7 = gradient ? (REAL)62.83185307179586 * t6 : 0;
+        if (gradient) g[k] = t7;
+    }
+    FN(row_sums)(a0, rows, d, q0);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const REAL t4 = (REAL)d - q0[r];
+        const REAL t5 = (REAL)10.0 * t4;
+        e[r] = t5;
+    }
+}
+BLOCK_KERNEL(bbob_lunacek_lattice)
 
 /* bbob_oscillated_quadratic: ebmcore_bbob._ill_conditioned._OscillatedQuadratic.formula. */
 #define BBOB_OSCILLATED_QUADRATIC_PARAMETERS 0
@@ -2593,6 +2628,236 @@ BLOCK_BODY(bbob_oscillation) {
 }
 BLOCK_KERNEL(bbob_oscillation)
 
+/* bbob_step_rounding: ebmcore_bbob._moderate.StepEllipsoid.inner_formula. */
+#define BBOB_STEP_ROUNDING_PARAMETERS 0
+#define BBOB_STEP_ROUNDING_VECTORS 0
+#define BBOB_STEP_ROUNDING_ARRAYS 0
+#define BBOB_STEP_ROUNDING_ROW_ARRAYS 0
+#define BBOB_STEP_ROUNDING_ROW_INDEX 0
+#define BBOB_STEP_ROUNDING_VALUES 1
+BLOCK_BODY(bbob_step_rounding) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const REAL t6 = x[r * d + 0];
+        const REAL t7 = (REAL)0.0 * t6;
+        e[r] = t7;
+    }
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const REAL t0 = FABS(x[k]);
+        const int t1 = t0 > (REAL)0.5;
+        const REAL t2 = (REAL)10.0 * x[k];
+        const REAL t3 = SELECT(t1, x[k], t2);
+        const REAL t4 = t3 + (REAL)0.5;
+        const REAL t5 = FLOOR(t4);
+        const REAL t8 = t5 / (REAL)10.0;
+        const REAL t9 = SELECT(t1, t5, t8);
+        const REAL t10 = gradient ? (REAL)0.0 * x[k] : 0;
+        o[k] = t9;
+        if (gradient) g[k] = t10;
+    }
+}
+BLOCK_KERNEL(bbob_step_rounding)
+
+/* bbob_lunacek_funnels: ebmcore_bbob._weakly_structured.LunacekBiRastrigin.x_formula. */
+#define BBOB_LUNACEK_FUNNELS_PARAMETERS 4
+#define BBOB_LUNACEK_FUNNELS_VECTORS 1
+#define BBOB_LUNACEK_FUNNELS_ARRAYS 6
+#define BBOB_LUNACEK_FUNNELS_ROW_ARRAYS 4
+#define BBOB_LUNACEK_FUNNELS_ROW_INDEX 1
+#define BBOB_LUNACEK_FUNNELS_VALUES 0
+BLOCK_BODY(bbob_lunacek_funnels) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    const double p_mu0 = p[0];
+    const double p_mu1 = p[1];
+    const double p_s = p[2];
+    const double p_penalty = p[3];
+    const double c0 = 2.0 * p_s;
+    const double c1 = 2.0 * p_penalty;
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict a2 = s[2];
+    REAL *restrict a3 = s[3];
+    REAL *restrict a4 = s[4];
+    REAL *restrict a5 = s[5];
+    REAL *restrict q0 = s[6];
+    REAL *restrict q1 = s[7];
+    REAL *restrict q2 = s[8];
+    REAL *restrict q3 = s[9];
+    const REAL *restrict v0 = s[10];
+    const REAL *restrict row_of = s[11];
+    if (d >= SHORT_ROW) {
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            REAL u0 = 0, u1 = 0, u2 = 0;
+            #pragma omp simd reduction(+ : u0) reduction(+ : u1) reduction(+ : u2)
+            for (ptrdiff_t j = 0; j < d; ++j) {
+                const ptrdiff_t k = r * d + j;
+                const REAL t0 = v0[k] * x[k];
+                const REAL t1 = (REAL)2.0 * t0;
+                const REAL t2 = t1 - (REAL)p_mu0;
+                const REAL t3 = t1 - (REAL)p_mu1;
+                const REAL t4 = t2 * t2;
+                const REAL t5 = t3 * t3;
+                const REAL t10 = gradient ? (REAL)2.0 * t2 : 0;
+                if (gradient) a2[k] = t10;
+                const REAL t11 = gradient ? (REAL)c0 * t3 : 0;
+                if (gradient) a3[k] = t11;
+                const REAL t13 = FABS(x[k]);
+                const REAL t14 = t13 - (REAL)5.0;
+                const int t15 = t14 <= (REAL)0.0;
+                const REAL t16 = SELECT(t15, (REAL)0.0, t14);
+                const REAL t17 = t16 * t16;
+                const REAL t19 = gradient ? SELECT(x[k] > 0, (REAL)1, SELECT(x[k] < 0, (REAL)-1, (REAL)0)) : 0;
+                const REAL t20 = gradient ? (REAL)c1 * t19 : 0;
+                const REAL t21 = gradient ? t20 * t16 : 0;
+                if (gradient) a5[k] = t21;
+                u0 += t4;
+                u1 += t5;
+                u2 += t17;
+            }
+            q1[r] = u0;
+            q2[r] = u1;
+            q3[r] = u2;
+        }
+    } else {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const REAL t0 = v0[k] * x[k];
+            const REAL t1 = (REAL)2.0 * t0;
+            const REAL t2 = t1 - (REAL)p_mu0;
+            const REAL t3 = t1 - (REAL)p_mu1;
+            const REAL t4 = t2 * t2;
+            a0[k] = t4;
+            const REAL t5 = t3 * t3;
+            a1[k] = t5;
+            const REAL t10 = gradient ? (REAL)2.0 * t2 : 0;
+            if (gradient) a2[k] = t10;
+            const REAL t11 = gradient ? (REAL)c0 * t3 : 0;
+            if (gradient) a3[k] = t11;
+            const REAL t13 = FABS(x[k]);
+            const REAL t14 = t13 - (REAL)5.0;
+            const int t15 = t14 <= (REAL)0.0;
+            const REAL t16 = SELECT(t15, (REAL)0.0, t14);
+            const REAL t17 = t16 * t16;
+            a4[k] = t17;
+            const REAL t19 = gradient ? SELECT(x[k] > 0, (REAL)1, SELECT(x[k] < 0, (REAL)-1, (REAL)0)) : 0;
+            const REAL t20 = gradient ? (REAL)c1 * t19 : 0;
+            const REAL t21 = gradient ? t20 * t16 : 0;
+            if (gradient) a5[k] = t21;
+        }
+    }
+    if (d < SHORT_ROW)
+        FN(row_sums)(a0, rows, d, q1);
+    if (d < SHORT_ROW)
+        FN(row_sums)(a1, rows, d, q2);
+    if (d < SHORT_ROW)
+        FN(row_sums)(a4, rows, d, q3);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const REAL t6 = (REAL)p_s * q2[r];
+        const REAL t7 = (REAL)d + t6;
+        const int t8 = q1[r] <= t7;
+        q0[r] = t8;
+        const REAL t9 = SELECT(t8, q1[r], t7);
+        const REAL t18 = (REAL)p_penalty * q3[r];
+        const REAL t22 = t9 + t18;
+        e[r] = t22;
+    }
+    if (gradient) {
+        if (d < INDEXED_ROW) {
+            #pragma omp simd
+            for (ptrdiff_t k = 0; k < rows * d; ++k) {
+                const ptrdiff_t r = (ptrdiff_t)row_of[k];
+                const REAL t12 = SELECT(q0[r], a2[k], a3[k]);
+                const REAL t23 = (REAL)2.0 * v0[k];
+                const REAL t24 = t23 * t12;
+                const REAL t25 = t24 + a5[k];
+                g[k] = t25;
+            }
+        } else {
+            for (ptrdiff_t r = 0; r < rows; ++r) {
+                #pragma omp simd
+                for (ptrdiff_t j = 0; j < d; ++j) {
+                    const ptrdiff_t k = r * d + j;
+                    const REAL t12 = SELECT(q0[r], a2[k], a3[k]);
+                    const REAL t23 = (REAL)2.0 * v0[k];
+                    const REAL t24 = t23 * t12;
+                    const REAL t25 = t24 + a5[k];
+                    g[k] = t25;
+                }
+            }
+        }
+    }
+}
+BLOCK_KERNEL(bbob_lunacek_funnels)
+
+/* bbob_penalty: ebmcore_bbob._coco.f_pen_scaled. */
+#define BBOB_PENALTY_PARAMETERS 1
+#define BBOB_PENALTY_VECTORS 0
+#define BBOB_PENALTY_ARRAYS 1
+#define BBOB_PENALTY_ROW_ARRAYS 1
+#define BBOB_PENALTY_ROW_INDEX 0
+#define BBOB_PENALTY_VALUES 0
+BLOCK_BODY(bbob_penalty) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    const double p_factor = p[0];
+    const double c0 = 2.0 * p_factor;
+    REAL *restrict a0 = s[0];
+    REAL *restrict q0 = s[1];
+    if (d >= SHORT_ROW) {
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            REAL u0 = 0;
+            #pragma omp simd reduction(+ : u0)
+            for (ptrdiff_t j = 0; j < d; ++j) {
+                const ptrdiff_t k = r * d + j;
+                const REAL t0 = FABS(x[k]);
+                const REAL t1 = t0 - (REAL)5.0;
+                const int t2 = t1 <= (REAL)0.0;
+                const REAL t3 = SELECT(t2, (REAL)0.0, t1);
+                const REAL t4 = t3 * t3;
+                const REAL t6 = gradient ? SELECT(x[k] > 0, (REAL)1, SELECT(x[k] < 0, (REAL)-1, (REAL)0)) : 0;
+                const REAL t7 = gradient ? (REAL)c0 * t6 : 0;
+                const REAL t8 = gradient ? t7 * t3 : 0;
+                if (gradient) g[k] = t8;
+                u0 += t4;
+            }
+            q0[r] = u0;
+        }
+    } else {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const REAL t0 = FABS(x[k]);
+            const REAL t1 = t0 - (REAL)5.0;
+            const int t2 = t1 <= (REAL)0.0;
+            const REAL t3 = SELECT(t2, (REAL)0.0, t1);
+            const REAL t4 = t3 * t3;
+            a0[k] = t4;
+            const REAL t6 = gradient ? SELECT(x[k] > 0, (REAL)1, SELECT(x[k] < 0, (REAL)-1, (REAL)0)) : 0;
+            const REAL t7 = gradient ? (REAL)c0 * t6 : 0;
+            const REAL t8 = gradient ? t7 * t3 : 0;
+            if (gradient) g[k] = t8;
+        }
+    }
+    if (d < SHORT_ROW)
+        FN(row_sums)(a0, rows, d, q0);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const REAL t5 = (REAL)p_factor * q0[r];
+        e[r] = t5;
+    }
+}
+BLOCK_KERNEL(bbob_penalty)
+
 #ifndef KERNEL_LIST
 #define KERNEL_LIST(X) \
     X(double_well, 2, 0, 1, 0, 0, 0) \
@@ -2612,6 +2877,7 @@ BLOCK_KERNEL(bbob_oscillation)
     X(bbob_ellipsoid, 0, 1, 1, 1, 0, 0) \
     X(bbob_griewank_rosenbrock, 0, 1, 10, 1, 0, 0) \
     X(bbob_katsuura, 1, 1, 3, 3, 1, 0) \
+    X(bbob_lunacek_lattice, 0, 0, 1, 1, 0, 0) \
     X(bbob_oscillated_quadratic, 0, 1, 1, 1, 0, 0) \
     X(bbob_rastrigin, 0, 0, 2, 2, 0, 0) \
     X(bbob_rosenbrock_rotated, 0, 1, 11, 1, 0, 0) \
@@ -2621,5 +2887,8 @@ BLOCK_KERNEL(bbob_oscillation)
     X(bbob_weierstrass, 0, 0, 2, 3, 1, 0) \
     X(bbob_asymmetry, 1, 1, 2, 3, 1, 1) \
     X(bbob_oscillated_asymmetry, 1, 1, 4, 3, 1, 1) \
-    X(bbob_oscillation, 0, 0, 3, 2, 1, 1)
+    X(bbob_oscillation, 0, 0, 3, 2, 1, 1) \
+    X(bbob_step_rounding, 0, 0, 0, 0, 0, 1) \
+    X(bbob_lunacek_funnels, 4, 1, 6, 4, 1, 0) \
+    X(bbob_penalty, 1, 0, 1, 1, 0, 0)
 #endif

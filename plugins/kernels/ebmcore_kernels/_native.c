@@ -132,6 +132,7 @@ static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
 #define SQRT sqrtf
 #define FABS fabsf
 #define ROUND rintf
+#define FLOOR floorf
 #define SELECT ebm_select_f32
 #include "_native_body.h"
 #undef REAL
@@ -143,6 +144,7 @@ static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
 #undef SQRT
 #undef FABS
 #undef ROUND
+#undef FLOOR
 #undef SELECT
 
 #define REAL double
@@ -154,6 +156,7 @@ static ptrdiff_t block_rows(ptrdiff_t n, ptrdiff_t d) {
 #define SQRT sqrt
 #define FABS fabs
 #define ROUND rint
+#define FLOOR floor
 #define SELECT ebm_select_f64
 #include "_native_body.h"
 

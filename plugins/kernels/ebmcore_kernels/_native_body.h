@@ -3,8 +3,9 @@
  *
  *   REAL       float or double
  *   FN(name)   the name suffixed by the type (name_f32, name_f64)
- *   SIN, COS, EXP, LOG, SQRT, FABS, ROUND   the math functions of that type (the first four
- *              vectorized where VECTOR_MATH is 1; ROUND to nearest, ties to even, as torch.round)
+ *   SIN, COS, EXP, LOG, SQRT, FABS, ROUND, FLOOR   the math functions of that type (the first
+ *              four vectorized where VECTOR_MATH is 1; ROUND to nearest, ties to even, as
+ *              torch.round)
  *   SELECT     c ? a : b for that type (see _native.c)
  *
  * A kernel is the work on one block of whole rows (FN(block_fn)); FN(run) walks the batch in

@@ -45,6 +45,7 @@ KERNEL_ENERGIES = [
     "rosenbrock",
     # BBOB functions of ebmcore-bbob: kernels between the products of their rotations
     "bbob_f6",
+    "bbob_f7",
     "bbob_f9",
     "bbob_f10",
     "bbob_f11",
@@ -58,6 +59,7 @@ KERNEL_ENERGIES = [
     "bbob_f19",
     "bbob_f20",
     "bbob_f23",
+    "bbob_f24",
 ]
 # Functions that magnify one rounding of their arguments past 1e-11, whichever path rounds: f16's
 # cos(2 pi 3^11 (z_i + 1/2)) has arguments of 1e6 (measured: energies 2e-11 apart from float64
@@ -359,6 +361,24 @@ def test_a_bbob_subclass_with_a_formula_of_its_own_runs_its_own_path() -> None:
     weights_in_x = model.weights @ model.rotation  # E = w . R (x - x_opt) + f_opt
     torch.testing.assert_close(energy, (x - model.x_opt) @ weights_in_x + model.f_opt, rtol=1e-12, atol=0)
     torch.testing.assert_close(grad, weights_in_x.expand(5, 3), rtol=1e-12, atol=0)
+
+
+@needs_kernels
+@pytest.mark.parametrize("name", ["bbob_f7", "bbob_f16", "bbob_f17", "bbob_f23", "bbob_f24"])
+def test_a_bbob_x_term_runs_its_printed_kernel_outside_the_box(name: str) -> None:
+    """The terms of x itself (the penalty, f24's funnels), 0 or smooth in the box where the other
+    tests sample, in C equal their torch formula and autograd through it beyond the box too."""
+    model = ebmcore.create(name, dim=7)
+    u = torch.rand(64, 7, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    x = 16.0 * u - 8.0  # about 3 in 8 coordinates beyond 5
+    energy, grad = model.x_term(x, with_gradient=True, kernel=True)
+    expected, expected_grad = model.x_term(x, with_gradient=True)
+    assert energy is not None and expected is not None and int((expected > 0).sum()) > 32
+    torch.testing.assert_close(energy, expected, rtol=1e-14, atol=0)
+    torch.testing.assert_close(grad, expected_grad, rtol=1e-14, atol=1e-14)
+    x_ = x.clone().requires_grad_(True)
+    (autograd,) = torch.autograd.grad(model.x_term(x_, with_gradient=False)[0].sum(), x_)
+    torch.testing.assert_close(grad, autograd, rtol=1e-14, atol=1e-14)
 
 
 class _SumOfSquares(ebmcore.BaseModel):

@@ -99,6 +99,7 @@ def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() 
         "bbob_ellipsoid",
         "bbob_griewank_rosenbrock",
         "bbob_katsuura",
+        "bbob_lunacek_lattice",
         "bbob_oscillated_quadratic",
         "bbob_rastrigin",
         "bbob_rosenbrock_rotated",
@@ -112,8 +113,9 @@ def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() 
     table = header[header.index("#define KERNEL_LIST(X)") :]
     separable = [cls.kernel for cls in _generate.separable_classes()]  # type: ignore[attr-defined]
     printed = [kernel for kernel, *_ in _generate.formulas()]
-    inner = ["bbob_asymmetry", "bbob_oscillated_asymmetry", "bbob_oscillation"]  # BBOB's inner maps
-    assert printed == [*kernels, *inner]
+    inner = ["bbob_asymmetry", "bbob_oscillated_asymmetry", "bbob_oscillation", "bbob_step_rounding"]
+    terms = ["bbob_lunacek_funnels", "bbob_penalty"]  # BBOB's x terms
+    assert printed == [*kernels, *inner, *terms]
     for name in [*separable, *printed]:
         assert f"BLOCK_KERNEL({name})" in header or f"SEPARABLE_KERNEL({name}," in header
         assert f"X({name}, " in table
