@@ -129,9 +129,10 @@ def _own_elementwise(model: Any, x: Any) -> Callable[[], Any] | None:
     calls: list[tuple[Any, ...]] = []
     compute = _cpu.compute
 
-    def recording(kernel: str, t: Any, parameters: Any, vectors: Any, *options: Any) -> Any:
-        calls.append((kernel, t.clone(), parameters, tuple(v.clone() for v in vectors), *options))
-        return compute(kernel, t, parameters, vectors, *options)
+    def recording(kernel: str, t: Any, parameters: Any, vectors: Any, *options: Any, **named: Any) -> Any:
+        copies = (kernel, t.clone(), parameters, tuple(v.clone() for v in vectors), *options)
+        calls.append((copies, named))
+        return compute(kernel, t, parameters, vectors, *options, **named)
 
     with _patched(ebmcore_kernels, "compute", recording), _patched(_cpu, "compute", recording):
         model.energy_and_gradient(x)
@@ -139,8 +140,8 @@ def _own_elementwise(model: Any, x: Any) -> Callable[[], Any] | None:
         return None
 
     def own() -> None:
-        for call in calls:
-            compute(*call)
+        for arguments, named in calls:
+            compute(*arguments, **named)
 
     return own
 

@@ -7,11 +7,14 @@ product for :math:`y` (the BLAS), one fused pass for :math:`g(y)` and :math:`\na
 one product back, :math:`\nabla f(x) = A^\top \nabla g(y)`. Others put an elementwise map
 between two products (:math:`T_\mathrm{osz}` and :math:`T_\mathrm{asy}` in f15): :math:`f(x) =
 g(B\, m(A (x - x_\mathrm{opt})))`, with :math:`\nabla f = A^\top (m' \odot B^\top \nabla g)`.
+A term of :math:`x` itself, :math:`h(x)` (BBOB's boundary penalty; f24's funnels), is added with
+its gradient, which the last product accumulates onto (``addmm``).
 
 A subclass of :class:`FormulaFunction` writes :math:`g` once, as the static
 :meth:`~FormulaFunction.formula` ``formula(z, *vectors, *parameters) -> (g, grad_z)``, and the
 map :math:`m`, if any, as :meth:`~FormulaFunction.inner_formula` ``inner_formula(y, *vectors,
-*parameters) -> (overflow, m(y), m'(y))``, in the operations that
+*parameters) -> (overflow, m(y), m'(y))``, and :math:`h` as :meth:`~FormulaFunction.x_formula`
+``x_formula(x, *vectors, *parameters) -> (h, grad_x h)``, in the operations that
 ``ebmcore_kernels._generate.row_kernel`` prints as C; it names the matrices' buffers. The
 formulas are the class's analytic path in torch, and, where ``ebmcore-kernels`` is installed
 with its extension built, :func:`formula_kernel` registers the C kernels printed from them as
@@ -294,7 +297,7 @@ def _input(model: FormulaFunction, x: Tensor, with_gradient: bool) -> tuple[Tens
 def _output(
     model: FormulaFunction, x: Tensor, state: State, energy: Tensor, grad: Tensor | None
 ) -> tuple[Tensor, Tensor | None]:
-    return model.formula_output(x, state, energy, grad)
+    return model.formula_output(x, state, energy, grad, kernel=True)
 
 
 def formula_kernel(cls: Model) -> Model:

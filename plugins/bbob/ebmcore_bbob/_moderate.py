@@ -263,7 +263,8 @@ class StepEllipsoid(FormulaFunction):
         assert penalty_grad is not None
         # d/dx of 0.1 * 1e-4 |z_hat_0| where that term wins, 0 on the plateaus of the ellipsoid
         slope = torch.where(first, (0.1 * self.slope) * torch.sign(state), 0.0)
-        return energy, slope.unsqueeze(-1) * self.matrix_of(self.inner_matrix, x)[0] + penalty_grad
+        row = self.matrix_of(self.inner_matrix, x)[0]
+        return energy, torch.addcmul(penalty_grad, slope.unsqueeze(-1), row)
 
 
 # -- f8, f9 ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import ebmcore_kernels
 import pytest
@@ -361,6 +362,29 @@ def test_a_bbob_subclass_with_a_formula_of_its_own_runs_its_own_path() -> None:
     weights_in_x = model.weights @ model.rotation  # E = w . R (x - x_opt) + f_opt
     torch.testing.assert_close(energy, (x - model.x_opt) @ weights_in_x + model.f_opt, rtol=1e-12, atol=0)
     torch.testing.assert_close(grad, weights_in_x.expand(5, 3), rtol=1e-12, atol=0)
+
+
+@needs_kernels
+@pytest.mark.parametrize("name", [name for name in KERNEL_ENERGIES if name.startswith("bbob")])
+def test_a_bbob_call_runs_every_kernel_of_the_function(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CPU kernel path runs the function's formula, inner map and x term in C, each once, none
+    of them in torch."""
+    from ebmcore_kernels import _cpu
+
+    model = ebmcore.create(name, dim=5)
+    kinds = (type(model).kernel, type(model).inner_kernel, type(model).x_kernel)  # type: ignore[attr-defined]
+    expected = sorted(kernel for kernel in kinds if kernel is not None)
+    ran: list[str] = []
+    compute = _cpu.compute
+
+    def recording(kernel: str, *arguments: Any, **named: Any) -> Any:
+        ran.append(kernel)
+        return compute(kernel, *arguments, **named)
+
+    monkeypatch.setattr(ebmcore_kernels, "compute", recording)
+    monkeypatch.setattr(_cpu, "compute", recording)
+    model.energy_and_gradient(_inside_bounds(model, (4,), torch.float64, 0))
+    assert sorted(ran) == expected
 
 
 @needs_kernels
