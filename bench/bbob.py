@@ -4,7 +4,7 @@ For every rotated BBOB function (f6, f7, f9-f24; f8 is not rotated) at batch 1e4
 float32: ``energy_and_gradient`` against one ``(batch, d) @ (d, d)`` product plus one
 read-write pass over the batch (``torch.add(x, 1, out=...)``), the least any rotated function
 must do, at torch's default thread count and at one thread. The functions' own elementwise work
-(T_osz's log, exp and two sines per coordinate, Weierstrass's 12 cosines, Katsuura's 32
+(T_osz's log, exp and two sines per coordinate, Weierstrass's 12 octaves, Katsuura's 32
 sawtooth terms, Gallagher's 101 quadratic forms) comes on top of this floor and is not separated
 here, so the ratio is an upper bound on what the rotations cost. For the functions written as
 linear maps and row formulas (``ebmcore_bbob._formula``), ``own`` separates it: the C kernels

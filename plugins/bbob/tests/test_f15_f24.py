@@ -238,6 +238,34 @@ def test_f16_gradient_is_the_exact_derivative_of_the_12_term_sum(dim: int, insta
         assert bool(((fd - g[:, i]).abs() <= 2e-5 * scale).all()), (i, fd, g[:, i])
 
 
+def test_f16_octaves_by_the_triple_angle_formula_are_as_accurate_as_their_arguments() -> None:
+    """f16's formula forms each octave's cosine and sine from the first by the triple-angle
+    formula. Against the 12 terms at exactly reduced arguments, (z + 1/2) 3^k mod 1 in
+    fractions: the series within 1e-12 and its derivative within 1e-6 absolute (measured: 3.6e-13
+    and 1.7e-7; cos and sin of the rounded arguments 2 pi 3^k (z + 1/2) themselves are 3.8e-13
+    and 2.7e-7 off)."""
+    from fractions import Fraction
+
+    from ebmcore_bbob._multimodal import _WEIERSTRASS_A, _WEIERSTRASS_F0
+
+    z = 3.0 * torch.randn(300, 1, dtype=F64, generator=torch.Generator().manual_seed(16))
+    series, slope = [], []
+    for value in z.flatten().tolist():
+        turns = [(Fraction(value) + Fraction(1, 2)) * 3**k % 1 for k in range(12)]
+        series.append(sum(a * math.cos(2 * math.pi * t) for a, t in zip(_WEIERSTRASS_A, turns, strict=True)))
+        slope.append(
+            sum(
+                a * 2 * math.pi * 3**k * math.sin(2 * math.pi * t)
+                for k, (a, t) in enumerate(zip(_WEIERSTRASS_A, turns, strict=True))
+            )
+        )
+    delta = torch.tensor(series, dtype=F64) - _WEIERSTRASS_F0  # d = 1: the series itself
+    energy, grad = Weierstrass.formula(z)
+    torch.testing.assert_close(energy, 10.0 * delta**3, rtol=0, atol=30.0 * 16.0 * 1e-12)
+    expected = -30.0 * delta**2 * torch.tensor(slope, dtype=F64)
+    torch.testing.assert_close(grad[:, 0], expected, rtol=0, atol=30.0 * 16.0 * 1e-6)
+
+
 @pytest.mark.parametrize(("dim", "instance"), [(2, 1), (5, 7), (20, 1000)])
 def test_f19_gradient_matches_central_differences(dim: int, instance: int) -> None:
     """cos(t_i), t_i = 100 (z_i^2 - z_{i+1})^2 + ..., oscillates faster the farther z is from 1:
@@ -541,7 +569,9 @@ def test_t_osz_hyperplanes_take_slope_one(function: int) -> None:
     x = m.x_opt + torch.tensor([0.0, 0.3, -0.2], dtype=F64)
     e, g = m.energy_and_gradient(x)
     assert torch.equal(e, m(x)) and bool(g.isfinite().all())
-    torch.testing.assert_close(autograd(m, x)[1], g, rtol=1e-12, atol=0)
+    # f16: autograd differentiates the triple-angle recurrence of its octaves, whose rounding
+    # grows threefold per octave (measured: 1.1e-10 from the term-by-term derivative)
+    torch.testing.assert_close(autograd(m, x)[1], g, rtol=1e-12 if function == 15 else 1e-9, atol=0)
 
 
 # -- overflow and extreme inputs ---------------------------------------------------------------

@@ -63,8 +63,9 @@ KERNEL_ENERGIES = [
     "bbob_f24",
 ]
 # Functions that magnify one rounding of their arguments past 1e-11, whichever path rounds: f16's
-# cos(2 pi 3^11 (z_i + 1/2)) has arguments of 1e6 (measured: energies 2e-11 apart from float64
-# autograd at most; its gradients are compared on their own scale, _gradient_scale)
+# last octave cos(2 pi 3^11 (z_i + 1/2)) turns one ulp of z_i, or of its angle, into 3^11 ulp
+# (measured: energies 2e-11 apart from float64 autograd at most; its gradients are compared on
+# their own scale, _gradient_scale)
 TOLERANCE = {"bbob_f16": 1e-9}
 
 
