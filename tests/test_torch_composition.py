@@ -19,6 +19,10 @@ NAMES = [
     name for name in ebmcore.list_energies() if not any(p.required for p in ebmcore.info(name).parameters)
 ]
 DTYPES = [torch.float32, torch.float64]
+# f16 takes its octaves directly in a traced graph and by the triple-angle recurrence in eager
+# torch (ebmcore_bbob._multimodal._octaves); in float32 its last octave magnifies one rounding of
+# the angle 3^11-fold, and the two differ by 3.5e-5 (measured), f16's own float32 accuracy
+FLOAT32_RTOL = {"bbob_f16": 1e-4}
 
 
 def _points(model: ebmcore.BaseModel, n: int, dtype: torch.dtype, seed: int) -> torch.Tensor:
@@ -46,7 +50,8 @@ def test_compiles_in_one_graph(name: str, dtype: torch.dtype) -> None:
             x = _points(model, n, dtype, seed)
             with torch.no_grad():
                 expected = _eager(model, x)
-                torch.testing.assert_close(compiled(x), expected, rtol=1e-5, atol=1e-6, equal_nan=True)
+                rtol = FLOAT32_RTOL.get(name, 1e-5) if dtype == torch.float32 else 1e-5
+                torch.testing.assert_close(compiled(x), expected, rtol=rtol, atol=1e-6, equal_nan=True)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
@@ -60,4 +65,5 @@ def test_exports_with_a_dynamic_batch(name: str, dtype: torch.dtype) -> None:
     x = _points(model, 5, dtype, 1)
     with torch.no_grad():
         expected = _eager(model, x)
-        torch.testing.assert_close(program.module()(x), expected, rtol=1e-5, atol=1e-6, equal_nan=True)
+        rtol = FLOAT32_RTOL.get(name, 1e-5) if dtype == torch.float32 else 1e-5
+        torch.testing.assert_close(program.module()(x), expected, rtol=rtol, atol=1e-6, equal_nan=True)

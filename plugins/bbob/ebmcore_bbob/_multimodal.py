@@ -31,6 +31,7 @@ References:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -141,6 +142,27 @@ for _a, _b in zip(_WEIERSTRASS_A, _WEIERSTRASS_B, strict=True):  # COCO's f0, su
 del _a, _b
 
 
+def _octaves(angle: Tensor) -> Iterator[tuple[Tensor, Tensor]]:
+    """:math:`\\cos 3^k \\theta` and :math:`\\sin 3^k \\theta` for f16's 12 octaves.
+
+    Each from the last by the triple-angle formula (the cube of :math:`\\cos + i \\sin`): one
+    cosine and one sine per coordinate, not 12 of each at arguments up to :math:`10^6`. Its
+    rounding grows threefold per octave, to :math:`3^{11}` ulp at the last, as large as the
+    rounding of that octave's argument :math:`3^{11} \\theta`, which the direct form takes. In a
+    graph that ``torch.compile`` traces, directly: inductor inlines the recurrence's reuse of
+    each octave, and its code grows threefold per octave too.
+    """
+    cosine, sine = torch.cos(angle), torch.sin(angle)
+    yield cosine, sine
+    for b in _WEIERSTRASS_B[1:]:
+        if torch.compiler.is_compiling():
+            yield torch.cos(angle * b), torch.sin(angle * b)
+        else:
+            c2, s2 = cosine * cosine, sine * sine
+            cosine, sine = cosine * (c2 - 3.0 * s2), sine * (3.0 * c2 - s2)
+            yield cosine, sine
+
+
 @formula_kernel
 class Weierstrass(FormulaFunction):
     r"""BBOB f16, the Weierstrass function: a rugged, repetitive landscape of 12 cosine
@@ -229,16 +251,11 @@ class Weierstrass(FormulaFunction):
     @staticmethod
     def formula(z: Tensor) -> tuple[Tensor, Tensor]:
         angle = 2.0 * math.pi * (z + 0.5)
-        # sum_k 2^-k cos(3^k angle) and its derivative, from k = 0 (a = b = 1) in COCO's order;
-        # each octave's cosine and sine from the last by the triple-angle formula (the cube of
-        # cos + i sin): one cosine and one sine per coordinate, not 12 of each at arguments up
-        # to 10^6. Its rounding grows threefold per octave, to 3^11 ulp at the last, as large
-        # as the rounding of that octave's argument 3^11 angle, which the direct form takes
-        cosine, sine = torch.cos(angle), torch.sin(angle)
+        # sum_k 2^-k cos(3^k angle) and its derivative, from k = 0 (a = b = 1) in COCO's order
+        octaves = _octaves(angle)
+        cosine, sine = next(octaves)
         series, slope = cosine, 2.0 * math.pi * sine
-        for a, b in zip(_WEIERSTRASS_A[1:], _WEIERSTRASS_B[1:], strict=True):
-            c2, s2 = cosine * cosine, sine * sine
-            cosine, sine = cosine * (c2 - 3.0 * s2), sine * (3.0 * c2 - s2)
+        for a, b, (cosine, sine) in zip(_WEIERSTRASS_A[1:], _WEIERSTRASS_B[1:], octaves, strict=True):
             series = series + a * cosine
             slope = slope + (a * 2.0 * math.pi * b) * sine
         d = z.shape[-1]
