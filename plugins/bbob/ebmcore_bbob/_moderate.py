@@ -253,6 +253,9 @@ class StepEllipsoid(FormulaFunction):
     def formula_output(
         self, x: Tensor, state: State, energy: Tensor, grad: Tensor | None, kernel: bool = False
     ) -> tuple[Tensor, Tensor | None]:
+        """The energies, :math:`0.1 \\max(|\\hat z_0| / 10^4, \\text{ellipsoid}) + f_\\mathrm{pen} +
+        f_\\mathrm{opt}`, and their gradient; the ellipsoid's gradient ``grad`` is not read (its
+        path runs through the rounding, whose derivative is 0)."""
         floor_term = state.abs() * self.slope
         first = floor_term >= energy  # COCO's max keeps the first on ties
         penalty, penalty_grad = self.x_term(x, grad is not None, kernel)
