@@ -43,6 +43,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from unittest import mock
 
 from .common import environment, fmt_ratio, fmt_time, log, markdown_table, time_call, write_json, write_text
 
@@ -134,7 +135,10 @@ def _own_elementwise(model: Any, x: Any) -> Callable[[], Any] | None:
         calls.append((copies, named))
         return compute(kernel, t, parameters, vectors, *options, **named)
 
-    with _patched(ebmcore_kernels, "compute", recording), _patched(_cpu, "compute", recording):
+    with (
+        mock.patch.object(ebmcore_kernels, "compute", recording),
+        mock.patch.object(_cpu, "compute", recording),
+    ):
         model.energy_and_gradient(x)
     if not calls:
         return None
@@ -144,17 +148,6 @@ def _own_elementwise(model: Any, x: Any) -> Callable[[], Any] | None:
             compute(*arguments, **named)
 
     return own
-
-
-@contextlib.contextmanager
-def _patched(owner: Any, name: str, value: Any) -> Iterator[None]:
-    """``owner.name`` set to ``value`` for the block."""
-    saved = getattr(owner, name)
-    setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        setattr(owner, name, saved)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -145,11 +145,15 @@ class FormulaFunction(BBOBFunction):
 
     def formula_arguments(self, z: Tensor) -> tuple[tuple[float, ...], tuple[Tensor, ...]]:
         """The parameters, and the vectors in ``z``'s dtype and device."""
-        return self.formula_parameters(z), tuple(getattr(self, name).to(z) for name in self.formula_vectors)
+        return self.formula_parameters(z), self.vectors_of(self.formula_vectors, z)
 
     def inner_arguments(self, y: Tensor) -> tuple[tuple[float, ...], tuple[Tensor, ...]]:
         """The inner formula's parameters, and its vectors in ``y``'s dtype and device."""
-        return self.inner_parameters(y), tuple(getattr(self, name).to(y) for name in self.inner_vectors)
+        return self.inner_parameters(y), self.vectors_of(self.inner_vectors, y)
+
+    def vectors_of(self, names: tuple[str, ...], t: Tensor) -> tuple[Tensor, ...]:
+        """The buffers or properties ``names``, in ``t``'s dtype and device."""
+        return tuple(getattr(self, name).to(t) for name in names)
 
     def formula_input(
         self, x: Tensor, with_gradient: bool = True, kernel: bool = False
@@ -169,17 +173,10 @@ class FormulaFunction(BBOBFunction):
         """:meth:`inner_formula`'s ``(overflow, m(y), m'(y))`` (the derivative None unless
         ``with_gradient``), by its C ``kernel``."""
         parameters, vectors = self.inner_arguments(y)
-        if kernel:
-            assert self.inner_kernel is not None
-            overflow, value, slope = ebmcore_kernels.compute(
-                self.inner_kernel, y, parameters, vectors, with_gradient, maps=True
-            )
-            assert value is not None
-            return overflow, value, slope
-        if with_gradient:
-            return self.inner_formula(y, *vectors, *parameters)
-        overflow, value = _outputs(type(self).inner_formula, 2, y, *vectors, *parameters)
-        return overflow, value, None
+        overflow, value, slope = _evaluated(
+            type(self).inner_formula, self.inner_kernel, 2, y, parameters, vectors, with_gradient, kernel
+        )
+        return overflow, value, slope
 
     def inner_input(self, x: Tensor) -> Tensor:
         """:math:`y = A (x - x_\\mathrm{opt})`, the inner formula's input."""
@@ -217,14 +214,11 @@ class FormulaFunction(BBOBFunction):
         None unless ``with_gradient``), by its C ``kernel``."""
         if self.x_kernel is None:
             return None, None
-        parameters = self.x_parameters(x)
-        vectors = tuple(getattr(self, name).to(x) for name in self.x_vectors)
-        if kernel:
-            energy, _, grad = ebmcore_kernels.compute(self.x_kernel, x, parameters, vectors, with_gradient)
-            return energy, grad
-        if with_gradient:
-            return self.x_formula(x, *vectors, *parameters)
-        return _outputs(type(self).x_formula, 1, x, *vectors, *parameters), None
+        parameters, vectors = self.x_parameters(x), self.vectors_of(self.x_vectors, x)
+        energy, grad = _evaluated(
+            type(self).x_formula, self.x_kernel, 1, x, parameters, vectors, with_gradient, kernel
+        )
+        return energy, grad
 
     def forward(self, x: Tensor) -> Tensor:
         z, state = self.formula_input(x, with_gradient=False)
@@ -238,6 +232,29 @@ class FormulaFunction(BBOBFunction):
         energy, grad = self.formula_output(x, state, *self.formula(z, *vectors, *parameters))
         assert grad is not None
         return energy, grad
+
+
+def _evaluated(
+    formula: Callable[..., tuple[Tensor, ...]],
+    name: str | None,
+    count: int,
+    t: Tensor,
+    parameters: tuple[float, ...],
+    vectors: tuple[Tensor, ...],
+    with_gradient: bool,
+    kernel: bool,
+) -> tuple[Any, ...]:
+    """``formula(t, *vectors, *parameters)``'s ``count`` values and its gradient (None unless
+    ``with_gradient``; without it, only the values are formed, :func:`_outputs`), by its C
+    kernel ``name`` where ``kernel`` (two values: a kernel that maps ``t``)."""
+    if kernel:
+        assert name is not None
+        energy, value, grad = ebmcore_kernels.compute(name, t, parameters, vectors, with_gradient, count == 2)
+        return (energy, value, grad) if count == 2 else (energy, grad)
+    if with_gradient:
+        return formula(t, *vectors, *parameters)
+    values = _outputs(formula, count, t, *vectors, *parameters)
+    return (*values, None) if count > 1 else (values, None)
 
 
 def _pulled_back(grad: Tensor, matrix: Tensor, extra: Tensor | None) -> Tensor:
