@@ -87,6 +87,12 @@ class FormulaFunction(BBOBFunction):
     inner_vectors: ClassVar[tuple[str, ...]] = ()
     """The per-coordinate vectors the inner formula takes after ``y``."""
 
+    formula_gradient: ClassVar[bool] = True
+    """Whether the gradient runs through the formula's input ``z`` (and the inner map).
+    False (f7, whose ``z`` is rounded): the formula and its kernel form the energies alone, and
+    :meth:`formula_output` forms the gradient from its state, which records whether it is
+    wanted."""
+
     x_kernel: ClassVar[str | None] = None
     """The name of the kernel printed from :meth:`x_formula`; None: no term of ``x`` itself."""
 
@@ -229,7 +235,10 @@ class FormulaFunction(BBOBFunction):
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         z, state = self.formula_input(x)
         parameters, vectors = self.formula_arguments(z)
-        energy, grad = self.formula_output(x, state, *self.formula(z, *vectors, *parameters))
+        energy, grad = _evaluated(
+            type(self).formula, self.kernel, 1, z, parameters, vectors, self.formula_gradient, False
+        )
+        energy, grad = self.formula_output(x, state, energy, grad)
         assert grad is not None
         return energy, grad
 
@@ -327,5 +336,8 @@ def formula_kernel(cls: Model) -> Model:
             kind = type(model)
             return (kind.formula, kind.inner_formula, kind.x_formula) == formulas
 
-        ebmcore_kernels.register(cls, cls.kernel, _arguments, applies, prepare=_input, finish=_output)
+        kernel, gradient = cls.kernel, cls.formula_gradient
+        ebmcore_kernels.register(
+            cls, kernel, _arguments, applies, prepare=_input, finish=_output, gradient=gradient
+        )
     return cls

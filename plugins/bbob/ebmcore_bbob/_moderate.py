@@ -215,6 +215,7 @@ class StepEllipsoid(FormulaFunction):
     x_kernel = "bbob_penalty"
     x_formula = staticmethod(_coco.f_pen_scaled)
     formula = staticmethod(ellipsoid_raw_and_gradient)  # f12's
+    formula_gradient = False  # the rounding's derivative is 0
 
     inner: Tensor
     outer: Tensor
@@ -244,28 +245,31 @@ class StepEllipsoid(FormulaFunction):
     def formula_input(
         self, x: Tensor, with_gradient: bool = True, kernel: bool = False
     ) -> tuple[Tensor, State]:
-        r""":math:`z = R \tilde z` of the rounded :math:`\tilde z`, and :math:`\hat z_0`: the
-        state the maximum and the gradient read (the rounding's derivative, 0, is not formed)."""
+        r""":math:`z = R \tilde z` of the rounded :math:`\tilde z`, and the state the maximum
+        and the gradient read: :math:`\hat z_0`, and ``with_gradient`` (the rounding's
+        derivative, 0, is not formed)."""
         z_hat = self.inner_input(x)
         rounded = self.inner_map(z_hat, with_gradient=False, kernel=kernel)[1]
-        return rounded @ self.matrix_of(self.formula_matrix, x).T, z_hat[..., 0]
+        return rounded @ self.matrix_of(self.formula_matrix, x).T, (z_hat[..., 0], with_gradient)
 
     def formula_output(
         self, x: Tensor, state: State, energy: Tensor, grad: Tensor | None, kernel: bool = False
     ) -> tuple[Tensor, Tensor | None]:
         """The energies, :math:`0.1 \\max(|\\hat z_0| / 10^4, \\text{ellipsoid}) + f_\\mathrm{pen} +
-        f_\\mathrm{opt}`, and their gradient; the ellipsoid's gradient ``grad`` is not read (its
-        path runs through the rounding, whose derivative is 0)."""
-        floor_term = state.abs() * self.slope
+        f_\\mathrm{opt}`, and their gradient where the state asks for it (the ellipsoid's
+        gradient is not formed: ``grad`` is None, its path runs through the rounding, whose
+        derivative is 0)."""
+        z_hat_0, with_gradient = state
+        floor_term = z_hat_0.abs() * self.slope
         first = floor_term >= energy  # COCO's max keeps the first on ties
-        penalty, penalty_grad = self.x_term(x, grad is not None, kernel)
+        penalty, penalty_grad = self.x_term(x, with_gradient, kernel)
         assert penalty is not None
         energy = 0.1 * torch.where(first, floor_term, energy) + penalty + self.f_opt
-        if grad is None:
+        if not with_gradient:
             return energy, None
         assert penalty_grad is not None
         # d/dx of 0.1 * 1e-4 |z_hat_0| where that term wins, 0 on the plateaus of the ellipsoid
-        slope = torch.where(first, (0.1 * self.slope) * torch.sign(state), 0.0)
+        slope = torch.where(first, (0.1 * self.slope) * torch.sign(z_hat_0), 0.0)
         row = self.matrix_of(self.inner_matrix, x)[0]
         return energy, torch.addcmul(penalty_grad, slope.unsqueeze(-1), row)
 

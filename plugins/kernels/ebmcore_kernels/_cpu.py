@@ -166,6 +166,7 @@ def register(
     *,
     prepare: Prepare | None = None,
     finish: Finish | None = None,
+    gradient: bool = True,
 ) -> None:
     """Register the compiled ``kernel`` as the ``"cpu"`` kernel of ``cls`` (nothing if not built).
 
@@ -190,12 +191,18 @@ def register(
             ``x`` itself); ``arguments`` then gets ``y``.
         finish: ``finish(model, x, state, energy, grad_y) -> (energy, grad)`` (None: the
             kernel's own).
+        gradient: whether ``finish`` reads the kernel's gradient in ``y``. False, for an energy
+            whose gradient does not pass through ``y`` (a rounded ``y``: BBOB's f7): the kernel
+            forms the energies alone, ``finish`` gets None for ``grad_y`` and forms the gradient
+            from its ``state``, which ``prepare``, told ``with_gradient``, records.
     """
     if not AVAILABLE:
         return
     if kernel not in _INDEX:
         raise ValueError(f"kernel must be one of {', '.join(KERNELS)}, got {kernel!r}")
-    function, energy, accepts = _dispatched(kernel, arguments, prepare, finish)
+    if not gradient and finish is None:
+        raise ValueError("gradient=False needs a finish that forms the gradient, got finish=None")
+    function, energy, accepts = _dispatched(kernel, arguments, prepare, finish, gradient)
     cls.register_kernel("cpu", function, applies=_same_formula(cls, applies), energy=energy, accepts=accepts)
 
 
@@ -213,7 +220,7 @@ def _same_formula(cls: type[BaseModel], applies: Callable[[Any], bool] | None) -
 
 
 def _dispatched(
-    kernel: str, arguments: Arguments, prepare: Prepare | None, finish: Finish | None
+    kernel: str, arguments: Arguments, prepare: Prepare | None, finish: Finish | None, gradient: bool
 ) -> tuple[
     Callable[[BaseModel, Tensor], tuple[Tensor, Tensor]],
     Callable[[BaseModel, Tensor], Tensor],
@@ -233,7 +240,7 @@ def _dispatched(
     def run(model: BaseModel, x: Tensor, with_gradient: bool) -> tuple[Tensor, Tensor | None]:
         """Energies and gradient (None without ``with_gradient``) from the compiled kernel."""
         y, state = (x, None) if prepare is None else prepare(model, x, with_gradient)
-        energy, _, grad = compute(kernel, y, *arguments(model, y), with_gradient)
+        energy, _, grad = compute(kernel, y, *arguments(model, y), with_gradient and gradient)
         return (energy, grad) if finish is None else finish(model, x, state, energy, grad)
 
     def energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:

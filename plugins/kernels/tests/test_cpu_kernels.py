@@ -10,6 +10,7 @@ PyTorch path, and subclasses.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import os
 import platform
@@ -369,17 +370,23 @@ def test_a_bbob_subclass_with_a_formula_of_its_own_runs_its_own_path() -> None:
 @pytest.mark.parametrize("name", [name for name in KERNEL_ENERGIES if name.startswith("bbob")])
 def test_a_bbob_call_runs_every_kernel_of_the_function(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CPU kernel path runs the function's formula, inner map and x term in C, each once, none
-    of them in torch."""
+    of them in torch; each forms its gradient, but where the gradient does not run through the
+    formula's input (f7's rounding): there the formula and the inner map form their values alone."""
     from ebmcore_kernels import _cpu
 
     model = ebmcore.create(name, dim=5)
-    kinds = (type(model).kernel, type(model).inner_kernel, type(model).x_kernel)  # type: ignore[attr-defined]
-    expected = sorted(kernel for kernel in kinds if kernel is not None)
-    ran: list[str] = []
+    kind = type(model)
+    through = kind.formula_gradient  # type: ignore[attr-defined]
+    kinds = ((kind.kernel, through), (kind.inner_kernel, through), (kind.x_kernel, True))  # type: ignore[attr-defined]
+    expected = sorted((kernel, gradient) for kernel, gradient in kinds if kernel is not None)
+    ran: list[tuple[str, bool]] = []
     compute = _cpu.compute
+    signature = inspect.signature(compute)
 
     def recording(kernel: str, *arguments: Any, **named: Any) -> Any:
-        ran.append(kernel)
+        call = signature.bind(kernel, *arguments, **named)
+        call.apply_defaults()
+        ran.append((kernel, call.arguments["with_gradient"]))
         return compute(kernel, *arguments, **named)
 
     monkeypatch.setattr(ebmcore_kernels, "compute", recording)
@@ -432,6 +439,9 @@ def test_a_kernel_given_the_wrong_arguments_raises() -> None:
 
     with pytest.raises(ValueError, match="kernel rastrigin takes 1 parameters and 0 vectors, got 0 and 0"):
         MissingParameter(dim=3).energy_and_gradient(torch.zeros(2, 3))
+    with pytest.raises(ValueError, match=r"gradient=False needs a finish .*, got finish=None"):
+        ebmcore_kernels.register(_SumOfSquares, "rastrigin", lambda model, x: ((10.0,), ()), gradient=False)
+    assert _SumOfSquares(dim=3).energy_and_gradient(torch.ones(2, 3))[1].tolist() == [[2.0] * 3] * 2
 
 
 @needs_kernels
