@@ -5,6 +5,7 @@
 * ``one_torch_thread``: intra-op threads off, for modules of many small tensors;
 * ``randn64``: seeded standard normal float64 draws;
 * ``default_model``: a registered energy built with its defaults, or the test skipped;
+* ``ill_conditioned``: the energies whose gradient paths may differ by more than 1e-10;
 * ``unbuildable_energies``: two in-process energies that cannot be built without help.
 
 ``plugin_dists`` installs the test plugin distributions under ``tests/plugin_dists/`` (a good
@@ -82,6 +83,20 @@ def default_model() -> Callable[[str], Any]:
             pytest.skip(f"{name} has no no-argument construction: {exc}")
 
     return make
+
+
+# Energies whose conditioning magnifies one rounding of an input past 1e-10, so that two correct
+# paths differ by more: BBOB f16 (cosines of frequency 2 pi 3^11 magnify an ulp of z by 1e6) and
+# f19 (cosines of t up to 1e8). Their C kernels round differently from torch (fused multiply-adds,
+# glibc's vector math); each path is as accurate as the function allows. Relative tolerances.
+_ILL_CONDITIONED = {"bbob_f16": 1e-7, "bbob_f19": 1e-8}
+
+
+@pytest.fixture(scope="session")
+def ill_conditioned() -> Mapping[str, float]:
+    """The registered energies whose gradient paths (kernel, analytic, autograd) may differ by
+    more than 1e-10 in float64, and the relative difference their conditioning allows."""
+    return _ILL_CONDITIONED
 
 
 @pytest.fixture

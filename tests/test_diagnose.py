@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Mapping
 
 import pytest
 import torch
@@ -14,19 +15,18 @@ from ebmcore._cli import main
 from ebmcore.plot import gallery_model
 
 CONTRACT_KINDS = {"gradient_mismatch", "dtype_drift", "shape", "input_modified"}
-ILL_CONDITIONED = {"bbob_f16": 1e-7, "bbob_f19": 1e-8}  # as in test_dispatch.py
 
 
 @pytest.mark.parametrize("name", ebmcore.list_energies())
-def test_registered_energies_keep_the_contract(name: str) -> None:
+def test_registered_energies_keep_the_contract(name: str, ill_conditioned: Mapping[str, float]) -> None:
     try:
         model = gallery_model(name)
     except (ebmcore.EbmcoreError, TypeError, ValueError) as exc:
         pytest.skip(f"{name} cannot be created without arguments: {exc}")
     report = ebmcore.diagnose(model, n=128, warn=False)
     assert not CONTRACT_KINDS & set(report.kinds()), str(report)
-    if report.backend != "autograd":  # (see test_dispatch.ILL_CONDITIONED)
-        assert report.max_gradient_error < ILL_CONDITIONED.get(name, 1e-10)
+    if report.backend != "autograd":
+        assert report.max_gradient_error < ill_conditioned.get(name, 1e-10)
     assert report.points >= 128
     if report.ok:
         assert report.energy_min <= report.energy_max

@@ -19,27 +19,20 @@ NAMES = [
 ]
 
 
-# Energies whose conditioning magnifies one rounding of an input past 1e-10, so that two correct
-# paths differ by more: BBOB f16 (cosines of frequency 2 pi 3^11 magnify an ulp of z by 1e6) and
-# f19 (cosines of t up to 1e8). Their C kernels round differently from torch (fused multiply-adds,
-# glibc's vector math); each path is as accurate as the function allows. Relative tolerances.
-ILL_CONDITIONED = {"bbob_f16": 1e-7, "bbob_f19": 1e-8}
-
-
 def _points(model: BaseModel, n: int = 16) -> torch.Tensor:
     generator = torch.Generator().manual_seed(0)
     return torch.randn(n, *model.event_shape, dtype=torch.float64, generator=generator)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_path_gives_the_same_numbers(name):
+def test_every_path_gives_the_same_numbers(name, ill_conditioned):
     model = ebmcore.create(name)
     x = _points(model)
     with ebmcore.use_backend("autograd"):
         e_ref, g_ref = model.energy_and_gradient(x)
         assert ebmcore.resolve_backend(model, x) == "autograd"
     e, g = model.energy_and_gradient(x)
-    ill = ILL_CONDITIONED.get(name)
+    ill = ill_conditioned.get(name)
     torch.testing.assert_close(e, e_ref, rtol=ill or 1e-12, atol=0)
     rtol, atol = (ill, ill * float(g_ref.abs().max())) if ill else (1e-10, 1e-12)
     torch.testing.assert_close(g, g_ref, rtol=rtol, atol=atol)
