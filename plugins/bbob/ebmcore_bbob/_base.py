@@ -26,6 +26,7 @@ __all__ = [
     "BBOBFunction",
     "ellipsoid_raw",
     "ellipsoid_raw_and_gradient",
+    "rastrigin_lattice_and_gradient",
     "rastrigin_raw",
     "rastrigin_raw_and_gradient",
 ]
@@ -183,10 +184,16 @@ def rastrigin_raw(z: Tensor) -> Tensor:
 def rastrigin_raw_and_gradient(z: Tensor) -> tuple[Tensor, Tensor]:
     r""":func:`rastrigin_raw` (the same operations) and its gradient
     :math:`20\pi \sin(2\pi z_i) + 2 z_i`."""
-    d = z.shape[-1]
+    lattice, grad = rastrigin_lattice_and_gradient(z)
+    return lattice + (z * z).sum(-1), grad + 2.0 * z
+
+
+def rastrigin_lattice_and_gradient(z: Tensor) -> tuple[Tensor, Tensor]:
+    r"""The lattice of Rastrigin's function, :math:`10 \big(d - \sum_i \cos 2\pi z_i\big)`
+    on the last axis (f24's whole formula), and its gradient :math:`20\pi \sin(2\pi z_i)`;
+    1 for the cosine where a :math:`z_i` overflowed to :math:`\pm\infty`."""
     angle = _finite_angle(z)
-    energy = 10.0 * (d - torch.cos(angle).sum(-1)) + (z * z).sum(-1)
-    return energy, (20.0 * math.pi) * torch.sin(angle) + 2.0 * z
+    return 10.0 * (z.shape[-1] - torch.cos(angle).sum(-1)), (20.0 * math.pi) * torch.sin(angle)
 
 
 def ellipsoid_raw(z: Tensor, weights: Tensor) -> Tensor:

@@ -32,7 +32,7 @@ from torch import Tensor
 from ebmcore import BaseModel
 
 from . import _coco
-from ._base import BBOBFunction
+from ._base import BBOBFunction, rastrigin_lattice_and_gradient
 from ._formula import FormulaFunction, formula_kernel
 
 __all__ = ["Gallagher21", "Gallagher101", "Katsuura", "LunacekBiRastrigin", "Schwefel"]
@@ -611,8 +611,5 @@ class LunacekBiRastrigin(FormulaFunction):
         outside, outside_grad = _coco.f_pen_scaled(x, penalty)
         return funnel + outside, 2.0 * signs * grad_hat + outside_grad
 
-    @staticmethod
-    def formula(z: Tensor) -> tuple[Tensor, Tensor]:
-        # cos(inf) is NaN: 1 instead, where x is infinite (its funnel and penalty are +inf)
-        angle = (2.0 * math.pi) * torch.where(torch.isinf(z), 0.0, z)
-        return 10.0 * (z.shape[-1] - torch.cos(angle).sum(-1)), (20.0 * math.pi) * torch.sin(angle)
+    # cos(inf) is NaN: 1 instead, where x is infinite (its funnel and penalty are +inf)
+    formula = staticmethod(rastrigin_lattice_and_gradient)

@@ -1578,7 +1578,7 @@ BLOCK_BODY(bbob_katsuura) {
 }
 BLOCK_KERNEL(bbob_katsuura)
 
-/* bbob_lunacek_lattice: ebmcore_bbob._weakly_structured.LunacekBiRastrigin.formula. */
+/* bbob_lunacek_lattice: ebmcore_bbob._base.rastrigin_lattice_and_gradient. */
 #define BBOB_LUNACEK_LATTICE_PARAMETERS 0
 #define BBOB_LUNACEK_LATTICE_VECTORS 0
 #define BBOB_LUNACEK_LATTICE_ARRAYS 1
@@ -1698,12 +1698,12 @@ BLOCK_BODY(bbob_rastrigin) {
         const REAL t2 = (REAL)6.283185307179586 * t1;
         const REAL t3 = COS(t2);
         a0[k] = t3;
-        const REAL t6 = x[k] * x[k];
-        a1[k] = t6;
-        const REAL t8 = gradient ? SIN(t2) : 0;
-        const REAL t9 = gradient ? (REAL)62.83185307179586 * t8 : 0;
+        const REAL t6 = gradient ? SIN(t2) : 0;
+        const REAL t7 = gradient ? (REAL)62.83185307179586 * t6 : 0;
+        const REAL t8 = x[k] * x[k];
+        a1[k] = t8;
         const REAL t10 = gradient ? (REAL)2.0 * x[k] : 0;
-        const REAL t11 = gradient ? t9 + t10 : 0;
+        const REAL t11 = gradient ? t7 + t10 : 0;
         if (gradient) g[k] = t11;
     }
     FN(row_sums)(a0, rows, d, q0);
@@ -1712,8 +1712,8 @@ BLOCK_BODY(bbob_rastrigin) {
     for (ptrdiff_t r = 0; r < rows; ++r) {
         const REAL t4 = (REAL)d - q0[r];
         const REAL t5 = (REAL)10.0 * t4;
-        const REAL t7 = t5 + q1[r];
-        e[r] = t7;
+        const REAL t9 = t5 + q1[r];
+        e[r] = t9;
     }
 }
 BLOCK_KERNEL(bbob_rastrigin)
