@@ -558,6 +558,5 @@ def f_pen_scaled(x: Tensor, factor: float) -> tuple[Tensor, Tensor]:
         >>> f_pen_scaled(torch.tensor([6.0, 0.0, -7.0]), 10.0)
         (tensor(50.), tensor([ 20.,   0., -40.]))
     """
-    beyond = torch.abs(x) - BOUND
-    excess = torch.where(beyond <= 0, 0.0, beyond)  # NaN stays NaN, as in f_pen
-    return factor * (excess * excess).sum(-1), (2.0 * factor) * torch.sign(x) * excess
+    beyond = _beyond(x)
+    return factor * (beyond * beyond).sum(-1), (2.0 * factor) * beyond

@@ -245,6 +245,8 @@ def _row_values(
             values[node] = elementwise(args, _CALLS[target] + "({0})")
         elif target is torch.sign and len(args) == 1:  # (NaN: 0, where torch gives NaN)
             values[node] = elementwise(args, "SELECT({0} > 0, (REAL)1, SELECT({0} < 0, (REAL)-1, (REAL)0))")
+        elif target is torch.clamp and len(args) == 3:  # (NaN stays NaN, as in torch)
+            values[node] = elementwise(args, "SELECT({0} < {1}, {1}, SELECT({0} > {2}, {2}, {0}))")
         elif target is torch.isinf and len(args) == 1:
             values[node] = elementwise(args, "FABS({0}) == (REAL)INFINITY", boolean=True)
         elif target is torch.where and len(args) == 3 and first is not None and first.info.get("boolean"):
@@ -294,7 +296,8 @@ def row_kernel(formula: Callable[..., Any], name: str, vectors: int) -> tuple[st
 
     The formula works on rows: ``x`` is ``(*batch, d)``, each vector ``(d,)``, each parameter a
     number. It may use ``+ - * /``, integer powers up to 4, comparisons, ``torch.sin``, ``cos``,
-    ``exp``, ``log``, ``sqrt``, ``abs``, ``round``, ``floor``, ``sign``, ``isinf`` and ``where``; row sums
+    ``exp``, ``log``, ``sqrt``, ``abs``, ``round``, ``floor``, ``sign``, ``isinf``, ``where`` and
+    ``clamp(t, low, high)`` (bounds given positionally); row sums
     (``rowsum(t)``, ``rowsum(t, w)``, ``t.sum(-1)``) and products (``t.prod(-1)``);
     ``unsqueeze(-1)`` of a row value; ``x.shape[-1]``; ``x[..., i]`` (one column);
     ``torch.roll(t, ±1, -1)`` (a neighbour in the row, wrapped around); and

@@ -2753,18 +2753,14 @@ BLOCK_BODY(bbob_lunacek_funnels) {
                 if (gradient) a2[k] = t10;
                 const REAL t11 = gradient ? (REAL)c0 * t3 : 0;
                 if (gradient) a3[k] = t11;
-                const REAL t13 = FABS(x[k]);
-                const REAL t14 = t13 - (REAL)5.0;
-                const int t15 = t14 <= (REAL)0.0;
-                const REAL t16 = SELECT(t15, (REAL)0.0, t14);
-                const REAL t17 = t16 * t16;
-                const REAL t19 = gradient ? SELECT(x[k] > 0, (REAL)1, SELECT(x[k] < 0, (REAL)-1, (REAL)0)) : 0;
-                const REAL t20 = gradient ? (REAL)c1 * t19 : 0;
-                const REAL t21 = gradient ? t20 * t16 : 0;
-                if (gradient) a5[k] = t21;
+                const REAL t13 = SELECT(x[k] < (REAL)-5.0, (REAL)-5.0, SELECT(x[k] > (REAL)5.0, (REAL)5.0, x[k]));
+                const REAL t14 = x[k] - t13;
+                const REAL t15 = t14 * t14;
+                const REAL t17 = gradient ? (REAL)c1 * t14 : 0;
+                if (gradient) a5[k] = t17;
                 u0 += t4;
                 u1 += t5;
-                u2 += t17;
+                u2 += t15;
             }
             q1[r] = u0;
             q2[r] = u1;
@@ -2785,16 +2781,12 @@ BLOCK_BODY(bbob_lunacek_funnels) {
             if (gradient) a2[k] = t10;
             const REAL t11 = gradient ? (REAL)c0 * t3 : 0;
             if (gradient) a3[k] = t11;
-            const REAL t13 = FABS(x[k]);
-            const REAL t14 = t13 - (REAL)5.0;
-            const int t15 = t14 <= (REAL)0.0;
-            const REAL t16 = SELECT(t15, (REAL)0.0, t14);
-            const REAL t17 = t16 * t16;
-            a4[k] = t17;
-            const REAL t19 = gradient ? SELECT(x[k] > 0, (REAL)1, SELECT(x[k] < 0, (REAL)-1, (REAL)0)) : 0;
-            const REAL t20 = gradient ? (REAL)c1 * t19 : 0;
-            const REAL t21 = gradient ? t20 * t16 : 0;
-            if (gradient) a5[k] = t21;
+            const REAL t13 = SELECT(x[k] < (REAL)-5.0, (REAL)-5.0, SELECT(x[k] > (REAL)5.0, (REAL)5.0, x[k]));
+            const REAL t14 = x[k] - t13;
+            const REAL t15 = t14 * t14;
+            a4[k] = t15;
+            const REAL t17 = gradient ? (REAL)c1 * t14 : 0;
+            if (gradient) a5[k] = t17;
         }
     }
     if (d < SHORT_ROW)
@@ -2810,9 +2802,9 @@ BLOCK_BODY(bbob_lunacek_funnels) {
         const int t8 = q1[r] <= t7;
         q0[r] = t8;
         const REAL t9 = SELECT(t8, q1[r], t7);
-        const REAL t18 = (REAL)p_penalty * q3[r];
-        const REAL t22 = t9 + t18;
-        e[r] = t22;
+        const REAL t16 = (REAL)p_penalty * q3[r];
+        const REAL t18 = t9 + t16;
+        e[r] = t18;
     }
     if (gradient) {
         if (d < INDEXED_ROW) {
@@ -2820,10 +2812,10 @@ BLOCK_BODY(bbob_lunacek_funnels) {
             for (ptrdiff_t k = 0; k < rows * d; ++k) {
                 const ptrdiff_t r = (ptrdiff_t)row_of[k];
                 const REAL t12 = SELECT(q0[r], a2[k], a3[k]);
-                const REAL t23 = (REAL)2.0 * v0[k];
-                const REAL t24 = t23 * t12;
-                const REAL t25 = t24 + a5[k];
-                g[k] = t25;
+                const REAL t19 = (REAL)2.0 * v0[k];
+                const REAL t20 = t19 * t12;
+                const REAL t21 = t20 + a5[k];
+                g[k] = t21;
             }
         } else {
             for (ptrdiff_t r = 0; r < rows; ++r) {
@@ -2831,10 +2823,10 @@ BLOCK_BODY(bbob_lunacek_funnels) {
                 for (ptrdiff_t j = 0; j < d; ++j) {
                     const ptrdiff_t k = r * d + j;
                     const REAL t12 = SELECT(q0[r], a2[k], a3[k]);
-                    const REAL t23 = (REAL)2.0 * v0[k];
-                    const REAL t24 = t23 * t12;
-                    const REAL t25 = t24 + a5[k];
-                    g[k] = t25;
+                    const REAL t19 = (REAL)2.0 * v0[k];
+                    const REAL t20 = t19 * t12;
+                    const REAL t21 = t20 + a5[k];
+                    g[k] = t21;
                 }
             }
         }
@@ -2864,40 +2856,32 @@ BLOCK_BODY(bbob_penalty) {
             #pragma omp simd reduction(+ : u0)
             for (ptrdiff_t j = 0; j < d; ++j) {
                 const ptrdiff_t k = r * d + j;
-                const REAL t0 = FABS(x[k]);
-                const REAL t1 = t0 - (REAL)5.0;
-                const int t2 = t1 <= (REAL)0.0;
-                const REAL t3 = SELECT(t2, (REAL)0.0, t1);
-                const REAL t4 = t3 * t3;
-                const REAL t6 = gradient ? SELECT(x[k] > 0, (REAL)1, SELECT(x[k] < 0, (REAL)-1, (REAL)0)) : 0;
-                const REAL t7 = gradient ? (REAL)c0 * t6 : 0;
-                const REAL t8 = gradient ? t7 * t3 : 0;
-                if (gradient) g[k] = t8;
-                u0 += t4;
+                const REAL t0 = SELECT(x[k] < (REAL)-5.0, (REAL)-5.0, SELECT(x[k] > (REAL)5.0, (REAL)5.0, x[k]));
+                const REAL t1 = x[k] - t0;
+                const REAL t2 = t1 * t1;
+                const REAL t4 = gradient ? (REAL)c0 * t1 : 0;
+                if (gradient) g[k] = t4;
+                u0 += t2;
             }
             q0[r] = u0;
         }
     } else {
         #pragma omp simd
         for (ptrdiff_t k = 0; k < rows * d; ++k) {
-            const REAL t0 = FABS(x[k]);
-            const REAL t1 = t0 - (REAL)5.0;
-            const int t2 = t1 <= (REAL)0.0;
-            const REAL t3 = SELECT(t2, (REAL)0.0, t1);
-            const REAL t4 = t3 * t3;
-            a0[k] = t4;
-            const REAL t6 = gradient ? SELECT(x[k] > 0, (REAL)1, SELECT(x[k] < 0, (REAL)-1, (REAL)0)) : 0;
-            const REAL t7 = gradient ? (REAL)c0 * t6 : 0;
-            const REAL t8 = gradient ? t7 * t3 : 0;
-            if (gradient) g[k] = t8;
+            const REAL t0 = SELECT(x[k] < (REAL)-5.0, (REAL)-5.0, SELECT(x[k] > (REAL)5.0, (REAL)5.0, x[k]));
+            const REAL t1 = x[k] - t0;
+            const REAL t2 = t1 * t1;
+            a0[k] = t2;
+            const REAL t4 = gradient ? (REAL)c0 * t1 : 0;
+            if (gradient) g[k] = t4;
         }
     }
     if (d < SHORT_ROW)
         FN(row_sums)(a0, rows, d, q0);
     #pragma omp simd
     for (ptrdiff_t r = 0; r < rows; ++r) {
-        const REAL t5 = (REAL)p_factor * q0[r];
-        e[r] = t5;
+        const REAL t3 = (REAL)p_factor * q0[r];
+        e[r] = t3;
     }
 }
 BLOCK_KERNEL(bbob_penalty)

@@ -413,6 +413,22 @@ def test_a_bbob_x_term_runs_its_printed_kernel_outside_the_box(name: str) -> Non
     torch.testing.assert_close(grad, autograd, rtol=1e-14, atol=1e-14)
 
 
+@needs_kernels
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_the_printed_clamp_of_the_penalty_is_torchs_at_the_edges(dtype: torch.dtype) -> None:
+    """The penalty's kernel prints ``torch.clamp`` as two selects: the same bits as torch at the
+    bounds, beyond them, at signed zeros and infinities, and NaN where x is NaN."""
+    from ebmcore_bbob import _coco
+
+    edges = [5.0, -5.0, 5.000001, -5.5, 7.0, -0.0, 0.0, math.inf, -math.inf, math.nan, 1e30, -3.0]
+    x = torch.tensor([edges, edges[::-1]], dtype=dtype)
+    energy, _, grad = ebmcore_kernels.compute("bbob_penalty", x, (3.0,), ())
+    expected, expected_grad = _coco.f_pen_scaled(x, 3.0)
+    torch.testing.assert_close(energy, expected, rtol=0, atol=0, equal_nan=True)
+    torch.testing.assert_close(grad, expected_grad, rtol=0, atol=0, equal_nan=True)
+    assert grad is not None and bool(grad[0, 9].isnan()) and float(grad[0, 0]) == 0.0
+
+
 class _SumOfSquares(ebmcore.BaseModel):
     def __init__(self, dim: int) -> None:
         super().__init__(dim)
