@@ -11,7 +11,7 @@ linear maps and row formulas (``ebmcore_bbob._formula``), ``own`` separates it: 
 one call runs (formula, inner map, x term), replayed alone on that call's inputs, and
 ``ours / (product + own)`` is the issue's measure, one product plus the elementwise work. For
 Gallagher's f21 and f22, ``own`` is a lower bound of theirs: the product that scores the peaks
-and one pass over the scores (:func:`_peak_scores`). Next to it, ``ours / (k products + own)``,
+and one pass over the scores (:func:`_peak_scores`). Also ``ours / (k products + own)``,
 with ``k`` the ``(batch, d) @ (d, d)`` products one call runs, counted in a real call
 (:func:`_products`): the products its chain rule needs (2; 4 with an inner map; 0 for f20).
 
