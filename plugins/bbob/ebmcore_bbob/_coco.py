@@ -539,8 +539,7 @@ def f_pen_and_gradient(x: Tensor) -> tuple[Tensor, Tensor]:
     Returns:
         ``(f_pen(x), grad)``: ``(*batch,)`` and ``x``'s shape.
     """
-    beyond = _beyond(x)
-    return (beyond * beyond).sum(-1), 2.0 * beyond
+    return f_pen_scaled(x, 1.0)
 
 
 def _beyond(x: Tensor) -> Tensor:
@@ -552,7 +551,9 @@ def _beyond(x: Tensor) -> Tensor:
 def f_pen_scaled(x: Tensor, factor: float) -> tuple[Tensor, Tensor]:
     r"""``factor`` :math:`\cdot` (:func:`f_pen_and_gradient`), written as a row formula (the
     operations ``ebmcore_kernels._generate.row_kernel`` prints): the x term of the
-    :class:`~ebmcore_bbob._formula.FormulaFunction` subclasses with a penalty.
+    :class:`~ebmcore_bbob._formula.FormulaFunction` subclasses with a penalty, and the penalty
+    of the others (bit for bit ``factor`` times the value and the gradient: the gradient's 2 is
+    exact).
 
     Example:
         >>> f_pen_scaled(torch.tensor([6.0, 0.0, -7.0]), 10.0)

@@ -248,8 +248,8 @@ class BuecheRastrigin(BBOBFunction):
         u, du = _coco.t_osz_and_derivative(self.shifted(x))
         scales = self._scales(u, x)
         raw, grad = rastrigin_raw_and_gradient(scales * u)
-        pen, pen_grad = _coco.f_pen_and_gradient(x)
-        return raw + self.f_opt + self.penalty * pen, grad * scales * du + self.penalty * pen_grad
+        pen, pen_grad = _coco.f_pen_scaled(x, self.penalty)
+        return raw + self.f_opt + pen, grad * scales * du + pen_grad
 
 
 class LinearSlope(BBOBFunction):
