@@ -354,7 +354,8 @@ def _markdown(result: dict[str, Any]) -> str:
             "issue's target is `ours / (product + own)` <= 2, one product plus the elementwise work: "
             f"met for {own_met['default']} of {len(own)} at {default} threads, {own_met['one']} of "
             f"{len(own)} at 1 thread. (`ours` is two products, one forward and one for the gradient, "
-            "four with an inner map (f12, f15-f18; f7: two, its rounding has no gradient), plus `own`.)",
+            "four with an inner map (f15-f18; f12: two, its formula folds its second rotation in; f7: two, "
+            "its rounding has no gradient), plus `own`.)",
             "",
             "`k`: the (batch, d) @ (d, d) products one call runs, counted in a real call (the "
             "products its chain rule needs), and `ours / (k products + own)` the measure proposed in "

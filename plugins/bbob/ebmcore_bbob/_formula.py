@@ -7,6 +7,8 @@ product for :math:`y` (the BLAS), one fused pass for :math:`g(y)` and :math:`\na
 one product back, :math:`\nabla f(x) = A^\top \nabla g(y)`. Others put an elementwise map
 between two products (:math:`T_\mathrm{osz}` and :math:`T_\mathrm{asy}` in f15): :math:`f(x) =
 g(B\, m(A (x - x_\mathrm{opt})))`, with :math:`\nabla f = A^\top (m' \odot B^\top \nabla g)`.
+Where :math:`g` reads :math:`B u` only through a few of its coordinates and its norm, and
+:math:`B` is a rotation, the formula reads :math:`u` itself (f12): one product each way.
 A term of :math:`x` itself, :math:`h(x)` (BBOB's boundary penalty; f24's funnels), is added with
 its gradient, which the last product accumulates onto (``addmm``).
 
@@ -72,7 +74,8 @@ class FormulaFunction(BBOBFunction):
 
     formula_matrix: ClassVar[str | None] = "rotation"
     """The buffer :math:`B` of the map to the formula's input, ``(d, d)``; None: the formula
-    reads ``x`` itself (f20, whose map is elementwise and part of its formula)."""
+    reads ``x`` itself (f20, whose map is elementwise and part of its formula), or, with an
+    inner map, :math:`m(y)` itself (f12, whose formula folds its second rotation in)."""
 
     formula_vectors: ClassVar[tuple[str, ...]] = ()
     """The per-coordinate vectors the formula takes after ``z``, in order: names of buffers or
@@ -166,12 +169,16 @@ class FormulaFunction(BBOBFunction):
     ) -> tuple[Tensor, State]:
         """``z``, the formula's input, and the :data:`State` :meth:`formula_output` needs (the
         inner map's derivative only ``with_gradient``; the inner map run by its C ``kernel``)."""
-        if self.formula_matrix is None:
-            return x, None
         if self.inner_kernel is None:
-            return self.shifted(x) @ self.matrix_of(self.formula_matrix, x).T, None
-        overflow, value, slope = self.inner_map(self.inner_input(x), with_gradient, kernel)
-        return value @ self.matrix_of(self.formula_matrix, x).T, (overflow, slope)
+            if self.formula_matrix is None:
+                return x, None
+            y, state = self.shifted(x), None
+        else:
+            overflow, y, slope = self.inner_map(self.inner_input(x), with_gradient, kernel)
+            state = (overflow, slope)
+        if self.formula_matrix is None:
+            return y, state
+        return y @ self.matrix_of(self.formula_matrix, x).T, state
 
     def inner_map(
         self, y: Tensor, with_gradient: bool, kernel: bool = False
@@ -204,14 +211,15 @@ class FormulaFunction(BBOBFunction):
         energy = energy + self.f_opt if extra is None else energy + extra + self.f_opt
         if grad is None:
             return energy, None
-        if self.formula_matrix is None:
-            return energy, grad if extra_grad is None else grad + extra_grad
         if state is None:
+            if self.formula_matrix is None:
+                return energy, grad if extra_grad is None else grad + extra_grad
             return energy, _pulled_back(grad, self.matrix_of(self.formula_matrix, x), extra_grad)
         slope = state[1]
         assert slope is not None  # the slope is 0 where the energy is inf
-        grad = (grad @ self.matrix_of(self.formula_matrix, x)) * slope
-        return energy, _pulled_back(grad, self.matrix_of(self.inner_matrix, x), extra_grad)
+        if self.formula_matrix is not None:
+            grad = grad @ self.matrix_of(self.formula_matrix, x)
+        return energy, _pulled_back(grad * slope, self.matrix_of(self.inner_matrix, x), extra_grad)
 
     def x_term(
         self, x: Tensor, with_gradient: bool, kernel: bool = False

@@ -176,7 +176,7 @@ class StepEllipsoid(FormulaFunction):
     :attr:`minimum_value` is :math:`f_\mathrm{opt}` and :attr:`x_opt` one minimizer.
 
     As a :class:`~ebmcore_bbob._formula.FormulaFunction`: the rounding is the inner map (C
-    ``floor``, as COCO), the ellipsoid the formula of :math:`z` (f12's, with other weights), the
+    ``floor``, as COCO), the ellipsoid the formula of :math:`z` (f10's without the oscillation), the
     penalty the x formula; the maximum with :math:`|\hat z_0| / 10^4` and the gradient, which
     reads :math:`\hat z_0` alone, are formed after them (:meth:`formula_output`).
 
@@ -214,7 +214,7 @@ class StepEllipsoid(FormulaFunction):
     inner_matrix = "inner"
     x_kernel = "bbob_penalty"
     x_formula = staticmethod(_coco.f_pen_scaled)
-    formula = staticmethod(ellipsoid_raw_and_gradient)  # f12's
+    formula = staticmethod(ellipsoid_raw_and_gradient)
     formula_gradient = False  # the rounding's derivative is 0
 
     inner: Tensor

@@ -887,6 +887,121 @@ BLOCK_BODY(bbob_attractive_sector) {
 }
 BLOCK_KERNEL(bbob_attractive_sector)
 
+/* bbob_bent_cigar: ebmcore_bbob._ill_conditioned.BentCigar.formula. */
+#define BBOB_BENT_CIGAR_PARAMETERS 0
+#define BBOB_BENT_CIGAR_VECTORS 1
+#define BBOB_BENT_CIGAR_ARRAYS 4
+#define BBOB_BENT_CIGAR_ROW_ARRAYS 4
+#define BBOB_BENT_CIGAR_ROW_INDEX 1
+#define BBOB_BENT_CIGAR_VALUES 0
+BLOCK_BODY(bbob_bent_cigar) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict a2 = s[2];
+    REAL *restrict a3 = s[3];
+    REAL *restrict q0 = s[4];
+    REAL *restrict q1 = s[5];
+    REAL *restrict q2 = s[6];
+    REAL *restrict q3 = s[7];
+    const REAL *restrict v0 = s[8];
+    const REAL *restrict row_of = s[9];
+    if (d >= SHORT_ROW) {
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            REAL u0 = 0;
+            #pragma omp simd reduction(+ : u0)
+            for (ptrdiff_t j = 0; j < d; ++j) {
+                const ptrdiff_t k = r * d + j;
+                const REAL t0 = v0[k] * x[k];
+                u0 += t0;
+            }
+            q1[r] = u0;
+        }
+    } else {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const REAL t0 = v0[k] * x[k];
+            a0[k] = t0;
+        }
+    }
+    if (d < SHORT_ROW)
+        FN(row_sums)(a0, rows, d, q1);
+    if (d < INDEXED_ROW) {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const ptrdiff_t r = (ptrdiff_t)row_of[k];
+            const REAL t1 = q1[r] * v0[k];
+            const REAL t2 = x[k] - t1;
+            const REAL t4 = t2 * t2;
+            a1[k] = t4;
+            const REAL t7 = gradient ? v0[k] * t2 : 0;
+            if (gradient) a2[k] = t7;
+            const REAL t8 = gradient ? (REAL)2000000.0 * t2 : 0;
+            if (gradient) a3[k] = t8;
+        }
+    } else {
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            #pragma omp simd
+            for (ptrdiff_t j = 0; j < d; ++j) {
+                const ptrdiff_t k = r * d + j;
+                const REAL t1 = q1[r] * v0[k];
+                const REAL t2 = x[k] - t1;
+                const REAL t4 = t2 * t2;
+                a1[k] = t4;
+                const REAL t7 = gradient ? v0[k] * t2 : 0;
+                if (gradient) a2[k] = t7;
+                const REAL t8 = gradient ? (REAL)2000000.0 * t2 : 0;
+                if (gradient) a3[k] = t8;
+            }
+        }
+    }
+    FN(row_sums)(a1, rows, d, q2);
+    if (gradient) {
+        FN(row_sums)(a2, rows, d, q3);
+    }
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const REAL t3 = q1[r] * q1[r];
+        const REAL t5 = (REAL)1000000.0 * q2[r];
+        const REAL t6 = t3 + t5;
+        e[r] = t6;
+    }
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            const REAL t9 = (REAL)1000000.0 * q3[r];
+            const REAL t10 = q1[r] - t9;
+            const REAL t11 = (REAL)2.0 * t10;
+            q0[r] = t11;
+        }
+    }
+    if (gradient) {
+        if (d < INDEXED_ROW) {
+            #pragma omp simd
+            for (ptrdiff_t k = 0; k < rows * d; ++k) {
+                const ptrdiff_t r = (ptrdiff_t)row_of[k];
+                const REAL t12 = q0[r] * v0[k];
+                const REAL t13 = a3[k] + t12;
+                g[k] = t13;
+            }
+        } else {
+            for (ptrdiff_t r = 0; r < rows; ++r) {
+                #pragma omp simd
+                for (ptrdiff_t j = 0; j < d; ++j) {
+                    const ptrdiff_t k = r * d + j;
+                    const REAL t12 = q0[r] * v0[k];
+                    const REAL t13 = a3[k] + t12;
+                    g[k] = t13;
+                }
+            }
+        }
+    }
+}
+BLOCK_KERNEL(bbob_bent_cigar)
+
 /* bbob_different_powers: ebmcore_bbob._ill_conditioned.DifferentPowers.formula. */
 #define BBOB_DIFFERENT_POWERS_PARAMETERS 0
 #define BBOB_DIFFERENT_POWERS_VECTORS 1
@@ -2901,6 +3016,7 @@ BLOCK_KERNEL(bbob_penalty)
     X(rosenbrock, 2, 1, 5, 1, 0, 0) \
     X(zakharov, 0, 1, 2, 3, 1, 0) \
     X(bbob_attractive_sector, 2, 1, 2, 11, 1, 0) \
+    X(bbob_bent_cigar, 0, 1, 4, 4, 1, 0) \
     X(bbob_different_powers, 0, 1, 3, 4, 1, 0) \
     X(bbob_ellipsoid, 0, 1, 1, 1, 0, 0) \
     X(bbob_griewank_rosenbrock, 0, 1, 10, 1, 0, 0) \

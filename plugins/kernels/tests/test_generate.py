@@ -95,6 +95,7 @@ def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() 
     analytic = ["ackley", "dixon_price", "griewank", "levy", "michalewicz", "rosenbrock", "zakharov"]
     bbob = [
         "bbob_attractive_sector",
+        "bbob_bent_cigar",
         "bbob_different_powers",
         "bbob_ellipsoid",
         "bbob_griewank_rosenbrock",
