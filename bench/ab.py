@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,8 +79,12 @@ def worker(threads: int, min_run_time: float) -> dict[str, float]:
         scope: dict[str, Any] = {"ebmcore": ebmcore, "torch": torch}
         exec(setup, scope)
         code = compile(statement, label, "eval")
+
+        def evaluate(code: CodeType = code, scope: dict[str, Any] = scope) -> Any:
+            return eval(code, scope)
+
         out[label] = time_call(
-            lambda code=code, scope=scope: eval(code, scope),
+            evaluate,
             threads=threads,
             min_run_time=min_run_time,
             statistic="min",
@@ -155,14 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for label in [label for label, _ in STARTUP] + [label for label, _, _ in CASES]:
         row: list[Any] = [label]
-        for threads in results:
-            base = statistics.median(results[threads]["base"][label])
-            new = statistics.median(results[threads]["new"][label])
+        for threads_key in results:
+            base = statistics.median(results[threads_key]["base"][label])
+            new = statistics.median(results[threads_key]["new"][label])
             row += [fmt_time(base), fmt_time(new), fmt_ratio(new / base)]
         rows.append(row)
     header = ["case"]
-    for threads in results:
-        header += [f"base ({threads} thr)", f"new ({threads} thr)", f"new / base ({threads} thr)"]
+    for threads_key in results:
+        header += [f"base ({threads_key} thr)", f"new ({threads_key} thr)", f"new / base ({threads_key} thr)"]
     text = (
         f"# Core overhead A/B: working tree vs {base_commit}\n\n"
         f"{environment()['date_utc']}, torch {torch.__version__}, {os.cpu_count()} cores; "

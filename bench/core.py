@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import timeit
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -55,11 +56,16 @@ def create_overhead(repeat: int, number: int) -> dict[str, Any]:
     for name, cls in cases.items():
         ebmcore.create(name, dim=10)  # warm: discovery and the target import happen here
         direct_times, created_times = [], []
+
+        def construct(cls: Callable[..., object] = cls) -> object:
+            return cls(dim=10)
+
+        def create_by_name(name: str = name) -> object:
+            return ebmcore.create(name, dim=10)
+
         for _ in range(repeat):  # interleaved, minimum of each
-            direct_times.append(timeit.timeit(lambda cls=cls: cls(dim=10), number=number) / number)
-            created_times.append(
-                timeit.timeit(lambda name=name: ebmcore.create(name, dim=10), number=number) / number
-            )
+            direct_times.append(timeit.timeit(construct, number=number) / number)
+            created_times.append(timeit.timeit(create_by_name, number=number) / number)
         direct, created = min(direct_times), min(created_times)
         out[name] = {
             "class_s": direct,

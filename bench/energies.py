@@ -747,8 +747,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         dynamo.config.accumulated_recompile_limit = 4096
     except (ImportError, AttributeError):
         pass
-    batches = QUICK_BATCHES if args.quick else BATCHES
-    dims = QUICK_DIMS if args.quick else DIMS
+    batches: tuple[int, ...] = QUICK_BATCHES if args.quick else BATCHES
+    dims: tuple[int, ...] = QUICK_DIMS if args.quick else DIMS
     if args.batches:
         batches = tuple(int(float(b)) for b in args.batches.split(","))
     if args.dims:
@@ -835,7 +835,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for name, sizes_text in list(skipped.items()):
         if sizes_text.startswith(" "):
             skipped[name] = f"over --max-elements/--max-work at batch x dim{sizes_text}"
-    payload = {
+    payload: dict[str, Any] = {
         "environment": environment(args.threads),
         "settings": {
             "quick": args.quick,
@@ -866,10 +866,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     stem = "energies" if args.threads == 1 else f"energies-{args.threads}threads"
     write_json(f"{stem}.json", payload)
     text = render(payload)
-    note = plot(payload) if args.threads == 1 else None
-    if note:
-        log(note)
-        text += f"\n{note}\n"
+    plot_note = plot(payload) if args.threads == 1 else None
+    if plot_note:
+        log(plot_note)
+        text += f"\n{plot_note}\n"
     write_text(f"{stem}.md", text)
     return payload
 

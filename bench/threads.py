@@ -27,7 +27,7 @@ import functools
 import math
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .common import environment, fmt_ratio, fmt_time, log, markdown_table, time_call, write_json, write_text
@@ -102,7 +102,9 @@ def _bare(name: str, model: Any) -> Callable[[Any], tuple[Any, Any]] | None:
     return None
 
 
-def _interleaved(fns: dict[str, Callable[[], Any]], threads: dict[str, int], rounds: int, seconds: float):
+def _interleaved(
+    fns: Mapping[str, Callable[[], Any]], threads: Mapping[str, int], rounds: int, seconds: float
+) -> dict[str, float]:
     times: dict[str, list[float]] = {key: [] for key in fns}
     for _ in range(rounds):
         for key, fn in fns.items():
