@@ -178,9 +178,11 @@ class BentCigar(_RotatedFunction, FormulaFunction):
     Gradient :math:`R^\top \big(T_\mathrm{asy}'(y) \odot g\big)`, :math:`g = 2 \cdot 10^6 v +
     2 (z_0 - 10^6\, r_0 \cdot v)\, r_0`, the exact derivative of the energy as formed
     (:math:`r_0 \cdot v` is 0 up to rounding, but :math:`10^6` times it is not: in float32,
-    :math:`\lVert r_0 \rVert^2 = 1 \pm 10^{-7}`, and the term keeps the gradient along the cigar's
-    axis right). :math:`T_\mathrm{asy}` is :math:`C^1`, so :math:`f_{12}` is continuously
-    differentiable, gradient 0 at :math:`x_\mathrm{opt}`.
+    :math:`\lVert r_0 \rVert^2 = 1 \pm 10^{-7}`, and without the term the gradient along the
+    cigar's axis would be off by :math:`10^6` times that). In float32 near the axis this gradient
+    is closer to the exact one than the definition's two products in float32 are (tests).
+    :math:`T_\mathrm{asy}` is :math:`C^1`, so :math:`f_{12}` is continuously differentiable,
+    gradient 0 at :math:`x_\mathrm{opt}`.
 
     Overflow: :math:`T_\mathrm{asy}^{0.5}(y_i) = y_i^{1 + 0.5 \frac{i}{d-1} \sqrt{y_i}}`
     overflows the dtype already for moderate :math:`y_i` (about :math:`10^5` in float64,
