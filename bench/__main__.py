@@ -1,4 +1,4 @@
-"""Run every benchmark: ``python -m bench [--quick] [--only energies,core,registry,threads,evaluate,bbob]``.
+"""Run every benchmark: ``python -m bench [--quick] [--only NAMES]`` (all of them by default).
 
 Writes markdown, JSON and a plot under bench/results/ (see bench/README.md).
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from . import bbob, core, energies, evaluate, registry_scale, threads
+from . import bbob, bbob_latency, core, energies, evaluate, registry_scale, threads
 from .common import RESULTS, log
 
 
@@ -17,8 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     energies.add_arguments(parser)
     parser.add_argument(
         "--only",
-        default="energies,core,registry,threads,evaluate,bbob",
-        help="comma-separated subset of energies,core,registry,threads,evaluate,bbob",
+        default="energies,core,registry,threads,evaluate,bbob,bbob_latency",
+        help="comma-separated subset of energies,core,registry,threads,evaluate,bbob,bbob_latency",
     )
     args = parser.parse_args(argv)
     wanted = {part.strip() for part in args.only.split(",") if part.strip()}
@@ -45,8 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     if "bbob" in wanted:
         log("== bbob")
         bbob.run(argparse.Namespace(quick=args.quick))
+    if "bbob_latency" in wanted:
+        log("== bbob one point at a time")
+        bbob_latency.run(argparse.Namespace(quick=args.quick))
     log(f"done in {time.perf_counter() - start:.0f} s; results in {RESULTS}")
-    for name in ("registry.md", "core.md", "energies.md", "threads.md", "evaluate.md", "bbob.md"):
+    pages = ("registry", "core", "energies", "threads", "evaluate", "bbob", "bbob_latency")
+    for name in (f"{page}.md" for page in pages):
         path = RESULTS / name
         if path.exists() and name.split(".")[0] in wanted:
             print(path.read_text().split("## All sizes")[0])
