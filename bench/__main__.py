@@ -50,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         bbob_latency.run(argparse.Namespace(quick=args.quick))
     log(f"done in {time.perf_counter() - start:.0f} s; results in {RESULTS}")
     pages = ("registry", "core", "energies", "threads", "evaluate", "bbob", "bbob_latency")
-    for name in (f"{page}.md" for page in pages):
-        path = RESULTS / name
-        if path.exists() and name.split(".")[0] in wanted:
+    for page in pages:
+        path = RESULTS / f"{page}.md"
+        if path.exists() and page in wanted:
             print(path.read_text().split("## All sizes")[0])
     return 0
 

@@ -10,8 +10,9 @@ float64 (COCO's precision): the seconds per point of
 - the same on a batch of :data:`BATCH` points, per point (where the batch's arithmetic
   amortizes the call),
 
-at torch's default thread count and at one thread (one point runs on one thread either way;
-the batch shares the rows out above the kernels' grain). Fastest of blocks of calls.
+at torch's default thread count and at one thread (both sizes are below the 32,768 elements
+from which the kernels and torch's elementwise ops share work among threads, so the two agree
+within the noise). Fastest of blocks of calls.
 """
 
 from __future__ import annotations
