@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for function in FUNCTIONS:
         model = ebmcore.create(f"bbob_f{function}", dim=DIM, instance=1)
         problem = suite.get_problem_by_function_dimension_instance(function, DIM, 1)
-        vector = np.array(point.numpy())
+        vector = point.numpy()  # a contiguous float64 row, as cocoex takes it
         if not np.isclose(problem(vector), float(model(point)), rtol=1e-10, atol=0.0):
             raise AssertionError(f"f{function}: ebmcore and COCO disagree at the timed point")
         calls = {
