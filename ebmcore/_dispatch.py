@@ -12,6 +12,7 @@ graph can be wanted (:func:`energy`).
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -45,6 +46,47 @@ BACKENDS = ("auto", "kernel", "analytic", "autograd")
 _forced: ContextVar[str] = ContextVar("ebmcore_backend", default="auto")
 # ids of the models whose score/gradient override is running (see BaseModel.analytic_gradient)
 _overriding: ContextVar[tuple[int, ...]] = ContextVar("ebmcore_overriding", default=())
+
+# torch.compile cannot read a ContextVar (dynamo breaks the graph there). So the blocks above are
+# also counted, in all threads: a traced graph takes the defaults, guarded on none being open
+# (a global bool, which dynamo guards on), and where one is open the ContextVar is read, which
+# breaks the graph and runs that read eagerly: the path is the same as without the compiler.
+_open_blocks = 0
+_any_open = False
+_open_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _opened(var: ContextVar[Any], value: Any) -> Iterator[None]:
+    """``var`` set to ``value`` inside the block, which is counted in :data:`_any_open`."""
+    global _open_blocks, _any_open
+    with _open_lock:
+        _open_blocks += 1
+        _any_open = True
+    token = var.set(value)
+    try:
+        yield
+    finally:
+        var.reset(token)
+        with _open_lock:
+            _open_blocks -= 1
+            _any_open = _open_blocks > 0
+
+
+def _defaults() -> bool:
+    """Whether no :func:`use_backend` or :func:`overriding` block is open where this runs: known
+    for certain, without reading the ContextVars, inside a graph ``torch.compile`` traces."""
+    return torch.compiler.is_compiling() and not _any_open
+
+
+def _forced_backend() -> str:
+    """The backend :func:`use_backend` forces here (``"auto"``: none)."""
+    return "auto" if _defaults() else _forced.get()
+
+
+def _overridden(model: BaseModel) -> bool:
+    """Whether ``model``'s own ``score``/``gradient`` override is running (see :func:`overriding`)."""
+    return model.gradient_override is not None and not _defaults() and id(model) in _overriding.get()
 
 
 @dataclass(frozen=True)
@@ -90,22 +132,16 @@ def use_backend(name: str) -> Iterator[None]:
     """
     if name not in BACKENDS:
         raise InvalidParameterError("backend", name, f"one of {', '.join(map(repr, BACKENDS))}")
-    token = _forced.set(name)
-    try:
+    with _opened(_forced, name):
         yield
-    finally:
-        _forced.reset(token)
 
 
 @contextlib.contextmanager
 def overriding(model: BaseModel) -> Iterator[None]:
     """While a subclass's own ``score``/``gradient`` runs as its analytic gradient: within it,
     the dispatch takes autograd for that model instead of calling the override again."""
-    token = _overriding.set((*_overriding.get(), id(model)))
-    try:
+    with _opened(_overriding, (*_overriding.get(), id(model))):
         yield
-    finally:
-        _overriding.reset(token)
 
 
 # torch.func transforms (grad, vmap, ...) wrap their inputs in tensors that a kernel cannot read
@@ -149,11 +185,11 @@ def _path(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Backend, boo
 
 def _resolve(model: BaseModel, x: Tensor, create_graph: bool, transformed: bool) -> Backend:
     """:func:`resolve_backend`, told whether a ``torch.func`` transform is active (no kernel then)."""
-    forced = _forced.get()
+    forced = _forced_backend()
     kernel = None if transformed else _applying(model, x)
     kernel_ok = kernel is not None and (kernel.differentiable or not create_graph)
     analytic = model.has_analytic_gradient
-    if analytic and model.gradient_override is not None and id(model) in _overriding.get():
+    if analytic and _overridden(model):
         analytic = False  # called from inside the override itself
     analytic_ok = analytic and (model.analytic_gradient_differentiable or not create_graph)
     if forced == "auto":
@@ -199,7 +235,7 @@ def kernel_energy(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], 
     if not isinstance(x, Tensor) or torch.compiler.is_compiling():  # a graph traces forward itself
         return None
     kernel = _applying(model, x)
-    if kernel is None or kernel.energy is None or _forced.get() not in ("auto", "kernel"):
+    if kernel is None or kernel.energy is None or _forced_backend() not in ("auto", "kernel"):
         return None
     if torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in model.parameters())):
         return None
@@ -242,8 +278,8 @@ def analytic_graph_energy(model: BaseModel, x: Tensor) -> Callable[[BaseModel, T
     if (
         not (isinstance(x, Tensor) and x.requires_grad and torch.is_grad_enabled())
         or not (model.has_analytic_gradient and model.analytic_gradient_differentiable)
-        or _forced.get() != "auto"
-        or (model.gradient_override is not None and id(model) in _overriding.get())
+        or _forced_backend() != "auto"
+        or _overridden(model)
         or torch.compiler.is_compiling()
         or transforms_active()
         or any(p.requires_grad for p in model.parameters())
@@ -280,11 +316,8 @@ def _functional_autograd(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
 def _autograd_step(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:
     with torch.enable_grad():
         leaf = x if (create_graph and x.requires_grad) else x.detach().requires_grad_(True)
-        token = _forced.set("autograd")  # the reference: autograd through forward itself
-        try:
+        with _opened(_forced, "autograd"):  # the reference: autograd through forward itself
             energy = model.forward(leaf)
-        finally:
-            _forced.reset(token)
         if not energy.requires_grad:  # energy does not depend on x
             return energy, torch.zeros_like(x)
         (grad,) = torch.autograd.grad(energy.sum(), leaf, create_graph=create_graph, materialize_grads=True)
@@ -326,12 +359,15 @@ def energy_and_gradient(model: BaseModel, x: Tensor, *, create_graph: bool = Fal
 
 def _reference(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Tensor, Tensor]:
     """Energy and gradient by autograd through ``forward``: ``torch.func.grad`` inside a
-    ``torch.func`` transform (it composes with the outer ones), else ``torch.autograd``."""
-    return (
-        _functional_autograd(model, x)
-        if transforms_active()
-        else autograd_energy_and_gradient(model, x, create_graph)
-    )
+    ``torch.func`` transform (it composes with the outer ones) and in a graph ``torch.compile``
+    traces (which captures it, where it breaks the graph at ``torch.autograd.grad``), else
+    ``torch.autograd``."""
+    if transforms_active():
+        return _functional_autograd(model, x)
+    if torch.compiler.is_compiling():
+        energy, grad = _functional_autograd(model, x)
+        return (energy, grad) if create_graph else (energy.detach(), grad.detach())
+    return autograd_energy_and_gradient(model, x, create_graph)
 
 
 def _without_graph(
