@@ -26,10 +26,6 @@ DTYPES = [torch.float32, torch.float64]
 # torch (ebmcore_bbob._multimodal._octaves); in float32 its last octave magnifies one rounding of
 # the angle 3^11-fold, and the two differ by 3.5e-5 (measured), f16's own float32 accuracy
 FLOAT32_RTOL = {"bbob_f16": 1e-4}
-# ... and differentiated, each octave's angle error is multiplied by 3^k: f16's float32 gradient is
-# off from the float64 one by 11-22% of its largest entry on both paths (measured), so there each is
-# checked against float64 to its own accuracy, not against the other
-FLOAT32_GRADIENT_ERROR = {"bbob_f16": 0.25}
 
 
 def _points(model: ebmcore.BaseModel, n: int, dtype: torch.dtype, seed: int) -> torch.Tensor:
@@ -79,6 +75,8 @@ def test_exports_with_a_dynamic_batch(name: str, dtype: torch.dtype) -> None:
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("name", NAMES)
 def test_energy_and_gradient_compiles_in_one_graph(name: str, dtype: torch.dtype) -> None:
+    """The graph takes eager code's path (a device kernel is an operator in it), so it gives
+    eager code's numbers."""
     model = ebmcore.create(name)
     torch._dynamo.reset()
     compiled = torch.compile(model.energy_and_gradient, fullgraph=True, backend="aot_eager", dynamic=True)
@@ -86,17 +84,9 @@ def test_energy_and_gradient_compiles_in_one_graph(name: str, dtype: torch.dtype
         warnings.simplefilter("ignore", DeprecationWarning)
         for n, seed in ((8, 0), (5, 1)):
             x = _points(model, n, dtype, seed)
-            with ebmcore.use_backend("analytic" if model.has_analytic_gradient else "autograd"):
-                expected = model.energy_and_gradient(x)  # the path a graph traces, in eager torch
-            energy, grad = compiled(x)
-            rtol = FLOAT32_RTOL.get(name, 1e-5) if dtype == torch.float32 else 1e-5
-            torch.testing.assert_close(energy, expected[0], rtol=rtol, atol=1e-6, equal_nan=True)
-            error = FLOAT32_GRADIENT_ERROR.get(name) if dtype == torch.float32 else None
-            if error is None:
-                torch.testing.assert_close(grad, expected[1], rtol=rtol, atol=1e-6, equal_nan=True)
-            else:
-                exact = model.gradient(x.double())
-                assert (grad.double() - exact).abs().max() <= error * exact.abs().max()
+            rtol = 1e-5 if dtype == torch.float32 else 1e-12
+            expected = model.energy_and_gradient(x)
+            torch.testing.assert_close(compiled(x), expected, rtol=rtol, atol=0.0, equal_nan=True)
 
 
 class _Marked(ebmcore.BaseModel):

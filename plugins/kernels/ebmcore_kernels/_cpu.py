@@ -31,6 +31,10 @@ built without OpenMP (:data:`THREADED` False) steps aside for the PyTorch path a
 when torch has several threads, whose ops use them all. The measurements are in
 bench/results/energies.md and bench/results/threads.md.
 
+In a graph that ``torch.compile`` traces, :func:`compute` is the operator
+``ebmcore_kernels::compute`` (``torch.library``, with the shapes of its outputs for the
+compiler): compiled code calls the kernels as eager code does, with the same numbers.
+
 The extension is optional (``setup.py``): where it was not built, or was built without vector
 math (:data:`AVAILABLE` is False), :func:`register` registers nothing and the PyTorch paths run.
 
@@ -85,6 +89,12 @@ Prepare = Callable[[Any, Tensor, bool], tuple[Tensor, Any]]
 Finish = Callable[[Any, Tensor, Any, Tensor, Tensor | None], tuple[Tensor, Tensor | None]]
 
 
+def _check_name(kernel: str) -> None:
+    """A :class:`ValueError` naming ``kernel`` and the kernels there are, unless it is one."""
+    if kernel not in _INDEX:
+        raise ValueError(f"kernel must be one of {', '.join(KERNELS) or '(none: not built)'}, got {kernel!r}")
+
+
 def fused(
     kernel: str,
     x: Tensor,
@@ -114,8 +124,7 @@ def fused(
         ValueError: a name not in :data:`KERNELS`, or an array whose layout is not the declared
             one (checked in C before any memory is touched).
     """
-    if kernel not in _INDEX:
-        raise ValueError(f"kernel must be one of {', '.join(KERNELS) or '(none: not built)'}, got {kernel!r}")
+    _check_name(kernel)
     _native.fused(
         _INDEX[kernel],
         to_dlpack(x),  # a capsule of the storage: no autograd history is read, none is made
@@ -140,6 +149,10 @@ def compute(
     the kernel ``maps`` x, the gradient None without ``with_gradient``. Above
     :data:`PARALLEL_GRAIN` elements the rows are shared among torch's threads.
 
+    In a graph that ``torch.compile`` traces it is the operator ``ebmcore_kernels::compute``,
+    which the graph calls as it is (opaque to the compiler, which fuses the work around it):
+    compiled code runs the same kernel as eager code.
+
     Example:
         >>> x = torch.tensor([[0.5, 0.0, -0.25]])
         >>> if AVAILABLE:
@@ -149,6 +162,21 @@ def compute(
         >>> energy
         tensor([30.3125])
     """
+    if torch.compiler.is_compiling():
+        _check_name(kernel)  # where the graph is traced, not only where it runs
+        out = _operator(kernel, x, list(parameters), list(vectors), with_gradient, maps)
+        return out[0], out[1] if maps else None, out[-1] if with_gradient else None
+    return _compute(kernel, x, parameters, vectors, with_gradient, maps)
+
+
+def _compute(
+    kernel: str,
+    x: Tensor,
+    parameters: tuple[float, ...],
+    vectors: tuple[Tensor, ...],
+    with_gradient: bool,
+    maps: bool,
+) -> tuple[Tensor, Tensor | None, Tensor | None]:
     x = x.contiguous()
     energy = x.new_empty(x.shape[:-1])
     value = torch.empty_like(x, memory_format=torch.contiguous_format) if maps else None
@@ -156,6 +184,25 @@ def compute(
     threads = torch.get_num_threads() if x.numel() > PARALLEL_GRAIN else 1
     fused(kernel, x, energy, grad, parameters, vectors, threads, value)
     return energy, value, grad
+
+
+@torch.library.custom_op("ebmcore_kernels::compute", mutates_args=(), device_types="cpu")
+def _operator(
+    kernel: str, x: Tensor, parameters: list[float], vectors: list[Tensor], with_gradient: bool, maps: bool
+) -> list[Tensor]:
+    """:func:`compute` as an operator: ``[energy, value (where it maps), grad (with the
+    gradient)]``, new tensors."""
+    outputs = _compute(kernel, x, tuple(parameters), tuple(vectors), with_gradient, maps)
+    return [t for t in outputs if t is not None]
+
+
+@_operator.register_fake
+def _operator_shapes(
+    kernel: str, x: Tensor, parameters: list[float], vectors: list[Tensor], with_gradient: bool, maps: bool
+) -> list[Tensor]:
+    """The operator's outputs as the compiler sees them: their shapes, dtypes and layouts."""
+    rows = [torch.empty_like(x, memory_format=torch.contiguous_format) for _ in range(maps + with_gradient)]
+    return [x.new_empty(x.shape[:-1]), *rows]
 
 
 def register(
@@ -198,8 +245,7 @@ def register(
     """
     if not AVAILABLE:
         return
-    if kernel not in _INDEX:
-        raise ValueError(f"kernel must be one of {', '.join(KERNELS)}, got {kernel!r}")
+    _check_name(kernel)
     if not gradient and finish is None:
         raise ValueError("gradient=False needs a finish that forms the gradient, got finish=None")
     function, energy, accepts = _dispatched(kernel, arguments, prepare, finish, gradient)
@@ -229,12 +275,10 @@ def _dispatched(
     """The kernel's ``energy_and_gradient(model, x)``, ``energy(model, x)`` and ``accepts(model, x)``."""
 
     def accepts(model: BaseModel, x: Tensor) -> bool:
-        """float32 or float64, not inside ``torch.compile`` (a graph traces the PyTorch path),
-        and, without threads in the extension, no more than the grain when torch has several."""
-        return (
-            (x.dtype is torch.float32 or x.dtype is torch.float64)
-            and not torch.compiler.is_compiling()
-            and (THREADED or x.numel() <= PARALLEL_GRAIN or torch.get_num_threads() == 1)
+        """float32 or float64, and, without threads in the extension, no more than the grain
+        when torch has several."""
+        return (x.dtype is torch.float32 or x.dtype is torch.float64) and (
+            THREADED or x.numel() <= PARALLEL_GRAIN or torch.get_num_threads() == 1
         )
 
     def run(model: BaseModel, x: Tensor, with_gradient: bool) -> tuple[Tensor, Tensor | None]:
