@@ -217,7 +217,9 @@ def energy(model: BaseModel, x: Tensor) -> Tensor:
     :func:`use_backend` (``"analytic"`` and ``"autograd"`` run the subclass's ``forward``, the
     reference), and no graph can be wanted: grad mode is off, or neither ``x`` nor any
     parameter of the model requires grad, and no ``torch.func`` transform is active (see
-    :func:`kernel_energy`). Otherwise the subclass's ``forward`` runs, and its result is
+    :func:`kernel_energy`); in a graph that ``torch.compile`` traces too (where the kernel
+    takes the input: its ``accepts``), but not in a program that ``torch.export`` traces, which
+    is torch's operators alone. Otherwise the subclass's ``forward`` runs, and its result is
     differentiable as usual.
 
     Example:
@@ -232,7 +234,7 @@ def energy(model: BaseModel, x: Tensor) -> Tensor:
 def kernel_energy(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], Tensor] | None:
     """The kernel's energy function that ``model(x)`` runs instead of the subclass's ``forward``,
     or None (see :func:`energy`)."""
-    if not isinstance(x, Tensor) or torch.compiler.is_compiling():  # a graph traces forward itself
+    if not isinstance(x, Tensor) or torch.compiler.is_exporting():  # an exported program traces forward
         return None
     kernel = _applying(model, x)
     if kernel is None or kernel.energy is None or _forced_backend() not in ("auto", "kernel"):

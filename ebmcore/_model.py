@@ -504,7 +504,10 @@ class BaseModel(nn.Module):
         kernel that computes the energies alone faster than ``forward`` passes
         ``energy(model, x) -> energy``: :meth:`energy` runs it where no graph can be wanted.
         One that takes some inputs only (a dtype, a size) passes ``accepts(model, x) -> bool``:
-        for the others the next path runs, and :func:`ebmcore.resolve_backend` names it.
+        for the others the next path runs, and :func:`ebmcore.resolve_backend` names it. Kernels
+        also run in graphs that ``torch.compile`` traces: one that dynamo cannot trace (a call
+        into C that is not a ``torch.library`` operator) refuses them in ``accepts``
+        (``torch.compiler.is_compiling()``), and the graph traces the analytic path instead.
 
         Raises:
             RegistrationError: a kernel for that device type exists and ``replace`` is False.

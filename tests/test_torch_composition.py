@@ -44,6 +44,8 @@ def _eager(model: ebmcore.BaseModel, x: torch.Tensor) -> torch.Tensor:
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("name", NAMES)
 def test_compiles_in_one_graph(name: str, dtype: torch.dtype) -> None:
+    """The graph takes eager code's path (a device kernel's energies where no graph is wanted),
+    so it gives eager code's numbers."""
     model = ebmcore.create(name)
     torch._dynamo.reset()
     compiled = torch.compile(model, fullgraph=True, backend="aot_eager", dynamic=True)
@@ -51,10 +53,9 @@ def test_compiles_in_one_graph(name: str, dtype: torch.dtype) -> None:
         warnings.simplefilter("ignore", DeprecationWarning)
         for n, seed in ((8, 0), (5, 1)):
             x = _points(model, n, dtype, seed)
+            rtol = 1e-5 if dtype == torch.float32 else 1e-12
             with torch.no_grad():
-                expected = _eager(model, x)
-                rtol = FLOAT32_RTOL.get(name, 1e-5) if dtype == torch.float32 else 1e-5
-                torch.testing.assert_close(compiled(x), expected, rtol=rtol, atol=1e-6, equal_nan=True)
+                torch.testing.assert_close(compiled(x), model(x), rtol=rtol, atol=0.0, equal_nan=True)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])

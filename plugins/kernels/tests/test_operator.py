@@ -60,6 +60,27 @@ def test_compiled_code_runs_the_kernel_with_eager_numbers(name: str, dtype: torc
 
 
 @needs_kernels
+@pytest.mark.parametrize("name", COMPILED)
+def test_compiled_energies_come_from_the_kernel_and_exported_ones_from_torch(name: str) -> None:
+    """``model(x)`` where no graph is wanted: the kernel's energies in a compiled graph, as in
+    eager code; an exported program is torch's operators alone."""
+    model = ebmcore.create(name, dim=5).double()
+    x = torch.randn(40, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(6))
+    calls: list[str] = []
+    torch._dynamo.reset()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        energy = torch.compile(model, fullgraph=True, backend=_recording(calls))(x)
+        program = torch.export.export(model, (x,))
+    assert "ebmcore_kernels.compute.default" in calls
+    torch.testing.assert_close(energy, model(x), rtol=0.0, atol=0.0, equal_nan=True)
+    exported = {str(node.target) for node in program.graph.nodes if node.op == "call_function"}
+    assert not any("ebmcore_kernels" in target for target in exported)
+    with ebmcore.use_backend("analytic"):
+        torch.testing.assert_close(program.module()(x), model(x), rtol=1e-12, atol=0.0)
+
+
+@needs_kernels
 def test_inductor_fuses_around_the_kernel_and_keeps_its_numbers() -> None:
     """Inductor's own code for the products and the work around the kernel (f24: the funnels'
     kernel and the formula's, between two products)."""
