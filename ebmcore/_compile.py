@@ -1,4 +1,4 @@
-"""Compiled kernels: ``torch.compile`` of a model's fused analytic energy and gradient.
+"""Compiled kernels: ``torch.compile`` of a model's own fused energy and gradient.
 
 A model class opts in per device type with a class attribute::
 
@@ -8,24 +8,25 @@ A model class opts in per device type with a class attribute::
 ``BaseModel.__init_subclass__`` then registers :func:`compiled_energy_and_gradient` as the
 class's kernel for each listed device type, so the gradient dispatch (kernel > analytic >
 autograd) runs it for inputs on that device. Nothing is compiled then: the first call for a
-given ``(class, device, dtype, event shape)`` compiles ``analytic_energy_and_gradient`` with
-``torch.compile`` and caches the result, so importing ebmcore or a plugin never imports
-``torch._dynamo`` or inductor, and a process pays the compile time (seconds, most of it
-importing and warming inductor; measured in ``bench/results/energies.md``) only once it calls a
-compiled kernel. The cache lives in this process; inductor's own on-disk cache makes later
-processes compile faster.
+given ``(class, device, dtype, event shape)`` compiles the model's own path with
+``torch.compile`` (:func:`uncompiled`: the class's device kernel where one applies, whose C
+kernels a graph calls as operators, else ``analytic_energy_and_gradient``) and caches the
+result, so importing ebmcore or a plugin never imports ``torch._dynamo`` or inductor, and a
+process pays the compile time (seconds, most of it importing and warming inductor; measured in
+``bench/results/energies.md``) only once it calls a compiled kernel. The cache lives in this
+process; inductor's own on-disk cache makes later processes compile faster.
 
 On CPU the compiled path is opt-in per model with :func:`ebmcore.compile` (the default CPU path stays
-the eager analytic one, so a fresh process never pays compile time without asking)::
+the eager one, so a fresh process never pays compile time without asking)::
 
     model = ebmcore.compile(ebmcore.create("double_well", dim=100))
 
 Compiled kernels are not differentiable (``create_graph=True`` uses the analytic or autograd
 path instead). If compiling fails (no C++ compiler for inductor on CPU, no Triton on GPU, an
 unsupported op), the kernel warns once per ``(class, device type, dtype)`` with a
-:class:`RuntimeWarning` and runs the eager analytic code from then on, so results never
-depend on whether compiling worked. ``EBMCORE_DISABLE_COMPILE=1`` turns every compiled kernel
-into the eager analytic code without compiling anything.
+:class:`RuntimeWarning` and runs the eager code from then on, so results never depend on
+whether compiling worked. ``EBMCORE_DISABLE_COMPILE=1`` turns every compiled kernel into the
+eager code without compiling anything.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor
 
+from . import _dispatch
 from ._errors import RegistrationError
 
 if TYPE_CHECKING:
@@ -58,8 +60,16 @@ def _disabled() -> bool:
     return os.environ.get("EBMCORE_DISABLE_COMPILE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _eager(cls: type[BaseModel]) -> EnergyAndGradient:
-    return cls.analytic_energy_and_gradient
+def uncompiled(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
+    """What a compiled kernel compiles, and runs where it does not compile: the kernel the
+    model's class registers for ``x``'s device where one applies to it and takes ``x`` (not a
+    compiled kernel itself), else the class's ``analytic_energy_and_gradient``. So compiling
+    keeps a C kernel (``ebmcore-kernels``' are operators in a graph) rather than compiling the
+    torch formula it replaces."""
+    kernel = _dispatch.class_kernel(model, x)
+    if kernel is None or kernel.function is compiled_energy_and_gradient:
+        return type(model).analytic_energy_and_gradient(model, x)
+    return kernel.function(model, x)
 
 
 def _compiled(
@@ -72,24 +82,23 @@ def _compiled(
     with _lock:
         function = _cache.get(key)
         if function is None:
-            function = torch.compile(_entry(cls))
+            function = torch.compile(_entry())
             _cache[key] = function
     return function
 
 
-def _entry(cls: type[BaseModel]) -> EnergyAndGradient:
-    """``cls.analytic_energy_and_gradient`` behind a code object of its own.
+def _entry() -> EnergyAndGradient:
+    """:func:`uncompiled` behind a code object of its own.
 
     Dynamo keeps the graphs it compiles for a function on the function's code object, at most
     ``torch._dynamo.config.recompile_limit`` (8) of them, and past that runs the code eagerly
     without a word. Classes share code objects (an inherited method, a decorator's wrapper),
     and one class meets several event shapes, so each ``(class, device, dtype, event shape)``
-    compiles its own copy of this small function, whose graph inlines the method.
+    compiles its own copy of this small function, whose graph inlines the model's path.
     """
-    method = cls.analytic_energy_and_gradient
 
     def energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
-        return method(model, x)
+        return uncompiled(model, x)
 
     energy_and_gradient.__code__ = energy_and_gradient.__code__.replace()  # a new code object
     return energy_and_gradient
@@ -102,7 +111,7 @@ _MAX_READY = 4096  # distinct (class, shape) pairs remembered; beyond it the tab
 
 
 def compiled_energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
-    """The compiled kernel: ``model.analytic_energy_and_gradient(x)`` through ``torch.compile``.
+    """The compiled kernel: the model's own path (:func:`uncompiled`) through ``torch.compile``.
 
     The batch dimensions are flattened to one so that inputs differing only in their number
     of batch dimensions share one compiled graph, whose batch size is dynamic and whose event
@@ -112,7 +121,7 @@ def compiled_energy_and_gradient(model: BaseModel, x: Tensor) -> tuple[Tensor, T
     """
     cls = type(model)
     if x.numel() == 0 or _disabled():
-        return cls.analytic_energy_and_gradient(model, x)
+        return uncompiled(model, x)
     ready = _ready.get((cls, x.device, x.dtype, x.shape))
     if ready is None:
         return _first_call(model, x)
@@ -130,7 +139,7 @@ def _first_call(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
     cls = type(model)
     key = (cls, str(x.device), x.dtype)
     if key in _failed:
-        return cls.analytic_energy_and_gradient(model, x)
+        return uncompiled(model, x)
     event_dims = len(model.event_shape)
     batch = x.shape[: x.dim() - event_dims]
     flat = x.reshape(-1, *model.event_shape)
@@ -151,13 +160,13 @@ def _first_call(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
     except Exception as exc:  # compiling is best effort: the eager code is the same math
         _failed[key] = exc
         warnings.warn(
-            f"ebmcore: compiling {cls.__name__}.analytic_energy_and_gradient for {x.device.type} "
+            f"ebmcore: compiling {cls.__name__}'s energy and gradient for {x.device.type} "
             f"{x.dtype} failed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
-            "using the eager analytic code instead",
+            "using the eager code instead",
             RuntimeWarning,
             stacklevel=6,
         )
-        return cls.analytic_energy_and_gradient(model, x)
+        return uncompiled(model, x)
     counter = (cls, x.device, x.dtype)
     _calls[counter] = _calls.get(counter, 0) + 1
     if len(_ready) >= _MAX_READY:

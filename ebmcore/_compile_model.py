@@ -19,6 +19,9 @@ def compile(model: BaseModel, device_types: str | Iterable[str] = ("cpu", "cuda"
     The instance gets its own kernel table layered over its class's (kernels registered on the
     class later stay visible for other device types). The first call per device and dtype
     compiles, which takes seconds; calls after it reuse the compiled code. Returns the model.
+    What is compiled is the model's own path: its class's device kernel where one applies
+    (the C kernels of ``ebmcore-kernels`` stay C, operators in the graph, with the work around
+    them compiled), else its analytic energy and gradient.
 
     Args:
         model: a model whose class defines an analytic energy and gradient.

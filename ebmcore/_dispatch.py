@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -151,17 +151,17 @@ def overriding(model: BaseModel) -> Iterator[None]:
 transforms_active: Callable[[], bool] = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
 
 
-def _registered(model: BaseModel, x: Tensor) -> Kernel | None:
-    """The kernel registered for ``x.device.type``, or None."""
-    kernels = model.kernels
+def _registered(model: BaseModel, x: Tensor, kernels: Mapping[str, Kernel] | None = None) -> Kernel | None:
+    """The kernel registered for ``x.device.type`` (in ``kernels``, else the model's), or None."""
+    kernels = model.kernels if kernels is None else kernels
     # x.is_cpu is a cheap flag; x.device.type builds a device object and a string
     return (kernels.get("cpu") if x.is_cpu else kernels.get(x.device.type)) if kernels else None
 
 
-def _applying(model: BaseModel, x: Tensor) -> Kernel | None:
-    """The kernel registered for ``x.device.type`` if it applies to ``model`` and takes ``x``,
-    else None."""
-    kernel = _registered(model, x)
+def _applying(model: BaseModel, x: Tensor, kernels: Mapping[str, Kernel] | None = None) -> Kernel | None:
+    """The kernel registered for ``x.device.type`` (in ``kernels``, else the model's) if it
+    applies to ``model`` and takes ``x``, else None."""
+    kernel = _registered(model, x, kernels)
     if (
         kernel is None
         or (kernel.applies is not None and not kernel.applies(model))
@@ -169,6 +169,12 @@ def _applying(model: BaseModel, x: Tensor) -> Kernel | None:
     ):
         return None
     return kernel
+
+
+def class_kernel(model: BaseModel, x: Tensor) -> Kernel | None:
+    """The kernel ``type(model)`` registers for ``x.device.type``, if it applies to ``model``
+    and takes ``x``, else None: the instance's own table (:func:`ebmcore.compile`'s) left out."""
+    return _applying(model, x, type(model).kernels)
 
 
 def resolve_backend(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Backend:

@@ -81,6 +81,25 @@ def test_compiled_energies_come_from_the_kernel_and_exported_ones_from_torch(nam
 
 
 @needs_kernels
+def test_ebmcore_compile_keeps_the_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ebmcore.compile`` of a model whose class has a C kernel compiles the kernel path (the
+    operator in the graph), not the torch formula it replaces."""
+    calls: list[str] = []
+    compile_ = torch.compile
+    monkeypatch.setattr(torch, "compile", lambda function: compile_(function, backend=_recording(calls)))
+    model = ebmcore.create("bbob_f16", dim=5).double()
+    x = torch.randn(30, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(7))
+    expected = model.energy_and_gradient(x)
+    compiled = ebmcore.compile(model, "cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # a failed compile warns: fail on it
+        warnings.simplefilter("ignore", DeprecationWarning)
+        result = compiled.energy_and_gradient(x)
+    assert "ebmcore_kernels.compute.default" in calls
+    torch.testing.assert_close(result, expected, rtol=0.0, atol=0.0)
+
+
+@needs_kernels
 def test_inductor_fuses_around_the_kernel_and_keeps_its_numbers() -> None:
     """Inductor's own code for the products and the work around the kernel (f24: the funnels'
     kernel and the formula's, between two products)."""
