@@ -74,7 +74,8 @@ class FormulaFunction(BBOBFunction):
 
     formula_matrix: ClassVar[str | None] = "rotation"
     """The buffer :math:`B` of the map to the formula's input, ``(d, d)``; None: the formula
-    reads ``x`` itself (f20, whose map is elementwise and part of its formula), or, with an
+    reads ``x`` itself (f20 and the separable f2-f4, whose maps are elementwise and part of
+    their formulas), or, with an
     inner map, :math:`m(y)` itself (f12, whose formula folds its second rotation in)."""
 
     formula_vectors: ClassVar[tuple[str, ...]] = ()

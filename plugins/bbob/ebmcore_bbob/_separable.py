@@ -21,13 +21,8 @@ import torch
 from torch import Tensor
 
 from . import _coco
-from ._base import (
-    BBOBFunction,
-    ellipsoid_raw,
-    ellipsoid_raw_and_gradient,
-    rastrigin_raw,
-    rastrigin_raw_and_gradient,
-)
+from ._base import BBOBFunction, ellipsoid_raw_and_gradient, rastrigin_raw_and_gradient
+from ._formula import FormulaFunction, formula_kernel
 
 __all__ = ["BuecheRastrigin", "EllipsoidSeparable", "LinearSlope", "RastriginSeparable", "Sphere"]
 
@@ -69,7 +64,8 @@ class Sphere(BBOBFunction):
         return (z * z).sum(-1) + self.f_opt, 2.0 * z
 
 
-class EllipsoidSeparable(BBOBFunction):
+@formula_kernel
+class EllipsoidSeparable(FormulaFunction):
     r"""BBOB f2, the separable ellipsoid: condition number :math:`10^6`, with oscillations.
 
     .. math::
@@ -102,6 +98,9 @@ class EllipsoidSeparable(BBOBFunction):
 
     function = 2
     condition = 1e6
+    kernel = "bbob_ellipsoid_separable"
+    formula_matrix = None
+    formula_vectors = ("x_opt", "weights")
 
     weights: Tensor
 
@@ -109,17 +108,15 @@ class EllipsoidSeparable(BBOBFunction):
         super().__init__(dim, instance)
         self.register_constant("weights", _coco.powers(self.condition, self.dim))
 
-    def forward(self, x: Tensor) -> Tensor:
-        z = _coco.t_osz(self.shifted(x))
-        return ellipsoid_raw(z, self.cast(self.weights, x)) + self.f_opt
-
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        z, dz = _coco.t_osz_and_derivative(self.shifted(x))
-        raw, grad = ellipsoid_raw_and_gradient(z, self.cast(self.weights, x))
-        return raw + self.f_opt, grad * dz
+    @staticmethod
+    def formula(x: Tensor, x_opt: Tensor, weights: Tensor) -> tuple[Tensor, Tensor]:
+        z, dz = _coco.t_osz_and_derivative(x - x_opt)
+        raw, grad = ellipsoid_raw_and_gradient(z, weights)
+        return raw, grad * dz
 
 
-class RastriginSeparable(BBOBFunction):
+@formula_kernel
+class RastriginSeparable(FormulaFunction):
     r"""BBOB f3, the separable Rastrigin function: :math:`\approx 10^d` local minima, with
     asymmetry, oscillations and conditioning 10.
 
@@ -157,6 +154,9 @@ class RastriginSeparable(BBOBFunction):
     function = 3
     alpha = 10.0
     beta = 0.2
+    kernel = "bbob_rastrigin_separable"
+    formula_matrix = None
+    formula_vectors = ("x_opt", "scales", "asymmetry")
 
     scales: Tensor
 
@@ -164,19 +164,16 @@ class RastriginSeparable(BBOBFunction):
         super().__init__(dim, instance)
         self.register_constant("scales", _coco.conditioning(self.alpha, self.dim))
 
-    def forward(self, x: Tensor) -> Tensor:
-        z = self.cast(self.scales, x) * _coco.t_asy(_coco.t_osz(self.shifted(x)), self.beta)
-        return rastrigin_raw(z) + self.f_opt
-
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        scales = self.cast(self.scales, x)
-        u, du = _coco.t_osz_and_derivative(self.shifted(x))
-        v, dv = _coco.t_asy_and_derivative(u, self.beta)
+    @staticmethod
+    def formula(x: Tensor, x_opt: Tensor, scales: Tensor, asymmetry: Tensor) -> tuple[Tensor, Tensor]:
+        u, du = _coco.t_osz_and_derivative(x - x_opt)
+        v, dv = _coco.t_asy_weighted_and_derivative(u, asymmetry)
         raw, grad = rastrigin_raw_and_gradient(scales * v)
-        return raw + self.f_opt, grad * scales * dv * du
+        return raw, grad * scales * dv * du
 
 
-class BuecheRastrigin(BBOBFunction):
+@formula_kernel
+class BuecheRastrigin(FormulaFunction):
     r"""BBOB f4, the Büche--Rastrigin function: a Rastrigin whose positive half-axes of every
     other coordinate are stretched tenfold, with oscillations and a boundary penalty.
 
@@ -219,6 +216,11 @@ class BuecheRastrigin(BBOBFunction):
     function = 4
     penalty = 100.0
     boost = 10.0
+    kernel = "bbob_bueche_rastrigin"
+    formula_matrix = None
+    formula_vectors = ("x_opt", "scales", "boosts")
+    x_kernel = "bbob_penalty"
+    x_formula = staticmethod(_coco.f_pen_scaled)
 
     scales: Tensor
     even: Tensor
@@ -234,22 +236,17 @@ class BuecheRastrigin(BBOBFunction):
         x_opt[::2] = np.abs(x_opt[::2])
         return x_opt
 
-    def _scales(self, u: Tensor, x: Tensor) -> Tensor:
-        """:math:`s_i`: the conditioning, times 10 on the positive side of even coordinates."""
-        scales = self.cast(self.scales, x)
-        return torch.where(self.even & (u > 0), self.boost * scales, scales)
+    @property
+    def boosts(self) -> Tensor:
+        """A vector the formula reads: 10 on the even coordinates, 1 on the others."""
+        return torch.where(self.even, self.boost, 1.0).to(self.scales.dtype)
 
-    def forward(self, x: Tensor) -> Tensor:
-        u = _coco.t_osz(self.shifted(x))
-        z = self._scales(u, x) * u
-        return rastrigin_raw(z) + self.f_opt + self.penalty * _coco.f_pen(x)
-
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        u, du = _coco.t_osz_and_derivative(self.shifted(x))
-        scales = self._scales(u, x)
-        raw, grad = rastrigin_raw_and_gradient(scales * u)
-        pen, pen_grad = _coco.f_pen_scaled(x, self.penalty)
-        return raw + self.f_opt + pen, grad * scales * du + pen_grad
+    @staticmethod
+    def formula(x: Tensor, x_opt: Tensor, scales: Tensor, boosts: Tensor) -> tuple[Tensor, Tensor]:
+        u, du = _coco.t_osz_and_derivative(x - x_opt)
+        s = torch.where(u > 0, scales * boosts, scales)  # times 10 on the positive side of even ones
+        raw, grad = rastrigin_raw_and_gradient(s * u)
+        return raw, grad * s * du
 
 
 class LinearSlope(BBOBFunction):

@@ -177,6 +177,7 @@ def _compute(
     with_gradient: bool,
     maps: bool,
 ) -> tuple[Tensor, Tensor | None, Tensor | None]:
+    """:func:`compute` in eager code (also the operator's implementation)."""
     x = x.contiguous()
     energy = x.new_empty(x.shape[:-1])
     value = torch.empty_like(x, memory_format=torch.contiguous_format) if maps else None

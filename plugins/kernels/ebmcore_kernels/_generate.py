@@ -227,8 +227,8 @@ def _row_values(
         ):
             stage = first.stage + (0 if first.role in ("x", "vector") else 1)  # a computed one is kept first
             values[node] = _Value("elem", stage, "roll", source=first, shift=args[1])
-        elif target is getattr and first is not None and first.role == "x" and args[1] == "shape":
-            values[node] = _Value("param", 0, "shape")
+        elif target is getattr and first is not None and first.kind == "elem" and args[1] == "shape":
+            values[node] = _Value("param", 0, "shape")  # an elementwise value's: x's, (*batch, d)
         elif target is operator.getitem and first is not None and first.role == "shape" and args[1] == -1:
             values[node] = _Value("param", 0, "dim", name="(double)d")  # (REAL)d where it meets x
         elif target is operator.getitem and first is not None and first.role == "x" and _is_column(args[1]):

@@ -1002,6 +1002,89 @@ BLOCK_BODY(bbob_bent_cigar) {
 }
 BLOCK_KERNEL(bbob_bent_cigar)
 
+/* bbob_bueche_rastrigin: ebmcore_bbob._separable.BuecheRastrigin.formula. */
+#define BBOB_BUECHE_RASTRIGIN_PARAMETERS 0
+#define BBOB_BUECHE_RASTRIGIN_VECTORS 3
+#define BBOB_BUECHE_RASTRIGIN_ARRAYS 2
+#define BBOB_BUECHE_RASTRIGIN_ROW_ARRAYS 2
+#define BBOB_BUECHE_RASTRIGIN_ROW_INDEX 0
+#define BBOB_BUECHE_RASTRIGIN_VALUES 0
+BLOCK_BODY(bbob_bueche_rastrigin) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict q0 = s[2];
+    REAL *restrict q1 = s[3];
+    const REAL *restrict v0 = s[4];
+    const REAL *restrict v1 = s[5];
+    const REAL *restrict v2 = s[6];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const REAL t0 = x[k] - v0[k];
+        const int t1 = t0 == (REAL)0.0;
+        const int t2 = t0 > (REAL)0.0;
+        const REAL t3 = FABS(t0);
+        const REAL t4 = SELECT(t1, (REAL)1.0, t3);
+        const REAL t5 = LOG(t4);
+        const REAL t6 = (REAL)10.0 * t5;
+        const REAL t7 = (REAL)5.5 * t5;
+        const REAL t8 = SELECT(t2, t6, t7);
+        const REAL t9 = (REAL)7.9 * t5;
+        const REAL t10 = (REAL)3.1 * t5;
+        const REAL t11 = SELECT(t2, t9, t10);
+        const REAL t12 = SIN(t8);
+        const REAL t13 = SIN(t11);
+        const REAL t14 = t12 + t13;
+        const REAL t15 = (REAL)0.049 * t14;
+        const REAL t16 = EXP(t15);
+        const REAL t17 = gradient ? COS(t8) : 0;
+        const REAL t18 = gradient ? COS(t11) : 0;
+        const REAL t19 = gradient ? (REAL)10.0 * t17 : 0;
+        const REAL t20 = gradient ? (REAL)7.9 * t18 : 0;
+        const REAL t21 = gradient ? t19 + t20 : 0;
+        const REAL t22 = gradient ? (REAL)5.5 * t17 : 0;
+        const REAL t23 = gradient ? (REAL)3.1 * t18 : 0;
+        const REAL t24 = gradient ? t22 + t23 : 0;
+        const REAL t25 = gradient ? SELECT(t2, t21, t24) : 0;
+        const REAL t26 = gradient ? (REAL)0.049 * t25 : 0;
+        const REAL t27 = gradient ? (REAL)1.0 + t26 : 0;
+        const REAL t28 = gradient ? t16 * t27 : 0;
+        const REAL t29 = t0 * t16;
+        const REAL t30 = gradient ? SELECT(t1, (REAL)1.0, t28) : 0;
+        const int t31 = t29 > (REAL)0.0;
+        const REAL t32 = v1[k] * v2[k];
+        const REAL t33 = SELECT(t31, t32, v1[k]);
+        const REAL t34 = t33 * t29;
+        const int t35 = FABS(t34) == (REAL)INFINITY;
+        const REAL t36 = SELECT(t35, (REAL)0.0, t34);
+        const REAL t37 = (REAL)6.283185307179586 * t36;
+        const REAL t38 = COS(t37);
+        a0[k] = t38;
+        const REAL t41 = gradient ? SIN(t37) : 0;
+        const REAL t42 = gradient ? (REAL)62.83185307179586 * t41 : 0;
+        const REAL t43 = t34 * t34;
+        a1[k] = t43;
+        const REAL t45 = gradient ? (REAL)2.0 * t34 : 0;
+        const REAL t46 = gradient ? t42 + t45 : 0;
+        const REAL t47 = gradient ? t46 * t33 : 0;
+        const REAL t48 = gradient ? t47 * t30 : 0;
+        if (gradient) g[k] = t48;
+    }
+    FN(row_sums)(a0, rows, d, q0);
+    FN(row_sums)(a1, rows, d, q1);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const REAL t39 = (REAL)d - q0[r];
+        const REAL t40 = (REAL)10.0 * t39;
+        const REAL t44 = t40 + q1[r];
+        e[r] = t44;
+    }
+}
+BLOCK_KERNEL(bbob_bueche_rastrigin)
+
 /* bbob_different_powers: ebmcore_bbob._ill_conditioned.DifferentPowers.formula. */
 #define BBOB_DIFFERENT_POWERS_PARAMETERS 0
 #define BBOB_DIFFERENT_POWERS_VECTORS 1
@@ -1131,6 +1214,70 @@ BLOCK_BODY(bbob_ellipsoid) {
     }
 }
 BLOCK_KERNEL(bbob_ellipsoid)
+
+/* bbob_ellipsoid_separable: ebmcore_bbob._separable.EllipsoidSeparable.formula. */
+#define BBOB_ELLIPSOID_SEPARABLE_PARAMETERS 0
+#define BBOB_ELLIPSOID_SEPARABLE_VECTORS 2
+#define BBOB_ELLIPSOID_SEPARABLE_ARRAYS 1
+#define BBOB_ELLIPSOID_SEPARABLE_ROW_ARRAYS 1
+#define BBOB_ELLIPSOID_SEPARABLE_ROW_INDEX 0
+#define BBOB_ELLIPSOID_SEPARABLE_VALUES 0
+BLOCK_BODY(bbob_ellipsoid_separable) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    REAL *restrict a0 = s[0];
+    REAL *restrict q0 = s[1];
+    const REAL *restrict v0 = s[2];
+    const REAL *restrict v1 = s[3];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const REAL t0 = x[k] - v0[k];
+        const int t1 = t0 == (REAL)0.0;
+        const int t2 = t0 > (REAL)0.0;
+        const REAL t3 = FABS(t0);
+        const REAL t4 = SELECT(t1, (REAL)1.0, t3);
+        const REAL t5 = LOG(t4);
+        const REAL t6 = (REAL)10.0 * t5;
+        const REAL t7 = (REAL)5.5 * t5;
+        const REAL t8 = SELECT(t2, t6, t7);
+        const REAL t9 = (REAL)7.9 * t5;
+        const REAL t10 = (REAL)3.1 * t5;
+        const REAL t11 = SELECT(t2, t9, t10);
+        const REAL t12 = SIN(t8);
+        const REAL t13 = SIN(t11);
+        const REAL t14 = t12 + t13;
+        const REAL t15 = (REAL)0.049 * t14;
+        const REAL t16 = EXP(t15);
+        const REAL t17 = gradient ? COS(t8) : 0;
+        const REAL t18 = gradient ? COS(t11) : 0;
+        const REAL t19 = gradient ? (REAL)10.0 * t17 : 0;
+        const REAL t20 = gradient ? (REAL)7.9 * t18 : 0;
+        const REAL t21 = gradient ? t19 + t20 : 0;
+        const REAL t22 = gradient ? (REAL)5.5 * t17 : 0;
+        const REAL t23 = gradient ? (REAL)3.1 * t18 : 0;
+        const REAL t24 = gradient ? t22 + t23 : 0;
+        const REAL t25 = gradient ? SELECT(t2, t21, t24) : 0;
+        const REAL t26 = gradient ? (REAL)0.049 * t25 : 0;
+        const REAL t27 = gradient ? (REAL)1.0 + t26 : 0;
+        const REAL t28 = gradient ? t16 * t27 : 0;
+        const REAL t29 = t0 * t16;
+        const REAL t30 = gradient ? SELECT(t1, (REAL)1.0, t28) : 0;
+        const REAL t31 = v1[k] * t29;
+        const REAL t32 = t31 * t29;
+        a0[k] = t32;
+        const REAL t33 = gradient ? (REAL)2.0 * t31 : 0;
+        const REAL t34 = gradient ? t33 * t30 : 0;
+        if (gradient) g[k] = t34;
+    }
+    FN(row_sums)(a0, rows, d, q0);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        e[r] = q0[r];
+    }
+}
+BLOCK_KERNEL(bbob_ellipsoid_separable)
 
 /* bbob_griewank_rosenbrock: ebmcore_bbob._multimodal.GriewankRosenbrock.formula. */
 #define BBOB_GRIEWANK_ROSENBROCK_PARAMETERS 0
@@ -1832,6 +1979,103 @@ BLOCK_BODY(bbob_rastrigin) {
     }
 }
 BLOCK_KERNEL(bbob_rastrigin)
+
+/* bbob_rastrigin_separable: ebmcore_bbob._separable.RastriginSeparable.formula. */
+#define BBOB_RASTRIGIN_SEPARABLE_PARAMETERS 0
+#define BBOB_RASTRIGIN_SEPARABLE_VECTORS 3
+#define BBOB_RASTRIGIN_SEPARABLE_ARRAYS 2
+#define BBOB_RASTRIGIN_SEPARABLE_ROW_ARRAYS 2
+#define BBOB_RASTRIGIN_SEPARABLE_ROW_INDEX 0
+#define BBOB_RASTRIGIN_SEPARABLE_VALUES 0
+BLOCK_BODY(bbob_rastrigin_separable) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict q0 = s[2];
+    REAL *restrict q1 = s[3];
+    const REAL *restrict v0 = s[4];
+    const REAL *restrict v1 = s[5];
+    const REAL *restrict v2 = s[6];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const REAL t0 = x[k] - v0[k];
+        const int t1 = t0 == (REAL)0.0;
+        const int t2 = t0 > (REAL)0.0;
+        const REAL t3 = FABS(t0);
+        const REAL t4 = SELECT(t1, (REAL)1.0, t3);
+        const REAL t5 = LOG(t4);
+        const REAL t6 = (REAL)10.0 * t5;
+        const REAL t7 = (REAL)5.5 * t5;
+        const REAL t8 = SELECT(t2, t6, t7);
+        const REAL t9 = (REAL)7.9 * t5;
+        const REAL t10 = (REAL)3.1 * t5;
+        const REAL t11 = SELECT(t2, t9, t10);
+        const REAL t12 = SIN(t8);
+        const REAL t13 = SIN(t11);
+        const REAL t14 = t12 + t13;
+        const REAL t15 = (REAL)0.049 * t14;
+        const REAL t16 = EXP(t15);
+        const REAL t17 = gradient ? COS(t8) : 0;
+        const REAL t18 = gradient ? COS(t11) : 0;
+        const REAL t19 = gradient ? (REAL)10.0 * t17 : 0;
+        const REAL t20 = gradient ? (REAL)7.9 * t18 : 0;
+        const REAL t21 = gradient ? t19 + t20 : 0;
+        const REAL t22 = gradient ? (REAL)5.5 * t17 : 0;
+        const REAL t23 = gradient ? (REAL)3.1 * t18 : 0;
+        const REAL t24 = gradient ? t22 + t23 : 0;
+        const REAL t25 = gradient ? SELECT(t2, t21, t24) : 0;
+        const REAL t26 = gradient ? (REAL)0.049 * t25 : 0;
+        const REAL t27 = gradient ? (REAL)1.0 + t26 : 0;
+        const REAL t28 = gradient ? t16 * t27 : 0;
+        const REAL t29 = t0 * t16;
+        const REAL t30 = gradient ? SELECT(t1, (REAL)1.0, t28) : 0;
+        const int t31 = t29 > (REAL)0.0;
+        const REAL t32 = SELECT(t31, t29, (REAL)1.0);
+        const REAL t33 = SQRT(t32);
+        const REAL t34 = v2[k] * t33;
+        const REAL t35 = (REAL)1.0 + t34;
+        const REAL t36 = LOG(t32);
+        const REAL t37 = t35 * t36;
+        const REAL t38 = EXP(t37);
+        const REAL t39 = gradient ? t35 / t32 : 0;
+        const REAL t40 = gradient ? v2[k] * t36 : 0;
+        const REAL t41 = gradient ? (REAL)2.0 * t33 : 0;
+        const REAL t42 = gradient ? t40 / t41 : 0;
+        const REAL t43 = gradient ? t39 + t42 : 0;
+        const REAL t44 = gradient ? t38 * t43 : 0;
+        const REAL t45 = SELECT(t31, t38, t29);
+        const REAL t46 = gradient ? SELECT(t31, t44, (REAL)1.0) : 0;
+        const REAL t47 = v1[k] * t45;
+        const int t48 = FABS(t47) == (REAL)INFINITY;
+        const REAL t49 = SELECT(t48, (REAL)0.0, t47);
+        const REAL t50 = (REAL)6.283185307179586 * t49;
+        const REAL t51 = COS(t50);
+        a0[k] = t51;
+        const REAL t54 = gradient ? SIN(t50) : 0;
+        const REAL t55 = gradient ? (REAL)62.83185307179586 * t54 : 0;
+        const REAL t56 = t47 * t47;
+        a1[k] = t56;
+        const REAL t58 = gradient ? (REAL)2.0 * t47 : 0;
+        const REAL t59 = gradient ? t55 + t58 : 0;
+        const REAL t60 = gradient ? t59 * v1[k] : 0;
+        const REAL t61 = gradient ? t60 * t46 : 0;
+        const REAL t62 = gradient ? t61 * t30 : 0;
+        if (gradient) g[k] = t62;
+    }
+    FN(row_sums)(a0, rows, d, q0);
+    FN(row_sums)(a1, rows, d, q1);
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        const REAL t52 = (REAL)d - q0[r];
+        const REAL t53 = (REAL)10.0 * t52;
+        const REAL t57 = t53 + q1[r];
+        e[r] = t57;
+    }
+}
+BLOCK_KERNEL(bbob_rastrigin_separable)
 
 /* bbob_rosenbrock_rotated: ebmcore_bbob._moderate.RosenbrockRotated.formula. */
 #define BBOB_ROSENBROCK_ROTATED_PARAMETERS 0
@@ -3017,13 +3261,16 @@ BLOCK_KERNEL(bbob_penalty)
     X(zakharov, 0, 1, 2, 3, 1, 0) \
     X(bbob_attractive_sector, 2, 1, 2, 11, 1, 0) \
     X(bbob_bent_cigar, 0, 1, 4, 4, 1, 0) \
+    X(bbob_bueche_rastrigin, 0, 3, 2, 2, 0, 0) \
     X(bbob_different_powers, 0, 1, 3, 4, 1, 0) \
     X(bbob_ellipsoid, 0, 1, 1, 1, 0, 0) \
+    X(bbob_ellipsoid_separable, 0, 2, 1, 1, 0, 0) \
     X(bbob_griewank_rosenbrock, 0, 1, 10, 1, 0, 0) \
     X(bbob_katsuura, 1, 1, 3, 3, 1, 0) \
     X(bbob_lunacek_lattice, 0, 0, 1, 1, 0, 0) \
     X(bbob_oscillated_quadratic, 0, 1, 1, 1, 0, 0) \
     X(bbob_rastrigin, 0, 0, 2, 2, 0, 0) \
+    X(bbob_rastrigin_separable, 0, 3, 2, 2, 0, 0) \
     X(bbob_rosenbrock_rotated, 0, 1, 11, 1, 0, 0) \
     X(bbob_schaffers, 0, 1, 6, 3, 1, 0) \
     X(bbob_schwefel, 2, 4, 6, 2, 0, 0) \

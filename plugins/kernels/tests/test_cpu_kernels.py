@@ -45,7 +45,11 @@ KERNEL_ENERGIES = [
     "double_well",
     "styblinski_tang",
     "rosenbrock",
-    # BBOB functions of ebmcore-bbob: kernels between the products of their rotations
+    # BBOB functions of ebmcore-bbob: kernels between the products of their rotations, or on x
+    # itself (the separable f2-f4)
+    "bbob_f2",
+    "bbob_f3",
+    "bbob_f4",
     "bbob_f6",
     "bbob_f7",
     "bbob_f9",
