@@ -86,8 +86,10 @@ def test_energy_and_gradient_compiles_in_one_graph(name: str, dtype: torch.dtype
         for n, seed in ((8, 0), (5, 1)):
             x = _points(model, n, dtype, seed)
             rtol = 1e-5 if dtype == torch.float32 else 1e-12
-            expected = model.energy_and_gradient(x)
-            torch.testing.assert_close(compiled(x), expected, rtol=rtol, atol=0.0, equal_nan=True)
+            for ours, eager in zip(compiled(x), model.energy_and_gradient(x), strict=True):
+                # near-zero entries (an MLP's gradient) are compared on the output's own scale
+                atol = rtol * float(eager.abs().nan_to_num(posinf=0.0, neginf=0.0).max())
+                torch.testing.assert_close(ours, eager, rtol=rtol, atol=atol, equal_nan=True)
 
 
 class _Marked(ebmcore.BaseModel):

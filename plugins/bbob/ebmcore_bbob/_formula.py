@@ -74,7 +74,7 @@ class FormulaFunction(BBOBFunction):
 
     formula_matrix: ClassVar[str | None] = "rotation"
     """The buffer :math:`B` of the map to the formula's input, ``(d, d)``; None: the formula
-    reads ``x`` itself (f20 and the separable f2-f4, whose maps are elementwise and part of
+    reads ``x`` itself (f20, f2-f4 and f8, whose maps are elementwise and part of
     their formulas), or, with an
     inner map, :math:`m(y)` itself (f12, whose formula folds its second rotation in)."""
 

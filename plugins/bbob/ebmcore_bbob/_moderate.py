@@ -25,11 +25,10 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from . import _coco
-from ._base import BBOBFunction, ellipsoid_raw_and_gradient
+from ._base import ellipsoid_raw_and_gradient
 from ._formula import FormulaFunction, State, formula_kernel
 
 __all__ = ["AttractiveSector", "Rosenbrock", "RosenbrockRotated", "StepEllipsoid"]
@@ -277,26 +276,16 @@ class StepEllipsoid(FormulaFunction):
 # -- f8, f9 ------------------------------------------------------------------------------------
 
 
-def rosenbrock_raw(z: Tensor) -> Tensor:
-    r"""Rosenbrock's function on the last axis, COCO's ``f_rosenbrock_raw``:
-    :math:`100 \sum_{i<d-1} (z_i^2 - z_{i+1})^2 + \sum_{i<d-1} (z_i - 1)^2`."""
-    head, tail = z[..., :-1], z[..., 1:]
-    valley = head * head - tail
-    offset = head - 1.0
-    return 100.0 * (valley * valley).sum(-1) + (offset * offset).sum(-1)
-
-
-def rosenbrock_raw_and_gradient(z: Tensor) -> tuple[Tensor, Tensor]:
-    r""":func:`rosenbrock_raw` (the same operations) and its gradient: :math:`400 z_i (z_i^2 -
-    z_{i+1}) + 2 (z_i - 1)` from the terms where :math:`z_i` leads, :math:`-200 (z_{i-1}^2 -
-    z_i)` from the one where it follows."""
-    head, tail = z[..., :-1], z[..., 1:]
-    valley = head * head - tail
-    offset = head - 1.0
-    energy = 100.0 * (valley * valley).sum(-1) + (offset * offset).sum(-1)
-    leading = 400.0 * head * valley + 2.0 * offset
-    following = -200.0 * valley
-    return energy, F.pad(leading, (0, 1)) + F.pad(following, (1, 0))
+def _rosenbrock_row(z: Tensor, body: Tensor) -> tuple[Tensor, Tensor]:
+    """The raw Rosenbrock function of ``z`` on the last axis and its gradient, as a row formula
+    (the operations ``ebmcore_kernels._generate.row_kernel`` prints; ``body`` marks the
+    coordinates that lead a term): f8's and f9's."""
+    leads = body > 0  # (a select, not a product by 0: the last term may be inf)
+    valley = torch.where(leads, z * z - torch.roll(z, -1, -1), 0.0)  # z_i^2 - z_{i+1}
+    offset = torch.where(leads, z - 1.0, 0.0)
+    energy = (100.0 * valley * valley + offset * offset).sum(-1)
+    leading = 400.0 * z * valley + 2.0 * offset
+    return energy, leading - 200.0 * torch.roll(valley, 1, -1)
 
 
 def _rosenbrock_factor(dim: int) -> float:
@@ -305,7 +294,8 @@ def _rosenbrock_factor(dim: int) -> float:
     return max(1.0, math.sqrt(dim) / 8.0)
 
 
-class Rosenbrock(BBOBFunction):
+@formula_kernel
+class Rosenbrock(FormulaFunction):
     r"""BBOB f8, the original Rosenbrock function: the banana valley, scaled, shifted so that its
     minimum :math:`z = 1` lies at :math:`x_\mathrm{opt}`.
 
@@ -343,6 +333,9 @@ class Rosenbrock(BBOBFunction):
 
     function = 8
     optimum_scale = 0.75
+    kernel = "bbob_rosenbrock"
+    formula_matrix = None
+    formula_vectors = ("x_opt", "body")
 
     def __init__(self, dim: int = 2, instance: int = 1) -> None:
         super().__init__(dim, instance)
@@ -352,12 +345,13 @@ class Rosenbrock(BBOBFunction):
     def optimum(cls, data: _coco.Instance) -> np.ndarray:
         return cls.optimum_scale * data.x_opt
 
-    def forward(self, x: Tensor) -> Tensor:
-        return rosenbrock_raw(self.factor * self.shifted(x) + 1.0) + self.f_opt
+    def formula_parameters(self, z: Tensor) -> tuple[float, ...]:
+        return (self.factor,)
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        raw, grad = rosenbrock_raw_and_gradient(self.factor * self.shifted(x) + 1.0)
-        return raw + self.f_opt, self.factor * grad
+    @staticmethod
+    def formula(x: Tensor, x_opt: Tensor, body: Tensor, factor: float) -> tuple[Tensor, Tensor]:
+        energy, grad = _rosenbrock_row(factor * (x - x_opt) + 1.0, body)
+        return energy, factor * grad
 
 
 @formula_kernel
@@ -420,10 +414,4 @@ class RosenbrockRotated(FormulaFunction):
 
     @staticmethod
     def formula(y: Tensor, body: Tensor) -> tuple[Tensor, Tensor]:
-        z = y + 1.0
-        leads = body > 0  # (a select, not a product by 0: the last term may be inf)
-        valley = torch.where(leads, z * z - torch.roll(z, -1, -1), 0.0)  # z_i^2 - z_{i+1}
-        offset = torch.where(leads, z - 1.0, 0.0)
-        energy = (100.0 * valley * valley + offset * offset).sum(-1)
-        leading = 400.0 * z * valley + 2.0 * offset
-        return energy, leading - 200.0 * torch.roll(valley, 1, -1)
+        return _rosenbrock_row(y + 1.0, body)

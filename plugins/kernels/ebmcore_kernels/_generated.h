@@ -2077,6 +2077,112 @@ BLOCK_BODY(bbob_rastrigin_separable) {
 }
 BLOCK_KERNEL(bbob_rastrigin_separable)
 
+/* bbob_rosenbrock: ebmcore_bbob._moderate.Rosenbrock.formula. */
+#define BBOB_ROSENBROCK_PARAMETERS 1
+#define BBOB_ROSENBROCK_VECTORS 2
+#define BBOB_ROSENBROCK_ARRAYS 11
+#define BBOB_ROSENBROCK_ROW_ARRAYS 1
+#define BBOB_ROSENBROCK_ROW_INDEX 0
+#define BBOB_ROSENBROCK_VALUES 0
+BLOCK_BODY(bbob_rosenbrock) {
+    (void)p;
+    (void)v;
+    (void)s;
+    (void)o;
+    const double p_factor = p[0];
+    REAL *restrict a0 = s[0];
+    REAL *restrict a1 = s[1];
+    REAL *restrict a2 = s[2];
+    REAL *restrict a3 = s[3];
+    REAL *restrict a4 = s[4];
+    REAL *restrict a5 = s[5];
+    REAL *restrict a6 = s[6];
+    REAL *restrict a7 = s[7];
+    REAL *restrict a8 = s[8];
+    REAL *restrict a9 = s[9];
+    REAL *restrict a10 = s[10];
+    REAL *restrict q0 = s[11];
+    const REAL *restrict v0 = s[12];
+    const REAL *restrict v1 = s[13];
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d; ++k) {
+        const REAL t0 = x[k] - v0[k];
+        const REAL t1 = (REAL)p_factor * t0;
+        const REAL t2 = t1 + (REAL)1.0;
+        a0[k] = t2;
+        const int t3 = v1[k] > (REAL)0.0;
+        a2[k] = t3;
+        const REAL t4 = t2 * t2;
+        a1[k] = t4;
+        const REAL t7 = t2 - (REAL)1.0;
+        const REAL t8 = SELECT(t3, t7, (REAL)0.0);
+        const REAL t11 = t8 * t8;
+        a3[k] = t11;
+        const REAL t13 = gradient ? (REAL)400.0 * t2 : 0;
+        if (gradient) a5[k] = t13;
+        const REAL t15 = gradient ? (REAL)2.0 * t8 : 0;
+        if (gradient) a6[k] = t15;
+    }
+    #pragma omp simd
+    for (ptrdiff_t k = 0; k < rows * d - 1; ++k) a9[k] = a0[k + 1];
+    for (ptrdiff_t r = 0; r < rows; ++r) a9[r * d + d - 1] = a0[r * d];
+    if (d >= SHORT_ROW) {
+        for (ptrdiff_t r = 0; r < rows; ++r) {
+            REAL u0 = 0;
+            #pragma omp simd reduction(+ : u0)
+            for (ptrdiff_t j = 0; j < d; ++j) {
+                const ptrdiff_t k = r * d + j;
+                const REAL t5 = a1[k] - a9[k];
+                const REAL t6 = SELECT(a2[k], t5, (REAL)0.0);
+                a7[k] = t6;
+                const REAL t9 = (REAL)100.0 * t6;
+                const REAL t10 = t9 * t6;
+                const REAL t12 = t10 + a3[k];
+                const REAL t14 = gradient ? a5[k] * t6 : 0;
+                const REAL t16 = gradient ? t14 + a6[k] : 0;
+                if (gradient) a8[k] = t16;
+                u0 += t12;
+            }
+            q0[r] = u0;
+        }
+    } else {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const REAL t5 = a1[k] - a9[k];
+            const REAL t6 = SELECT(a2[k], t5, (REAL)0.0);
+            a7[k] = t6;
+            const REAL t9 = (REAL)100.0 * t6;
+            const REAL t10 = t9 * t6;
+            const REAL t12 = t10 + a3[k];
+            a4[k] = t12;
+            const REAL t14 = gradient ? a5[k] * t6 : 0;
+            const REAL t16 = gradient ? t14 + a6[k] : 0;
+            if (gradient) a8[k] = t16;
+        }
+    }
+    if (d < SHORT_ROW)
+        FN(row_sums)(a4, rows, d, q0);
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t k = 1; k < rows * d; ++k) a10[k] = a7[k - 1];
+        for (ptrdiff_t r = 0; r < rows; ++r) a10[r * d] = a7[r * d + d - 1];
+    }
+    #pragma omp simd
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        e[r] = q0[r];
+    }
+    if (gradient) {
+        #pragma omp simd
+        for (ptrdiff_t k = 0; k < rows * d; ++k) {
+            const REAL t17 = (REAL)200.0 * a10[k];
+            const REAL t18 = a8[k] - t17;
+            const REAL t19 = (REAL)p_factor * t18;
+            g[k] = t19;
+        }
+    }
+}
+BLOCK_KERNEL(bbob_rosenbrock)
+
 /* bbob_rosenbrock_rotated: ebmcore_bbob._moderate.RosenbrockRotated.formula. */
 #define BBOB_ROSENBROCK_ROTATED_PARAMETERS 0
 #define BBOB_ROSENBROCK_ROTATED_VECTORS 1
@@ -3271,6 +3377,7 @@ BLOCK_KERNEL(bbob_penalty)
     X(bbob_oscillated_quadratic, 0, 1, 1, 1, 0, 0) \
     X(bbob_rastrigin, 0, 0, 2, 2, 0, 0) \
     X(bbob_rastrigin_separable, 0, 3, 2, 2, 0, 0) \
+    X(bbob_rosenbrock, 1, 2, 11, 1, 0, 0) \
     X(bbob_rosenbrock_rotated, 0, 1, 11, 1, 0, 0) \
     X(bbob_schaffers, 0, 1, 6, 3, 1, 0) \
     X(bbob_schwefel, 2, 4, 6, 2, 0, 0) \

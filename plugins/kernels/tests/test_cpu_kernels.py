@@ -46,12 +46,13 @@ KERNEL_ENERGIES = [
     "styblinski_tang",
     "rosenbrock",
     # BBOB functions of ebmcore-bbob: kernels between the products of their rotations, or on x
-    # itself (the separable f2-f4)
+    # itself (the separable f2-f4, f8)
     "bbob_f2",
     "bbob_f3",
     "bbob_f4",
     "bbob_f6",
     "bbob_f7",
+    "bbob_f8",
     "bbob_f9",
     "bbob_f10",
     "bbob_f11",

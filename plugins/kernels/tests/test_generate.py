@@ -106,6 +106,7 @@ def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() 
         "bbob_oscillated_quadratic",
         "bbob_rastrigin",
         "bbob_rastrigin_separable",
+        "bbob_rosenbrock",
         "bbob_rosenbrock_rotated",
         "bbob_schaffers",
         "bbob_schwefel",
