@@ -568,8 +568,8 @@ def render(payload: dict[str, Any]) -> str:
                 for k in trig[:1]
             )
             + ". Rastrigin and Ackley need a cosine for the energy and a sine for the gradient of every "
-            "element, so their eager path cannot come within 2 of the roofline; compiled, inductor's "
-            "vectorized sin/cos is cheaper but still several roofline units per element."
+            "element, so a path of torch ops cannot come within 2 of the roofline; their C kernels "
+            "(vector math, one pass) are the default path, and the compiled path keeps them."
         )
     vs_autograd = targets.get("autograd_over_ours", {})
     if vs_autograd:
