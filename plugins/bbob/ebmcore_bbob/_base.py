@@ -24,10 +24,8 @@ from . import _coco
 
 __all__ = [
     "BBOBFunction",
-    "ellipsoid_raw",
     "ellipsoid_raw_and_gradient",
     "rastrigin_lattice_and_gradient",
-    "rastrigin_raw",
     "rastrigin_raw_and_gradient",
 ]
 
@@ -170,20 +168,14 @@ def _finite_angle(z: Tensor) -> Tensor:
     return (2.0 * math.pi) * torch.where(torch.isinf(z), 0.0, z)
 
 
-def rastrigin_raw(z: Tensor) -> Tensor:
-    r"""Rastrigin's raw function on the last axis: :math:`10 \big(d - \sum_i \cos 2\pi z_i\big)
-    + \sum_i z_i^2` (COCO's ``f_rastrigin_raw``, also the raw Büche--Rastrigin).
+def rastrigin_raw_and_gradient(z: Tensor) -> tuple[Tensor, Tensor]:
+    r"""Rastrigin's raw function on the last axis, :math:`10 \big(d - \sum_i \cos 2\pi
+    z_i\big) + \sum_i z_i^2` (COCO's ``f_rastrigin_raw``, also the raw Büche--Rastrigin), and
+    its gradient :math:`20\pi \sin(2\pi z_i) + 2 z_i`.
 
     Where a :math:`z_i` overflowed to :math:`\pm\infty` (a finite ``x`` that
     :math:`T_\mathrm{asy}` or a scaling blows up) the value is :math:`+\infty`, the limit,
     where COCO's C code returns NaN (``cos(inf)``)."""
-    d = z.shape[-1]
-    return 10.0 * (d - torch.cos(_finite_angle(z)).sum(-1)) + (z * z).sum(-1)
-
-
-def rastrigin_raw_and_gradient(z: Tensor) -> tuple[Tensor, Tensor]:
-    r""":func:`rastrigin_raw` (the same operations) and its gradient
-    :math:`20\pi \sin(2\pi z_i) + 2 z_i`."""
     lattice, grad = rastrigin_lattice_and_gradient(z)
     return lattice + (z * z).sum(-1), grad + 2.0 * z
 
@@ -196,13 +188,9 @@ def rastrigin_lattice_and_gradient(z: Tensor) -> tuple[Tensor, Tensor]:
     return 10.0 * (z.shape[-1] - torch.cos(angle).sum(-1)), (20.0 * math.pi) * torch.sin(angle)
 
 
-def ellipsoid_raw(z: Tensor, weights: Tensor) -> Tensor:
-    r"""The raw ellipsoid :math:`\sum_i w_i z_i^2` on the last axis (COCO's
-    ``f_ellipsoid_raw`` with ``weights = powers(condition, d)``)."""
-    return (weights * z * z).sum(-1)
-
-
 def ellipsoid_raw_and_gradient(z: Tensor, weights: Tensor) -> tuple[Tensor, Tensor]:
-    """:func:`ellipsoid_raw` (the same operations) and its gradient :math:`2 w_i z_i`."""
+    r"""The raw ellipsoid :math:`\sum_i w_i z_i^2` on the last axis (COCO's
+    ``f_ellipsoid_raw`` with ``weights = powers(condition, d)``) and its gradient
+    :math:`2 w_i z_i`."""
     weighted = weights * z
     return (weighted * z).sum(-1), 2.0 * weighted
