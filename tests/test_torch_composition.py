@@ -26,6 +26,23 @@ DTYPES = [torch.float32, torch.float64]
 # torch (ebmcore_bbob._multimodal._octaves); in float32 its last octave magnifies one rounding of
 # the angle 3^11-fold, and the two differ by 3.5e-5 (measured), f16's own float32 accuracy
 FLOAT32_RTOL = {"bbob_f16": 1e-4}
+# Where f16's C kernel runs, eager and compiled code both run it; where it does not (no extension)
+# the two take their octaves those two ways, and differ by f16's own accuracy: energies 3.5e-5
+# (float32) and 3e-10 (float64) relative; float32 gradients by 11-22% of their largest entry,
+# checked against float64 to that accuracy instead
+FLOAT64_RTOL = {"bbob_f16": 1e-9}
+FLOAT32_GRADIENT_ERROR = {"bbob_f16": 0.25}
+
+
+def _rtol(name: str, dtype: torch.dtype) -> float:
+    """How close compiled code comes to eager code: their rounding, or f16's accuracy."""
+    return FLOAT32_RTOL.get(name, 1e-5) if dtype == torch.float32 else FLOAT64_RTOL.get(name, 1e-12)
+
+
+def _assert_close_on_scale(ours: Tensor, eager: Tensor, rtol: float) -> None:
+    """Close to ``rtol``, near-zero entries (an MLP's gradient) on the output's own scale."""
+    atol = rtol * float(eager.abs().nan_to_num(posinf=0.0, neginf=0.0).max())
+    torch.testing.assert_close(ours, eager, rtol=rtol, atol=atol, equal_nan=True)
 
 
 def _points(model: ebmcore.BaseModel, n: int, dtype: torch.dtype, seed: int) -> torch.Tensor:
@@ -53,7 +70,7 @@ def test_compiles_in_one_graph(name: str, dtype: torch.dtype) -> None:
         warnings.simplefilter("ignore", DeprecationWarning)
         for n, seed in ((8, 0), (5, 1)):
             x = _points(model, n, dtype, seed)
-            rtol = 1e-5 if dtype == torch.float32 else 1e-12
+            rtol = _rtol(name, dtype)
             with torch.no_grad():
                 torch.testing.assert_close(compiled(x), model(x), rtol=rtol, atol=0.0, equal_nan=True)
 
@@ -85,11 +102,16 @@ def test_energy_and_gradient_compiles_in_one_graph(name: str, dtype: torch.dtype
         warnings.simplefilter("ignore", DeprecationWarning)
         for n, seed in ((8, 0), (5, 1)):
             x = _points(model, n, dtype, seed)
-            rtol = 1e-5 if dtype == torch.float32 else 1e-12
-            for ours, eager in zip(compiled(x), model.energy_and_gradient(x), strict=True):
-                # near-zero entries (an MLP's gradient) are compared on the output's own scale
-                atol = rtol * float(eager.abs().nan_to_num(posinf=0.0, neginf=0.0).max())
-                torch.testing.assert_close(ours, eager, rtol=rtol, atol=atol, equal_nan=True)
+            rtol = _rtol(name, dtype)
+            energy, grad = compiled(x)
+            expected_energy, expected_grad = model.energy_and_gradient(x)
+            _assert_close_on_scale(energy, expected_energy, rtol)
+            error = FLOAT32_GRADIENT_ERROR.get(name) if dtype == torch.float32 else None
+            if error is None:
+                _assert_close_on_scale(grad, expected_grad, rtol)
+            else:
+                exact = model.gradient(x.double())
+                assert (grad.double() - exact).abs().max() <= error * exact.abs().max()
 
 
 class _Marked(ebmcore.BaseModel):

@@ -168,12 +168,15 @@ class EightSchools(CertifiedPosterior, BaseModel):
             g_block = inv_var.unsqueeze(-1) * dev - precision * resid
         else:
             tau = torch.exp(s)
-            resid = y - mu.unsqueeze(-1) - tau.unsqueeze(-1) * block
+            # tau eta_j, exactly 0 where eta_j is: a tau that overflows (float32, s > 88) times 0
+            # would be NaN, where the energy is finite
+            spread = torch.where(block == 0, block, tau.unsqueeze(-1) * block)
+            resid = y - mu.unsqueeze(-1) - spread
             weighted = precision * resid  # r_j = (y_j - theta_j) / sigma_j^2
             like = 0.5 * torch.linalg.vecdot(weighted, resid)
             energy = prior_mu + prior_s + 0.5 * torch.linalg.vecdot(block, block) + like + constant
             g_mu = d_mu - weighted.sum(-1)
-            g_s = d_prior_s - tau * torch.linalg.vecdot(weighted, block)
+            g_s = d_prior_s - torch.linalg.vecdot(weighted, spread)
             g_block = block - tau.unsqueeze(-1) * weighted
         gradient = torch.cat([g_mu.unsqueeze(-1), g_s.unsqueeze(-1), g_block], dim=-1)
         return energy, gradient
