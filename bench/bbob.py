@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from unittest import mock
 
-from .common import environment, fmt_ratio, fmt_time, log, markdown_table, time_call, write_json, write_text
+from .common import environment, fmt_ratio, fmt_time, log, markdown_table, time_call, write_results
 
 BATCH, DIM = 10_000, 40
 ROTATED = [6, 7, *range(9, 25)]
@@ -305,8 +305,7 @@ def _run(args: argparse.Namespace, fresh_cache: bool) -> dict[str, Any]:
         "rounds": rounds,
         "rows": rows,
     }
-    write_json("bbob.json", result)
-    write_text("bbob.md", _markdown(result))
+    write_results("bbob", result, _markdown(result))
     return result
 
 

@@ -21,7 +21,7 @@ import argparse
 import functools
 from typing import Any
 
-from .common import environment, fmt_ratio, fmt_time, log, markdown_table, time_call, write_json, write_text
+from .common import environment, fmt_ratio, fmt_time, log, markdown_table, time_call, write_results
 
 DIM, BATCH = 10, 1_000
 FUNCTIONS = range(1, 25)
@@ -76,8 +76,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "batch": BATCH,
         "rows": rows,
     }
-    write_json("bbob_latency.json", result)
-    write_text("bbob_latency.md", _markdown(result))
+    write_results("bbob_latency", result, _markdown(result))
     return result
 
 

@@ -145,5 +145,11 @@ def write_text(name: str, text: str) -> Path:
     return path
 
 
+def write_results(stem: str, payload: Any, text: str) -> None:
+    """A benchmark's results: ``payload`` as ``<stem>.json`` and its page ``text`` as ``<stem>.md``."""
+    write_json(f"{stem}.json", payload)
+    write_text(f"{stem}.md", text)
+
+
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)

@@ -22,8 +22,7 @@ from .common import (
     summary,
     time_call,
     wall,
-    write_json,
-    write_text,
+    write_results,
 )
 
 LIST_TARGET = 0.2  # `ebmcore list` wall time / `python -c "import torch"`
@@ -182,8 +181,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     log("core: fused vs autograd")
     fused = fused_vs_autograd(args.threads, args.min_run_time, rounds=1 if args.quick else 3)
     payload = {"environment": environment(args.threads), "cli": cli, "create": create, "fused": fused}
-    write_json("core.json", payload)
-    write_text("core.md", render(payload))
+    write_results("core", payload, render(payload))
     return payload
 
 

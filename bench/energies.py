@@ -33,8 +33,7 @@ from .common import (
     log,
     markdown_table,
     time_call,
-    write_json,
-    write_text,
+    write_results,
 )
 
 BATCHES = (1_000, 10_000, 100_000)
@@ -864,13 +863,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     payload["settings"]["wall_seconds"] = time.perf_counter() - started
     # one thread: energies.md; another thread count: energies-<n>threads.md beside it
     stem = "energies" if args.threads == 1 else f"energies-{args.threads}threads"
-    write_json(f"{stem}.json", payload)
     text = render(payload)
     plot_note = plot(payload) if args.threads == 1 else None
     if plot_note:
         log(plot_note)
         text += f"\n{plot_note}\n"
-    write_text(f"{stem}.md", text)
+    write_results(stem, payload, text)
     return payload
 
 

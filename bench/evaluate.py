@@ -15,7 +15,7 @@ import resource
 import time
 from typing import Any
 
-from .common import environment, fmt_time, log, markdown_table, write_json, write_text
+from .common import environment, fmt_time, log, markdown_table, write_results
 
 CASES = [("gaussian", {"dim": 32}), ("many_well", {"dim": 32})]
 SIZES = (10_000, 100_000)
@@ -59,8 +59,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             log(f"evaluate: {name} n={n} {times[default]:.2f} s")
     result = {"environment": environment(), "default_threads": default, "rows": rows}
-    write_json("evaluate.json", result)
-    write_text("evaluate.md", _markdown(result))
+    write_results("evaluate", result, _markdown(result))
     return result
 
 

@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .common import environment, fmt_ratio, fmt_time, log, markdown_table, write_json, write_text
+from .common import environment, fmt_ratio, fmt_time, log, markdown_table, write_results
 
 N_PLUGINS = 100
 N_ENERGIES = 20
@@ -186,8 +186,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "create_qualified_overhead_s": create["create_qualified_s"] - create["class_s"],
         "create_met": create["create_s"] - create["class_s"] < CREATE_TARGET_S,
     }
-    write_json("registry.json", payload)
-    write_text("registry.md", render(payload))
+    write_results("registry", payload, render(payload))
     return payload
 
 

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .common import environment, fmt_ratio, fmt_time, log, markdown_table, time_call, write_json, write_text
+from .common import environment, fmt_ratio, fmt_time, log, markdown_table, time_call, write_results
 
 ENERGIES = [
     "sphere",
@@ -190,8 +190,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "through": through,
         "paths": paths,
     }
-    write_json("threads.json", result)
-    write_text("threads.md", _markdown(result, default))
+    write_results("threads", result, _markdown(result, default))
     return result
 
 
