@@ -114,13 +114,15 @@ class BBOBFunction(BaseModel):
 
     # -- buffers -----------------------------------------------------------------------------
 
-    def register_constant(self, name: str, values: Any) -> None:
+    def register_constant(self, name: str, values: Any, persistent: bool = True) -> None:
         """Register ``values`` (an array or nested list) as the float64 buffer ``name``.
 
-        Buffers are part of ``state_dict`` and follow ``.to(dtype/device)``; read them in
-        ``forward`` through :meth:`cast`.
+        Buffers follow ``.to(dtype/device)`` and are part of ``state_dict`` unless not
+        ``persistent`` (a vector that follows from the dimension alone, which the formulas
+        read on every call); read them in ``forward`` through :meth:`cast`.
         """
-        self.register_buffer(name, torch.tensor(np.asarray(values, dtype=np.float64), dtype=torch.float64))
+        tensor = torch.tensor(np.asarray(values, dtype=np.float64), dtype=torch.float64)
+        self.register_buffer(name, tensor, persistent=persistent)
 
     def register_rotation(self, name: str, offset: int = 0) -> None:
         """Register COCO's rotation ``rotation(seed + offset, dim)`` as the buffer ``name``.

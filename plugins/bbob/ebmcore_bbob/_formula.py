@@ -31,11 +31,11 @@ import math
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
+import numpy as np
 import torch
 import torch.fx
 from torch import Tensor
 
-from . import _coco
 from ._base import BBOBFunction
 
 try:
@@ -129,17 +129,22 @@ class FormulaFunction(BBOBFunction):
         funnel), from the vectors, then the parameters (with an :attr:`x_kernel`)."""
         raise NotImplementedError
 
-    @property
-    def body(self) -> Tensor:
-        """A vector the formulas read: 1 for the coordinates before the last (those that lead
-        a term with their neighbour), 0 for the last."""
-        return (torch.arange(self.dim) < self.dim - 1).to(self.x_opt.dtype)
+    body: Tensor
+    """A vector the formulas may read (a buffer where one of them names it): 1 for the
+    coordinates before the last (those that lead a term with their neighbour), 0 for the last."""
 
-    @property
-    def asymmetry(self) -> Tensor:
-        """A vector the formulas read: the weights :math:`\\beta \\frac{i}{d-1}` of
-        :math:`T_\\mathrm{asy}^\\beta` (:attr:`beta`)."""
-        return _coco.asy_weights(self.x_opt, self.beta)
+    asymmetry: Tensor
+    """A vector the formulas may read (a buffer where one of them names it): the weights
+    :math:`\\beta \\frac{i}{d-1}` of :math:`T_\\mathrm{asy}^\\beta` (:attr:`beta`)."""
+
+    def __init__(self, dim: int = 2, instance: int = 1) -> None:
+        super().__init__(dim, instance)
+        # vectors that follow from d alone, made once rather than on every call
+        named, d = {*self.formula_vectors, *self.inner_vectors, *self.x_vectors}, self.dim
+        if "body" in named:
+            self.register_constant("body", np.arange(d) < d - 1, persistent=False)
+        if "asymmetry" in named:
+            self.register_constant("asymmetry", np.arange(d) * self.beta / (d - 1), persistent=False)
 
     def formula_parameters(self, z: Tensor) -> tuple[float, ...]:
         """The formula's scalar parameters for the input ``z`` (its dtype), in order."""

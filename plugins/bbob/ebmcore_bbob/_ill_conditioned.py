@@ -288,15 +288,13 @@ class SharpRidge(FormulaFunction):
     formula_vectors = ("tail",)
 
     matrix: Tensor
+    tail: Tensor
+    """0 for :math:`z_0`, 1 for the coordinates of the cone (a buffer of the formula's)."""
 
     def __init__(self, dim: int = 2, instance: int = 1) -> None:
         super().__init__(dim, instance)
         self.register_constant("matrix", _coco.rotated_conditioning(self.seed, self.dim, self.alpha))
-
-    @property
-    def tail(self) -> Tensor:
-        """0 for :math:`z_0`, 1 for the coordinates of the cone."""
-        return (torch.arange(self.dim) > 0).to(self.matrix.dtype)
+        self.register_constant("tail", np.arange(self.dim) > 0, persistent=False)
 
     @staticmethod
     def formula(z: Tensor, tail: Tensor) -> tuple[Tensor, Tensor]:

@@ -223,23 +223,20 @@ class BuecheRastrigin(FormulaFunction):
     x_formula = staticmethod(_coco.f_pen_scaled)
 
     scales: Tensor
-    even: Tensor
+    boosts: Tensor
+    """A vector the formula reads: 10 on the even coordinates, 1 on the others (a buffer)."""
 
     def __init__(self, dim: int = 2, instance: int = 1) -> None:
         super().__init__(dim, instance)
         self.register_constant("scales", _coco.conditioning(10.0, self.dim))
-        self.register_buffer("even", torch.arange(self.dim) % 2 == 0)
+        boosts = np.where(np.arange(self.dim) % 2 == 0, self.boost, 1.0)
+        self.register_constant("boosts", boosts, persistent=False)
 
     @classmethod
     def optimum(cls, data: _coco.Instance) -> np.ndarray:
         x_opt = data.x_opt.copy()
         x_opt[::2] = np.abs(x_opt[::2])
         return x_opt
-
-    @property
-    def boosts(self) -> Tensor:
-        """A vector the formula reads: 10 on the even coordinates, 1 on the others."""
-        return torch.where(self.even, self.boost, 1.0).to(self.scales.dtype)
 
     @staticmethod
     def formula(x: Tensor, x_opt: Tensor, scales: Tensor, boosts: Tensor) -> tuple[Tensor, Tensor]:

@@ -107,11 +107,14 @@ class Schwefel(FormulaFunction):
 
     signs: Tensor
     scales: Tensor
+    head: Tensor
+    """1 for the first coordinate, 0 for the others (a buffer of the formula's)."""
 
     def __init__(self, dim: int = 2, instance: int = 1) -> None:
         super().__init__(dim, instance)
         self.register_constant("signs", self._signs(self.seed, self.dim))
         self.register_constant("scales", _coco.conditioning(10.0, self.dim))
+        self.register_constant("head", np.arange(self.dim) == 0, persistent=False)
 
     @staticmethod
     def _signs(seed: int, dim: int) -> np.ndarray:
@@ -120,11 +123,6 @@ class Schwefel(FormulaFunction):
     @classmethod
     def optimum(cls, data: _coco.Instance) -> np.ndarray:
         return cls._signs(data.seed, data.dim) * cls.optimum_value
-
-    @property
-    def head(self) -> Tensor:
-        """1 for the first coordinate, 0 for the others."""
-        return (torch.arange(self.dim) == 0).to(self.signs.dtype)
 
     def formula_parameters(self, z: Tensor) -> tuple[float, ...]:
         return self.shift, self.constant

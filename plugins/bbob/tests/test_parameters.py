@@ -106,7 +106,14 @@ def test_buffers_follow_dtype_and_device_ground_truth_stays_float64() -> None:
     assert m32(x.float()).dtype == torch.float32
     torch.testing.assert_close(m32(x.float()).double(), expected, rtol=1e-4, atol=1e-3)
     assert set(dict(m.named_buffers())) == {"x_opt", "weights"}
-    assert set(dict(ebmcore.create("bbob_f4", dim=3).named_buffers())) == {"x_opt", "scales", "even"}
+    # vectors that follow from the dimension alone are buffers, but not state
+    f4 = ebmcore.create("bbob_f4", dim=3)
+    assert set(dict(f4.named_buffers())) == {"x_opt", "scales", "boosts"}
+    assert set(f4.state_dict()) == {"x_opt", "scales"}
+    assert f4.float().boosts.dtype == torch.float32 and f4.boosts.tolist() == [10.0, 1.0, 10.0]
+    f15 = ebmcore.create("bbob_f15", dim=5)
+    assert set(f15.state_dict()) == {"x_opt", "rotation", "folded"}
+    torch.testing.assert_close(f15.asymmetry, 0.2 * torch.arange(5, dtype=torch.float64) / 4, rtol=0, atol=0)
 
 
 def test_bounds_and_minima() -> None:
