@@ -493,12 +493,12 @@ def t_asy_unless_overflow(
     ``limit`` in magnitude, as an inner formula
     (:class:`~ebmcore_bbob._formula.FormulaFunction`): ``(overflow, T_asy(w), T_asy'(w))``.
 
-    ``overflow`` is positive in the samples where a coordinate does, except those where the
-    input ``u`` has a NaN (NaN in stays NaN out); there :math:`T_\mathrm{asy}` is evaluated at 0
-    instead, so that no branch autograd sees is inf or NaN, and the derivative is 0 (their
-    energy is :math:`+\infty`).
+    ``overflow`` is :math:`+\infty` in the samples where a coordinate does, except those where
+    the input ``u`` has a NaN (NaN in stays NaN out), and 0 elsewhere; in those samples
+    :math:`T_\mathrm{asy}` is evaluated at 0 instead, so that no branch autograd sees is inf or
+    NaN, and the derivative is 0 (their energy is :math:`+\infty`).
     """
-    overflows = torch.where(torch.abs(t_asy_weighted(w, asymmetry)) > limit, 1.0, 0.0).sum(-1)
+    overflows = torch.where(torch.abs(t_asy_weighted(w, asymmetry)) > limit, math.inf, 0.0).sum(-1)
     nan = torch.where(u != u, 1.0, 0.0).sum(-1)
     overflow = torch.where(nan > 0, 0.0, overflows)
     flagged = overflow.unsqueeze(-1) > 0

@@ -27,7 +27,6 @@ compare both with COCO.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
@@ -118,9 +117,9 @@ class FormulaFunction(BBOBFunction):
 
     @staticmethod
     def inner_formula(y: Tensor, *arguments: Any) -> tuple[Tensor, Tensor, Tensor]:
-        """``(overflow, m(y), m'(y))``: per row, a positive number where the sample's energy is
-        :math:`+\\infty` (0 elsewhere); the map, elementwise, finite; its derivative, 0 in the
-        rows that overflow (their gradient)."""
+        """``(overflow, m(y), m'(y))``: per row, :math:`+\\infty` where the sample's energy is
+        (0 elsewhere: it is added to the energies); the map, elementwise, finite; its
+        derivative, 0 in the rows that overflow (their gradient)."""
         raise NotImplementedError
 
     @staticmethod
@@ -213,7 +212,7 @@ class FormulaFunction(BBOBFunction):
         x term :math:`h` (by its C ``kernel``)."""
         extra, extra_grad = self.x_term(x, grad is not None, kernel)
         if state is not None:
-            energy = torch.where(state[0] > 0, math.inf, energy)
+            energy = energy + state[0]  # +inf where the inner map overflows, 0 elsewhere
         energy = energy + self.f_opt if extra is None else energy + extra + self.f_opt
         if grad is None:
             return energy, None

@@ -244,7 +244,7 @@ class Weierstrass(FormulaFunction):
     def inner_formula(u: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         w, dw = _coco.t_osz_and_derivative(u)
         # +inf (the penalty's limit) where T_osz overflowed, where cos(inf) would give NaN
-        overflow = torch.where(torch.isinf(w), 1.0, 0.0).sum(-1)
+        overflow = torch.where(torch.isinf(w), math.inf, 0.0).sum(-1)
         flagged = overflow.unsqueeze(-1) > 0
         return overflow, torch.where(flagged, 0.0, w), torch.where(flagged, 0.0, dw)
 

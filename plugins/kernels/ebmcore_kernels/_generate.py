@@ -72,9 +72,8 @@ def c_function(function: Callable[..., Any], name: str) -> str:
     def operand(value: Any, real: bool) -> str:
         if isinstance(value, torch.fx.Node):
             return names[value] if value in varying or not real else f"(REAL){names[value]}"
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-            return f"(REAL){float(value)!r}" if real else repr(float(value))
-        raise ValueError(f"{name}: operand {value!r} is neither a value of the formula nor a finite number")
+        number = _c_number(_literal(value, name))
+        return f"(REAL){number}" if real else number
 
     parameters = 0
     for node in graph.nodes:
@@ -149,9 +148,16 @@ class _Value:
 
 
 def _literal(value: Any, name: str) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
         return float(value)
-    raise ValueError(f"{name}: operand {value!r} is neither a value of the formula nor a finite number")
+    raise ValueError(
+        f"{name}: operand {value!r} is neither a value of the formula nor a number other than NaN"
+    )
+
+
+def _c_number(value: float) -> str:
+    """``value`` as a C literal (of type double): ``INFINITY`` for infinities (math.h's)."""
+    return repr(value) if math.isfinite(value) else f"{'-' if value < 0 else ''}INFINITY"
 
 
 def _row_values(
@@ -438,7 +444,7 @@ class _RowPrinter:
             return f"{self._array(v)}[k]"
         if v.role == "reduction":
             weight = v.info["weight"]
-            return f"{v.array}[r]" if weight == 1.0 else f"({v.array}[r] * (REAL){weight!r})"
+            return f"{v.array}[r]" if weight == 1.0 else f"({v.array}[r] * (REAL){_c_number(weight)})"
         if self.loop[v] == loop:
             return v.name
         return f"{v.array}[{'r' if v.kind == 'row' else 'k'}]"
@@ -452,7 +458,9 @@ class _RowPrinter:
         else:
             real = v.kind != "param"
             texts = [
-                self._read(a, loop, real) if isinstance(a, _Value) else (f"(REAL){a!r}" if real else repr(a))
+                self._read(a, loop, real)
+                if isinstance(a, _Value)
+                else (f"(REAL){_c_number(a)}" if real else _c_number(a))
                 for a in v.info["operands"]
             ]
             text = v.info["template"].format(*texts)

@@ -2837,7 +2837,7 @@ BLOCK_BODY(bbob_asymmetry) {
         const REAL t8 = SELECT(t0, t7, x[k]);
         const REAL t9 = FABS(t8);
         const int t10 = t9 > (REAL)p_limit;
-        const REAL t11 = SELECT(t10, (REAL)1.0, (REAL)0.0);
+        const REAL t11 = SELECT(t10, (REAL)INFINITY, (REAL)0.0);
         a0[k] = t11;
         const int t12 = x[k] != x[k];
         const REAL t13 = SELECT(t12, (REAL)1.0, (REAL)0.0);
@@ -2976,7 +2976,7 @@ BLOCK_BODY(bbob_oscillated_asymmetry) {
         const REAL t38 = SELECT(t30, t37, t28);
         const REAL t39 = FABS(t38);
         const int t40 = t39 > (REAL)p_limit;
-        const REAL t41 = SELECT(t40, (REAL)1.0, (REAL)0.0);
+        const REAL t41 = SELECT(t40, (REAL)INFINITY, (REAL)0.0);
         a0[k] = t41;
         const int t42 = x[k] != x[k];
         const REAL t43 = SELECT(t42, (REAL)1.0, (REAL)0.0);
@@ -3103,7 +3103,7 @@ BLOCK_BODY(bbob_oscillation) {
         const REAL t29 = gradient ? SELECT(t0, (REAL)1.0, t27) : 0;
         if (gradient) a2[k] = t29;
         const int t30 = FABS(t28) == (REAL)INFINITY;
-        const REAL t31 = SELECT(t30, (REAL)1.0, (REAL)0.0);
+        const REAL t31 = SELECT(t30, (REAL)INFINITY, (REAL)0.0);
         a0[k] = t31;
     }
     FN(row_sums)(a0, rows, d, q1);

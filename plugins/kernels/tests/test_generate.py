@@ -73,12 +73,22 @@ def test_parameters_and_constants_stay_double_until_they_meet_x() -> None:
         (lambda x: torch.tanh(x), "cannot print tanh"),
         (lambda x: x**0.5, "cannot print pow"),
         (lambda x: x.sum(), "cannot print call_method 'sum'"),
-        (lambda x: x * math.inf, "neither a value of the formula nor a finite number"),
+        (lambda x: x * math.nan, "neither a value of the formula nor a number other than NaN"),
     ],
 )
 def test_an_operation_the_printer_does_not_know_is_an_error(function: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         _generate.c_function(function, "demo")  # type: ignore[arg-type]
+
+
+def test_infinities_print_as_math_h_infinity() -> None:
+    assert "const REAL t0 = x * (REAL)-INFINITY;" in _generate.c_function(lambda x: x * -math.inf, "demo")
+
+    def flagged(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.where(x > 1.0, math.inf, 0.0).sum(-1), x
+
+    text, _ = _generate.row_kernel(flagged, "demo", 0)
+    assert "(REAL)INFINITY" in text and "inf" not in text.replace("INFINITY", "")
 
 
 def test_every_formula_energy_has_a_generated_kernel_and_a_place_in_the_table() -> None:
@@ -215,7 +225,7 @@ def test_a_formula_that_maps_x_writes_its_value_in_both_copies() -> None:
         (lambda x: (x, x), "must return a row value \\(the energy\\), an element value"),
         (lambda x: (x.sum(-1), x.sum(-1), x), "must return a row value \\(the energy\\), an element value"),
         (lambda x: x.sum(-1), "must return \\(energy, grad\\)"),
-        (lambda x: (x.sum(-1), x * math.nan), "neither a value of the formula nor a finite number"),
+        (lambda x: (x.sum(-1), x * math.nan), "neither a value of the formula nor a number other than NaN"),
         (lambda x: (x.sum(-1), x * x.sum(-1)), "broadcasts a row value over a row without unsqueeze"),
         (lambda x: (x.sum(-1), x.unsqueeze(-1)), "cannot print call_method 'unsqueeze'"),
     ],
