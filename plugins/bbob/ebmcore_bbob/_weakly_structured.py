@@ -30,6 +30,7 @@ import torch
 from torch import Tensor
 
 from ebmcore import BaseModel
+from ebmcore.plugin import cached_while_unchanged
 
 from . import _coco
 from ._base import BBOBFunction, rastrigin_lattice_and_gradient
@@ -236,6 +237,22 @@ class _Gallagher(BBOBFunction):
     def optimum(cls, data: _coco.Instance) -> np.ndarray:
         return gallagher_peaks(data.seed, data.dim, cls.peaks).x_opt
 
+    def _ranking(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """The ``(2d, peaks)`` matrix and ``(peaks,)`` bias of the product that scores the peaks
+        (see :meth:`_peaks`), in ``x``'s dtype and device; made once and kept while the buffers
+        they come from are unchanged."""
+
+        def build() -> tuple[Tensor, Tensor]:
+            offsets, scales = self.cast(self.offsets, x), self.cast(self.scales, x)
+            rate, scaled = 0.5 / self.dim, scales * offsets
+            # [z * z, z] @ [-rate c_k, 2 rate c_k y_k]^T + (log w_k - rate c_k . y_k^2)
+            weights = torch.cat([-rate * scales, (2.0 * rate) * scaled], -1)
+            bias = torch.log(self.cast(self.heights, x)) - rate * (scaled * offsets).sum(-1)
+            return weights.T, bias
+
+        sources = (self.offsets, self.scales, self.heights)
+        return cached_while_unchanged(self, ("ranking", x.dtype, x.device), sources, build)
+
     def _peaks(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """The ``(*batch, 1)`` index of the highest peak (the first of tied ones, as
         ``torch.argmax`` picks), its ``(*batch, d)`` weighted difference :math:`C_k (Q x - y_k)`
@@ -259,11 +276,8 @@ class _Gallagher(BBOBFunction):
         heights = self.cast(self.heights, x)
         rate = 0.5 / self.dim
         ranked = z.detach().reshape(-1, self.dim)
-        scaled = scales * offsets
-        # one product: [z * z, z] @ [-rate c_k, 2 rate c_k y_k]^T + (log w_k - rate c_k . y_k^2)
-        weights = torch.cat([-rate * scales, (2.0 * rate) * scaled], -1)
-        bias = torch.log(heights) - rate * (scaled * offsets).sum(-1)
-        scores = torch.addmm(bias, torch.cat([ranked * ranked, ranked], -1), weights.T)
+        weights, bias = self._ranking(x)
+        scores = torch.addmm(bias, torch.cat([ranked * ranked, ranked], -1), weights)
         candidates = _top_two(scores).reshape(*z.shape[:-1], 2)
         # the candidates' differences (embedding and gather, not indexing: vmap-safe)
         difference = z[..., None, :] - torch.nn.functional.embedding(candidates, offsets)

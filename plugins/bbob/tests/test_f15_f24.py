@@ -485,6 +485,20 @@ def test_gallagher_selection_equals_brute_force(function: int) -> None:
 
 
 @pytest.mark.parametrize("function", [21, 22])
+def test_gallagher_ranking_is_kept_only_while_the_peaks_are(function: int) -> None:
+    """The ranking product's matrix is made once per dtype: another instance's peaks loaded into
+    the model (in place), or a dtype, give that instance's numbers, not the kept matrix's."""
+    first, other = model(function, 5, 1), model(function, 5, 2)
+    x = uniform(300, 5, function, -5.0, 5.0)
+    first.energy_and_gradient(x)  # keeps instance 1's ranking
+    first.load_state_dict(other.state_dict())
+    first.f_opt = other.f_opt
+    for ours, theirs in zip(first.energy_and_gradient(x), other.energy_and_gradient(x), strict=True):
+        assert torch.equal(ours, theirs)
+    assert torch.equal(first.float()._peaks(x.float())[0], other.float()._peaks(x.float())[0])
+
+
+@pytest.mark.parametrize("function", [21, 22])
 def test_gallagher_float32_agrees_with_float64(function: int) -> None:
     """Near a centre the expansion of q_k leaves float32 about three digits (it subtracts terms
     of size sum_j c_kj z_j^2 to a small q_k); the exact re-evaluation keeps float32's precision,
