@@ -524,8 +524,9 @@ class DixonPrice(FormulaEnergy):
 
     @staticmethod
     def formula(x: Tensor, weight: Tensor, head: Tensor) -> tuple[Tensor, Tensor]:
-        # x_{i-1} - 2 x_i^2 (the first column's neighbour wraps around the row: its weight is 0)
-        valley = torch.roll(x, 1, -1) - 2.0 * x * x
+        # x_{i-1} - 2 x_i^2; 0 in the first column, whose neighbour wraps around the row (a
+        # select, not its weight 0 times it: x_1^2 may overflow, and 0 * inf is NaN)
+        valley = torch.where(head > 0, 0.0, torch.roll(x, 1, -1) - 2.0 * x * x)
         weighted = weight * valley
         offset = head * (x - 1.0)  # x_1 - 1 in the first column, 0 elsewhere
         energy = rowsum(offset * offset + weighted * valley)

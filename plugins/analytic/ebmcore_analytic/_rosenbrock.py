@@ -92,7 +92,8 @@ class Rosenbrock(FormulaEnergy):
     @staticmethod
     def formula(x: Tensor, body: Tensor, a: float, b: float) -> tuple[Tensor, Tensor]:
         # v_i = x_{i+1} - x_i^2 and x_i - a for i < d; 0 at i = d, whose neighbour wraps around
-        valley = body * (torch.roll(x, -1, -1) - x * x)
+        # (a select, not a product by 0: x_d^2 may overflow, and 0 * inf is NaN)
+        valley = torch.where(body > 0, torch.roll(x, -1, -1) - x * x, 0.0)
         offset = body * (x - a)
         energy = rowsum(b * (valley * valley) + offset * offset)
         # dE/dx_i = 2 (x_i - a) - 4 b x_i v_i (i < d) + 2 b v_{i-1} (i > 1: the roll brings v_d = 0 to i = 1)

@@ -245,44 +245,48 @@ BLOCK_BODY(dixon_price) {
             #pragma omp simd reduction(+ : u0)
             for (ptrdiff_t j = 0; j < d; ++j) {
                 const ptrdiff_t k = r * d + j;
-                const REAL t0 = (REAL)2.0 * x[k];
-                const REAL t1 = t0 * x[k];
-                const REAL t2 = a3[k] - t1;
-                const REAL t3 = v0[k] * t2;
-                a1[k] = t3;
-                const REAL t4 = x[k] - (REAL)1.0;
-                const REAL t5 = v1[k] * t4;
-                const REAL t6 = t5 * t5;
-                const REAL t7 = t3 * t2;
-                const REAL t8 = t6 + t7;
-                const REAL t9 = gradient ? (REAL)2.0 * t5 : 0;
-                const REAL t10 = gradient ? (REAL)8.0 * x[k] : 0;
-                const REAL t11 = gradient ? t10 * t3 : 0;
-                const REAL t12 = gradient ? t9 - t11 : 0;
-                if (gradient) a2[k] = t12;
-                u0 += t8;
+                const int t0 = v1[k] > (REAL)0.0;
+                const REAL t1 = (REAL)2.0 * x[k];
+                const REAL t2 = t1 * x[k];
+                const REAL t3 = a3[k] - t2;
+                const REAL t4 = SELECT(t0, (REAL)0.0, t3);
+                const REAL t5 = v0[k] * t4;
+                a1[k] = t5;
+                const REAL t6 = x[k] - (REAL)1.0;
+                const REAL t7 = v1[k] * t6;
+                const REAL t8 = t7 * t7;
+                const REAL t9 = t5 * t4;
+                const REAL t10 = t8 + t9;
+                const REAL t11 = gradient ? (REAL)2.0 * t7 : 0;
+                const REAL t12 = gradient ? (REAL)8.0 * x[k] : 0;
+                const REAL t13 = gradient ? t12 * t5 : 0;
+                const REAL t14 = gradient ? t11 - t13 : 0;
+                if (gradient) a2[k] = t14;
+                u0 += t10;
             }
             q0[r] = u0;
         }
     } else {
         #pragma omp simd
         for (ptrdiff_t k = 0; k < rows * d; ++k) {
-            const REAL t0 = (REAL)2.0 * x[k];
-            const REAL t1 = t0 * x[k];
-            const REAL t2 = a3[k] - t1;
-            const REAL t3 = v0[k] * t2;
-            a1[k] = t3;
-            const REAL t4 = x[k] - (REAL)1.0;
-            const REAL t5 = v1[k] * t4;
-            const REAL t6 = t5 * t5;
-            const REAL t7 = t3 * t2;
-            const REAL t8 = t6 + t7;
-            a0[k] = t8;
-            const REAL t9 = gradient ? (REAL)2.0 * t5 : 0;
-            const REAL t10 = gradient ? (REAL)8.0 * x[k] : 0;
-            const REAL t11 = gradient ? t10 * t3 : 0;
-            const REAL t12 = gradient ? t9 - t11 : 0;
-            if (gradient) a2[k] = t12;
+            const int t0 = v1[k] > (REAL)0.0;
+            const REAL t1 = (REAL)2.0 * x[k];
+            const REAL t2 = t1 * x[k];
+            const REAL t3 = a3[k] - t2;
+            const REAL t4 = SELECT(t0, (REAL)0.0, t3);
+            const REAL t5 = v0[k] * t4;
+            a1[k] = t5;
+            const REAL t6 = x[k] - (REAL)1.0;
+            const REAL t7 = v1[k] * t6;
+            const REAL t8 = t7 * t7;
+            const REAL t9 = t5 * t4;
+            const REAL t10 = t8 + t9;
+            a0[k] = t10;
+            const REAL t11 = gradient ? (REAL)2.0 * t7 : 0;
+            const REAL t12 = gradient ? (REAL)8.0 * x[k] : 0;
+            const REAL t13 = gradient ? t12 * t5 : 0;
+            const REAL t14 = gradient ? t11 - t13 : 0;
+            if (gradient) a2[k] = t14;
         }
     }
     if (d < SHORT_ROW)
@@ -299,9 +303,9 @@ BLOCK_BODY(dixon_price) {
     if (gradient) {
         #pragma omp simd
         for (ptrdiff_t k = 0; k < rows * d; ++k) {
-            const REAL t13 = (REAL)2.0 * a4[k];
-            const REAL t14 = a2[k] + t13;
-            g[k] = t14;
+            const REAL t15 = (REAL)2.0 * a4[k];
+            const REAL t16 = a2[k] + t15;
+            g[k] = t16;
         }
     }
 }
@@ -586,44 +590,46 @@ BLOCK_BODY(rosenbrock) {
             #pragma omp simd reduction(+ : u0)
             for (ptrdiff_t j = 0; j < d; ++j) {
                 const ptrdiff_t k = r * d + j;
-                const REAL t0 = x[k] * x[k];
-                const REAL t1 = a3[k] - t0;
-                const REAL t2 = v0[k] * t1;
-                a1[k] = t2;
-                const REAL t3 = x[k] - (REAL)p_a;
-                const REAL t4 = v0[k] * t3;
-                const REAL t5 = t2 * t2;
-                const REAL t6 = (REAL)p_b * t5;
-                const REAL t7 = t4 * t4;
-                const REAL t8 = t6 + t7;
-                const REAL t9 = gradient ? (REAL)2.0 * t4 : 0;
-                const REAL t10 = gradient ? (REAL)c0 * x[k] : 0;
-                const REAL t11 = gradient ? t10 * t2 : 0;
-                const REAL t12 = gradient ? t9 - t11 : 0;
-                if (gradient) a2[k] = t12;
-                u0 += t8;
+                const int t0 = v0[k] > (REAL)0.0;
+                const REAL t1 = x[k] * x[k];
+                const REAL t2 = a3[k] - t1;
+                const REAL t3 = SELECT(t0, t2, (REAL)0.0);
+                a1[k] = t3;
+                const REAL t4 = x[k] - (REAL)p_a;
+                const REAL t5 = v0[k] * t4;
+                const REAL t6 = t3 * t3;
+                const REAL t7 = (REAL)p_b * t6;
+                const REAL t8 = t5 * t5;
+                const REAL t9 = t7 + t8;
+                const REAL t10 = gradient ? (REAL)2.0 * t5 : 0;
+                const REAL t11 = gradient ? (REAL)c0 * x[k] : 0;
+                const REAL t12 = gradient ? t11 * t3 : 0;
+                const REAL t13 = gradient ? t10 - t12 : 0;
+                if (gradient) a2[k] = t13;
+                u0 += t9;
             }
             q0[r] = u0;
         }
     } else {
         #pragma omp simd
         for (ptrdiff_t k = 0; k < rows * d; ++k) {
-            const REAL t0 = x[k] * x[k];
-            const REAL t1 = a3[k] - t0;
-            const REAL t2 = v0[k] * t1;
-            a1[k] = t2;
-            const REAL t3 = x[k] - (REAL)p_a;
-            const REAL t4 = v0[k] * t3;
-            const REAL t5 = t2 * t2;
-            const REAL t6 = (REAL)p_b * t5;
-            const REAL t7 = t4 * t4;
-            const REAL t8 = t6 + t7;
-            a0[k] = t8;
-            const REAL t9 = gradient ? (REAL)2.0 * t4 : 0;
-            const REAL t10 = gradient ? (REAL)c0 * x[k] : 0;
-            const REAL t11 = gradient ? t10 * t2 : 0;
-            const REAL t12 = gradient ? t9 - t11 : 0;
-            if (gradient) a2[k] = t12;
+            const int t0 = v0[k] > (REAL)0.0;
+            const REAL t1 = x[k] * x[k];
+            const REAL t2 = a3[k] - t1;
+            const REAL t3 = SELECT(t0, t2, (REAL)0.0);
+            a1[k] = t3;
+            const REAL t4 = x[k] - (REAL)p_a;
+            const REAL t5 = v0[k] * t4;
+            const REAL t6 = t3 * t3;
+            const REAL t7 = (REAL)p_b * t6;
+            const REAL t8 = t5 * t5;
+            const REAL t9 = t7 + t8;
+            a0[k] = t9;
+            const REAL t10 = gradient ? (REAL)2.0 * t5 : 0;
+            const REAL t11 = gradient ? (REAL)c0 * x[k] : 0;
+            const REAL t12 = gradient ? t11 * t3 : 0;
+            const REAL t13 = gradient ? t10 - t12 : 0;
+            if (gradient) a2[k] = t13;
         }
     }
     if (d < SHORT_ROW)
@@ -640,9 +646,9 @@ BLOCK_BODY(rosenbrock) {
     if (gradient) {
         #pragma omp simd
         for (ptrdiff_t k = 0; k < rows * d; ++k) {
-            const REAL t13 = (REAL)c1 * a4[k];
-            const REAL t14 = a2[k] + t13;
-            g[k] = t14;
+            const REAL t14 = (REAL)c1 * a4[k];
+            const REAL t15 = a2[k] + t14;
+            g[k] = t15;
         }
     }
 }
