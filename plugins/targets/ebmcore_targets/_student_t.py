@@ -16,6 +16,9 @@ from ._gmm import jax_uniform
 
 __all__ = ["StudentTMixture", "beyond_elbos_means"]
 
+# Inside a torch.func transform a value cannot decide a branch (see StudentTMixture._logits).
+_transforms_active = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
+
 _MODE_SEARCH_MAX = 1 << 24  # elements of the largest tensor of the mode search (K^2 d or K d^2)
 _BOUNDS_SCALES = 10.0
 """``bounds`` reach this many component scales past the extreme means."""
@@ -282,9 +285,13 @@ class StudentTMixture(BaseModel):
     # With z_kj = (x_j - mu_kj) / sigma_kj and the log weight plus normalizer c_k of component k,
     #     l_k = c_k - sum_j (nu_kj + 1) / 2 * log1p(z_kj^2 / nu_kj),    E = -logsumexp_k l_k,
     #     dE/dx_j = sum_k r_k (nu_kj + 1) z_kj / ((nu_kj + z_kj^2) sigma_kj),  r = softmax(l).
-    # z^2 overflows only beyond |x_j - mu_kj| ~ 1e19 sigma in float32 (1e154 in float64): the
-    # energy is then inf; the gradient stays finite while some component has not overflowed
-    # (z / (nu + z^2) tends to 0), and is NaN where every one has (no responsibilities).
+    # z^2 / nu overflows the dtype beyond |z| ~ 1e19 sqrt(nu) in float32 (1e154 in float64).
+    # There log1p(z^2 / nu) = 2 log|z| - log nu and z / (nu + z^2) = 1 / z, to far below an ulp,
+    # and those are taken, so that the energy and gradient are finite wherever the dtype holds
+    # them (a z that overflows itself gives their limits: the component drops out). Eager code
+    # takes the plain forms and checks the logits (a pass over (*batch, K)); only where one is
+    # not finite are they formed again with the large-z forms. A traced graph (torch.compile,
+    # torch.func), which cannot branch on values, always takes both.
 
     def _coefficients(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
         """``mu``, ``1 / sigma``, ``1 / nu``, ``(nu + 1) / 2`` and ``c_k`` in ``x``'s dtype and
@@ -314,34 +321,50 @@ class StudentTMixture(BaseModel):
         sources = (self.locs, self.scale_table, self.dof_table, self.log_weights)
         return cached_while_unchanged(self, key, sources, build)
 
-    def _logits(self, x: Tensor, coefficients: tuple[Tensor, ...]) -> tuple[Tensor, Tensor]:
-        """``l_k`` (``(*batch, K)``) and ``z`` (``(*batch, K, d)``)."""
+    def _logits(self, x: Tensor, coefficients: tuple[Tensor, ...]) -> tuple[Tensor, Tensor, Tensor | None]:
+        """``l_k`` (``(*batch, K)``), ``z`` (``(*batch, K, d)``) and where :math:`z^2 / \\nu`
+        overflowed (None: the plain forms were finite)."""
         locs, inv_scale, inv_dof, half, bias = coefficients
         z = (x.unsqueeze(-2) - locs) * inv_scale
-        logits = bias - (half * torch.log1p(z * z * inv_dof)).sum(-1)
-        return logits, z
+        q = z * z * inv_dof
+        traced = torch.compiler.is_compiling() or _transforms_active()
+        if not traced:
+            logits = bias - (half * torch.log1p(q)).sum(-1)
+            if bool(torch.isfinite(logits).all()):
+                return logits, z, None
+        huge = torch.isinf(q)  # (z itself may be inf, for a finite x: the limits are taken)
+        # each form from the z it holds for, 1 or 0 elsewhere: autograd multiplies the branch
+        # not taken by 0, which its slope there (log 0, an overflowed square) would make NaN
+        tail = 2.0 * torch.log(torch.abs(torch.where(huge, z, 1.0))) + torch.log(inv_dof)
+        small = torch.where(huge, 0.0, z)
+        plain = torch.log1p(small * small * inv_dof)
+        return bias - (half * torch.where(huge, tail, plain)).sum(-1), z, huge
 
     def forward(self, x: Tensor) -> Tensor:
         return -torch.logsumexp(self._logits(x, self._coefficients(x))[0], -1)
 
     def _gradient_from(
-        self, logits: Tensor, lse: Tensor, z: Tensor, coefficients: tuple[Tensor, ...]
+        self, logits: Tensor, lse: Tensor, z: Tensor, huge: Tensor | None, coefficients: tuple[Tensor, ...]
     ) -> Tensor:
         _, inv_scale, inv_dof, half, _ = coefficients
         r = (logits - lse.unsqueeze(-1)).exp().unsqueeze(-1)  # the responsibilities
         per_component = (2.0 * half * inv_dof) * z / (1.0 + z * z * inv_dof) * inv_scale
+        if huge is not None:  # (nu + 1) / z where z^2 / nu overflowed
+            per_component = torch.where(
+                huge, (2.0 * half) / torch.where(huge, z, 1.0) * inv_scale, per_component
+            )
         return (r * per_component).sum(-2)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         coefficients = self._coefficients(x)
-        logits, z = self._logits(x, coefficients)
+        logits, z, huge = self._logits(x, coefficients)
         lse = torch.logsumexp(logits, -1)
-        return -lse, self._gradient_from(logits, lse, z, coefficients)
+        return -lse, self._gradient_from(logits, lse, z, huge, coefficients)
 
     def analytic_gradient(self, x: Tensor) -> Tensor:
         coefficients = self._coefficients(x)
-        logits, z = self._logits(x, coefficients)
-        return self._gradient_from(logits, torch.logsumexp(logits, -1), z, coefficients)
+        logits, z, huge = self._logits(x, coefficients)
+        return self._gradient_from(logits, torch.logsumexp(logits, -1), z, huge, coefficients)
 
     # -- ground truth ----------------------------------------------------------------------------
 
