@@ -435,16 +435,16 @@ class HolderTable(_TwoDimensional):
         sign = torch.sign(table)
         zero = table == 0  # E = 0 there exactly, even where exp overflows (0 * inf = NaN)
         energy = torch.where(zero, torch.zeros_like(table), -torch.abs(table) * growth)
-        # d|offset|/dx = -sign(offset) x / (pi r); zero at the origin
+        # d|offset|/dx = -sign(offset) x / (pi r); zero at the origin. The unit vector x / r is
+        # formed first: 1 / r overflows float32 where r is subnormal (and 0 * inf is NaN)
         positive = radius > 0
-        radial = torch.where(
-            positive, torch.sign(offset) / (math.pi * torch.where(positive, radius, 1.0)), 0.0
-        )
+        safe = torch.where(positive, radius, 1.0)
+        unit_a, unit_b = torch.where(positive, a / safe, 0.0), torch.where(positive, b / safe, 0.0)
         # dE = e^{|offset|} (-sign(table) d table - |table| d|offset|): the factor e^{|offset|}
         # is applied last, so that where it overflows the gradient is +-inf, never inf - inf
-        magnitude = torch.abs(table) * radial
-        dx = torch.where(zero, torch.zeros_like(table), -sign * cos_a * cos_b) + magnitude * a
-        dy = torch.where(zero, torch.zeros_like(table), sign * sin_a * sin_b) + magnitude * b
+        magnitude = torch.abs(table) * (torch.sign(offset) / math.pi)
+        dx = torch.where(zero, torch.zeros_like(table), -sign * cos_a * cos_b) + magnitude * unit_a
+        dy = torch.where(zero, torch.zeros_like(table), sign * sin_a * sin_b) + magnitude * unit_b
         gx = torch.where(dx == 0, torch.zeros_like(dx), growth * dx)
         gy = torch.where(dy == 0, torch.zeros_like(dy), growth * dy)
         return energy, _stack(gx, gy)

@@ -55,3 +55,13 @@ def test_a_term_a_formula_leaves_out_is_not_zero_times_its_overflow(
                 assert energy[0] == float("inf") and torch.equal(model(x)[0], energy[0]), backend
                 torch.testing.assert_close(energy[1:], exact_energy[1:].float(), rtol=1e-6, atol=0)
                 torch.testing.assert_close(grad, exact_grad.float(), rtol=1e-6, atol=0)
+
+
+def test_holder_table_gradient_near_the_origin_in_float32_is_float64s() -> None:
+    """A subnormal radius: 1 / r overflows float32, x / r does not (the gradient was NaN)."""
+    model = ebmcore.create("holder_table")
+    x = torch.tensor([[0.0, 8.6e-41], [1e-41, 0.0], [3e-39, 2e-39], [0.0, 0.0]])
+    energy, grad = model.energy_and_gradient(x)
+    exact_energy, exact_grad = model.energy_and_gradient(x.double())
+    torch.testing.assert_close(energy.double(), exact_energy, rtol=1e-6, atol=1e-44)
+    torch.testing.assert_close(grad.double(), exact_grad, rtol=1e-6, atol=1e-44)
