@@ -64,12 +64,22 @@ def _square_overflows(x: torch.Tensor, event_dims: int) -> torch.Tensor:
     return per_sample(x.double().square() * dim > torch.finfo(x.dtype).max, event_dims)
 
 
+def _tau_overflows(x: torch.Tensor, event_dims: int) -> torch.Tensor:
+    # eight_schools (non-centered): tau = e^s overflows the dtype and some eta_j is not 0
+    return (x[..., 1] > math.log(torch.finfo(x.dtype).max)) & (x[..., 2:] != 0).any(-1)
+
+
 DOCUMENTED_NAN = {
     "spherical": (_at_origin, "x / |x| is undefined at x = 0: energy and gradient NaN, by its docs"),
     "michalewicz": (
         _square_overflows,
         "sin(i x^2 / pi) of an argument that overflows the dtype is sin(inf) = NaN: the true value "
         "is bounded, but the dtype cannot hold the argument (float32 only, |x| > ~1e19)",
+    ),
+    "eight_schools": (
+        _tau_overflows,
+        "tau = e^s beyond the dtype's range (s > 709 in float64) with some eta_j != 0: the energy is "
+        "+inf and the gradient's sums meet +-inf of both signs, NaN (the exact values overflow too)",
     ),
 }
 

@@ -92,7 +92,11 @@ class EightSchools(CertifiedPosterior, BaseModel):
     likelihood and differ in these priors only, and their posteriors differ markedly
     (:math:`E[\log\tau]` is 0.80 under posteriordb's priors and 2.45 under inference_gym's).
 
-    Energy and gradient come from one pass (``analytic_energy_and_gradient``). The centered
+    Energy and gradient come from one pass (``analytic_energy_and_gradient``). Where
+    :math:`\tau = e^s` overflows the dtype (:math:`s > 709` in float64, 88 in float32) and some
+    :math:`\eta_j \ne 0`, the non-centered energy is :math:`+\infty`, and the gradient's
+    :math:`\mu` component, a sum over :math:`j` that meets :math:`\pm\infty` of both signs, may
+    be NaN there (its exact value overflows too). The centered
     energy has Neal's funnel in :math:`(s, \theta)` and is unbounded below as
     :math:`\tau \to 0` with :math:`\theta = \mu`, so no minimum is declared for either variant.
 
