@@ -22,6 +22,8 @@ References:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from torch import Tensor
@@ -186,10 +188,13 @@ class BentCigar(_RotatedFunction, FormulaFunction):
 
     Overflow: :math:`T_\mathrm{asy}^{0.5}(y_i) = y_i^{1 + 0.5 \frac{i}{d-1} \sqrt{y_i}}`
     overflows the dtype already for moderate :math:`y_i` (about :math:`10^5` in float64,
-    :math:`10^3` in float32). Where it does, the energy is :math:`+\infty` (it is at least
-    :math:`|T_\mathrm{asy}^{0.5}(y)|^2`), where the second rotation would give NaN (COCO too);
-    and wherever the energy is :math:`+\infty` the analytic gradient is returned as 0, since
-    its true value is not representable either (autograd through ``forward`` gives NaN there).
+    :math:`10^3` in float32). Where a coordinate of :math:`u` exceeds :math:`\sqrt{\max}` of the
+    dtype (:math:`10^{154}` in float64, :math:`10^{19}` in float32), as wherever it overflows,
+    the energy is :math:`+\infty` (it is at least :math:`\lVert u \rVert^2`) and the analytic
+    gradient is returned as 0: beyond that bound the products would meet :math:`\infty - \infty`
+    (NaN; COCO gives inf or NaN, autograd through ``forward`` NaN). Below it the energy may
+    still overflow, to :math:`+\infty`, and the gradient is then its own value (finite, or
+    :math:`\pm\infty` where that overflows too), never NaN.
 
     Unimodal, ill-conditioned (:math:`10^6`), non-separable; the minimum :math:`f_\mathrm{opt}`
     at :math:`x_\mathrm{opt}`.
@@ -238,7 +243,10 @@ class BentCigar(_RotatedFunction, FormulaFunction):
         return _coco.compute_x_opt(data.seed + _R_OFFSET, data.dim)
 
     def inner_parameters(self, y: Tensor) -> tuple[float, ...]:
-        return (torch.finfo(y.dtype).max,)  # flags the samples where T_asy overflowed to inf
+        # Flags the samples with a coordinate of T_asy beyond sqrt(max): their energy, at least
+        # |u|^2, is inf. Below it the gradient, at most ~1e7 sqrt(d) |u|, stays finite (no inf -
+        # inf, which a larger u gives): the energy alone may overflow, to +inf, as it should.
+        return (math.sqrt(torch.finfo(y.dtype).max),)
 
     inner_formula = staticmethod(_coco.asymmetric)  # type: ignore[assignment]  # (the function f17 shares)
 

@@ -347,6 +347,19 @@ def test_f12_overflow_of_t_asy_gives_inf_and_a_zero_gradient() -> None:
     x = m.x_opt + 50.0 * m.rotation[3]  # finite and huge, no overflow
     e, g = m.energy_and_gradient(x)
     assert math.isfinite(float(e)) and bool(torch.isfinite(g).all()) and float(g.norm()) > 0
+    # T_asy finite but beyond sqrt(max), ~1e307 (found by random inputs): the energy is inf and
+    # the gradient 0, where the rotation's products met inf - inf (NaN); below sqrt(max) no NaN
+    m = model(12, 3, 1)
+    for dtype in (F64, torch.float32):
+        big = math.sqrt(torch.finfo(dtype).max)
+        for a in np.linspace(1.0, 9e4 if dtype == F64 else 900.0, 400):
+            x = (m.x_opt + float(a) * m.rotation[2]).to(dtype)
+            u = m.inner_map(m.inner_input(x), with_gradient=False)[1]
+            e, g = m.to(dtype).energy_and_gradient(x)
+            assert not bool(g.isnan().any()) and not bool(e.isnan())  # (inf where it overflows)
+            if bool(u.abs().max() > big):
+                assert float(e) == math.inf and not bool(g.any())
+        m.double()
 
 
 def _bent_cigar_by_definition(u: torch.Tensor, rotation: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
