@@ -165,9 +165,11 @@ class BBOBFunction(BaseModel):
 
 
 def _finite_angle(z: Tensor) -> Tensor:
-    r""":math:`2\pi z`, with 0 where ``z`` overflowed to :math:`\pm\infty` (there
-    :math:`z^2 = \infty` decides the value; ``cos(inf)`` would make it NaN)."""
-    return (2.0 * math.pi) * torch.where(torch.isinf(z), 0.0, z)
+    r""":math:`2\pi z`, with 0 where that overflows to :math:`\pm\infty` (``z`` itself, or
+    beyond :math:`\max / 2\pi`: there :math:`z^2 = \infty` decides the value; ``cos(inf)``
+    would make it NaN)."""
+    angle = (2.0 * math.pi) * z
+    return torch.where(torch.isinf(angle), 0.0, angle)
 
 
 def rastrigin_raw_and_gradient(z: Tensor) -> tuple[Tensor, Tensor]:
@@ -176,8 +178,8 @@ def rastrigin_raw_and_gradient(z: Tensor) -> tuple[Tensor, Tensor]:
     its gradient :math:`20\pi \sin(2\pi z_i) + 2 z_i`.
 
     Where a :math:`z_i` overflowed to :math:`\pm\infty` (a finite ``x`` that
-    :math:`T_\mathrm{asy}` or a scaling blows up) the value is :math:`+\infty`, the limit,
-    where COCO's C code returns NaN (``cos(inf)``)."""
+    :math:`T_\mathrm{asy}` or a scaling blows up), or :math:`2\pi z_i` does, the value is
+    :math:`+\infty`, the limit, where COCO's C code returns NaN (``cos(inf)``)."""
     lattice, grad = rastrigin_lattice_and_gradient(z)
     return lattice + (z * z).sum(-1), grad + 2.0 * z
 
@@ -185,7 +187,7 @@ def rastrigin_raw_and_gradient(z: Tensor) -> tuple[Tensor, Tensor]:
 def rastrigin_lattice_and_gradient(z: Tensor) -> tuple[Tensor, Tensor]:
     r"""The lattice of Rastrigin's function, :math:`10 \big(d - \sum_i \cos 2\pi z_i\big)`
     on the last axis (f24's whole formula), and its gradient :math:`20\pi \sin(2\pi z_i)`;
-    1 for the cosine where a :math:`z_i` overflowed to :math:`\pm\infty`."""
+    1 for the cosine where :math:`2\pi z_i` overflowed to :math:`\pm\infty`."""
     angle = _finite_angle(z)
     return 10.0 * (z.shape[-1] - torch.cos(angle).sum(-1)), (20.0 * math.pi) * torch.sin(angle)
 

@@ -1064,9 +1064,9 @@ BLOCK_BODY(bbob_bueche_rastrigin) {
         const REAL t32 = v1[k] * v2[k];
         const REAL t33 = SELECT(t31, t32, v1[k]);
         const REAL t34 = t33 * t29;
-        const int t35 = FABS(t34) == (REAL)INFINITY;
-        const REAL t36 = SELECT(t35, (REAL)0.0, t34);
-        const REAL t37 = (REAL)6.283185307179586 * t36;
+        const REAL t35 = (REAL)6.283185307179586 * t34;
+        const int t36 = FABS(t35) == (REAL)INFINITY;
+        const REAL t37 = SELECT(t36, (REAL)0.0, t35);
         const REAL t38 = COS(t37);
         a0[k] = t38;
         const REAL t41 = gradient ? SIN(t37) : 0;
@@ -1862,9 +1862,9 @@ BLOCK_BODY(bbob_lunacek_lattice) {
     REAL *restrict q0 = s[1];
     #pragma omp simd
     for (ptrdiff_t k = 0; k < rows * d; ++k) {
-        const int t0 = FABS(x[k]) == (REAL)INFINITY;
-        const REAL t1 = SELECT(t0, (REAL)0.0, x[k]);
-        const REAL t2 = (REAL)6.283185307179586 * t1;
+        const REAL t0 = (REAL)6.283185307179586 * x[k];
+        const int t1 = FABS(t0) == (REAL)INFINITY;
+        const REAL t2 = SELECT(t1, (REAL)0.0, t0);
         const REAL t3 = COS(t2);
         a0[k] = t3;
         const REAL t6 = gradient ? SIN(t2) : 0;
@@ -1961,9 +1961,9 @@ BLOCK_BODY(bbob_rastrigin) {
     REAL *restrict q1 = s[3];
     #pragma omp simd
     for (ptrdiff_t k = 0; k < rows * d; ++k) {
-        const int t0 = FABS(x[k]) == (REAL)INFINITY;
-        const REAL t1 = SELECT(t0, (REAL)0.0, x[k]);
-        const REAL t2 = (REAL)6.283185307179586 * t1;
+        const REAL t0 = (REAL)6.283185307179586 * x[k];
+        const int t1 = FABS(t0) == (REAL)INFINITY;
+        const REAL t2 = SELECT(t1, (REAL)0.0, t0);
         const REAL t3 = COS(t2);
         a0[k] = t3;
         const REAL t6 = gradient ? SIN(t2) : 0;
@@ -2055,9 +2055,9 @@ BLOCK_BODY(bbob_rastrigin_separable) {
         const REAL t45 = SELECT(t31, t38, t29);
         const REAL t46 = gradient ? SELECT(t31, t44, (REAL)1.0) : 0;
         const REAL t47 = v1[k] * t45;
-        const int t48 = FABS(t47) == (REAL)INFINITY;
-        const REAL t49 = SELECT(t48, (REAL)0.0, t47);
-        const REAL t50 = (REAL)6.283185307179586 * t49;
+        const REAL t48 = (REAL)6.283185307179586 * t47;
+        const int t49 = FABS(t48) == (REAL)INFINITY;
+        const REAL t50 = SELECT(t49, (REAL)0.0, t48);
         const REAL t51 = COS(t50);
         a0[k] = t51;
         const REAL t54 = gradient ? SIN(t50) : 0;
