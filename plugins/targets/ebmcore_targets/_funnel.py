@@ -49,9 +49,12 @@ class Funnel(BaseModel):
     :math:`E^* = -(d-1)^2 \sigma^2 / 8`; it carries almost no mass, which is what makes the
     funnel hard.
 
-    In float32, :math:`e^{-v}` overflows below :math:`v \approx -88`. There :math:`x = 0` still
-    gives a finite energy and a zero gradient in :math:`x` (not NaN), and any :math:`x \neq 0`
-    an infinite energy, as it should.
+    The middle term is formed as :math:`2 \lVert e^{-v/2} x / 2 \rVert^2`: where
+    :math:`e^{-v}` underflows (:math:`v > 103` in float32) and :math:`\lVert x \rVert^2`
+    overflows, their product is still the dtype's value, not :math:`0 \cdot \infty`. Where
+    :math:`e^{-v/2}` overflows (:math:`v < -176` in float32) it is taken as the dtype's largest
+    value: :math:`x = 0` still gives a finite energy and a zero gradient in :math:`x` (not NaN),
+    and an :math:`x` of normal size an infinite energy, as it should.
 
     Args:
         dim: total dimension :math:`d \ge 2` (one :math:`v` and :math:`d - 1` coordinates :math:`x`).
@@ -79,27 +82,26 @@ class Funnel(BaseModel):
         self.variance = self.sigma * self.sigma  # inf, not OverflowError, for huge sigma
 
     def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """``v``, the ``x`` block, ``e^{-v} |x|^2 / 2`` and the gradient's ``e^{-v}``."""
+        """``v``, the ``x`` block, ``e^{-v} |x|^2 / 2`` and ``e^{-v} x``, the gradient in ``x``."""
         v = x[..., 0]
         rest = x[..., 1:]
-        precision = torch.exp(-v)
-        finite = precision.clamp_max(torch.finfo(x.dtype).max)
-        squares = torch.linalg.vecdot(rest, rest)
-        # x = 0 contributes nothing even where e^{-v} overflowed (inf * 0 would be NaN); the
-        # branch taken there keeps the derivatives of e^{-v} |x|^2 (a Hessian e^{-v}, not 0)
-        half_term = 0.5 * torch.where(squares == 0, finite * squares, precision * squares)
-        return v, rest, half_term, finite
+        # e^{-v} |x|^2 / 2 as 2 |r x|^2, r = e^{-v/2} / 2 (exact factors, and a sum that does not
+        # overflow before the value does): where e^{-v} underflows (v > 103 in float32) and
+        # |x|^2 overflows, no 0 * inf (their product may well be finite). r is taken as the
+        # dtype's largest value where it overflows (v < -176 in float32), so that x = 0 gives 0.
+        root = (0.5 * torch.exp(-0.5 * v)).clamp_max(torch.finfo(x.dtype).max).unsqueeze(-1)
+        scaled = root * rest
+        return v, rest, 2.0 * torch.linalg.vecdot(scaled, scaled), (4.0 * root) * scaled
 
     def forward(self, x: Tensor) -> Tensor:
         v, _, half_term, _ = self._parts(x)
         return v * v / (2.0 * self.variance) + half_term + 0.5 * (self.dim - 1) * v
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        v, rest, half_term, precision = self._parts(x)
+        v, _, half_term, d_x = self._parts(x)
         energy = v * v / (2.0 * self.variance) + half_term + 0.5 * (self.dim - 1) * v
         d_v = v / self.variance - half_term + 0.5 * (self.dim - 1)
-        gradient = torch.cat([d_v.unsqueeze(-1), precision.unsqueeze(-1) * rest], dim=-1)
-        return energy, gradient
+        return energy, torch.cat([d_v.unsqueeze(-1), d_x], dim=-1)
 
     def analytic_gradient(self, x: Tensor) -> Tensor:
         return self.analytic_energy_and_gradient(x)[1]

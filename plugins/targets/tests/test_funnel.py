@@ -217,6 +217,21 @@ def test_float32_deep_in_the_neck_is_finite_or_infinite_never_nan() -> None:
     assert gradient[0, 1:].eq(0).all()
 
 
+def test_float32_far_up_the_mouth_keeps_e_minus_v_times_x_squared() -> None:
+    """Where e^{-v} underflows float32 and |x|^2 overflows it, their product is float64's (it was
+    0 * inf, NaN): the energy and gradient equal float64's, or are inf where float64's exceed
+    float32's range (found by random inputs)."""
+    model = ebmcore.create("funnel", dim=3)
+    x = torch.tensor([[104.0, 1e38, 0.0], [150.0, -3e38, 2e38], [7.8e20, -2.3e23, 1.0], [50.0, 1e30, -1e30]])
+    energy, gradient = model.energy_and_gradient(x)
+    exact_energy, exact_gradient = model.energy_and_gradient(x.double())
+    fits = exact_energy.abs() <= torch.finfo(torch.float32).max
+    assert bool(fits[:2].all()) and bool(energy[~fits].isinf().all())
+    torch.testing.assert_close(energy[fits].double(), exact_energy[fits], rtol=1e-6, atol=0)
+    torch.testing.assert_close(gradient.double(), exact_gradient, rtol=1e-6, atol=1e-44)
+    torch.testing.assert_close(model(x), energy, rtol=0, atol=0)
+
+
 def test_bad_arguments_name_the_parameter() -> None:
     with pytest.raises(ebmcore.InvalidParameterError, match=r"dim.*an integer >= 2"):
         ebmcore.create("funnel", dim=1)
