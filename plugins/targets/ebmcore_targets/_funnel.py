@@ -52,9 +52,9 @@ class Funnel(BaseModel):
     The middle term is formed as :math:`2 \lVert e^{-v/2} x / 2 \rVert^2`: where
     :math:`e^{-v}` underflows (:math:`v > 103` in float32) and :math:`\lVert x \rVert^2`
     overflows, their product is still the dtype's value, not :math:`0 \cdot \infty`. Where
-    :math:`e^{-v/2}` overflows (:math:`v < -176` in float32) it is taken as the dtype's largest
-    value: :math:`x = 0` still gives a finite energy and a zero gradient in :math:`x` (not NaN),
-    and an :math:`x` of normal size an infinite energy, as it should.
+    :math:`e^{-v/2}` overflows (:math:`v < -176` in float32) it is taken as half the dtype's
+    largest value: :math:`x = 0` still gives a finite energy and a zero gradient in :math:`x`
+    (not NaN), and an :math:`x` of normal size an infinite energy, as it should.
 
     Args:
         dim: total dimension :math:`d \ge 2` (one :math:`v` and :math:`d - 1` coordinates :math:`x`).
@@ -87,9 +87,10 @@ class Funnel(BaseModel):
         rest = x[..., 1:]
         # e^{-v} |x|^2 / 2 as 2 |r x|^2, r = e^{-v/2} / 2 (exact factors, and a sum that does not
         # overflow before the value does): where e^{-v} underflows (v > 103 in float32) and
-        # |x|^2 overflows, no 0 * inf (their product may well be finite). r is taken as the
-        # dtype's largest value where it overflows (v < -176 in float32), so that x = 0 gives 0.
-        root = (0.5 * torch.exp(-0.5 * v)).clamp_max(torch.finfo(x.dtype).max).unsqueeze(-1)
+        # |x|^2 overflows, no 0 * inf (their product may well be finite). r is taken as a quarter
+        # of the dtype's largest value where it is larger (v < -176 in float32), so that x = 0
+        # gives 0 and a zero gradient, 4 r times 0.
+        root = (0.5 * torch.exp(-0.5 * v)).clamp_max(0.25 * torch.finfo(x.dtype).max).unsqueeze(-1)
         scaled = root * rest
         return v, rest, 2.0 * torch.linalg.vecdot(scaled, scaled), (4.0 * root) * scaled
 

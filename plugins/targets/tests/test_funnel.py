@@ -212,6 +212,11 @@ def test_float32_deep_in_the_neck_is_finite_or_infinite_never_nan() -> None:
     x[:, 0] = torch.tensor([-100.0, -100.0, 90.0])
     x[1, 1] = 1.0
     energy, gradient = model.energy_and_gradient(x)
+    x64 = torch.zeros(2, 3, dtype=torch.float64)
+    x64[:, 0] = -1e23  # e^{-v/2} beyond float64's range too
+    x64[1, 2] = 2.5
+    energy64, gradient64 = ebmcore.create("funnel", dim=3).energy_and_gradient(x64)
+    assert not gradient64.isnan().any() and gradient64[0, 1:].eq(0).all() and torch.isinf(energy64[1])
     assert energy.dtype == torch.float32 and not energy.isnan().any() and not gradient.isnan().any()
     assert torch.isfinite(energy[0]) and torch.isinf(energy[1]) and torch.isfinite(energy[2])
     assert gradient[0, 1:].eq(0).all()
