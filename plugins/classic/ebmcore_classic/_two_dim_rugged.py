@@ -390,7 +390,8 @@ def _schaffer_gradient(a: Tensor, b: Tensor, q: Tensor, h: Tensor, dh: Tensor) -
     :math:`-2y` for :math:`2x` and the same :math:`q` term (:math:`\partial_y q = 0.002 y`).
     """
     shrink = 0.002 * (h - 0.5) / q
-    return stack((2.0 * a / q) * (dh - shrink) / q, (2.0 * b / q) * (-dh - shrink) / q)
+    # 2 (x / q), not 2x / q: 2x overflows for |x| > max / 2, where q = inf (and inf / inf is NaN)
+    return stack((2.0 * (a / q)) * (dh - shrink) / q, (2.0 * (b / q)) * (-dh - shrink) / q)
 
 
 class SchafferN2(_TwoDimensional):
@@ -428,7 +429,8 @@ class SchafferN2(_TwoDimensional):
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         a, b, u, q, h, energy = self._terms(x)
-        return energy, _schaffer_gradient(a, b, q, h, torch.sin(2.0 * u))
+        # sin 2u as 2 sin u cos u: 2u overflows where u is finite beyond max / 2 (sin(inf) is NaN)
+        return energy, _schaffer_gradient(a, b, q, h, 2.0 * torch.sin(u) * torch.cos(u))
 
 
 SCHAFFER_N4_MINIMIZER = 1.2531318314637332
