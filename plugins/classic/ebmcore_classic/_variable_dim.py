@@ -273,7 +273,8 @@ class Perm(BaseModel):
     reach :math:`d^d`): :math:`O(d^2)` work per sample. Where odd powers of coordinates of both
     signs overflow the dtype within one residual (:math:`|x_j|` beyond about
     :math:`\max^{1/3}`, :math:`10^{12}` in float32, for :math:`d \ge 3`), the residual is
-    :math:`\infty - \infty` and the energy and gradient NaN; the exact value overflows there.
+    :math:`\infty - \infty` and the energy and gradient NaN (the exact values, but for a
+    cancellation, overflow there too).
 
     Args:
         dim: dimension :math:`d` (default 2).
