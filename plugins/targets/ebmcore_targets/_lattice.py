@@ -293,6 +293,12 @@ class Phi4(BaseModel):
     :math:`v^2 = (2J - a) / (2b)`, with :math:`S = -L^2 (2J - a)^2 / (4b)`; else the zero
     field. ``bounds`` are :math:`\pm\max(3, 2v)` on every site.
 
+    Where field values are so large that a bond term :math:`\phi(x)\phi(x + \hat\mu)`
+    overflows the dtype (beyond about :math:`\sqrt{\max}`: :math:`10^{19}` in float32,
+    :math:`10^{154}` in float64), it and a quartic term may overflow with opposite signs, and the
+    action and its gradient are :math:`\infty - \infty`, NaN (for :math:`b > 0` the exact
+    action is beyond the dtype there).
+
     Reference values, at :math:`L = 8` and :math:`\lambda = 0.022` in the ``"hopping"`` form,
     from 32 chains of HMC with dispersed starts, 50,000 draws each after 1,000 warm-up
     (``plugins/targets/scripts/phi4_reference.py``, seed 0), of :math:`\langle |M| \rangle`
