@@ -288,10 +288,11 @@ class StudentTMixture(BaseModel):
     # z^2 / nu overflows the dtype beyond |z| ~ 1e19 sqrt(nu) in float32 (1e154 in float64).
     # There log1p(z^2 / nu) = 2 log|z| - log nu and z / (nu + z^2) = 1 / z, to far below an ulp,
     # and those are taken, so that the energy and gradient are finite wherever the dtype holds
-    # them (a z that overflows itself gives their limits: the component drops out). Eager code
-    # takes the plain forms and checks the logits (a pass over (*batch, K)); only where one is
-    # not finite are they formed again with the large-z forms. A traced graph (torch.compile,
-    # torch.func), which cannot branch on values, always takes both.
+    # them (a z that overflows itself gives their limits: the component drops out). Eager CPU
+    # code takes the plain forms and checks the logits (a pass over (*batch, K)); only where one
+    # is not finite are they formed again with the large-z forms. A traced graph (torch.compile,
+    # torch.func), which cannot branch on values, and other devices, where reading a value
+    # waits for the device, always take both.
 
     def _coefficients(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
         """``mu``, ``1 / sigma``, ``1 / nu``, ``(nu + 1) / 2`` and ``c_k`` in ``x``'s dtype and
@@ -327,8 +328,8 @@ class StudentTMixture(BaseModel):
         locs, inv_scale, inv_dof, half, bias = coefficients
         z = (x.unsqueeze(-2) - locs) * inv_scale
         q = z * z * inv_dof
-        traced = torch.compiler.is_compiling() or _transforms_active()
-        if not traced:
+        # the check reads a value: on the CPU only, and not in a traced graph
+        if x.device.type == "cpu" and not (torch.compiler.is_compiling() or _transforms_active()):
             logits = bias - (half * torch.log1p(q)).sum(-1)
             if bool(torch.isfinite(logits).all()):
                 return logits, z, None
