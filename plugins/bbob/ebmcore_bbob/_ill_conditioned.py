@@ -244,8 +244,9 @@ class BentCigar(_RotatedFunction, FormulaFunction):
 
     def inner_parameters(self, y: Tensor) -> tuple[float, ...]:
         # Flags the samples with a coordinate of T_asy beyond sqrt(max): their energy, at least
-        # |u|^2, is inf. Below it the gradient, at most ~1e7 sqrt(d) |u|, stays finite (no inf -
-        # inf, which a larger u gives): the energy alone may overflow, to +inf, as it should.
+        # |u|^2, is inf. Below it the formula's gradient in u, at most ~1e7 sqrt(d) |u|, stays
+        # finite (no inf - inf, which a larger u gives); the energy may overflow, to +inf, and
+        # the gradient through T_asy' to +-inf, as their true values do.
         return (math.sqrt(torch.finfo(y.dtype).max),)
 
     inner_formula = staticmethod(_coco.asymmetric)  # type: ignore[assignment]  # (the function f17 shares)
