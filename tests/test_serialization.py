@@ -26,10 +26,12 @@ ENERGIES = ebmcore.list_energies()
 
 
 def perturbed(model: ebmcore.BaseModel) -> ebmcore.BaseModel:
-    """Move every floating parameter and buffer off its initial value, so state really travels."""
+    """Move every floating tensor of the state (parameters, persistent buffers) off its initial
+    value, so state really travels. (A non-persistent buffer is not state: a vector that follows
+    from the constructor's arguments alone, as BBOB's T_asy weights, is made again by them.)"""
     generator = torch.Generator().manual_seed(3)
     with torch.no_grad():
-        for tensor in [*model.parameters(), *model.buffers()]:
+        for tensor in model.state_dict(keep_vars=True).values():
             if tensor.is_floating_point() and tensor.numel():
                 tensor.add_(1e-3 * torch.rand(tensor.shape, generator=generator, dtype=tensor.dtype))
     return model
