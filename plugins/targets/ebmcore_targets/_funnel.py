@@ -81,8 +81,8 @@ class Funnel(BaseModel):
         self.sigma = float(sigma)
         self.variance = self.sigma * self.sigma  # inf, not OverflowError, for huge sigma
 
-    def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """``v``, the ``x`` block, ``e^{-v} |x|^2 / 2`` and ``e^{-v} x``, the gradient in ``x``."""
+    def _parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """``v``, ``e^{-v} |x|^2 / 2`` and ``e^{-v} x``, the gradient in the ``x`` block."""
         v = x[..., 0]
         rest = x[..., 1:]
         # e^{-v} |x|^2 / 2 as 2 |r x|^2, r = e^{-v/2} / 2 (exact factors, and a sum that does not
@@ -92,14 +92,14 @@ class Funnel(BaseModel):
         # gives 0 and a zero gradient, 4 r times 0.
         root = (0.5 * torch.exp(-0.5 * v)).clamp_max(0.25 * torch.finfo(x.dtype).max).unsqueeze(-1)
         scaled = root * rest
-        return v, rest, 2.0 * torch.linalg.vecdot(scaled, scaled), (4.0 * root) * scaled
+        return v, 2.0 * torch.linalg.vecdot(scaled, scaled), (4.0 * root) * scaled
 
     def forward(self, x: Tensor) -> Tensor:
-        v, _, half_term, _ = self._parts(x)
+        v, half_term, _ = self._parts(x)
         return v * v / (2.0 * self.variance) + half_term + 0.5 * (self.dim - 1) * v
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        v, _, half_term, d_x = self._parts(x)
+        v, half_term, d_x = self._parts(x)
         energy = v * v / (2.0 * self.variance) + half_term + 0.5 * (self.dim - 1) * v
         d_v = v / self.variance - half_term + 0.5 * (self.dim - 1)
         return energy, torch.cat([d_v.unsqueeze(-1), d_x], dim=-1)

@@ -322,9 +322,11 @@ class StudentTMixture(BaseModel):
         sources = (self.locs, self.scale_table, self.dof_table, self.log_weights)
         return cached_while_unchanged(self, key, sources, build)
 
-    def _logits(self, x: Tensor, coefficients: tuple[Tensor, ...]) -> tuple[Tensor, Tensor, Tensor | None]:
-        """``l_k`` (``(*batch, K)``), ``z`` (``(*batch, K, d)``) and where :math:`z^2 / \\nu`
-        overflowed (None: the plain forms were finite)."""
+    def _logits(
+        self, x: Tensor, coefficients: tuple[Tensor, ...]
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
+        """``l_k`` (``(*batch, K)``), ``z`` and :math:`q = z^2 / \\nu` (``(*batch, K, d)``), and
+        where ``q`` overflowed (None: the plain forms were finite)."""
         locs, inv_scale, inv_dof, half, bias = coefficients
         z = (x.unsqueeze(-2) - locs) * inv_scale
         q = z * z * inv_dof
@@ -332,24 +334,30 @@ class StudentTMixture(BaseModel):
         if x.device.type == "cpu" and not (torch.compiler.is_compiling() or _transforms_active()):
             logits = bias - (half * torch.log1p(q)).sum(-1)
             if bool(torch.isfinite(logits).all()):
-                return logits, z, None
+                return logits, z, q, None
         huge = torch.isinf(q)  # (z itself may be inf, for a finite x: the limits are taken)
         # each form from the z it holds for, 1 or 0 elsewhere: autograd multiplies the branch
         # not taken by 0, which its slope there (log 0, an overflowed square) would make NaN
         tail = 2.0 * torch.log(torch.abs(torch.where(huge, z, 1.0))) + torch.log(inv_dof)
         small = torch.where(huge, 0.0, z)
         plain = torch.log1p(small * small * inv_dof)
-        return bias - (half * torch.where(huge, tail, plain)).sum(-1), z, huge
+        return bias - (half * torch.where(huge, tail, plain)).sum(-1), z, q, huge
 
     def forward(self, x: Tensor) -> Tensor:
         return -torch.logsumexp(self._logits(x, self._coefficients(x))[0], -1)
 
     def _gradient_from(
-        self, logits: Tensor, lse: Tensor, z: Tensor, huge: Tensor | None, coefficients: tuple[Tensor, ...]
+        self,
+        logits: Tensor,
+        lse: Tensor,
+        z: Tensor,
+        q: Tensor,
+        huge: Tensor | None,
+        coefficients: tuple[Tensor, ...],
     ) -> Tensor:
         _, inv_scale, inv_dof, half, _ = coefficients
         r = (logits - lse.unsqueeze(-1)).exp().unsqueeze(-1)  # the responsibilities
-        per_component = (2.0 * half * inv_dof) * z / (1.0 + z * z * inv_dof) * inv_scale
+        per_component = (2.0 * half * inv_dof) * z / (1.0 + q) * inv_scale
         if huge is not None:  # (nu + 1) / z where z^2 / nu overflowed
             per_component = torch.where(
                 huge, (2.0 * half) / torch.where(huge, z, 1.0) * inv_scale, per_component
@@ -358,14 +366,14 @@ class StudentTMixture(BaseModel):
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         coefficients = self._coefficients(x)
-        logits, z, huge = self._logits(x, coefficients)
+        logits, z, q, huge = self._logits(x, coefficients)
         lse = torch.logsumexp(logits, -1)
-        return -lse, self._gradient_from(logits, lse, z, huge, coefficients)
+        return -lse, self._gradient_from(logits, lse, z, q, huge, coefficients)
 
     def analytic_gradient(self, x: Tensor) -> Tensor:
         coefficients = self._coefficients(x)
-        logits, z, huge = self._logits(x, coefficients)
-        return self._gradient_from(logits, torch.logsumexp(logits, -1), z, huge, coefficients)
+        logits, z, q, huge = self._logits(x, coefficients)
+        return self._gradient_from(logits, torch.logsumexp(logits, -1), z, q, huge, coefficients)
 
     # -- ground truth ----------------------------------------------------------------------------
 
