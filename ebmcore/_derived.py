@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import torch
 from torch import Tensor, nn
 
-from ._dispatch import transforms_active
+from ._dispatch import tracing
 
 __all__ = ["cached_while_unchanged"]
 
@@ -48,7 +48,7 @@ def cached_while_unchanged(
         >>> cached_while_unchanged(module, "total", (module.w,), lambda: float(module.w.sum()))
         6.0
     """
-    if torch.compiler.is_compiling() or transforms_active():
+    if tracing():
         # traced once into a graph, or a tensor of a torch.func transform that must not outlive it
         return build()
     table = _derived.get(model)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import torch
+import torch.autograd.forward_ad as _forward_ad
 from torch import Tensor
 
 from ._errors import BackendUnavailableError, InvalidParameterError
@@ -144,11 +145,38 @@ def overriding(model: BaseModel) -> Iterator[None]:
         yield
 
 
-# torch.func transforms (grad, vmap, ...) wrap their inputs in tensors that a kernel cannot read
-# and that need not require grad to be differentiated: under them the kernels step aside, the
-# analytic gradient runs with grad mode as it is (so a transform differentiates through it), and
-# the reference gradient is torch.func.grad's, which composes with the outer transforms.
-transforms_active: Callable[[], bool] = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
+_functorch_active: Callable[[], bool] = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
+
+
+def transforms_active() -> bool:
+    """Whether a ``torch.func`` transform runs or a forward-mode AD dual level is open.
+
+    Both differentiate inputs that need not require grad, through tensors (functorch wrappers,
+    dual tensors) whose tangents a kernel cannot read and would drop. Under them the kernels
+    step aside, the analytic gradient runs with grad mode as it is (so the transform
+    differentiates through it), and the reference gradient is ``torch.func.grad``'s, which
+    composes with the outer transforms and carries forward-mode tangents.
+    """
+    # no tensor carries a tangent outside a dual level (torch.autograd.forward_ad clears them)
+    return _functorch_active() or _forward_ad._current_level >= 0
+
+
+def tracing() -> bool:
+    """Whether values are hidden from Python here: ``torch.compile`` traces a graph, a
+    ``torch.func`` transform runs, or a forward-mode AD dual level is open.
+
+    Code that runs inside a model's ``forward`` or gradient then must not branch on a tensor's
+    value (``bool(t)``, ``t.item()``: a traced graph or ``vmap`` cannot) and must not keep a
+    tensor it built from its inputs beyond the call (it may be a wrapper of the transform).
+
+    Example:
+        >>> import torch, ebmcore.plugin
+        >>> ebmcore.plugin.tracing()
+        False
+        >>> torch.func.vmap(lambda x: torch.tensor(ebmcore.plugin.tracing()) + x)(torch.zeros(2))
+        tensor([1., 1.])
+    """
+    return torch.compiler.is_compiling() or transforms_active()
 
 
 def _registered(model: BaseModel, x: Tensor, kernels: Mapping[str, Kernel] | None = None) -> Kernel | None:
@@ -180,6 +208,19 @@ def class_kernel(model: BaseModel, x: Tensor) -> Kernel | None:
 def resolve_backend(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Backend:
     """Name the path :func:`gradient` takes for ``model`` on ``x``."""
     return _path(model, x, create_graph)[0]
+
+
+def one_sample_as_batch(model: BaseModel, x: Tensor) -> bool:
+    """Whether ``x`` is one sample (no batch axis) under a transform, to be evaluated as a batch
+    of one.
+
+    Forward-mode AD in torch (``torch.func.jvp``, ``jacfwd``, ``torch.autograd.forward_ad``)
+    gives ``t + 1.0`` a float64 tangent where ``t`` is a 0-dim float32 tensor: the Python number's
+    zero tangent loses its wrapped-number mark in type promotion (pytorch/pytorch#90065). Per
+    sample, as ``vmap`` and a one-point transform see it, every energy is such a 0-dim tensor;
+    with a batch axis it is not, and the tangents keep their dtype.
+    """
+    return x.ndim == model.event_ndim and transforms_active()
 
 
 def _path(model: BaseModel, x: Tensor, create_graph: bool) -> tuple[Backend, bool]:
@@ -360,6 +401,9 @@ def energy_and_gradient(model: BaseModel, x: Tensor, *, create_graph: bool = Fal
     """
     model.check_input(x)
     path, graph = _path(model, x, create_graph)
+    if graph and one_sample_as_batch(model, x):
+        energy, grad = energy_and_gradient(model, x.unsqueeze(0), create_graph=create_graph)
+        return energy[0], grad[0]  # one sample as a batch of one: see one_sample_as_batch
     if path == "autograd":
         return _reference(model, x, create_graph)
     return _without_graph(_fused_without_autograd, model, x, path, graph)
@@ -412,6 +456,8 @@ def gradient(model: BaseModel, x: Tensor, *, create_graph: bool = False) -> Tens
     """
     model.check_input(x)
     path, graph = _path(model, x, create_graph)
+    if graph and one_sample_as_batch(model, x):
+        return gradient(model, x.unsqueeze(0), create_graph=create_graph)[0]  # see one_sample_as_batch
     if path == "autograd":
         return _reference(model, x, create_graph)[1]
     return _without_graph(_gradient_without_autograd, model, x, path, graph)

@@ -174,6 +174,8 @@ def _batched_forward(method: Callable[..., Tensor]) -> Callable[..., Tensor]:
                     return function(self, x)
         self.check_input(x)
         event = self.event_ndim
+        if x.ndim == event and not self.flat_forward and _dispatch.transforms_active():
+            return forward(self, x.unsqueeze(0), *args, **kwargs)[0]  # _dispatch.one_sample_as_batch
         if self.flat_forward and x.ndim != event + 1:
             return _batched(self, x, lambda flat: method(self, flat, *args, **kwargs), "forward", True)
         out = method(self, x, *args, **kwargs)

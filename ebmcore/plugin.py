@@ -25,12 +25,13 @@ from ._spec import EnergySpec, HookSpecs, hookimpl, hookspec
 
 if TYPE_CHECKING:
     from ._derived import cached_while_unchanged
-    from ._dispatch import Kernel
+    from ._dispatch import Kernel, tracing
     from ._reference import CertifiedPosterior, CertifiedReference, ReferenceDraws, load_reference
 
 _LAZY = {  # torch-backed: loaded on first use
     "Kernel": "ebmcore._dispatch",
     "cached_while_unchanged": "ebmcore._derived",
+    "tracing": "ebmcore._dispatch",
     "CertifiedPosterior": "ebmcore._reference",
     "CertifiedReference": "ebmcore._reference",
     "ReferenceDraws": "ebmcore._reference",
@@ -55,6 +56,7 @@ __all__ = [
     "hookspec",
     "lazy_getattr",
     "load_reference",
+    "tracing",
 ]
 
 

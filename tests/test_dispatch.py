@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import torch
 from torch import Tensor
+from torch.autograd import forward_ad
 
 import ebmcore
 from ebmcore import BackendUnavailableError, BaseModel, InvalidParameterError, constraints
@@ -399,6 +400,70 @@ def test_autograd_through_model_of_x_takes_the_fused_analytic_gradient():
     assert torch.autograd.gradgradcheck(model, (x[:2].clone().requires_grad_(True),))
     # torch.func traces forward itself, and composes as before
     torch.testing.assert_close(torch.func.vmap(torch.func.grad(model))(x), expected_grad)
+
+
+# torch's forward-mode AD loads its decompositions through torch.jit.script on first use
+forward_mode = pytest.mark.filterwarnings(r"ignore:`torch\.jit\.script` is deprecated:DeprecationWarning")
+
+
+@forward_mode
+def test_forward_mode_dual_tensors_carry_their_tangents_past_a_kernel():
+    """A dual tensor of ``torch.autograd.forward_ad`` needs no grad, yet its tangent must come
+    out: the kernels (which read the primal alone) step aside inside a dual level, and
+    the tangents are the directional derivative and the Hessian-vector product."""
+    KernelBowl.register_kernel("cpu", _cpu_kernel, energy=_cpu_energy)
+    try:
+        model = KernelBowl(dim=3).requires_grad_(False)  # k = 2: E = |x|^2, H = 2 I
+        x, v = torch.randn(4, 3), torch.randn(4, 3)
+        before = KernelBowl.calls + KernelBowl.energy_calls
+        with forward_ad.dual_level():
+            dual = forward_ad.make_dual(x, v)
+            tangents = {
+                "energy": forward_ad.unpack_dual(model(dual)).tangent,
+                "gradient": forward_ad.unpack_dual(model.gradient(dual)).tangent,
+                "fused gradient": forward_ad.unpack_dual(model.energy_and_gradient(dual)[1]).tangent,
+            }
+        assert KernelBowl.calls + KernelBowl.energy_calls == before
+        torch.testing.assert_close(tangents["energy"], 2.0 * (x * v).sum(-1))
+        torch.testing.assert_close(tangents["gradient"], 2.0 * v)
+        torch.testing.assert_close(tangents["fused gradient"], 2.0 * v)
+        model.energy_and_gradient(x)  # outside the dual level the kernel serves again
+        assert KernelBowl.calls == before - KernelBowl.energy_calls + 1
+    finally:
+        KernelBowl.unregister_kernel("cpu")
+
+
+class ShiftedBowl(BaseModel):
+    """E = |x|^2 / 2 + 1: a Python number added to a 0-dim tensor per sample."""
+
+    def __init__(self, dim: int = 2) -> None:
+        super().__init__(dim, dim=dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return 0.5 * (x * x).sum(-1) + 1.0
+
+
+@forward_mode
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=str)
+def test_forward_mode_keeps_float32_for_one_sample(dtype: torch.dtype) -> None:
+    """Torch's forward-mode AD gives ``t + 1.0`` a float64 tangent where ``t`` is a 0-dim float32
+    tensor (pytorch/pytorch#90065); the model evaluates one sample under a transform as a batch
+    of one, so jacfwd, jvp and vmap of them keep the input's dtype."""
+    model = ShiftedBowl(dim=3)
+    x = torch.randn(4, 3, dtype=dtype)
+    results = {
+        "jacfwd": torch.func.jacfwd(model)(x[0]),
+        "vmap(jacfwd)": torch.func.vmap(torch.func.jacfwd(model))(x),
+        "jvp": torch.func.jvp(model, (x[0],), (x[1],))[1],
+        "vmap(jacfwd(gradient))": torch.func.vmap(torch.func.jacfwd(model.gradient))(x),
+    }
+    assert {what: r.dtype for what, r in results.items()} == dict.fromkeys(results, dtype)
+    torch.testing.assert_close(results["vmap(jacfwd)"], x)
+    torch.testing.assert_close(results["jvp"], (x[0] * x[1]).sum())
+    torch.testing.assert_close(results["vmap(jacfwd(gradient))"], torch.eye(3, dtype=dtype).expand(4, 3, 3))
+    # the bug itself, so that this workaround is dropped once torch fixes it
+    direct = torch.func.jvp(lambda y: (y * y).sum() + 1.0, (x[0],), (x[1],))[1]
+    assert direct.dtype == (torch.float64 if dtype == torch.float32 else dtype)
 
 
 def test_a_model_with_a_trainable_parameter_keeps_autograd_through_forward():

@@ -14,6 +14,7 @@ torch, for pytest's collection); :data:`CHECKS` maps each name to the function o
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import io
@@ -23,12 +24,13 @@ import pickle
 import subprocess
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import torch
 from torch import Tensor
+from torch.autograd import forward_ad
 from torch.func import grad, hessian, jacfwd, jacrev, vmap
 
 from .. import _registry
@@ -190,7 +192,9 @@ def check_output_shape(ctx: Context) -> str:
 
 
 def check_dtype(ctx: Context) -> str:
-    """Each dtype in gives that dtype out (energy, gradient, score, energy_and_gradient)."""
+    """Each dtype in gives that dtype out (energy, gradient, score, energy_and_gradient), also
+    per sample under ``torch.func`` transforms (``vmap`` of the model, of its gradient, of
+    ``energy_and_gradient``, of forward-mode ``jacfwd``), which must not raise either."""
     m = ctx.given
     for dtype in ctx.dtypes:
         x = ctx.points(4, dtype=dtype)
@@ -206,6 +210,22 @@ def check_dtype(ctx: Context) -> str:
         e, g = m.energy_and_gradient(x)
         results["energy_and_gradient energy"] = e
         results["energy_and_gradient gradient"] = g
+        transformed: dict[str, Callable[[Tensor], Any]] = {
+            "vmap(model)": vmap(m),
+            "vmap(model.gradient)": vmap(m.gradient),
+            "vmap(model.energy_and_gradient)": vmap(m.energy_and_gradient),
+            "vmap(jacfwd(model))": vmap(jacfwd(m)),
+        }
+        for what, function in transformed.items():
+            try:
+                with forward_mode():
+                    value = function(x)
+            except RuntimeError as exc:
+                raise CheckFailed(
+                    f"{what} of a {dtype} input raised {type(exc).__name__}: {_first_line(str(exc))}"
+                ) from None
+            parts = value if isinstance(value, tuple) else (value,)
+            results.update({f"{what}[{i}]" if len(parts) > 1 else what: part for i, part in enumerate(parts)})
         for what, value in results.items():
             if not isinstance(value, Tensor):
                 raise CheckFailed(f"{what} returned {type(value).__name__}")
@@ -438,15 +458,45 @@ def check_function_transforms(ctx: Context) -> str:
             vmap(jacrev(lambda y: m.energy_and_gradient(y)[1]))(x)
         ),
     }
-    with warnings.catch_warnings():
-        # torch's forward-mode AD loads its decompositions through torch.jit.script on first use
-        warnings.filterwarnings("ignore", r"`torch\.jit\.script` is deprecated", DeprecationWarning)
+    # forward-mode AD outside torch.func: dual tensors, whose tangents no kernel may drop
+    direction = torch.randn(x.shape, generator=torch.Generator().manual_seed(SEED), dtype=x.dtype)
+    directional = (ctx.flat(reference) * ctx.flat(direction)).sum(-1)
+    curvature = ctx.unflat((second @ ctx.flat(direction).unsqueeze(-1)).squeeze(-1))
+
+    def tangent(function: Callable[[Tensor], Tensor]) -> Tensor:
+        with forward_ad.dual_level():
+            out = forward_ad.unpack_dual(function(forward_ad.make_dual(x, direction))).tangent
+        if out is None:
+            raise CheckFailed("a dual tensor's tangent was dropped (none came out)")
+        return out
+
+    tangents: dict[str, tuple[Callable[[], Tensor], Tensor, int]] = {
+        "model(dual) tangent": (lambda: tangent(m), directional, 0),
+        "model.gradient(dual) tangent": (lambda: tangent(m.gradient), curvature, nd),
+        "model.energy_and_gradient(dual)[1] tangent": (
+            lambda: tangent(lambda y: m.energy_and_gradient(y)[1]),
+            curvature,
+            nd,
+        ),
+    }
+    with forward_mode():
         for _ in range(2):  # the second round meets whatever the first one left behind
             for what, first in firsts.items():
                 compare(first(), reference, rtol=1e-8, what=what, event_ndim=nd)
             for what, function in seconds.items():
                 compare(function(), second, rtol=1e-8, what=what, event_ndim=2)
-    return "grad, vmap, jacrev, jacfwd, hessian (twice)"
+            for what, (function, expected, ndim) in tangents.items():
+                compare(function(), expected, rtol=1e-8, what=what, event_ndim=ndim)
+    return "grad, vmap, jacrev, jacfwd, hessian, forward-mode dual tensors (twice)"
+
+
+@contextlib.contextmanager
+def forward_mode() -> Iterator[None]:
+    """Quiet the warning torch's forward-mode AD gives as it loads its decompositions through
+    ``torch.jit.script``, on first use."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"`torch\.jit\.script` is deprecated", DeprecationWarning)
+        yield
 
 
 # -- hygiene --------------------------------------------------------------------------------------

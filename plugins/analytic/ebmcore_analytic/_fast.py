@@ -32,12 +32,9 @@ import torch
 from torch import Tensor, nn
 
 from ebmcore.plugin import cached_while_unchanged as cached
+from ebmcore.plugin import tracing
 
 __all__ = ["buffer_as", "cached", "constant", "integer_power", "rowsum"]
-
-# Inside a torch.func transform a tensor built from `like` is a wrapper of that transform: it must
-# not be cached beyond it (a later transform would meet a stale level and fail).
-_transforms_active = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
 
 # Widest rows that rowsum sums with gemv (the crossover with sum(-1) is at 32 to 64 elements in
 # float64 and float32 on one CPU thread, torch 2.13).
@@ -54,7 +51,7 @@ def constant(value: float, like: Tensor, size: int | None = None) -> Tensor:
         >>> constant(2.5, torch.zeros(3, dtype=torch.float64), 2)
         tensor([2.5000, 2.5000], dtype=torch.float64)
     """
-    if torch.compiler.is_compiling() or _transforms_active():  # built where it is used
+    if tracing():  # a tensor built from `like` may be a transform's wrapper: built where it is used
         return like.new_full(() if size is None else (size,), value)
     return _constant(float(value), size, like.dtype, like.device)
 

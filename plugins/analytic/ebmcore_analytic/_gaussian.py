@@ -10,6 +10,7 @@ import torch
 from torch import Tensor
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, constraints
+from ebmcore.plugin import tracing
 
 from ._fast import buffer_as, cached, rowsum
 from ._memory import allocating, filled, float64_bytes
@@ -188,7 +189,7 @@ class Gaussian(BaseModel):
     def _diagonal_precision(self, like: Tensor) -> Tensor | float:
         """The diagonal precision as a float where it is one number (a scalar product is a
         cheaper pass than a broadcast one), else as a vector in ``like``'s dtype."""
-        if torch.compiler.is_compiling():  # no data-dependent branch in a graph
+        if tracing():  # no data-dependent branch
             return buffer_as(self, "precision_diag", like)
         precision = self.precision_diag
         scalar = cached(self, "isotropic", (precision,), lambda: _common_value(precision))
@@ -197,9 +198,7 @@ class Gaussian(BaseModel):
     def _centered(self, x: Tensor) -> Tensor:
         """``x - mean`` (``x`` itself where the mean is zero, which the caller never writes to)."""
         loc = self.loc
-        if not torch.compiler.is_compiling() and cached(
-            self, "zero_mean", (loc,), lambda: not bool(loc.any())
-        ):
+        if not tracing() and cached(self, "zero_mean", (loc,), lambda: not bool(loc.any())):
             return x
         return x - buffer_as(self, "loc", x)
 
@@ -216,7 +215,7 @@ class Gaussian(BaseModel):
         if (
             x.dtype != torch.float64
             and x.device.type == "cpu"
-            and not torch.compiler.is_compiling()  # no data-dependent branch in a graph
+            and not tracing()  # no data-dependent branch
             and bool(torch.isinf(energy).any())
         ):
             # (x - mu) . grad can overflow although half of it fits: redo those rows in float64

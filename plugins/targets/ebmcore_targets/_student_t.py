@@ -10,14 +10,11 @@ import torch
 from torch import Tensor
 
 from ebmcore import BaseModel, InvalidParameterError, Minima, Modes, constraints
-from ebmcore.plugin import cached_while_unchanged
+from ebmcore.plugin import cached_while_unchanged, tracing
 
 from ._gmm import jax_uniform
 
 __all__ = ["StudentTMixture", "beyond_elbos_means"]
-
-# Inside a torch.func transform a value cannot decide a branch (see StudentTMixture._logits).
-_transforms_active = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
 
 _MODE_SEARCH_MAX = 1 << 24  # elements of the largest tensor of the mode search (K^2 d or K d^2)
 _BOUNDS_SCALES = 10.0
@@ -331,7 +328,7 @@ class StudentTMixture(BaseModel):
         z = (x.unsqueeze(-2) - locs) * inv_scale
         q = z * z * inv_dof
         # the check reads a value: on the CPU only, and not in a traced graph
-        if x.device.type == "cpu" and not (torch.compiler.is_compiling() or _transforms_active()):
+        if x.device.type == "cpu" and not tracing():
             logits = bias - (half * torch.log1p(q)).sum(-1)
             if bool(torch.isfinite(logits).all()):
                 return logits, z, q, None
