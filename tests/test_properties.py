@@ -28,6 +28,9 @@ Inputs (the default construction of each energy; energies without one are skippe
     * samples containing +-inf: only shapes and dtypes are checked (at infinity the
       mathematics has no gradient to give, and x - x^2 style terms are inf - inf).
 
+Half precision
+    float16 and bfloat16 inputs give results of that dtype (energy, gradient, fused call).
+
 In float64 the range of the drawn elements (|x| <= 1e30) leaves every term of a polynomial
 energy of degree < 10 finite, so float64 must give no NaN at all for finite samples.
 """
@@ -298,6 +301,23 @@ def test_rays_of_every_size_give_nan_only_where_due(name: str) -> None:
         x = rays.to(dtype)
         energy, grad = model.energy_and_gradient(x)
         assert_nan_only_where_due(name, model, x, (energy, model.energy(x)), grad.isnan())
+
+
+@pytest.mark.parametrize("name", ENERGIES)
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=str)
+def test_half_precision_in_gives_half_precision_out(name: str, dtype: torch.dtype) -> None:
+    """float16 and bfloat16 inputs keep their dtype in every result (the kit checks float32 and
+    float64): no path may mix in a float32 tensor of its own (a flag made from Python numbers)."""
+    model = default_model(name)
+    x = torch.randn(3, *model.event_shape, generator=torch.Generator().manual_seed(0)).to(dtype)
+    energy, grad = model.energy_and_gradient(x)
+    results = {
+        "energy": model.energy(x),
+        "gradient": model.gradient(x),
+        "fused energy": energy,
+        "fused gradient": grad,
+    }
+    assert {what: r.dtype for what, r in results.items()} == dict.fromkeys(results, dtype)
 
 
 def test_the_registry_has_energies_to_test() -> None:

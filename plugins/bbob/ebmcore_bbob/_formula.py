@@ -212,7 +212,10 @@ class FormulaFunction(BBOBFunction):
         x term :math:`h` (by its C ``kernel``)."""
         extra, extra_grad = self.x_term(x, grad is not None, kernel)
         if state is not None:
-            energy = energy + state[0]  # +inf where the inner map overflows, 0 elsewhere
+            flag = state[0]  # +inf where the inner map overflows, 0 elsewhere
+            if flag.dtype.itemsize > energy.dtype.itemsize:  # torch's float32 flag, a float16 x
+                flag = flag.to(energy.dtype)
+            energy = energy + flag
         energy = energy + self.f_opt if extra is None else energy + extra + self.f_opt
         if grad is None:
             return energy, None
