@@ -31,7 +31,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 from torch.autograd import forward_ad
-from torch.func import grad, hessian, jacfwd, jacrev, vmap
+from torch.func import functional_call, grad, hessian, jacfwd, jacrev, vmap
 
 from .. import _registry
 from .._dispatch import resolve_backend, use_backend
@@ -429,7 +429,9 @@ def check_function_transforms(ctx: Context) -> str:
     ``model.energy``, ``model.gradient``, ``model.score`` and ``model.energy_and_gradient``
     (float64, three points), each twice: device kernels step aside inside transforms, an
     analytic gradient is differentiated through, and nothing cached inside one transform may
-    break the next.
+    break the next. ``functional_call`` with the model's own state, and ``vmap`` of it over
+    two copies of that state (an ensemble), give the model's energies; so do the tangents of
+    forward-mode AD's dual tensors give the directional derivative and Hessian products.
     """
     m = ctx.model
     x = ctx.points(3)
@@ -479,15 +481,30 @@ def check_function_transforms(ctx: Context) -> str:
             nd,
         ),
     }
+    # the model as a function of its state: torch.func.functional_call puts plain tensors (under
+    # vmap, batched ones) where the parameters and buffers were; an ensemble of two equal states
+    state = {name: t.detach().clone() for name, t in (*m.named_parameters(), *m.named_buffers())}
+    pair = {name: torch.stack([t, t]) for name, t in state.items()}
+    energies = m.energy(x)
+    stateful: dict[str, tuple[Callable[[], Tensor], Tensor]] = {
+        "functional_call(model, state)": (lambda: functional_call(m, state, (x,)), energies),
+    }
+    if state:  # (a model without tensors has no state to map over)
+        stateful["vmap(functional_call) over two states"] = (
+            lambda: vmap(lambda s: functional_call(m, s, (x,)))(pair),
+            torch.stack([energies, energies]),
+        )
     with forward_mode():
         for _ in range(2):  # the second round meets whatever the first one left behind
+            for what, (call, expected) in stateful.items():
+                compare(call(), expected, rtol=1e-8, what=what)
             for what, first in firsts.items():
                 compare(first(), reference, rtol=1e-8, what=what, event_ndim=nd)
             for what, function in seconds.items():
                 compare(function(), second, rtol=1e-8, what=what, event_ndim=2)
             for what, (function, expected, ndim) in tangents.items():
                 compare(function(), expected, rtol=1e-8, what=what, event_ndim=ndim)
-    return "grad, vmap, jacrev, jacfwd, hessian, forward-mode dual tensors (twice)"
+    return "grad, vmap, jacrev, jacfwd, hessian, functional_call, forward-mode dual tensors (twice)"
 
 
 @contextlib.contextmanager

@@ -169,8 +169,9 @@ class MLP(BaseModel):
     def forward(self, x: Tensor) -> Tensor:
         h = x
         for i in range(self.num_layers):
-            weight = self.get_parameter(f"weight_{i}").to(x.dtype)
-            bias = self.get_parameter(f"bias_{i}").to(x.dtype)
+            # by attribute: torch.func.functional_call puts plain tensors in the parameters' place
+            weight = getattr(self, f"weight_{i}").to(x.dtype)
+            bias = getattr(self, f"bias_{i}").to(x.dtype)
             h = F.linear(h, weight, bias)
             if i < self.num_layers - 1:
                 h = self._act(h) if self._act is not None else self._module_activation(h)

@@ -226,6 +226,34 @@ def test_energy_and_gradient_and_create_graph_match_manual_autograd() -> None:
     torch.testing.assert_close(hvp, manual_hvp, rtol=1e-12, atol=1e-14)
 
 
+def test_an_ensemble_and_per_sample_parameter_gradients_through_torch_func() -> None:
+    """torch.func's ensembling (stack_module_state, vmap of functional_call) of three MLPs, and
+    per-sample gradients in the parameters (vmap of grad of functional_call, as per-sample
+    clipping needs), against each model's own output and autograd one sample at a time."""
+    models = [ebmcore.create("mlp", input_dim=3, hidden_dims=[8, 8], seed=seed).double() for seed in range(3)]
+    x = torch.randn(5, 3, dtype=F64, generator=torch.Generator().manual_seed(0))
+    parameters, buffers = torch.func.stack_module_state(models)
+    base = copy.deepcopy(models[0]).to("meta")
+
+    def energies(params: dict[str, torch.Tensor], data: torch.Tensor) -> torch.Tensor:
+        return torch.func.functional_call(base, (params, buffers), (data,))
+
+    ensemble = torch.func.vmap(energies, in_dims=(0, None))(parameters, x)
+    torch.testing.assert_close(ensemble, torch.stack([m(x).detach() for m in models]), rtol=1e-12, atol=0)
+
+    model = models[1]
+    params = {k: v.detach() for k, v in model.named_parameters()}
+
+    def loss(p: dict[str, torch.Tensor], sample: torch.Tensor) -> torch.Tensor:
+        return torch.func.functional_call(model, p, (sample,)) ** 2
+
+    per_sample = torch.func.vmap(torch.func.grad(loss), in_dims=(None, 0))(params, x)
+    for i in range(len(x)):
+        expected = torch.autograd.grad(model(x[i]) ** 2, list(model.parameters()))
+        for (name, got), want in zip(per_sample.items(), expected, strict=True):
+            torch.testing.assert_close(got[i], want, rtol=1e-12, atol=1e-14, msg=name)
+
+
 # -- training: denoising score matching on a mixture of four Gaussians --------------------------------
 
 
