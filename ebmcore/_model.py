@@ -23,6 +23,7 @@ __all__ = ["BaseModel", "Minima", "Modes"]
 
 _UNKNOWN = object()
 _CPU = torch.device("cpu")  # the cached device of CPU models is this object: `is` tests it fast
+_STRIDED = torch.strided  # a module global: faster to read than torch.strided
 
 
 class _MinimaFields(NamedTuple):
@@ -661,6 +662,11 @@ class BaseModel(nn.Module):
             raise InvalidInputError(f"{type(self).__name__} expects a torch.Tensor x, got {type(x).__name__}")
         if not x.is_floating_point():
             raise InvalidInputError(f"{type(self).__name__} expects a floating-point x, got dtype {x.dtype}")
+        if x.layout is not _STRIDED:
+            raise InvalidInputError(
+                f"{type(self).__name__} expects a dense x (layout torch.strided), got layout {x.layout}; "
+                "convert it with x.to_dense()"
+            )
         shape = self.event_shape
         if shape is None:
             if x.ndim == 0:

@@ -49,6 +49,12 @@ def test_wrong_last_dimension_names_expected_and_actual_shape():
         model(torch.ones(3, dtype=torch.int64))
     with pytest.raises(InvalidInputError, match=r"expects a torch\.Tensor x, got list"):
         model([1.0, 2.0, 3.0])
+    sparse = torch.ones(4, 3).to_sparse()
+    for call in (model, model.gradient, model.energy_and_gradient):
+        with pytest.raises(
+            InvalidInputError, match=r"dense x \(layout torch\.strided\), got layout torch\.sparse_coo"
+        ):
+            call(sparse)
 
 
 def test_float64_in_gives_float64_out_and_float32_stays_float32():
