@@ -56,4 +56,6 @@ def default_bounds(model: BaseModel) -> Tensor:
             return torch.stack(
                 [points.min(0).values - FALLBACK_HALF_WIDTH, points.max(0).values + FALLBACK_HALF_WIDTH]
             )
-    return torch.tensor([[-FALLBACK_HALF_WIDTH] * model.dim, [FALLBACK_HALF_WIDTH] * model.dim])
+    return torch.tensor(
+        [[-FALLBACK_HALF_WIDTH] * model.dim, [FALLBACK_HALF_WIDTH] * model.dim], dtype=torch.float64
+    )

@@ -241,8 +241,11 @@ class _Disk(BaseModel):
 
 
 def test_fallback_boxes_and_odd_models() -> None:
-    assert torch.equal(eplot.default_bounds(_NoGroundTruth()), torch.tensor([[-3.0] * 3, [3.0] * 3]))
-    assert torch.equal(eplot.default_bounds(_MinimaOnly()), torch.tensor([[2.0] * 3, [8.0] * 3]))
+    # float64 as documented, whatever torch's default dtype
+    expected = torch.tensor([[-3.0] * 3, [3.0] * 3], dtype=torch.float64)
+    torch.testing.assert_close(eplot.default_bounds(_NoGroundTruth()), expected, rtol=0, atol=0)
+    expected = torch.tensor([[2.0] * 3, [8.0] * 3], dtype=torch.float64)
+    torch.testing.assert_close(eplot.default_bounds(_MinimaOnly()), expected, rtol=0, atol=0)
     ax, pixels = render(_MinimaOnly())
     assert ax.get_xlim() == (2.0, 8.0)
     assert is_marker_at(ax, pixels, 5.0, 5.0)

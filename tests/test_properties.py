@@ -29,7 +29,8 @@ Inputs (the default construction of each energy; energies without one are skippe
       mathematics has no gradient to give, and x - x^2 style terms are inf - inf).
 
 Half precision
-    float16 and bfloat16 inputs give results of that dtype (energy, gradient, fused call).
+    float16 and bfloat16 inputs give results of that dtype (energy, gradient, fused call), also
+    where torch's default dtype is the other half-precision type.
 
 In float64 the range of the drawn elements (|x| <= 1e30) leaves every term of a polynomial
 energy of degree < 10 finite, so float64 must give no NaN at all for finite samples.
@@ -305,18 +306,26 @@ def test_rays_of_every_size_give_nan_only_where_due(name: str) -> None:
 
 @pytest.mark.parametrize("name", ENERGIES)
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=str)
-def test_half_precision_in_gives_half_precision_out(name: str, dtype: torch.dtype) -> None:
+@pytest.mark.parametrize("default", ["float32", "the other half"])
+def test_half_precision_in_gives_half_precision_out(name: str, dtype: torch.dtype, default: str) -> None:
     """float16 and bfloat16 inputs keep their dtype in every result (the kit checks float32 and
-    float64): no path may mix in a float32 tensor of its own (a flag made from Python numbers)."""
+    float64), whatever torch's default dtype: no path may mix in a tensor it made from Python
+    numbers (in the default dtype) where it meets x."""
     model = default_model(name)
     x = torch.randn(3, *model.event_shape, generator=torch.Generator().manual_seed(0)).to(dtype)
-    energy, grad = model.energy_and_gradient(x)
-    results = {
-        "energy": model.energy(x),
-        "gradient": model.gradient(x),
-        "fused energy": energy,
-        "fused gradient": grad,
-    }
+    before = torch.get_default_dtype()
+    if default != "float32":
+        torch.set_default_dtype(torch.bfloat16 if dtype == torch.float16 else torch.float16)
+    try:
+        energy, grad = model.energy_and_gradient(x)
+        results = {
+            "energy": model.energy(x),
+            "gradient": model.gradient(x),
+            "fused energy": energy,
+            "fused gradient": grad,
+        }
+    finally:
+        torch.set_default_dtype(before)
     assert {what: r.dtype for what, r in results.items()} == dict.fromkeys(results, dtype)
 
 

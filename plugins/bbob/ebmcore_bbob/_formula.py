@@ -213,8 +213,11 @@ class FormulaFunction(BBOBFunction):
         extra, extra_grad = self.x_term(x, grad is not None, kernel)
         if state is not None:
             flag = state[0]  # +inf where the inner map overflows, 0 elsewhere
-            if flag.dtype.itemsize > energy.dtype.itemsize:  # torch's float32 flag, a float16 x
-                flag = flag.to(energy.dtype)
+            if (
+                flag.dtype is not energy.dtype
+                and torch.promote_types(flag.dtype, energy.dtype) != energy.dtype
+            ):
+                flag = flag.to(energy.dtype)  # torch forms it in the default dtype: a float16 x, say
             energy = energy + flag
         energy = energy + self.f_opt if extra is None else energy + extra + self.f_opt
         if grad is None:
