@@ -157,7 +157,9 @@ def transforms_active() -> bool:
     differentiates through it), and the reference gradient is ``torch.func.grad``'s, which
     composes with the outer transforms and carries forward-mode tangents.
     """
-    # no tensor carries a tangent outside a dual level (torch.autograd.forward_ad clears them)
+    # No tensor carries a tangent outside a dual level (torch.autograd.forward_ad clears them).
+    # The level is global, not per thread: one open in another thread sends this thread's calls
+    # down the same path (slower, the same numbers).
     return _functorch_active() or _forward_ad._current_level >= 0
 
 
@@ -173,7 +175,7 @@ def tracing() -> bool:
         >>> import torch, ebmcore.plugin
         >>> ebmcore.plugin.tracing()
         False
-        >>> torch.func.vmap(lambda x: torch.tensor(ebmcore.plugin.tracing()) + x)(torch.zeros(2))
+        >>> torch.func.vmap(lambda x: x + ebmcore.plugin.tracing())(torch.zeros(2))
         tensor([1., 1.])
     """
     return torch.compiler.is_compiling() or transforms_active()
