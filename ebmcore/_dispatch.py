@@ -265,7 +265,8 @@ def energy(model: BaseModel, x: Tensor) -> Tensor:
     (:meth:`BaseModel.register_kernel`), applies to the model, is not ruled out by
     :func:`use_backend` (``"analytic"`` and ``"autograd"`` run the subclass's ``forward``, the
     reference), and no graph can be wanted: grad mode is off, or neither ``x`` nor any
-    parameter of the model requires grad, and no ``torch.func`` transform is active (see
+    parameter or buffer of the model requires grad (one that ``functional_call`` swapped in
+    too), and no ``torch.func`` transform is active (see
     :func:`kernel_energy`); in a graph that ``torch.compile`` traces too (where the kernel
     takes the input: its ``accepts``), but not in a program that ``torch.export`` traces, which
     is torch's operators alone. Otherwise the subclass's ``forward`` runs, and its result is
@@ -288,7 +289,7 @@ def kernel_energy(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], 
     kernel = _applying(model, x)
     if kernel is None or kernel.energy is None or _forced_backend() not in ("auto", "kernel"):
         return None
-    if torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in model.parameters())):
+    if torch.is_grad_enabled() and (x.requires_grad or model._state_requires_grad()):
         return None
     return None if transforms_active() else kernel.energy
 
@@ -323,7 +324,7 @@ class _AnalyticEnergy(torch.autograd.Function):
 def analytic_graph_energy(model: BaseModel, x: Tensor) -> Callable[[BaseModel, Tensor], Tensor] | None:
     """The function ``model(x)`` runs where a graph in ``x`` alone is wanted and the model's
     analytic gradient can serve it (:class:`_AnalyticEnergy`), or None: no graph is wanted, a
-    parameter of the model requires grad (its derivative needs autograd through ``forward``),
+    parameter or buffer of the model requires grad (its derivative needs autograd through ``forward``),
     the gradient is not written in differentiable ops, a ``torch.func`` transform or
     ``torch.compile`` traces ``forward``, or :func:`use_backend` asks for another path."""
     if (
@@ -333,7 +334,7 @@ def analytic_graph_energy(model: BaseModel, x: Tensor) -> Callable[[BaseModel, T
         or _overridden(model)
         or torch.compiler.is_compiling()
         or transforms_active()
-        or any(p.requires_grad for p in model.parameters())
+        or model._state_requires_grad()
     ):
         return None
     return _analytic_energy

@@ -711,6 +711,24 @@ class BaseModel(nn.Module):
                 return tensor.dtype
         return self.__dict__.get("_converted_dtype", torch.float64)
 
+    def _state_requires_grad(self) -> bool:
+        """Whether a parameter or buffer of the model or its submodules requires grad: then a
+        graph in them is wanted, which only autograd through ``forward`` gives.
+
+        The tensors are read from the modules' ``_parameters`` and ``_buffers`` tables, found
+        once (again when a submodule is set): ``torch.func.functional_call`` swaps tensors in
+        those tables, and a swapped-in tensor that requires grad counts.
+        """
+        tables = self.__dict__.get("_state_tables")
+        if tables is None or tables[0] is not self._parameters:  # (copied from another model)
+            tables = tuple(table for module in self.modules() for table in (module._parameters, module._buffers))
+            self.__dict__["_state_tables"] = tables
+        for table in tables:
+            for tensor in table.values():
+                if tensor is not None and tensor.requires_grad:
+                    return True
+        return False
+
     def _reference_tensors(self) -> Iterator[Tensor]:
         """Parameters, then buffers: the tensors whose device the model lives on."""
         return itertools.chain(self.parameters(), self.buffers())
@@ -764,6 +782,13 @@ class BaseModel(nn.Module):
         super().__setattr__(name, value)
         if isinstance(value, (Tensor, nn.Module)):  # a buffer, parameter or submodule replaced
             self.__dict__.pop("_device_cache", None)
+            if isinstance(value, nn.Module):
+                self.__dict__.pop("_state_tables", None)
+
+    def add_module(self, name: str, module: nn.Module | None) -> None:
+        super().add_module(name, module)
+        self.__dict__.pop("_device_cache", None)
+        self.__dict__.pop("_state_tables", None)
 
     def _check_sample_count(self, n: Any) -> None:
         if not positive_integer.check(n):

@@ -402,6 +402,51 @@ def test_autograd_through_model_of_x_takes_the_fused_analytic_gradient():
     torch.testing.assert_close(torch.func.vmap(torch.func.grad(model))(x), expected_grad)
 
 
+class CenteredBowl(BaseModel):
+    """E = |x - c|^2 / 2 with a buffer c, an analytic gradient and a CPU kernel."""
+
+    def __init__(self, dim: int = 2) -> None:
+        super().__init__(dim, dim=dim)
+        self.register_buffer("center", torch.arange(float(dim)))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return 0.5 * ((x - self.center.to(x.dtype)) ** 2).sum(-1)
+
+    def analytic_gradient(self, x: Tensor) -> Tensor:
+        return x - self.center.to(x.dtype)
+
+
+def test_a_buffer_that_requires_grad_gets_a_graph_through_forward_not_a_kernel():
+    """A buffer set to require grad, or a tensor that requires grad swapped in by
+    functional_call, is differentiated: model(x) records forward's graph instead of the
+    kernel's energies, which have none (the parameters were checked, the buffers not)."""
+    calls = []
+
+    def kernel(model, x):
+        calls.append(1)
+        centered = x - model.center.detach().to(x.dtype)
+        return 0.5 * (centered**2).sum(-1), centered
+
+    CenteredBowl.register_kernel("cpu", kernel, energy=lambda model, x: kernel(model, x)[0])
+    try:
+        model = CenteredBowl(dim=3)
+        x = torch.randn(4, 3)
+        assert not model(x).requires_grad and len(calls) == 1  # nothing requires grad: the kernel
+        center = torch.zeros(3, requires_grad=True)
+        energy = torch.func.functional_call(model, {"center": center}, (x,))
+        (swapped,) = torch.autograd.grad(energy.sum(), center)
+        torch.testing.assert_close(swapped, -x.sum(0))
+        model.center.requires_grad_(True)
+        (own,) = torch.autograd.grad(model(x).sum(), model.center)
+        torch.testing.assert_close(own, -(x - model.center.detach()).sum(0))
+        assert len(calls) == 1
+        model.center.requires_grad_(False)
+        model(x)
+        assert len(calls) == 2
+    finally:
+        CenteredBowl.unregister_kernel("cpu")
+
+
 # torch's forward-mode AD loads its decompositions through torch.jit.script on first use
 forward_mode = pytest.mark.filterwarnings(r"ignore:`torch\.jit\.script` is deprecated:DeprecationWarning")
 

@@ -25,6 +25,11 @@ An accepted matrix is symmetrized, :math:`(\Sigma + \Sigma^\top) / 2`, as
 ``torch.distributions.MultivariateNormal`` accepts such matrices too."""
 
 
+def _differentiated(tensor: Tensor) -> bool:
+    """Whether a graph in ``tensor`` is being recorded (a shortcut by its value would drop it)."""
+    return tensor.requires_grad and torch.is_grad_enabled()
+
+
 class Gaussian(BaseModel):
     r"""Multivariate normal :math:`\mathcal N(\mu, \Sigma)` as an energy.
 
@@ -189,16 +194,18 @@ class Gaussian(BaseModel):
     def _diagonal_precision(self, like: Tensor) -> Tensor | float:
         """The diagonal precision as a float where it is one number (a scalar product is a
         cheaper pass than a broadcast one), else as a vector in ``like``'s dtype."""
-        if tracing():  # no data-dependent branch
-            return buffer_as(self, "precision_diag", like)
         precision = self.precision_diag
+        if tracing() or _differentiated(precision):  # no data-dependent branch; keep the graph
+            return buffer_as(self, "precision_diag", like)
         scalar = cached(self, "isotropic", (precision,), lambda: _common_value(precision))
         return buffer_as(self, "precision_diag", like) if scalar is None else scalar
 
     def _centered(self, x: Tensor) -> Tensor:
         """``x - mean`` (``x`` itself where the mean is zero, which the caller never writes to)."""
         loc = self.loc
-        if not tracing() and cached(self, "zero_mean", (loc,), lambda: not bool(loc.any())):
+        if not (tracing() or _differentiated(loc)) and cached(
+            self, "zero_mean", (loc,), lambda: not bool(loc.any())
+        ):
             return x
         return x - buffer_as(self, "loc", x)
 

@@ -122,6 +122,19 @@ def test_gaussian_zero_mean_and_isotropic_shortcuts_follow_the_buffers() -> None
     torch.testing.assert_close(energy, 0.5 * (centered * centered * model.precision_diag).sum(-1))
 
 
+def test_gaussian_shortcuts_keep_the_graph_of_a_buffer_that_requires_grad() -> None:
+    """The zero mean and the one-number precision are shortcuts by value: a loc or precision
+    that requires grad (swapped in by functional_call, say) is differentiated through instead."""
+    model = ebmcore.create("gaussian", dim=3)
+    x = torch.randn(5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    loc = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    precision = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    energy = torch.func.functional_call(model, {"loc": loc, "precision_diag": precision}, (x,))
+    d_loc, d_precision = torch.autograd.grad(energy.sum(), (loc, precision))
+    torch.testing.assert_close(d_loc, -x.sum(0))
+    torch.testing.assert_close(d_precision, 0.5 * (x * x).sum(0))
+
+
 @pytest.mark.parametrize("name", SHIFTED)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("backend", ["auto", "analytic"])
