@@ -218,7 +218,7 @@ def check_dtype(ctx: Context) -> str:
         }
         for what, function in transformed.items():
             try:
-                with forward_mode():
+                with _quiet_forward_mode():
                     value = function(x)
             except RuntimeError as exc:
                 raise CheckFailed(
@@ -430,8 +430,9 @@ def check_function_transforms(ctx: Context) -> str:
     (float64, three points), each twice: device kernels step aside inside transforms, an
     analytic gradient is differentiated through, and nothing cached inside one transform may
     break the next. ``functional_call`` with the model's own state, and ``vmap`` of it over
-    two copies of that state (an ensemble), give the model's energies; so do the tangents of
-    forward-mode AD's dual tensors give the directional derivative and Hessian products.
+    two copies of that state (an ensemble), give the model's energies. Dual tensors of
+    forward-mode AD (``torch.autograd.forward_ad``) through the model, its gradient and
+    ``energy_and_gradient`` carry the directional derivative and the Hessian-vector product.
     """
     m = ctx.model
     x = ctx.points(3)
@@ -461,7 +462,9 @@ def check_function_transforms(ctx: Context) -> str:
         ),
     }
     # forward-mode AD outside torch.func: dual tensors, whose tangents no kernel may drop
-    direction = torch.randn(x.shape, generator=torch.Generator().manual_seed(SEED), dtype=x.dtype)
+    direction = torch.randn(x.shape, generator=torch.Generator().manual_seed(SEED), dtype=x.dtype).to(
+        x.device
+    )
     directional = (ctx.flat(reference) * ctx.flat(direction)).sum(-1)
     curvature = ctx.unflat((second @ ctx.flat(direction).unsqueeze(-1)).squeeze(-1))
 
@@ -494,7 +497,7 @@ def check_function_transforms(ctx: Context) -> str:
             lambda: vmap(lambda s: functional_call(m, s, (x,)))(pair),
             torch.stack([energies, energies]),
         )
-    with forward_mode():
+    with _quiet_forward_mode():
         for _ in range(2):  # the second round meets whatever the first one left behind
             for what, (call, expected) in stateful.items():
                 compare(call(), expected, rtol=1e-8, what=what)
@@ -508,7 +511,7 @@ def check_function_transforms(ctx: Context) -> str:
 
 
 @contextlib.contextmanager
-def forward_mode() -> Iterator[None]:
+def _quiet_forward_mode() -> Iterator[None]:
     """Quiet the warning torch's forward-mode AD gives as it loads its decompositions through
     ``torch.jit.script``, on first use."""
     with warnings.catch_warnings():
