@@ -721,7 +721,9 @@ class BaseModel(nn.Module):
         """
         tables = self.__dict__.get("_state_tables")
         if tables is None or tables[0] is not self._parameters:  # (copied from another model)
-            tables = tuple(table for module in self.modules() for table in (module._parameters, module._buffers))
+            tables = tuple(
+                table for module in self.modules() for table in (module._parameters, module._buffers)
+            )
             self.__dict__["_state_tables"] = tables
         for table in tables:
             for tensor in table.values():
