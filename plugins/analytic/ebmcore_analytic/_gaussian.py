@@ -195,9 +195,11 @@ class Gaussian(BaseModel):
         """The diagonal precision as a float where it is one number (a scalar product is a
         cheaper pass than a broadcast one), else as a vector in ``like``'s dtype."""
         precision = self.precision_diag
-        if tracing() or _differentiated(precision):  # no data-dependent branch; keep the graph
-            return buffer_as(self, "precision_diag", like)
-        scalar = cached(self, "isotropic", (precision,), lambda: _common_value(precision))
+        scalar = (
+            None  # no data-dependent branch; keep the graph
+            if tracing() or _differentiated(precision)
+            else cached(self, "isotropic", (precision,), lambda: _common_value(precision))
+        )
         return buffer_as(self, "precision_diag", like) if scalar is None else scalar
 
     def _centered(self, x: Tensor) -> Tensor:

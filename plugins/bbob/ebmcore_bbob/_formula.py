@@ -212,13 +212,9 @@ class FormulaFunction(BBOBFunction):
         x term :math:`h` (by its C ``kernel``)."""
         extra, extra_grad = self.x_term(x, grad is not None, kernel)
         if state is not None:
-            flag = state[0]  # +inf where the inner map overflows, 0 elsewhere
-            if (
-                flag.dtype is not energy.dtype
-                and torch.promote_types(flag.dtype, energy.dtype) != energy.dtype
-            ):
-                flag = flag.to(energy.dtype)  # torch forms it in the default dtype: a float16 x, say
-            energy = energy + flag
+            # +inf where the inner map overflows, 0 elsewhere; torch forms it from Python numbers,
+            # in the default dtype, which must not widen the energies (a float16 x, say)
+            energy = energy + state[0].to(energy.dtype)
         energy = energy + self.f_opt if extra is None else energy + extra + self.f_opt
         if grad is None:
             return energy, None
