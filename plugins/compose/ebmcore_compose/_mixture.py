@@ -108,20 +108,24 @@ class Mixture(BaseModel):
     def _members(self) -> list[BaseModel]:
         return list(self.components)  # type: ignore[arg-type]
 
+    # The components run along the first axis, (K, *batch): torch's CPU softmax and log-sum-exp
+    # over a short last axis take 5 to 20 times as long as the same reduction across rows.
+
+    def _logits(self, x: Tensor, energies: list[Tensor]) -> Tensor:
+        """``log w_k - E_k(x)``, ``(K, *batch)``."""
+        log_weights = self.log_weights.to(x.dtype).reshape((-1,) + (1,) * (x.dim() - self.event_ndim))
+        return log_weights - torch.stack(energies)
+
     def forward(self, x: Tensor) -> Tensor:
-        energies = torch.stack([c(x) for c in self._members()], -1)
-        return -torch.logsumexp(self.log_weights.to(x.dtype) - energies, -1)
+        return -torch.logsumexp(self._logits(x, [c(x) for c in self._members()]), 0)
 
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         graph = torch.is_grad_enabled()
         pairs = [c.energy_and_gradient(x, create_graph=graph) for c in self._members()]
-        logits = self.log_weights.to(x.dtype) - torch.stack([e for e, _ in pairs], -1)
-        energy = -torch.logsumexp(logits, -1)
-        resp = torch.softmax(logits, -1)
-        event_dims = self.event_ndim
-        grad = sum(
-            resp[..., k].reshape(energy.shape + (1,) * event_dims) * g for k, (_, g) in enumerate(pairs)
-        )
+        logits = self._logits(x, [e for e, _ in pairs])
+        energy = -torch.logsumexp(logits, 0)
+        resp = torch.softmax(logits, 0).reshape(logits.shape + (1,) * self.event_ndim)
+        grad = sum(resp[k] * g for k, (_, g) in enumerate(pairs))
         return energy, grad  # type: ignore[return-value]
 
     # -- ground truth ----------------------------------------------------------------------------
