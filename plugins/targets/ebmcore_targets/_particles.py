@@ -27,7 +27,7 @@ import torch
 from torch import Tensor
 
 from ebmcore import BaseModel, constraints
-from ebmcore.plugin import CertifiedReference
+from ebmcore.plugin import CertifiedReference, tracing
 
 from ._symmetry import align, remove_mean
 
@@ -60,6 +60,10 @@ class _PairPotential(CertifiedReference, BaseModel):
     ``_factor * sum_{i != j} u(d_ij) + one-body terms`` and the gradient follows from the same
     distances.
     """
+
+    _self_distance: ClassVar[float] = 0.0
+    """The squared distance :meth:`_pair_terms` sees between a particle and itself: 0, or
+    ``inf`` for a pair function that vanishes at infinite distance (it then needs no mask)."""
 
     symmetries: ClassVar[tuple[str, ...]] = ("permutation", "rotation", "reflection", "translation")
     """The transformations of the particles that leave the energy unchanged: relabelling the
@@ -110,7 +114,8 @@ class _PairPotential(CertifiedReference, BaseModel):
     def _pair_terms(self, s: Tensor, diagonal: Tensor, gradient: bool) -> tuple[Tensor, Tensor | None]:
         """``u(d_ij)`` and ``u'(d_ij) / d_ij`` from squared distances ``s`` (``(*batch, n, n)``).
 
-        Both must be 0 on the diagonal; the second is only needed when ``gradient`` is set.
+        ``s`` is :attr:`_self_distance` on the diagonal (``diagonal``). Both results must be 0
+        there; the second is only needed when ``gradient`` is set.
         """
         raise NotImplementedError
 
@@ -122,6 +127,8 @@ class _PairPotential(CertifiedReference, BaseModel):
         p = self.particles(x)
         diff = p.unsqueeze(-2) - p.unsqueeze(-3)  # diff[..., i, j, :] = x_i - x_j, exact
         s = torch.einsum("...d,...d->...", diff, diff)  # faster than a sum over a size-d axis
+        if self._self_distance:
+            s.diagonal(dim1=-2, dim2=-1).fill_(self._self_distance)
         diagonal = torch.eye(self.n_particles, dtype=torch.bool, device=x.device)
         u, w = self._pair_terms(s, diagonal, gradient)
         energy = self._factor * u.sum((-2, -1))
@@ -429,19 +436,29 @@ class LennardJones(_PairPotential):
         self.epsilon, self.r_min, self.harmonic = float(epsilon), float(r_min), float(harmonic)
         self._factor *= self.epsilon
 
+    _self_distance = math.inf
+
     def _pair_terms(self, s: Tensor, diagonal: Tensor, gradient: bool) -> tuple[Tensor, Tensor | None]:
-        zero = s == 0  # coincident particles (and the diagonal)
-        safe = s.masked_fill(zero, 1.0)
-        inv = (self.r_min * self.r_min) / safe
+        # On the diagonal (s = inf) inv = 0 and both terms are 0. For coincident particles
+        # (s = 0) inv = inf, u = inf, and w = -inf is clamped below; where a derivative may be
+        # taken through these terms (autograd, torch.func), s = 0 is masked as well, so that
+        # it is 0 there instead of NaN (only then: each mask is a pass over the pairs).
+        zero = (s == 0) if s.requires_grad or tracing() else None
+        safe = s if zero is None else s.masked_fill(zero, 1.0)
+        inv = (self.r_min * self.r_min) / safe  # (r_m / d)^2
         s6 = inv * inv * inv  # (r_m / d)^6
-        u = (s6 * (s6 - 2.0)).masked_fill(zero, math.inf).masked_fill(diagonal, 0.0)
+        u = s6 * (s6 - 2.0)
+        if zero is not None:
+            u = u.masked_fill(zero, math.inf)
         if not gradient:
             return u, None
         # u'(d) / d = -12 (s6^2 - s6) / d^2; clamped so that an overflow times a zero
-        # component of x_i - x_j stays 0 instead of inf * 0 = NaN
+        # component of x_i - x_j stays 0 instead of inf * 0 = NaN (coincident particles: 0)
         largest = torch.finfo(s.dtype).max
-        w = ((s6 * (s6 - 1.0)) * (-12.0 / safe)).masked_fill(zero, 0.0).clamp(-largest, largest)
-        return u, w
+        w = (s6 * (s6 - 1.0)) * (-12.0 / safe)
+        if zero is not None:
+            w = w.masked_fill(zero, 0.0)
+        return u, w.clamp(-largest, largest)
 
     def _one_body(self, p: Tensor, gradient: bool) -> tuple[Tensor, Tensor | None] | None:
         if self.harmonic == 0.0:

@@ -335,6 +335,17 @@ def test_coincident_particles_give_finite_gradients() -> None:
     assert energy.item() == math.inf and not grad.isnan().any()
 
 
+@pytest.mark.filterwarnings(r"ignore:`torch\.jit\.script` is deprecated:DeprecationWarning")
+def test_coincident_particles_under_function_transforms() -> None:
+    # without a graph the pair terms are evaluated without masks; a transform must get them
+    x = torch.tensor([[0.0, 0.0, 0.0, 0.0, 3.0, 0.0, 3.0, 3.0]], dtype=F64)  # particles 0 and 1 coincide
+    for model in (DW4(), LennardJones(n_particles=4, spatial_dim=2)):
+        expected = model.gradient(x)
+        assert torch.isfinite(expected).all()
+        for transform in (torch.func.grad, torch.func.jacfwd):
+            torch.testing.assert_close(torch.func.vmap(transform(model))(x), expected, rtol=1e-12, atol=1e-12)
+
+
 def test_nan_in_nan_out_and_dtypes() -> None:
     for model in (DW4(), LennardJones(n_particles=4, spatial_dim=2)):
         x = torch.randn(3, 8, generator=torch.Generator().manual_seed(7))
