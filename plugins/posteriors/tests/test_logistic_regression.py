@@ -75,6 +75,26 @@ def test_gradient_matches_autograd(prior: str, scale: float, intercept: bool) ->
     torch.testing.assert_close(model.gradient(x), gradient, rtol=1e-14, atol=0.0)
 
 
+def test_negated_design_follows_the_buffer() -> None:
+    # the energy reads the design negated once per dtype: a change to the buffer must reach it
+    model = create("normal", 1.0, True)
+    x = 0.1 * torch.randn(3, model.dim, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    before = model.energy(x)
+    with torch.no_grad():
+        model.signed_design.mul_(-1.0)  # every label flipped: the margins change sign
+    flipped = create("normal", 1.0, True)
+    flipped.signed_design = -flipped.signed_design
+    torch.testing.assert_close(model.energy(x), flipped.energy(x), rtol=1e-14, atol=0.0)
+    assert not torch.allclose(model.energy(x), before)
+    # a buffer that requires grad gets its derivative, as any tensor in the graph does
+    model.signed_design.requires_grad_(True)
+    energy, _ = model.energy_and_gradient(x, create_graph=True)
+    (design_grad,) = torch.autograd.grad(energy.sum(), model.signed_design)
+    margins = x @ model.signed_design.detach().T  # d softplus(-m) / dz = -sigmoid(-m) x
+    expected = -(torch.sigmoid(-margins).unsqueeze(-1) * x.unsqueeze(-2)).sum(0)
+    torch.testing.assert_close(design_grad, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_data_and_coordinates() -> None:
     model = create()
     np.testing.assert_allclose(model.features[:, 1:].numpy(), STANDARDIZED, rtol=0, atol=1e-12)
