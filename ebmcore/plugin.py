@@ -26,11 +26,13 @@ from ._spec import EnergySpec, HookSpecs, hookimpl, hookspec
 if TYPE_CHECKING:
     from ._derived import cached_while_unchanged
     from ._dispatch import Kernel, tracing
+    from ._gaussian_law import GaussianLaw
     from ._reference import CertifiedPosterior, CertifiedReference, ReferenceDraws, load_reference
 
 _LAZY = {  # torch-backed: loaded on first use
     "Kernel": "ebmcore._dispatch",
     "cached_while_unchanged": "ebmcore._derived",
+    "GaussianLaw": "ebmcore._gaussian_law",
     "tracing": "ebmcore._dispatch",
     "CertifiedPosterior": "ebmcore._reference",
     "CertifiedReference": "ebmcore._reference",
@@ -44,6 +46,7 @@ __all__ = [
     "CertifiedPosterior",
     "CertifiedReference",
     "EnergySpec",
+    "GaussianLaw",
     "HookSpecs",
     "Kernel",
     "ReferenceDraws",

@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
+from ebmcore.plugin import GaussianLaw
 
 __all__ = [
     "EGGHOLDER_MINIMIZER",
@@ -127,14 +128,17 @@ class Himmelblau(_TwoDimensional):
         return Minima(HIMMELBLAU_MINIMA, 0.0)
 
 
-class Booth(_TwoDimensional):
+class Booth(GaussianLaw, _TwoDimensional):
     r"""Booth's function, a convex quadratic.
 
     .. math::
 
         E(x, y) = (x + 2y - 7)^2 + (2x + y - 5)^2 .
 
-    Global minimum :math:`E(1, 3) = 0`; search domain :math:`[-10, 10]^2`.
+    Global minimum :math:`E(1, 3) = 0`; search domain :math:`[-10, 10]^2`. A quadratic,
+    :math:`e^{-E}` is the Gaussian of mean :math:`(1, 3)` and precision the Hessian
+    :math:`\begin{pmatrix} 10 & 8 \\ 8 & 10 \end{pmatrix}` (determinant 36):
+    :math:`\log Z = \log(\pi / 3)` (:class:`ebmcore.plugin.GaussianLaw`).
 
     Args:
         dim: must be 2.
@@ -165,6 +169,10 @@ class Booth(_TwoDimensional):
     @property
     def minima(self) -> Minima:
         return Minima([[1.0, 3.0]], 0.0)
+
+    def gaussian_law(self) -> tuple[Tensor, Tensor, float]:
+        hessian = torch.tensor([[10.0, 8.0], [8.0, 10.0]], dtype=torch.float64)
+        return torch.tensor([1.0, 3.0], dtype=torch.float64), hessian, 0.0
 
 
 class Beale(_TwoDimensional):

@@ -45,7 +45,7 @@ _SPECS = [
         "sphere",
         f"{_OPT}:Sphere",
         "sphere function (De Jong F1), E = sum x_i^2",
-        tags=("analytic", "optimization", "unimodal", "convex"),
+        tags=("analytic", "optimization", "unimodal", "convex", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "ackley",
@@ -105,7 +105,15 @@ _SPECS = [
         "booth",
         f"{_F2}:Booth",
         "Booth's function, E = (x + 2y - 7)^2 + (2x + y - 5)^2",
-        tags=("analytic", "optimization", "unimodal", "convex", "fixed_dim"),
+        tags=(
+            "analytic",
+            "optimization",
+            "unimodal",
+            "convex",
+            "fixed_dim",
+            "exact_sampler",
+            "log_partition",
+        ),
     ),
     EnergySpec(
         "beale",

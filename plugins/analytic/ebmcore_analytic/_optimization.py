@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
+from ebmcore.plugin import GaussianLaw
 
 from ._fast import buffer_as, integer_power, rowsum
 from ._formula import FormulaEnergy, formula_kernel
@@ -56,14 +57,16 @@ def _head(dim: int) -> Tensor:
 
 
 @separable_kernel
-class Sphere(SeparableEnergy):
+class Sphere(GaussianLaw, SeparableEnergy):
     r"""The sphere function (De Jong's first function), the simplest convex bowl.
 
     .. math::
 
         E(x) = \sum_{i=1}^d x_i^2, \qquad \nabla E = 2x .
 
-    Minimum :math:`E(0) = 0`; search domain :math:`[-5.12, 5.12]^d`.
+    Minimum :math:`E(0) = 0`; search domain :math:`[-5.12, 5.12]^d`. :math:`e^{-E}` is
+    :math:`\mathcal N(0, \tfrac12 I)`, :math:`\log Z = \tfrac d2 \log \pi`: ``log_partition``,
+    ``sample``, ``mean``, ``stddev`` and ``modes`` give it (:class:`ebmcore.plugin.GaussianLaw`).
 
     Args:
         dim: dimension :math:`d`.
@@ -96,6 +99,10 @@ class Sphere(SeparableEnergy):
     @staticmethod
     def term_derivative(x: Tensor) -> Tensor:
         return x * 2.0
+
+    def gaussian_law(self) -> tuple[Tensor, Tensor, float]:
+        centre, precision = filled(self, [0.0, 2.0], "(2, dim) float64 mean and precision")
+        return centre, precision, 0.0
 
 
 @formula_kernel

@@ -42,6 +42,8 @@ LOW_DIM: dict[str, list[dict[str, Any]]] = {
     "gaussian_from_samples": [{"samples": SAMPLES_1D}, {"samples": SAMPLES_2D, "regularization": 0.1}],
     "harmonic": [{"dim": 1, "k": 3.0}, {"dim": 2, "k": 0.5}],
     "double_well": [{"dim": 1, "barrier_height": 3.0, "b": 1.2}, {"dim": 2, "barrier_height": 0.7, "b": 0.5}],
+    "sphere": [{"dim": 1}, {"dim": 2}],
+    "booth": [{}],
 }
 
 

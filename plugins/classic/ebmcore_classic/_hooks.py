@@ -93,7 +93,7 @@ _SPECS = [
         "trid",
         f"{_VAR}:Trid",
         "Trid function, E = sum (x_i - 1)^2 - sum x_i x_{i-1}, minimum -d (d + 4)(d - 1) / 6",
-        tags=(*_UNI, "convex"),
+        tags=(*_UNI, "convex", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "perm",
@@ -112,13 +112,13 @@ _SPECS = [
         "rotated_hyper_ellipsoid",
         f"{_VAR}:RotatedHyperEllipsoid",
         "rotated hyper-ellipsoid, E = sum_i sum_{j<=i} x_j^2",
-        tags=(*_UNI, "convex", "separable"),
+        tags=(*_UNI, "convex", "separable", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "sum_squares",
         f"{_VAR}:SumSquares",
         "sum squares, E = sum i x_i^2",
-        tags=(*_UNI, "convex", "separable"),
+        tags=(*_UNI, "convex", "separable", "exact_sampler", "log_partition"),
         aliases=("axis_parallel_hyper_ellipsoid",),
     ),
     # -- two dimensions ----------------------------------------------------------------------
@@ -163,7 +163,7 @@ _SPECS = [
         "matyas",
         f"{_2D}:Matyas",
         "Matyas, E = 0.26 (x^2 + y^2) - 0.48 x y",
-        tags=(*_UNI, *_FIXED, "convex"),
+        tags=(*_UNI, *_FIXED, "convex", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "mccormick",

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from ebmcore import Minima
+from ebmcore.plugin import GaussianLaw
 
 from ._common import FixedDimension, box, stack
 
@@ -213,7 +214,7 @@ class Bohachevsky3(_TwoDimensional):
         return energy, stack(2.0 * a + (0.9 * math.pi) * sin, 4.0 * b + (1.2 * math.pi) * sin)
 
 
-class Matyas(_TwoDimensional):
+class Matyas(GaussianLaw, _TwoDimensional):
     r"""The Matyas function: a flat, tilted convex quadratic.
 
     .. math::
@@ -223,6 +224,8 @@ class Matyas(_TwoDimensional):
     evaluated in the second form (a sum of squares: no :math:`\infty - \infty` where the
     squares overflow). Hessian eigenvalues 0.04 and 1 (along :math:`(1, 1)` and
     :math:`(1, -1)`). Global minimum :math:`E(0, 0) = 0`; search domain :math:`[-10, 10]^2`.
+    A quadratic, :math:`e^{-E}` is a Gaussian of precision the Hessian, :math:`\log Z =
+    \log 2\pi - \tfrac12 \log 0.04 = \log 10\pi` (:class:`ebmcore.plugin.GaussianLaw`).
 
     References:
         J. Matyas, "Random optimization", Automation and Remote Control 26 (1965);
@@ -250,6 +253,10 @@ class Matyas(_TwoDimensional):
         difference, total, energy = self._terms(x)
         half, small = 0.5 * difference, 0.02 * total
         return energy, stack(half + small, small - half)
+
+    def gaussian_law(self) -> tuple[Tensor, Tensor, float]:
+        hessian = torch.tensor([[0.52, -0.48], [-0.48, 0.52]], dtype=torch.float64)
+        return torch.zeros(2, dtype=torch.float64), hessian, 0.0
 
 
 MCCORMICK_MINIMIZER = (-0.5471975511965977, -1.5471975511965979)

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
+from ebmcore.plugin import GaussianLaw, allocation
 
 from ._common import index
 
@@ -159,7 +160,7 @@ class Schwefel(BaseModel):
         return energy, -(torch.sin(root) + 0.5 * root * torch.cos(root))
 
 
-class Trid(BaseModel):
+class Trid(GaussianLaw, BaseModel):
     r"""The Trid function: a convex quadratic with a tridiagonal Hessian and no local minima.
 
     .. math::
@@ -177,7 +178,11 @@ class Trid(BaseModel):
         \qquad v = x - x^\ast,
 
     a sum of squares (no :math:`\infty - \infty` where the terms overflow), exact at the
-    minimizer. Search domain :math:`[-d^2, d^2]^d`.
+    minimizer. Search domain :math:`[-d^2, d^2]^d`. A quadratic, :math:`e^{-E}` is the Gaussian
+    :math:`\mathcal N(x^\ast, H^{-1})`: ``log_partition`` (:math:`-E^\ast + \tfrac d2 \log 2\pi
+    - \tfrac12 \log(d + 1)`, as :math:`\det H = d + 1`), ``sample``, ``mean``, ``stddev``
+    (:math:`(H^{-1})_{ii} = i (d + 1 - i) / (d + 1)`) and ``modes`` give it
+    (:class:`ebmcore.plugin.GaussianLaw`).
 
     Args:
         dim: dimension :math:`d` (default 2).
@@ -225,6 +230,14 @@ class Trid(BaseModel):
     def minima(self) -> Minima:
         i = torch.arange(1, self.dim + 1, dtype=torch.float64)
         return Minima((i * (self.dim + 1 - i)).unsqueeze(0), self.optimum)
+
+    def gaussian_law(self) -> tuple[Tensor, Tensor, float]:
+        d = self.dim
+        with allocation(8.0 * d * d, "(dim, dim) float64 Hessian", parameter="dim", value=d, energy="Trid"):
+            hessian = 2.0 * torch.eye(d, dtype=torch.float64)
+            hessian.diagonal(1).fill_(-1.0)
+            hessian.diagonal(-1).fill_(-1.0)
+        return self.minima.points[0], hessian, self.optimum
 
 
 PERM_MINIMIZERS: dict[int, list[tuple[float, ...]]] = {
@@ -393,7 +406,7 @@ class SumOfDifferentPowers(BaseModel):
         return energy, exponent * lower * x
 
 
-class RotatedHyperEllipsoid(BaseModel):
+class RotatedHyperEllipsoid(GaussianLaw, BaseModel):
     r"""The rotated hyper-ellipsoid: nested sums of squares.
 
     .. math::
@@ -435,8 +448,13 @@ class RotatedHyperEllipsoid(BaseModel):
         weight = index(self.dim, x).flip(0)  # d + 1 - j
         return self._energy(x), 2.0 * weight * x
 
+    def gaussian_law(self) -> tuple[Tensor, Tensor, float]:
+        # E = sum_j (d - j + 1) x_j^2: the precision is 2 (d - j + 1) on the diagonal
+        weight = torch.arange(self.dim, 0, -1, dtype=torch.float64)
+        return torch.zeros(self.dim, dtype=torch.float64), 2.0 * weight, 0.0
 
-class SumSquares(BaseModel):
+
+class SumSquares(GaussianLaw, BaseModel):
     r"""The sum squares function (axis-parallel hyper-ellipsoid): a weighted sphere.
 
     .. math::
@@ -475,3 +493,7 @@ class SumSquares(BaseModel):
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         weight, energy = self._terms(x)
         return energy, 2.0 * weight * x
+
+    def gaussian_law(self) -> tuple[Tensor, Tensor, float]:
+        weight = torch.arange(1, self.dim + 1, dtype=torch.float64)  # E = sum_i i x_i^2
+        return torch.zeros(self.dim, dtype=torch.float64), 2.0 * weight, 0.0
