@@ -57,7 +57,7 @@ _SPECS = [
         "rastrigin",
         f"{_OPT}:Rastrigin",
         "Rastrigin's function, E = a d + sum x_i^2 - a cos(2 pi x_i)",
-        tags=("analytic", "optimization", "multimodal"),
+        tags=("analytic", "optimization", "multimodal", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "griewank",

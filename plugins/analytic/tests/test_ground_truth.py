@@ -95,6 +95,46 @@ def test_double_well_stddev_with_gaussian_wells() -> None:
 # -- harmonic and Gaussians --------------------------------------------------------------------
 
 
+# -- rastrigin -------------------------------------------------------------------------------
+
+
+def _rastrigin_quad(a: float, power: int) -> float:
+    """int x^power exp(-x^2 - 2a sin^2(pi x)) dx by adaptive quadrature, split at the integers."""
+
+    def integrand(t: float) -> float:
+        return t**power * math.exp(-t * t - 2.0 * a * math.sin(math.pi * t) ** 2)
+
+    points = list(range(-11, 12))
+    value, _ = integrate.quad(integrand, -12.0, 12.0, points=points, limit=4000, epsabs=0.0, epsrel=1e-13)
+    return value
+
+
+@pytest.mark.parametrize("a", [1e-3, 0.5, 10.0, 1000.0])
+def test_rastrigin_log_partition_and_stddev_against_quad(a: float) -> None:
+    model = ebmcore.create("rastrigin", dim=3, a=a)
+    mass = _rastrigin_quad(a, 0)
+    assert model.log_partition() == pytest.approx(3 * math.log(mass), rel=1e-12, abs=1e-12)
+    second = _rastrigin_quad(a, 2) / mass
+    torch.testing.assert_close(
+        model.stddev, torch.full((3,), math.sqrt(second), dtype=torch.float64), rtol=1e-11, atol=0.0
+    )
+    assert torch.equal(model.mean, torch.zeros(3, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("a", [10.0, 200.0])
+def test_rastrigin_sampler_ks_against_quad(a: float) -> None:
+    """A 1-D KS test against the CDF of the density on a fine grid (about 100 points across each
+    peak at a = 200, where the modes are narrow); alpha = 1e-3."""
+    model = ebmcore.create("rastrigin", dim=1, a=a)
+    samples = model.sample(4000, generator=torch.Generator().manual_seed(11)).reshape(-1).numpy()
+    grid = np.linspace(-7.0, 7.0, 400_001)
+    density = np.exp(-grid * grid - 2.0 * a * np.sin(np.pi * grid) ** 2)
+    cumulative = integrate.cumulative_trapezoid(density, grid, initial=0.0)
+    assert cumulative[-1] == pytest.approx(math.exp(model.log_partition()), rel=1e-9)
+    result = stats.kstest(samples, lambda t: np.interp(t, grid, cumulative / cumulative[-1]))
+    assert result.pvalue > 1e-3, result
+
+
 def test_harmonic_closed_forms() -> None:
     model = ebmcore.create("harmonic", dim=4, k=3.0)
     assert model.log_partition() == pytest.approx(2.0 * math.log(2.0 * math.pi / 3.0), rel=1e-14)

@@ -44,6 +44,7 @@ LOW_DIM: dict[str, list[dict[str, Any]]] = {
     "double_well": [{"dim": 1, "barrier_height": 3.0, "b": 1.2}, {"dim": 2, "barrier_height": 0.7, "b": 0.5}],
     "sphere": [{"dim": 1}, {"dim": 2}],
     "booth": [{}],
+    "rastrigin": [{"dim": 1, "a": 1.0}, {"dim": 2, "a": 0.5}],
 }
 
 
