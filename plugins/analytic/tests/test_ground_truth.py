@@ -121,7 +121,7 @@ def test_rastrigin_log_partition_and_stddev_against_quad(a: float) -> None:
     assert torch.equal(model.mean, torch.zeros(3, dtype=torch.float64))
 
 
-@pytest.mark.parametrize("a", [10.0, 200.0])
+@pytest.mark.parametrize("a", [0.5, 10.0, 200.0])
 def test_rastrigin_sampler_ks_against_quad(a: float) -> None:
     """A 1-D KS test against the CDF of the density on a fine grid (about 100 points across each
     peak at a = 200, where the modes are narrow); alpha = 1e-3."""
@@ -133,6 +133,19 @@ def test_rastrigin_sampler_ks_against_quad(a: float) -> None:
     assert cumulative[-1] == pytest.approx(math.exp(model.log_partition()), rel=1e-9)
     result = stats.kstest(samples, lambda t: np.interp(t, grid, cumulative / cumulative[-1]))
     assert result.pvalue > 1e-3, result
+
+
+def test_rastrigin_sampler_at_a_huge_amplitude() -> None:
+    """The limit: a discrete Gaussian on the integers, weights exp(-k^2); acceptance stays high."""
+    model = ebmcore.create("rastrigin", dim=2, a=1e300)
+    samples = model.sample(20_000, generator=torch.Generator().manual_seed(4)).reshape(-1)
+    assert torch.isfinite(samples).all()
+    assert float((samples - samples.round()).abs().max()) < 1e-100
+    weights = torch.exp(-(torch.arange(-30.0, 31.0, dtype=torch.float64) ** 2))
+    expected = float(weights[30] / weights.sum())  # P(x = 0)
+    observed = float((samples.round() == 0).double().mean())
+    assert abs(observed - expected) < 5.0 * math.sqrt(expected * (1.0 - expected) / len(samples))
+    assert math.isfinite(model.log_partition())
 
 
 def test_harmonic_closed_forms() -> None:
