@@ -440,25 +440,28 @@ class LennardJones(_PairPotential):
 
     def _pair_terms(self, s: Tensor, diagonal: Tensor, gradient: bool) -> tuple[Tensor, Tensor | None]:
         # On the diagonal (s = inf) inv = 0 and both terms are 0. For coincident particles
-        # (s = 0) inv = inf, u = inf, and w = -inf is clamped below; where a derivative may be
-        # taken through these terms (autograd, torch.func), s = 0 is masked as well, so that
-        # it is 0 there instead of NaN (only then: each mask is a pass over the pairs).
-        zero = (s == 0) if s.requires_grad or tracing() else None
+        # (s = 0) inv = inf, u = inf, and w = -inf is clamped below. Masks (each a pass over the
+        # pairs) are needed only where a derivative may be taken through these terms (autograd,
+        # torch.func: it must be 0 at s = 0, not NaN) or where r_m^2 is not a normal number of
+        # x's dtype (r_m^2 / s is then 0 / 0 or inf / inf at s = 0 or on the diagonal).
+        square = self.r_min * self.r_min
+        limits = torch.finfo(s.dtype)
+        masked = s.requires_grad or tracing() or not limits.tiny <= square <= limits.max
+        zero = (s == 0) if masked else None
         safe = s if zero is None else s.masked_fill(zero, 1.0)
-        inv = (self.r_min * self.r_min) / safe  # (r_m / d)^2
+        inv = square / safe  # (r_m / d)^2
         s6 = inv * inv * inv  # (r_m / d)^6
         u = s6 * (s6 - 2.0)
         if zero is not None:
-            u = u.masked_fill(zero, math.inf)
+            u = u.masked_fill(zero, math.inf).masked_fill(diagonal, 0.0)
         if not gradient:
             return u, None
         # u'(d) / d = -12 (s6^2 - s6) / d^2; clamped so that an overflow times a zero
         # component of x_i - x_j stays 0 instead of inf * 0 = NaN (coincident particles: 0)
-        largest = torch.finfo(s.dtype).max
         w = (s6 * (s6 - 1.0)) * (-12.0 / safe)
         if zero is not None:
-            w = w.masked_fill(zero, 0.0)
-        return u, w.clamp(-largest, largest)
+            w = w.masked_fill(zero | diagonal, 0.0)
+        return u, w.clamp(-limits.max, limits.max)
 
     def _one_body(self, p: Tensor, gradient: bool) -> tuple[Tensor, Tensor | None] | None:
         if self.harmonic == 0.0:

@@ -335,6 +335,17 @@ def test_coincident_particles_give_finite_gradients() -> None:
     assert energy.item() == math.inf and not grad.isnan().any()
 
 
+@pytest.mark.parametrize("r_min", [1e-200, 1e-30, 1e30, 1e200])
+def test_coincident_particles_where_r_min_squared_leaves_the_dtype(r_min: float) -> None:
+    # r_m^2 underflows or overflows x's dtype: r_m^2 / s is 0 / 0 or inf / inf unless masked
+    x = torch.tensor([[0.0, 0.0, 0.0, 0.0, 3.0, 0.0, 3.0, 3.0]], dtype=F64) * min(r_min, 1.0)
+    model = LennardJones(n_particles=4, spatial_dim=2, r_min=r_min)
+    for dtype in (torch.float32, F64):
+        energy, grad = model.energy_and_gradient(x.to(dtype))
+        assert energy.item() == math.inf and model(x.to(dtype)).item() == math.inf, dtype
+        assert not grad.isnan().any(), dtype
+
+
 @pytest.mark.filterwarnings(r"ignore:`torch\.jit\.script` is deprecated:DeprecationWarning")
 def test_coincident_particles_under_function_transforms() -> None:
     # without a graph the pair terms are evaluated without masks; a transform must get them
