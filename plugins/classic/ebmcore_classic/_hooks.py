@@ -106,7 +106,7 @@ _SPECS = [
         "sum_of_different_powers",
         f"{_VAR}:SumOfDifferentPowers",
         "sum of different powers, E = sum |x_i|^(i + 1)",
-        tags=(*_UNI, "convex", "separable"),
+        tags=(*_UNI, "convex", "separable", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "rotated_hyper_ellipsoid",

@@ -508,3 +508,31 @@ def test_power_sum_minimizers_are_the_orderings_of_its_roots() -> None:
     expected = sorted(set(itertools.permutations((1.0, 2.0, 2.0, 3.0))))
     assert sorted(map(tuple, model.minima.points.tolist())) == expected
     assert model.minima.count == 12
+
+
+# -- sum of different powers: a product of generalized normal laws ------------------------------------
+
+
+def test_sum_of_different_powers_law_against_scipy_gennorm() -> None:
+    from scipy import stats
+
+    model = ebmcore.create("sum_of_different_powers", dim=6)
+    laws = [stats.gennorm(i + 1) for i in range(1, 7)]  # exp(-|x|^beta), beta = i + 1
+    assert model.log_partition() == pytest.approx(-sum(law.logpdf(0.0) for law in laws), rel=1e-13)
+    np.testing.assert_allclose(model.stddev.numpy(), [law.std() for law in laws], rtol=1e-12)
+    assert torch.equal(model.mean, torch.zeros(6, dtype=torch.float64))
+    samples = model.sample(4000, generator=torch.Generator().manual_seed(3))
+    for i, law in enumerate(laws):  # alpha = 1e-3 per coordinate
+        assert stats.kstest(samples[:, i].numpy(), law.cdf).pvalue > 1e-3, i
+
+
+def test_sum_of_different_powers_sampler_at_a_large_power() -> None:
+    # |x|^p ~ Gamma(1/p) underflows for p = 1001; the law is then nearly uniform on [-1, 1]
+    from scipy import stats
+
+    samples = ebmcore.create("sum_of_different_powers", dim=1000).sample(
+        2000, torch.Generator().manual_seed(1)
+    )
+    last = samples[:, -1].numpy()
+    assert np.isfinite(samples.numpy()).all() and np.abs(last).max() < 1.01
+    assert stats.kstest(last, stats.uniform(-1.0, 2.0).cdf).pvalue > 1e-3
