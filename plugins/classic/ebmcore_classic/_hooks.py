@@ -71,7 +71,7 @@ _SPECS = [
         "cosine8",
         f"{_FAM}:Cosine8",
         "BoTorch's Cosine8 negated, E = sum x_i^2 - 0.1 sum cos(5 pi x_i) on [-1, 1]^8, minimum -0.8",
-        tags=(*_MULTI, *_FIXED, "separable"),
+        tags=(*_MULTI, *_FIXED, "separable", "exact_sampler", "log_partition"),
         aliases=("cosine_mixture8",),
     ),
     # -- variable dimension ------------------------------------------------------------------

@@ -536,3 +536,34 @@ def test_sum_of_different_powers_sampler_at_a_large_power() -> None:
     last = samples[:, -1].numpy()
     assert np.isfinite(samples.numpy()).all() and np.abs(last).max() < 1.01
     assert stats.kstest(last, stats.uniform(-1.0, 2.0).cdf).pvalue > 1e-3
+
+
+# -- cosine8: a product of eight cosine-modulated Gaussians -------------------------------------------
+
+
+def test_cosine8_law_against_quadrature() -> None:
+    from scipy import integrate, stats
+
+    model = ebmcore.create("cosine8")
+
+    def moment(power: int) -> float:
+        def integrand(t: float) -> float:
+            return t**power * math.exp(-t * t + 0.1 * math.cos(5.0 * math.pi * t))
+
+        return integrate.quad(integrand, -12.0, 12.0, limit=500, epsabs=0.0, epsrel=1e-13)[0]
+
+    mass = moment(0)
+    assert model.log_partition() == pytest.approx(8 * math.log(mass), rel=1e-12)
+    torch.testing.assert_close(
+        model.stddev, torch.full((8,), math.sqrt(moment(2) / mass), dtype=torch.float64)
+    )
+    grid = np.linspace(-6.0, 6.0, 200_001)
+    cumulative = integrate.cumulative_trapezoid(
+        np.exp(-grid * grid + 0.1 * np.cos(5.0 * np.pi * grid)), grid, initial=0.0
+    )
+    samples = model.sample(3000, generator=torch.Generator().manual_seed(8))
+    for i in range(8):  # alpha = 1e-3 per coordinate
+        result = stats.kstest(
+            samples[:, i].numpy(), lambda t: np.interp(t, grid, cumulative / cumulative[-1])
+        )
+        assert result.pvalue > 1e-3, (i, result)
