@@ -75,7 +75,7 @@ _SPECS = [
         "styblinski_tang",
         f"{_OPT}:StyblinskiTang",
         "Styblinski-Tang function, E = sum (x_i^4 - 16 x_i^2 + 5 x_i) / 2",
-        tags=("analytic", "optimization", "multimodal", "separable"),
+        tags=("analytic", "optimization", "multimodal", "separable", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "dixon_price",

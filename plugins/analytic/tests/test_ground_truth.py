@@ -148,6 +148,40 @@ def test_rastrigin_sampler_at_a_huge_amplitude() -> None:
     assert math.isfinite(model.log_partition())
 
 
+def test_styblinski_tang_law_against_quad() -> None:
+    model = ebmcore.create("styblinski_tang", dim=3)
+
+    def moment(power: int) -> float:
+        def integrand(t: float) -> float:
+            return t**power * math.exp(-0.5 * (t**4 - 16.0 * t * t + 5.0 * t))
+
+        return integrate.quad(integrand, -9.0, 9.0, points=[-2.9, 2.75], limit=500, epsabs=0.0, epsrel=1e-13)[
+            0
+        ]
+
+    mass, first, second = moment(0), moment(1), moment(2)
+    mean = first / mass
+    assert model.log_partition() == pytest.approx(3 * math.log(mass), rel=1e-12)
+    torch.testing.assert_close(model.mean, torch.full((3,), mean, dtype=torch.float64), rtol=1e-11, atol=0.0)
+    spread = math.sqrt(second / mass - mean * mean)
+    torch.testing.assert_close(
+        model.stddev, torch.full((3,), spread, dtype=torch.float64), rtol=1e-9, atol=0.0
+    )
+    samples = model.sample(4000, generator=torch.Generator().manual_seed(6)).reshape(-1).numpy()
+
+    def cdf(t: np.ndarray) -> np.ndarray:
+        return np.array(
+            [
+                integrate.quad(lambda u: math.exp(-0.5 * (u**4 - 16 * u * u + 5 * u)), -9.0, v)[0] / mass
+                for v in np.atleast_1d(t)
+            ]
+        )
+
+    points = np.linspace(-4.5, -1.0, 701)
+    table = cdf(points)
+    assert stats.kstest(samples, lambda t: np.interp(t, points, table)).pvalue > 1e-3
+
+
 def test_harmonic_closed_forms() -> None:
     model = ebmcore.create("harmonic", dim=4, k=3.0)
     assert model.log_partition() == pytest.approx(2.0 * math.log(2.0 * math.pi / 3.0), rel=1e-14)
