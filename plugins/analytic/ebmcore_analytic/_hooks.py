@@ -93,7 +93,7 @@ _SPECS = [
         "zakharov",
         f"{_OPT}:Zakharov",
         "Zakharov's function, E = sum x_i^2 + S^2 + S^4 with S = sum i x_i / 2",
-        tags=("analytic", "optimization", "unimodal"),
+        tags=("analytic", "optimization", "unimodal", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "himmelblau",

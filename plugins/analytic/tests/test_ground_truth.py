@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Callable
@@ -180,6 +181,36 @@ def test_styblinski_tang_law_against_quad() -> None:
     points = np.linspace(-4.5, -1.0, 701)
     table = cdf(points)
     assert stats.kstest(samples, lambda t: np.interp(t, points, table)).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("dim", [1, 4])
+def test_zakharov_law_against_quad(dim: int) -> None:
+    """The split along w = (1/2, ..., d/2): log Z, the stddevs and samples against a 1-D quadrature
+    of the energy along w (for d = 1, of the energy itself)."""
+    model = ebmcore.create("zakharov", dim=dim)
+    w = torch.arange(1, dim + 1, dtype=torch.float64) / 2.0
+    norm = float(w @ w)
+
+    def along(r: float, power: int = 0) -> float:  # the energy at r w / |w|, times r^power
+        return r**power * math.exp(-float(model.energy(r * w / math.sqrt(norm))))
+
+    mass = integrate.quad(along, -10.0, 10.0, epsabs=0.0, epsrel=1e-13)[0]
+    assert model.log_partition() == pytest.approx(
+        0.5 * (dim - 1) * math.log(math.pi) + math.log(mass), rel=1e-12
+    )
+    variance = integrate.quad(lambda r: along(r, 2), -10.0, 10.0, epsabs=0.0, epsrel=1e-13)[0] / mass
+    u2 = w * w / norm
+    torch.testing.assert_close(
+        model.stddev, torch.sqrt(0.5 * (1.0 - u2) + u2 * variance), rtol=1e-9, atol=0.0
+    )
+    samples = model.sample(4000, generator=torch.Generator().manual_seed(9))
+    projected = (samples @ w / math.sqrt(norm)).numpy()
+    grid = np.linspace(-3.0, 3.0, 601)
+    table = np.concatenate(
+        [[0.0], np.cumsum([integrate.quad(along, a, b)[0] for a, b in itertools.pairwise(grid)])]
+    )
+    table = (table + integrate.quad(along, -10.0, -3.0)[0]) / mass
+    assert stats.kstest(projected, lambda t: np.interp(t, grid, table)).pvalue > 1e-3
 
 
 def test_harmonic_closed_forms() -> None:

@@ -46,6 +46,7 @@ LOW_DIM: dict[str, list[dict[str, Any]]] = {
     "booth": [{}],
     "rastrigin": [{"dim": 1, "a": 1.0}, {"dim": 2, "a": 0.5}],
     "styblinski_tang": [{"dim": 1}, {"dim": 2}],
+    "zakharov": [{"dim": 1}, {"dim": 2}],
 }
 
 
