@@ -896,13 +896,16 @@ class Zakharov(FormulaEnergy):
 
     # -- ground truth of e^{-E} (see the class docstring) -------------------------------------------
 
-    def _ridge(self) -> tuple[float, float, float]:
-        """``|w|^2``, ``log J(a)`` and ``E[S^2]`` under ``exp(-(a S^2 + S^4))``."""
+    def _ridge(self) -> tuple[Tensor, float, float, float]:
+        """``w / |w|`` (float64, on the CPU), ``|w|^2``, ``log J(a)`` and ``E[S^2]`` under
+        ``exp(-(a S^2 + S^4))``."""
         norm = self.dim * (self.dim + 1.0) * (2.0 * self.dim + 1.0) / 24.0  # sum (i / 2)^2
-        return (norm, *_quartic_law(1.0 + 1.0 / norm))
+        with vectors(self, 1):
+            unit = torch.arange(1, self.dim + 1, dtype=torch.float64) / (2.0 * math.sqrt(norm))
+        return (unit, norm, *_quartic_law(1.0 + 1.0 / norm))
 
     def log_partition(self) -> float:
-        norm, log_j, _ = self._ridge()
+        _, norm, log_j, _ = self._ridge()
         return 0.5 * (self.dim - 1) * math.log(math.pi) + log_j - 0.5 * math.log(norm)
 
     @property
@@ -913,15 +916,14 @@ class Zakharov(FormulaEnergy):
     @property
     def stddev(self) -> Tensor:
         r""":math:`\sqrt{\tfrac12 (1 - u_i^2) + u_i^2 E[S^2] / |w|^2}`, :math:`u = w / |w|`."""
-        norm, _, second = self._ridge()
-        along = self.half_index.double() ** 2 / norm  # u_i^2
+        unit, norm, _, second = self._ridge()
+        along = unit * unit
         return torch.sqrt(0.5 * (1.0 - along) + along * (second / norm))
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        norm, _, _ = self._ridge()
+        unit, norm, _, _ = self._ridge()
         a = 1.0 + 1.0 / norm
         z = torch.randn(n, self.dim, generator=generator, dtype=torch.float64) * math.sqrt(0.5)
-        unit = self.half_index.double() / math.sqrt(norm)
         ridge = torch.empty(n, dtype=torch.float64)  # S, by rejection
         done = 0
         while done < n:

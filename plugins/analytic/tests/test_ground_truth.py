@@ -213,6 +213,15 @@ def test_zakharov_law_against_quad(dim: int) -> None:
     assert stats.kstest(projected, lambda t: np.interp(t, grid, table)).pvalue > 1e-3
 
 
+def test_zakharov_ground_truth_stays_on_the_cpu_for_a_model_elsewhere() -> None:
+    # the meta device stands in for a GPU: the ground truth must not read the moved buffer
+    model = ebmcore.create("zakharov", dim=3)
+    expected = model.stddev
+    moved = model.to("meta")
+    assert moved.stddev.device.type == "cpu" and torch.equal(moved.stddev, expected)
+    assert moved.sample(4, generator=torch.Generator().manual_seed(0)).device.type == "cpu"
+
+
 def test_harmonic_closed_forms() -> None:
     model = ebmcore.create("harmonic", dim=4, k=3.0)
     assert model.log_partition() == pytest.approx(2.0 * math.log(2.0 * math.pi / 3.0), rel=1e-14)
