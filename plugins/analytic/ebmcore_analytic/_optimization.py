@@ -212,10 +212,10 @@ class Rastrigin(SeparableEnergy):
 
     with :math:`\tilde I_n(a) = e^{-a} I_n(a)` (the terms from :math:`n = 2` on change them by
     less than :math:`10^{-16}` relative): ``log_partition`` is :math:`d \log z`, ``stddev``
-    :math:`\sqrt{E[x^2]}` and ``mean`` 0. ``sample`` draws exactly, by rejection from
-    :math:`\mathcal N(0, \tfrac12)` (density :math:`\propto e^{-x^2}`), keeping each proposal
-    with probability :math:`e^{-2a \sin^2 \pi x}`: a fraction :math:`z / \sqrt\pi` of them
-    (13% at :math:`a = 10`, about :math:`1/\sqrt{2\pi a}` for large :math:`a`).
+    :math:`\sqrt{E[x^2]}` and ``mean`` 0. ``sample`` draws exactly, by rejection: from
+    :math:`\mathcal N(0, \tfrac12)` for :math:`a < 1`, from Gaussians at the integers for
+    :math:`a \ge 1`, keeping 46% to 74% of the proposals at any :math:`a` (see
+    ``_proposals``).
 
     Args:
         dim: dimension :math:`d`.
@@ -297,7 +297,7 @@ class Rastrigin(SeparableEnergy):
 
         For :math:`a < 1`, proposals from :math:`\mathcal N(0, \tfrac12)` (density
         :math:`\propto e^{-x^2}`), kept with probability :math:`e^{-2a \sin^2 \pi x}`: a fraction
-        :math:`z / \sqrt\pi \ge 0.47` of them. For :math:`a \ge 1`, where that fraction falls as
+        :math:`z / \sqrt\pi \ge 0.46` of them. For :math:`a \ge 1`, where that fraction falls as
         :math:`1/\sqrt{2\pi a}`, proposals near the integers: with :math:`x = k + u`,
         :math:`|u| \le \tfrac12`, Jordan's inequality :math:`\sin^2 \pi u \ge 4u^2` bounds
         :math:`f` by :math:`e^{-(k + u)^2 - 8a u^2} = w_k \varphi_k(u)`, a weight
