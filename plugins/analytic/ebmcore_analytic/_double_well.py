@@ -13,6 +13,7 @@ from torch import Tensor
 
 from ebmcore import Minima, constraints
 
+from ._marginal import inverse_cdf, trapezoid, trapezoid_cdf
 from ._memory import filled
 from ._separable import SeparableEnergy, separable_kernel
 
@@ -67,12 +68,9 @@ def _scaled_marginal(c: float) -> _Marginal:
     v = u * (2.0 * a + u)
     density = np.exp(-v * v)
     step = (high - low) / _CELLS
-    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (density[1:] + density[:-1]))])
-    total = float(density.sum()) - 0.5 * float(density[0] + density[-1])  # pairwise: no drift
-    cdf = np.minimum(cdf / cdf[-1], 1.0)
-    weighted = (a + u) ** 2 * density  # s^2 times the density
-    second = (float(weighted.sum()) - 0.5 * float(weighted[0] + weighted[-1])) / total
-    return _Marginal(torch.from_numpy(u), torch.from_numpy(cdf), math.log(2.0 * step * total), second)
+    total = trapezoid(density, 1.0)  # in units of the step
+    second = trapezoid((a + u) ** 2 * density, 1.0) / total  # s^2 times the density
+    return _Marginal(torch.from_numpy(u), trapezoid_cdf(density), math.log(2.0 * step * total), second)
 
 
 def _second_moment(h: float, b: float) -> float:
@@ -203,9 +201,5 @@ class DoubleWell(SeparableEnergy):
         else:
             marginal = _scaled_marginal(c)
             grid, cdf = marginal.offsets, marginal.cdf
-            hi = torch.searchsorted(cdf, u).clamp(1, len(cdf) - 1)
-            lo = hi - 1
-            frac = (u - cdf[lo]) / (cdf[hi] - cdf[lo]).clamp_min(1e-300)
-            offset = grid[lo] + frac * (grid[hi] - grid[lo])
-            magnitude = (b + h**-0.25 * offset).clamp_min(0.0)
+            magnitude = (b + h**-0.25 * inverse_cdf(grid, cdf, u)).clamp_min(0.0)
         return (sign * magnitude).reshape(n, self.dim).to(self.dtype)

@@ -23,6 +23,7 @@ from ebmcore.plugin import GaussianLaw
 
 from ._fast import buffer_as, integer_power, rowsum
 from ._formula import FormulaEnergy, formula_kernel
+from ._marginal import fill_by_rejection, inverse_cdf, trapezoid, trapezoid_cdf
 from ._memory import filled, vectors
 from ._separable import SeparableEnergy, separable_kernel
 
@@ -281,15 +282,11 @@ class Rastrigin(SeparableEnergy):
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """Exact samples of every coordinate, by rejection (see :meth:`_proposals`)."""
-        total = n * self.dim
-        out = torch.empty(total, dtype=torch.float64)
-        done = 0
-        while done < total:
-            count = min(max(2 * (total - done) + 64, 1024), 1 << 22)  # acceptance is above 40%
-            kept = self._proposals(count, generator)[: total - done]
-            out[done : done + len(kept)] = kept
-            done += len(kept)
-        return out.reshape(n, self.dim).to(self.dtype)
+
+        def accepted(remaining: int) -> Tensor:  # acceptance is above 40%
+            return self._proposals(min(max(2 * remaining + 64, 1024), 1 << 22), generator)
+
+        return fill_by_rejection(n * self.dim, accepted).reshape(n, self.dim).to(self.dtype)
 
     def _proposals(self, count: int, generator: torch.Generator | None) -> Tensor:
         r"""The accepted ones of ``count`` proposals for the 1-D law
@@ -584,11 +581,7 @@ class StyblinskiTang(SeparableEnergy):
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         grid, cdf = _styblinski_tang_marginal()[:2]
         u = torch.rand(n * self.dim, generator=generator, dtype=torch.float64)
-        high = torch.searchsorted(cdf, u).clamp(1, len(cdf) - 1)
-        low = high - 1
-        share = (u - cdf[low]) / (cdf[high] - cdf[low]).clamp_min(1e-300)
-        x = grid[low] + share * (grid[high] - grid[low])
-        return x.reshape(n, self.dim).to(self.dtype)
+        return inverse_cdf(grid, cdf, u).reshape(n, self.dim).to(self.dtype)
 
 
 @functools.cache
@@ -599,17 +592,11 @@ def _styblinski_tang_marginal() -> tuple[Tensor, Tensor, float, float, float]:
     step = x[1] - x[0]
     lowest = StyblinskiTang.term(torch.tensor(STYBLINSKI_TANG_ROOT, dtype=torch.float64)).item()
     density = np.exp(-(x * (x * (0.5 * (x * x) - 8.0) + 2.5) - lowest))
-
-    def integral(values: np.ndarray) -> float:
-        return step * (float(values.sum()) - 0.5 * float(values[0] + values[-1]))
-
-    mass = integral(density)
-    mean = integral(x * density) / mass
-    variance = integral((x - mean) ** 2 * density) / mass
-    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (density[1:] + density[:-1]))])
-    cdf = np.minimum(cdf / cdf[-1], 1.0)
+    mass = trapezoid(density, step)
+    mean = trapezoid(x * density, step) / mass
+    variance = trapezoid((x - mean) ** 2 * density, step) / mass
     log_mass = math.log(mass) - lowest
-    return torch.from_numpy(x), torch.from_numpy(cdf), log_mass, mean, math.sqrt(variance)
+    return torch.from_numpy(x), trapezoid_cdf(density), log_mass, mean, math.sqrt(variance)
 
 
 @formula_kernel
@@ -924,15 +911,14 @@ class Zakharov(FormulaEnergy):
         unit, norm, _, _ = self._ridge()
         a = 1.0 + 1.0 / norm
         z = torch.randn(n, self.dim, generator=generator, dtype=torch.float64) * math.sqrt(0.5)
-        ridge = torch.empty(n, dtype=torch.float64)  # S, by rejection
-        done = 0
-        while done < n:
-            count = max(2 * (n - done), 64)
+
+        def accepted(remaining: int) -> Tensor:  # S from N(0, 1 / 2a), kept with e^-S^4
+            count = max(2 * remaining, 64)
             proposal = torch.randn(count, generator=generator, dtype=torch.float64) / math.sqrt(2.0 * a)
             uniform = torch.rand(count, generator=generator, dtype=torch.float64)
-            kept = proposal[uniform < torch.exp(-(proposal**4))][: n - done]
-            ridge[done : done + len(kept)] = kept
-            done += len(kept)
+            return proposal[uniform < torch.exp(-(proposal**4))]
+
+        ridge = fill_by_rejection(n, accepted)
         across = z - (z @ unit).unsqueeze(-1) * unit  # x_perp: z without its part along u
         return (across + (ridge / math.sqrt(norm)).unsqueeze(-1) * unit).to(self.dtype)
 
@@ -943,7 +929,5 @@ def _quartic_law(a: float) -> tuple[float, float]:
     s = np.linspace(-6.0, 6.0, 2**16 + 1)
     density = np.exp(-(a * s * s + s**4))
     step = s[1] - s[0]
-    mass = step * (float(density.sum()) - 0.5 * float(density[0] + density[-1]))
-    weighted = s * s * density
-    second = step * (float(weighted.sum()) - 0.5 * float(weighted[0] + weighted[-1])) / mass
-    return math.log(mass), second
+    mass = trapezoid(density, step)
+    return math.log(mass), trapezoid(s * s * density, step) / mass
