@@ -27,12 +27,15 @@ if TYPE_CHECKING:
     from ._derived import cached_while_unchanged
     from ._dispatch import Kernel, tracing
     from ._gaussian_law import GaussianLaw
+    from ._grid_law import GridLaw, fill_by_rejection
     from ._reference import CertifiedPosterior, CertifiedReference, ReferenceDraws, load_reference
 
 _LAZY = {  # torch-backed: loaded on first use
     "Kernel": "ebmcore._dispatch",
     "cached_while_unchanged": "ebmcore._derived",
     "GaussianLaw": "ebmcore._gaussian_law",
+    "GridLaw": "ebmcore._grid_law",
+    "fill_by_rejection": "ebmcore._grid_law",
     "tracing": "ebmcore._dispatch",
     "CertifiedPosterior": "ebmcore._reference",
     "CertifiedReference": "ebmcore._reference",
@@ -47,6 +50,7 @@ __all__ = [
     "CertifiedReference",
     "EnergySpec",
     "GaussianLaw",
+    "GridLaw",
     "HookSpecs",
     "Kernel",
     "ReferenceDraws",
@@ -55,6 +59,7 @@ __all__ = [
     "close_matches",
     "constraints",
     "create_component",
+    "fill_by_rejection",
     "hookimpl",
     "hookspec",
     "lazy_getattr",

@@ -30,6 +30,7 @@ LAYERS: dict[str, int] = {
     "ebmcore._compile": 1,
     "ebmcore._derived": 1,
     "ebmcore._gaussian_law": 1,
+    "ebmcore._grid_law": 1,
     "ebmcore._model": 1,
     # 2: the registry
     "ebmcore._registry": 2,

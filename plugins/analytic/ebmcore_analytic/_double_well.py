@@ -5,15 +5,13 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import Tensor
 
 from ebmcore import Minima, constraints
+from ebmcore.plugin import GridLaw
 
-from ._marginal import inverse_cdf, trapezoid, trapezoid_cdf
 from ._memory import filled
 from ._separable import SeparableEnergy, separable_kernel
 
@@ -29,48 +27,26 @@ r"""Above this :math:`c = \sqrt h\, b^2` each well is a Gaussian to double preci
 quartic's relative corrections are :math:`O(1/c)` in shape and :math:`3/(16 c^2)` in mass."""
 
 
-@dataclass(frozen=True)
-class _Marginal:
-    r"""The 1-D density :math:`e^{-h (t^2 - b^2)^2}` in scaled form.
-
-    With :math:`t = h^{-1/4} s` and :math:`c = \sqrt h\, b^2` the density is
-    :math:`e^{-(s^2 - c)^2}`, one shape per :math:`c`. ``offsets`` is a uniform grid of
-    :math:`u = s - \sqrt c` over the half line :math:`s \ge 0` where the density exceeds
-    :math:`e^{-80}` (each well's width, :math:`1/(2\sqrt{2c})`, spans about 2,600 cells when the
-    wells are narrow; the quartic's spread, when they merge), and ``cdf`` the normalized
-    cumulative trapezoid integral of :math:`e^{-(u (2\sqrt c + u))^2}` on it. ``log_k`` is
-    :math:`\log \int_{-\infty}^\infty e^{-(s^2 - c)^2} ds` and ``second`` the second moment
-    :math:`E[s^2]` of the normalized density.
-    """
-
-    offsets: Tensor
-    cdf: Tensor
-    log_k: float
-    second: float
-
-
 @functools.lru_cache(maxsize=64)
-def _scaled_marginal(c: float) -> _Marginal:
-    """Grid, normalized CDF and log normalizer of ``exp(-(s^2 - c)^2)`` (see :class:`_Marginal`).
+def _scaled_marginal(c: float) -> GridLaw:
+    r"""The law of :math:`u = s - \sqrt c` for the density :math:`e^{-(s^2 - c)^2}`, :math:`s \ge 0`.
 
-    The integrand is smooth and decays like ``exp(-s^4)`` (like a Gaussian in ``u`` for large
-    ``c``), so the trapezoid rule converges geometrically; on a half line starting at ``s = 0``
-    it is also exact to that order, the integrand being even in ``s``. Differences ``s^2 - c``
-    are formed as ``u (2 sqrt(c) + u)``, never by cancellation. The second moment is the
-    same rule applied to ``s^2 exp(-(s^2 - c)^2)``, as smooth, even and fast-decaying. Used up
-    to :data:`_GAUSSIAN_LIMIT`; beyond, the wells are Gaussian.
+    With :math:`t = h^{-1/4} s` and :math:`c = \sqrt h\, b^2` the 1-D density
+    :math:`e^{-h (t^2 - b^2)^2}` is :math:`e^{-(s^2 - c)^2}`, one shape per :math:`c`. The grid
+    of :math:`u` covers the half line :math:`s \ge 0` where the density exceeds :math:`e^{-80}`
+    of its peak (each well's width, :math:`1/(2\sqrt{2c})`, spans about 2,600 cells when the
+    wells are narrow; the quartic's spread, when they merge), with differences
+    :math:`s^2 - c` formed as :math:`u (2\sqrt c + u)`, never by cancellation. The integrand is
+    smooth and decays like :math:`e^{-s^4}` (like a Gaussian in :math:`u` for large
+    :math:`c`), so the trapezoid rule converges geometrically; the density being even in
+    :math:`s`, the half line holds half of the mass. Used up to :data:`_GAUSSIAN_LIMIT`;
+    beyond, the wells are Gaussian.
     """
     a = math.sqrt(c)
     w = math.sqrt(_CUTOFF)
     high = w / (math.sqrt(c + w) + a)  # sqrt(c + w) - a without cancellation
     low = -w / (math.sqrt(c - w) + a) if c > w else -a
-    u = np.linspace(low, high, _CELLS + 1)
-    v = u * (2.0 * a + u)
-    density = np.exp(-v * v)
-    step = (high - low) / _CELLS
-    total = trapezoid(density, 1.0)  # in units of the step
-    second = trapezoid((a + u) ** 2 * density, 1.0) / total  # s^2 times the density
-    return _Marginal(torch.from_numpy(u), trapezoid_cdf(density), math.log(2.0 * step * total), second)
+    return GridLaw.of(lambda u: (u * (2.0 * a + u)) ** 2, low, high, _CELLS)
 
 
 def _second_moment(h: float, b: float) -> float:
@@ -83,7 +59,8 @@ def _second_moment(h: float, b: float) -> float:
     c = (h**0.25 * b) ** 2
     if c > _GAUSSIAN_LIMIT:
         return b * b + 1.0 / (8.0 * h * b * b)
-    return _scaled_marginal(c).second / math.sqrt(h)
+    a = math.sqrt(c)
+    return _scaled_marginal(c).expect(lambda u: (a + u) ** 2) / math.sqrt(h)
 
 
 def _log_marginal(h: float, b: float) -> float:
@@ -91,7 +68,7 @@ def _log_marginal(h: float, b: float) -> float:
     c = (h**0.25 * b) ** 2
     if c > _GAUSSIAN_LIMIT:  # sqrt(pi / (h b^2)) (relative correction 3/(16 c^2)); c may overflow
         return 0.5 * math.log(math.pi) - 0.5 * math.log(h) - math.log(b)
-    return -0.25 * math.log(h) + _scaled_marginal(c).log_k
+    return -0.25 * math.log(h) + math.log(2.0) + _scaled_marginal(c).log_mass  # both half lines
 
 
 @separable_kernel
@@ -199,7 +176,5 @@ class DoubleWell(SeparableEnergy):
             z = torch.special.ndtri(u.clamp(1e-300, 1.0 - 2.0**-53))
             magnitude = b + spread * z
         else:
-            marginal = _scaled_marginal(c)
-            grid, cdf = marginal.offsets, marginal.cdf
-            magnitude = (b + h**-0.25 * inverse_cdf(grid, cdf, u)).clamp_min(0.0)
+            magnitude = (b + h**-0.25 * _scaled_marginal(c).quantile(u)).clamp_min(0.0)
         return (sign * magnitude).reshape(n, self.dim).to(self.dtype)

@@ -19,11 +19,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
-from ebmcore.plugin import GaussianLaw
+from ebmcore.plugin import GaussianLaw, GridLaw, fill_by_rejection
 
 from ._fast import buffer_as, integer_power, rowsum
 from ._formula import FormulaEnergy, formula_kernel
-from ._marginal import fill_by_rejection, inverse_cdf, trapezoid, trapezoid_cdf
 from ._memory import filled, vectors
 from ._separable import SeparableEnergy, separable_kernel
 
@@ -566,37 +565,28 @@ class StyblinskiTang(SeparableEnergy):
     # -- ground truth of e^{-E} (see the class docstring) -------------------------------------------
 
     def log_partition(self) -> float:
-        return self.dim * _styblinski_tang_marginal()[2]
+        return self.dim * _styblinski_tang_marginal().log_mass
 
     @property
     def mean(self) -> Tensor:
         """The mean of the 1-D law, for every coordinate (about -2.89)."""
-        return filled(self, [_styblinski_tang_marginal()[3]], "(dim,) float64 mean")[0]
+        return filled(self, [_styblinski_tang_marginal().mean], "(dim,) float64 mean")[0]
 
     @property
     def stddev(self) -> Tensor:
         """The standard deviation of the 1-D law, for every coordinate."""
-        return filled(self, [_styblinski_tang_marginal()[4]], "(dim,) float64 stddev")[0]
+        return filled(self, [_styblinski_tang_marginal().stddev], "(dim,) float64 stddev")[0]
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        grid, cdf = _styblinski_tang_marginal()[:2]
-        u = torch.rand(n * self.dim, generator=generator, dtype=torch.float64)
-        return inverse_cdf(grid, cdf, u).reshape(n, self.dim).to(self.dtype)
+        draws = _styblinski_tang_marginal().sample(n * self.dim, generator)
+        return draws.reshape(n, self.dim).to(self.dtype)
 
 
 @functools.cache
-def _styblinski_tang_marginal() -> tuple[Tensor, Tensor, float, float, float]:
-    """Grid, normalized CDF, log mass, mean and standard deviation of ``exp(-t(x))``,
-    ``t(x) = (x^4 - 16 x^2 + 5 x) / 2``, by the trapezoid rule (see :class:`StyblinskiTang`)."""
-    x = np.linspace(-6.0, 6.0, 2**18 + 1)
-    step = x[1] - x[0]
-    lowest = StyblinskiTang.term(torch.tensor(STYBLINSKI_TANG_ROOT, dtype=torch.float64)).item()
-    density = np.exp(-(x * (x * (0.5 * (x * x) - 8.0) + 2.5) - lowest))
-    mass = trapezoid(density, step)
-    mean = trapezoid(x * density, step) / mass
-    variance = trapezoid((x - mean) ** 2 * density, step) / mass
-    log_mass = math.log(mass) - lowest
-    return torch.from_numpy(x), trapezoid_cdf(density), log_mass, mean, math.sqrt(variance)
+def _styblinski_tang_marginal() -> GridLaw:
+    """The 1-D law ``exp(-t(x))``, ``t(x) = (x^4 - 16 x^2 + 5 x) / 2``, by the trapezoid rule on
+    2^18 cells of [-6, 6] (see :class:`StyblinskiTang`)."""
+    return GridLaw.of(lambda x: StyblinskiTang.term(torch.from_numpy(x)).numpy(), -6.0, 6.0, 2**18)
 
 
 @formula_kernel
@@ -926,8 +916,5 @@ class Zakharov(FormulaEnergy):
 @functools.cache
 def _quartic_law(a: float) -> tuple[float, float]:
     """``log J(a)`` and ``E[s^2]`` of ``exp(-(a s^2 + s^4))``, by the trapezoid rule."""
-    s = np.linspace(-6.0, 6.0, 2**16 + 1)
-    density = np.exp(-(a * s * s + s**4))
-    step = s[1] - s[0]
-    mass = trapezoid(density, step)
-    return math.log(mass), trapezoid(s * s * density, step) / mass
+    law = GridLaw.of(lambda s: a * s * s + s**4, -6.0, 6.0)
+    return law.log_mass, law.expect(lambda s: s * s)

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from ebmcore import Minima, constraints
+from ebmcore.plugin import fill_by_rejection
 
 from ._common import FixedDimension, index
 
@@ -516,15 +517,10 @@ class Cosine8(FixedDimension):
         return torch.full((8,), math.sqrt(0.5), dtype=torch.float64)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        total = 8 * n
-        out = torch.empty(total, dtype=torch.float64)
-        done = 0
-        while done < total:
-            count = min(max(int(1.25 * (total - done)) + 64, 1024), 1 << 22)  # at least 82% kept
+        def accepted(remaining: int) -> Tensor:  # at least 82% kept
+            count = min(max(int(1.25 * remaining) + 64, 1024), 1 << 22)
             proposal = torch.randn(count, generator=generator, dtype=torch.float64) * math.sqrt(0.5)
             uniform = torch.rand(count, generator=generator, dtype=torch.float64)
-            kept = proposal[uniform < torch.exp(0.1 * (torch.cos((5.0 * math.pi) * proposal) - 1.0))]
-            kept = kept[: total - done]
-            out[done : done + len(kept)] = kept
-            done += len(kept)
-        return out.reshape(n, 8).to(self.dtype)
+            return proposal[uniform < torch.exp(0.1 * (torch.cos((5.0 * math.pi) * proposal) - 1.0))]
+
+        return fill_by_rejection(8 * n, accepted).reshape(n, 8).to(self.dtype)
