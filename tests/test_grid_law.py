@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from ebmcore import InvalidParameterError
-from ebmcore.plugin import GridLaw, fill_by_rejection
+from ebmcore.plugin import GridLaw, GridLaw2D, fill_by_rejection
 
 integrate = pytest.importorskip("scipy.integrate")
 stats = pytest.importorskip("scipy.stats")
@@ -84,3 +84,47 @@ def test_fill_by_rejection_keeps_exactly_total_draws_of_the_target() -> None:
     assert rounds == sorted(rounds, reverse=True)  # each round asks for what is still missing
     truncated = stats.truncnorm(-1.0, 1.0)
     assert stats.kstest(draws.numpy(), truncated.cdf).pvalue > 1e-3
+
+
+def banana(x, y):
+    """``x^4 / 4 + (y - x^2)^2``: y given x is N(x^2, 1/2), x has the law e^{-x^4 / 4}."""
+    return 0.25 * x**4 + (y - x * x) ** 2
+
+
+def test_two_dimensional_law_against_its_closed_form() -> None:
+    law = GridLaw2D.of(banana, (-6.0, 6.0), (-8.0, 40.0))
+    second = 2.0 * math.gamma(0.75) / math.gamma(0.25)  # E[x^2]; E[x^4] = 1
+    assert law.log_mass == pytest.approx(
+        0.5 * math.log(math.pi) + math.log(2.0 * math.gamma(1.25) * math.sqrt(2.0)), abs=1e-12
+    )
+    assert law.mean == pytest.approx((0.0, second), abs=1e-12)
+    assert law.stddev == pytest.approx((math.sqrt(second), math.sqrt(0.5 + 1.0 - second**2)), rel=1e-12)
+
+
+def test_two_dimensional_draws_follow_the_marginal_and_the_conditional() -> None:
+    law = GridLaw2D.of(banana, (-6.0, 6.0), (-8.0, 40.0))
+    draws = law.sample(6000, torch.Generator().manual_seed(5)).numpy()
+    assert draws.shape == (6000, 2) and draws.dtype == np.float64
+    grid = np.linspace(-6.0, 6.0, 100_001)
+    cumulative = integrate.cumulative_trapezoid(np.exp(-0.25 * grid**4), grid, initial=0.0)
+    assert stats.kstest(draws[:, 0], lambda t: np.interp(t, grid, cumulative / cumulative[-1])).pvalue > 1e-3
+    noise = draws[:, 1] - draws[:, 0] ** 2  # N(0, 1/2) whatever x is
+    assert stats.kstest(noise, stats.norm(0.0, math.sqrt(0.5)).cdf).pvalue > 1e-3
+    assert stats.kstest(noise[np.abs(draws[:, 0]) > 1.0], stats.norm(0.0, math.sqrt(0.5)).cdf).pvalue > 1e-3
+    assert law.sample(0).shape == (0, 2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [
+        ({"x_range": (1.0, -1.0)}, "x_range"),
+        ({"y_range": (0.0, math.inf)}, "y_range"),
+        ({"cells": 0}, "cells"),
+        ({"sample_cells": 1}, "sample_cells"),
+    ],
+)
+def test_bad_two_dimensional_grid_is_refused_by_name(kwargs: dict, parameter: str) -> None:
+    arguments = {"x_range": (-1.0, 1.0), "y_range": (-1.0, 1.0), **kwargs}
+    with pytest.raises(InvalidParameterError) as error:
+        GridLaw2D.of(banana, **arguments)
+    assert error.value.parameter == parameter
