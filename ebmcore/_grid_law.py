@@ -10,8 +10,9 @@ rejection sampler that keeps an unknown share of its proposals.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,44 @@ def _nodes(
     if not (isinstance(cells, int) and cells >= 2):
         raise InvalidParameterError(count, cells, "an integer >= 2", energy=owner)
     return np.linspace(low, high, cells + 1)
+
+
+def _step(nodes: np.ndarray) -> float:
+    """The spacing of uniform ``nodes``, without the cancellation of ``nodes[1] - nodes[0]``."""
+    return float(nodes[-1] - nodes[0]) / (len(nodes) - 1)
+
+
+def _trapezoid_rows(values: np.ndarray) -> np.ndarray:
+    """The trapezoid rule along the last axis, in units of the step."""
+    return values.sum(-1) - 0.5 * (values[..., 0] + values[..., -1])
+
+
+def _rows(
+    energy: Energy2D, xs: np.ndarray, ys: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The grid ``xs`` by ``ys`` in blocks of rows: each block's ``x`` (a column), lowest value,
+    mass (trapezoid rule in units of the step) and density ``exp(-(f - lowest))`` per row."""
+    for start in range(0, len(xs), _ROWS):
+        x = xs[start : start + _ROWS, None]
+        lowest, density = _row_laws(np.asarray(energy(x, ys), dtype=np.float64))
+        yield x, lowest, _trapezoid_rows(density), density
+
+
+def _cdf(density: np.ndarray) -> Tensor:
+    """The normalized cumulative trapezoid integral of ``density`` along its last axis."""
+    steps = np.cumsum(0.5 * (density[..., 1:] + density[..., :-1]), axis=-1)
+    cdf = np.concatenate([np.zeros_like(density[..., :1]), steps], axis=-1)
+    return torch.from_numpy(np.minimum(cdf / cdf[..., -1:], 1.0))
+
+
+def _inverse_cdf(nodes: Tensor, cdf: Tensor, u: Tensor) -> Tensor:
+    """The points of ``nodes`` where ``cdf`` (one per row of ``u``, or one for all) reaches
+    ``u``, linear in each cell."""
+    high = torch.searchsorted(cdf, u).clamp(1, cdf.shape[-1] - 1)
+    low = high - 1
+    below = cdf.gather(-1, low)
+    share = (u - below) / (cdf.gather(-1, high) - below).clamp_min(1e-300)
+    return nodes[low] + share * (nodes[high] - nodes[low])
 
 
 def _row_laws(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -96,14 +135,9 @@ class GridLaw:
     def tabulated(cls, nodes: np.ndarray, values: np.ndarray) -> GridLaw:
         """The law from :math:`f` already evaluated (``values``) at uniform ``nodes``."""
         lowest, density = _row_laws(values)
-        step = float(nodes[1] - nodes[0])
-        cdf = np.concatenate([[0.0], np.cumsum(0.5 * (density[1:] + density[:-1]))])
-        return cls(
-            grid=torch.from_numpy(nodes),
-            density=density,
-            log_mass=math.log(step * _trapezoid(density)) - float(lowest),
-            cdf=torch.from_numpy(np.minimum(cdf / cdf[-1], 1.0)),
-        )
+        step = _step(nodes)
+        log_mass = math.log(step * _trapezoid(density)) - float(lowest)
+        return cls(grid=torch.from_numpy(nodes), density=density, log_mass=log_mass, cdf=_cdf(density))
 
     def expect(self, g: Callable[[np.ndarray], np.ndarray]) -> float:
         """:math:`E[g(t)]` under the normalized law, by the same rule."""
@@ -123,11 +157,7 @@ class GridLaw:
 
     def quantile(self, u: Tensor) -> Tensor:
         """The points where the CDF reaches ``u`` (float64 in ``[0, 1]``), linear in each cell."""
-        grid, cdf = self.grid, self.cdf
-        high = torch.searchsorted(cdf, u).clamp(1, len(cdf) - 1)
-        low = high - 1
-        share = (u - cdf[low]) / (cdf[high] - cdf[low]).clamp_min(1e-300)
-        return grid[low] + share * (grid[high] - grid[low])
+        return _inverse_cdf(self.grid, self.cdf, u)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """``n`` float64 draws by inverse CDF."""
@@ -141,11 +171,12 @@ class GridLaw2D:
 
     Build it with :meth:`of`. ``first`` is the marginal law of :math:`x` (a :class:`GridLaw`
     whose values :math:`-\log \int e^{-f(x, y)} dy` come from the trapezoid rule in
-    :math:`y` at each node), ``log_mass`` is :math:`\log \iint e^{-f}`, and ``mean`` and
-    ``stddev`` are those of :math:`(x, y)`. :meth:`sample` draws :math:`x` by inverse CDF,
-    then :math:`y` by the inverse CDF of :math:`e^{-f(x, \cdot)}` tabulated on
-    ``sample_cells`` cells at that very :math:`x`. As for :class:`GridLaw`, the box must hold
-    all of the mass that matters and the grids must resolve :math:`f`.
+    :math:`y` at each node) and ``log_mass`` is :math:`\log \iint e^{-f}`; :meth:`expect`
+    integrates against the normalized law, and ``mean`` and ``stddev`` are those of
+    :math:`(x, y)`. :meth:`sample` draws :math:`x` by inverse CDF, then :math:`y` by the
+    inverse CDF of :math:`e^{-f(x, \cdot)}` tabulated on ``sample_cells`` cells at that very
+    :math:`x`. As for :class:`GridLaw`, the box must hold all of the mass that matters and the
+    grids must resolve :math:`f`.
 
     Example:
         >>> import math
@@ -155,14 +186,15 @@ class GridLaw2D:
         True
         >>> [round(s, 12) for s in law.stddev]  # Var x = 1/2, Var y = 1/2 + 1/2
         [0.707106781187, 1.0]
+        >>> round(law.expect(lambda x, y: x * y), 12)  # Cov(x, y) = Var x
+        0.5
     """
 
     energy: Energy2D
     first: GridLaw
     second_nodes: np.ndarray
+    sample_nodes: np.ndarray
     log_mass: float
-    mean: tuple[float, float]
-    stddev: tuple[float, float]
 
     @classmethod
     def of(
@@ -178,48 +210,45 @@ class GridLaw2D:
         (``sample_cells`` in :math:`y` when sampling)."""
         xs = _nodes(*x_range, cells, "GridLaw2D", "x_range")
         ys = _nodes(*y_range, cells, "GridLaw2D", "y_range")
-        _nodes(*y_range, sample_cells, "GridLaw2D", "y_range", "sample_cells")
-        log_rows, first, second = [], [], []
-        for start in range(0, len(xs), _ROWS):  # per x node: log of the y integral, E[y], E[y^2]
-            lowest, density = _row_laws(
-                np.asarray(energy(xs[start : start + _ROWS, None], ys), dtype=np.float64)
-            )
-            mass = density.sum(-1) - 0.5 * (density[:, 0] + density[:, -1])
-            log_rows.append(np.log(mass) - lowest)
-            weighted = density * ys
-            first.append((weighted.sum(-1) - 0.5 * (weighted[:, 0] + weighted[:, -1])) / mass)
-            weighted *= ys
-            second.append((weighted.sum(-1) - 0.5 * (weighted[:, 0] + weighted[:, -1])) / mass)
-        law = GridLaw.tabulated(xs, -np.concatenate(log_rows))
-        y_mean = law.expect(lambda _: np.concatenate(first))
-        y_spread = math.sqrt(max(law.expect(lambda _: np.concatenate(second)) - y_mean**2, 0.0))
-        step = float(ys[1] - ys[0])
-        return cls(
-            energy=energy,
-            first=law,
-            second_nodes=np.linspace(*y_range, sample_cells + 1),
-            log_mass=law.log_mass + math.log(step),
-            mean=(law.mean, y_mean),
-            stddev=(law.stddev, y_spread),
-        )
+        sample_nodes = _nodes(*y_range, sample_cells, "GridLaw2D", "y_range", "sample_cells")
+        log_rows = [np.log(mass) - lowest for _, lowest, mass, _ in _rows(energy, xs, ys)]
+        first = GridLaw.tabulated(xs, -np.concatenate(log_rows))
+        log_mass = first.log_mass + math.log(_step(ys))
+        return cls(energy, first, ys, sample_nodes, log_mass)
+
+    def expect(self, g: Energy2D) -> float:
+        r""":math:`E[g(x, y)]` under the normalized law, by the same rule (one pass over the grid):
+        the law of :math:`x`'s expectation of :math:`E[g(x, y) \mid x]`."""
+        ys = self.second_nodes
+        given_x = [
+            _trapezoid_rows(density * g(x, ys)) / mass
+            for x, _, mass, density in _rows(self.energy, self.first.grid.numpy(), ys)
+        ]
+        values = np.concatenate(given_x)
+        return self.first.expect(lambda _: values)
+
+    @functools.cached_property
+    def mean(self) -> tuple[float, float]:
+        """:math:`(E[x], E[y])`."""
+        return (self.first.mean, self.expect(lambda x, y: y))
+
+    @functools.cached_property
+    def stddev(self) -> tuple[float, float]:
+        """The standard deviations of :math:`x` and :math:`y`."""
+        mean_y = self.mean[1]
+        return (self.first.stddev, math.sqrt(self.expect(lambda x, y: (y - mean_y) ** 2)))
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """``(n, 2)`` float64 draws: :math:`x` from its marginal, then :math:`y` given :math:`x`."""
         x = self.first.sample(n, generator)
-        u = torch.rand(n, generator=generator, dtype=torch.float64).numpy()
-        ys = self.second_nodes
-        y = np.empty(n)
-        for start in range(0, n, _ROWS):
+        u = torch.rand(n, 1, generator=generator, dtype=torch.float64)
+        ys = torch.from_numpy(self.sample_nodes)
+        y = torch.empty(n, 1, dtype=torch.float64)
+        for start in range(0, n, _ROWS):  # each row: the law of y at one drawn x
             rows = x[start : start + _ROWS].numpy()[:, None]
-            _, density = _row_laws(np.asarray(self.energy(rows, ys), dtype=np.float64))
-            cdf = np.cumsum(0.5 * (density[:, 1:] + density[:, :-1]), axis=-1)
-            cdf = np.concatenate([np.zeros((len(rows), 1)), cdf / cdf[:, -1:]], axis=-1)
-            target = u[start : start + _ROWS, None]
-            high = np.clip((cdf < target).sum(-1), 1, len(ys) - 1)[:, None]
-            low_cdf = np.take_along_axis(cdf, high - 1, -1)
-            share = (target - low_cdf) / np.maximum(np.take_along_axis(cdf, high, -1) - low_cdf, 1e-300)
-            y[start : start + _ROWS] = (ys[high - 1] + share * (ys[1] - ys[0]))[:, 0]
-        return torch.stack([x, torch.from_numpy(y)], dim=-1)
+            density = _row_laws(np.asarray(self.energy(rows, self.sample_nodes), dtype=np.float64))[1]
+            y[start : start + _ROWS] = _inverse_cdf(ys, _cdf(density), u[start : start + _ROWS])
+        return torch.stack([x, y[:, 0]], dim=-1)
 
 
 def fill_by_rejection(total: int, accepted: Callable[[int], Tensor]) -> Tensor:
