@@ -12,13 +12,15 @@ method on the gradient; the tests re-derive it).
 
 from __future__ import annotations
 
+import functools
 import math
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
-from ebmcore.plugin import GaussianLaw
+from ebmcore.plugin import GaussianLaw, GridLaw
 
 __all__ = [
     "EGGHOLDER_MINIMIZER",
@@ -356,6 +358,25 @@ class ThreeHumpCamel(_TwoDimensional):
 
     Global minimum :math:`E(0, 0) = 0`; search domain :math:`[-5, 5]^2`.
 
+    As a density, :math:`e^{-E}` is Gaussian in :math:`y` given :math:`x`:
+    :math:`xy + y^2 = (y + x/2)^2 - x^2/4`, so :math:`y \mid x \sim \mathcal N(-x/2, \tfrac12)`
+    and, integrating :math:`y` out (:math:`\sqrt\pi`), :math:`x` has the 1-D law
+    :math:`e^{-g(x)}`, :math:`g(x) = E(x, -x/2) = \tfrac74 x^2 - 1.05 x^4 + \tfrac{x^6}6`
+    (a well at 0 and two side wells at :math:`x \approx \pm 1.75`, :math:`g \approx 0.30`
+    there). So
+
+    .. math::
+
+        \log Z = \tfrac12 \log\pi + \log \int e^{-g(x)}\, dx, \qquad
+        \operatorname{Var} x = E[x^2], \qquad \operatorname{Var} y = \tfrac12 + \tfrac14 E[x^2],
+
+    and the mean is :math:`(0, 0)`: :math:`g` is even, and :math:`E[y] = -E[x]/2`. The
+    integrals come from the trapezoid rule on :math:`2^{16}` cells of :math:`[-4, 4]`
+    (:class:`ebmcore.plugin.GridLaw`; :math:`g(\pm 4) \approx 442`, and the smooth integrand
+    makes the rule converge geometrically): ``log_partition``, ``mean`` and ``stddev``.
+    ``sample`` draws :math:`x` exactly by inverting the CDF of that rule (linear in each
+    cell), then :math:`y = -x/2 + z/\sqrt2`, :math:`z \sim \mathcal N(0, 1)`.
+
     Args:
         dim: must be 2.
 
@@ -375,7 +396,10 @@ class ThreeHumpCamel(_TwoDimensional):
     minimizer = 0.0
 
     def forward(self, x: Tensor) -> Tensor:
-        a, b = x[..., 0], x[..., 1]
+        return self._energy(x[..., 0], x[..., 1])
+
+    @staticmethod
+    def _energy(a: Tensor, b: Tensor) -> Tensor:
         a2 = a * a
         # Horner form and clamped cross term, as in the six-hump camel: no inf - inf at overflow
         return a2 * (a2 * (a2 / 6.0 - 1.05) + 2.0) + _cross(a, b) + b * b
@@ -386,6 +410,40 @@ class ThreeHumpCamel(_TwoDimensional):
         energy = a2 * (a2 * (a2 / 6.0 - 1.05) + 2.0) + _cross(a, b) + b * b
         gx = a * (a2 * (a2 - 4.2) + 4.0) + b
         return energy, _stack(gx, a + 2.0 * b)
+
+    # -- ground truth of e^{-E} (see the class docstring) -------------------------------------------
+
+    def log_partition(self) -> float:
+        return 0.5 * math.log(math.pi) + _three_hump_marginal().log_mass
+
+    @property
+    def mean(self) -> Tensor:
+        """Zero: :math:`E(-x, -y) = E(x, y)`."""
+        return torch.zeros(2, dtype=torch.float64)
+
+    @property
+    def stddev(self) -> Tensor:
+        r""":math:`(\sqrt{E[x^2]}, \sqrt{\tfrac12 + E[x^2]/4})`."""
+        second = _three_hump_marginal().expect(lambda t: t * t)
+        return torch.tensor([math.sqrt(second), math.sqrt(0.5 + 0.25 * second)], dtype=torch.float64)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        r"""Exact samples: :math:`x` by inverse CDF, then :math:`y \mid x \sim \mathcal N(-x/2, 1/2)`."""
+        x = _three_hump_marginal().sample(n, generator)
+        y = torch.randn(n, generator=generator, dtype=torch.float64).mul_(math.sqrt(0.5)).sub_(0.5 * x)
+        return torch.stack([x, y], dim=-1).to(self.dtype)
+
+
+@functools.cache
+def _three_hump_marginal() -> GridLaw:
+    r"""The law of :math:`x` under the three-hump camel, ``exp(-E(x, -x/2))`` up to
+    :math:`\sqrt\pi`, on 2^16 cells of [-4, 4] (see :class:`ThreeHumpCamel`)."""
+
+    def energy(t: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(t)
+        return ThreeHumpCamel._energy(x, -0.5 * x).numpy()
+
+    return GridLaw.of(energy, -4.0, 4.0, 2**16)
 
 
 HOLDER_TABLE_MINIMIZER = (8.055023475736563, 9.664590019241272)

@@ -63,13 +63,13 @@ _SPECS = [
         "griewank",
         f"{_OPT}:Griewank",
         "Griewank's function, E = 1 + sum x_i^2 / 4000 - prod cos(x_i / sqrt(i))",
-        tags=("analytic", "optimization", "multimodal"),
+        tags=("analytic", "optimization", "multimodal", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "levy",
         f"{_OPT}:Levy",
         "Levy's function, sin^2 ridges around the minimum at (1, ..., 1)",
-        tags=("analytic", "optimization", "multimodal"),
+        tags=("analytic", "optimization", "multimodal", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "styblinski_tang",
@@ -137,7 +137,7 @@ _SPECS = [
         "three_hump_camel",
         f"{_F2}:ThreeHumpCamel",
         "three-hump camel function, global minimum at the origin",
-        tags=("analytic", "optimization", "multimodal", "fixed_dim"),
+        tags=("analytic", "optimization", "multimodal", "fixed_dim", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "holder_table",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -338,6 +339,43 @@ class Griewank(FormulaEnergy):
     exact in floating point because :math:`\cos` of a float never vanishes.) Global minimum
     :math:`E(0) = 0`; search domain :math:`[-600, 600]^d`.
 
+    As a density, :math:`e^{-E}` is the Gaussian :math:`\mathcal N(0, \sigma^2 I)`,
+    :math:`\sigma^2 = 2000`, tilted by :math:`e^{P - 1}`, :math:`P = \prod_i \cos(x_i/\sqrt i)`.
+    Expanding :math:`e^P = \sum_m P^m / m!` and using the independence of the coordinates
+    under the Gaussian,
+
+    .. math::
+
+        Z = e^{-1} (4000\pi)^{d/2} S, \qquad S = \sum_{m \ge 0} \frac{1}{m!} \prod_{i=1}^d c_m(i),
+        \qquad c_m(i) = E\Big[\cos^m \frac{X}{\sqrt i}\Big]
+        = 2^{-m} \sum_{k=0}^m \binom mk e^{-1000 (m - 2k)^2 / i},
+
+    with :math:`X \sim \mathcal N(0, \sigma^2)` (:math:`\cos^m` as a sum of
+    :math:`\cos((m - 2k)\theta)`, and :math:`E[\cos tX] = e^{-\sigma^2 t^2/2}`). Every
+    :math:`c_m(i)` lies in :math:`(0, 1]`, so the partial product over the first coordinates
+    bounds a term: the series is summed in logarithms (:math:`e^{-1000}` underflows), dropping
+    each term once that bound falls below :math:`e^{-45}` of the sum, and stopping at the
+    :math:`m` where :math:`2/m!` does (about :math:`m = 21`). Odd :math:`m` vanish after
+    :math:`c_m(1) \le e^{-1000}`, even ones after a few dozen coordinates (:math:`c_m(i)
+    \approx \binom{m}{m/2} 2^{-m}` for :math:`i \ll 1000`): the work per :math:`m` is bounded
+    whatever :math:`d`, and beyond :math:`d \approx 70` only :math:`S = 1` is left. For
+    :math:`d = 1`, :math:`S = I_0(1)` up to :math:`e^{-1000}`. In the same way, with
+    :math:`E[X^2 \cos tX] = (\sigma^2 - \sigma^4 t^2) e^{-\sigma^2 t^2/2}`,
+
+    .. math::
+
+        E[x_j^2] = \frac1S \sum_m \frac{1}{m!} \prod_{i \ne j} c_m(i)\;
+        2^{-m} \sum_k \binom mk \big(\sigma^2 - \sigma^4 t_k^2\big) e^{-\sigma^2 t_k^2 / 2},
+        \qquad t_k = \frac{m - 2k}{\sqrt j},
+
+    so ``log_partition`` is :math:`\log Z`, ``stddev`` :math:`\sqrt{E[x_j^2]}` (which is
+    :math:`\sqrt{2000}` to double precision: the phase of each cosine is nearly uniform) and
+    ``mean`` 0 (the density is even in every coordinate). ``sample`` draws exactly, by
+    rejection: proposals from :math:`\mathcal N(0, \sigma^2 I)`, kept with probability
+    :math:`e^{P - 1} \ge e^{-2}`; the share kept is :math:`S/e`, from :math:`I_0(1)/e = 46.6\%`
+    at :math:`d = 1` down to :math:`1/e = 36.8\%` for large :math:`d` (by Jensen,
+    :math:`S \ge e^{E[P]} \ge 1`).
+
     Args:
         dim: dimension :math:`d`.
 
@@ -368,8 +406,13 @@ class Griewank(FormulaEnergy):
             self.register_buffer("inv_sqrt_index", _index(dim).rsqrt())
 
     def forward(self, x: Tensor) -> Tensor:
-        scaled = x * buffer_as(self, "inv_sqrt_index", x)
-        return 1.0 + rowsum(x * x, 1.0 / 4000.0) - torch.cos(scaled).prod(-1)
+        product = self._cosines(x, buffer_as(self, "inv_sqrt_index", x))
+        return 1.0 + rowsum(x * x, 1.0 / 4000.0) - product
+
+    @staticmethod
+    def _cosines(x: Tensor, inv_sqrt_index: Tensor) -> Tensor:
+        r""":math:`P = \prod_i \cos(x_i / \sqrt i)`."""
+        return torch.cos(x * inv_sqrt_index).prod(-1)
 
     @staticmethod
     def formula(x: Tensor, weight: Tensor) -> tuple[Tensor, Tensor]:
@@ -380,6 +423,104 @@ class Griewank(FormulaEnergy):
         # prod_{j != i} cos_j = product / cos_i (exact: the cosine of a float never vanishes)
         grad = torch.sin(scaled) / cos * weight * product.unsqueeze(-1) + x * (1.0 / 2000.0)
         return energy, grad
+
+    # -- ground truth of e^{-E} (see the class docstring) -------------------------------------------
+
+    def log_partition(self) -> float:
+        log_s, _ = _griewank_series(self.dim)
+        return -1.0 + 0.5 * self.dim * math.log(4000.0 * math.pi) + log_s
+
+    @property
+    def mean(self) -> Tensor:
+        """Zero: the density is even in every coordinate."""
+        return filled(self, [0.0], "(dim,) float64 mean")[0]
+
+    @property
+    def stddev(self) -> Tensor:
+        r""":math:`\sqrt{E[x_j^2]}` from the series (see the class docstring)."""
+        _, weights = _griewank_series(self.dim)
+        with vectors(self, 2, "(dim,) float64 stddev"):
+            second = np.zeros(self.dim)
+            for start in range(0, self.dim, _GRIEWANK_CHUNK):
+                j = np.arange(start + 1, min(start + _GRIEWANK_CHUNK, self.dim) + 1, dtype=np.float64)
+                for m, weight in weights:
+                    exponents, shifts = _griewank_exponents(m, j)
+                    share = np.exp(exponents - exponents.max(-1, keepdims=True))
+                    share /= share.sum(-1, keepdims=True)
+                    # E[X^2 cos^m(X / sqrt j)] / c_m(j), with t_k^2 = (m - 2k)^2 / j in shifts
+                    ratio = (share * (_GRIEWANK_VARIANCE - _GRIEWANK_VARIANCE**2 * shifts)).sum(-1)
+                    second[start : start + len(j)] += weight * ratio
+            return torch.from_numpy(np.sqrt(second))
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        r"""Exact samples by rejection: proposals from :math:`\mathcal N(0, 2000 I)`, kept with
+        probability :math:`e^{P - 1}` (at least :math:`1/e`, 36.8%, of them)."""
+        d = self.dim
+        with vectors(self, 2):
+            inv_sqrt_index = _index(d).rsqrt()  # float64 on the CPU, whatever the model's buffers
+        largest = max(1, _GRIEWANK_PROPOSALS // d)
+
+        def accepted(remaining: int) -> Tensor:  # rows of d coordinates, flattened
+            rows = min(3 * (remaining // d) + 16, largest)
+            x = torch.randn(rows, d, generator=generator, dtype=torch.float64) * math.sqrt(_GRIEWANK_VARIANCE)
+            uniform = torch.rand(rows, generator=generator, dtype=torch.float64)
+            keep = uniform < torch.exp(self._cosines(x, inv_sqrt_index) - 1.0)
+            return x[keep].reshape(-1)
+
+        return fill_by_rejection(n * d, accepted).reshape(n, d).to(self.dtype)
+
+
+_GRIEWANK_VARIANCE = 2000.0
+r""":math:`\sigma^2`: :math:`e^{-x^2/4000}` is the Gaussian density of variance 2000, up to its mass."""
+
+_GRIEWANK_NEGLIGIBLE = 45.0
+"""A term of the series below e^-45 of its sum is dropped (the 20 or so dropped change no float64)."""
+
+_GRIEWANK_CHUNK = 2**12
+"""Coordinates whose factors c_m(i) are formed at a time (bounded memory)."""
+
+_GRIEWANK_PROPOSALS = 2**20
+"""Proposed coordinates per round of the sampler (8 MB)."""
+
+
+def _griewank_exponents(m: int, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""``(len(i), m + 1)`` logs of the terms of :math:`c_m(i)`,
+    :math:`\log[2^{-m} \binom mk] - \sigma^2 t_k^2 / 2`, and :math:`t_k^2 = (m - 2k)^2 / i`."""
+    k = np.arange(m + 1, dtype=np.float64)
+    log_binomial = math.lgamma(m + 1) - np.array(
+        [math.lgamma(j + 1) + math.lgamma(m - j + 1) for j in range(m + 1)]
+    )
+    shifts = (m - 2.0 * k) ** 2 / i[:, None]
+    return log_binomial - m * math.log(2.0) - (0.5 * _GRIEWANK_VARIANCE) * shifts, shifts
+
+
+@functools.lru_cache(maxsize=64)
+def _griewank_series(dim: int) -> tuple[float, tuple[tuple[int, float], ...]]:
+    r"""``log S`` and the kept terms ``(m, weight)`` of :math:`S = \sum_m \frac{1}{m!} \prod_{i \le d}
+    c_m(i)`, each weight the term's share of :math:`S` (see :class:`Griewank`).
+
+    Each term is summed in logarithms over chunks of coordinates, and dropped once its partial
+    sum (an upper bound: every :math:`\log c_m(i) \le 0`) falls below the sum so far less
+    :data:`_GRIEWANK_NEGLIGIBLE`; the series stops where :math:`2/m!`, a bound on all the
+    terms left, does.
+    """
+    logs = {0: 0.0}  # c_0(i) = 1
+    m = 1
+    while math.log(2.0) - math.lgamma(m + 1) > -_GRIEWANK_NEGLIGIBLE:  # the sum so far is >= 1
+        partial, start, chunk = -math.lgamma(m + 1), 0, 256
+        while start < dim and partial > -_GRIEWANK_NEGLIGIBLE:
+            i = np.arange(start + 1, min(start + chunk, dim) + 1, dtype=np.float64)
+            exponents, _ = _griewank_exponents(m, i)
+            top = exponents.max(-1)
+            partial += float((top + np.log(np.exp(exponents - top[:, None]).sum(-1))).sum())
+            start, chunk = start + len(i), min(2 * chunk, _GRIEWANK_CHUNK)
+        if partial > -_GRIEWANK_NEGLIGIBLE:
+            logs[m] = partial
+        m += 1
+    values = np.array(list(logs.values()))
+    top = float(values.max())
+    log_s = top + math.log(float(np.exp(values - top).sum()))
+    return log_s, tuple((m, math.exp(value - log_s)) for m, value in logs.items())
 
 
 @formula_kernel
@@ -397,6 +538,27 @@ class Levy(FormulaEnergy):
     Global minimum :math:`E(1, \dots, 1) = 0`; search domain :math:`[-10, 10]^d`. Evaluated in
     :math:`v = w - 1` (:math:`\sin^2` has period :math:`\pi`, so :math:`\sin^2(\pi w_1) =
     \sin^2(\pi v_1)` and so on), which makes the minimum exactly zero in float32 too.
+
+    As a density, :math:`e^{-E}` is separable: with :math:`r(v) = v^2 [1 + 10 \sin^2(\pi v + 1)]`
+    and :math:`l(v) = v^2 [1 + \sin^2(2\pi v)]`, the coordinates are independent, :math:`v_1`
+    of law :math:`e^{-\sin^2(\pi v) - r(v)}`, each :math:`v_i`, :math:`1 < i < d`, of law
+    :math:`e^{-r(v)}` and :math:`v_d` of law :math:`e^{-l(v)}` (for :math:`d = 1`, the single
+    :math:`v_1` of law :math:`e^{-\sin^2(\pi v) - l(v)}`). With :math:`x = 1 + 4v`,
+
+    .. math::
+
+        \log Z = d \log 4 + \sum_{i=1}^d \log \int e^{-f_i(v)}\, dv, \qquad
+        E[x_i] = 1 + 4 E[v_i], \qquad \operatorname{sd}(x_i) = 4 \operatorname{sd}(v_i),
+
+    each 1-D integral by the trapezoid rule on :math:`2^{18}` cells of :math:`[-8, 8]`
+    (:class:`ebmcore.plugin.GridLaw`, at most three laws whatever :math:`d`, cached). Every
+    :math:`f_i \ge v^2`, so the density is below :math:`e^{-64}` at the ends and the mass
+    outside below :math:`10^{-28}`; the narrowest features that hold mass above :math:`e^{-40}`
+    are the wells of :math:`10 v^2 \sin^2(\pi v + 1)` at :math:`|v| \approx 6`, about
+    :math:`1/(\pi |v| \sqrt{20}) \approx 0.012` wide, some 190 cells of :math:`6 \times 10^{-5}`
+    (the :math:`\sin^2` terms have periods 1 and :math:`\tfrac12`), so the rule converges
+    geometrically: ``log_partition``, ``mean`` and ``stddev``. ``sample`` draws every coordinate
+    exactly by inverting the CDF of its law (linear in each cell).
 
     Args:
         dim: dimension :math:`d`.
@@ -456,10 +618,23 @@ class Levy(FormulaEnergy):
     def _energy(self, x: Tensor) -> Tensor:
         # In v = w - 1 (sin^2 has period pi): exact zero at the minimum, also in float32.
         v = (x - 1.0) / 4.0
-        head, last = v[..., :-1], v[..., -1]
-        middle = rowsum(head**2 * (1.0 + 10.0 * torch.sin(math.pi * head + 1.0) ** 2))
-        tail = last**2 * (1.0 + torch.sin(2.0 * math.pi * last) ** 2)
-        return torch.sin(math.pi * v[..., 0]) ** 2 + middle + tail
+        middle = rowsum(self._ridge(v[..., :-1]))
+        return self._crest(v[..., 0]) + middle + self._tail(v[..., -1])
+
+    @staticmethod
+    def _crest(v: Tensor) -> Tensor:
+        r""":math:`\sin^2(\pi v)`, the first coordinate's own term."""
+        return torch.sin(math.pi * v) ** 2
+
+    @staticmethod
+    def _ridge(v: Tensor) -> Tensor:
+        r""":math:`v^2 [1 + 10 \sin^2(\pi v + 1)]`, the term of every coordinate but the last."""
+        return v**2 * (1.0 + 10.0 * torch.sin(math.pi * v + 1.0) ** 2)
+
+    @staticmethod
+    def _tail(v: Tensor) -> Tensor:
+        r""":math:`v^2 [1 + \sin^2(2\pi v)]`, the last coordinate's term."""
+        return v**2 * (1.0 + torch.sin(2.0 * math.pi * v) ** 2)
 
     @staticmethod
     def formula(
@@ -476,6 +651,77 @@ class Levy(FormulaEnergy):
         grad = u2 * (torch.cos(angle) * sin * slope) + u * q
         grad = grad + head * ((0.5 * math.pi) * sin_first * torch.cos(first)).unsqueeze(-1)
         return energy, grad
+
+    # -- ground truth of e^{-E} (see the class docstring) -------------------------------------------
+
+    def _laws(self) -> tuple[GridLaw, GridLaw | None, GridLaw]:
+        r"""The laws of :math:`v_1`, of the middle :math:`v_i` (None for :math:`d \le 2`) and of
+        :math:`v_d` (the law of :math:`v_1` again for :math:`d = 1`)."""
+        if self.dim == 1:
+            only = _levy_law("only")
+            return only, None, only
+        return _levy_law("first"), _levy_law("middle") if self.dim > 2 else None, _levy_law("last")
+
+    def _per_coordinate(self, value: Callable[[GridLaw], float], what: str) -> Tensor:
+        """The ``(dim,)`` float64 vector of ``value`` of each coordinate's law."""
+        first, middle, last = self._laws()
+        out = filled(self, [0.0 if middle is None else value(middle)], what)[0]
+        out[0], out[-1] = value(first), value(last)
+        return out
+
+    def log_partition(self) -> float:
+        first, middle, last = self._laws()
+        if self.dim == 1:
+            return math.log(4.0) + first.log_mass
+        inner = 0.0 if middle is None else (self.dim - 2) * middle.log_mass
+        return self.dim * math.log(4.0) + first.log_mass + inner + last.log_mass
+
+    @property
+    def mean(self) -> Tensor:
+        r""":math:`1 + 4 E[v_i]` for every coordinate."""
+        return self._per_coordinate(lambda law: 1.0 + 4.0 * law.mean, "(dim,) float64 mean")
+
+    @property
+    def stddev(self) -> Tensor:
+        r""":math:`4 \operatorname{sd}(v_i)` for every coordinate."""
+        return self._per_coordinate(lambda law: 4.0 * law.stddev, "(dim,) float64 stddev")
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Exact samples, every coordinate by the inverse CDF of its law: first ``v_1``, then
+        the middle coordinates, then ``v_d``."""
+        first, middle, last = self._laws()
+        d = self.dim
+        v = torch.empty(n, d, dtype=torch.float64)
+        v[:, 0] = first.sample(n, generator)
+        if middle is not None:
+            v[:, 1:-1] = middle.sample(n * (d - 2), generator).reshape(n, d - 2)
+        if d > 1:
+            v[:, -1] = last.sample(n, generator)
+        return v.mul_(4.0).add_(1.0).to(self.dtype)  # x = 1 + 4 v
+
+
+_LEVY_TERMS: dict[str, tuple[Callable[[Tensor], Tensor], ...]] = {
+    "first": (Levy._crest, Levy._ridge),
+    "middle": (Levy._ridge,),
+    "last": (Levy._tail,),
+    "only": (Levy._crest, Levy._tail),  # d = 1: the first coordinate is the last
+}
+
+
+@functools.cache
+def _levy_law(kind: str) -> GridLaw:
+    """The 1-D law ``exp(-f(v))`` of one kind of Levy coordinate (``f`` the sum of the terms
+    :data:`_LEVY_TERMS` names), on 2^18 cells of [-8, 8] (see :class:`Levy`)."""
+    terms = _LEVY_TERMS[kind]
+
+    def energy(v: np.ndarray) -> np.ndarray:
+        t = torch.from_numpy(v)
+        total = terms[0](t)
+        for term in terms[1:]:
+            total = total + term(t)
+        return total.numpy()
+
+    return GridLaw.of(energy, -8.0, 8.0, 2**18)
 
 
 def _styblinski_tang_root() -> float:

@@ -592,3 +592,318 @@ def test_eggholder_minimum_on_the_edge() -> None:
     assert model.minima.value == pytest.approx(found.fun, rel=1e-13)
     grad = model.gradient(model.minima.points)[0]
     assert abs(float(grad[1])) < 1e-10 and float(grad[0]) < 0  # KKT point on the edge x = 512
+
+
+# -- levy: a product of 1-D laws ------------------------------------------------------------------
+
+
+def _levy_coordinate_energy(dim: int, i: int) -> Callable[[np.ndarray], np.ndarray]:
+    """The terms of coordinate ``i`` (0-based) of the textbook Levy function, in w = 1 + (x - 1)/4."""
+
+    def energy(x: np.ndarray) -> np.ndarray:
+        w = 1.0 + (x - 1.0) / 4.0
+        total = np.sin(np.pi * w) ** 2 if i == 0 else np.zeros_like(w)
+        if i < dim - 1:
+            total = total + (w - 1.0) ** 2 * (1.0 + 10.0 * np.sin(np.pi * w + 1.0) ** 2)
+        else:
+            total = total + (w - 1.0) ** 2 * (1.0 + np.sin(2.0 * np.pi * w) ** 2)
+        return total
+
+    return energy
+
+
+def _levy_quad(energy: Callable[[np.ndarray], np.ndarray], power: int) -> float:
+    """int x^power exp(-f(x)) dx over [-45, 45] (f >= ((x - 1)/4)^2: below e^-120 beyond)."""
+
+    def integrand(t: float) -> float:
+        return float(t**power * np.exp(-energy(np.array(t))))
+
+    points = np.arange(-44.0, 45.0, 2.0)  # the sin^2 terms have periods 4 and 2 in x
+    value, _ = integrate.quad(integrand, -45.0, 45.0, points=points, limit=4000, epsabs=0.0, epsrel=1e-13)
+    return value
+
+
+@pytest.mark.parametrize("dim", [1, 2, 4])
+def test_levy_log_partition_and_moments_against_quad(dim: int) -> None:
+    """The density factorizes over the coordinates (checked on random points against the
+    model's energy), so log Z, the means and the standard deviations come from 1-D quad of the
+    textbook terms, in w."""
+    model = ebmcore.create("levy", dim=dim)
+    energies = [_levy_coordinate_energy(dim, i) for i in range(dim)]
+    x = torch.rand(50, dim, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 40.0 - 20.0
+    separable = sum(energies[i](x[:, i].numpy()) for i in range(dim))
+    np.testing.assert_allclose(model.energy(x).numpy(), separable, rtol=1e-12, atol=1e-12)
+    log_z, means, spreads = 0.0, [], []
+    for energy in energies:
+        mass, first, second = (_levy_quad(energy, power) for power in range(3))
+        log_z += math.log(mass)
+        means.append(first / mass)
+        spreads.append(math.sqrt(second / mass - (first / mass) ** 2))
+    assert model.log_partition() == pytest.approx(log_z, rel=1e-13, abs=1e-13)
+    np.testing.assert_allclose(model.mean.numpy(), means, rtol=1e-13)
+    np.testing.assert_allclose(model.stddev.numpy(), spreads, rtol=1e-13)
+    assert model.mean.dtype == model.stddev.dtype == torch.float64
+
+
+@pytest.mark.parametrize("dim", [1, 4])
+def test_levy_sampler_ks_against_quadrature_cdfs(dim: int) -> None:
+    """KS of every coordinate against the CDF of its textbook law on a grid of step 1e-4; alpha
+    1e-3 per coordinate, fixed seed."""
+    model = ebmcore.create("levy", dim=dim)
+    samples = model.sample(4000, generator=torch.Generator().manual_seed(17)).numpy()
+    assert samples.shape == (4000, dim) and samples.dtype == np.float64
+    grid = np.linspace(-45.0, 45.0, 900_001)
+    for i in range(dim):
+        cumulative = integrate.cumulative_trapezoid(
+            np.exp(-_levy_coordinate_energy(dim, i)(grid)), grid, initial=0.0
+        )
+        result = stats.kstest(samples[:, i], lambda t, c=cumulative: np.interp(t, grid, c / c[-1]))
+        assert result.pvalue > 1e-3, (i, result)
+
+
+def test_levy_in_a_million_dimensions_shares_three_laws() -> None:
+    """log Z is linear in d beyond d = 2 (each middle coordinate adds the same term), the moments
+    repeat the middle law's, and sampling needs no per-coordinate work in Python."""
+    small = [ebmcore.create("levy", dim=d) for d in (2, 3, 4)]
+    step = small[2].log_partition() - small[1].log_partition()
+    assert small[1].log_partition() - small[0].log_partition() == pytest.approx(step, rel=1e-13)
+    dim = 10**6
+    model = ebmcore.create("levy", dim=dim)
+    assert model.log_partition() == pytest.approx(small[0].log_partition() + (dim - 2) * step, rel=1e-12)
+    mean, stddev = model.mean, model.stddev
+    assert mean.shape == stddev.shape == (dim,)
+    for values, reference in ((mean, small[1].mean), (stddev, small[1].stddev)):
+        assert torch.equal(values[[0, 1, -2, -1]], reference[[0, 1, 1, 2]])
+    samples = model.sample(3, generator=torch.Generator().manual_seed(2))
+    assert samples.shape == (3, dim) and bool(torch.isfinite(samples).all())
+    assert abs(float(samples[:, 1:-1].mean()) - float(mean[1])) < 5.0 * float(stddev[1]) / math.sqrt(3 * dim)
+    shared = [law for law in model._laws() if law is not None]
+    assert all(law is other for law, other in zip(shared, small[1]._laws(), strict=True))  # one table each
+
+
+# -- griewank: a Gaussian tilted by the product of cosines -------------------------------------
+
+
+def _griewank_grid_2d(step: float = 0.5, half: float = 420.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The axis, and exp(-E) of the textbook 2-D function on the product grid (the trapezoid rule:
+    the density is smooth and below e^-44 of its peak at the edges, so the rule converges
+    geometrically; its cosines have periods 2 pi and 2 pi sqrt 2, far above the step)."""
+    axis = np.arange(-half, half + step / 2, step)
+    x, y = np.meshgrid(axis, axis, indexing="ij")
+    energy = 1.0 + (x * x + y * y) / 4000.0 - np.cos(x) * np.cos(y / math.sqrt(2.0))
+    return axis, x, np.exp(-energy)
+
+
+def test_griewank_one_dimension_against_quad_and_bessel() -> None:
+    """d = 1: exp(-E) = exp(-1 - x^2/4000 + cos x); its mass is e^-1 sqrt(4000 pi) I_0(1) up to
+    e^-1000 (the Fourier series of exp(cos x) against the Gaussian)."""
+    model = ebmcore.create("griewank", dim=1)
+
+    def moment(power: int) -> float:
+        def integrand(t: float) -> float:
+            return t**power * math.exp(-1.0 - t * t / 4000.0 + math.cos(t))
+
+        points = np.arange(-440.0, 441.0, 2.0 * math.pi)
+        return integrate.quad(integrand, -450.0, 450.0, points=points, limit=4000, epsabs=0.0, epsrel=1e-13)[
+            0
+        ]
+
+    mass, second = moment(0), moment(2)
+    assert model.log_partition() == pytest.approx(math.log(mass), rel=1e-12)
+    bessel = -1.0 + 0.5 * math.log(4000.0 * math.pi) + math.log(special.i0(1.0))
+    assert model.log_partition() == pytest.approx(bessel, rel=1e-14)
+    np.testing.assert_allclose(model.stddev.numpy(), [math.sqrt(second / mass)], rtol=1e-11)
+    assert torch.equal(model.mean, torch.zeros(1, dtype=torch.float64))
+
+
+def test_griewank_two_dimensions_against_a_product_grid() -> None:
+    model = ebmcore.create("griewank", dim=2)
+    axis, x, density = _griewank_grid_2d()
+    step = axis[1] - axis[0]
+    mass = float(density.sum()) * step * step
+    assert model.log_partition() == pytest.approx(math.log(mass), rel=1e-12)
+    # the phase of x_1 is uniform to e^-1000, so the mass is also e^-1 4000 pi times the mean
+    # of I_0(cos t) over a period
+    uniform_phase = integrate.quad(lambda t: special.i0(math.cos(t)), 0.0, 2.0 * math.pi, epsrel=1e-13)[0]
+    expected = -1.0 + math.log(4000.0 * math.pi) + math.log(uniform_phase / (2.0 * math.pi))
+    assert model.log_partition() == pytest.approx(expected, rel=1e-14)
+    seconds = [
+        float((x * x * density).sum() / density.sum()),
+        float((x.T * x.T * density).sum() / density.sum()),
+    ]
+    np.testing.assert_allclose(model.stddev.numpy(), np.sqrt(seconds), rtol=1e-12)
+    assert torch.equal(model.mean, torch.zeros(2, dtype=torch.float64))
+
+
+def _griewank_brute_force_factors(dim: int, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """c[m, i] = E[cos^m(X / sqrt(i+1))] and s[m, i] = E[X^2 cos^m(X / sqrt(i+1))], X ~ N(0, 2000),
+    by the trapezoid rule on a fine grid (no binomial expansion), for m < top."""
+    step = 0.005
+    t = np.arange(-90_000, 90_001) * step  # [-450, 450]: the Gaussian is below e^-50 beyond
+    gaussian = np.exp(-t * t / 4000.0) / math.sqrt(4000.0 * math.pi) * step
+    c, s = np.empty((top, dim)), np.empty((top, dim))
+    for i in range(dim):
+        cosine = np.cos(t / math.sqrt(i + 1.0))
+        power = np.ones_like(t)
+        for m in range(top):
+            c[m, i] = float((power * gaussian).sum())
+            s[m, i] = float((t * t * power * gaussian).sum())
+            power = power * cosine
+    return c, s
+
+
+@pytest.mark.parametrize("dim", [3, 6, 40])
+def test_griewank_series_against_brute_force_factors(dim: int) -> None:
+    """log Z and E[x_j^2] from the series with every factor c_m(i) by quadrature, summed
+    directly (no logarithms, no truncation before m = 40)."""
+    model = ebmcore.create("griewank", dim=dim)
+    top = 40
+    c, s = _griewank_brute_force_factors(dim, top + 2)
+    inverse_factorial = np.array([1.0 / math.factorial(m) for m in range(top)])
+    series = float((inverse_factorial * c[:top].prod(axis=1)).sum())
+    assert model.log_partition() == pytest.approx(
+        -1.0 + 0.5 * dim * math.log(4000.0 * math.pi) + math.log(series), rel=1e-13
+    )
+    others = np.stack([np.delete(c[:top], j, axis=1).prod(axis=1) for j in range(dim)], axis=1)  # (m, j)
+    second = (inverse_factorial[:, None] * others * s[:top]).sum(0) / series
+    np.testing.assert_allclose(model.stddev.numpy(), np.sqrt(second), rtol=1e-12)
+
+
+def test_griewank_series_against_monte_carlo() -> None:
+    """S = E[exp(P)] under N(0, 2000 I), estimated from 400,000 numpy draws (5 standard errors)."""
+    dim = 5
+    model = ebmcore.create("griewank", dim=dim)
+    x = np.random.default_rng(3).normal(0.0, math.sqrt(2000.0), size=(400_000, dim))
+    tilt = np.exp(np.cos(x / np.sqrt(np.arange(1.0, dim + 1.0))).prod(axis=1))
+    estimate = -1.0 + 0.5 * dim * math.log(4000.0 * math.pi) + math.log(tilt.mean())
+    assert abs(model.log_partition() - estimate) < 5.0 * tilt.std() / tilt.mean() / math.sqrt(len(tilt))
+
+
+def test_griewank_sampler_ks_in_one_and_two_dimensions() -> None:
+    """KS of each coordinate against the CDF of its marginal from the textbook density (a grid of
+    step 0.05 in 1-D, the product grid in 2-D); alpha 1e-3, fixed seeds."""
+    one = ebmcore.create("griewank", dim=1).sample(4000, generator=torch.Generator().manual_seed(8))
+    grid = np.linspace(-450.0, 450.0, 18_001)
+    cumulative = integrate.cumulative_trapezoid(
+        np.exp(-grid * grid / 4000.0 + np.cos(grid)), grid, initial=0.0
+    )
+    result = stats.kstest(one[:, 0].numpy(), lambda t: np.interp(t, grid, cumulative / cumulative[-1]))
+    assert result.pvalue > 1e-3, result
+    two = ebmcore.create("griewank", dim=2).sample(4000, generator=torch.Generator().manual_seed(9)).numpy()
+    axis, _, density = _griewank_grid_2d(step=0.25)
+    for i in range(2):
+        marginal = density.sum(axis=1 - i)
+        cumulative = integrate.cumulative_trapezoid(marginal, axis, initial=0.0)
+        result = stats.kstest(two[:, i], lambda t, c=cumulative: np.interp(t, axis, c / c[-1]))
+        assert result.pvalue > 1e-3, (i, result)
+
+
+def test_griewank_sampler_tilts_the_product_of_cosines() -> None:
+    """In d = 3, E[P^2] under exp(-E) is sum_m c_{m+2} products / m! over S (from the brute-force
+    factors), above its value 1/8 under the Gaussian proposals; the samples agree within 5
+    standard errors."""
+    dim = 3
+    c, _ = _griewank_brute_force_factors(dim, 42)
+    inverse_factorial = np.array([1.0 / math.factorial(m) for m in range(40)])
+    expected = float(
+        (inverse_factorial * c[2:].prod(axis=1)).sum() / (inverse_factorial * c[:40].prod(axis=1)).sum()
+    )
+    samples = ebmcore.create("griewank", dim=dim).sample(20_000, generator=torch.Generator().manual_seed(10))
+    p2 = (torch.cos(samples / torch.arange(1.0, dim + 1.0, dtype=torch.float64).sqrt()).prod(-1) ** 2).numpy()
+    assert expected > 0.13
+    assert abs(p2.mean() - expected) < 5.0 * p2.std() / math.sqrt(len(p2))
+
+
+def test_griewank_in_a_hundred_thousand_dimensions() -> None:
+    """The series reduces to its first term (S = 1 to double precision), so log Z is
+    -1 + (d/2) log(4000 pi) and every standard deviation sqrt(2000); sampling stays cheap."""
+    dim = 10**5
+    model = ebmcore.create("griewank", dim=dim)
+    assert model.log_partition() == pytest.approx(-1.0 + 0.5 * dim * math.log(4000.0 * math.pi), rel=1e-15)
+    torch.testing.assert_close(model.stddev, torch.full((dim,), math.sqrt(2000.0), dtype=torch.float64))
+    samples = model.sample(3, generator=torch.Generator().manual_seed(12))
+    assert samples.shape == (3, dim) and bool(torch.isfinite(samples).all())
+    variance = float((samples * samples).mean())  # 3 * 10^5 draws of second moment 2000
+    assert abs(variance - 2000.0) < 5.0 * 2000.0 * math.sqrt(2.0 / samples.numel())
+
+
+# -- three-hump camel: y given x is Gaussian -----------------------------------------------------
+
+
+def _three_hump_density(y: float, x: float) -> float:
+    return math.exp(-(2.0 * x * x - 1.05 * x**4 + x**6 / 6.0 + x * y + y * y))
+
+
+def _three_hump_dblquad(
+    weight: Callable[[float, float], float], low: float = -4.0, high: float = 4.0
+) -> float:
+    """int int weight exp(-E) over x in [low, high] (E > 400 beyond |x| = 4) and y within
+    -x/2 +- 9 (the Gaussian factor in y is below e^-81 beyond)."""
+    value, _ = integrate.dblquad(
+        lambda y, x: weight(x, y) * _three_hump_density(y, x),
+        low,
+        high,
+        lambda x: -0.5 * x - 9.0,
+        lambda x: -0.5 * x + 9.0,
+        epsabs=1e-13,
+        epsrel=1e-12,
+    )
+    return float(value)
+
+
+def test_three_hump_camel_log_partition_and_moments_against_dblquad() -> None:
+    model = ebmcore.create("three_hump_camel")
+    mass = _three_hump_dblquad(lambda x, y: 1.0)
+    assert model.log_partition() == pytest.approx(math.log(mass), rel=1e-13)
+    means = [_three_hump_dblquad(lambda x, y, i=i: (x, y)[i]) / mass for i in range(2)]
+    seconds = [_three_hump_dblquad(lambda x, y, i=i: (x, y)[i] ** 2) / mass for i in range(2)]
+    np.testing.assert_allclose(means, [0.0, 0.0], atol=1e-12)
+    assert torch.equal(model.mean, torch.zeros(2, dtype=torch.float64))
+    np.testing.assert_allclose(model.stddev.numpy(), np.sqrt(seconds), rtol=1e-12)
+
+
+def test_three_hump_camel_sampler_ks() -> None:
+    """KS of x against the CDF of its marginal (the 2-D textbook density summed over y on a fine
+    grid), and of sqrt(2) (y + x/2) against N(0, 1); alpha 1e-3, fixed seed."""
+    samples = (
+        ebmcore.create("three_hump_camel").sample(5000, generator=torch.Generator().manual_seed(13)).numpy()
+    )
+    xs = np.linspace(-4.0, 4.0, 2001)
+    ys = np.linspace(-11.0, 11.0, 2201)
+    x, y = np.meshgrid(xs, ys, indexing="ij")
+    density = np.exp(-(2.0 * x * x - 1.05 * x**4 + x**6 / 6.0 + x * y + y * y))
+    cumulative = integrate.cumulative_trapezoid(density.sum(axis=1), xs, initial=0.0)
+    result = stats.kstest(samples[:, 0], lambda t: np.interp(t, xs, cumulative / cumulative[-1]))
+    assert result.pvalue > 1e-3, result
+    cumulative = integrate.cumulative_trapezoid(density.sum(axis=0), ys, initial=0.0)
+    result = stats.kstest(samples[:, 1], lambda t: np.interp(t, ys, cumulative / cumulative[-1]))
+    assert result.pvalue > 1e-3, result
+    result = stats.kstest(math.sqrt(2.0) * (samples[:, 1] + 0.5 * samples[:, 0]), "norm")
+    assert result.pvalue > 1e-3, result
+    # the side wells at x = +-1.75 hold their share of the mass
+    mass = _three_hump_dblquad(lambda a, b: 1.0)
+    side = sum(_three_hump_dblquad(lambda a, b: 1.0, *ends) for ends in ((-4.0, -1.2), (1.2, 4.0))) / mass
+    observed = float(np.mean(np.abs(samples[:, 0]) > 1.2))
+    assert abs(observed - side) < 5.0 * math.sqrt(side * (1.0 - side) / len(samples))
+
+
+# -- the samplers' contract -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "dim"), [("levy", 1), ("levy", 5), ("griewank", 3), ("three_hump_camel", 2)]
+)
+def test_new_samplers_honour_the_generator_and_the_dtype(name: str, dim: int) -> None:
+    model = ebmcore.create(name, dim=dim)
+    first = model.sample(7, generator=torch.Generator().manual_seed(5))
+    assert first.shape == (7, dim) and first.dtype == torch.float64
+    assert torch.equal(first, model.sample(7, generator=torch.Generator().manual_seed(5)))
+    assert not torch.equal(first, model.sample(7, generator=torch.Generator().manual_seed(6)))
+    single = model.float()
+    assert single.sample(7, generator=torch.Generator().manual_seed(5)).dtype == torch.float32
+    assert single.mean.dtype == single.stddev.dtype == torch.float64  # the ground truth stays float64
+    assert single.log_partition() == model.log_partition()
+    # no draws: the public method asks for n >= 1 (ebmcore's contract); the sampler itself copes
+    with pytest.raises(ebmcore.InvalidParameterError, match="'n'"):
+        model.sample(0)
+    assert type(model).sample.__wrapped__(model, 0).shape == (0, dim)  # type: ignore[attr-defined]
