@@ -7,15 +7,17 @@ Their constant tables are float64 buffers, which follow ``.to()`` and travel in 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import ClassVar
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from ebmcore import Minima, constraints
-from ebmcore.plugin import fill_by_rejection
+from ebmcore.plugin import GridLaw2D, fill_by_rejection
 
 from ._common import FixedDimension, index
 
@@ -340,6 +342,23 @@ class Colville(FixedDimension):
     squares (no :math:`\infty - \infty` where they overflow). So :math:`E \ge 0` with equality
     only at the global minimum :math:`E(1, 1, 1, 1) = 0`. Search domain :math:`[-10, 10]^4`.
 
+    As a density on :math:`\mathbb R^4`, :math:`e^{-E}` is Gaussian in :math:`z = (x_2, x_4)`
+    given :math:`(x_1, x_3)`: :math:`E = \tfrac12 (z - \mu)^\top P (z - \mu) + r(x_1, x_3)`
+    with the constant precision :math:`P = \begin{pmatrix} 220.2 & 19.8 \\ 19.8 & 200.2
+    \end{pmatrix}`, the mean :math:`\mu = P^{-1} (200 x_1^2 + 40,\ 180 x_3^2 + 40)` and
+    :math:`r(x_1, x_3) = E(x_1, \mu_1, x_3, \mu_2)`. So
+
+    .. math::
+
+        \log Z = \log \iint e^{-r(x_1, x_3)}\, dx_1\, dx_3 + \log 2\pi
+                  - \tfrac12 \log\det P,
+
+    the 2-D integral by the trapezoid rule (:class:`ebmcore.plugin.GridLaw2D` on
+    :math:`[-6, 8]^2`, where :math:`r \ge (x_1 - 1)^2 + (x_3 - 1)^2` leaves below
+    :math:`e^{-49}` outside). ``sample`` draws :math:`(x_1, x_3)` from that 2-D law, then
+    :math:`z \sim \mathcal N(\mu, P^{-1})`; ``mean`` and ``stddev`` follow from the same law
+    (:math:`E[z] = E[\mu]`, :math:`\operatorname{Cov} z = P^{-1} + \operatorname{Cov} \mu`).
+
     References:
         A. R. Colville, "A comparative study on nonlinear programming codes", IBM New York
         Scientific Center Report 320-2949 (1968); [VLSE] "Colville Function".
@@ -381,6 +400,74 @@ class Colville(FixedDimension):
         g3 = 360.0 * x3 * q + 2.0 * (x3 - 1.0)
         g4 = -180.0 * q + 19.8 * both + 0.4 * c
         return energy, torch.stack([g1, g2, g3, g4], dim=-1)
+
+    # -- ground truth of e^{-E} (see the class docstring) -------------------------------------------
+
+    def log_partition(self) -> float:
+        return (
+            _colville_law().log_mass + math.log(2.0 * math.pi) - 0.5 * math.log(float(torch.det(_COLVILLE_P)))
+        )
+
+    @property
+    def mean(self) -> Tensor:
+        return _colville_moments()[0].clone()
+
+    @property
+    def stddev(self) -> Tensor:
+        return _colville_moments()[1].clone()
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        outer = _colville_law().sample(n, generator)  # (x1, x3)
+        noise = torch.randn(n, 2, generator=generator, dtype=torch.float64)
+        z = (
+            _colville_conditional_mean(outer * outer)
+            + torch.linalg.solve_triangular(torch.linalg.cholesky(_COLVILLE_P).mT, noise.mT, upper=True).mT
+        )  # L^-T noise: covariance P^-1
+        return torch.stack([outer[:, 0], z[:, 0], outer[:, 1], z[:, 1]], dim=-1).to(self.dtype)
+
+
+_COLVILLE_P = torch.tensor([[220.2, 19.8], [19.8, 200.2]], dtype=torch.float64)
+"""The Hessian of Colville's energy in :math:`(x_2, x_4)`, whatever :math:`(x_1, x_3)`."""
+_COLVILLE_COVARIANCE = torch.linalg.inv(_COLVILLE_P)
+
+
+def _colville_conditional_mean(squares: Tensor) -> Tensor:
+    r""":math:`\mu = P^{-1} (200 x_1^2 + 40, 180 x_3^2 + 40)` for ``squares`` = :math:`(x_1^2, x_3^2)`."""
+    rhs = squares * torch.tensor([200.0, 180.0], dtype=torch.float64) + 40.0
+    return rhs @ _COLVILLE_COVARIANCE  # symmetric: rhs P^-1 = (P^-1 rhs^T)^T
+
+
+def _colville_profile(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    r""":math:`r(x_1, x_3)`: Colville's energy at :math:`z = \mu(x_1, x_3)`, its minimum over :math:`z`."""
+    x1, x3 = (torch.from_numpy(np.ascontiguousarray(t)) for t in np.broadcast_arrays(a, b))
+    z = _colville_conditional_mean(torch.stack([x1 * x1, x3 * x3], dim=-1))
+    return Colville._terms(torch.stack([x1, z[..., 0], x3, z[..., 1]], dim=-1))[7].numpy()
+
+
+@functools.cache
+def _colville_law() -> GridLaw2D:
+    r"""The law of :math:`(x_1, x_3)`, :math:`\propto e^{-r}` (see :class:`Colville`)."""
+    return GridLaw2D.of(_colville_profile, (-6.0, 8.0), (-6.0, 8.0), cells=2**10, sample_cells=2**11)
+
+
+@functools.cache
+def _colville_moments() -> tuple[Tensor, Tensor]:
+    r"""Mean and standard deviation of :math:`(x_1, x_2, x_3, x_4)`: with
+    :math:`b = (200 x_1^2, 180 x_3^2)`, :math:`E[z] = \mu(E[x_1^2], E[x_3^2])` and
+    :math:`\operatorname{Cov} z = P^{-1} + P^{-1} \operatorname{Cov}(b) P^{-1}`."""
+    law = _colville_law()
+    m1, m3 = law.expect(lambda a, b: a * a), law.expect(lambda a, b: b * b)
+    c11 = law.expect(lambda a, b: (a * a - m1) ** 2)
+    c13 = law.expect(lambda a, b: (a * a - m1) * (b * b - m3))
+    c33 = law.expect(lambda a, b: (b * b - m3) ** 2)
+    scale = torch.tensor([200.0, 180.0], dtype=torch.float64)
+    cov_b = torch.tensor([[c11, c13], [c13, c33]], dtype=torch.float64) * torch.outer(scale, scale)
+    inverse = _COLVILLE_COVARIANCE
+    z_mean = _colville_conditional_mean(torch.tensor([m1, m3], dtype=torch.float64))
+    z_spread = torch.diagonal(inverse + inverse @ cov_b @ inverse).sqrt()
+    (mean1, mean3), (spread1, spread3) = law.mean, law.stddev
+    mean = torch.tensor([mean1, float(z_mean[0]), mean3, float(z_mean[1])], dtype=torch.float64)
+    return mean, torch.tensor([spread1, float(z_spread[0]), spread3, float(z_spread[1])], dtype=torch.float64)
 
 
 def _power_sum_minimizers() -> list[tuple[float, ...]]:

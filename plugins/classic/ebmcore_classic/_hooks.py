@@ -59,7 +59,7 @@ _SPECS = [
         "colville",
         f"{_FAM}:Colville",
         "Colville 4-D, E = 100 (x1^2 - x2)^2 + (x1 - 1)^2 + (x3 - 1)^2 + 90 (x3^2 - x4)^2 + ..., min 0 at 1",
-        tags=(*_UNI, *_FIXED, "valley"),
+        tags=(*_UNI, *_FIXED, "valley", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "power_sum",
@@ -126,7 +126,7 @@ _SPECS = [
         "bukin_n6",
         f"{_2D}:BukinN6",
         "Bukin N.6, E = 100 sqrt|y - 0.01 x^2| + 0.01 |x + 10|, a cusp along a curved valley",
-        tags=(*_UNI, *_FIXED, "nonsmooth", "valley"),
+        tags=(*_UNI, *_FIXED, "nonsmooth", "valley", "exact_sampler", "log_partition"),
         aliases=("bukin6",),
     ),
     EnergySpec(
@@ -145,19 +145,19 @@ _SPECS = [
         "bohachevsky1",
         f"{_2D}:Bohachevsky1",
         "Bohachevsky 1, E = x^2 + 2y^2 - 0.3 cos(3 pi x) - 0.4 cos(4 pi y) + 0.7",
-        tags=(*_MULTI, *_FIXED, "separable"),
+        tags=(*_MULTI, *_FIXED, "separable", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "bohachevsky2",
         f"{_2D}:Bohachevsky2",
         "Bohachevsky 2, E = x^2 + 2y^2 - 0.3 cos(3 pi x) cos(4 pi y) + 0.3",
-        tags=(*_MULTI, *_FIXED),
+        tags=(*_MULTI, *_FIXED, "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "bohachevsky3",
         f"{_2D}:Bohachevsky3",
         "Bohachevsky 3, E = x^2 + 2y^2 - 0.3 cos(3 pi x + 4 pi y) + 0.3",
-        tags=(*_MULTI, *_FIXED),
+        tags=(*_MULTI, *_FIXED, "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "matyas",
@@ -232,7 +232,7 @@ _SPECS = [
         "gramacy_lee",
         f"{_1D}:GramacyLee",
         "Gramacy & Lee (2012), E = sin(10 pi x) / (2x) + (x - 1)^4 on [0.5, 2.5]",
-        tags=(*_MULTI, *_FIXED),
+        tags=(*_MULTI, *_FIXED, "exact_sampler", "log_partition"),
     ),
 ]
 

@@ -6,12 +6,14 @@ Both are defined on an interval; ``x`` has shape ``(*batch, 1)``. Sources: see
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
 from torch import Tensor
 
 from ebmcore import Minima
+from ebmcore.plugin import GridLaw
 
 from ._common import FixedDimension
 
@@ -85,6 +87,16 @@ class GramacyLee(FixedDimension):
     :math:`E(0.5485634445) = -0.8690111350` (:data:`GRAMACY_LEE_MINIMIZER`), near the left end
     of the interval.
 
+    As a density, :math:`e^{-E}` is finite on all of :math:`\mathbb R` and normalizable (the
+    quotient is bounded by :math:`5\pi` and the quartic wins): a comb of narrow modes 0.2
+    apart under the envelope :math:`e^{-(x - 1)^4}`, the highest near :math:`x = 0.144`
+    (:math:`E = -2.874`, outside the search interval). Its mass, mean and second moment come from
+    the trapezoid rule on :math:`[-3, 5]` with :math:`2^{16}` cells (about 1600 a period of the
+    oscillation; the integrand is smooth and below :math:`e^{-250}` of its peak at the ends,
+    where the rule converges geometrically): ``log_partition``, ``mean`` and ``stddev``.
+    ``sample`` inverts the CDF of the same rule, linear in each cell of width
+    :math:`1.2 \cdot 10^{-4}`.
+
     References:
         R. B. Gramacy and H. K. H. Lee, "Cases for the nugget in modeling computer
         experiments", Statistics and Computing 22 (2012); [VLSE] "Gramacy & Lee (2012) Function".
@@ -123,3 +135,28 @@ class GramacyLee(FixedDimension):
     @property
     def minima(self) -> Minima:
         return Minima([[GRAMACY_LEE_MINIMIZER]], -0.8690111349894998)
+
+    # -- ground truth of e^{-E} (see the class docstring) -------------------------------------------
+
+    def log_partition(self) -> float:
+        return _gramacy_lee_law().log_mass
+
+    @property
+    def mean(self) -> Tensor:
+        """The mean of the law, by the trapezoid rule."""
+        return torch.tensor([_gramacy_lee_law().mean], dtype=torch.float64)
+
+    @property
+    def stddev(self) -> Tensor:
+        """The standard deviation of the law, by the trapezoid rule."""
+        return torch.tensor([_gramacy_lee_law().stddev], dtype=torch.float64)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        return _gramacy_lee_law().sample(n, generator).reshape(n, 1).to(self.dtype)
+
+
+@functools.cache
+def _gramacy_lee_law() -> GridLaw:
+    """The law ``exp(-E)`` of :class:`GramacyLee` on R, by the trapezoid rule on 2^16 cells of
+    [-3, 5], where it holds all of the mass (``E > 250`` at the ends)."""
+    return GridLaw.of(lambda t: GramacyLee._terms(torch.from_numpy(t)[:, None])[3].numpy(), -3.0, 5.0, 2**16)

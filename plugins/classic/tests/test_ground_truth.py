@@ -9,11 +9,14 @@
   counted (Shubert 18, Cross-in-Tray 4, Schaffer N.4 4, ...);
 * no multistart L-BFGS-B run inside the bounds beats a declared minimum;
 * the special structure: Trid's linear system, Schwefel's constant, Perm's extra zeros, the
-  power sum's permutations.
+  power sum's permutations;
+* the densities: log Z, mean and stddev against scipy (quadrature or ``scipy.stats``), exact
+  samples against the law by KS tests (alpha 1e-3 each, fixed seeds).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Any
@@ -567,3 +570,254 @@ def test_cosine8_law_against_quadrature() -> None:
             samples[:, i].numpy(), lambda t: np.interp(t, grid, cumulative / cumulative[-1])
         )
         assert result.pvalue > 1e-3, (i, result)
+
+
+# -- the Bohachevsky functions: a Gaussian bowl under cosine ripples ------------------------------------
+
+# the textbook formulas (VLSE), written again here, in plain math
+BOHACHEVSKY = {
+    "bohachevsky1": lambda x, y: (
+        x * x + 2 * y * y - 0.3 * np.cos(3 * np.pi * x) - 0.4 * np.cos(4 * np.pi * y) + 0.7
+    ),
+    "bohachevsky2": lambda x, y: (
+        x * x + 2 * y * y - 0.3 * np.cos(3 * np.pi * x) * np.cos(4 * np.pi * y) + 0.3
+    ),
+    "bohachevsky3": lambda x, y: x * x + 2 * y * y - 0.3 * np.cos(3 * np.pi * x + 4 * np.pi * y) + 0.3,
+}
+
+
+def stratified_cdfs(
+    energy, low: tuple[float, float], high: tuple[float, float], cells: tuple[int, int], statistics
+):
+    """The CDFs of ``statistics`` (functions of the points) under ``exp(-energy)`` on a box
+    that holds all of its mass: one uniform point per cell of a grid (seeded), weighted by the
+    density, as interpolated weighted empirical CDFs."""
+    rng = np.random.default_rng(0)
+    axes = [np.linspace(lo, hi, n, endpoint=False) for lo, hi, n in zip(low, high, cells, strict=True)]
+    steps = [(hi - lo) / n for lo, hi, n in zip(low, high, cells, strict=True)]
+    x, y = (g.ravel() + step * rng.random(g.size) for g, step in zip(np.meshgrid(*axes), steps, strict=True))
+    weights = np.exp(-energy(x, y))
+    cdfs = []
+    for statistic in statistics:
+        values = statistic(x, y)
+        order = np.argsort(values)
+        cumulative = np.cumsum(weights[order])
+        cdfs.append(functools.partial(np.interp, xp=values[order], fp=cumulative / cumulative[-1]))
+    return cdfs
+
+
+@pytest.mark.parametrize("name", sorted(BOHACHEVSKY))
+def test_bohachevsky_law_against_quadrature(name: str) -> None:
+    from scipy import integrate, stats
+
+    model = ebmcore.create(name)
+    energy = BOHACHEVSKY[name]
+
+    if name == "bohachevsky1":  # separable: exp(-E(x, y)) = exp(-E(x, 0)) exp(-E(0, y)), 1-D quadrature
+
+        def factor(power: int, along_x: bool) -> float:
+            def integrand(t: float) -> float:
+                return t**power * math.exp(-(energy(t, 0.0) if along_x else energy(0.0, t)))
+
+            return integrate.quad(integrand, -8.0, 8.0, limit=500, epsabs=0.0, epsrel=1e-13)[0]
+
+        mass = factor(0, True) * factor(0, False)
+        second = [factor(2, True) / factor(0, True), factor(2, False) / factor(0, False)]
+    else:  # E(-x, -y) = E(x, y): twice the integral over x > 0, by dblquad
+
+        def moment(weight) -> float:
+            def integrand(y: float, x: float) -> float:
+                return weight(x, y) * math.exp(-energy(x, y))
+
+            return 2.0 * integrate.dblquad(integrand, 0.0, 7.0, -5.0, 5.0, epsabs=0.0, epsrel=1e-12)[0]
+
+        mass = moment(lambda x, y: 1.0)
+        second = [moment(lambda x, y: x * x) / mass, moment(lambda x, y: y * y) / mass]
+    assert model.log_partition() == pytest.approx(math.log(mass), abs=1e-12)
+    torch.testing.assert_close(
+        model.stddev, torch.tensor(second, dtype=torch.float64).sqrt(), rtol=1e-12, atol=0.0
+    )
+    assert torch.equal(model.mean, torch.zeros(2, dtype=torch.float64))
+
+    # the samples: both coordinates, a direction along the ripples and the energy (alpha 1e-3 each)
+    statistics = {
+        "x": lambda x, y: x,
+        "y": lambda x, y: y,
+        "3x + 4y": lambda x, y: 3 * x + 4 * y,
+        "energy": energy,
+    }
+    cdfs = stratified_cdfs(energy, (-7.0, -5.0), (7.0, 5.0), (700, 500), statistics.values())
+    samples = model.sample(3000, generator=torch.Generator().manual_seed(11)).numpy()
+    for (what, statistic), cdf in zip(statistics.items(), cdfs, strict=True):
+        result = stats.kstest(statistic(samples[:, 0], samples[:, 1]), cdf)
+        assert result.pvalue > 1e-3, (what, result)
+
+
+# -- Bukin N.6: a Laplace law along a parabola, a square-root cusp across it ----------------------------
+
+
+def bukin_n6_textbook(x: float, y: float) -> float:
+    return 100.0 * math.sqrt(abs(y - 0.01 * x * x)) + 0.01 * abs(x + 10.0)
+
+
+def test_bukin_n6_law_against_quadrature() -> None:
+    from scipy import integrate
+
+    model = ebmcore.create("bukin_n6")
+
+    # g(y) exp(-E) integrated over y at fixed x, in y = f +- s^2 (dy = 2s ds) around the valley
+    # floor f = 0.01 x^2: smooth in s, and below e^-50 beyond s = 1/2
+    def across(x: float, g) -> float:
+        floor = 0.01 * x * x
+        tolerance = 1e-16 * max(1.0, abs(g(floor)))  # the rounding of f + s^2 at large x
+
+        def integrand(s: float, sign: float) -> float:
+            y = floor + sign * s * s
+            return 2.0 * s * g(y) * math.exp(-bukin_n6_textbook(x, y))
+
+        return sum(
+            integrate.quad(integrand, 0.0, 0.5, args=(sign,), epsabs=tolerance, epsrel=1e-12, limit=200)[0]
+            for sign in (-1.0, 1.0)
+        )
+
+    def moment(integrand) -> float:  # over x, split at the kink x = -10; exp(-E) < e^-40 beyond
+        return sum(
+            integrate.quad(integrand, a, b, epsabs=0.0, epsrel=1e-11, limit=200)[0]
+            for a, b in ((-4010.0, -10.0), (-10.0, 3990.0))
+        )
+
+    mass = moment(lambda x: across(x, lambda y: 1.0))
+    assert model.log_partition() == pytest.approx(math.log(mass), abs=1e-10)
+    mean_x = moment(lambda x: x * across(x, lambda y: 1.0)) / mass
+    mean_y = moment(lambda x: across(x, lambda y: y)) / mass
+    var_x = moment(lambda x: (x - mean_x) ** 2 * across(x, lambda y: 1.0)) / mass
+    var_y = moment(lambda x: across(x, lambda y: (y - mean_y) ** 2)) / mass
+    torch.testing.assert_close(
+        model.mean, torch.tensor([mean_x, mean_y], dtype=torch.float64), rtol=1e-9, atol=0.0
+    )
+    torch.testing.assert_close(
+        model.stddev, torch.tensor([var_x, var_y], dtype=torch.float64).sqrt(), rtol=1e-9, atol=0.0
+    )
+
+
+def test_bukin_n6_sampler() -> None:
+    # under (x, u = y - 0.01 x^2), a shear of Jacobian 1, exp(-E) = exp(-0.01|x + 10|) exp(-100 sqrt|u|):
+    # x is Laplace(-10, 100), u has CDF (by quadrature here) and is independent of x, and
+    # E = 100 sqrt|u| + 0.01 |x + 10| is Gamma(2) + Gamma(1) = Gamma(3): alpha 1e-3 for each test
+    from scipy import integrate, stats
+
+    samples = ebmcore.create("bukin_n6").sample(4000, generator=torch.Generator().manual_seed(5)).numpy()
+    x, y = samples[:, 0], samples[:, 1]
+    u = y - 0.01 * x * x
+
+    def root_mass(t: float) -> float:  # the integral of exp(-100 sqrt v) over [0, t]
+        return integrate.quad(lambda v: math.exp(-100.0 * math.sqrt(v)), 0.0, t, epsabs=0.0, epsrel=1e-10)[0]
+
+    total = root_mass(1.0)  # below e^-100 beyond
+
+    def u_cdf(values: np.ndarray) -> np.ndarray:
+        return 0.5 + 0.5 * np.sign(values) * np.array([root_mass(abs(t)) for t in values]) / total
+
+    assert stats.kstest(x, stats.laplace(-10.0, 100.0).cdf).pvalue > 1e-3
+    assert stats.kstest(u, u_cdf).pvalue > 1e-3
+    assert stats.ks_2samp(u[x < -10.0], u[x > -10.0]).pvalue > 1e-3  # u independent of x
+    energy = np.array([bukin_n6_textbook(a, b) for a, b in zip(x, y, strict=True)])
+    assert stats.kstest(energy, stats.gamma(3.0).cdf).pvalue > 1e-3
+
+
+# -- Gramacy & Lee on the whole line: by quadrature ---------------------------------------------------
+
+
+def gramacy_lee_textbook(x: float) -> float:
+    return (math.sin(10.0 * math.pi * x) / (2.0 * x) if x != 0.0 else 5.0 * math.pi) + (x - 1.0) ** 4
+
+
+def test_gramacy_lee_law_against_quadrature() -> None:
+    from scipy import integrate, stats
+
+    model = ebmcore.create("gramacy_lee")
+
+    def moment(power: int) -> float:  # E > 200 beyond [-3, 5]; 40 periods of the oscillation
+        def integrand(t: float) -> float:
+            return t**power * math.exp(-gramacy_lee_textbook(t))
+
+        return integrate.quad(integrand, -3.0, 5.0, limit=2000, epsabs=0.0, epsrel=1e-13)[0]
+
+    mass = moment(0)
+    mean = moment(1) / mass
+    assert model.log_partition() == pytest.approx(math.log(mass), abs=1e-12)
+    torch.testing.assert_close(model.mean, torch.tensor([mean], dtype=torch.float64), rtol=1e-12, atol=0.0)
+    torch.testing.assert_close(
+        model.stddev,
+        torch.tensor([math.sqrt(moment(2) / mass - mean**2)], dtype=torch.float64),
+        rtol=1e-11,
+        atol=0.0,
+    )
+    grid = np.linspace(-3.0, 5.0, 400_000)  # 0 is not a node
+    density = np.exp(-(np.sin(10.0 * np.pi * grid) / (2.0 * grid) + (grid - 1.0) ** 4))
+    cumulative = integrate.cumulative_trapezoid(density, grid, initial=0.0)
+    samples = model.sample(4000, generator=torch.Generator().manual_seed(2))[:, 0].numpy()
+    result = stats.kstest(samples, lambda t: np.interp(t, grid, cumulative / cumulative[-1]))
+    assert result.pvalue > 1e-3, result
+
+
+# -- all of the above: float64 math, one cast at the end --------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["bohachevsky1", "bohachevsky2", "bohachevsky3", "bukin_n6", "gramacy_lee"])
+def test_samples_in_the_model_dtype_are_the_float64_ones_rounded(name: str) -> None:
+    model = ebmcore.create(name)
+    draws = model.sample(500, generator=torch.Generator().manual_seed(4))
+    single = model.float().sample(500, generator=torch.Generator().manual_seed(4))
+    assert draws.dtype == torch.float64 and single.dtype == torch.float32
+    assert torch.equal(single, draws.float())
+
+
+# -- colville: a Gaussian in (x2, x4) given (x1, x3), times a 2-D law -----------------------------------
+
+
+def test_colville_splits_into_a_gaussian_and_its_profile() -> None:
+    """E = (z - mu)^T P (z - mu) / 2 + r(x1, x3) at random points, with P the energy's Hessian in
+    z = (x2, x4) (autograd) and r the energy at mu: what the ground truth is built on."""
+    from ebmcore_classic._families import _COLVILLE_P, _colville_conditional_mean
+
+    model = ebmcore.create("colville").double()
+    x = torch.randn(200, 4, generator=torch.Generator().manual_seed(0), dtype=F64) * 2.0
+    hessian = torch.autograd.functional.hessian(model.energy, x[0])
+    torch.testing.assert_close(hessian[1::2, 1::2], _COLVILLE_P, rtol=1e-13, atol=1e-12)
+    mu = _colville_conditional_mean(x[:, 0::2] ** 2)
+    at_mu = torch.stack([x[:, 0], mu[:, 0], x[:, 2], mu[:, 1]], dim=-1)
+    assert float(model.gradient(at_mu)[:, 1::2].abs().max()) < 1e-9  # mu minimizes over z
+    offset = x[:, 1::2] - mu
+    quadratic = 0.5 * torch.einsum("ni,ij,nj->n", offset, _COLVILLE_P, offset)
+    torch.testing.assert_close(model.energy(x), quadratic + model.energy(at_mu), rtol=1e-12, atol=1e-9)
+
+
+def test_colville_law_against_quadrature_and_samples() -> None:
+    from ebmcore_classic._families import _COLVILLE_P, _colville_conditional_mean
+    from scipy import special, stats
+
+    model = ebmcore.create("colville").double()
+
+    # exp(-min_z E) through the energy itself, by composite Gauss-Legendre on [-3, 3]^2
+    nodes, weights = special.roots_legendre(16)
+    edges = np.linspace(-3.0, 3.0, 61)
+    t = (0.5 * (edges[1:] + edges[:-1])[:, None] + 0.05 * nodes).ravel()
+    w = np.tile(0.05 * weights, 60)
+    x1, x3 = (torch.from_numpy(a) for a in np.meshgrid(t, t, indexing="ij"))
+    mu = _colville_conditional_mean(torch.stack([x1 * x1, x3 * x3], dim=-1))
+    profile = torch.exp(-model.energy(torch.stack([x1, mu[..., 0], x3, mu[..., 1]], dim=-1))).numpy()
+    mass = float(w @ profile @ w)
+    log_det = math.log(float(np.linalg.det(_COLVILLE_P.numpy())))
+    assert model.log_partition() == pytest.approx(
+        math.log(mass) + math.log(2.0 * math.pi) - 0.5 * log_det, abs=1e-10
+    )
+    draws = model.sample(20_000, torch.Generator().manual_seed(4)).double()
+    moments = torch.stack([draws.mean(0), draws.std(0)])
+    error = torch.stack([draws.std(0), draws.std(0) / math.sqrt(2.0)]) / math.sqrt(len(draws))
+    assert bool(((moments - torch.stack([model.mean, model.stddev])).abs() < 5.0 * error).all()), moments
+    # z given (x1, x3) is N(mu, P^-1): its whitened residual is standard normal, whatever (x1, x3)
+    residual = draws[:, 1::2] - _colville_conditional_mean(draws[:, 0::2] ** 2)
+    white = residual @ torch.linalg.cholesky(_COLVILLE_P)
+    for column in (white[:, 0], white[:, 1], white[draws[:, 0] < 0, 0]):
+        assert stats.kstest(column.numpy(), stats.norm.cdf).pvalue > 1e-3
