@@ -10,18 +10,28 @@ rejection sampler that keeps an unknown share of its proposals.
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from ._derived import cached_while_unchanged
 from ._errors import InvalidParameterError
 
-__all__ = ["GridLaw", "GridLaw2D", "fill_by_rejection"]
+if TYPE_CHECKING:
+    from ._model import BaseModel
+
+    _Base = BaseModel
+else:
+    _Base = object
+
+__all__ = ["GridLaw", "GridLaw2D", "PlanarLaw", "fill_by_rejection"]
 
 Energy1D = Callable[[np.ndarray], np.ndarray]
 Energy2D = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -249,6 +259,73 @@ class GridLaw2D:
             density = _row_laws(np.asarray(self.energy(rows, self.sample_nodes), dtype=np.float64))[1]
             y[start : start + _ROWS] = _inverse_cdf(ys, _cdf(density), u[start : start + _ROWS])
         return torch.stack([x, y[:, 0]], dim=-1)
+
+
+class PlanarLaw(_Base):
+    r"""Mixin for a 2-D energy whose :math:`e^{-E}` is normalizable: its ground truth by quadrature.
+
+    A subclass (listed before :class:`ebmcore.BaseModel` among its bases) sets ``law_box =
+    ((x_low, x_high), (y_low, y_high))``, a box outside which :math:`e^{-E}` is below about
+    :math:`e^{-40}` of its peak, and, where :math:`E` varies faster than the default grids
+    resolve, ``law_cells`` (per side, for the integrals) and ``law_sample_cells`` (in
+    :math:`y`, when sampling). Then :meth:`grid_law` is the :class:`GridLaw2D` of its own
+    ``forward``, evaluated in float64 on the CPU whatever the model's dtype and device, and
+
+    * :meth:`log_partition` is its ``log_mass``;
+    * :meth:`sample` draws :math:`x` from its marginal, then :math:`y` given :math:`x`, each by
+      inverse CDF;
+    * :attr:`mean` and :attr:`stddev` are the law's, float64.
+
+    Example:
+        >>> import math, torch
+        >>> from ebmcore import BaseModel
+        >>> from ebmcore.plugin import PlanarLaw
+        >>> class Quartic(PlanarLaw, BaseModel):  # E = x^4 + y^4: mass (2 Gamma(5/4))^2
+        ...     law_box = ((-4.0, 4.0), (-4.0, 4.0))
+        ...     def forward(self, x):
+        ...         return (x**4).sum(-1)
+        >>> abs(Quartic(2).log_partition() - 2 * math.log(2 * math.gamma(1.25))) < 1e-12
+        True
+        >>> Quartic(2).mean
+        tensor([0., 0.], dtype=torch.float64)
+    """
+
+    law_box: ClassVar[tuple[tuple[float, float], tuple[float, float]]]
+    law_cells: ClassVar[int] = 2**12
+    law_sample_cells: ClassVar[int] = 2**13
+
+    def grid_law(self) -> GridLaw2D:
+        """The :class:`GridLaw2D` of :math:`e^{-E}` on ``law_box`` (cached while the model's
+        tensors are unchanged)."""
+        return cached_while_unchanged(self, "planar_law", tuple(self.buffers()), self._build_law)
+
+    def _build_law(self) -> GridLaw2D:
+        reference = copy.deepcopy(self).to(device="cpu", dtype=torch.float64)
+
+        @torch.no_grad()
+        def energy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            points = torch.from_numpy(np.stack(np.broadcast_arrays(x, y), axis=-1))
+            return reference.forward(points).numpy()
+
+        box = type(self).law_box
+        return GridLaw2D.of(energy, box[0], box[1], self.law_cells, self.law_sample_cells)
+
+    def log_partition(self) -> float:
+        return self.grid_law().log_mass
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        self._check_sample_count(n)  # (a mixin's sample is not wrapped by BaseModel's subclass hook)
+        return self.grid_law().sample(n, generator).to(self.dtype)
+
+    @property
+    def mean(self) -> Tensor:
+        """:math:`(E[x], E[y])`, float64."""
+        return torch.tensor(self.grid_law().mean, dtype=torch.float64)
+
+    @property
+    def stddev(self) -> Tensor:
+        """The standard deviations of :math:`x` and :math:`y`, float64."""
+        return torch.tensor(self.grid_law().stddev, dtype=torch.float64)
 
 
 def fill_by_rejection(total: int, accepted: Callable[[int], Tensor]) -> Tensor:

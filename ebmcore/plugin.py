@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ._derived import cached_while_unchanged
     from ._dispatch import Kernel, tracing
     from ._gaussian_law import GaussianLaw
-    from ._grid_law import GridLaw, GridLaw2D, fill_by_rejection
+    from ._grid_law import GridLaw, GridLaw2D, PlanarLaw, fill_by_rejection
     from ._reference import CertifiedPosterior, CertifiedReference, ReferenceDraws, load_reference
 
 _LAZY = {  # torch-backed: loaded on first use
@@ -36,6 +36,7 @@ _LAZY = {  # torch-backed: loaded on first use
     "GaussianLaw": "ebmcore._gaussian_law",
     "GridLaw": "ebmcore._grid_law",
     "GridLaw2D": "ebmcore._grid_law",
+    "PlanarLaw": "ebmcore._grid_law",
     "fill_by_rejection": "ebmcore._grid_law",
     "tracing": "ebmcore._dispatch",
     "CertifiedPosterior": "ebmcore._reference",
@@ -55,6 +56,7 @@ __all__ = [
     "GridLaw2D",
     "HookSpecs",
     "Kernel",
+    "PlanarLaw",
     "ReferenceDraws",
     "allocation",
     "cached_while_unchanged",

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from ebmcore import InvalidParameterError
-from ebmcore.plugin import GridLaw, GridLaw2D, fill_by_rejection
+from ebmcore import BaseModel, InvalidParameterError
+from ebmcore.plugin import GridLaw, GridLaw2D, PlanarLaw, fill_by_rejection
 
 integrate = pytest.importorskip("scipy.integrate")
 stats = pytest.importorskip("scipy.stats")
@@ -128,3 +128,29 @@ def test_bad_two_dimensional_grid_is_refused_by_name(kwargs: dict, parameter: st
     with pytest.raises(InvalidParameterError) as error:
         GridLaw2D.of(banana, **arguments)
     assert error.value.parameter == parameter
+
+
+class Banana(PlanarLaw, BaseModel):
+    law_box = ((-6.0, 6.0), (-8.0, 40.0))
+
+    def __init__(self) -> None:
+        super().__init__(2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return banana(x[..., 0], x[..., 1])
+
+
+def test_planar_law_mixin_gives_the_ground_truth_of_its_forward() -> None:
+    model = Banana()
+    law = GridLaw2D.of(banana, *Banana.law_box)
+    assert model.log_partition() == law.log_mass
+    assert model.mean.tolist() == list(law.mean) and model.stddev.dtype == torch.float64
+    assert model.grid_law() is model.grid_law()  # tabulated once
+    assert set(type(model).declared_ground_truth()) >= {"log_partition", "sample", "mean", "stddev"}
+    draws = model.float().sample(500, torch.Generator().manual_seed(1))
+    assert draws.dtype == torch.float32 and draws.shape == (500, 2)
+    again = model.double().sample(500, torch.Generator().manual_seed(1))
+    torch.testing.assert_close(draws, again.float())
+    assert model.float().log_partition() == law.log_mass  # computed in float64 whatever the dtype
+    with pytest.raises(InvalidParameterError, match="'n'"):
+        model.sample(-1)

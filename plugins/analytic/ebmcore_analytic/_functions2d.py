@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
-from ebmcore.plugin import GaussianLaw, GridLaw
+from ebmcore.plugin import GaussianLaw, GridLaw, PlanarLaw
 
 __all__ = [
     "EGGHOLDER_MINIMIZER",
@@ -86,7 +86,7 @@ HIMMELBLAU_MINIMA: list[tuple[float, float]] = _himmelblau_roots()
 """(3, 2) and the three irrational minimizers of Himmelblau's function, float64 Newton roots."""
 
 
-class Himmelblau(_TwoDimensional):
+class Himmelblau(PlanarLaw, _TwoDimensional):
     r"""Himmelblau's function: four global minima of value zero.
 
     .. math::
@@ -98,6 +98,13 @@ class Himmelblau(_TwoDimensional):
     :math:`(-2.805118, 3.131313)`, :math:`(-3.779310, -3.283186)`,
     :math:`(3.584428, -1.848127)`, found by Newton's method in float64 at import
     (:data:`HIMMELBLAU_MINIMA`). Search domain :math:`[-5, 5]^2`.
+
+    As a density on :math:`\mathbb R^2`, :math:`e^{-E}` has four modes, one at each minimum,
+    of different masses (their Hessians differ). On the edges of :math:`[-6, 6]^2`, :math:`E`
+    exceeds 440, so ``log_partition``, ``mean`` and ``stddev`` come from the trapezoid rule
+    there (2^11 cells a side, converged to the last digits at 2^10:
+    :class:`ebmcore.plugin.PlanarLaw`), and ``sample`` draws :math:`x` by the inverse CDF of
+    its marginal, then :math:`y` by that of its law given :math:`x`.
 
     Args:
         dim: must be 2.
@@ -114,6 +121,9 @@ class Himmelblau(_TwoDimensional):
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
     domain = (-5.0, 5.0)
+    law_box = ((-6.0, 6.0), (-6.0, 6.0))
+    law_cells = 2**11
+    law_sample_cells = 2**12
 
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]
@@ -295,7 +305,7 @@ SIX_HUMP_CAMEL_MINIMIZER = (0.08984201310031806, -0.7126564030207396)
 """One of the two (opposite) minimizers of the six-hump camel, refined by Newton in float64."""
 
 
-class SixHumpCamel(_TwoDimensional):
+class SixHumpCamel(PlanarLaw, _TwoDimensional):
     r"""The six-hump camel function: six local minima, two of them global.
 
     .. math::
@@ -306,6 +316,14 @@ class SixHumpCamel(_TwoDimensional):
     :math:`\pm(0.0898420131, -0.7126564030)` (published as :math:`\pm(0.0898, -0.7126)`),
     refined by Newton's method (:data:`SIX_HUMP_CAMEL_MINIMIZER`), with
     :math:`E = -1.0316284535`. Search domain :math:`x \in [-3, 3]`, :math:`y \in [-2, 2]`.
+
+    As a density on :math:`\mathbb R^2`, :math:`e^{-E}` is normalizable (:math:`x^6/3` and
+    :math:`4y^4` dominate) and even, so its mean is 0. On the edges of :math:`[-3, 3] \times
+    [-2.5, 2.5]`, :math:`E` exceeds its minimum by more than 100, so ``log_partition``,
+    ``mean`` and ``stddev`` come from the trapezoid rule there (2^11 cells a side, converged
+    to the last digits at 2^10: :class:`ebmcore.plugin.PlanarLaw`), and ``sample`` draws
+    :math:`x` by the inverse CDF of its marginal, then :math:`y` by that of its law given
+    :math:`x`.
 
     Args:
         dim: must be 2.
@@ -321,6 +339,9 @@ class SixHumpCamel(_TwoDimensional):
     """
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
+    law_box = ((-3.0, 3.0), (-2.5, 2.5))
+    law_cells = 2**11
+    law_sample_cells = 2**12
 
     def forward(self, x: Tensor) -> Tensor:
         a, b = x[..., 0], x[..., 1]

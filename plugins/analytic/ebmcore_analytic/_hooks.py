@@ -99,7 +99,7 @@ _SPECS = [
         "himmelblau",
         f"{_F2}:Himmelblau",
         "Himmelblau's function, four global minima of value 0",
-        tags=("analytic", "optimization", "multimodal", "fixed_dim"),
+        tags=("analytic", "optimization", "multimodal", "fixed_dim", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "booth",
@@ -131,7 +131,7 @@ _SPECS = [
         "six_hump_camel",
         f"{_F2}:SixHumpCamel",
         "six-hump camel function, six local minima, two global",
-        tags=("analytic", "optimization", "multimodal", "fixed_dim"),
+        tags=("analytic", "optimization", "multimodal", "fixed_dim", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "three_hump_camel",

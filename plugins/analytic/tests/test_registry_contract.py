@@ -50,6 +50,8 @@ LOW_DIM: dict[str, list[dict[str, Any]]] = {
     "levy": [{"dim": 1}, {"dim": 2}],
     "griewank": [{"dim": 1}, {"dim": 2}],
     "three_hump_camel": [{}],
+    "himmelblau": [{}],
+    "six_hump_camel": [{}],
 }
 
 

@@ -139,7 +139,7 @@ _SPECS = [
         "goldstein_price",
         f"{_2D}:GoldsteinPrice",
         "Goldstein-Price, E = [1 + (x + y + 1)^2 (...)] [30 + (2x - 3y)^2 (...)], minimum 3 at (0, -1)",
-        tags=(*_MULTI, *_FIXED),
+        tags=(*_MULTI, *_FIXED, "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "bohachevsky1",
@@ -175,7 +175,7 @@ _SPECS = [
         "levy_n13",
         f"{_2D}:LevyN13",
         "Levy N.13, E = sin^2(3 pi x) + (x - 1)^2 (1 + sin^2(3 pi y)) + (y - 1)^2 (1 + sin^2(2 pi y))",
-        tags=(*_MULTI, *_FIXED),
+        tags=(*_MULTI, *_FIXED, "exact_sampler", "log_partition"),
         aliases=("levy13",),
     ),
     EnergySpec(

@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from ebmcore import Minima
-from ebmcore.plugin import GaussianLaw, fill_by_rejection
+from ebmcore.plugin import GaussianLaw, PlanarLaw, fill_by_rejection
 
 from ._common import FixedDimension, box, stack
 
@@ -40,7 +40,7 @@ class _TwoDimensional(FixedDimension):
     dimension = 2
 
 
-class GoldsteinPrice(_TwoDimensional):
+class GoldsteinPrice(PlanarLaw, _TwoDimensional):
     r"""The Goldstein-Price function: a degree-8 polynomial with several local minima.
 
     .. math::
@@ -56,6 +56,15 @@ class GoldsteinPrice(_TwoDimensional):
     (:math:`A \ge 1`). Global minimum :math:`E(0, -1) = 3`, exactly; search domain
     :math:`[-2, 2]^2`.
 
+    As a density on :math:`\mathbb R^2`, :math:`e^{-E}` is normalizable (:math:`A \ge 1`,
+    :math:`B \ge 3`, each growing like the fourth power of its variable), with nearly all of
+    its mass in the well at :math:`(0, -1)`: the next minimum, :math:`E(-0.6, -0.4) = 30`,
+    holds :math:`e^{-27}` of it. On the edges of :math:`[-2.5, 2.5]^2`, :math:`E` exceeds its
+    minimum by more than 240, so ``log_partition``, ``mean`` and ``stddev`` come from the
+    trapezoid rule there (2^11 cells a side, converged to the last digits at 2^10:
+    :class:`ebmcore.plugin.PlanarLaw`), and ``sample`` draws :math:`x` by the inverse CDF of
+    its marginal, then :math:`y` by that of its law given :math:`x`.
+
     References:
         A. A. Goldstein and J. F. Price, "On descent from local minima", Mathematics of
         Computation 25 (1971); [VLSE] "Goldstein-Price Function".
@@ -67,6 +76,9 @@ class GoldsteinPrice(_TwoDimensional):
     """
 
     domain = (-2.0, 2.0)
+    law_box = ((-2.5, 2.5), (-2.5, 2.5))
+    law_cells = 2**11
+    law_sample_cells = 2**12
 
     @staticmethod
     def _terms(x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
@@ -513,7 +525,7 @@ class Easom(_TwoDimensional):
         return energy, stack(gx, gy)
 
 
-class LevyN13(_TwoDimensional):
+class LevyN13(PlanarLaw, _TwoDimensional):
     r"""Levy's function N.13: ridged valleys around the minimum at :math:`(1, 1)`.
 
     .. math::
@@ -524,6 +536,14 @@ class LevyN13(_TwoDimensional):
     The first term is evaluated as :math:`\sin^2(3\pi (x - 1))`, the same (:math:`\sin^2` has
     period :math:`\pi`), which makes the global minimum :math:`E(1, 1) = 0` exact in floating
     point. Search domain :math:`[-10, 10]^2`.
+
+    As a density on :math:`\mathbb R^2`, :math:`e^{-E}` is normalizable: :math:`E \ge (x -
+    1)^2 + (y - 1)^2`, so on the edges of :math:`[-7, 9] \times [-6, 8]` it is at least 49.
+    There ``log_partition``, ``mean`` and ``stddev`` come from the trapezoid rule (2^11 cells
+    a side, some 40 per period of :math:`\sin^2 3\pi x`; converged to the last digits at
+    2^10: :class:`ebmcore.plugin.PlanarLaw`), and ``sample`` draws :math:`x` by the inverse CDF
+    of its marginal, then :math:`y` by that of its law given :math:`x`. Every term is even
+    about :math:`(1, 1)`, so the mean is :math:`(1, 1)`.
 
     References:
         A. V. Levy and A. Montalvo, "The tunneling algorithm for the global minimization of
@@ -537,6 +557,9 @@ class LevyN13(_TwoDimensional):
 
     domain = (-10.0, 10.0)
     minimizer = 1.0
+    law_box = ((-7.0, 9.0), (-6.0, 8.0))
+    law_cells = 2**11
+    law_sample_cells = 2**12
 
     @staticmethod
     def _terms(x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:

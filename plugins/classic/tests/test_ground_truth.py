@@ -821,3 +821,44 @@ def test_colville_law_against_quadrature_and_samples() -> None:
     white = residual @ torch.linalg.cholesky(_COLVILLE_P)
     for column in (white[:, 0], white[:, 1], white[draws[:, 0] < 0, 0]):
         assert stats.kstest(column.numpy(), stats.norm.cdf).pvalue > 1e-3
+
+
+# -- goldstein_price, levy_n13: 2-D laws by quadrature (ebmcore.plugin.PlanarLaw) --------------------------
+
+
+def composite_gauss_legendre(low: float, high: float, panels: int) -> tuple[np.ndarray, np.ndarray]:
+    from scipy import special
+
+    nodes, weights = special.roots_legendre(12)
+    half = 0.5 * (high - low) / panels
+    mids = low + half * (2.0 * np.arange(panels) + 1.0)
+    return (mids[:, None] + half * nodes).ravel(), np.tile(half * weights, panels)
+
+
+@pytest.mark.parametrize(
+    ("name", "box", "panels"),
+    [("goldstein_price", ((-2.2, 2.2), (-2.2, 2.2)), 110), ("levy_n13", ((-7.5, 9.5), (-6.5, 8.5)), 170)],
+)
+def test_planar_law_against_gauss_legendre_and_samples(name: str, box: tuple, panels: int) -> None:
+    """log Z, mean and stddev against composite Gauss-Legendre on another box (the declared
+    ones come from the trapezoid rule), and exact samples against its marginal CDFs."""
+    from scipy import stats
+
+    model = ebmcore.create(name).double()
+    (xs, wx), (ys, wy) = (composite_gauss_legendre(*side, panels) for side in box)
+    grid = torch.from_numpy(np.stack(np.meshgrid(xs, ys, indexing="ij"), axis=-1))
+    energy = model.energy(grid).numpy()
+    lowest = energy.min()
+    density = np.exp(-(energy - lowest)) * wx[:, None] * wy[None, :]
+    mass = density.sum()
+    assert model.log_partition() == pytest.approx(math.log(mass) - lowest, abs=1e-10)
+    px, py = density.sum(1) / mass, density.sum(0) / mass
+    mean = np.array([px @ xs, py @ ys])
+    spread = np.sqrt([px @ (xs - mean[0]) ** 2, py @ (ys - mean[1]) ** 2])
+    np.testing.assert_allclose(model.mean.numpy(), mean, atol=1e-10)
+    np.testing.assert_allclose(model.stddev.numpy(), spread, rtol=1e-10)
+    draws = model.sample(4000, torch.Generator().manual_seed(11)).numpy()
+    for i, (nodes, weights) in enumerate(((xs, px), (ys, py))):  # alpha = 1e-3 per coordinate
+        cumulative = np.cumsum(weights) - 0.5 * weights  # the CDF at each node
+        cdf = functools.partial(np.interp, xp=nodes, fp=cumulative)
+        assert stats.kstest(draws[:, i], cdf).pvalue > 1e-3, i
