@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-__all__ = ["GridLaw", "GridLaw2D", "PlanarLaw", "fill_by_rejection"]
+__all__ = ["GridLaw", "GridLaw2D", "PlanarLaw", "fill_by_rejection", "inverse_cdf"]
 
 Energy1D = Callable[[np.ndarray], np.ndarray]
 Energy2D = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -79,21 +79,49 @@ def _rows(
         yield x, lowest, _trapezoid_rows(density), density
 
 
-def _cdf(density: np.ndarray) -> Tensor:
-    """The normalized cumulative trapezoid integral of ``density`` along its last axis."""
-    steps = np.cumsum(0.5 * (density[..., 1:] + density[..., :-1]), axis=-1)
-    cdf = np.concatenate([np.zeros_like(density[..., :1]), steps], axis=-1)
+def _cdf(density: np.ndarray, nodes: np.ndarray | None = None) -> Tensor:
+    """The normalized cumulative trapezoid integral of ``density`` along its last axis, on
+    uniform nodes or on ``nodes`` (of the same shape; a cell of zero width adds nothing)."""
+    steps = 0.5 * (density[..., 1:] + density[..., :-1])
+    if nodes is not None:
+        steps = steps * np.diff(nodes, axis=-1)
+    cdf = np.concatenate([np.zeros_like(density[..., :1]), np.cumsum(steps, axis=-1)], axis=-1)
     return torch.from_numpy(np.minimum(cdf / cdf[..., -1:], 1.0))
 
 
 def _inverse_cdf(nodes: Tensor, cdf: Tensor, u: Tensor) -> Tensor:
-    """The points of ``nodes`` where ``cdf`` (one per row of ``u``, or one for all) reaches
+    """The points of ``nodes`` (shared, or one row per row of ``cdf``) where ``cdf`` reaches
     ``u``, linear in each cell."""
     high = torch.searchsorted(cdf, u).clamp(1, cdf.shape[-1] - 1)
     low = high - 1
     below = cdf.gather(-1, low)
     share = (u - below) / (cdf.gather(-1, high) - below).clamp_min(1e-300)
-    return nodes[low] + share * (nodes[high] - nodes[low])
+    if nodes.dim() == 1:
+        start, end = nodes[low], nodes[high]
+    else:
+        start, end = nodes.gather(-1, low), nodes.gather(-1, high)
+    return start + share * (end - start)
+
+
+def inverse_cdf(nodes: np.ndarray, density: np.ndarray, u: Tensor) -> Tensor:
+    """Draws from laws tabulated on a grid: for each row of ``density`` (``(rows, k)``, or one
+    law of ``(k,)``), the point where the trapezoid rule's CDF on ``nodes`` (the same shape, or
+    one increasing ``(k,)`` grid for all rows) reaches the matching ``u`` (``(rows, 1)``, or
+    ``(n,)`` for one law), linear in each cell. Repeated nodes make cells of zero width, which
+    hold no mass: a row can be a window of a grid clipped at its ends.
+
+    Example:
+        >>> import numpy as np, torch
+        >>> from ebmcore.plugin import inverse_cdf
+        >>> nodes = np.array([[0.0, 1.0, 2.0], [5.0, 5.0, 6.0]])  # the second row's first cell is empty
+        >>> density = np.array([[1.0, 1.0, 1.0], [7.0, 1.0, 1.0]])
+        >>> inverse_cdf(nodes, density, torch.tensor([[0.25], [0.5]], dtype=torch.float64))
+        tensor([[0.5000],
+                [5.5000]], dtype=torch.float64)
+    """
+    shared = nodes.ndim == 1 and density.ndim > 1
+    cdf = _cdf(density, None if shared else np.broadcast_to(nodes, density.shape))
+    return _inverse_cdf(torch.from_numpy(np.ascontiguousarray(nodes)), cdf, u)
 
 
 def _row_laws(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -252,12 +280,11 @@ class GridLaw2D:
         """``(n, 2)`` float64 draws: :math:`x` from its marginal, then :math:`y` given :math:`x`."""
         x = self.first.sample(n, generator)
         u = torch.rand(n, 1, generator=generator, dtype=torch.float64)
-        ys = torch.from_numpy(self.sample_nodes)
         y = torch.empty(n, 1, dtype=torch.float64)
         for start in range(0, n, _ROWS):  # each row: the law of y at one drawn x
             rows = x[start : start + _ROWS].numpy()[:, None]
             density = _row_laws(np.asarray(self.energy(rows, self.sample_nodes), dtype=np.float64))[1]
-            y[start : start + _ROWS] = _inverse_cdf(ys, _cdf(density), u[start : start + _ROWS])
+            y[start : start + _ROWS] = inverse_cdf(self.sample_nodes, density, u[start : start + _ROWS])
         return torch.stack([x, y[:, 0]], dim=-1)
 
 

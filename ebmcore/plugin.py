@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ._derived import cached_while_unchanged
     from ._dispatch import Kernel, tracing
     from ._gaussian_law import GaussianLaw
-    from ._grid_law import GridLaw, GridLaw2D, PlanarLaw, fill_by_rejection
+    from ._grid_law import GridLaw, GridLaw2D, PlanarLaw, fill_by_rejection, inverse_cdf
     from ._reference import CertifiedPosterior, CertifiedReference, ReferenceDraws, load_reference
 
 _LAZY = {  # torch-backed: loaded on first use
@@ -38,6 +38,7 @@ _LAZY = {  # torch-backed: loaded on first use
     "GridLaw2D": "ebmcore._grid_law",
     "PlanarLaw": "ebmcore._grid_law",
     "fill_by_rejection": "ebmcore._grid_law",
+    "inverse_cdf": "ebmcore._grid_law",
     "tracing": "ebmcore._dispatch",
     "CertifiedPosterior": "ebmcore._reference",
     "CertifiedReference": "ebmcore._reference",
@@ -66,6 +67,7 @@ __all__ = [
     "fill_by_rejection",
     "hookimpl",
     "hookspec",
+    "inverse_cdf",
     "lazy_getattr",
     "load_reference",
     "tracing",

@@ -262,8 +262,9 @@ def test_every_registered_energy_declares_what_it_provides() -> None:
     ("name", "expected"),
     [
         ("sphere", GROUND_TRUTH),
-        ("levy", ("bounds", "minima")),
-        ("himmelblau", ("bounds", "minima")),
+        ("levy", ("bounds", "minima", "log_partition", "sample", "mean", "stddev")),
+        ("himmelblau", ("bounds", "minima", "log_partition", "sample", "mean", "stddev")),
+        ("ackley", ("bounds", "minima")),
         ("spherical", ("bounds",)),
         ("rosenbrock", GROUND_TRUTH),
         ("harmonic", GROUND_TRUTH),

@@ -39,7 +39,7 @@ _SPECS = [
         "rosenbrock",
         "ebmcore_analytic._rosenbrock:Rosenbrock",
         "Rosenbrock's banana valley, E = sum b (x_{i+1} - x_i^2)^2 + (a - x_i)^2",
-        tags=("analytic", "optimization", "valley"),
+        tags=("analytic", "optimization", "valley", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "sphere",

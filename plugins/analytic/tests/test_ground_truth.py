@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -418,8 +419,77 @@ def test_rosenbrock_2d_exact_samples_follow_the_density(a: float, b: float) -> N
         assert abs(inside - p) <= 4.5 * math.sqrt(p * (1 - p) / n), (s_value, t_value, inside, p)
 
 
-def test_rosenbrock_beyond_two_dimensions_has_no_closed_form() -> None:
-    model = ebmcore.create("rosenbrock", dim=3)
+def _chain_reference(dim: int, a: float, b: float) -> tuple[float, np.ndarray, list[np.ndarray]]:
+    """log Z, the nodes and the laws of x_1 .. x_{d-1} on them, for exp(-E) in ``dim``
+    dimensions: an independent forward-backward pass with dense kernels on composite
+    Gauss-Legendre nodes of [a - 5, a + 9] (each of these coordinates has its own (a - x)^2;
+    x_d given x_{d-1} is N(x_{d-1}^2, 1 / 2b), integrated exactly)."""
+    nodes, weights = special.roots_legendre(8)
+    edges = np.linspace(a - 5.0, a + 9.0, 281)
+    half = 0.5 * np.diff(edges)[:, None]
+    x = (0.5 * (edges[1:] + edges[:-1])[:, None] + half * nodes).ravel()
+    w = (half * weights).ravel()
+    kernel = np.exp(-b * (x[None, :] - (x * x)[:, None]) ** 2)  # [x_i, x_{i+1}]
+    own = np.exp(-((a - x) ** 2))
+    betas, log_scale = [own], 0.5 * math.log(math.pi / b)  # beta_{d-1}: x_d integrated
+    for _ in range(dim - 2):
+        beta = own * (kernel @ (w * betas[-1]))
+        log_scale += math.log(beta.max())
+        betas.append(beta / beta.max())
+    betas.reverse()
+    alpha, laws = np.ones_like(x), []
+    for i in range(dim - 1):
+        p = alpha * betas[i] * w
+        laws.append(p / p.sum())
+        alpha = (w * alpha * own) @ kernel
+        alpha /= alpha.max()
+    return math.log(float(w @ betas[0])) + log_scale, x, laws
+
+
+@pytest.mark.parametrize(
+    ("dim", "a", "b"), [(3, 1.0, 100.0), (5, 1.0, 100.0), (8, 0.0, 30.0), (4, -0.5, 4.0)]
+)
+def test_rosenbrock_chain_against_a_dense_gauss_legendre_chain(dim: int, a: float, b: float) -> None:
+    model = ebmcore.create("rosenbrock", dim=dim, a=a, b=b)
+    log_z, x, laws = _chain_reference(dim, a, b)
+    assert model.log_partition() == pytest.approx(log_z, abs=1e-9)
+    last = laws[-1]  # x_d = x_{d-1}^2 + N(0, 1 / 2b)
+    mean = np.array([p @ x for p in laws] + [last @ x**2])
+    variance = [p @ (x - m) ** 2 for p, m in zip(laws, mean, strict=False)]
+    variance.append(last @ x**4 - mean[-1] ** 2 + 0.5 / b)
+    np.testing.assert_allclose(model.mean.numpy(), mean, rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(model.stddev.numpy(), np.sqrt(variance), rtol=1e-8)
+    samples = model.sample(4000, generator=torch.Generator().manual_seed(dim)).numpy()
+    assert samples.shape == (4000, dim) and samples.dtype == np.float64
+    for i, p in enumerate(laws):  # alpha = 1e-3 per coordinate; the CDF at a node is half its weight in
+        cdf = functools.partial(np.interp, xp=x, fp=np.cumsum(p) - 0.5 * p)
+        assert stats.kstest(samples[:, i], cdf).pvalue > 1e-3, i
+
+    def last_cdf(t: np.ndarray) -> np.ndarray:  # a mixture of Gaussians
+        return stats.norm.cdf((t[:, None] - x * x) * math.sqrt(2.0 * b)) @ last
+
+    assert stats.kstest(samples[:, -1], last_cdf).pvalue > 1e-3
+
+
+def test_rosenbrock_chain_in_three_dimensions_against_quad() -> None:
+    """x_3 and then x_2 integrate as Gaussians: Z = sqrt(pi / b) int int exp(-(1 - x1)^2 - b u^2
+    - (1 - x1^2 - u)^2) du dx1 with u = x2 - x1^2, by dblquad."""
+    b = 100.0
+    value, _ = integrate.dblquad(
+        lambda u, x1: math.exp(-((1.0 - x1) ** 2) - b * u * u - (1.0 - x1 * x1 - u) ** 2),
+        -6.0,
+        8.0,
+        -1.5,
+        1.5,
+        epsabs=0.0,
+        epsrel=1e-11,
+    )
+    model = ebmcore.create("rosenbrock", dim=3, b=b)
+    assert model.log_partition() == pytest.approx(math.log(value) + 0.5 * math.log(math.pi / b), abs=1e-9)
+
+
+def test_rosenbrock_chain_beyond_its_grid_has_no_ground_truth() -> None:
+    model = ebmcore.create("rosenbrock", dim=3, b=1e12)  # a kernel far narrower than any grid
     assert model.log_partition() is None and model.mean is None and model.stddev is None
     assert model.modes is None
     with pytest.raises(NotImplementedError, match="no exact sampler"):

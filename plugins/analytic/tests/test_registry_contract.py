@@ -51,6 +51,8 @@ LOW_DIM: dict[str, list[dict[str, Any]]] = {
     "griewank": [{"dim": 1}, {"dim": 2}],
     "three_hump_camel": [{}],
     "himmelblau": [{}],
+    # the references' box holds x2 <= 25: with a = 0, x1^2 > 25 has mass below e^-25
+    "rosenbrock": [{"dim": 2, "a": 0.0, "b": 1.0}, {"dim": 2, "a": 0.0, "b": 4.0}],
     "six_hump_camel": [{}],
 }
 
