@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from ebmcore import BaseModel, InvalidParameterError
-from ebmcore.plugin import GridLaw, GridLaw2D, PlanarLaw, fill_by_rejection
+from ebmcore.plugin import GridLaw, GridLaw2D, PlanarLaw, fill_by_rejection, inverse_cdf
 
 integrate = pytest.importorskip("scipy.integrate")
 stats = pytest.importorskip("scipy.stats")
@@ -154,3 +154,20 @@ def test_planar_law_mixin_gives_the_ground_truth_of_its_forward() -> None:
     assert model.float().log_partition() == law.log_mass  # computed in float64 whatever the dtype
     with pytest.raises(InvalidParameterError, match="'n'"):
         model.sample(-1)
+
+
+def test_inverse_cdf_of_rows_on_windows_clipped_at_the_grid_ends() -> None:
+    """Each row a window of one grid, clipped at its ends (repeated nodes, empty cells): the
+    draws equal those of the same law on the whole grid."""
+    grid = np.linspace(-3.0, 3.0, 601)
+    law = GridLaw.tabulated(grid, 0.5 * grid**2)
+    u = torch.rand(3, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    index = np.arange(-100, 701)[None, :] + np.array([[0], [0], [0]])  # wider than the grid
+    nodes = grid[np.clip(index, 0, 600)]
+    density = np.where((index >= 0) & (index <= 600), np.exp(-0.5 * nodes**2), 0.0)
+    expected = law.quantile(u[:, 0]).unsqueeze(-1)
+    torch.testing.assert_close(inverse_cdf(nodes, density, u), expected, rtol=0, atol=1e-12)
+    shared = inverse_cdf(grid, np.exp(-0.5 * grid**2)[None, :].repeat(3, 0), u)  # one grid for all rows
+    torch.testing.assert_close(shared, expected, rtol=0, atol=1e-12)
+    one = inverse_cdf(grid, np.exp(-0.5 * grid**2), u[:, 0])  # one law, many draws
+    torch.testing.assert_close(one, law.quantile(u[:, 0]), rtol=0, atol=1e-12)
