@@ -243,6 +243,36 @@ def test_declared_ground_truth_is_overrides_and_declarations_in_order() -> None:
     assert OnlyMinimum(2).minimum_value is None
 
 
+def test_a_declared_centre_is_the_mean_for_any_event_shape() -> None:
+    class Even(Plain):
+        centre = 0.5
+
+    assert Even.declared_ground_truth() == ("mean",)
+    assert Even(3).mean.tolist() == [0.5, 0.5, 0.5] and Even(3).mean.dtype == torch.float64
+    assert Even((2, 3)).mean.shape == (2, 3)
+    assert Plain(3).mean is None
+
+
+def test_every_declared_centre_is_a_centre_of_symmetry() -> None:
+    """E(2c - x) = E(x) at random points (float64), for each energy declaring ``centre``."""
+    seen = 0
+    for name in ebmcore.list_energies():
+        try:
+            model = ebmcore.create(name).double()
+        except Exception:
+            continue
+        centre = type(model).centre
+        if centre is None:
+            continue
+        x = 0.5 * torch.randn(
+            64, *model.event_shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64
+        )
+        mirrored = 2.0 * centre - x
+        torch.testing.assert_close(model.energy(mirrored), model.energy(x), rtol=1e-12, atol=1e-12, msg=name)
+        seen += 1
+    assert seen >= 10
+
+
 def test_every_registered_energy_declares_what_it_provides() -> None:
     seen = 0
     for name in ebmcore.list_energies():
@@ -253,6 +283,7 @@ def test_every_registered_energy_declares_what_it_provides() -> None:
         expected = _overridden(cls)
         expected |= {"bounds"} if cls.domain is not None else set()
         expected |= {"minima"} if cls.minimizer is not None else set()
+        expected |= {"mean"} if cls.centre is not None else set()
         assert cls.declared_ground_truth() == tuple(g for g in GROUND_TRUTH if g in expected), name
         seen += 1
     assert seen >= 30

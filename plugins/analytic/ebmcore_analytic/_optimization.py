@@ -232,6 +232,8 @@ class Rastrigin(SeparableEnergy):
         tensor(1.)
     """
 
+    centre = 0.0  # the density is even: its mean is 0
+
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
     kernel = "rastrigin"
 
@@ -269,11 +271,6 @@ class Rastrigin(SeparableEnergy):
 
     def log_partition(self) -> float:
         return self.dim * (0.5 * math.log(math.pi) + math.log(self._marginal()[0]))
-
-    @property
-    def mean(self) -> Tensor:
-        """Zero: the density is even in every coordinate."""
-        return filled(self, [0.0], "(dim,) float64 mean")[0]
 
     @property
     def stddev(self) -> Tensor:
@@ -389,6 +386,8 @@ class Griewank(FormulaEnergy):
         tensor(0.)
     """
 
+    centre = 0.0  # the density is even: its mean is 0
+
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
     domain = (-600.0, 600.0)
@@ -429,11 +428,6 @@ class Griewank(FormulaEnergy):
     def log_partition(self) -> float:
         log_s, _ = _griewank_series(self.dim)
         return -1.0 + 0.5 * self.dim * math.log(4000.0 * math.pi) + log_s
-
-    @property
-    def mean(self) -> Tensor:
-        """Zero: the density is even in every coordinate."""
-        return filled(self, [0.0], "(dim,) float64 mean")[0]
 
     @property
     def stddev(self) -> Tensor:
@@ -1093,6 +1087,7 @@ class Zakharov(FormulaEnergy):
 
     domain = (-5.0, 10.0)
     minimizer = 0.0
+    centre = 0.0  # the density is even: its mean is 0
 
     arg_constraints = {"dim": constraints.positive_integer}
 
@@ -1130,11 +1125,6 @@ class Zakharov(FormulaEnergy):
     def log_partition(self) -> float:
         _, norm, log_j, _ = self._ridge()
         return 0.5 * (self.dim - 1) * math.log(math.pi) + log_j - 0.5 * math.log(norm)
-
-    @property
-    def mean(self) -> Tensor:
-        """Zero: the density is even."""
-        return filled(self, [0.0], "(dim,) float64 mean")[0]
 
     @property
     def stddev(self) -> Tensor:

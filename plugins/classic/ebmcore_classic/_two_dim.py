@@ -121,6 +121,8 @@ class _RippledBowl(_TwoDimensional):
     which keeps a share :math:`Z / Z_0` of the proposals.
     """
 
+    centre = 0.0  # the density is even: its mean is 0
+
     domain = (-100.0, 100.0)
     minimizer = 0.0
 
@@ -131,11 +133,6 @@ class _RippledBowl(_TwoDimensional):
 
     def log_partition(self) -> float:
         return math.log(math.pi / math.sqrt(2.0)) + math.log(_ripple_series(self._ripples)[0])
-
-    @property
-    def mean(self) -> Tensor:
-        """Zero: the density is even, :math:`E(-x, -y) = E(x, y)`."""
-        return torch.zeros(2, dtype=torch.float64)
 
     @property
     def stddev(self) -> Tensor:

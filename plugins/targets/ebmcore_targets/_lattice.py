@@ -118,6 +118,8 @@ class FreeField(BaseModel):
         (torch.Size([20000, 4, 4]), 0.5951, 0.59)
     """
 
+    centre = 0.0  # the action is even: the mean is 0 on every site
+
     arg_constraints = {"L": constraints.integer_at_least(2), "m2": constraints.positive}
     symmetries: ClassVar[tuple[str, ...]] = _SYMMETRIES
 
@@ -145,10 +147,6 @@ class FreeField(BaseModel):
     def log_partition(self) -> float:
         eigenvalues = self.precision_eigenvalues()
         return 0.5 * self.dim * math.log(2.0 * math.pi) - 0.5 * float(torch.log(eigenvalues).sum())
-
-    @property
-    def mean(self) -> Tensor:
-        return torch.zeros(self.L, self.L, dtype=torch.float64)
 
     @property
     def stddev(self) -> Tensor:
@@ -365,6 +363,8 @@ class Phi4(BaseModel):
         4.8711
     """
 
+    centre = 0.0  # the action is even (Z_2 symmetry): the mean is 0 on every site
+
     arg_constraints = {
         "L": constraints.integer_at_least(2),
         "variant": constraints.one_of(*_VARIANTS),
@@ -522,11 +522,6 @@ class Phi4(BaseModel):
         r""":math:`\pm\max(3, 2v)` on every site (:math:`\pm v` the minimizing uniform fields)."""
         edge = max(3.0, 2.0 * self.field_minimum)
         return _site_box(edge, self.L)
-
-    @property
-    def mean(self) -> Tensor:
-        r"""0 on every site, exactly: the action is even (:math:`\mathbb Z_2` symmetry)."""
-        return torch.zeros(self.L, self.L, dtype=torch.float64)
 
     @property
     def reference_magnetization(self) -> Phi4Reference | None:

@@ -252,6 +252,8 @@ class Rings(BaseModel):
         (0.154, 0.16)
     """
 
+    centre = 0.0  # the density is even: its mean is 0
+
     arg_constraints = {
         "dim": constraints.integer_interval(1, MAX_DIM),
         "radius": radius_constraint,
@@ -345,10 +347,6 @@ class Rings(BaseModel):
         radii = self.minimum_radii
         points = [0.0] + [s * r for r in radii[1:] for s in (-1.0, 1.0)]
         return Minima(torch.tensor(points, dtype=torch.float64)[:, None], self.minimum_value)
-
-    @property
-    def mean(self) -> Tensor:
-        return torch.zeros(self.dim, dtype=torch.float64)
 
     @property
     def stddev(self) -> Tensor:
