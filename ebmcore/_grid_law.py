@@ -1,11 +1,14 @@
-r"""The ground truth of a 1-D law known up to its mass: quadrature on a grid, and exact draws.
+r"""The ground truth of laws known up to their mass: quadrature on a grid, and exact draws.
 
 A separable energy :math:`E(x) = \sum_i f_i(x_i)`, or one that splits into a Gaussian and a
 1-D remainder, has its log partition, moments and samples from 1-D laws :math:`e^{-f(t)}`.
 When :math:`f` is smooth and :math:`e^{-f}` decays fast, the trapezoid rule on a uniform grid
 converges geometrically: :class:`GridLaw` tabulates the law once, and gives its log mass,
-expectations and draws by inverse CDF. :func:`fill_by_rejection` collects exact draws from a
-rejection sampler that keeps an unknown share of its proposals.
+expectations and draws by inverse CDF; :class:`GridLaw2D` does the same for a 2-D law (the law
+of :math:`x`, then :math:`y` given :math:`x`), and the :class:`PlanarLaw` mixin gives a 2-D
+energy that ground truth from its own ``forward``. :func:`inverse_cdf` draws from laws
+tabulated row by row, and :func:`fill_by_rejection` collects exact draws from a rejection
+sampler that keeps an unknown share of its proposals.
 """
 
 from __future__ import annotations
@@ -125,12 +128,13 @@ def inverse_cdf(nodes: np.ndarray, density: np.ndarray, u: Tensor) -> Tensor:
 
 
 def _row_laws(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's lowest finite value and the row's density ``exp(-(value - lowest))``."""
-    lowest = np.where(np.isfinite(values), values, np.inf).min(axis=-1, keepdims=True)
-    if not np.isfinite(lowest).all():
-        raise InvalidParameterError(
-            "energy", float(lowest.min()), "finite somewhere on every line of the grid"
-        )
+    """Each row's lowest value and the row's density ``exp(-(value - lowest))``; a row where
+    the energy is ``+inf`` throughout has no mass (density 0)."""
+    if np.isnan(values).any() or np.isneginf(values).any():
+        bad = float(values[np.isnan(values) | np.isneginf(values)].flat[0])
+        raise InvalidParameterError("energy", bad, "a number or +inf at every node of the grid")
+    lowest = values.min(axis=-1, keepdims=True)
+    lowest = np.where(np.isfinite(lowest), lowest, 0.0)
     return lowest[..., 0], np.exp(-(values - lowest))
 
 
@@ -161,9 +165,7 @@ class GridLaw:
     cdf: Tensor
 
     @classmethod
-    def of(
-        cls, energy: Callable[[np.ndarray], np.ndarray], low: float, high: float, cells: int = 2**16
-    ) -> GridLaw:
+    def of(cls, energy: Energy1D, low: float, high: float, cells: int = 2**16) -> GridLaw:
         """Tabulate :math:`e^{-f}` for ``energy`` :math:`= f`, a vectorized numpy function, on
         ``cells`` equal cells of ``[low, high]``."""
         nodes = _nodes(low, high, cells, "GridLaw")
@@ -173,11 +175,15 @@ class GridLaw:
     def tabulated(cls, nodes: np.ndarray, values: np.ndarray) -> GridLaw:
         """The law from :math:`f` already evaluated (``values``) at uniform ``nodes``."""
         lowest, density = _row_laws(values)
+        if not density.any():
+            raise InvalidParameterError(
+                "energy", float("inf"), "finite somewhere on the grid", energy="GridLaw"
+            )
         step = _step(nodes)
         log_mass = math.log(step * _trapezoid(density)) - float(lowest)
         return cls(grid=torch.from_numpy(nodes), density=density, log_mass=log_mass, cdf=_cdf(density))
 
-    def expect(self, g: Callable[[np.ndarray], np.ndarray]) -> float:
+    def expect(self, g: Energy1D) -> float:
         """:math:`E[g(t)]` under the normalized law, by the same rule."""
         weighted = np.asarray(g(self.grid.numpy()), dtype=np.float64) * self.density
         return _trapezoid(weighted) / _trapezoid(self.density)
@@ -249,7 +255,8 @@ class GridLaw2D:
         xs = _nodes(*x_range, cells, "GridLaw2D", "x_range")
         ys = _nodes(*y_range, cells, "GridLaw2D", "y_range")
         sample_nodes = _nodes(*y_range, sample_cells, "GridLaw2D", "y_range", "sample_cells")
-        log_rows = [np.log(mass) - lowest for _, lowest, mass, _ in _rows(energy, xs, ys)]
+        with np.errstate(divide="ignore"):  # a line without mass: log 0 = -inf, energy +inf
+            log_rows = [np.log(mass) - lowest for _, lowest, mass, _ in _rows(energy, xs, ys)]
         first = GridLaw.tabulated(xs, -np.concatenate(log_rows))
         log_mass = first.log_mass + math.log(_step(ys))
         return cls(energy, first, ys, sample_nodes, log_mass)
@@ -258,8 +265,8 @@ class GridLaw2D:
         r""":math:`E[g(x, y)]` under the normalized law, by the same rule (one pass over the grid):
         the law of :math:`x`'s expectation of :math:`E[g(x, y) \mid x]`."""
         ys = self.second_nodes
-        given_x = [
-            _trapezoid_rows(density * g(x, ys)) / mass
+        given_x = [  # a line without mass has weight 0 in the law of x: any finite value will do
+            _trapezoid_rows(density * g(x, ys)) / np.where(mass > 0.0, mass, 1.0)
             for x, _, mass, density in _rows(self.energy, self.first.grid.numpy(), ys)
         ]
         values = np.concatenate(given_x)
@@ -358,7 +365,7 @@ class PlanarLaw(_Base):
 def fill_by_rejection(total: int, accepted: Callable[[int], Tensor]) -> Tensor:
     """``total`` float64 draws from a rejection sampler: ``accepted(remaining)`` proposes (as
     many as it chooses, for ``remaining`` more draws) and returns the kept proposals of one
-    round; it is called until there are enough.
+    round; it is called until there are enough (so its acceptance must be bounded away from 0).
 
     Example:
         >>> import torch
