@@ -81,7 +81,7 @@ _SPECS = [
         "dixon_price",
         f"{_OPT}:DixonPrice",
         "Dixon-Price function, E = (x_1 - 1)^2 + sum i (2 x_i^2 - x_{i-1})^2",
-        tags=("analytic", "optimization", "valley"),
+        tags=("analytic", "optimization", "valley", "exact_sampler", "log_partition"),
     ),
     EnergySpec(
         "michalewicz",

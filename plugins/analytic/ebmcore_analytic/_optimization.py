@@ -22,6 +22,7 @@ from torch import Tensor
 from ebmcore import BaseModel, Minima, constraints
 from ebmcore.plugin import GaussianLaw, GridLaw, fill_by_rejection
 
+from ._chain import ValleyChain
 from ._fast import buffer_as, integer_power, rowsum
 from ._formula import FormulaEnergy, formula_kernel
 from ._memory import filled, vectors
@@ -843,6 +844,21 @@ class DixonPrice(FormulaEnergy):
     global minimizers (one for :math:`d = 1`): :math:`(x_1, \dots, x_{d-1}, \pm x_d)`. Search
     domain :math:`[-10, 10]^d`.
 
+    As a density, :math:`e^{-E}` is a Markov chain read from the last coordinate to the first:
+    given :math:`x_i`, the term :math:`i (x_{i-1} - 2 x_i^2)^2` is a Gaussian in :math:`x_{i-1}`
+    around :math:`2 x_i^2`, of standard deviation :math:`1/\sqrt{2i}`. The first coordinate
+    integrates in closed form, :math:`\int e^{-(x_1 - 1)^2 - 2 (x_1 - 2 x_2^2)^2} dx_1 =
+    \sqrt{\pi/3}\, e^{-\frac23 (2 x_2^2 - 1)^2}`, and :math:`x_2, \dots, x_d` by the trapezoid
+    rule on one uniform grid of :math:`[-3, 3]` (:math:`2 x_2^2 \approx x_1` keeps them within
+    it), with eight nodes per standard deviation of the narrowest kernel,
+    :math:`1/\sqrt{2d}`: ``log_partition``, every coordinate's ``mean`` and ``stddev``, and
+    exact draws (:math:`x_d` by the inverse CDF of its law, each :math:`x_{i-1}` given
+    :math:`x_i` by the inverse CDF of its law on a grid four times finer, then
+    :math:`x_1 \mid x_2 \sim \mathcal N((4 x_2^2 + 1)/3, 1/6)`). For :math:`d = 1` the
+    density is :math:`\mathcal N(1, \tfrac12)`. The work grows like :math:`d^2`: beyond
+    :math:`d = 400`, ``log_partition()`` is None and ``sample()`` raises
+    ``NotImplementedError``.
+
     Args:
         dim: dimension :math:`d`.
 
@@ -912,6 +928,80 @@ class DixonPrice(FormulaEnergy):
         mirrored = point.clone()
         mirrored[-1] = -mirrored[-1]
         return Minima(torch.stack([point, mirrored]), 0.0)
+
+    # -- ground truth: a chain from the last coordinate to the first (see the class docstring) -----
+
+    def log_partition(self) -> float | None:
+        if self.dim == 1:
+            return 0.5 * math.log(math.pi)
+        chain = _dixon_price_chain(self.dim)
+        return None if chain is None else chain.log_mass
+
+    @property
+    def mean(self) -> Tensor | None:
+        moments = _dixon_price_moments(self.dim)
+        return None if moments is None else torch.from_numpy(moments[0])
+
+    @property
+    def stddev(self) -> Tensor | None:
+        moments = _dixon_price_moments(self.dim)
+        return None if moments is None else torch.from_numpy(moments[1])
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Exact draws, from :math:`x_d` to :math:`x_1` (see the class docstring).
+
+        Raises:
+            NotImplementedError: beyond :math:`d = 400`.
+        """
+        if self.dim == 1:
+            return (1.0 + math.sqrt(0.5) * torch.randn(n, 1, generator=generator, dtype=torch.float64)).to(
+                self.dtype
+            )
+        chain = _dixon_price_chain(self.dim)
+        if chain is None:
+            return super().sample(n, generator)
+        tail = chain.sample(n, generator).flip(-1)  # x_2, ..., x_d
+        second = tail[:, 0]
+        first = (4.0 * second * second + 1.0) / 3.0 + math.sqrt(1.0 / 6.0) * torch.randn(
+            n, generator=generator, dtype=torch.float64
+        )
+        return torch.cat([first[:, None], tail], dim=-1).to(self.dtype)
+
+
+_DIXON_PRICE_MAX_DIM = 400
+"""Beyond this many coordinates the chain's ground truth is not computed (its work grows like d^2)."""
+
+
+@functools.lru_cache(maxsize=16)
+def _dixon_price_chain(dim: int) -> ValleyChain | None:
+    r"""The chain of :math:`x_d, \dots, x_2` (see :class:`DixonPrice`), for ``dim >= 2``."""
+    if dim > _DIXON_PRICE_MAX_DIM:
+        return None
+    sigmas = tuple(math.sqrt(0.5 / i) for i in range(dim, 2, -1))  # between x_i and x_{i-1}
+    step = min(sigmas[0] / 8.0, 1.0 / 64.0) if sigmas else 1.0 / 64.0
+    nodes = np.linspace(-3.0, 3.0, 2 * math.ceil(3.0 / step) + 1)
+
+    def last(v: np.ndarray) -> np.ndarray:  # x_1 integrated: sqrt(pi/3) e^{-(2/3) (2 x_2^2 - 1)^2}
+        return 0.5 * math.log(math.pi / 3.0) - (2.0 / 3.0) * (2.0 * v * v - 1.0) ** 2
+
+    return ValleyChain.build(nodes, sigmas, 2.0, None, last)
+
+
+@functools.lru_cache(maxsize=16)
+def _dixon_price_moments(dim: int) -> tuple[np.ndarray, np.ndarray] | None:
+    r"""Mean and standard deviation of every coordinate: :math:`x_2, \dots, x_d` from the chain,
+    :math:`x_1` from :math:`x_1 \mid x_2 \sim \mathcal N((4 x_2^2 + 1)/3, 1/6)`."""
+    if dim == 1:
+        return np.array([1.0]), np.array([math.sqrt(0.5)])
+    chain = _dixon_price_chain(dim)
+    if chain is None:
+        return None
+    means, spreads = chain.moments()
+    x, p = chain.nodes, chain.marginals[-1]  # the law of x_2
+    m = (4.0 * x * x + 1.0) / 3.0
+    mean_first = float(p @ m)
+    spread_first = math.sqrt(1.0 / 6.0 + float(p @ (m - mean_first) ** 2))
+    return np.append(mean_first, means[::-1]), np.append(spread_first, spreads[::-1])
 
 
 _MICHALEWICZ_CHUNK = 2**14

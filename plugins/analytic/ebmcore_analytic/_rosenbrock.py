@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from ebmcore import Minima, Modes, constraints
-from ebmcore.plugin import GridLaw, inverse_cdf
 
+from ._chain import ValleyChain
 from ._fast import rowsum
 from ._formula import FormulaEnergy, formula_kernel
 from ._memory import filled, vectors
@@ -142,7 +142,7 @@ class Rosenbrock(FormulaEnergy):
 
     # -- ground truth: a Gaussian chain in two dimensions, a Markov chain by quadrature beyond -------
 
-    def _chain(self) -> _Chain | None:
+    def _chain(self) -> ValleyChain | None:
         return _chain(self.dim, self.a, self.b)
 
     def log_partition(self) -> float | None:
@@ -159,7 +159,7 @@ class Rosenbrock(FormulaEnergy):
         if self.dim == 2:
             return torch.tensor([self.a, self.a * self.a + 0.5], dtype=torch.float64)
         chain = self._chain()
-        return None if chain is None else torch.from_numpy(_chain_moments(chain)[0])
+        return None if chain is None else torch.from_numpy(_chain_moments(chain, self.a, self.b)[0])
 
     @property
     def stddev(self) -> Tensor | None:
@@ -169,7 +169,7 @@ class Rosenbrock(FormulaEnergy):
             variance = 0.5 / self.b + 2.0 * self.a * self.a + 0.5
             return torch.tensor([math.sqrt(0.5), math.sqrt(variance)], dtype=torch.float64)
         chain = self._chain()
-        return None if chain is None else torch.from_numpy(_chain_moments(chain)[1])
+        return None if chain is None else torch.from_numpy(_chain_moments(chain, self.a, self.b)[1])
 
     @property
     def modes(self) -> Modes | None:
@@ -193,7 +193,7 @@ class Rosenbrock(FormulaEnergy):
         chain = self._chain()
         if chain is None:
             return super().sample(n, generator)
-        return _chain_sample(chain, n, generator).to(self.dtype)
+        return _chain_sample(chain, self.a, self.b, n, generator).to(self.dtype)
 
 
 # -- the d-dimensional valley: a Markov chain, by quadrature ---------------------------------------
@@ -202,119 +202,25 @@ class Rosenbrock(FormulaEnergy):
 _CHAIN_MAX_DIM = 10_000
 """Beyond this many coordinates the chain's ground truth is not computed (``None``)."""
 _CHAIN_MAX_NODES = 2**16
-"""Above this many grid nodes (a very wide or very steep valley) it is not computed either."""
-_REACH = 12.0
-"""The kernel ``exp(-b (y - x^2)^2)`` is summed over ``|y - x^2| <= 12`` of its standard
-deviations: beyond, it is below ``e^-144``."""
+"""Above this many fine grid nodes (a very wide or very steep valley) it is not computed either."""
 
 
-@dataclass(frozen=True, eq=False)
-class _Chain:
-    r"""The law of :math:`e^{-E}` for :math:`d \ge 3` (see :class:`Rosenbrock`).
-
-    ``nodes`` is the uniform grid of every :math:`x_i`, :math:`i \le d - 2`, ``log_beta[i]``
-    is :math:`\log \beta_{i+1}` on it and ``log_mass`` is :math:`\log Z`; built on first use,
-    ``fine_beta[i]`` is :math:`\log \beta_{i+1}` on ``fine``, a grid four times finer (for
-    sampling), and ``marginals[i]`` the normalized law of :math:`x_{i+1}` on ``nodes``
-    (trapezoid weights included; for the moments).
-    """
-
-    a: float
-    b: float
-    nodes: np.ndarray
-    log_beta: list[np.ndarray]
-    log_mass: float
-
-    @property
-    def sigma(self) -> float:
-        """The standard deviation of :math:`x_{i+1}` given :math:`x_i` under the kernel alone."""
-        return math.sqrt(0.5 / self.b)
-
-    @functools.cached_property
-    def fine(self) -> np.ndarray:
-        return np.linspace(self.nodes[0], self.nodes[-1], 4 * (len(self.nodes) - 1) + 1)
-
-    @functools.cached_property
-    def fine_beta(self) -> list[np.ndarray]:
-        # beta_{d-2} in closed form; each earlier one by the coarse grid's rule at the fine nodes
-        last = [_last_beta(self.fine, self.a, self.b)]
-        earlier = [
-            _next_beta(self.fine, self.nodes, log_beta, self.a, self.sigma) for log_beta in self.log_beta[1:]
-        ]
-        return earlier + last
-
-    @functools.cached_property
-    def marginals(self) -> list[np.ndarray]:
-        # forward: alpha_1 = 1, alpha_{i+1}(y) = sum_j w_j alpha_i(x_j) e^{-(a - x_j)^2} K(x_j, y)
-        nodes, w = self.nodes, _weights(self.nodes)
-        index, log_kernel = _band(nodes, nodes, self.sigma)
-        out, alpha = [], np.ones_like(nodes)
-        for i, log_beta in enumerate(self.log_beta):
-            p = alpha * np.exp(log_beta - log_beta.max()) * w
-            out.append(p / p.sum())
-            if i < len(self.log_beta) - 1:
-                source = (w * alpha * np.exp(-((self.a - nodes) ** 2)))[:, None] * np.exp(log_kernel)
-                alpha = np.bincount(index[index >= 0], source[index >= 0], minlength=len(nodes))
-                alpha = alpha / alpha.max()
-        return out
-
-
-def _weights(nodes: np.ndarray) -> np.ndarray:
-    """Trapezoid weights of uniform ``nodes``."""
-    step = float(nodes[-1] - nodes[0]) / (len(nodes) - 1)
-    w = np.full(len(nodes), step)
-    w[[0, -1]] *= 0.5
-    return w
-
-
-def _band(rows: np.ndarray, nodes: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
-    """For each ``x`` in ``rows``, the indices of ``nodes`` with ``|y - x^2| <= 12 sigma`` (-1
-    outside the grid) and the kernel's log ``-(y - x^2)^2 / (2 sigma^2)`` there."""
-    step = float(nodes[1] - nodes[0])
-    half = min(math.ceil(_REACH * sigma / step), len(nodes))
-    first = np.rint((rows * rows - nodes[0]) / step).astype(np.int64) - half
-    index = first[:, None] + np.arange(2 * half + 1)
-    inside = (index >= 0) & (index < len(nodes))
-    offset = nodes[np.clip(index, 0, len(nodes) - 1)] - (rows * rows)[:, None]
-    index = np.where(inside, index, -1)
-    return index, np.where(inside, -0.5 * (offset / sigma) ** 2, -np.inf)
-
-
-def _log_sum(values: np.ndarray) -> np.ndarray:
-    """``log(sum(exp(values), -1))``, with ``-inf`` for rows that are all ``-inf``."""
-    top = values.max(-1)
-    safe = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(divide="ignore"):
-        return (
-            safe + np.log(np.exp(values - safe[:, None]).sum(-1)) + np.where(np.isfinite(top), 0.0, -np.inf)
-        )
-
-
-def _next_beta(
-    rows: np.ndarray, nodes: np.ndarray, log_beta: np.ndarray, a: float, sigma: float
-) -> np.ndarray:
-    r""":math:`\log \beta_i(x) = -(a - x)^2 + \log \int e^{-b (y - x^2)^2} \beta_{i+1}(y)\, dy` at
-    ``rows``, the integral by the trapezoid rule on ``nodes`` over the kernel's band."""
-    index, log_kernel = _band(rows, nodes, sigma)
-    safe = np.maximum(index, 0)
-    terms = log_kernel + np.log(_weights(nodes))[safe] + log_beta[safe]
-    return -((a - rows) ** 2) + _log_sum(np.where(index >= 0, terms, -np.inf))
-
-
-def _last_beta(x: np.ndarray, a: float, b: float) -> np.ndarray:
-    r""":math:`\log \beta_{d-2}(x)`, in closed form: :math:`x_d` and :math:`x_{d-1}` integrate as
+def _last_beta(a: float, b: float) -> Callable[[np.ndarray], np.ndarray]:
+    r""":math:`\log \beta_{d-2}`, in closed form: :math:`x_d` and :math:`x_{d-1}` integrate as
     Gaussians, :math:`\beta_{d-2}(x) = \sqrt{\pi/b} \sqrt{\pi/(b + 1)}\,
     e^{-(a - x)^2 - \frac{b}{b + 1} (x^2 - a)^2}`."""
-    return (
-        -((a - x) ** 2)
-        - (b / (b + 1.0)) * (x * x - a) ** 2
-        + 0.5 * (math.log(math.pi / b) + math.log(math.pi / (b + 1.0)))
-    )
+    constant = 0.5 * (math.log(math.pi / b) + math.log(math.pi / (b + 1.0)))
+
+    def log_beta(x: np.ndarray) -> np.ndarray:
+        return -((a - x) ** 2) - (b / (b + 1.0)) * (x * x - a) ** 2 + constant
+
+    return log_beta
 
 
 @functools.lru_cache(maxsize=16)
-def _chain(dim: int, a: float, b: float) -> _Chain | None:
-    """The chain's tables (see :class:`_Chain`), or None where they would be too large."""
+def _chain(dim: int, a: float, b: float) -> ValleyChain | None:
+    r"""The chain of :math:`x_1, \dots, x_{d-2}` (see :class:`Rosenbrock`), or None where its
+    tables would be too large."""
     sigma = math.sqrt(0.5 / b)
     step = min(sigma / 4.0, 1.0 / 16.0)
     reach = max(abs(a), 1.0) + 7.5
@@ -322,53 +228,35 @@ def _chain(dim: int, a: float, b: float) -> _Chain | None:
     if dim > _CHAIN_MAX_DIM or 4 * cells > _CHAIN_MAX_NODES:
         return None
     nodes = np.linspace(-reach, reach, cells + 1)
-    log_beta = [_last_beta(nodes, a, b)]  # beta_{d-2}, then back to beta_1
-    for _ in range(dim - 3):
-        log_beta.append(_next_beta(nodes, nodes, log_beta[-1], a, sigma))
-    log_beta.reverse()
-    top = log_beta[0].max()
-    log_mass = float(top + math.log(float(np.exp(log_beta[0] - top) @ _weights(nodes))))
-    return _Chain(a, b, nodes, log_beta, log_mass)
+
+    def own(x: np.ndarray) -> np.ndarray:
+        return (a - x) ** 2
+
+    return ValleyChain.build(nodes, (sigma,) * (dim - 3), 1.0, own, _last_beta(a, b))
 
 
-def _chain_moments(chain: _Chain) -> tuple[np.ndarray, np.ndarray]:
-    r"""Mean and standard deviation of every coordinate: :math:`x_1..x_{d-2}` from their grid
-    marginals; then :math:`x_{d-1} \mid x_{d-2} \sim \mathcal N(m, s^2)`, :math:`m = (b x_{d-2}^2 + a)
-    / (b + 1)`, :math:`s^2 = 1 / (2 (b + 1))`, and :math:`x_d \mid x_{d-1} \sim \mathcal N(x_{d-1}^2,
-    1 / (2b))`, whose moments follow from Gaussian ones (:math:`E[x^4] = m^4 + 6 m^2 s^2 + 3 s^4`)."""
-    x, a, b = chain.nodes, chain.a, chain.b
-    means = [float(p @ x) for p in chain.marginals]
-    spreads = [math.sqrt(float(p @ (x - mu) ** 2)) for p, mu in zip(chain.marginals, means, strict=True)]
-    p = chain.marginals[-1]
+def _chain_moments(chain: ValleyChain, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""Mean and standard deviation of every coordinate: :math:`x_1..x_{d-2}` from the chain;
+    then :math:`x_{d-1} \mid x_{d-2} \sim \mathcal N(m, s^2)`, :math:`m = (b x_{d-2}^2 + a) / (b +
+    1)`, :math:`s^2 = 1 / (2 (b + 1))`, and :math:`x_d \mid x_{d-1} \sim \mathcal N(x_{d-1}^2, 1 /
+    (2b))`, whose moments follow from Gaussian ones (:math:`E[x^4] = m^4 + 6 m^2 s^2 + 3 s^4`)."""
+    means, spreads = chain.moments()
+    x, p = chain.nodes, chain.marginals[-1]
     m = (b * x * x + a) / (b + 1.0)
     s2 = 0.5 / (b + 1.0)
     second = float(p @ (m * m)) + s2  # E[x_{d-1}^2]
     fourth = float(p @ (m**4 + 6.0 * m * m * s2)) + 3.0 * s2 * s2  # E[x_{d-1}^4]
     mean_last = float(p @ m)
-    means += [mean_last, second]
-    spreads += [math.sqrt(second - mean_last**2), math.sqrt(fourth - second**2 + 0.5 / b)]
-    return np.array(means), np.array(spreads)
+    tail_spread = [math.sqrt(second - mean_last**2), math.sqrt(fourth - second**2 + 0.5 / b)]
+    return np.append(means, [mean_last, second]), np.append(spreads, tail_spread)
 
 
-def _chain_sample(chain: _Chain, n: int, generator: torch.Generator | None) -> Tensor:
-    r"""Exact draws: :math:`x_1` by the inverse CDF of its law on the fine grid, each next
-    :math:`x_{i+1}`, :math:`i \le d - 3`, by the inverse CDF of :math:`e^{-b (y - x_i^2)^2}
-    \beta_{i+1}(y)` on the fine grid's band at that :math:`x_i`, then the two Gaussians."""
-    a, b, fine = chain.a, chain.b, chain.fine
-    dim = len(chain.log_beta) + 2
-    out = torch.empty(n, dim, dtype=torch.float64)
-    out[:, 0] = GridLaw.tabulated(fine, -chain.fine_beta[0]).sample(n, generator)
-    for i in range(1, dim - 2):
-        u = torch.rand(n, 1, generator=generator, dtype=torch.float64)
-        previous = out[:, i - 1].numpy()
-        for start in range(0, n, 1024):
-            index, log_kernel = _band(previous[start : start + 1024], fine, chain.sigma)
-            log_p = np.where(index >= 0, log_kernel + chain.fine_beta[i][np.maximum(index, 0)], -np.inf)
-            density = np.exp(log_p - log_p.max(-1, keepdims=True))
-            band = fine[np.clip(index, 0, len(fine) - 1)]  # off the grid: repeated ends, empty cells
-            out[start : start + 1024, i] = inverse_cdf(band, density, u[start : start + 1024])[:, 0]
-    head = out[:, dim - 3]
+def _chain_sample(
+    chain: ValleyChain, a: float, b: float, n: int, generator: torch.Generator | None
+) -> Tensor:
+    """Exact draws: the chain's, then :math:`x_{d-1}` and :math:`x_d` from their Gaussians."""
+    head = chain.sample(n, generator)
     z = torch.randn(n, 2, generator=generator, dtype=torch.float64)
-    out[:, dim - 2] = (b * head * head + a) / (b + 1.0) + z[:, 0] * math.sqrt(0.5 / (b + 1.0))
-    out[:, dim - 1] = out[:, dim - 2] ** 2 + z[:, 1] * math.sqrt(0.5 / b)
-    return out
+    before = (b * head[:, -1] ** 2 + a) / (b + 1.0) + z[:, 0] * math.sqrt(0.5 / (b + 1.0))
+    last = before**2 + z[:, 1] * math.sqrt(0.5 / b)
+    return torch.cat([head, before[:, None], last[:, None]], dim=-1)

@@ -488,6 +488,76 @@ def test_rosenbrock_chain_in_three_dimensions_against_quad() -> None:
     assert model.log_partition() == pytest.approx(math.log(value) + 0.5 * math.log(math.pi / b), abs=1e-9)
 
 
+def _dixon_price_reference(dim: int) -> tuple[float, np.ndarray, list[np.ndarray]]:
+    """log Z, the nodes and the laws of x_2 .. x_d on them (in that order): an independent
+    forward-backward pass from x_d to x_2 with dense kernels on composite Gauss-Legendre nodes
+    of [-3, 3] (x_1 given x_2 is N((4 x_2^2 + 1) / 3, 1 / 6), integrated exactly)."""
+    nodes, weights = special.roots_legendre(10)
+    edges = np.linspace(-3.0, 3.0, 301)
+    half = 0.5 * np.diff(edges)[:, None]
+    x = (0.5 * (edges[1:] + edges[:-1])[:, None] + half * nodes).ravel()
+    w = (half * weights).ravel()
+    # beta(x_2) = int exp(-(x_1 - 1)^2 - 2 (x_1 - 2 x_2^2)^2) dx_1; then beta(x_i) for i = 3, ..., d
+    betas, log_scale = [np.exp(-(2.0 / 3.0) * (2.0 * x * x - 1.0) ** 2)], 0.5 * math.log(math.pi / 3.0)
+    for i in range(3, dim + 1):  # i (x_{i-1} - 2 x_i^2)^2, x_{i-1} on the columns
+        kernel = np.exp(-i * (x[None, :] - 2.0 * (x * x)[:, None]) ** 2)
+        beta = kernel @ (w * betas[-1])
+        log_scale += math.log(beta.max())
+        betas.append(beta / beta.max())
+    log_z = math.log(float(w @ betas[-1])) + log_scale
+    alpha, laws = np.ones_like(x), []  # forward from x_d down to x_2
+    for i in range(dim, 1, -1):
+        p = alpha * betas[i - 2] * w
+        laws.append(p / p.sum())
+        kernel = np.exp(-i * (x[None, :] - 2.0 * (x * x)[:, None]) ** 2)
+        alpha = (w * alpha) @ kernel
+        alpha /= alpha.max()
+    return log_z, x, laws[::-1]
+
+
+@pytest.mark.parametrize("dim", [2, 3, 5, 12])
+def test_dixon_price_chain_against_a_dense_gauss_legendre_chain(dim: int) -> None:
+    model = ebmcore.create("dixon_price", dim=dim)
+    log_z, x, laws = _dixon_price_reference(dim)
+    assert model.log_partition() == pytest.approx(log_z, abs=1e-9)
+    first = (4.0 * x * x + 1.0) / 3.0  # E[x_1 | x_2]
+    mean = np.array([laws[0] @ first] + [p @ x for p in laws])
+    variance = [1.0 / 6.0 + laws[0] @ (first - mean[0]) ** 2]
+    variance += [p @ (x - m) ** 2 for p, m in zip(laws, mean[1:], strict=True)]
+    np.testing.assert_allclose(model.mean.numpy(), mean, rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(model.stddev.numpy(), np.sqrt(variance), rtol=1e-8)
+    samples = model.sample(4000, generator=torch.Generator().manual_seed(dim)).numpy()
+    assert samples.shape == (4000, dim) and samples.dtype == np.float64
+    for i, p in enumerate(laws, start=1):  # alpha = 1e-3 per coordinate
+        cdf = functools.partial(np.interp, xp=x, fp=np.cumsum(p) - 0.5 * p)
+        assert stats.kstest(samples[:, i], cdf).pvalue > 1e-3, i
+
+    def first_cdf(t: np.ndarray) -> np.ndarray:  # a mixture of Gaussians
+        return stats.norm.cdf((t[:, None] - first) * math.sqrt(6.0)) @ laws[0]
+
+    assert stats.kstest(samples[:, 0], first_cdf).pvalue > 1e-3
+
+
+def test_dixon_price_in_one_and_two_dimensions_against_quadrature() -> None:
+    one = ebmcore.create("dixon_price", dim=1)  # (x - 1)^2: N(1, 1/2)
+    assert one.log_partition() == 0.5 * math.log(math.pi)
+    assert one.mean.tolist() == [1.0] and one.stddev.tolist() == [math.sqrt(0.5)]
+    value, _ = integrate.dblquad(
+        lambda x2, x1: math.exp(-((x1 - 1.0) ** 2) - 2.0 * (2.0 * x2 * x2 - x1) ** 2),
+        -8.0,
+        10.0,
+        -3.5,
+        3.5,
+        epsabs=0.0,
+        epsrel=1e-11,
+    )
+    assert ebmcore.create("dixon_price", dim=2).log_partition() == pytest.approx(math.log(value), abs=1e-10)
+    beyond = ebmcore.create("dixon_price", dim=401)
+    assert beyond.log_partition() is None and beyond.mean is None and beyond.stddev is None
+    with pytest.raises(NotImplementedError, match="no exact sampler"):
+        beyond.sample(2)
+
+
 def test_rosenbrock_chain_beyond_its_grid_has_no_ground_truth() -> None:
     model = ebmcore.create("rosenbrock", dim=3, b=1e12)  # a kernel far narrower than any grid
     assert model.log_partition() is None and model.mean is None and model.stddev is None

@@ -54,6 +54,7 @@ LOW_DIM: dict[str, list[dict[str, Any]]] = {
     # the references' box holds x2 <= 25: with a = 0, x1^2 > 25 has mass below e^-25
     "rosenbrock": [{"dim": 2, "a": 0.0, "b": 1.0}, {"dim": 2, "a": 0.0, "b": 4.0}],
     "six_hump_camel": [{}],
+    "dixon_price": [{"dim": 1}, {"dim": 2}],
 }
 
 
