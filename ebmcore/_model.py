@@ -257,7 +257,7 @@ class BaseModel(nn.Module):
     class attribute :attr:`domain` ``= (low, high)`` gives :attr:`bounds` the box ``[low,
     high]`` on every coordinate, and :attr:`minimizer` ``= c`` gives :attr:`minima` the single
     point with every coordinate ``c`` (its value :attr:`minimum`, default 0), and
-    :attr:`centre` ``= c`` gives :attr:`mean` that point, for a density symmetric about it, as
+    :attr:`symmetric_about` ``= c`` gives :attr:`mean` that point, for a density symmetric about it, as
     ``torch.distributions`` reads ``support``. Ground truth that depends on the parameters
     stays a property. :meth:`declared_ground_truth` says what a class provides either way.
 
@@ -542,9 +542,9 @@ class BaseModel(nn.Module):
     minimum: ClassVar[float] = 0.0
     """The energy at the declared :attr:`minimizer` (read only where one is declared)."""
 
-    centre: ClassVar[float | None] = None
+    symmetric_about: ClassVar[float | None] = None
     """``c``: :math:`e^{-E}` is normalizable and symmetric about the point with every coordinate
-    ``c`` (:math:`E(2c - x) = E(x)`), whatever the parameters (``centre = 0.0`` for an even
+    ``c`` (:math:`E(2c - x) = E(x)`), whatever the parameters (``symmetric_about = 0.0`` for an even
     density), so :attr:`mean` returns that point; None: declared by no class (another mean is a
     :attr:`mean` property)."""
 
@@ -553,14 +553,14 @@ class BaseModel(nn.Module):
         """The ground truth this class provides, of ``("bounds", "minima", "log_partition",
         "sample", "mean", "stddev", "modes")`` in that order: each member that the class or a
         parent below :class:`BaseModel` overrides, and ``bounds``/``minima``/``mean`` where it
-        declares :attr:`domain`/:attr:`minimizer`/:attr:`centre`. Provided does not mean known
+        declares :attr:`domain`/:attr:`minimizer`/:attr:`symmetric_about`. Provided does not mean known
         for every instance: a property may return None for some parameters (Rosenbrock's
         ``minima`` for ``a = 2`` in 3-D).
         """
         declared = {
             "bounds": cls.domain is not None,
             "minima": cls.minimizer is not None,
-            "mean": cls.centre is not None,
+            "mean": cls.symmetric_about is not None,
         }
         return tuple(
             name
@@ -621,8 +621,8 @@ class BaseModel(nn.Module):
     @property
     def mean(self) -> Tensor | None:
         """``(*event_shape)`` float64 mean of ``exp(-E)/Z`` (on the CPU), or None where it is not
-        known: the declared :attr:`centre` on every coordinate, where there is one."""
-        centre = type(self).centre
+        known: the declared :attr:`symmetric_about` on every coordinate, where there is one."""
+        centre = type(self).symmetric_about
         if centre is None or self.event_shape is None:
             return None
         return self._declared_rows((centre,), "(dim,) float64 mean")[0]

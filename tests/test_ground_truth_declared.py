@@ -243,9 +243,9 @@ def test_declared_ground_truth_is_overrides_and_declarations_in_order() -> None:
     assert OnlyMinimum(2).minimum_value is None
 
 
-def test_a_declared_centre_is_the_mean_for_any_event_shape() -> None:
+def test_a_declared_centre_of_symmetry_is_the_mean_for_any_event_shape() -> None:
     class Even(Plain):
-        centre = 0.5
+        symmetric_about = 0.5
 
     assert Even.declared_ground_truth() == ("mean",)
     assert Even(3).mean.tolist() == [0.5, 0.5, 0.5] and Even(3).mean.dtype == torch.float64
@@ -254,14 +254,14 @@ def test_a_declared_centre_is_the_mean_for_any_event_shape() -> None:
 
 
 def test_every_declared_centre_is_a_centre_of_symmetry() -> None:
-    """E(2c - x) = E(x) at random points (float64), for each energy declaring ``centre``."""
+    """E(2c - x) = E(x) at random points (float64), for each energy declaring ``symmetric_about``."""
     seen = 0
     for name in ebmcore.list_energies():
         try:
             model = ebmcore.create(name).double()
         except Exception:
             continue
-        centre = type(model).centre
+        centre = type(model).symmetric_about
         if centre is None:
             continue
         x = 0.5 * torch.randn(
@@ -283,7 +283,7 @@ def test_every_registered_energy_declares_what_it_provides() -> None:
         expected = _overridden(cls)
         expected |= {"bounds"} if cls.domain is not None else set()
         expected |= {"minima"} if cls.minimizer is not None else set()
-        expected |= {"mean"} if cls.centre is not None else set()
+        expected |= {"mean"} if cls.symmetric_about is not None else set()
         assert cls.declared_ground_truth() == tuple(g for g in GROUND_TRUTH if g in expected), name
         seen += 1
     assert seen >= 30

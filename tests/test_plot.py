@@ -160,7 +160,7 @@ def test_sample_and_score_overlays() -> None:
     cosine = -(positions[:, 0] * u + positions[:, 1] * v) / (np.hypot(*positions.T) * np.hypot(u, v) + 1e-300)
     assert cosine.min() > 0.999
     # no exact sampler: samples are skipped, not an error
-    ax, _ = render(ebmcore.create("himmelblau"), samples=50)
+    ax, _ = render(ebmcore.create("branin"), samples=50)
     assert not [c for c in ax.collections if isinstance(c, PathCollection)]
 
 

@@ -102,7 +102,7 @@ class DoubleWell(SeparableEnergy):
         tensor([0., 2.])
     """
 
-    centre = 0.0  # the density is even: its mean is 0
+    symmetric_about = 0.0  # the density is even: its mean is 0
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
     kernel = "double_well"

@@ -411,7 +411,7 @@ class ThreeHumpCamel(_TwoDimensional):
         tensor(1.1167)
     """
 
-    centre = 0.0  # the density is even: its mean is 0
+    symmetric_about = 0.0  # the density is even: its mean is 0
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 

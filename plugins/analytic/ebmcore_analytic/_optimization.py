@@ -233,7 +233,7 @@ class Rastrigin(SeparableEnergy):
         tensor(1.)
     """
 
-    centre = 0.0  # the density is even: its mean is 0
+    symmetric_about = 0.0  # the density is even: its mean is 0
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
     kernel = "rastrigin"
@@ -387,7 +387,7 @@ class Griewank(FormulaEnergy):
         tensor(0.)
     """
 
-    centre = 0.0  # the density is even: its mean is 0
+    symmetric_about = 0.0  # the density is even: its mean is 0
 
     compiled_kernels = ("cuda",)  # a fused torch.compile kernel for CUDA inputs
 
@@ -1177,7 +1177,7 @@ class Zakharov(FormulaEnergy):
 
     domain = (-5.0, 10.0)
     minimizer = 0.0
-    centre = 0.0  # the density is even: its mean is 0
+    symmetric_about = 0.0  # the density is even: its mean is 0
 
     arg_constraints = {"dim": constraints.positive_integer}
 

@@ -570,7 +570,7 @@ class Cosine8(FixedDimension):
         tensor(-0.8000)
     """
 
-    centre = 0.0  # the density is even: its mean is 0
+    symmetric_about = 0.0  # the density is even: its mean is 0
 
     dimension = 8
     domain = (-1.0, 1.0)

@@ -121,7 +121,7 @@ class _RippledBowl(_TwoDimensional):
     which keeps a share :math:`Z / Z_0` of the proposals.
     """
 
-    centre = 0.0  # the density is even: its mean is 0
+    symmetric_about = 0.0  # the density is even: its mean is 0
 
     domain = (-100.0, 100.0)
     minimizer = 0.0

@@ -393,7 +393,7 @@ class SumOfDifferentPowers(BaseModel):
         tensor(0.4375)
     """
 
-    centre = 0.0  # the density is even: its mean is 0
+    symmetric_about = 0.0  # the density is even: its mean is 0
 
     domain = (-1.0, 1.0)
     minimizer = 0.0

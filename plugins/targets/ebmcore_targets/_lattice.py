@@ -118,7 +118,7 @@ class FreeField(BaseModel):
         (torch.Size([20000, 4, 4]), 0.5951, 0.59)
     """
 
-    centre = 0.0  # the action is even: the mean is 0 on every site
+    symmetric_about = 0.0  # the action is even: the mean is 0 on every site
 
     arg_constraints = {"L": constraints.integer_at_least(2), "m2": constraints.positive}
     symmetries: ClassVar[tuple[str, ...]] = _SYMMETRIES
@@ -363,7 +363,7 @@ class Phi4(BaseModel):
         4.8711
     """
 
-    centre = 0.0  # the action is even (Z_2 symmetry): the mean is 0 on every site
+    symmetric_about = 0.0  # the action is even (Z_2 symmetry): the mean is 0 on every site
 
     arg_constraints = {
         "L": constraints.integer_at_least(2),

@@ -252,7 +252,7 @@ class Rings(BaseModel):
         (0.154, 0.16)
     """
 
-    centre = 0.0  # the density is even: its mean is 0
+    symmetric_about = 0.0  # the density is even: its mean is 0
 
     arg_constraints = {
         "dim": constraints.integer_interval(1, MAX_DIM),
