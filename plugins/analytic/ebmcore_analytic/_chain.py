@@ -110,20 +110,31 @@ class ValleyChain:
 
     @functools.cached_property
     def marginals(self) -> list[np.ndarray]:
-        # forward: alpha_1 = 1, alpha_{j+1}(z) = sum_i w_i alpha_j(v_i) e^{-psi(v_i)} K_j(v_i, z)
-        nodes, w = self.nodes, _weights(self.nodes)
-        own = np.ones_like(nodes) if self.own is None else np.exp(-self.own(nodes))
-        out, alpha = [], np.ones_like(nodes)
+        # forward, in logs: alpha_1 = 1, alpha_{j+1}(z) = sum_i w_i alpha_j(v_i) e^{-psi(v_i)} K_j(v_i, z)
+        nodes = self.nodes
+        log_w = np.log(_weights(nodes))
+        own = np.zeros_like(nodes) if self.own is None else self.own(nodes)
+        out, log_alpha = [], np.zeros_like(nodes)
         for j, log_beta in enumerate(self.log_beta):
-            p = alpha * np.exp(log_beta - log_beta.max()) * w
-            out.append(p / p.sum())
+            log_p = log_alpha + log_beta + log_w
+            out.append(np.exp(log_p - _log_sum(log_p[None, :])[0]))
             if j < len(self.sigmas):
                 index, log_kernel = _band(nodes, nodes, self.sigmas[j], self.scale)
-                source = (w * alpha * own)[:, None] * np.exp(log_kernel)
+                log_source = (log_w + log_alpha - own)[:, None] + log_kernel
                 inside = index >= 0
-                alpha = np.bincount(index[inside], source[inside], minlength=len(nodes)).astype(np.float64)
-                alpha = alpha / alpha.max()
+                top = log_source[inside].max()
+                total = np.bincount(index[inside], np.exp(log_source[inside] - top), minlength=len(nodes))
+                with np.errstate(divide="ignore"):
+                    log_alpha = np.log(total) + top
         return out
+
+    @functools.cached_property
+    def contained(self) -> bool:
+        """Whether every variable's law lies inside the grid: less than ``1e-20`` of its mass on
+        the outer 64th of the grid on either side (else the box missed mass, and nothing the
+        chain says can be trusted)."""
+        rim = max(len(self.nodes) // 64, 1)
+        return all(bool(p[:rim].sum() < 1e-20 and p[-rim:].sum() < 1e-20) for p in self.marginals)
 
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
         """The mean and standard deviation of every variable, from its marginal."""

@@ -984,7 +984,8 @@ def _dixon_price_chain(dim: int) -> ValleyChain | None:
     def last(v: np.ndarray) -> np.ndarray:  # x_1 integrated: sqrt(pi/3) e^{-(2/3) (2 x_2^2 - 1)^2}
         return 0.5 * math.log(math.pi / 3.0) - (2.0 / 3.0) * (2.0 * v * v - 1.0) ** 2
 
-    return ValleyChain.build(nodes, sigmas, 2.0, None, last)
+    chain = ValleyChain.build(nodes, sigmas, 2.0, None, last)
+    return chain if chain.contained else None
 
 
 @functools.lru_cache(maxsize=16)

@@ -220,7 +220,7 @@ def _last_beta(a: float, b: float) -> Callable[[np.ndarray], np.ndarray]:
 @functools.lru_cache(maxsize=16)
 def _chain(dim: int, a: float, b: float) -> ValleyChain | None:
     r"""The chain of :math:`x_1, \dots, x_{d-2}` (see :class:`Rosenbrock`), or None where its
-    tables would be too large."""
+    tables would be too large or its grid would miss mass."""
     sigma = math.sqrt(0.5 / b)
     step = min(sigma / 4.0, 1.0 / 16.0)
     reach = max(abs(a), 1.0) + 7.5
@@ -232,7 +232,8 @@ def _chain(dim: int, a: float, b: float) -> ValleyChain | None:
     def own(x: np.ndarray) -> np.ndarray:
         return (a - x) ** 2
 
-    return ValleyChain.build(nodes, (sigma,) * (dim - 3), 1.0, own, _last_beta(a, b))
+    chain = ValleyChain.build(nodes, (sigma,) * (dim - 3), 1.0, own, _last_beta(a, b))
+    return chain if chain.contained else None
 
 
 def _chain_moments(chain: ValleyChain, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:

@@ -558,6 +558,22 @@ def test_dixon_price_in_one_and_two_dimensions_against_quadrature() -> None:
         beyond.sample(2)
 
 
+def test_a_chain_whose_grid_misses_mass_says_so() -> None:
+    """The guard behind every chain: a grid too narrow for the law (Rosenbrock's x_1 is about
+    N(1, 1/2), cut here at [-0.5, 0.5]) is flagged, and the energy then reports no ground truth."""
+    from ebmcore_analytic._chain import ValleyChain
+    from ebmcore_analytic._rosenbrock import _chain, _last_beta
+
+    def own(x: np.ndarray) -> np.ndarray:
+        return (1.0 - x) ** 2
+
+    sigma = math.sqrt(0.5 / 100.0)
+    narrow = ValleyChain.build(np.linspace(-0.5, 0.5, 401), (sigma,) * 2, 1.0, own, _last_beta(1.0, 100.0))
+    assert not narrow.contained
+    assert _chain(5, 1.0, 100.0) is not None and _chain(5, 1.0, 100.0).contained
+    assert _chain(5, 30.0, 1.0).contained  # a valley far from the origin, still inside its grid
+
+
 def test_rosenbrock_chain_beyond_its_grid_has_no_ground_truth() -> None:
     model = ebmcore.create("rosenbrock", dim=3, b=1e12)  # a kernel far narrower than any grid
     assert model.log_partition() is None and model.mean is None and model.stddev is None
