@@ -79,7 +79,7 @@ _SPECS = [
         "powell",
         f"{_VAR}:Powell",
         "Powell's singular function, E = sum (x1 + 10 x2)^2 + 5 (x3 - x4)^2 + (x2 - 2 x3)^4 + 10 (x1 - x4)^4",
-        tags=(*_UNI, "convex"),
+        tags=(*_UNI, "convex", "exact_sampler", "log_partition"),
         aliases=("powell_singular",),
     ),
     EnergySpec(

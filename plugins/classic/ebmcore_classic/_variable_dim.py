@@ -52,6 +52,23 @@ class Powell(BaseModel):
     is singular (rank :math:`d/2`: the quartic terms alone hold the minimum in place, which is
     what makes Newton-type methods converge slowly here). Search domain :math:`[-4, 5]^d`.
 
+    As a density, each block of four coordinates is independent, and within a block the four
+    terms are functions of :math:`(a, b, c, e) = M x` with :math:`a = x_1 + 10 x_2`,
+    :math:`b = x_3 - x_4`, :math:`c = x_2 - 2 x_3`, :math:`e = x_1 - x_4`, a linear map of
+    determinant 21: :math:`e^{-E}` is the product of :math:`e^{-a^2}`, :math:`e^{-5 b^2}`,
+    :math:`e^{-c^4}` and :math:`e^{-10 e^4}`, so
+
+    .. math::
+
+        \log Z = \frac d4 \Big[\log \sqrt\pi + \log \sqrt{\pi/5} + 2 \log\big(2\Gamma(\tfrac54)\big)
+                  - \tfrac14 \log 10 - \log 21\Big],
+
+    the mean is 0 (the density is even) and the covariance of a block is
+    :math:`M^{-1} \operatorname{diag}(\tfrac12, \tfrac1{10}, \gamma, \gamma/\sqrt{10})\,
+    M^{-\top}`, :math:`\gamma = \Gamma(\tfrac34)/\Gamma(\tfrac14)` (``stddev``). ``sample``
+    draws :math:`a, b` from their Gaussians and :math:`c, e` as generalized normal laws (as
+    :class:`SumOfDifferentPowers`), then :math:`x = M^{-1} (a, b, c, e)`.
+
     Args:
         dim: dimension :math:`d`, a positive multiple of 4 (default 4).
 
@@ -68,6 +85,7 @@ class Powell(BaseModel):
 
     domain = (-4.0, 5.0)
     minimizer = 0.0
+    symmetric_about = 0.0  # the density is even: its mean is 0
 
     arg_constraints = {"dim": MULTIPLE_OF_FOUR}
 
@@ -92,6 +110,45 @@ class Powell(BaseModel):
             [2.0 * a + 40.0 * e3, 20.0 * a + 4.0 * c3, 10.0 * b - 8.0 * c3, -10.0 * b - 40.0 * e3], dim=-1
         )
         return energy, grad.flatten(-2)
+
+    # -- ground truth of e^{-E} (see the class docstring) -------------------------------------------
+
+    def log_partition(self) -> float:
+        quartic = math.log(2.0 * math.gamma(1.25))
+        block = 0.5 * math.log(math.pi) + 0.5 * math.log(math.pi / 5.0) + 2.0 * quartic
+        return (self.dim // 4) * (block - 0.25 * math.log(10.0) - math.log(21.0))
+
+    @property
+    def stddev(self) -> Tensor:
+        r""":math:`\sqrt{\operatorname{diag}(M^{-1} D M^{-\top})}` for every block."""
+        inverse = torch.linalg.inv(_POWELL_MAP)
+        covariance = inverse @ torch.diag(_POWELL_SCALES**2 * _POWELL_LATENT_VARIANCE) @ inverse.mT
+        return torch.diagonal(covariance).sqrt().repeat(self.dim // 4)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        blocks = self.dim // 4
+        gaussian = torch.randn(n, blocks, 2, generator=generator, dtype=torch.float64)
+        quartic = _generalized_normal(torch.full((n, blocks, 2), 4.0, dtype=torch.float64), generator)
+        latent = torch.cat([gaussian * math.sqrt(0.5), quartic], dim=-1) * _POWELL_SCALES  # (a, b, c, e)
+        return (
+            torch.linalg.solve(_POWELL_MAP, latent.unsqueeze(-1))
+            .squeeze(-1)
+            .reshape(n, self.dim)
+            .to(self.dtype)
+        )
+
+
+_POWELL_MAP = torch.tensor(
+    [[1.0, 10.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0], [0.0, 1.0, -2.0, 0.0], [1.0, 0.0, 0.0, -1.0]],
+    dtype=torch.float64,
+)
+"""``M``: a block's ``(a, b, c, e) = M x`` (determinant 21)."""
+_POWELL_SCALES = torch.tensor([1.0, 1.0 / math.sqrt(5.0), 1.0, 10.0**-0.25], dtype=torch.float64)
+"""``(a, b, c, e)`` as these multiples of laws ``e^{-t^2}`` (a, b) and ``e^{-t^4}`` (c, e)."""
+_POWELL_LATENT_VARIANCE = torch.tensor(
+    [0.5, 0.5, math.gamma(0.75) / math.gamma(0.25), math.gamma(0.75) / math.gamma(0.25)], dtype=torch.float64
+)
+"""The variances of ``e^{-t^2}`` and ``e^{-t^4}``: 1/2 and Gamma(3/4) / Gamma(1/4)."""
 
 
 SCHWEFEL_MINIMIZER = 420.96874635998205
@@ -440,12 +497,19 @@ class SumOfDifferentPowers(BaseModel):
         return Modes(torch.zeros(1, self.dim, dtype=torch.float64), [1.0])
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        p = self._powers().expand(n, self.dim)
-        gamma = _standard_gamma(1.0 + 1.0 / p, generator)
-        uniform = torch.rand(n, self.dim, generator=generator, dtype=torch.float64)
-        negative = torch.rand(n, self.dim, generator=generator, dtype=torch.float64) < 0.5
-        magnitude = gamma ** (1.0 / p) * uniform
-        return torch.where(negative, -magnitude, magnitude).to(self.dtype)
+        return _generalized_normal(self._powers().expand(n, self.dim), generator).to(self.dtype)
+
+
+def _generalized_normal(p: Tensor, generator: torch.Generator | None) -> Tensor:
+    r"""Draws of density :math:`\propto e^{-|x|^p}`, one for every entry of ``p`` (float64):
+    :math:`|x| = G^{1/p} U`, :math:`G \sim \operatorname{Gamma}(1 + 1/p)`, :math:`U` uniform on
+    :math:`[0, 1]` (so :math:`|x|^p \sim \operatorname{Gamma}(1/p)`; nothing underflows for
+    large :math:`p`), with a random sign."""
+    gamma = _standard_gamma(1.0 + 1.0 / p, generator)
+    uniform = torch.rand(p.shape, generator=generator, dtype=torch.float64)
+    negative = torch.rand(p.shape, generator=generator, dtype=torch.float64) < 0.5
+    magnitude = gamma ** (1.0 / p) * uniform
+    return torch.where(negative, -magnitude, magnitude)
 
 
 def _standard_gamma(shape: Tensor, generator: torch.Generator | None) -> Tensor:
