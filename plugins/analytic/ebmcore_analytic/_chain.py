@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,12 +54,8 @@ def _weights(nodes: np.ndarray) -> np.ndarray:
 
 
 def _log_sum(values: np.ndarray) -> np.ndarray:
-    """``log(sum(exp(values), -1))``, with ``-inf`` for rows that are all ``-inf``."""
-    top = values.max(-1)
-    finite = np.isfinite(top)
-    safe = np.where(finite, top, 0.0)
-    with np.errstate(divide="ignore"):
-        return np.where(finite, safe + np.log(np.exp(values - safe[:, None]).sum(-1)), -np.inf)
+    """``log(sum(exp(values), -1))`` (``-inf`` for rows that are all ``-inf``)."""
+    return torch.logsumexp(torch.from_numpy(values), -1).numpy()
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,11 +84,11 @@ class ValleyChain:
         cls, nodes: np.ndarray, sigmas: tuple[float, ...], scale: float, own: Curve | None, last: Curve
     ) -> ValleyChain:
         log_beta = [last(nodes)]  # beta_m, then back to beta_1
-        for sigma in reversed(sigmas):
-            log_beta.append(_next_beta(nodes, nodes, log_beta[-1], sigma, scale, own))
+        log_w = np.log(_weights(nodes))
+        for band in _bands(nodes, nodes, tuple(reversed(sigmas)), scale):
+            log_beta.append(_next_beta(nodes, log_w, log_beta[-1], band, own))
         log_beta.reverse()
-        top = log_beta[0].max()
-        log_mass = float(top + math.log(float(np.exp(log_beta[0] - top) @ _weights(nodes))))
+        log_mass = float(_log_sum(log_beta[0] + log_w))
         return cls(nodes, sigmas, scale, own, last, log_beta, log_mass)
 
     @functools.cached_property
@@ -102,11 +98,18 @@ class ValleyChain:
     @functools.cached_property
     def fine_beta(self) -> list[np.ndarray]:
         # beta_m in closed form; each earlier one by the coarse grid's rule at the fine nodes
+        log_w = np.log(_weights(self.nodes))
+        bands = _bands(self.fine, self.nodes, self.sigmas, self.scale)
         earlier = [
-            _next_beta(self.fine, self.nodes, log_beta, sigma, self.scale, self.own)
-            for log_beta, sigma in zip(self.log_beta[1:], self.sigmas, strict=True)
+            _next_beta(self.fine, log_w, log_beta, band, self.own)
+            for log_beta, band in zip(self.log_beta[1:], bands, strict=True)
         ]
         return [*earlier, self.last(self.fine)]
+
+    @functools.cached_property
+    def first(self) -> GridLaw:
+        """The law of :math:`v_1` on the fine grid."""
+        return GridLaw.tabulated(self.fine, -self.fine_beta[0])
 
     @functools.cached_property
     def marginals(self) -> list[np.ndarray]:
@@ -114,12 +117,14 @@ class ValleyChain:
         nodes = self.nodes
         log_w = np.log(_weights(nodes))
         own = np.zeros_like(nodes) if self.own is None else self.own(nodes)
+        bands = _bands(nodes, nodes, self.sigmas, self.scale)
         out, log_alpha = [], np.zeros_like(nodes)
-        for j, log_beta in enumerate(self.log_beta):
+        for log_beta in self.log_beta:
             log_p = log_alpha + log_beta + log_w
-            out.append(np.exp(log_p - _log_sum(log_p[None, :])[0]))
-            if j < len(self.sigmas):
-                index, log_kernel = _band(nodes, nodes, self.sigmas[j], self.scale)
+            out.append(np.exp(log_p - _log_sum(log_p)))
+            band = next(bands, None)  # none after the last variable
+            if band is not None:
+                index, log_kernel = band
                 log_source = (log_w + log_alpha - own)[:, None] + log_kernel
                 inside = index >= 0
                 top = log_source[inside].max()
@@ -147,7 +152,7 @@ class ValleyChain:
         """``(n, m)`` float64 exact draws of the chain (see the module docstring)."""
         fine = self.fine
         out = torch.empty(n, len(self.log_beta), dtype=torch.float64)
-        out[:, 0] = GridLaw.tabulated(fine, -self.fine_beta[0]).sample(n, generator)
+        out[:, 0] = self.first.sample(n, generator)
         fine_step = float(fine[1] - fine[0])
         for j, sigma in enumerate(self.sigmas):
             u = torch.rand(n, 1, generator=generator, dtype=torch.float64)
@@ -180,13 +185,25 @@ def _band(
     return np.where(inside, index, -1), np.where(inside, -0.5 * (offset / sigma) ** 2, -np.inf)
 
 
+Band = tuple[np.ndarray, np.ndarray]
+
+
+def _bands(rows: np.ndarray, nodes: np.ndarray, sigmas: tuple[float, ...], scale: float) -> Iterator[Band]:
+    """The kernel's band for each of ``sigmas`` in turn, formed once for a run of equal ``sigma``
+    (Rosenbrock's kernel is the same at every step)."""
+    band: Band | None = None
+    for j, sigma in enumerate(sigmas):
+        if band is None or sigma != sigmas[j - 1]:
+            band = _band(rows, nodes, sigma, scale)
+        yield band
+
+
 def _next_beta(
-    rows: np.ndarray, nodes: np.ndarray, log_beta: np.ndarray, sigma: float, scale: float, own: Curve | None
+    rows: np.ndarray, log_w: np.ndarray, log_beta: np.ndarray, band: Band, own: Curve | None
 ) -> np.ndarray:
     r""":math:`\log \beta_j(v) = -\psi(v) + \log \int K_j(v, z)\, \beta_{j+1}(z)\, dz` at ``rows``,
-    the integral by the trapezoid rule on ``nodes`` over the kernel's band."""
-    index, log_kernel = _band(rows, nodes, sigma, scale)
+    the integral by the trapezoid rule (log weights ``log_w``) over the kernel's ``band``."""
+    index, log_kernel = band
     safe = np.maximum(index, 0)
-    terms = np.where(index >= 0, log_kernel + np.log(_weights(nodes))[safe] + log_beta[safe], -np.inf)
-    integral = _log_sum(terms)
+    integral = _log_sum(np.where(index >= 0, log_kernel + log_w[safe] + log_beta[safe], -np.inf))
     return integral if own is None else integral - own(rows)
