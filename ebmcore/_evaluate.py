@@ -46,7 +46,7 @@ import torch
 from torch import Tensor
 
 from . import _distances, _mcmc
-from ._errors import InvalidInputError, InvalidParameterError, shown
+from ._errors import ConformanceError, InvalidInputError, InvalidParameterError, shown
 from ._model import BaseModel
 from ._registry import create
 
@@ -117,8 +117,10 @@ class ModeCoverage:
     """Which modes the samples visit, and how their masses compare with the modes' masses.
 
     Attributes:
-        count: how many modes the model has; ``visited``: how many of them hold a sample.
-        masses: the fraction of the samples (weighted where there are weights) in each listed mode.
+        count: how many modes the model has; ``visited``: how many of them hold a sample (by
+            ``mode_index``, which numbers every mode, listed or not; else among the listed ones).
+        masses: the fraction of the samples (weighted where there are weights) in each listed
+            mode (by ``mode_index``: in the basin of the listed point).
         truth: the modes' masses (:attr:`ebmcore.Modes.weights`).
         total_variation: ``½ Σ |masses - truth|`` (None where the listed modes are not all of them);
             ``perfect``: its mean for exact samples of the same size (multinomial draws).
@@ -627,20 +629,21 @@ def _modes(
 ) -> ModeCoverage:
     points = known.points
     k = len(points)
-    index, assignment = None, "nearest"
-    if callable(getattr(model, "mode_index", None)):
-        try:
-            index, assignment = model.mode_index(flat).long().cpu(), "mode_index"  # type: ignore[operator]
-        except NotImplementedError:
-            index = None
-    if index is None:
-        index = _nearest(flat.reshape(len(flat), -1).double().cpu(), points.reshape(k, -1).double())
     n = len(flat)
     uniform = torch.full((n,), 1.0 / n, dtype=torch.float64)
     w = torch.softmax(weights.reshape(-1), 0) if weights is not None else uniform
+    basins = _basin_ids(model, flat, points)
+    if basins is None:
+        assignment = "nearest"
+        index = _nearest(flat.reshape(len(flat), -1).double().cpu(), points.reshape(k, -1).double())
+        visited = len(torch.unique(index[w > 0]))
+    else:
+        assignment = "mode_index"
+        ids, listed = basins
+        visited = len(torch.unique(ids[(ids >= 0) & (ids < known.count) & (w > 0)]))
+        index = _position(ids, listed)
     inside = (index >= 0) & (index < k)
     masses = torch.zeros(k, dtype=torch.float64).index_add_(0, index[inside], w[inside].double())
-    visited = len(torch.unique(index[inside & (w > 0)]))
     truth = known.weights.double()
     complete = known.count == k and abs(float(truth.sum()) - 1.0) < 1e-6
     tv = perfect = None
@@ -661,6 +664,33 @@ def _modes(
         perfect=perfect,
         assignment=assignment,
     )
+
+
+def _basin_ids(model: BaseModel, flat: Tensor, points: Tensor) -> tuple[Tensor, Tensor] | None:
+    """The model's own basin of each sample and of each listed mode (``mode_index``, which
+    numbers all of the modes, listed or not), or None where the model has none."""
+    mode_index = getattr(model, "mode_index", None)
+    if not callable(mode_index):
+        return None
+    try:
+        ids = mode_index(flat).long().cpu()
+    except NotImplementedError:
+        return None
+    listed = mode_index(points.to(device=flat.device, dtype=flat.dtype)).long().cpu()
+    if len(torch.unique(listed)) != len(listed):
+        raise ConformanceError(
+            f"evaluate(): {type(model).__name__}.mode_index puts two of its listed modes in one "
+            f"basin: {listed.tolist()}"
+        )
+    return ids, listed
+
+
+def _position(ids: Tensor, listed: Tensor) -> Tensor:
+    """Where each basin id stands among the ``listed`` ids; -1 for a basin not listed."""
+    order = torch.argsort(listed)
+    sorted_ids = listed[order]
+    at = torch.searchsorted(sorted_ids, ids).clamp_max(len(listed) - 1)
+    return torch.where(sorted_ids[at] == ids, order[at], torch.full_like(ids, -1))
 
 
 def _nearest(x: Tensor, points: Tensor, chunk: int = 4096) -> Tensor:

@@ -190,6 +190,44 @@ def test_chains_stuck_in_one_well_each_are_flagged_by_r_hat() -> None:
     assert stuck.modes is not None and stuck.modes.visited == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "params"), [("many_well", {"dim": 40}), ("multi_well", {"dim": 24, "n_wells": 20})]
+)
+def test_modes_listed_in_part_are_matched_by_basin_not_by_position(name: str, params: dict) -> None:
+    """With 2^20 modes and a few listed, ``mode_index`` numbers every mode: each listed mode's
+    mass is that of the samples in its own basin, counted independently from ``well_index``,
+    and ``visited`` counts distinct basins among all of the modes."""
+    model = ebmcore.create(name, **params)
+    samples = model.sample(N, generator=_generator(21))
+    report = ebmcore.evaluate(model, samples, metrics=["modes"])
+    assert report.modes is not None and report.modes.assignment == "mode_index"
+    wells = model.well_index(samples)
+    listed = model.well_index(model.modes.points.to(samples.dtype))
+    assert len(listed) < model.modes.count == 2**20
+    counted = [(wells == point).all(-1).double().mean().item() for point in listed]
+    assert report.modes.masses == pytest.approx(counted, abs=1e-15)
+    assert report.modes.visited == len(torch.unique(wells, dim=0))
+    assert report.modes.visited > N // 2  # the wells of 2^20 modes: few samples share one
+    if name == "many_well":  # its deepest mode holds 3.4% of the mass
+        assert report.modes.masses[int(model.modes.weights.argmax())] > 0.02
+
+
+def test_a_mode_index_that_merges_two_listed_modes_is_refused() -> None:
+    class OneBasin(ebmcore.BaseModel):  # two modes declared, one basin for everything
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return ((x * x - 1.0) ** 2).sum(-1)
+
+        @property
+        def modes(self) -> ebmcore.Modes:
+            return ebmcore.Modes([[-1.0], [1.0]], [0.5, 0.5])
+
+        def mode_index(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.zeros(x.shape[:-1], dtype=torch.long)
+
+    with pytest.raises(ebmcore.ConformanceError, match=r"OneBasin.mode_index puts two.*\[0, 0\]"):
+        ebmcore.evaluate(OneBasin(1), torch.randn(100, 1), metrics=["modes"])
+
+
 # -- particle systems --------------------------------------------------------------------------
 
 
