@@ -72,6 +72,9 @@ class Bowl(BaseModel):
     def modes(self) -> Modes:
         return Modes(torch.zeros(1, self.dim), [1.0])
 
+    def mode_index(self, x: Tensor) -> Tensor:
+        return torch.zeros(x.shape[:-1], dtype=torch.long)
+
 
 class WrongShape(Bowl):
     def forward(self, x: Tensor) -> Tensor:
@@ -131,6 +134,22 @@ class WrongModeMass(Bowl):
     @property
     def modes(self) -> Modes:
         return Modes(torch.zeros(2, self.dim), [0.5, 0.3])
+
+
+class BasinsDisagree(Bowl):
+    """Two halves as its modes, each with half of the samples, declared with masses 0.8 and 0.2."""
+
+    @property
+    def modes(self) -> Modes:
+        return Modes(torch.tensor([[-1.0] * self.dim, [1.0] * self.dim]), [0.8, 0.2])
+
+    def mode_index(self, x: Tensor) -> Tensor:
+        return (x[..., 0] > 0).long()
+
+
+class MergedBasins(BasinsDisagree):
+    def mode_index(self, x: Tensor) -> Tensor:
+        return torch.zeros(x.shape[:-1], dtype=torch.long)
 
 
 class WrongSampler(Bowl):
@@ -266,6 +285,8 @@ MISTAKES = [
     (WrongMean(dim=3), {"check_moments"}),
     (WrongStddev(dim=3), {"check_moments"}),
     (WrongModeMass(), {"check_modes"}),
+    (BasinsDisagree(dim=2), {"check_modes"}),
+    (MergedBasins(dim=2), {"check_modes"}),
     (SwallowsNaN(), {"check_nan_propagation"}),
     (DetachedGradient(), {"check_create_graph"}),
     (WrongScore(), {"check_score"}),
@@ -498,3 +519,13 @@ def test_finite_differences_shrink_the_step_for_fast_oscillations() -> None:
 
     result = run_check(Off(), "check_gradient_finite_differences")
     assert result.status == "failed" and "miss it at steps down to" in result.message
+
+
+def test_mode_mass_messages_say_what_the_samples_found() -> None:
+    result = run_check(BasinsDisagree(dim=2), "check_modes")
+    assert result.status == "failed"
+    assert "exact samples land in the basin of listed mode" in result.message and "mass 0.8" in result.message
+    merged = run_check(MergedBasins(dim=2), "check_modes")
+    assert merged.status == "failed" and "must be distinct, got [0, 0]" in merged.message
+    passed = run_check(Bowl(dim=2), "check_modes")
+    assert passed.status == "passed" and "exact samples weigh every listed mode" in passed.message

@@ -900,7 +900,9 @@ def check_moments(ctx: Context) -> str:
 
 
 def check_modes(ctx: Context) -> str:
-    """Declared ``modes``: points of the event shape, finite energies, masses that sum to one."""
+    """Declared ``modes``: points of the event shape, finite energies, masses that sum to one;
+    with ``mode_index``, each listed mode in a basin of its own, and exact samples landing in
+    each listed mode's basin as often as its mass says."""
     modes = ctx.model.modes
     if modes is None:
         raise CheckSkipped("declares no modes")
@@ -920,7 +922,38 @@ def check_modes(ctx: Context) -> str:
     energies = ctx.energies(modes.points.reshape(k, ctx.dim))
     if not bool(torch.isfinite(energies).all()):
         raise CheckFailed("the energy is not finite at every listed mode")
-    return f"{k} of {modes.count} modes listed, masses sum to {total:.6g}"
+    listed = f"{k} of {modes.count} modes listed, masses sum to {total:.6g}"
+    mode_index = getattr(ctx.model, "mode_index", None)
+    if not callable(mode_index):
+        return listed
+    return f"{listed}; {_check_basins(ctx, mode_index, modes)}"
+
+
+def _check_basins(ctx: Context, mode_index: Callable[[Tensor], Tensor], modes: Any) -> str:
+    m = ctx.model
+    ids = mode_index(modes.points.to(device=m.device, dtype=m.dtype)).long().cpu()
+    if tuple(ids.shape) != (len(ids),) or len(torch.unique(ids)) != len(ids):
+        raise CheckFailed(f"mode_index of the listed modes must be distinct, got {ids.tolist()}")
+    if bool((ids < 0).any()) or bool((ids >= modes.count).any()):
+        raise CheckFailed(
+            f"mode_index of the listed modes must lie in [0, {modes.count}), got {ids.tolist()}"
+        )
+    samples = try_samples(m, MOMENT_SAMPLES, seed=SEED + 9)
+    if samples is None:
+        return "listed modes in basins of their own (no exact sampler to weigh them)"
+    landed = mode_index(samples.to(device=m.device, dtype=m.dtype)).long().cpu()
+    n = MOMENT_SAMPLES
+    counts = (landed[:, None] == ids[None, :]).sum(0).double()
+    expected = n * modes.weights
+    z = (counts - expected).abs() / (expected * (1.0 - modes.weights)).clamp_min(1.0).sqrt()
+    worst = int(z.argmax())
+    if float(z[worst]) > MOMENT_Z:
+        raise CheckFailed(
+            f"{int(counts[worst])} of {n} exact samples land in the basin of listed mode {worst} "
+            f"(mass {float(modes.weights[worst]):.6g}, {float(expected[worst]):.1f} expected): "
+            f"{float(z[worst]):.1f} standard errors"
+        )
+    return f"exact samples weigh every listed mode within {float(z[worst]):.1f} standard errors"
 
 
 # -- the plugin's hook module ------------------------------------------------------------------------
