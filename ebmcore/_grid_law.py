@@ -48,7 +48,7 @@ def _trapezoid(values: np.ndarray) -> float:
     return float(values.sum()) - 0.5 * float(values[0] + values[-1])
 
 
-def _nodes(
+def uniform_nodes(
     low: float, high: float, cells: int, owner: str, sides: str = "high", count: str = "cells"
 ) -> np.ndarray:
     """``cells + 1`` equally spaced nodes of ``[low, high]``, after checking both (``sides`` and
@@ -168,7 +168,7 @@ class GridLaw:
     def of(cls, energy: Energy1D, low: float, high: float, cells: int = 2**16) -> GridLaw:
         """Tabulate :math:`e^{-f}` for ``energy`` :math:`= f`, a vectorized numpy function, on
         ``cells`` equal cells of ``[low, high]``."""
-        nodes = _nodes(low, high, cells, "GridLaw")
+        nodes = uniform_nodes(low, high, cells, "GridLaw")
         return cls.tabulated(nodes, np.asarray(energy(nodes), dtype=np.float64))
 
     @classmethod
@@ -198,6 +198,10 @@ class GridLaw:
         r""":math:`\sqrt{E[(t - E[t])^2]}`."""
         mean = self.mean
         return math.sqrt(self.expect(lambda t: (t - mean) ** 2))
+
+    def distribution(self, t: np.ndarray) -> np.ndarray:
+        """The CDF at the points ``t`` (0 below the grid, 1 above), linear in each cell."""
+        return np.interp(t, self.grid.numpy(), self.cdf.numpy())
 
     def quantile(self, u: Tensor) -> Tensor:
         """The points where the CDF reaches ``u`` (float64 in ``[0, 1]``), linear in each cell."""
@@ -252,9 +256,9 @@ class GridLaw2D:
         """Tabulate :math:`e^{-f}` for ``energy`` :math:`= f(x, y)`, a numpy function that
         broadcasts, on ``cells`` equal cells of each side of the box ``x_range`` by ``y_range``
         (``sample_cells`` in :math:`y` when sampling)."""
-        xs = _nodes(*x_range, cells, "GridLaw2D", "x_range")
-        ys = _nodes(*y_range, cells, "GridLaw2D", "y_range")
-        sample_nodes = _nodes(*y_range, sample_cells, "GridLaw2D", "y_range", "sample_cells")
+        xs = uniform_nodes(*x_range, cells, "GridLaw2D", "x_range")
+        ys = uniform_nodes(*y_range, cells, "GridLaw2D", "y_range")
+        sample_nodes = uniform_nodes(*y_range, sample_cells, "GridLaw2D", "y_range", "sample_cells")
         with np.errstate(divide="ignore"):  # a line without mass: log 0 = -inf, energy +inf
             log_rows = [np.log(mass) - lowest for _, lowest, mass, _ in _rows(energy, xs, ys)]
         first = GridLaw.tabulated(xs, -np.concatenate(log_rows))

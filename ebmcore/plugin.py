@@ -24,6 +24,7 @@ from ._registry import create_component
 from ._spec import EnergySpec, HookSpecs, hookimpl, hookspec
 
 if TYPE_CHECKING:
+    from ._basins import Basins, PlanarModes, ProductModes
     from ._derived import cached_while_unchanged
     from ._dispatch import Kernel, tracing
     from ._gaussian_law import GaussianLaw
@@ -31,12 +32,15 @@ if TYPE_CHECKING:
     from ._reference import CertifiedPosterior, CertifiedReference, ReferenceDraws, load_reference
 
 _LAZY = {  # torch-backed: loaded on first use
+    "Basins": "ebmcore._basins",
     "Kernel": "ebmcore._dispatch",
     "cached_while_unchanged": "ebmcore._derived",
     "GaussianLaw": "ebmcore._gaussian_law",
     "GridLaw": "ebmcore._grid_law",
     "GridLaw2D": "ebmcore._grid_law",
     "PlanarLaw": "ebmcore._grid_law",
+    "PlanarModes": "ebmcore._basins",
+    "ProductModes": "ebmcore._basins",
     "fill_by_rejection": "ebmcore._grid_law",
     "inverse_cdf": "ebmcore._grid_law",
     "tracing": "ebmcore._dispatch",
@@ -49,6 +53,7 @@ _LAZY = {  # torch-backed: loaded on first use
 __getattr__ = lazy_getattr(__name__, _LAZY)
 
 __all__ = [
+    "Basins",
     "CertifiedPosterior",
     "CertifiedReference",
     "EnergySpec",
@@ -58,6 +63,8 @@ __all__ = [
     "HookSpecs",
     "Kernel",
     "PlanarLaw",
+    "PlanarModes",
+    "ProductModes",
     "ReferenceDraws",
     "allocation",
     "cached_while_unchanged",

@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "ebmcore._dispatch": 1,
     "ebmcore._compile": 1,
     "ebmcore._derived": 1,
+    "ebmcore._basins": 1,
     "ebmcore._gaussian_law": 1,
     "ebmcore._grid_law": 1,
     "ebmcore._model": 1,

@@ -1,0 +1,453 @@
+r"""The modes of laws known up to their mass: each local minimum of the energy and its basin.
+
+A mode of :math:`e^{-E}/Z` is a local minimum of :math:`E`; its mass is the probability of its
+basin of attraction, the points that steepest descent carries to it. :class:`Basins` finds them
+for a 1-D energy from its derivative on a grid (each critical point refined to the last bit by
+bisection) and weighs them with a :class:`~ebmcore.plugin.GridLaw`. The :class:`ProductModes`
+mixin gives a separable energy the modes of the product law, and :class:`PlanarModes` those of
+a 2-D energy, from the steepest-descent graph of a grid and Newton's method on its own
+``forward``. Each gives ``modes`` and ``mode_index(x)``, the basin of each sample, which
+:func:`ebmcore.evaluate` uses for mode coverage.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ._derived import cached_while_unchanged
+from ._errors import InvalidInputError, InvalidParameterError
+from ._grid_law import uniform_nodes
+from ._model import Modes
+
+if TYPE_CHECKING:
+    from ._grid_law import GridLaw
+    from ._model import BaseModel
+
+    _Base = BaseModel
+else:
+    _Base = object
+
+__all__ = ["Basins", "PlanarModes", "ProductModes"]
+
+MAX_LISTED_MODES = 2**16
+"""Modes listed in full up to this count; beyond, a representative few (see :class:`ProductModes`)."""
+_MAX_LISTED_NUMBERS = 2**24
+"""At most this many numbers in the listed points of a product law."""
+
+
+def _bisect(derivative: Callable[[np.ndarray], np.ndarray], low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The points where ``derivative`` changes sign inside each bracket ``[low, high]`` (negative
+    at ``low``, or positive at ``low`` for a maximum: the sign at ``low`` is kept), to the last bit."""
+    below = np.asarray(derivative(low)) < 0.0
+    for _ in range(2100):  # halving from the widest float interval ends within ~2100 steps
+        middle = 0.5 * (low + high)
+        if not ((middle > low) & (middle < high)).any():
+            break
+        same = (np.asarray(derivative(middle)) < 0.0) == below
+        low, high = np.where(same, middle, low), np.where(same, high, middle)
+    return 0.5 * (low + high)
+
+
+@dataclass(frozen=True, eq=False)
+class Basins:
+    r"""The modes of a 1-D law :math:`e^{-f(t)}`: the local minima of :math:`f`, the local
+    maxima between them, and the mass of each basin.
+
+    ``minima`` holds the :math:`k` local minima in increasing order (float64), ``cuts`` the
+    :math:`k - 1` local maxima that separate them (basin :math:`i` is the interval between
+    ``cuts[i - 1]`` and ``cuts[i]``), and ``masses`` the probability of each basin. Build it with
+    :meth:`of`, or directly where the basins have a closed form.
+
+    Example:
+        >>> import math
+        >>> from ebmcore.plugin import Basins, GridLaw
+        >>> f = lambda t: (t * t - 1.0) ** 2 + 0.25 * t  # a tilted double well
+        >>> law = GridLaw.of(f, -5.0, 5.0)
+        >>> basins = Basins.of(lambda t: 4.0 * t * (t * t - 1.0) + 0.25, -3.0, 3.0, law)
+        >>> [round(t, 12) for t in basins.cuts.tolist()]  # the root of f' near 0
+        [0.062747047168]
+        >>> [round(m, 12) for m in basins.masses.tolist()]  # the deeper well on the left
+        [0.613294257491, 0.386705742509]
+    """
+
+    minima: Tensor
+    cuts: Tensor
+    masses: Tensor
+
+    def __post_init__(self) -> None:
+        for name in ("minima", "cuts", "masses"):  # float64 tensors, whatever was given
+            object.__setattr__(
+                self,
+                name,
+                torch.as_tensor(getattr(self, name), dtype=torch.float64)
+                .reshape(-1)
+                .clone(memory_format=torch.contiguous_format),
+            )
+        if not len(self.minima) == len(self.masses) == len(self.cuts) + 1:
+            raise InvalidParameterError(
+                "cuts",
+                len(self.cuts),
+                f"one fewer than the {len(self.minima)} minima and {len(self.masses)} masses",
+                energy="Basins",
+            )
+
+    @classmethod
+    def of(
+        cls,
+        derivative: Callable[[np.ndarray], np.ndarray],
+        low: float,
+        high: float,
+        law: GridLaw,
+        cells: int = 2**16,
+    ) -> Basins:
+        r"""The basins of :math:`f` from its derivative :math:`f'` (a vectorized numpy
+        function) and its law (a :class:`~ebmcore.plugin.GridLaw` of the same :math:`f`).
+
+        ``[low, high]`` must hold every critical point of :math:`f`, with :math:`f' < 0` at
+        ``low`` and :math:`f' > 0` at ``high``, and its ``cells`` must be fine enough that no
+        cell holds two of them. Each sign change of :math:`f'` on the grid is refined by
+        bisection to the last bit; the masses are the law's CDF between the maxima.
+
+        Raises:
+            InvalidParameterError: ``low`` or ``high`` where :math:`f'` has the wrong sign
+                there (a critical point may lie beyond), or ``cells`` below 2.
+        """
+        nodes = uniform_nodes(low, high, cells, "Basins")
+        slope = np.asarray(derivative(nodes), dtype=np.float64)
+        if not slope[0] < 0.0:
+            raise InvalidParameterError(
+                "low",
+                low,
+                f"a point below every critical point, where f' < 0 (f'(low) = {float(slope[0])!r})",
+            )
+        if not slope[-1] > 0.0:
+            raise InvalidParameterError(
+                "high",
+                high,
+                f"a point above every critical point, where f' > 0 (f'(high) = {float(slope[-1])!r})",
+            )
+        rising = slope >= 0.0  # a critical point on a node falls in the cell to its left
+        change = np.flatnonzero(rising[1:] != rising[:-1])  # alternately a minimum and a maximum
+        points = _bisect(derivative, nodes[change], nodes[change + 1])
+        minima, cuts = points[0::2], points[1::2]
+        bounds = np.concatenate([[0.0], law.distribution(cuts), [1.0]])
+        return cls(
+            minima=torch.from_numpy(minima),
+            cuts=torch.from_numpy(cuts),
+            masses=torch.from_numpy(np.diff(bounds)),
+        )
+
+    def index(self, t: Tensor) -> Tensor:
+        """The basin of each value of ``t``: int64 of its shape."""
+        return torch.searchsorted(self.cuts.to(device=t.device, dtype=t.dtype), t.contiguous())
+
+
+class ProductModes(_Base):
+    r"""Mixin for a separable energy :math:`E(x) = \sum_i f_i(x_i)`: the modes of the product law.
+
+    A subclass (listed before :class:`ebmcore.BaseModel`) writes :meth:`coordinate_basins`, the
+    :class:`Basins` of each coordinate. A mode picks one basin per coordinate: there are
+    :math:`\prod_i k_i` of them, and mode :math:`(b_1, \dots, b_d)` has mass
+    :math:`\prod_i m_{i, b_i}` and index :math:`\sum_i b_i \prod_{j > i} k_j` (the first
+    coordinate most significant), as :meth:`mode_index` counts. :attr:`modes` lists all of them
+    up to :data:`MAX_LISTED_MODES`; beyond, the heaviest mode and every mode that differs from it
+    in one coordinate (or the heaviest alone, where those would hold more than
+    :math:`2^{24}` numbers).
+
+    Example:
+        >>> import torch
+        >>> from ebmcore import BaseModel
+        >>> from ebmcore.plugin import Basins, ProductModes
+        >>> class Wells(ProductModes, BaseModel):  # E = sum (x_i^2 - 1)^2: wells at -1 and 1
+        ...     def forward(self, x):
+        ...         return ((x * x - 1.0) ** 2).sum(-1)
+        ...     def coordinate_basins(self):
+        ...         return [Basins(minima=[-1.0, 1.0], cuts=[0.0], masses=[0.5, 0.5])] * self.dim
+        >>> Wells(3).modes.count, round(Wells(3).modes.weights[0].item(), 15)
+        (8, 0.125)
+        >>> Wells(3).mode_index(torch.tensor([[-1.0, -1.0, 1.0], [1.0, -1.0, -1.0]]))
+        tensor([1, 4])
+    """
+
+    def coordinate_basins(self) -> Sequence[Basins]:
+        """The :class:`Basins` of each coordinate, first to last (coordinates that share a law
+        may share one object: the work is then per distinct object)."""
+        raise NotImplementedError
+
+    @property
+    def modes(self) -> Modes:
+        table = _Product.of(self.coordinate_basins())
+        d, count = len(table.group), table.count
+        alternatives = int(table.radices.sum()) - d  # modes one coordinate away from the heaviest
+        if count <= MAX_LISTED_MODES and count * d <= _MAX_LISTED_NUMBERS:
+            picks = torch.cartesian_prod(*[torch.arange(k) for k in table.radices.tolist()]).reshape(count, d)
+        elif (1 + alternatives) * d <= _MAX_LISTED_NUMBERS:
+            picks = table.heaviest.repeat(1 + alternatives, 1)
+            heaviest = table.heaviest.tolist()
+            changes = [
+                (i, j) for i, k in enumerate(table.radices.tolist()) for j in range(k) if j != heaviest[i]
+            ]
+            for row, (i, j) in enumerate(changes, start=1):
+                picks[row, i] = j
+        else:
+            picks = table.heaviest[None]
+        points = table.minima[table.group, picks]
+        weights = table.log_masses[table.group, picks].sum(-1).exp()
+        return Modes(points, weights, count)
+
+    def mode_index(self, x: Tensor) -> Tensor:
+        """The index, in :attr:`modes`, of the mode whose basin holds each sample: ``(*batch,)`` int64.
+
+        Raises:
+            InvalidInputError: more modes than int64 can count.
+        """
+        self.check_input(x)
+        basins = self.coordinate_basins()
+        table = _Product.of(basins)
+        if table.count > 2**63:
+            raise InvalidInputError(
+                f"{type(self).__name__}.mode_index: about 2^{table.count.bit_length() - 1} modes "
+                "do not fit in int64"
+            )
+        place = torch.ones(len(table.group), dtype=torch.int64)  # prod of the radices to the right
+        if len(place) > 1:
+            place[:-1] = torch.flip(torch.cumprod(torch.flip(table.radices[1:], (0,)), 0), (0,))
+        picks = torch.zeros(x.shape, dtype=torch.int64, device=x.device)
+        for g, b in enumerate(table.distinct):
+            if len(b.minima) > 1:
+                columns = torch.from_numpy(np.flatnonzero(table.group.numpy() == g)).to(x.device)
+                picks[..., columns] = b.index(x[..., columns])
+        return (picks * place.to(x.device)).sum(-1)
+
+
+@dataclass(frozen=True, eq=False)
+class _Product:
+    """The basins of a product law, by distinct law: ``group[i]`` is coordinate ``i``'s law, and
+    ``minima`` and ``log_masses`` hold each law's row (padded)."""
+
+    distinct: list[Basins]
+    group: Tensor  # (d,) int64
+    radices: Tensor  # (d,) int64: basins per coordinate
+    heaviest: Tensor  # (d,) int64: each coordinate's heaviest basin
+    minima: Tensor  # (laws, most basins) float64
+    log_masses: Tensor  # (laws, most basins) float64
+    count: int
+
+    @classmethod
+    def of(cls, basins: Sequence[Basins]) -> _Product:
+        distinct: list[Basins] = []
+        seen: dict[int, int] = {}
+        for b in basins:
+            if seen.setdefault(id(b), len(distinct)) == len(distinct):
+                distinct.append(b)
+        group = torch.tensor([seen[id(b)] for b in basins], dtype=torch.int64)
+        widest = max(len(b.minima) for b in distinct)
+        minima = torch.zeros(len(distinct), widest, dtype=torch.float64)
+        log_masses = torch.zeros(len(distinct), widest, dtype=torch.float64)
+        for g, b in enumerate(distinct):
+            minima[g, : len(b.minima)] = b.minima
+            log_masses[g, : len(b.minima)] = b.masses.log()
+        sizes = torch.tensor([len(b.minima) for b in distinct])
+        best = torch.tensor([int(b.masses.argmax()) for b in distinct])
+        count = math.prod(len(b.minima) ** int((group == g).sum()) for g, b in enumerate(distinct))
+        return cls(distinct, group, sizes[group], best[group], minima, log_masses, count)
+
+
+class PlanarModes(_Base):
+    r"""Mixin for a 2-D energy whose local minima all lie in a box: its modes, by steepest descent.
+
+    A subclass (listed before :class:`ebmcore.BaseModel`) sets ``modes_box = ((x_low, x_high),
+    (y_low, y_high))``, a box that holds every local minimum of :math:`E` and where
+    :math:`e^{-E}` outside is negligible, and, where :math:`E` varies faster than the default
+    grid resolves, ``modes_cells`` (per side). Each node of that grid points to the neighbour
+    (of its eight) down the steepest slope; the nodes that point to themselves are the local
+    minima of the grid, each refined by Newton's method on the model's own ``forward`` (float64,
+    on the CPU), and every node belongs to the basin of the minimum it descends to. Then
+
+    * :attr:`modes` lists every local minimum, in increasing ``x`` (then ``y``), with the mass
+      of its basin (trapezoid rule on the grid);
+    * :meth:`mode_index` gives the basin of each sample, that of the grid node nearest to it
+      (of the nearest edge node outside the box).
+
+    Both are exact up to the grid: a basin's edge is drawn to within a cell, which moves its
+    mass by the density on the edge times about a cell's width. A grid minimum on the edge of
+    the box, or one that Newton's method does not carry to a nearby minimum, is refused.
+
+    Example:
+        >>> import torch
+        >>> from ebmcore import BaseModel
+        >>> from ebmcore.plugin import PlanarModes
+        >>> class Wells(PlanarModes, BaseModel):  # wells at x = -1 and 1, the left one deeper
+        ...     modes_box = ((-3.0, 3.0), (-4.0, 4.0))
+        ...     def forward(self, x):
+        ...         return (x[..., 0] ** 2 - 1.0) ** 2 + 0.25 * x[..., 0] + x[..., 1] ** 2
+        >>> modes = Wells(2).modes
+        >>> modes.points[:, 0].tolist(), [round(m, 3) for m in modes.weights.tolist()]
+        ([-1.0298959850506604, 0.96714893788303], [0.613, 0.387])
+        >>> Wells(2).mode_index(torch.tensor([[-2.0, 1.0], [0.5, 0.0]]))
+        tensor([0, 1])
+    """
+
+    modes_box: ClassVar[tuple[tuple[float, float], tuple[float, float]]]
+    modes_cells: ClassVar[int] = 2**10
+
+    def _basin_grid(self) -> _BasinGrid:
+        return cached_while_unchanged(self, "planar_modes", tuple(self.buffers()), self._build_basins)
+
+    def _build_basins(self) -> _BasinGrid:
+        reference = copy.deepcopy(self).to(device="cpu", dtype=torch.float64)
+        return _BasinGrid.of(reference, type(self).modes_box, self.modes_cells)
+
+    @property
+    def modes(self) -> Modes:
+        grid = self._basin_grid()
+        return Modes(grid.minima, grid.masses)
+
+    def mode_index(self, x: Tensor) -> Tensor:
+        """The index, in :attr:`modes`, of the basin of the grid node nearest to each sample:
+        ``(*batch,)`` int64."""
+        self.check_input(x)
+        return self._basin_grid().index(x)
+
+
+@dataclass(frozen=True, eq=False)
+class _BasinGrid:
+    """The basins of a 2-D energy on a grid: node labels, refined minima and basin masses."""
+
+    low: Tensor  # (2,) the box's lower corner
+    step: Tensor  # (2,) the grid's spacing
+    labels: Tensor  # (n + 1, n + 1) int64: the basin of each node
+    minima: Tensor  # (k, 2) float64
+    masses: Tensor  # (k,) float64
+
+    @classmethod
+    def of(
+        cls, model: BaseModel, box: tuple[tuple[float, float], tuple[float, float]], cells: int
+    ) -> _BasinGrid:
+        xs = uniform_nodes(*box[0], cells, "PlanarModes", "modes_box", "modes_cells")
+        ys = uniform_nodes(*box[1], cells, "PlanarModes", "modes_box", "modes_cells")
+        with torch.no_grad():
+            grid = torch.stack(torch.meshgrid(torch.from_numpy(xs), torch.from_numpy(ys), indexing="ij"), -1)
+            energy = model.forward(grid).numpy()
+        if not np.isfinite(energy).all():
+            raise InvalidParameterError(
+                "modes_box",
+                box,
+                "a box where the energy is finite at every node",
+                energy=type(model).__name__,
+            )
+        roots = _descend(energy, float(xs[1] - xs[0]), float(ys[1] - ys[0]))
+        found = np.flatnonzero(roots == np.arange(roots.size))
+        rows, cols = np.divmod(found, len(ys))
+        edge = (rows == 0) | (rows == len(xs) - 1) | (cols == 0) | (cols == len(ys) - 1)
+        if edge.any():
+            at = (float(xs[rows[edge][0]]), float(ys[cols[edge][0]]))
+            raise InvalidParameterError(
+                "modes_box", box, f"a box that holds every local minimum (the energy falls outward at {at})"
+            )
+        start = torch.tensor(np.stack([xs[rows], ys[cols]], -1))
+        step = torch.tensor([xs[1] - xs[0], ys[1] - ys[0]], dtype=torch.float64)
+        minima = _newton(model, start, step, cells)
+        # grid minima that Newton carries to one point are one mode
+        distinct, label_of = _merge(minima, step)
+        order = np.lexsort((distinct[:, 1].numpy(), distinct[:, 0].numpy()))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        relabel = np.full(roots.size, -1, dtype=np.int64)
+        relabel[found] = rank[label_of]
+        labels = relabel[roots].reshape(energy.shape)
+        density = np.exp(-(energy - energy.min()))
+        density[[0, -1], :] *= 0.5  # the trapezoid rule's weights
+        density[:, [0, -1]] *= 0.5
+        mass = np.bincount(labels.reshape(-1), weights=density.reshape(-1), minlength=len(order))
+        return cls(
+            low=torch.tensor([xs[0], ys[0]], dtype=torch.float64),
+            step=step,
+            labels=torch.from_numpy(labels),
+            minima=distinct[torch.from_numpy(order)],
+            masses=torch.from_numpy(mass / mass.sum()),
+        )
+
+    def index(self, x: Tensor) -> Tensor:
+        n = torch.tensor(self.labels.shape, device=x.device) - 1
+        at = ((x.double() - self.low.to(x.device)) / self.step.to(x.device)).round()
+        at = torch.minimum(at.clamp_min(0), n).long()
+        labels = self.labels.to(x.device)
+        return labels[at[..., 0], at[..., 1]]
+
+
+def _descend(energy: np.ndarray, hx: float, hy: float) -> np.ndarray:
+    """For every node (flat index), the node that steepest descent on the grid ends at."""
+    n, m = energy.shape
+    flat = np.arange(n * m).reshape(n, m)
+    padded = np.pad(energy, 1, constant_values=np.inf)
+    steepest = np.zeros((n, m))  # the steepest descent so far (slope 0: stay)
+    target = flat.copy()
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if di == dj == 0:
+                continue
+            neighbour = padded[1 + di : 1 + di + n, 1 + dj : 1 + dj + m]
+            slope = (neighbour - energy) / math.hypot(di * hx, dj * hy)
+            steeper = slope < steepest
+            steepest[steeper] = slope[steeper]
+            target[steeper] = (flat + di * m + dj)[steeper]
+    roots = target.reshape(-1)
+    while True:  # pointer jumping: each pass doubles the path followed
+        further = roots[roots]
+        if np.array_equal(further, roots):
+            return roots
+        roots = further
+
+
+def _newton(model: BaseModel, start: Tensor, step: Tensor, cells: int) -> Tensor:
+    """Newton's method from each grid minimum (float64 autograd); each must end at a local
+    minimum (positive definite Hessian) within two cells of where it started."""
+    x = start.clone()
+    for _ in range(100):
+        gradient, hessian = _derivatives(model, x)
+        move = torch.linalg.solve(hessian, gradient)
+        x = x - move
+        hessian = _derivatives(model, x)[1]
+        if bool((move.abs() <= 4e-16 * x.abs().clamp_min(1.0)).all()):
+            break
+    lowest = torch.linalg.eigvalsh(hessian)[:, 0]
+    strayed = ((x - start).abs() > 2.0 * step).any(-1) | ~(lowest > 0) | ~torch.isfinite(x).all(-1)
+    if bool(strayed.any()):
+        where = start[strayed][0].tolist()
+        raise InvalidParameterError(
+            "modes_cells",
+            cells,
+            f"a grid that resolves the energy (Newton's method from the grid minimum {where} "
+            "does not reach a minimum within two cells)",
+        )
+    return x
+
+
+def _derivatives(model: BaseModel, x: Tensor) -> tuple[Tensor, Tensor]:
+    """The gradient and Hessian of the energy at each point (reverse mode twice)."""
+    gradient = torch.func.jacrev(model.forward)
+    return torch.func.vmap(gradient)(x), torch.func.vmap(torch.func.jacrev(gradient))(x)
+
+
+def _merge(minima: Tensor, step: Tensor) -> tuple[Tensor, np.ndarray]:
+    """The distinct points among ``minima`` (within a millionth of a cell), and which each is."""
+    distinct: list[Tensor] = []
+    label_of = np.empty(len(minima), dtype=np.int64)
+    for i, point in enumerate(minima):
+        for j, seen in enumerate(distinct):
+            if bool(((point - seen).abs() <= 1e-6 * step).all()):
+                label_of[i] = j
+                break
+        else:
+            label_of[i] = len(distinct)
+            distinct.append(point)
+    return torch.stack(distinct), label_of
