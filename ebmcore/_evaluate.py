@@ -61,6 +61,8 @@ __all__ = [
 ]
 
 METRICS = ("moments", "log_partition", "modes", "distances", "mcmc")
+_MAX_COUNTED_MODES = 2**63
+"""Mode coverage needs each mode numbered (``mode_index``) in int64."""
 """The metric groups :func:`evaluate` knows, in report order."""
 
 PAIRWISE_MAX = 5000
@@ -442,6 +444,8 @@ def evaluate(
         known = model.modes
         if known is None:
             skip("modes", "the model declares no modes")
+        elif known.count > _MAX_COUNTED_MODES:
+            skip("modes", f"about 2^{known.count.bit_length() - 1} modes: more than int64 can number")
         else:
             modes = _modes(model, flat, known, weights, generator)
 

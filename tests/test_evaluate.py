@@ -212,6 +212,14 @@ def test_modes_listed_in_part_are_matched_by_basin_not_by_position(name: str, pa
         assert report.modes.masses[int(model.modes.weights.argmax())] > 0.02
 
 
+def test_more_modes_than_int64_can_number_skip_the_mode_coverage_with_the_reason() -> None:
+    model = ebmcore.create("many_well", dim=200)  # 2^100 modes
+    report = ebmcore.evaluate(model, model.sample(200, generator=_generator(22)))
+    assert report.modes is None
+    assert report.skipped["modes"] == "about 2^100 modes: more than int64 can number"
+    assert report.moments is not None  # the rest is evaluated
+
+
 def test_a_mode_index_that_merges_two_listed_modes_is_refused() -> None:
     class OneBasin(ebmcore.BaseModel):  # two modes declared, one basin for everything
         def forward(self, x: torch.Tensor) -> torch.Tensor:
