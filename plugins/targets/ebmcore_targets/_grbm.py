@@ -84,9 +84,13 @@ class GRBM(BaseModel):
     closer than about :math:`2\sigma` merge, as in ``gmm``). A mode that no component mean
     climbs to would be missed; with every listed mode, the masses sum to one. ``mode_index(x)``
     is the mode of the component most responsible for ``x``, :math:`h_j = [c_j + (W^\top x)_j /
-    \sigma^2 > 0]`, found without enumerating. ``minima`` is the deepest mode when one is deeper
-    than the others. The mode search holds :math:`2^H d \max(d, H)` numbers; above
-    :math:`2^{24}` of them ``modes`` and ``minima`` are None and the rest stays exact.
+    \sigma^2 > 0]`, found without enumerating. The masses are those of the components, not of
+    the regions that ``mode_index`` assigns: where components overlap the two differ (at the
+    default instance 0.817 against 0.796, measured on 10^6 exact samples), and the mode coverage
+    of exact samples (:func:`ebmcore.evaluate`) shows that difference. ``minima`` is the
+    deepest mode when one is deeper than the others. The mode search holds
+    :math:`2^H d \max(d, H)` numbers; above :math:`2^{24}` of them ``modes`` and ``minima``
+    are None and the rest stays exact.
 
     Parameters are given either explicitly (``W``, with ``b`` and ``c`` zero unless given), or
     drawn from ``seed`` when ``W`` is not given: :math:`W_{ij}`, :math:`b_i`, :math:`c_j`
