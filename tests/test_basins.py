@@ -214,3 +214,10 @@ def test_planar_modes_refuse_a_box_or_grid_that_cannot_hold_them() -> None:
         _ = Coarse(2).modes
     with pytest.raises(InvalidParameterError, match=r"modes_box.*finite at every node"):
         _ = Overflows(2).modes
+def test_evaluate_scores_exact_samples_of_planar_modes_as_exact() -> None:
+    model = ebmcore.create("himmelblau")
+    samples = model.sample(4000, generator=torch.Generator().manual_seed(3))
+    report = ebmcore.evaluate(model, samples, metrics=["modes"])
+    assert report.modes is not None and report.modes.visited == report.modes.count == 4
+    assert report.modes.total_variation is not None and report.modes.perfect is not None
+    assert report.modes.total_variation < 3 * report.modes.perfect

@@ -10,10 +10,10 @@ import torch
 from torch import Tensor
 
 from ebmcore import Minima, constraints
-from ebmcore.plugin import GridLaw
+from ebmcore.plugin import Basins, GridLaw, ProductModes
 
 from ._memory import filled
-from ._separable import SeparableEnergy, separable_kernel
+from ._separable import SeparableEnergy, every_coordinate, separable_kernel
 
 __all__ = ["DoubleWell"]
 
@@ -72,7 +72,7 @@ def _log_marginal(h: float, b: float) -> float:
 
 
 @separable_kernel
-class DoubleWell(SeparableEnergy):
+class DoubleWell(ProductModes, SeparableEnergy):
     r"""Separable double well: a quartic well with two minima in every coordinate.
 
     .. math::
@@ -86,6 +86,12 @@ class DoubleWell(SeparableEnergy):
     quadrature, and exact samples come from the inverse CDF of the 1-D marginal. The marginal
     is even, so the mean is 0; every coordinate has the standard deviation
     :math:`\sqrt{E[t^2]}` of the 1-D marginal, from the same quadrature.
+
+    ``modes`` are the :math:`2^d` corners, each of mass :math:`2^{-d}` (each coordinate's
+    basins are :math:`t < 0` and :math:`t > 0`, of mass :math:`\tfrac12` by symmetry; for
+    :math:`b = 0` the single mode 0), listed in full up to :math:`2^{16}` of them, else a
+    representative few; ``mode_index`` numbers the corner of each sample by its signs
+    (:class:`ebmcore.plugin.ProductModes`).
 
     Args:
         dim: dimension :math:`d`.
@@ -146,6 +152,16 @@ class DoubleWell(SeparableEnergy):
             signs = filled(self, [-1.0, 1.0, 1.0, -1.0], "(4, dim) float64 minimizers")
             signs[2:, 1::2] *= -1.0  # (1, -1, 1, ...) and (-1, 1, -1, ...)
         return Minima(self.b * signs, 0.0, 2**self.dim)
+
+    def coordinate_basins(self) -> list[Basins]:
+        r"""Every coordinate's wells at :math:`\pm b`, split at the barrier 0, of mass
+        :math:`\tfrac12` each (the density is even); for :math:`b = 0`, the one well at 0."""
+        if self.b == 0.0:
+            minima, cuts, masses = [0.0], [], [1.0]
+        else:
+            minima, cuts, masses = [-self.b, self.b], [0.0], [0.5, 0.5]
+        table = [torch.tensor(v, dtype=torch.float64) for v in (minima, cuts, masses)]
+        return every_coordinate(self, Basins(*table))
 
     def log_partition(self) -> float:
         return self.dim * _log_marginal(self.barrier_height, self.b)

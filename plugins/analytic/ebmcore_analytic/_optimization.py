@@ -20,13 +20,13 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ebmcore import BaseModel, Minima, constraints
-from ebmcore.plugin import GaussianLaw, GridLaw, fill_by_rejection
+from ebmcore.plugin import Basins, GaussianLaw, GridLaw, ProductModes, fill_by_rejection
 
 from ._chain import ValleyChain
 from ._fast import buffer_as, integer_power, rowsum
 from ._formula import FormulaEnergy, formula_kernel
 from ._memory import filled, vectors
-from ._separable import SeparableEnergy, separable_kernel
+from ._separable import SeparableEnergy, every_coordinate, separable_kernel
 
 __all__ = [
     "MICHALEWICZ_MINIMUM",
@@ -187,7 +187,7 @@ class Ackley(FormulaEnergy):
 
 
 @separable_kernel
-class Rastrigin(SeparableEnergy):
+class Rastrigin(ProductModes, SeparableEnergy):
     r"""Rastrigin's function: a bowl covered by a regular grid of local minima.
 
     .. math::
@@ -218,6 +218,14 @@ class Rastrigin(SeparableEnergy):
     :math:`\mathcal N(0, \tfrac12)` for :math:`a < 1`, from Gaussians at the integers for
     :math:`a \ge 1`, keeping 46% to 74% of the proposals at any :math:`a` (see
     ``_proposals``).
+
+    ``modes`` are the points whose coordinates are each a local minimum of the 1-D term, one
+    near every integer :math:`k` with :math:`|k| \lesssim \pi a` (:math:`2\pi a + 1` or so of
+    them per coordinate; the origin alone for :math:`a \le 1/(2\pi^2)`), each mode's mass the
+    product of its coordinates' basin masses; ``mode_index`` numbers the basin of each sample
+    (:class:`ebmcore.plugin.ProductModes`; see :func:`_rastrigin_basins`). Up to
+    :math:`a = 10^5` (:data:`RASTRIGIN_MODES_LIMIT`); beyond, ``modes`` is None and
+    ``mode_index`` raises ``NotImplementedError``.
 
     Args:
         dim: dimension :math:`d`.
@@ -260,6 +268,12 @@ class Rastrigin(SeparableEnergy):
         return (self.a,)
 
     # -- ground truth of e^{-E} (see the class docstring) -------------------------------------------
+
+    def coordinate_basins(self) -> list[Basins] | None:
+        """The basins of every coordinate (see :func:`_rastrigin_basins`), or None beyond
+        :data:`RASTRIGIN_MODES_LIMIT`."""
+        basins = _rastrigin_basins(self.a)
+        return None if basins is None else every_coordinate(self, basins)
 
     def _marginal(self) -> tuple[float, float]:
         """``(z / sqrt(pi), E[x^2])`` of the 1-D law: the acceptance rate of :meth:`sample` and
@@ -320,6 +334,61 @@ class Rastrigin(SeparableEnergy):
         excess = ripple * ripple - 4.0 * u * u  # >= 0 where |u| <= 1/2
         keep = (u.abs() <= 0.5) & (uniform < torch.exp(-a * (2.0 * excess)))
         return (k + u)[keep]
+
+
+RASTRIGIN_MODES_LIMIT = 1e5
+r"""The largest :math:`a` for which Rastrigin's ``modes`` and ``mode_index`` are computed: its
+term has about :math:`4\pi a` critical points (1.3 million here), each refined by bisection, and
+its 1-D law is tabulated on cells an eighth of its narrowest well (2^18 cells here); beyond,
+the tables outgrow what a ground truth computed on request should cost."""
+
+_RASTRIGIN_LAW_REACH = 8.0
+r"""The 1-D law of Rastrigin's term is tabulated on :math:`[-8, 8]`: the term is at least
+:math:`t^2`, so the density is below :math:`e^{-64}` of its peak beyond."""
+
+
+@functools.lru_cache(maxsize=8)  # (up to 20 MB each, at the limit on a)
+def _rastrigin_law(a: float) -> GridLaw:
+    r"""The 1-D law of Rastrigin's term :math:`t^2 + 2a \sin^2 \pi t` on :math:`[-8, 8]`
+    (:data:`_RASTRIGIN_LAW_REACH`), by the trapezoid rule on cells at most an eighth of the
+    narrowest well's width :math:`1/(2\pi\sqrt a)` (at least 2^16 of them)."""
+    needed = 16.0 * _RASTRIGIN_LAW_REACH * 2.0 * math.pi * math.sqrt(a)  # 2 reach / (width / 8)
+    cells = 2 ** max(16, math.ceil(math.log2(needed)))
+    reach = _RASTRIGIN_LAW_REACH
+    return GridLaw.of(lambda t: Rastrigin.term(torch.from_numpy(t), a).numpy(), -reach, reach, cells)
+
+
+@functools.lru_cache(maxsize=8)  # (up to 20 MB each, at the limit on a)
+def _rastrigin_basins(a: float) -> Basins | None:
+    r"""The basins of Rastrigin's term :math:`f(t) = t^2 + 2a \sin^2 \pi t`, or None beyond
+    :data:`RASTRIGIN_MODES_LIMIT`.
+
+    Its critical points solve :math:`f'(t) = 2t + 2\pi a \sin 2\pi t = 0`, so
+    :math:`|t| = \pi a |\sin 2\pi t| \le \pi a`: beyond :math:`R = \pi a + 1`,
+    :math:`|f'| \ge 2|t| - 2\pi a \ge 2`, with the sign of :math:`t`. Between two zeros of
+    :math:`f''(t) = 2 + 4\pi^2 a \cos 2\pi t`, at :math:`t = k \pm c`,
+    :math:`c = \arccos(-1/(2\pi^2 a)) / 2\pi` (none for :math:`a \le 1/(2\pi^2)`: then
+    :math:`f` is convex, one minimum at 0), :math:`f'` is monotone, so it has a root there
+    exactly where it changes sign: every critical point in :math:`[-R, R]` is bracketed, however
+    close a minimum and a maximum come where a ripple grazes the bowl's slope (to the rounding
+    of :math:`f'`). Each is refined by bisection to the last bit, and the basin masses are the
+    CDF of :func:`_rastrigin_law` at the maxima (0 or 1 beyond its grid, where the density is
+    below :math:`e^{-64}`).
+    """
+    if a > RASTRIGIN_MODES_LIMIT:
+        return None
+
+    def slope(t: np.ndarray) -> np.ndarray:
+        return Rastrigin.term_derivative(torch.from_numpy(t), a).numpy()
+
+    reach = math.pi * a + 1.0
+    nodes = np.array([-reach, reach])
+    if 2.0 * math.pi**2 * a > 1.0:  # the zeros of f'' between which f' is monotone
+        c = math.acos(-1.0 / (2.0 * math.pi**2 * a)) / (2.0 * math.pi)
+        k = np.arange(-math.ceil(reach), math.ceil(reach) + 1, dtype=np.float64)
+        turns = np.sort(np.concatenate([k - c, k + c]))
+        nodes = np.concatenate([[-reach], turns[(turns > -reach) & (turns < reach)], [reach]])
+    return Basins.between(slope, nodes, _rastrigin_law(a))
 
 
 @formula_kernel
@@ -739,7 +808,7 @@ STYBLINSKI_TANG_ROOT: float = _styblinski_tang_root()
 
 
 @separable_kernel
-class StyblinskiTang(SeparableEnergy):
+class StyblinskiTang(ProductModes, SeparableEnergy):
     r"""The Styblinski-Tang function: a separable quartic with :math:`2^d` local minima.
 
     .. math::
@@ -760,6 +829,13 @@ class StyblinskiTang(SeparableEnergy):
     (the integrand is smooth and falls below :math:`e^{-300}` of its peak at the ends, where
     the rule converges geometrically): ``log_partition``, ``mean`` and ``stddev``. ``sample``
     inverts the CDF of the same rule, linear in each cell of width :math:`5 \times 10^{-5}`.
+
+    ``modes`` are the :math:`2^d` points whose coordinates are each one of the two 1-D minima,
+    the roots of the cubic on either side of its middle root (the local maximum near 0.157,
+    the cut between the two basins); each mode's mass is the product of its coordinates' basin
+    masses, from the CDF of the same rule at the cut, and ``mode_index`` numbers the basin of
+    each sample by which side of the cut each coordinate lies on
+    (:class:`ebmcore.plugin.ProductModes`).
 
     Args:
         dim: dimension :math:`d`.
@@ -822,12 +898,34 @@ class StyblinskiTang(SeparableEnergy):
         draws = _styblinski_tang_marginal().sample(n * self.dim, generator)
         return draws.reshape(n, self.dim).to(self.dtype)
 
+    def coordinate_basins(self) -> list[Basins]:
+        """The two basins of every coordinate (see :func:`_styblinski_tang_basins`)."""
+        return every_coordinate(self, _styblinski_tang_basins())
+
 
 @functools.cache
 def _styblinski_tang_marginal() -> GridLaw:
     """The 1-D law ``exp(-t(x))``, ``t(x) = (x^4 - 16 x^2 + 5 x) / 2``, by the trapezoid rule on
     2^18 cells of [-6, 6] (see :class:`StyblinskiTang`)."""
     return GridLaw.of(lambda x: StyblinskiTang.term(torch.from_numpy(x)).numpy(), -6.0, 6.0, 2**18)
+
+
+@functools.cache
+def _styblinski_tang_basins() -> Basins:
+    r"""The basins of :math:`t(x) = (x^4 - 16x^2 + 5x)/2`: its critical points are the three
+    real roots of :math:`t'(x) = 2x^3 - 16x + \tfrac52` (about -2.90, 0.157 and 2.75; for
+    :math:`|x| \ge 3`, :math:`|2x^3 - 16x| = 2|x| (x^2 - 8) \ge 6 > \tfrac52`, so all lie in
+    :math:`(-3, 3)`), found from the sign changes of :math:`t'` on 2^16 cells of [-6, 6] and
+    refined by bisection; the masses are the CDF of :func:`_styblinski_tang_marginal` at the
+    maximum (:meth:`ebmcore.plugin.Basins.of`): the shallow well holds
+    :math:`7.9 \times 10^{-7}` of the mass.
+    """
+    return Basins.of(
+        lambda x: StyblinskiTang.term_derivative(torch.from_numpy(x)).numpy(),
+        -6.0,
+        6.0,
+        _styblinski_tang_marginal(),
+    )
 
 
 @formula_kernel

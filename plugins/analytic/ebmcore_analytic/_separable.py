@@ -36,11 +36,13 @@ from typing import Any, ClassVar, TypeVar
 from torch import Tensor
 
 from ebmcore import BaseModel
+from ebmcore.plugin import Basins
 
 from ._cpu_kernels import cpu_kernel
 from ._fast import rowsum
+from ._memory import vectors
 
-__all__ = ["SeparableEnergy", "separable_kernel"]
+__all__ = ["SeparableEnergy", "every_coordinate", "separable_kernel"]
 
 
 class SeparableEnergy(BaseModel):
@@ -87,3 +89,15 @@ def separable_kernel(cls: Model) -> Model:
     """Class decorator: the kernel printed from ``cls``'s term is its CPU kernel (where
     ``ebmcore-kernels`` is installed; see :func:`~ebmcore_analytic._cpu_kernels.cpu_kernel`)."""
     return cpu_kernel(cls.kernel, _arguments)(cls)
+
+
+def every_coordinate(model: BaseModel, basins: Basins) -> list[Basins]:
+    """``basins`` as the :class:`~ebmcore.plugin.Basins` of every coordinate of ``model`` (one
+    shared object: :class:`~ebmcore.plugin.ProductModes` works once per distinct law).
+
+    The mixin indexes ``dim`` coordinates with a few int64 vectors besides this list, so they
+    are sized here: an impossible ``dim`` raises :class:`ebmcore.InvalidParameterError`
+    naming it.
+    """
+    with vectors(model, 6, "(dim,) tables of the basins of every coordinate"):
+        return [basins] * model.dim

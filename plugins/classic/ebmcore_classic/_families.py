@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from ebmcore import Minima, constraints
-from ebmcore.plugin import GridLaw2D, fill_by_rejection
+from ebmcore.plugin import Basins, GridLaw, GridLaw2D, ProductModes, fill_by_rejection
 
 from ._common import FixedDimension, index
 
@@ -537,7 +537,7 @@ class PowerSum(FixedDimension):
         return Minima(_power_sum_minimizers(), 0.0)
 
 
-class Cosine8(FixedDimension):
+class Cosine8(ProductModes, FixedDimension):
     r"""BoTorch's Cosine8 (a cosine mixture), negated so that its maximum is the minimum.
 
     [BoTorch] defines :math:`f(x) = 0.1 \sum_{i=1}^{8} \cos(5\pi x_i) - \sum_{i=1}^{8} x_i^2`
@@ -559,6 +559,14 @@ class Cosine8(FixedDimension):
     moment :math:`\tfrac12`, to double precision: ``log_partition``, ``mean`` (0) and ``stddev``
     (:math:`\sqrt{1/2}`). ``sample`` draws exactly, from :math:`\mathcal N(0, \tfrac12)` kept
     with probability :math:`e^{0.1 (\cos 5\pi t - 1)} \ge e^{-0.2}`.
+
+    Each coordinate's :math:`f(t) = t^2 - 0.1 \cos 5\pi t` has :math:`f'(t) = 2t + \tfrac\pi2
+    \sin 5\pi t`, which vanishes only where :math:`|t| \le \pi/4`, and five local minima there
+    (:math:`0`, :math:`\pm 0.3689`, :math:`\pm 0.7251`, of masses 0.2404, 0.2042 and 0.1756 each
+    by the trapezoid rule on :math:`[-7, 7]`), so :math:`e^{-E}` has :math:`5^8 = 390625`
+    modes: ``modes`` lists the heaviest (at 0) and the 32 that differ from it in one
+    coordinate, and ``mode_index`` numbers the basin of every sample
+    (:class:`ebmcore.plugin.ProductModes`).
 
     References:
         L. Breiman and A. Cutler, "A deterministic algorithm for global optimization",
@@ -585,9 +593,14 @@ class Cosine8(FixedDimension):
     def forward(self, x: Tensor) -> Tensor:
         return self._terms(x)[1]
 
+    @staticmethod
+    def _slope(x: Tensor, angle: Tensor) -> Tensor:
+        """The gradient, coordinate by coordinate, from ``x`` and its angle ``5 pi x``."""
+        return 2.0 * x + (0.5 * math.pi) * torch.sin(angle)
+
     def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
         angle, energy = self._terms(x)
-        return energy, 2.0 * x + (0.5 * math.pi) * torch.sin(angle)
+        return energy, self._slope(x, angle)
 
     # -- ground truth of e^{-E} (see the class docstring) -------------------------------------------
 
@@ -608,3 +621,22 @@ class Cosine8(FixedDimension):
             return proposal[uniform < torch.exp(0.1 * (torch.cos((5.0 * math.pi) * proposal) - 1.0))]
 
         return fill_by_rejection(8 * n, accepted).reshape(n, 8).to(self.dtype)
+
+    def coordinate_basins(self) -> list[Basins]:
+        return [_cosine8_basins()] * 8
+
+
+@functools.cache
+def _cosine8_basins() -> Basins:
+    r"""The basins of one coordinate of :class:`Cosine8`, :math:`f(t) = t^2 - 0.1 \cos 5\pi t`:
+    its critical points, all in :math:`[-1, 1]` (see the class docstring), weighed by the
+    trapezoid rule on :math:`2^{16}` cells of :math:`[-7, 7]` (:math:`f > 48.9` at the ends)."""
+
+    def energy(t: np.ndarray) -> np.ndarray:
+        return Cosine8._terms(torch.from_numpy(t)[:, None])[1].numpy()
+
+    def derivative(t: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(t)[:, None]
+        return Cosine8._slope(x, Cosine8._terms(x)[0])[:, 0].numpy()
+
+    return Basins.of(derivative, -1.0, 1.0, GridLaw.of(energy, -7.0, 7.0))

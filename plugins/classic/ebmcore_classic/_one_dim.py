@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import math
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from ebmcore import Minima
-from ebmcore.plugin import GridLaw
+from ebmcore.plugin import Basins, GridLaw, ProductModes
 
 from ._common import FixedDimension
 
@@ -74,7 +75,7 @@ class Forrester(FixedDimension):
         return Minima([[FORRESTER_MINIMIZER]], -6.0207400557670825)
 
 
-class GramacyLee(FixedDimension):
+class GramacyLee(ProductModes, FixedDimension):
     r"""The Gramacy & Lee (2012) function: fast oscillation on a quartic trend.
 
     .. math::
@@ -96,6 +97,15 @@ class GramacyLee(FixedDimension):
     where the rule converges geometrically): ``log_partition``, ``mean`` and ``stddev``.
     ``sample`` inverts the CDF of the same rule, linear in each cell of width
     :math:`1.2 \cdot 10^{-4}`.
+
+    Every critical point of :math:`E` lies in :math:`[-1, 2.5]`: the quotient's slope
+    :math:`5\pi \cos(10\pi x) / x - \sin(10\pi x) / (2x^2)` is at most :math:`5\pi + \tfrac12 <
+    16.3` in size for :math:`x \le -1`, where :math:`4 |x - 1|^3 \ge 32`, and at most
+    :math:`2\pi + 0.08 < 6.4` for :math:`x \ge 2.5`, where :math:`4 (x - 1)^3 \ge 13.5`. There
+    :math:`E` has 15 local minima, from :math:`-0.712` to :math:`2.122`: ``modes`` lists them
+    with the mass of each basin (the law between neighbouring local maxima, by the same rule;
+    0.279 for the highest mode), and ``mode_index`` gives the basin of each sample
+    (:class:`ebmcore.plugin.ProductModes`).
 
     References:
         R. B. Gramacy and H. K. H. Lee, "Cases for the nugget in modeling computer
@@ -124,13 +134,17 @@ class GramacyLee(FixedDimension):
     def forward(self, x: Tensor) -> Tensor:
         return self._terms(x)[3]
 
-    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        u, t, sinc, energy = self._terms(x)
+    @staticmethod
+    def _derivative(u: Tensor, t: Tensor, sinc: Tensor) -> Tensor:
+        """``E'(x)`` from the terms of :meth:`_terms`."""
         # d sinc/dt = (cos(pi t) - sinc(t)) / t, and 0 at t = 0 (sinc is even), as torch has it
         zero = t == 0
         slope = torch.where(zero, 0.0, (torch.cos(math.pi * t) - sinc) / torch.where(zero, 1.0, t))
-        grad = (50.0 * math.pi) * slope + 4.0 * (u - 1.0) ** 3
-        return energy, grad.unsqueeze(-1)
+        return (50.0 * math.pi) * slope + 4.0 * (u - 1.0) ** 3
+
+    def analytic_energy_and_gradient(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        u, t, sinc, energy = self._terms(x)
+        return energy, self._derivative(u, t, sinc).unsqueeze(-1)
 
     @property
     def minima(self) -> Minima:
@@ -154,9 +168,25 @@ class GramacyLee(FixedDimension):
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         return _gramacy_lee_law().sample(n, generator).reshape(n, 1).to(self.dtype)
 
+    def coordinate_basins(self) -> list[Basins]:
+        return [_gramacy_lee_basins()]
+
 
 @functools.cache
 def _gramacy_lee_law() -> GridLaw:
     """The law ``exp(-E)`` of :class:`GramacyLee` on R, by the trapezoid rule on 2^16 cells of
     [-3, 5], where it holds all of the mass (``E > 250`` at the ends)."""
     return GridLaw.of(lambda t: GramacyLee._terms(torch.from_numpy(t)[:, None])[3].numpy(), -3.0, 5.0, 2**16)
+
+
+@functools.cache
+def _gramacy_lee_basins() -> Basins:
+    """The local minima of :class:`GramacyLee` on R and the mass of each basin: the critical
+    points of ``E`` on [-1, 2.5], where all of them lie (see the class docstring), weighed by
+    :func:`_gramacy_lee_law`."""
+
+    def derivative(t: np.ndarray) -> np.ndarray:
+        u, s, sinc, _ = GramacyLee._terms(torch.from_numpy(t)[:, None])
+        return GramacyLee._derivative(u, s, sinc).numpy()
+
+    return Basins.of(derivative, -1.0, 2.5, _gramacy_lee_law())
