@@ -12,6 +12,7 @@ import pytest
 import torch
 from scipy import integrate, optimize
 
+import ebmcore
 from ebmcore import BaseModel, InvalidInputError, InvalidParameterError
 from ebmcore.plugin import Basins, GridLaw, PlanarModes, ProductModes
 from ebmcore.testing import run_check
@@ -214,6 +215,8 @@ def test_planar_modes_refuse_a_box_or_grid_that_cannot_hold_them() -> None:
         _ = Coarse(2).modes
     with pytest.raises(InvalidParameterError, match=r"modes_box.*finite at every node"):
         _ = Overflows(2).modes
+
+
 def test_evaluate_scores_exact_samples_of_planar_modes_as_exact() -> None:
     model = ebmcore.create("himmelblau")
     samples = model.sample(4000, generator=torch.Generator().manual_seed(3))
