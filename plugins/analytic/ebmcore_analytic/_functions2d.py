@@ -106,9 +106,9 @@ class Himmelblau(PlanarModes, PlanarLaw, _TwoDimensional):
     :class:`ebmcore.plugin.PlanarLaw`), and ``sample`` draws :math:`x` by the inverse CDF of
     its marginal, then :math:`y` by that of its law given :math:`x`.
 
-    ``modes`` are the four minima with the masses of their basins of steepest descent, and
-    ``mode_index`` the basin of each sample, both from the steepest-descent graph of a grid of
-    the same box (:class:`ebmcore.plugin.PlanarModes`; masses to about :math:`10^{-4}`). The
+    ``modes`` are the four minima with the masses of their basins under the gradient flow, and
+    ``mode_index`` the basin of each sample, both from the flow of every node of a grid of the
+    same box (:class:`ebmcore.plugin.PlanarModes`; masses to about :math:`10^{-4}`). The
     box holds every critical point: with :math:`u = x^2 + y - 11` and :math:`v = x + y^2 - 7`,
     :math:`\nabla E = (4xu + 2v, 2u + 4yv)` vanishes where :math:`v = -2xu` and
     :math:`u = -2yv`, so :math:`u (1 - 4xy) = 0`. Either :math:`u = v = 0`, the four minima, or
@@ -337,14 +337,12 @@ class SixHumpCamel(PlanarModes, PlanarLaw, _TwoDimensional):
     :math:`x` by the inverse CDF of its marginal, then :math:`y` by that of its law given
     :math:`x`.
 
-    ``modes`` are the six minima with the masses of their basins of steepest descent, and
-    ``mode_index`` the basin of each sample, both from the steepest-descent graph of a grid of
-    the same box on :math:`2^{11}` cells a side (:class:`ebmcore.plugin.PlanarModes`; masses
-    to about :math:`2 \times 10^{-4}`: the basins of the two global minima meet at the saddle
-    at the origin, where the density is a third of its peak; there the flow reaches the saddle
-    along :math:`y \approx x/16`, which the grid's eight directions follow as :math:`y = 0`, so
-    ``mode_index`` gives 0.7% of exact draws the other global minimum, the same mass either way
-    by symmetry). The box holds every critical point: :math:`\nabla E = 0` reads :math:`y = -p(x)`,
+    ``modes`` are the six minima with the masses of their basins under the gradient flow, and
+    ``mode_index`` the basin of each sample, both from the flow of every node of a grid of the
+    same box on :math:`2^{11}` cells a side (:class:`ebmcore.plugin.PlanarModes`; masses to
+    about :math:`2 \times 10^{-4}`: the basins of the two global minima meet at the saddle at
+    the origin, where the density is a third of its peak). The box holds every critical
+    point: :math:`\nabla E = 0` reads :math:`y = -p(x)`,
     :math:`p(x) = 2x^5 - 8.4x^3 + 8x`, and :math:`x = -q(y)`, :math:`q(y) = 16y^3 - 8y`. For
     :math:`|y| \ge 1`, :math:`|q(y)| = |y| (16y^2 - 8) \ge 8|y|`, so :math:`|x| \ge 8`; for
     :math:`|x| \ge 2`, :math:`|p(x)| = |x| (2x^4 - 8.4x^2 + 8) \ge 6.4|x|`, so
@@ -428,8 +426,8 @@ class ThreeHumpCamel(PlanarModes, _TwoDimensional):
     ``sample`` draws :math:`x` exactly by inverting the CDF of that rule (linear in each
     cell), then :math:`y = -x/2 + z/\sqrt2`, :math:`z \sim \mathcal N(0, 1)`.
 
-    ``modes`` are the three minima with the masses of their basins of steepest descent, and
-    ``mode_index`` the basin of each sample, both from the steepest-descent graph of a grid of
+    ``modes`` are the three minima with the masses of their basins under the gradient flow, and
+    ``mode_index`` the basin of each sample, both from the flow of every node of a grid of
     :math:`[-3, 3] \times [-7.5, 7.5]` (:class:`ebmcore.plugin.PlanarModes`; masses to about
     :math:`10^{-4}`). :math:`\partial_y E = x + 2y` vanishes only on :math:`y = -x/2`, where
     :math:`\partial_x E = g'(x) = x (x^4 - 4.2 x^2 + 3.5)`: the critical points are the minima

@@ -288,14 +288,11 @@ def _gradient_flow_minima(f: Planar, starts: np.ndarray, span: float = 50.0) -> 
     )
 
 
-# The share of exact draws whose mode_index differs from the gradient flow's basin. Himmelblau's
-# basins meet where the density is below e^-13 of its peak: none. The camels' meet where it is
-# high (six-hump: a third of the peak at the saddle at the origin): those within a cell of an edge,
-# and for the six-hump camel a wedge along the x axis, where the flow converges to the origin's
-# saddle along y = x / 16 while the eight directions of the grid's steepest descent follow the
-# axis (|dE/dy| < |dE/dx| / 8 there): 0.7% of the draws, at any grid resolution (the two wedges,
-# mirror images, move equal mass, so the masses are unbiased).
-MISMATCH = {"himmelblau": 0.0, "six_hump_camel": 0.01, "three_hump_camel": 0.004}
+# The share of exact draws whose mode_index differs from the gradient flow's basin (measured:
+# 0, 0.03% and 0.05%). Himmelblau's basins meet where the density is below e^-13 of its peak; the
+# camels' where it is high (six-hump: a third of the peak at the saddle at the origin), and a draw
+# within a few grid cells of a basin's edge may land on the other side.
+MISMATCH = {"himmelblau": 0.0, "six_hump_camel": 0.002, "three_hump_camel": 0.002}
 
 
 @pytest.mark.parametrize(("name", "f", "count"), PLANAR, ids=PLANAR_IDS)
