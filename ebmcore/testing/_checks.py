@@ -877,25 +877,24 @@ def check_moments(ctx: Context) -> str:
     notes = []
     if declared["mean"] is not None:
         z = moments.mean_z(declared["mean"])
-        worst = int(z.argmax())
-        if float(z[worst]) > MOMENT_Z:
+        worst, largest = _worst(z)
+        if largest > MOMENT_Z:
             raise CheckFailed(
                 f"declared mean {float(declared['mean'].reshape(-1)[worst]):.6g} of coordinate {worst} is "
-                f"{float(z[worst]):.1f} standard errors from the sample mean {float(moments.mean[worst]):.6g}"
+                f"{largest:.1f} standard errors from the sample mean {float(moments.mean[worst]):.6g}"
             )
-        notes.append(f"mean within {float(z[worst]):.1f} standard errors")
+        notes.append(f"mean within {largest:.1f} standard errors")
     if declared["stddev"] is not None:
         z = moments.stddev_z(declared["stddev"])
-        worst = int(z.argmax())
-        if float(z[worst]) > MOMENT_Z:
+        worst, largest = _worst(z)
+        if largest > MOMENT_Z:
             raise CheckFailed(
                 f"declared stddev {float(declared['stddev'].reshape(-1)[worst]):.6g} of coordinate {worst} "
-                f"is {float(z[worst]):.1f} standard errors from the sample value "
-                f"{float(moments.sd[worst]):.6g}"
+                f"is {largest:.1f} standard errors from the sample value {float(moments.sd[worst]):.6g}"
             )
         skipped = int((~moments.testable).sum())
         heavy = f" ({skipped} heavy-tailed coordinate(s) not testable)" if skipped else ""
-        notes.append(f"stddev within {float(z[worst]):.1f} standard errors{heavy}")
+        notes.append(f"stddev within {largest:.1f} standard errors{heavy}")
     return f"{', '.join(notes)} ({moments.n} samples)"
 
 
@@ -946,14 +945,20 @@ def _check_basins(ctx: Context, mode_index: Callable[[Tensor], Tensor], modes: A
     counts = (landed[:, None] == ids[None, :]).sum(0).double()
     expected = n * modes.weights
     z = (counts - expected).abs() / (expected * (1.0 - modes.weights)).clamp_min(1.0).sqrt()
-    worst = int(z.argmax())
-    if float(z[worst]) > MOMENT_Z:
+    worst, largest = _worst(z)
+    if largest > MOMENT_Z:
         raise CheckFailed(
             f"{int(counts[worst])} of {n} exact samples land in the basin of listed mode {worst} "
             f"(mass {float(modes.weights[worst]):.6g}, {float(expected[worst]):.1f} expected): "
-            f"{float(z[worst]):.1f} standard errors"
+            f"{largest:.1f} standard errors"
         )
-    return f"exact samples weigh every listed mode within {float(z[worst]):.1f} standard errors"
+    return f"exact samples weigh every listed mode within {largest:.1f} standard errors"
+
+
+def _worst(z: Tensor) -> tuple[int, float]:
+    """The position of the largest z-score, and its value."""
+    worst = int(z.argmax())
+    return worst, float(z[worst])
 
 
 # -- the plugin's hook module ------------------------------------------------------------------------
