@@ -208,6 +208,32 @@ class Overflows(TiltedPlane):
     modes_box = ((-1e300, 1e300), (-4.0, 4.0))
 
 
+class Valley(PlanarModes, BaseModel):
+    """Two wells at +-(1, 0.3) on the floor of a slanted valley; the grid's lowest nodes include
+    its saddle at the origin, which Newton's method finds and drops."""
+
+    modes_box = ((-2.0, 2.0), (-1.6, 1.6))
+    width = 300.0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        u, v = x[..., 0], x[..., 1]
+        return self.width * (v - 0.3 * u) ** 2 + 5.0 * (u * u - 1.0) ** 2
+
+
+class NarrowValley(Valley):
+    width = 4000.0  # the valley's floor is 3 cells wide: the flow's hops cannot follow it
+
+
+def test_planar_modes_drop_a_saddle_among_the_lowest_nodes() -> None:
+    modes = Valley(2).modes
+    torch.testing.assert_close(modes.points, torch.tensor([[-1.0, -0.3], [1.0, 0.3]], dtype=torch.float64))
+    torch.testing.assert_close(
+        modes.weights, torch.tensor([0.5, 0.5], dtype=torch.float64), rtol=0, atol=1e-4
+    )
+    with pytest.raises(InvalidParameterError, match=r"modes_cells.*of the mass flows elsewhere"):
+        _ = NarrowValley(2).modes
+
+
 def test_planar_modes_refuse_a_box_or_grid_that_cannot_hold_them() -> None:
     with pytest.raises(InvalidParameterError, match=r"modes_box.*holds every local minimum"):
         _ = Missing(2).modes
