@@ -179,7 +179,15 @@ def test_info_describes_parameters_and_ground_truth():
         and params["barrier_height"].allowed == "a finite real number > 0"
     )
     assert not params["dim"].required
-    assert set(meta.ground_truth) == {"bounds", "minima", "log_partition", "sample", "mean", "stddev"}
+    assert set(meta.ground_truth) == {
+        "bounds",
+        "minima",
+        "log_partition",
+        "sample",
+        "mean",
+        "stddev",
+        "modes",
+    }
     assert ebmcore.info("rosenbrock").ground_truth == (
         "bounds",
         "minima",
