@@ -383,7 +383,7 @@ class _BasinGrid:
             )
         start = torch.tensor(np.stack([xs[rows], ys[cols]], -1))
         corners = torch.tensor([[xs[0], ys[0]], [xs[-1], ys[-1]]], dtype=torch.float64)
-        minima, is_minimum = _newton(model, start, corners, cells)
+        minima, is_minimum = _newton(model, start, step, corners, cells)
         if not bool(is_minimum.any()):
             raise InvalidParameterError(
                 "modes_cells",
@@ -458,15 +458,16 @@ def _descend(energy: np.ndarray, hx: float, hy: float) -> np.ndarray:
         roots = further
 
 
-def _newton(model: BaseModel, start: Tensor, box: Tensor, cells: int) -> tuple[Tensor, Tensor]:
+def _newton(model: BaseModel, start: Tensor, step: Tensor, box: Tensor, cells: int) -> tuple[Tensor, Tensor]:
     """Newton's method from each of the grid's lowest nodes (float64 autograd): the critical
-    point it converges to, and whether that is a minimum (positive definite Hessian) rather
-    than a saddle. Each must converge inside the box (``(2, 2)``: lower and upper corners)."""
+    point it converges to, and whether that is a minimum (positive definite Hessian, or
+    semidefinite within a cell of the grid's minimum) rather than a saddle. Each must converge
+    inside the box (``(2, 2)``: lower and upper corners)."""
     x = start.clone()
     move = torch.full_like(x, math.inf)
     for _ in range(100):
         gradient, hessian = _derivatives(model, x)
-        move = torch.linalg.solve(hessian, gradient)
+        move = (torch.linalg.pinv(hessian) @ gradient[..., None])[..., 0]  # (a flat minimum: 0)
         x = x - move
         if bool((move.abs() <= 4e-16 * x.abs().clamp_min(1.0)).all()):
             break
@@ -481,7 +482,9 @@ def _newton(model: BaseModel, start: Tensor, box: Tensor, cells: int) -> tuple[T
             f"a grid that resolves the energy (Newton's method from the grid's lowest node {where} "
             "does not converge to a critical point in the box)",
         )
-    return x, torch.linalg.eigvalsh(hessian)[:, 0] > 0
+    lowest = torch.linalg.eigvalsh(hessian)[:, 0]
+    flat = (lowest >= 0) & ((x - start).abs() <= step).all(-1)  # x^4: the grid's own minimum
+    return x, (lowest > 0) | flat
 
 
 _RELEVANT = 50.0

@@ -234,6 +234,20 @@ def test_planar_modes_drop_a_saddle_among_the_lowest_nodes() -> None:
         _ = NarrowValley(2).modes
 
 
+class Quartic(PlanarModes, BaseModel):
+    """A flat minimum: the Hessian vanishes at the origin."""
+
+    modes_box = ((-3.0, 3.0), (-3.0, 3.0))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x**4).sum(-1)
+
+
+def test_planar_modes_keep_a_flat_minimum() -> None:
+    modes = Quartic(2).modes
+    assert modes.count == 1 and modes.points.tolist() == [[0.0, 0.0]] and modes.weights.tolist() == [1.0]
+
+
 def test_planar_modes_refuse_a_box_or_grid_that_cannot_hold_them() -> None:
     with pytest.raises(InvalidParameterError, match=r"modes_box.*holds every local minimum"):
         _ = Missing(2).modes
