@@ -450,12 +450,20 @@ def _descend(energy: np.ndarray, hx: float, hy: float) -> np.ndarray:
             steeper = slope < steepest
             steepest[steeper] = slope[steeper]
             target[steeper] = (flat + di * m + dj)[steeper]
-    roots = target.reshape(-1)
-    while True:  # pointer jumping: each pass doubles the path followed
+    return _follow(target.reshape(-1))
+
+
+def _follow(pointers: np.ndarray) -> np.ndarray:
+    """Where following ``pointers`` (each node's next node) ends, for every node: pointer
+    jumping, each pass doubling the path followed (64 passes: a path of any length, or a node
+    on a cycle)."""
+    roots = pointers
+    for _ in range(64):
         further = roots[roots]
         if np.array_equal(further, roots):
-            return roots
+            break
         roots = further
+    return roots
 
 
 def _newton(model: BaseModel, start: Tensor, step: Tensor, box: Tensor, cells: int) -> tuple[Tensor, Tensor]:
@@ -546,12 +554,7 @@ def _flow_labels(
         captured = ((nodes - home[k]).abs().amax(-1) <= _HOP) & (label == k)
         target[captured] = home_flat[k]
     target[home_flat] = home_flat
-    roots = target
-    for _ in range(64):  # pointer jumping: each pass doubles the path followed
-        further = roots[roots]
-        if torch.equal(further, roots):
-            break
-        roots = further
+    roots = torch.from_numpy(_follow(target.numpy()))
     basin = torch.full((n * m,), -1, dtype=torch.int64)
     basin[home_flat] = torch.arange(len(minima))
     return basin[roots].numpy()
