@@ -5,34 +5,35 @@ from __future__ import annotations
 from ebmcore.plugin import EnergySpec, hookimpl
 
 _SEPARABLE = ("bbob", "optimization", "separable")
+_LAW = ("exact_sampler", "log_partition")  # e^{-f} / Z known exactly (ebmcore_bbob._law)
 
 _SPECS = [
     EnergySpec(
         "bbob_f1",
         "ebmcore_bbob._separable:Sphere",
         "BBOB f1, sphere: |x - x_opt|^2 + f_opt; COCO's problem (1, dim, instance)",
-        tags=(*_SEPARABLE, "unimodal", "convex"),
+        tags=(*_SEPARABLE, "unimodal", "convex", *_LAW),
         aliases=("bbob_sphere",),
     ),
     EnergySpec(
         "bbob_f2",
         "ebmcore_bbob._separable:EllipsoidSeparable",
         "BBOB f2, separable ellipsoid, condition 1e6, with T_osz; COCO's problem (2, dim, instance)",
-        tags=(*_SEPARABLE, "unimodal", "ill_conditioned"),
+        tags=(*_SEPARABLE, "unimodal", "ill_conditioned", *_LAW),
         aliases=("bbob_ellipsoid_separable",),
     ),
     EnergySpec(
         "bbob_f3",
         "ebmcore_bbob._separable:RastriginSeparable",
         "BBOB f3, separable Rastrigin with T_osz, T_asy^0.2 and Lambda^10; COCO's problem (3, dim, instance)",
-        tags=(*_SEPARABLE, "multimodal"),
+        tags=(*_SEPARABLE, "multimodal", *_LAW),
         aliases=("bbob_rastrigin_separable",),
     ),
     EnergySpec(
         "bbob_f4",
         "ebmcore_bbob._separable:BuecheRastrigin",
         "BBOB f4, Bueche-Rastrigin: skewed Rastrigin, boundary penalty; COCO's problem (4, dim, instance)",
-        tags=(*_SEPARABLE, "multimodal", "penalized"),
+        tags=(*_SEPARABLE, "multimodal", "penalized", *_LAW),
         aliases=("bbob_bueche_rastrigin", "bbob_buche_rastrigin"),
     ),
     EnergySpec(
@@ -48,7 +49,7 @@ _SPECS = [
         "ebmcore_bbob._moderate:AttractiveSector",
         "BBOB f6, attractive sector: T_osz(sum (s_i z_i)^2)^0.9, s_i = 100 on x_opt's side, "
         "z = R Lambda^10 Q (x - x_opt); COCO's problem (6, dim, instance)",
-        tags=("bbob", "optimization", "moderate", "unimodal"),
+        tags=("bbob", "optimization", "moderate", "unimodal", *_LAW),
         aliases=("bbob_attractive_sector",),
     ),
     EnergySpec(
@@ -81,7 +82,7 @@ _SPECS = [
         "ebmcore_bbob._ill_conditioned:EllipsoidRotated",
         "BBOB f10, rotated ellipsoid: sum 10^(6 i/(d-1)) z_i^2, z = T_osz(R (x - x_opt)); "
         "COCO's problem (10, dim, instance)",
-        tags=("bbob", "optimization", "ill_conditioned", "unimodal"),
+        tags=("bbob", "optimization", "ill_conditioned", "unimodal", *_LAW),
         aliases=("bbob_ellipsoid_rotated",),
     ),
     EnergySpec(
@@ -89,7 +90,7 @@ _SPECS = [
         "ebmcore_bbob._ill_conditioned:Discus",
         "BBOB f11, discus: 1e6 z_0^2 + sum_{i>0} z_i^2, z = T_osz(R (x - x_opt)); "
         "COCO's problem (11, dim, instance)",
-        tags=("bbob", "optimization", "ill_conditioned", "unimodal"),
+        tags=("bbob", "optimization", "ill_conditioned", "unimodal", *_LAW),
         aliases=("bbob_discus",),
     ),
     EnergySpec(
@@ -105,7 +106,7 @@ _SPECS = [
         "ebmcore_bbob._ill_conditioned:SharpRidge",
         "BBOB f13, sharp ridge: z_0^2 + 100 |z_{1:}|, z = R Lambda^10 Q (x - x_opt); "
         "min-norm subgradient on the ridge; COCO's problem (13, dim, instance)",
-        tags=("bbob", "optimization", "ill_conditioned", "unimodal", "nonsmooth"),
+        tags=("bbob", "optimization", "ill_conditioned", "unimodal", "nonsmooth", *_LAW),
         aliases=("bbob_sharp_ridge",),
     ),
     EnergySpec(
@@ -167,7 +168,7 @@ _SPECS = [
         "ebmcore_bbob._weakly_structured:Schwefel",
         "BBOB f20, Schwefel: (sum max(0, |t_i| - 500)^2 + 418.98 - mean_i t_i sin sqrt|t_i|) / 100, "
         "t = 100 (Lambda^10 (z_hat - c) + c), z_hat from 2 sign * x; COCO's problem (20, dim, instance)",
-        tags=("bbob", "optimization", "multimodal", "weakly_structured", "penalized"),
+        tags=("bbob", "optimization", "multimodal", "weakly_structured", "penalized", *_LAW),
         aliases=("bbob_schwefel",),
     ),
     EnergySpec(

@@ -31,6 +31,7 @@ from torch import Tensor
 from . import _coco
 from ._base import BBOBFunction, ellipsoid_raw_and_gradient
 from ._formula import FormulaFunction, formula_kernel
+from ._law import RidgeLaw, SeparableLaw
 
 __all__ = ["BentCigar", "DifferentPowers", "Discus", "EllipsoidRotated", "SharpRidge"]
 
@@ -50,7 +51,7 @@ class _RotatedFunction(BBOBFunction):
 
 
 @formula_kernel
-class _OscillatedQuadratic(_RotatedFunction, FormulaFunction):
+class _OscillatedQuadratic(SeparableLaw, _RotatedFunction, FormulaFunction):
     r""":math:`\sum_i w_i z_i^2 + f_\mathrm{opt}`, :math:`z = T_\mathrm{osz}(R (x -
     x_\mathrm{opt}))`: f10 and f11, which differ only in their weights ``w``. The rotation is
     the map, :math:`T_\mathrm{osz}` and the weighted squares the formula."""
@@ -67,6 +68,10 @@ class _OscillatedQuadratic(_RotatedFunction, FormulaFunction):
     def axis_weights(dim: int) -> np.ndarray:
         """The weights :math:`w_i` of the squares."""
         raise NotImplementedError
+
+    def law_map(self) -> tuple[np.ndarray, np.ndarray]:
+        r"""Separable in :math:`y = R (x - x_\mathrm{opt})`: :math:`x = x_\mathrm{opt} + R^\top y`."""
+        return self.x_opt.numpy(), self.rotation.numpy().T
 
     @staticmethod
     def formula(y: Tensor, weights: Tensor) -> tuple[Tensor, Tensor]:
@@ -253,7 +258,7 @@ class BentCigar(_RotatedFunction, FormulaFunction):
 
 
 @formula_kernel
-class SharpRidge(FormulaFunction):
+class SharpRidge(RidgeLaw, FormulaFunction):
     r"""BBOB f13, the sharp ridge: a quadratic along one direction, a cone (slope 100) across it.
 
     .. math::
@@ -292,6 +297,7 @@ class SharpRidge(FormulaFunction):
 
     function = 13
     alpha = 10.0
+    slope = 100.0
     kernel = "bbob_sharp_ridge"
     formula_matrix = "matrix"
     formula_vectors = ("tail",)

@@ -30,6 +30,7 @@ from torch import Tensor
 from . import _coco
 from ._base import ellipsoid_raw_and_gradient
 from ._formula import FormulaFunction, State, formula_kernel
+from ._law import SectorLaw
 
 __all__ = ["AttractiveSector", "Rosenbrock", "RosenbrockRotated", "StepEllipsoid"]
 
@@ -62,7 +63,7 @@ def _oscillated_power(u: Tensor, exponent: float) -> tuple[Tensor, Tensor]:
 
 
 @formula_kernel
-class AttractiveSector(FormulaFunction):
+class AttractiveSector(SectorLaw, FormulaFunction):
     r"""BBOB f6, the attractive sector function: a quadratic that is 100 times steeper on the
     side of the optimum where the origin is not, rotated and stretched, with oscillations.
 

@@ -20,14 +20,17 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ebmcore.plugin import GaussianLaw
+
 from . import _coco
 from ._base import BBOBFunction, ellipsoid_raw_and_gradient, rastrigin_raw_and_gradient
 from ._formula import FormulaFunction, formula_kernel
+from ._law import SeparableLaw
 
 __all__ = ["BuecheRastrigin", "EllipsoidSeparable", "LinearSlope", "RastriginSeparable", "Sphere"]
 
 
-class Sphere(BBOBFunction):
+class Sphere(GaussianLaw, BBOBFunction):
     r"""BBOB f1, the sphere function.
 
     .. math::
@@ -63,9 +66,17 @@ class Sphere(BBOBFunction):
         z = self.shifted(x)
         return (z * z).sum(-1) + self.f_opt, 2.0 * z
 
+    def gaussian_law(self) -> tuple[Tensor, Tensor, float]:
+        r""":math:`e^{-f_1}` is :math:`\mathcal N(x_\mathrm{opt}, \tfrac12 I)`: precision 2."""
+        return (
+            self.x_opt.detach().to("cpu", torch.float64),
+            torch.full((self.dim,), 2.0, dtype=torch.float64),
+            self.f_opt,
+        )
+
 
 @formula_kernel
-class EllipsoidSeparable(FormulaFunction):
+class EllipsoidSeparable(SeparableLaw, FormulaFunction):
     r"""BBOB f2, the separable ellipsoid: condition number :math:`10^6`, with oscillations.
 
     .. math::
@@ -116,7 +127,7 @@ class EllipsoidSeparable(FormulaFunction):
 
 
 @formula_kernel
-class RastriginSeparable(FormulaFunction):
+class RastriginSeparable(SeparableLaw, FormulaFunction):
     r"""BBOB f3, the separable Rastrigin function: :math:`\approx 10^d` local minima, with
     asymmetry, oscillations and conditioning 10.
 
@@ -173,7 +184,7 @@ class RastriginSeparable(FormulaFunction):
 
 
 @formula_kernel
-class BuecheRastrigin(FormulaFunction):
+class BuecheRastrigin(SeparableLaw, FormulaFunction):
     r"""BBOB f4, the Büche--Rastrigin function: a Rastrigin whose positive half-axes of every
     other coordinate are stretched tenfold, with oscillations and a boundary penalty.
 

@@ -35,12 +35,13 @@ from ebmcore.plugin import cached_while_unchanged
 from . import _coco
 from ._base import BBOBFunction, rastrigin_lattice_and_gradient
 from ._formula import FormulaFunction, formula_kernel
+from ._law import SeparableLaw
 
 __all__ = ["Gallagher21", "Gallagher101", "Katsuura", "LunacekBiRastrigin", "Schwefel"]
 
 
 @formula_kernel
-class Schwefel(FormulaFunction):
+class Schwefel(SeparableLaw, FormulaFunction):
     r"""BBOB f20, the Schwefel function :math:`x \sin\sqrt{|x|}`: its second-best local
     minima lie far from the best one, near the corners of the box.
 
@@ -99,6 +100,10 @@ class Schwefel(FormulaFunction):
     """
 
     function = 20
+    law_power = 1  # the penalty's kinks at t = +-500 sit on nodes (half-widths 5 times 2^k)
+    law_unit = 5.0
+    law_cells = 2**16
+    law_shared = True
     shift = 4.2096874637  # COCO's 2 |x_opt| inside the transformation
     optimum_value = 0.5 * 4.2096874633  # COCO's best_parameter
     constant = 418.9828872724339
@@ -129,13 +134,30 @@ class Schwefel(FormulaFunction):
         return self.shift, self.constant
 
     @staticmethod
+    def coordinates(x: Tensor, signs: Tensor, scales: Tensor, head: Tensor, shift: float) -> Tensor:
+        r""":math:`t(x)`, in COCO's order of operations: :math:`\hat z_i = \hat x_i + (\hat
+        x_{i-1} - c) / 4` from the second coordinate on."""
+        y = 2.0 * (signs * x)
+        z = torch.where(head > 0, y, y + 0.25 * (torch.roll(y, 1, -1) - shift))
+        return 100.0 * (scales * (z - shift) + shift)
+
+    def law_map(self) -> tuple[np.ndarray, np.ndarray]:
+        """Separable in :math:`t`, an affine map of :math:`x` (every term the same function of
+        its :math:`t_i`): :math:`x = x_0 + B t` with :math:`B` the inverse of the map's
+        Jacobian and :math:`x_0` where :math:`t = 0`."""
+
+        def t(x: Tensor) -> Tensor:
+            return self.coordinates(x, self.signs, self.scales, self.head, self.shift)
+
+        zero = torch.zeros(self.dim, dtype=torch.float64)
+        inverse = np.linalg.inv(torch.func.jacrev(t)(zero).numpy())
+        return -inverse @ t(zero).numpy(), inverse
+
+    @staticmethod
     def formula(
         x: Tensor, signs: Tensor, scales: Tensor, head: Tensor, body: Tensor, shift: float, constant: float
     ) -> tuple[Tensor, Tensor]:
-        # t(x), in COCO's order of operations: y_i + (y_{i-1} - shift) / 4 from the second on
-        y = 2.0 * (signs * x)
-        z = torch.where(head > 0, y, y + 0.25 * (torch.roll(y, 1, -1) - shift))
-        t = 100.0 * (scales * (z - shift) + shift)
+        t = Schwefel.coordinates(x, signs, scales, head, shift)
         zero = t == 0
         root = torch.sqrt(torch.where(zero, 1.0, torch.abs(t)))  # 1 where t = 0: safe for autograd
         beyond = torch.abs(t) - 500.0

@@ -1,0 +1,478 @@
+r"""The law :math:`e^{-f(x)} / Z` of the BBOB functions whose mass is known: exact draws, the log
+partition, the mean and the standard deviations.
+
+A BBOB function is an energy like any other, and :math:`e^{-f}` is a density wherever its mass
+is finite. For ten of the 24 functions the law is known in closed form or by 1-D quadrature,
+because the function is a sum of 1-D terms in coordinates an affine map of :math:`x` gives,
+or a function of a norm in them:
+
+* **Separable after an affine map** (:class:`SeparableLaw`: f2, f3, f4, f10, f11, f20).
+  :math:`f(x) = \sum_i g_i(y_i) + c` with :math:`x = x_0 + B y`. Then the coordinates
+  :math:`y_i` are independent, each with the 1-D law :math:`e^{-g_i}`, and
+  :math:`\log Z = \log\lvert\det B\rvert + \sum_i \log \int e^{-F_i} + (d - 1) f(x_0)`, where
+  :math:`F_i(t) = f(x_0 + t\, B e_i) = g_i(t) + \text{const}` is the model's own ``forward``
+  along a line: the formula is not written a second time. Each :math:`F_i` is tabulated by
+  the trapezoid rule (:class:`ebmcore.plugin.GridLaw`) in :math:`s` with :math:`t = s^3`
+  (``law_power``), which smooths the kinks of :math:`T_\mathrm{osz}`, :math:`T_\mathrm{asy}`
+  and the sector switches at :math:`t = 0` into terms of order :math:`s^8`: the rule then
+  converges geometrically (to :math:`10^{-14}` from :math:`2^{12}` cells, against adaptive
+  quadrature). f20 tabulates :math:`t` itself, its kinks (:math:`t = \pm 500`) on nodes.
+* **A Gaussian times a cone** (:class:`RidgeLaw`, f13): :math:`z_0` is Gaussian and the norm
+  of the other coordinates of :math:`z` is a Gamma variable, in closed form.
+* **A radial law in sectors** (:class:`SectorLaw`, f6): :math:`f` is a function of
+  :math:`\sum_i (s_i z_i)^2`, with a scale :math:`s_i` per half-axis; its mass is a product
+  over the coordinates times one radial integral.
+
+f1 is a Gaussian (:class:`ebmcore.plugin.GaussianLaw`). The others have no such structure:
+f5 has no finite mass (it is constant outside the box), f7 (rounding between rotations), f8,
+f9, f12, f14-f19 and f21-f24 couple their coordinates through a rotation between nonlinear
+maps, a norm of powers, or a penalty in :math:`x` on top of a rotation; f8 and f9 are
+Rosenbrock chains, a law the analytic plugin's ``rosenbrock`` has.
+
+The tables are built on first use from a float64 copy of the model on the CPU, and cached while
+its tensors are unchanged. Draws are float64, returned in the model's dtype.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, TypeVar
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ebmcore.plugin import GridLaw, cached_while_unchanged
+
+if TYPE_CHECKING:
+    from ._base import BBOBFunction
+
+    _Base = BBOBFunction
+else:
+    _Base = object
+
+__all__ = ["LAW_MAX_DIM", "RidgeLaw", "SectorLaw", "SeparableLaw", "tabulate"]
+
+F64 = torch.float64
+
+LAW_MAX_DIM = 100
+"""The largest dimension for which :class:`SeparableLaw` tabulates its laws: one table of
+:math:`2^{14}` cells per coordinate, each a line of ``forward`` calls of :math:`d` coordinates
+(:math:`d^3` work with a rotation). Beyond it the ground truth is None and ``sample`` raises."""
+
+_RISE = 50.0
+"""The tables end where the energy has risen by this much above its lowest value on them: the
+density there is below :math:`e^{-50}` of its peak."""
+_ENDS = 40.0
+"""A finished table whose ends are not this far above its lowest value is refused."""
+_COARSE = 2**10
+"""Cells of the tables that search for the range."""
+_DOUBLINGS = 200
+
+Energy1D = Callable[[np.ndarray], np.ndarray]
+Values = TypeVar("Values", np.ndarray, Tensor)
+Model = TypeVar("Model", bound="BBOBFunction")
+
+
+def _power(s: Values, power: int) -> Values:
+    """:math:`t = s |s|^{p - 1}`."""
+    return s * abs(s) ** (power - 1)
+
+
+def _table(
+    energy: Energy1D, half_width: float, power: int, cells: int, half_line: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The nodes in :math:`s` and the energies of the law of :math:`s`, :math:`F(t(s)) - \\log
+    t'(s)`, on ``[-h, h]`` (``[0, h]`` on a half-line) in :math:`t`."""
+    end = half_width ** (1.0 / power)
+    s = np.linspace(0.0 if half_line else -end, end, cells + 1)
+    values = np.asarray(energy(_power(s, power)), dtype=np.float64)
+    if power > 1:
+        with np.errstate(divide="ignore"):  # s = 0: t'(0) = 0, no mass there
+            values = values - np.log(power * np.abs(s) ** (power - 1))
+    return s, values
+
+
+def tabulate(
+    energy: Energy1D, unit: float, power: int = 3, cells: int = 2**14, half_line: bool = False
+) -> GridLaw:
+    r"""The law :math:`e^{-F(t)}` on the line (or on :math:`t \ge 0`), as a
+    :class:`~ebmcore.plugin.GridLaw` of :math:`s`, :math:`t = s |s|^{p-1}`.
+
+    ``energy`` is :math:`F`, a vectorized numpy function that rises without coming back down
+    outside its bulk. The range is :math:`[-h, h]` in :math:`t` (``[0, h]``), :math:`h` =
+    ``unit`` times a power of two: the least one whose ends the energy exceeds its lowest value
+    by 50 (``unit`` puts :math:`\pm` a kink on the nodes: f20 has one at 500). The law's
+    ``log_mass`` is :math:`\log \int e^{-F(t)}\, dt` (the Jacobian :math:`t'(s)` is part of
+    the tabulated energy), its draws and expectations are in :math:`s`.
+    """
+    half_width = unit
+    for _ in range(_DOUBLINGS):
+        s, values = _table(energy, half_width, power, _COARSE, half_line)
+        rise = values - values.min()
+        if rise[-1] > _RISE and (half_line or rise[0] > _RISE):
+            break
+        half_width *= 2.0
+    else:
+        raise ValueError(f"no range of up to {half_width:.3g} holds the law (the energy does not rise)")
+    t = np.abs(_power(s, power))
+    for _ in range(_DOUBLINGS):  # the least power of two whose outside holds no mass
+        if not (rise[t > 0.5 * half_width] > _RISE).all():
+            break
+        half_width *= 0.5
+    s, values = _table(energy, half_width, power, cells, half_line)
+    rise = values - values.min()
+    if rise[-1] < _ENDS or (not half_line and rise[0] < _ENDS):
+        raise ValueError(
+            f"the law is not contained in a range of {half_width:.6g} (rises {rise[0]:.3g}, {rise[-1]:.3g})"
+        )
+    return GridLaw.tabulated(s, values)
+
+
+def _reference(model: Model) -> Model:
+    """A float64 copy of ``model`` on the CPU, whose ``forward`` tabulates the laws."""
+    return copy.deepcopy(model).to(device="cpu", dtype=F64)
+
+
+def _along(reference: BBOBFunction, origin: np.ndarray, direction: np.ndarray) -> Energy1D:
+    """:math:`F(t) = f(\\mathrm{origin} + t\\, \\mathrm{direction})`, float64."""
+
+    @torch.no_grad()
+    def energy(t: np.ndarray) -> np.ndarray:
+        points = origin[None, :] + np.asarray(t, dtype=np.float64)[:, None] * direction[None, :]
+        return reference.forward(torch.from_numpy(points)).numpy()
+
+    return energy
+
+
+def _moments(law: GridLaw, power: int, *orders: int) -> list[float]:
+    """:math:`E[t^k]` of the law of :math:`t = s |s|^{p-1}` for each ``k`` of ``orders``."""
+    return [law.expect(lambda s, k=k: _power(s, power) ** k) for k in orders]  # type: ignore[misc]
+
+
+def _covariance_diagonal(matrix: np.ndarray, covariance: np.ndarray) -> np.ndarray:
+    """The diagonal of :math:`M C M^\\top` (``covariance`` a vector: a diagonal :math:`C`)."""
+    if covariance.ndim == 1:
+        return (matrix * matrix) @ covariance
+    return np.einsum("ij,jk,ik->i", matrix, covariance, matrix)
+
+
+def _in_model(model: BBOBFunction, values: np.ndarray) -> Tensor:
+    """A float64 vector of ``model``'s event shape."""
+    return torch.from_numpy(np.ascontiguousarray(values)).reshape(model.event_shape)
+
+
+# -- separable after an affine map -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Coordinates:
+    """The tables of :class:`SeparableLaw`: ``x = origin + matrix @ y``, the law of each
+    :math:`y_i` (one object for coordinates that share it), and :math:`\\log Z`."""
+
+    origin: np.ndarray
+    matrix: np.ndarray
+    laws: list[GridLaw]
+    power: int
+    log_mass: float
+
+
+class SeparableLaw(_Base):
+    r"""Mixin for a BBOB function that is a sum of 1-D terms in coordinates :math:`y` of an affine
+    map, :math:`x = x_0 + B y` (see the module): its exact law, for :math:`d \le`
+    :data:`LAW_MAX_DIM`.
+
+    A subclass (listed before its BBOB base) writes :meth:`law_map`, and sets ``law_power``
+    (:math:`t = s^p` in the tables; 3, or 1 where a kink away from 0 must sit on a node),
+    ``law_unit`` (the tables' half-widths are ``law_unit`` times powers of two) and
+    ``law_shared`` (every coordinate has the same term, so one table serves all).
+    """
+
+    law_power: ClassVar[int] = 3
+    law_unit: ClassVar[float] = 1.0
+    law_cells: ClassVar[int] = 2**14
+    law_shared: ClassVar[bool] = False
+
+    def law_map(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(x0, B)``, float64: the point where :math:`y = 0` and the matrix of the map (by
+        default :math:`x_\\mathrm{opt}` and the identity: separable in :math:`x` itself). Called
+        on the float64 copy that tabulates the laws."""
+        return self.x_opt.numpy(), np.eye(self.dim)
+
+    def _coordinates(self) -> _Coordinates | None:
+        if self.dim > LAW_MAX_DIM:
+            return None
+        return cached_while_unchanged(
+            self, "separable_law", tuple(self.buffers()), self._tabulate_coordinates
+        )
+
+    def _tabulate_coordinates(self) -> _Coordinates:
+        reference = _reference(self)
+        origin, matrix = reference.law_map()
+        lowest = float(reference.forward(torch.from_numpy(origin)))
+        laws: list[GridLaw] = []
+        for i in range(self.dim):
+            if self.law_shared and laws:
+                laws.append(laws[0])
+                continue
+            line = _along(reference, origin, matrix[:, i])
+            laws.append(tabulate(line, self.law_unit, self.law_power, self.law_cells))
+        log_det = float(np.linalg.slogdet(matrix)[1])
+        log_mass = log_det + sum(law.log_mass for law in laws) + (self.dim - 1) * lowest
+        return _Coordinates(origin, matrix, laws, self.law_power, log_mass)
+
+    def _unavailable(self) -> NotImplementedError:
+        return NotImplementedError(
+            f"{type(self).__name__} has an exact sampler for dim <= {LAW_MAX_DIM} (one table per "
+            f"coordinate), not for dim = {self.dim}"
+        )
+
+    def log_partition(self) -> float | None:
+        """:math:`\\log \\int e^{-f}` (see the module); None beyond :data:`LAW_MAX_DIM`."""
+        tables = self._coordinates()
+        return None if tables is None else tables.log_mass
+
+    def _coordinate_moments(self) -> tuple[np.ndarray, np.ndarray] | None:
+        tables = self._coordinates()
+        if tables is None:
+            return None
+        first, second = np.array([_moments(law, tables.power, 1, 2) for law in tables.laws]).T
+        mean = tables.origin + tables.matrix @ first
+        variance = _covariance_diagonal(tables.matrix, second - first * first)
+        return mean, np.sqrt(variance)
+
+    @property
+    def mean(self) -> Tensor | None:
+        """:math:`x_0 + B\\, E[y]`, float64; None beyond :data:`LAW_MAX_DIM`."""
+        moments = self._coordinate_moments()
+        return None if moments is None else _in_model(self, moments[0])
+
+    @property
+    def stddev(self) -> Tensor | None:
+        """:math:`\\sqrt{\\operatorname{diag}(B\\, \\mathrm{Var}(y)\\, B^\\top)}`, float64; None beyond
+        :data:`LAW_MAX_DIM`."""
+        moments = self._coordinate_moments()
+        return None if moments is None else _in_model(self, moments[1])
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Exact draws: every :math:`y_i` by the inverse CDF of its table, then :math:`x_0 + B y`.
+
+        Raises:
+            NotImplementedError: beyond :data:`LAW_MAX_DIM`.
+        """
+        self._check_sample_count(n)  # (a mixin's sample is not wrapped by BaseModel's subclass hook)
+        tables = self._coordinates()
+        if tables is None:
+            raise self._unavailable()
+        y = torch.stack([_power(law.sample(n, generator), tables.power) for law in tables.laws], dim=-1)
+        x = torch.from_numpy(tables.origin) + y @ torch.from_numpy(tables.matrix).T
+        return x.reshape(n, *self.event_shape).to(self.dtype)
+
+
+# -- f13: a Gaussian times a cone ------------------------------------------------------------------
+
+
+def _log_sphere_area(n: int) -> float:
+    """:math:`\\log` of the area of the unit sphere in :math:`\\mathbb R^n`,
+    :math:`2 \\pi^{n/2} / \\Gamma(n/2)` (2 for :math:`n = 1`: two points)."""
+    return math.log(2.0) + 0.5 * n * math.log(math.pi) - math.lgamma(0.5 * n)
+
+
+def _directions(n: int, dim: int, generator: torch.Generator | None) -> Tensor:
+    """``n`` uniform draws on the unit sphere of :math:`\\mathbb R^{dim}`, float64."""
+    g = torch.randn(n, dim, generator=generator, dtype=F64)
+    return g / torch.linalg.vector_norm(g, dim=-1, keepdim=True)
+
+
+class RidgeLaw(_Base):
+    r"""Mixin for f13, :math:`f = z_0^2 + c \lVert z_{1:} \rVert + f_\mathrm{opt}` with
+    :math:`z = M (x - x_\mathrm{opt})`: under :math:`e^{-f}`, :math:`z_0 \sim \mathcal N(0,
+    \tfrac12)` and :math:`z_{1:}` is independent of it, with density :math:`\propto e^{-c
+    \lVert v \rVert}` on :math:`\mathbb R^n`, :math:`n = d - 1`: a uniform direction times a
+    norm of law :math:`\mathrm{Gamma}(n, c)`, the sum of :math:`n` exponential variables.
+    So
+
+    .. math::
+
+        \log Z = -\log\lvert\det M\rvert + \tfrac12 \log\pi + \log\lvert S^{n-1}\rvert
+        + \log\Gamma(n) - n \log c - f_\mathrm{opt},
+
+    :math:`\lvert S^{n-1}\rvert = 2\pi^{n/2}/\Gamma(n/2)`; the mean is :math:`x_\mathrm{opt}`
+    and :math:`\mathrm{Cov}(z) = \operatorname{diag}(\tfrac12, \tfrac{n + 1}{c^2}, \dots)`
+    (:math:`E\lVert v\rVert^2 = n(n+1)/c^2`, shared by :math:`n` coordinates), mapped by
+    :math:`M^{-1}`. A subclass names its matrix buffer ``matrix`` and its slope ``slope``.
+    """
+
+    slope: ClassVar[float]
+    matrix: Tensor
+
+    def _ridge(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(x_opt, M, M^-1)`` in float64 (the inverse cached while the buffers are unchanged)."""
+
+        def build() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            matrix = self.matrix.detach().to("cpu", F64).numpy()
+            return self.x_opt.detach().to("cpu", F64).numpy(), matrix, np.linalg.inv(matrix)
+
+        return cached_while_unchanged(self, "ridge_law", (self.matrix, self.x_opt), build)
+
+    def log_partition(self) -> float:
+        _, matrix, _ = self._ridge()
+        n = self.dim - 1
+        return (
+            -float(np.linalg.slogdet(matrix)[1])
+            + 0.5 * math.log(math.pi)
+            + _log_sphere_area(n)
+            + math.lgamma(n)
+            - n * math.log(self.slope)
+            - self.f_opt
+        )
+
+    @property
+    def mean(self) -> Tensor:
+        """:math:`x_\\mathrm{opt}`, float64 (the law is symmetric about it)."""
+        return _in_model(self, self._ridge()[0])
+
+    @property
+    def stddev(self) -> Tensor:
+        """:math:`\\sqrt{\\operatorname{diag}(M^{-1} \\mathrm{Cov}(z) M^{-\\top})}`, float64."""
+        _, _, inverse = self._ridge()
+        variance = np.full(self.dim, self.dim / self.slope**2)
+        variance[0] = 0.5
+        return _in_model(self, np.sqrt(_covariance_diagonal(inverse, variance)))
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Exact draws: :math:`z_0` Gaussian, :math:`z_{1:}` a Gamma norm times a uniform
+        direction, then :math:`x = x_\\mathrm{opt} + M^{-1} z`."""
+        self._check_sample_count(n)  # (a mixin's sample is not wrapped by BaseModel's subclass hook)
+        x_opt, _, inverse = self._ridge()
+        head = math.sqrt(0.5) * torch.randn(n, 1, generator=generator, dtype=F64)
+        uniforms = torch.rand(n, self.dim - 1, generator=generator, dtype=F64)
+        norm = -torch.log1p(-uniforms).sum(-1, keepdim=True) / self.slope  # Gamma(n, slope)
+        z = torch.cat([head, norm * _directions(n, self.dim - 1, generator)], dim=-1)
+        x = torch.from_numpy(x_opt) + z @ torch.from_numpy(inverse).T
+        return x.reshape(n, *self.event_shape).to(self.dtype)
+
+
+# -- f6: a radial law in sectors -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Sectors:
+    """The tables of :class:`SectorLaw`."""
+
+    x_opt: np.ndarray
+    inverse: np.ndarray
+    radius: GridLaw
+    first: np.ndarray  # P(z_i has the sign `sign`): the steep side, or 1/2 where there is none
+    sign: np.ndarray  # the sign of z_i on that side (that of x_opt, or 1 where it is 0)
+    scale: np.ndarray  # s_i on that side (sector, or 1 where there is no steep side)
+    log_mass: float
+
+
+class SectorLaw(_Base):
+    r"""Mixin for f6, :math:`f = \Phi\big(\sum_i (s_i z_i)^2\big) + f_\mathrm{opt}` with
+    :math:`z = M (x - x_\mathrm{opt})`, :math:`s_i = \sigma` (``sector``) on the half-axis
+    where :math:`z_i` has the sign of :math:`x_{\mathrm{opt},i}` and 1 on the other.
+
+    In :math:`w_i = s_i z_i`, orthant by orthant, the law is radial: with :math:`r = \lVert w
+    \rVert`, :math:`e^{-\Phi(r^2)}` times the Jacobian :math:`\prod_i 1/s_i`, the same on every
+    orthant of :math:`w`. So each coordinate picks its side independently, the steep one with
+    probability :math:`(1/\sigma) / (1 + 1/\sigma)`, and :math:`w` is a uniform direction of
+    that orthant times a radius of density :math:`\propto r^{d-1} e^{-\Phi(r^2)}`:
+
+    .. math::
+
+        \log Z = -\log\lvert\det M\rvert + \sum_i \log(1 + 1/s_i^{\pm}) - d \log 2
+        + \log\lvert S^{d-1}\rvert + \log \int_0^\infty r^{d-1} e^{-\Phi(r^2)} dr
+        - f_\mathrm{opt},
+
+    (2 in place of :math:`1 + 1/\sigma` where :math:`x_{\mathrm{opt},i} = 0`: no steep side).
+    The radial integral is the model's own ``forward`` along a ray on which every
+    :math:`s_i = 1`, tabulated (:func:`tabulate`, :math:`r = s^3`). The mean and the
+    standard deviations follow from :math:`E r` and :math:`E r^2`: :math:`E\lvert w_i\rvert =
+    E r\, \Gamma(\tfrac d2) / (\sqrt\pi\, \Gamma(\tfrac{d+1}2))`, :math:`E\lvert w_i
+    w_j\rvert = E r^2 \cdot 2 / (\pi d)` (:math:`i \ne j`), :math:`E w_i^2 = E r^2 / d`. A
+    subclass names its matrix buffer ``matrix``, its signs buffer ``signs`` (those of
+    :math:`x_\mathrm{opt}`) and its factor ``sector``.
+    """
+
+    sector: ClassVar[float]
+    matrix: Tensor
+    signs: Tensor
+
+    def _sectors(self) -> _Sectors:
+        return cached_while_unchanged(self, "sector_law", tuple(self.buffers()), self._tabulate_sectors)
+
+    def _tabulate_sectors(self) -> _Sectors:
+        reference = _reference(self)
+        x_opt = reference.x_opt.numpy()
+        matrix = reference.matrix.numpy()
+        signs = reference.signs.numpy()
+        inverse = np.linalg.inv(matrix)
+        flat = 1.0 if signs[0] == 0 else -float(signs[0])  # z_0 away from the steep side
+        along = _along(reference, x_opt, flat * inverse[:, 0])
+        d = self.dim
+
+        def radial(r: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore"):  # r = 0: no mass
+                return along(r) - (d - 1) * np.log(r)
+
+        radius = tabulate(radial, 1.0, half_line=True)
+        has_steep = signs != 0
+        scale = np.where(has_steep, self.sector, 1.0)
+        weights = 1.0 + 1.0 / scale  # the other side has s_i = 1
+        first = (1.0 / scale) / weights
+        log_mass = (
+            -float(np.linalg.slogdet(matrix)[1])
+            + float(np.log(weights).sum())
+            - d * math.log(2.0)
+            + _log_sphere_area(d)
+            + radius.log_mass
+        )
+        return _Sectors(x_opt, inverse, radius, first, np.where(has_steep, signs, 1.0), scale, log_mass)
+
+    def log_partition(self) -> float:
+        return self._sectors().log_mass
+
+    def _z_moments(self) -> tuple[_Sectors, np.ndarray, np.ndarray]:
+        """The tables, :math:`E z` and :math:`\\mathrm{Cov}(z)`."""
+        tables = self._sectors()
+        d = self.dim
+        mean_r, mean_r2 = _moments(tables.radius, 3, 1, 2)
+        # per coordinate, over its two sides: E[sign / s] and E[1 / s^2]
+        other = 1.0 - tables.first
+        signed = tables.sign * (tables.first / tables.scale - other)
+        squared = tables.first / tables.scale**2 + other
+        mean_abs = mean_r * math.exp(math.lgamma(0.5 * d) - math.lgamma(0.5 * (d + 1))) / math.sqrt(math.pi)
+        mean_z = mean_abs * signed
+        second = mean_r2 * (2.0 / (math.pi * d)) * np.outer(signed, signed)
+        np.fill_diagonal(second, mean_r2 / d * squared)
+        return tables, mean_z, second - np.outer(mean_z, mean_z)
+
+    @property
+    def mean(self) -> Tensor:
+        """:math:`x_\\mathrm{opt} + M^{-1} E z`, float64."""
+        tables, mean_z, _ = self._z_moments()
+        return _in_model(self, tables.x_opt + tables.inverse @ mean_z)
+
+    @property
+    def stddev(self) -> Tensor:
+        """:math:`\\sqrt{\\operatorname{diag}(M^{-1} \\mathrm{Cov}(z) M^{-\\top})}`, float64."""
+        tables, _, covariance = self._z_moments()
+        return _in_model(self, np.sqrt(_covariance_diagonal(tables.inverse, covariance)))
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Exact draws: a side per coordinate, a radius from its table and a uniform direction,
+        then :math:`z_i = \\pm \\lvert w_i \\rvert / s_i` and :math:`x = x_\\mathrm{opt} + M^{-1} z`."""
+        self._check_sample_count(n)  # (a mixin's sample is not wrapped by BaseModel's subclass hook)
+        tables = self._sectors()
+        radius = _power(tables.radius.sample(n, generator), 3).unsqueeze(-1)
+        size = radius * _directions(n, self.dim, generator).abs()
+        first = torch.rand(n, self.dim, generator=generator, dtype=F64) < torch.from_numpy(tables.first)
+        sign = torch.from_numpy(tables.sign)
+        z = torch.where(first, sign * size / torch.from_numpy(tables.scale), -sign * size)
+        x = torch.from_numpy(tables.x_opt) + z @ torch.from_numpy(tables.inverse).T
+        return x.reshape(n, *self.event_shape).to(self.dtype)
