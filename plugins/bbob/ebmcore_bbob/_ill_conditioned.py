@@ -97,6 +97,10 @@ class EllipsoidRotated(_OscillatedQuadratic):
     Unimodal, ill-conditioned (:math:`10^6`), non-separable; the minimum :math:`f_\mathrm{opt}`
     at :math:`x_\mathrm{opt}`, the raw draw.
 
+    Density: the coordinates of :math:`R (x - x_\mathrm{opt})` are independent under
+    :math:`e^{-f}`: exact draws, ``log_partition``, ``mean`` and ``stddev`` from one table per
+    coordinate, for :math:`d \le 100` (:class:`~ebmcore_bbob._law.SeparableLaw`).
+
     Args:
         dim: dimension :math:`d \ge 2`.
         instance: COCO's instance number (default 1).
@@ -134,6 +138,10 @@ class Discus(_OscillatedQuadratic):
 
     Unimodal, ill-conditioned (:math:`10^6`), non-separable; the minimum :math:`f_\mathrm{opt}`
     at :math:`x_\mathrm{opt}`, the raw draw.
+
+    Density: the coordinates of :math:`R (x - x_\mathrm{opt})` are independent under
+    :math:`e^{-f}`: exact draws, ``log_partition``, ``mean`` and ``stddev`` from one table per
+    coordinate, for :math:`d \le 100` (:class:`~ebmcore_bbob._law.SeparableLaw`).
 
     Args:
         dim: dimension :math:`d \ge 2`.
@@ -280,6 +288,10 @@ class SharpRidge(RidgeLaw, FormulaFunction):
 
     Unimodal, ill-conditioned, non-smooth (the ridge); the minimum :math:`f_\mathrm{opt}` at
     :math:`x_\mathrm{opt}`, the raw draw.
+
+    Density: under :math:`e^{-f_{13}}`, :math:`z_0 \sim \mathcal N(0, \tfrac12)` and
+    :math:`\lVert z_{1:} \rVert \sim \mathrm{Gamma}(d - 1, 100)` in a uniform direction: exact draws,
+    ``log_partition``, ``mean`` and ``stddev`` in closed form (:class:`~ebmcore_bbob._law.RidgeLaw`).
 
     Args:
         dim: dimension :math:`d \ge 2`.

@@ -91,6 +91,10 @@ class AttractiveSector(SectorLaw, FormulaFunction):
     Unimodal, moderately conditioned (:math:`\Lambda^{10}`, sector ratio :math:`10^4` in the
     objective); the minimum :math:`f_\mathrm{opt}` at :math:`x_\mathrm{opt}`, the raw draw.
 
+    Density: :math:`e^{-f_6}/Z` is radial in :math:`w = s \odot z`, orthant by orthant: exact
+    draws, ``log_partition``, ``mean`` and ``stddev`` from one radial table
+    (:class:`~ebmcore_bbob._law.SectorLaw`).
+
     Args:
         dim: dimension :math:`d \ge 2`.
         instance: COCO's instance number (default 1).

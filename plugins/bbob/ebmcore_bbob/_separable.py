@@ -40,6 +40,9 @@ class Sphere(GaussianLaw, BBOBFunction):
 
     Unimodal, separable, convex; the minimum :math:`f_\mathrm{opt}` at :math:`x_\mathrm{opt}`.
 
+    Density: :math:`e^{-f_1}/Z = \mathcal N(x_\mathrm{opt}, \tfrac12 I)`, with exact draws,
+    ``log_partition``, ``mean``, ``stddev`` and ``modes`` (:class:`ebmcore.plugin.GaussianLaw`).
+
     Args:
         dim: dimension :math:`d \ge 2`.
         instance: COCO's instance number (default 1).
@@ -92,6 +95,10 @@ class EllipsoidSeparable(SeparableLaw, FormulaFunction):
 
     Unimodal, separable, ill-conditioned (:math:`10^6`); the minimum :math:`f_\mathrm{opt}`
     at :math:`x_\mathrm{opt}`.
+
+    Density: the coordinates of :math:`x - x_\mathrm{opt}` are independent under
+    :math:`e^{-f}`: exact draws, ``log_partition``, ``mean`` and ``stddev`` from one table per
+    coordinate, for :math:`d \le 100` (:class:`~ebmcore_bbob._law.SeparableLaw`).
 
     Args:
         dim: dimension :math:`d \ge 2`.
@@ -147,6 +154,10 @@ class RastriginSeparable(SeparableLaw, FormulaFunction):
 
     Multimodal, separable; the minimum :math:`f_\mathrm{opt}` at :math:`x_\mathrm{opt}`
     (no boundary penalty: COCO adds none to f3).
+
+    Density: the coordinates of :math:`x - x_\mathrm{opt}` are independent under
+    :math:`e^{-f}`: exact draws, ``log_partition``, ``mean`` and ``stddev`` from one table per
+    coordinate, for :math:`d \le 100` (:class:`~ebmcore_bbob._law.SeparableLaw`).
 
     Args:
         dim: dimension :math:`d \ge 2`.
@@ -209,6 +220,10 @@ class BuecheRastrigin(SeparableLaw, FormulaFunction):
     (even :math:`i`) and at :math:`|x_i| = 5`.
 
     Multimodal, separable; the minimum :math:`f_\mathrm{opt}` at :math:`x_\mathrm{opt}`.
+
+    Density: the coordinates of :math:`x - x_\mathrm{opt}` are independent under
+    :math:`e^{-f}`: exact draws, ``log_partition``, ``mean`` and ``stddev`` from one table per
+    coordinate, for :math:`d \le 100` (:class:`~ebmcore_bbob._law.SeparableLaw`).
 
     Args:
         dim: dimension :math:`d \ge 2`.

@@ -81,6 +81,10 @@ class Schwefel(SeparableLaw, FormulaFunction):
     Multimodal, weakly structured; the minimum :math:`f_\mathrm{opt}` (to rounding) at
     :math:`x_\mathrm{opt}` (to :math:`10^{-10}`).
 
+    Density: the :math:`t_i` are independent under :math:`e^{-f_{20}}`, all with one law: exact
+    draws, ``log_partition``, ``mean`` and ``stddev`` from one table of :math:`t`, for
+    :math:`d \le 100` (:class:`~ebmcore_bbob._law.SeparableLaw`).
+
     Args:
         dim: dimension :math:`d \ge 2`.
         instance: COCO's instance number (default 1).
