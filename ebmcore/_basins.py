@@ -44,12 +44,14 @@ _MAX_LISTED_NUMBERS = 2**24
 """At most this many numbers in the listed points of a product law."""
 
 
-def _bisect(derivative: Callable[[np.ndarray], np.ndarray], low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """The point where ``derivative`` changes sign inside each bracket ``[low, high]`` (the sign
-    at ``low`` kept: negative for a minimum, else a maximum), to the last bit. Converged brackets
-    drop out: most take about 55 halvings, one that closes in on 0 some 1,100 (the subnormals)."""
+def _bisect(
+    derivative: Callable[[np.ndarray], np.ndarray], low: np.ndarray, high: np.ndarray, below: np.ndarray
+) -> np.ndarray:
+    """The point where ``derivative`` changes sign inside each bracket ``[low, high]`` (from
+    negative to not, where ``below``: a minimum; else from positive to not, a maximum), to the
+    last bit. Converged brackets drop out: most take about 55 halvings, one that closes in on 0
+    some 1,100 (the subnormals)."""
     low, high = low.copy(), high.copy()
-    below = np.asarray(derivative(low)) < 0.0
     active = np.arange(len(low))
     while len(active):
         lo, hi = low[active], high[active]
@@ -145,9 +147,19 @@ class Basins:
                 float(nodes[-1]),
                 f"a point above every critical point, where f' > 0 (f'(high) = {float(slope[-1])!r})",
             )
-        rising = slope >= 0.0  # a critical point on a node falls in the interval to its left
+        # a node where f' = 0 takes the sign f' has just to its right (else, flat there, that of
+        # the next node where f' is not 0): a critical point on a node falls in the interval to
+        # its left, and an inflection (f' of one sign on both sides) is no critical point
+        sign = np.sign(slope)
+        zero = np.flatnonzero(sign == 0.0)
+        if len(zero):
+            nudge = np.diff(nodes)[np.minimum(zero, len(nodes) - 2)] * 2.0**-16
+            sign[zero] = np.sign(np.asarray(derivative(nodes[zero] + nudge), dtype=np.float64))
+            nonzero = np.flatnonzero(sign)
+            sign = sign[nonzero[np.searchsorted(nonzero, np.arange(len(sign)))]]
+        rising = sign > 0.0
         change = np.flatnonzero(rising[1:] != rising[:-1])  # alternately a minimum and a maximum
-        points = _bisect(derivative, nodes[change], nodes[change + 1]) + 0.0  # (0, not -0)
+        points = _bisect(derivative, nodes[change], nodes[change + 1], ~rising[change]) + 0.0  # (0, not -0)
         minima, cuts = points[0::2], points[1::2]
         bounds = np.concatenate([[0.0], law.distribution(cuts), [1.0]])
         return cls(minima, cuts, np.diff(bounds))

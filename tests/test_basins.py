@@ -72,6 +72,20 @@ def test_basins_match_root_finding_and_quadrature(f, slope, box: float) -> None:
     assert basins.index(t).tolist() == [0, *range(len(minima)), len(minima) - 1]
 
 
+def test_a_zero_slope_on_a_node_is_a_critical_point_only_where_the_sign_changes() -> None:
+    """f'(t) = t^2 (t - 1): an inflection at 0 (f' < 0 on both sides), the one minimum at 1; on a
+    grid with nodes at both, the minimum is found on its node and the inflection is none."""
+
+    def slope(t: np.ndarray) -> np.ndarray:
+        return t * t * (t - 1.0)
+
+    law = GridLaw.of(lambda t: t**4 / 4.0 - t**3 / 3.0, -6.0, 6.0)
+    basins = Basins.between(slope, np.linspace(-3.0, 3.0, 7), law)
+    assert basins.minima.tolist() == [1.0] and basins.cuts.tolist() == [] and basins.masses.tolist() == [1.0]
+    mirrored = Basins.between(lambda t: -slope(-t), np.linspace(-3.0, 3.0, 7), law)
+    assert mirrored.minima.tolist() == [-1.0] and mirrored.cuts.tolist() == []
+
+
 def test_basins_refuse_a_grid_that_may_miss_a_critical_point() -> None:
     law = GridLaw.of(tilted, -6.0, 6.0)
     with pytest.raises(InvalidParameterError, match=r"low.*f' < 0 \(f'\(low\) = 1\.75\), got -0\.5"):
