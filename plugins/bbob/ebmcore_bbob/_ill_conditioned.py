@@ -57,6 +57,7 @@ class _OscillatedQuadratic(SeparableLaw, _RotatedFunction, FormulaFunction):
     the map, :math:`T_\mathrm{osz}` and the weighted squares the formula."""
 
     kernel = "bbob_oscillated_quadratic"
+    modes_reach = 1.0  # T_osz is increasing: each term's one critical point is 0
     formula_vectors = ("weights",)
     weights: Tensor
 

@@ -17,6 +17,8 @@ or a function of a norm in them:
   and the sector switches at :math:`t = 0` into terms of order :math:`s^8`: the rule then
   converges geometrically (to :math:`10^{-14}` from :math:`2^{12}` cells, against adaptive
   quadrature). f20 tabulates :math:`t` itself, its kinks (:math:`t = \pm 500`) on nodes.
+  Their modes are those of the product law in :math:`y`
+  (:class:`ebmcore.plugin.ProductModes`), mapped to :math:`x`.
 * **A Gaussian times a cone** (:class:`RidgeLaw`, f13): :math:`z_0` is Gaussian and the norm
   of the other coordinates of :math:`z` is a Gamma variable, in closed form.
 * **A radial law in sectors** (:class:`SectorLaw`, f6): :math:`f` is a function of
@@ -45,7 +47,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ebmcore.plugin import GridLaw, cached_while_unchanged
+from ebmcore import Modes
+from ebmcore.plugin import Basins, GridLaw, ProductModes, cached_while_unchanged
 
 if TYPE_CHECKING:
     from ._base import BBOBFunction
@@ -175,26 +178,38 @@ class _Coordinates:
 
     origin: np.ndarray
     matrix: np.ndarray
+    inverse: np.ndarray
     laws: list[GridLaw]
     power: int
     log_mass: float
 
 
-class SeparableLaw(_Base):
+class SeparableLaw(ProductModes, _Base):
     r"""Mixin for a BBOB function that is a sum of 1-D terms in coordinates :math:`y` of an affine
-    map, :math:`x = x_0 + B y` (see the module): its exact law, for :math:`d \le`
+    map, :math:`x = x_0 + B y` (see the module): its exact law and its modes, for :math:`d \le`
     :data:`LAW_MAX_DIM`.
 
     A subclass (listed before its BBOB base) writes :meth:`law_map`, and sets ``law_power``
     (:math:`t = s^p` in the tables; 3, or 1 where a kink away from 0 must sit on a node),
-    ``law_unit`` (the tables' half-widths are ``law_unit`` times powers of two) and
-    ``law_shared`` (every coordinate has the same term, so one table serves all).
+    ``law_unit`` (the tables' half-widths are ``law_unit`` times powers of two), ``law_shared``
+    (every coordinate has the same term, so one table serves all) and ``modes_reach``.
+
+    **Modes.** A mode of a product law picks a basin of each coordinate's term
+    (:class:`ebmcore.plugin.ProductModes`), mapped to :math:`x` by the same affine map:
+    ``modes`` lists :math:`x_0 + B y` and ``mode_index`` reads the basins of :math:`y = B^{-1}
+    (x - x_0)`. Each term's critical points are the sign changes of its derivative, the
+    model's own gradient along the line, on :math:`2^{16}` cells of :math:`|y_i| \le`
+    ``modes_reach`` (a bound the subclass proves holds every one), refined by bisection; the
+    masses are the CDF of the coordinate's table at the maxima between them.
     """
 
     law_power: ClassVar[int] = 3
     law_unit: ClassVar[float] = 1.0
     law_cells: ClassVar[int] = 2**14
     law_shared: ClassVar[bool] = False
+    modes_reach: ClassVar[float]
+    """Every critical point of every coordinate's term lies in :math:`|y_i| <` ``modes_reach``."""
+    modes_cells: ClassVar[int] = 2**16
 
     def law_map(self) -> tuple[np.ndarray, np.ndarray]:
         """``(x0, B)``, float64: the point where :math:`y = 0` and the matrix of the map (by
@@ -222,12 +237,12 @@ class SeparableLaw(_Base):
             laws.append(tabulate(line, self.law_unit, self.law_power, self.law_cells))
         log_det = float(np.linalg.slogdet(matrix)[1])
         log_mass = log_det + sum(law.log_mass for law in laws) + (self.dim - 1) * lowest
-        return _Coordinates(origin, matrix, laws, self.law_power, log_mass)
+        return _Coordinates(origin, matrix, np.linalg.inv(matrix), laws, self.law_power, log_mass)
 
     def _unavailable(self) -> NotImplementedError:
         return NotImplementedError(
-            f"{type(self).__name__} has an exact sampler for dim <= {LAW_MAX_DIM} (one table per "
-            f"coordinate), not for dim = {self.dim}"
+            f"{type(self).__name__} has an exact sampler and modes for dim <= {LAW_MAX_DIM} (one "
+            f"table per coordinate), not for dim = {self.dim}"
         )
 
     def log_partition(self) -> float | None:
@@ -256,6 +271,64 @@ class SeparableLaw(_Base):
         :data:`LAW_MAX_DIM`."""
         moments = self._coordinate_moments()
         return None if moments is None else _in_model(self, moments[1])
+
+    def coordinate_basins(self) -> list[Basins] | None:
+        """The :class:`~ebmcore.plugin.Basins` of each coordinate's term, in :math:`y` (None
+        beyond :data:`LAW_MAX_DIM`)."""
+        tables = self._coordinates()
+        if tables is None:
+            return None
+        return cached_while_unchanged(self, "separable_basins", tuple(self.buffers()), self._find_basins)
+
+    def _find_basins(self) -> list[Basins]:
+        tables = self._coordinates()
+        assert tables is not None
+        reference = _reference(self)
+        power = tables.power
+        end = self.modes_reach ** (1.0 / power)
+        nodes = np.linspace(-end, end, self.modes_cells + 1)  # in s: the law's own variable
+        basins: list[Basins] = []
+        for i, law in enumerate(tables.laws):
+            if self.law_shared and basins:
+                basins.append(basins[0])
+                continue
+            direction = torch.from_numpy(tables.matrix[:, i])
+
+            def slope(s: np.ndarray, direction: Tensor = direction) -> np.ndarray:
+                """The sign of :math:`F_i'(t)`, :math:`t = s |s|^{p-1}` (that of :math:`dF/ds`)."""
+                t = torch.from_numpy(_power(np.asarray(s, dtype=np.float64), power))
+                points = torch.from_numpy(tables.origin) + t[:, None] * direction
+                return (reference.gradient(points) @ direction).numpy()
+
+            found = Basins.between(slope, nodes, law)
+            basins.append(Basins(_power(found.minima, power), _power(found.cuts, power), found.masses))
+        return basins
+
+    @property
+    def modes(self) -> Modes | None:
+        """The modes of the product law in :math:`y`, at :math:`x_0 + B y` (see the class
+        docstring); None beyond :data:`LAW_MAX_DIM`."""
+        listed = super().modes
+        tables = self._coordinates()
+        if listed is None or tables is None:
+            return None
+        points = torch.from_numpy(tables.origin) + listed.points @ torch.from_numpy(tables.matrix).T
+        return Modes(points, listed.weights, listed.count)
+
+    def mode_index(self, x: Tensor) -> Tensor:
+        """The index in :attr:`modes` of the mode whose basin holds each sample, read from
+        :math:`y = B^{-1} (x - x_0)`: ``(*batch,)`` int64.
+
+        Raises:
+            NotImplementedError: beyond :data:`LAW_MAX_DIM`.
+        """
+        self.check_input(x)
+        tables = self._coordinates()
+        if tables is None:
+            raise self._unavailable()
+        flat = x.detach().to(F64).reshape(*x.shape[: x.ndim - self.event_ndim], self.dim)
+        origin, inverse = (torch.from_numpy(a).to(x.device) for a in (tables.origin, tables.inverse))
+        return super().mode_index(((flat - origin) @ inverse.T).reshape(x.shape))
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """Exact draws: every :math:`y_i` by the inverse CDF of its table, then :math:`x_0 + B y`.

@@ -115,6 +115,7 @@ class EllipsoidSeparable(SeparableLaw, FormulaFunction):
     """
 
     function = 2
+    modes_reach = 1.0  # T_osz is increasing: each term's one critical point is 0
     condition = 1e6
     kernel = "bbob_ellipsoid_separable"
     formula_matrix = None
@@ -158,6 +159,11 @@ class RastriginSeparable(SeparableLaw, FormulaFunction):
     Density: the coordinates of :math:`x - x_\mathrm{opt}` are independent under
     :math:`e^{-f}`: exact draws, ``log_partition``, ``mean`` and ``stddev`` from one table per
     coordinate, for :math:`d \le 100` (:class:`~ebmcore_bbob._law.SeparableLaw`).
+    Modes: every local minimum of the product law, with its mass, and ``mode_index``. Each
+    term's critical points solve :math:`20\pi \sin 2\pi z + 2 z = 0`, so :math:`|z| \le
+    10\pi`; as :math:`|T_\mathrm{osz}(t)| \ge |t| e^{-0.098}`, :math:`T_\mathrm{asy}(u) \ge
+    u` for :math:`u \ge 1` and :math:`\lambda_i \ge 1`, they lie in :math:`|t| < 10\pi
+    e^{0.098} < 36` (``modes_reach``).
 
     Args:
         dim: dimension :math:`d \ge 2`.
@@ -174,6 +180,7 @@ class RastriginSeparable(SeparableLaw, FormulaFunction):
     """
 
     function = 3
+    modes_reach = 36.0  # see the class docstring
     alpha = 10.0
     beta = 0.2
     kernel = "bbob_rastrigin_separable"
@@ -224,6 +231,10 @@ class BuecheRastrigin(SeparableLaw, FormulaFunction):
     Density: the coordinates of :math:`x - x_\mathrm{opt}` are independent under
     :math:`e^{-f}`: exact draws, ``log_partition``, ``mean`` and ``stddev`` from one table per
     coordinate, for :math:`d \le 100` (:class:`~ebmcore_bbob._law.SeparableLaw`).
+    Modes: as f3's, every local minimum with its mass, and ``mode_index``. The boost and the
+    scale only enlarge :math:`|z|`, and beyond :math:`|x_i| = 5` the penalty's slope has the
+    sign of :math:`t`, as :math:`z`'s term has for :math:`|z| > 10\pi`: every critical point
+    lies in :math:`|t| < 36`.
 
     Args:
         dim: dimension :math:`d \ge 2`.
@@ -240,6 +251,7 @@ class BuecheRastrigin(SeparableLaw, FormulaFunction):
     """
 
     function = 4
+    modes_reach = 36.0  # as f3's (see the class docstring)
     penalty = 100.0
     boost = 10.0
     kernel = "bbob_bueche_rastrigin"

@@ -83,7 +83,12 @@ class Schwefel(SeparableLaw, FormulaFunction):
 
     Density: the :math:`t_i` are independent under :math:`e^{-f_{20}}`, all with one law: exact
     draws, ``log_partition``, ``mean`` and ``stddev`` from one table of :math:`t`, for
-    :math:`d \le 100` (:class:`~ebmcore_bbob._law.SeparableLaw`).
+    :math:`d \le 100` (:class:`~ebmcore_bbob._law.SeparableLaw`). Modes: every local minimum
+    of the product law (8 per coordinate), with its mass, and ``mode_index``. The slope of a
+    term, :math:`0.01 (2 \operatorname{sign}(t) (|t| - 500)_+ - (\sin\sqrt{|t|} + \tfrac12
+    \sqrt{|t|} \cos\sqrt{|t|}) / d)`, cannot vanish once :math:`2 (|t| - 500) > 1 +
+    \tfrac12 \sqrt{|t|}`, so every critical point lies in :math:`|t| < 508 < 640`
+    (``modes_reach``).
 
     Args:
         dim: dimension :math:`d \ge 2`.
@@ -108,6 +113,7 @@ class Schwefel(SeparableLaw, FormulaFunction):
     law_unit = 5.0
     law_cells = 2**16
     law_shared = True
+    modes_reach = 640.0  # see the class docstring
     shift = 4.2096874637  # COCO's 2 |x_opt| inside the transformation
     optimum_value = 0.5 * 4.2096874633  # COCO's best_parameter
     constant = 418.9828872724339

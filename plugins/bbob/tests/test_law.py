@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import torch
 from ebmcore_bbob._law import LAW_MAX_DIM
-from scipy import integrate, stats
+from scipy import integrate, optimize, stats
 
 import ebmcore
 
@@ -228,3 +228,106 @@ def test_tables_follow_the_instance() -> None:
     model.f_opt = other.f_opt
     assert model.log_partition() == pytest.approx(other.log_partition(), abs=1e-12)
     assert model.log_partition() != pytest.approx(before, abs=1e-3)
+
+
+# -- modes of the separable ones ------------------------------------------------------------------
+
+
+def _line_slope(model: ebmcore.BaseModel, origin: np.ndarray, direction: np.ndarray):
+    """t -> d/dt f(origin + t direction), from the model's gradient, vectorized."""
+
+    def slope(t: np.ndarray) -> np.ndarray:
+        points = torch.from_numpy(origin + np.asarray(t)[:, None] * direction)
+        return (model.gradient(points) @ torch.from_numpy(direction)).numpy()
+
+    return slope
+
+
+@pytest.mark.parametrize("name", SEPARABLE)
+def test_coordinate_basins_against_a_root_finder_and_quadrature(name: str) -> None:
+    """Each coordinate's minima and maxima against Brent's method on a fine scan of the line's
+    slope over the proven reach, and its basin masses against adaptive quadrature between the
+    maxima."""
+    model = _model(name, 3)
+    origin, matrix = model.law_map()
+    lowest = float(model(torch.from_numpy(origin)))
+    reach = type(model).modes_reach
+    tables = model._coordinates()
+    for i, basins in enumerate(model.coordinate_basins()):
+        slope = _line_slope(model, origin, matrix[:, i])
+        roots = _roots(slope, reach)
+        assert len(roots) == len(basins.minima) + len(basins.cuts) and len(roots) % 2 == 1
+        np.testing.assert_allclose(basins.minima.numpy(), roots[0::2], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(basins.cuts.numpy(), roots[1::2], rtol=1e-12, atol=1e-12)
+        end = float(abs(tables.laws[i].grid[-1])) ** tables.power  # nothing beyond (test above)
+        edges = np.clip([-np.inf, *basins.cuts.tolist(), np.inf], -end, end)
+        density = _density(_line(model, origin, matrix[:, i]), lowest)
+        pieces = np.array(
+            [
+                _quad(density, a, b, KINKS.get(name, ())) if a < b else 0.0
+                for a, b in itertools.pairwise(edges)
+            ]
+        )
+        np.testing.assert_allclose(basins.masses.numpy(), pieces / pieces.sum(), rtol=1e-9, atol=1e-13)
+
+
+def _roots(slope, reach: float) -> np.ndarray:
+    """The sign changes of ``slope`` on 200,000 cells of [-reach, reach] (shifted off 0), by
+    Brent's method."""
+    scan = np.linspace(-reach, reach, 200_001) + reach * 1e-7
+    s = slope(scan)
+
+    def scalar(t: float) -> float:
+        return float(slope(np.array([t]))[0])
+
+    brackets = [
+        (a, b) for a, b, sa, sb in zip(scan[:-1], scan[1:], s[:-1], s[1:], strict=True) if sa * sb < 0
+    ]
+    return np.array([optimize.brentq(scalar, a, b, xtol=1e-14, rtol=1e-15) for a, b in brackets])
+
+
+def _density(energy, lowest: float):
+    return lambda t: math.exp(lowest - energy(t))
+
+
+@pytest.mark.parametrize("name", ["bbob_f3", "bbob_f4", "bbob_f20"])
+def test_every_local_minimum_found_is_a_listed_mode(name: str) -> None:
+    """The multimodal ones (the others have one mode, at x_opt: below), by multistart L-BFGS-B
+    (scipy) in 2-D from 200 points spread like the draws and beyond:
+    every point where it stops with a vanishing gradient is a listed mode, and every listed
+    mode is a stationary point of the energy; the index of each listed mode is its own."""
+    model = _model(name, 2)
+    modes = model.modes
+    assert modes.count == len(modes.points) and modes.weights.sum() == pytest.approx(1.0, abs=1e-12)
+    rng = np.random.default_rng(1)
+    spread = model.stddev.numpy()
+    starts = torch.from_numpy(model.mean.numpy() + 3.0 * spread * rng.standard_normal((200, 2)))
+    typical = float(torch.linalg.vector_norm(model.gradient(starts), dim=-1).median())
+    assert float(torch.linalg.vector_norm(model.gradient(modes.points), dim=-1).max()) < 1e-9 * typical
+    assert torch.equal(model.mode_index(modes.points), torch.arange(modes.count))
+
+    def energy_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
+        e, g = model.energy_and_gradient(torch.from_numpy(x))
+        return float(e), g.numpy()
+
+    found = 0
+    for start in starts.numpy():
+        x = optimize.minimize(
+            energy_and_gradient, start, jac=True, method="L-BFGS-B", options={"gtol": 0.0}
+        ).x
+        if np.linalg.norm(energy_and_gradient(x)[1]) > 1e-5 * typical:
+            continue  # stopped short of a stationary point
+        distance = np.abs((modes.points.numpy() - x) / spread).max(-1).min()
+        assert distance < 1e-2, (x, distance)  # modes of f3 lie 0.1 to 0.3 stddev apart
+        found += 1
+    assert found >= 100
+
+
+@pytest.mark.parametrize("name", ["bbob_f2", "bbob_f10", "bbob_f11"])
+def test_unimodal_ones_have_one_mode_at_the_optimum(name: str) -> None:
+    model = _model(name, 4)
+    modes = model.modes
+    assert modes.count == 1 and modes.weights.tolist() == [1.0]
+    torch.testing.assert_close(modes.points[0], model.x_opt, rtol=0, atol=1e-14)
+    x = model.sample(100, torch.Generator().manual_seed(0))
+    assert model.mode_index(x).tolist() == [0] * 100
