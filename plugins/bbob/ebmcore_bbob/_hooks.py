@@ -5,7 +5,8 @@ from __future__ import annotations
 from ebmcore.plugin import EnergySpec, hookimpl
 
 _SEPARABLE = ("bbob", "optimization", "separable")
-_LAW = ("exact_sampler", "log_partition")  # e^{-f} / Z known exactly (ebmcore_bbob._law)
+_LAW = ("exact_sampler", "log_partition")  # e^{-f} / Z known exactly (ebmcore_bbob._law; f8, f9
+# through ebmcore-analytic's rosenbrock)
 
 _SPECS = [
     EnergySpec(
@@ -66,7 +67,7 @@ _SPECS = [
         "ebmcore_bbob._moderate:Rosenbrock",
         "BBOB f8, Rosenbrock original: sum 100 (z_i^2 - z_{i+1})^2 + (z_i - 1)^2, "
         "z = max(1, sqrt(d)/8) (x - x_opt) + 1; COCO's problem (8, dim, instance)",
-        tags=("bbob", "optimization", "moderate", "multimodal", "valley"),
+        tags=("bbob", "optimization", "moderate", "multimodal", "valley", *_LAW),
         aliases=("bbob_rosenbrock", "bbob_rosenbrock_original"),
     ),
     EnergySpec(
@@ -74,7 +75,7 @@ _SPECS = [
         "ebmcore_bbob._moderate:RosenbrockRotated",
         "BBOB f9, Rosenbrock rotated: sum 100 (z_i^2 - z_{i+1})^2 + (z_i - 1)^2, "
         "z = max(1, sqrt(d)/8) Q x + 1/2; COCO's problem (9, dim, instance)",
-        tags=("bbob", "optimization", "moderate", "multimodal", "valley"),
+        tags=("bbob", "optimization", "moderate", "multimodal", "valley", *_LAW),
         aliases=("bbob_rosenbrock_rotated",),
     ),
     EnergySpec(

@@ -25,11 +25,14 @@ or a function of a norm in them:
   :math:`\sum_i (s_i z_i)^2`, with a scale :math:`s_i` per half-axis; its mass is a product
   over the coordinates times one radial integral.
 
+* **A Rosenbrock valley** (:class:`ValleyLaw`, f8, f9): Rosenbrock's function of :math:`z =
+  M (x - x_\mathrm{opt}) + 1`, whose law (a Markov chain, by 1-D quadratures) is that of the
+  registered ``rosenbrock`` energy of ``ebmcore-analytic``, mapped.
+
 f1 is a Gaussian (:class:`ebmcore.plugin.GaussianLaw`). The others have no such structure:
-f5 has no finite mass (it is constant outside the box), f7 (rounding between rotations), f8,
-f9, f12, f14-f19 and f21-f24 couple their coordinates through a rotation between nonlinear
-maps, a norm of powers, or a penalty in :math:`x` on top of a rotation; f8 and f9 are
-Rosenbrock chains, a law the analytic plugin's ``rosenbrock`` has.
+f5 has no finite mass (it is constant outside the box), f7 (rounding between rotations), f12,
+f14-f19 and f21-f24 couple their coordinates through a rotation between nonlinear maps, a norm
+of powers, or a penalty in :math:`x` on top of a rotation.
 
 The tables are built on first use from a float64 copy of the model on the CPU, and cached while
 its tensors are unchanged. Draws are float64, returned in the model's dtype.
@@ -47,7 +50,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ebmcore import Modes
+import ebmcore
+from ebmcore import BaseModel, EbmcoreError, Modes
 from ebmcore.plugin import Basins, GridLaw, ProductModes, cached_while_unchanged
 
 if TYPE_CHECKING:
@@ -57,7 +61,7 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-__all__ = ["LAW_MAX_DIM", "RidgeLaw", "SectorLaw", "SeparableLaw", "tabulate"]
+__all__ = ["LAW_MAX_DIM", "RidgeLaw", "SectorLaw", "SeparableLaw", "ValleyLaw", "tabulate"]
 
 F64 = torch.float64
 
@@ -548,4 +552,98 @@ class SectorLaw(_Base):
         sign = torch.from_numpy(tables.sign)
         z = torch.where(first, sign * size / torch.from_numpy(tables.scale), -sign * size)
         x = torch.from_numpy(tables.x_opt) + z @ torch.from_numpy(tables.inverse).T
+        return x.reshape(n, *self.event_shape).to(self.dtype)
+
+
+# -- f8, f9: a Rosenbrock valley --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Valley:
+    """The tables of :class:`ValleyLaw`: ``z = matrix @ (x - x_opt) + 1`` and the law of ``z``."""
+
+    x_opt: np.ndarray
+    inverse: np.ndarray
+    log_mass: float  # log Z of z, less log |det M|
+    mean: np.ndarray  # E z
+    stddev: np.ndarray  # the marginal standard deviations of z
+    law: BaseModel
+
+
+class ValleyLaw(_Base):
+    r"""Mixin for f8 and f9, :math:`f = \sum_{i < d-1} 100 (z_i^2 - z_{i+1})^2 + (z_i - 1)^2 +
+    f_\mathrm{opt}` with :math:`z = M (x - x_\mathrm{opt}) + 1`: the law of :math:`z` is that
+    of Rosenbrock's function (:math:`a = 1, b = 100`), a Markov chain whose log partition,
+    marginal moments and exact draws the registered ``rosenbrock`` energy of
+    ``ebmcore-analytic`` carries (one table per coordinate, by 1-D quadratures). So
+    :math:`\log Z = \log Z_\mathrm{Rosenbrock} - \log\lvert\det M\rvert - f_\mathrm{opt}`,
+    draws are :math:`x_\mathrm{opt} + M^{-1} (z - 1)` and the mean is :math:`x_\mathrm{opt} +
+    M^{-1} (E z - 1)`. The standard deviations need only the marginals where :math:`M` is
+    diagonal (f8); a rotation (f9) would need the chain's covariances, which it does not give,
+    so f9's ``stddev`` is None. Where ``rosenbrock`` is not registered (``ebmcore-analytic``
+    not installed) or has no law for the dimension, the ground truth is None and ``sample``
+    raises ``NotImplementedError``. A subclass writes :meth:`valley_matrix`.
+    """
+
+    def valley_matrix(self) -> np.ndarray:
+        """:math:`M`, ``(d, d)`` float64."""
+        raise NotImplementedError
+
+    def _valley(self) -> _Valley | None:
+        return cached_while_unchanged(self, "valley_law", tuple(self.buffers()), self._build_valley)
+
+    def _build_valley(self) -> _Valley | None:
+        try:
+            law = ebmcore.create("rosenbrock", dim=self.dim, a=1.0, b=100.0)
+        except EbmcoreError:  # ebmcore-analytic is not installed
+            return None
+        log_mass, mean, stddev = law.log_partition(), law.mean, law.stddev
+        if log_mass is None or mean is None or stddev is None:  # no law at this dimension
+            return None
+        reference = _reference(self)
+        matrix = reference.valley_matrix()
+        log_mass -= float(np.linalg.slogdet(matrix)[1])
+        return _Valley(
+            reference.x_opt.numpy(), np.linalg.inv(matrix), log_mass, mean.numpy(), stddev.numpy(), law
+        )
+
+    def log_partition(self) -> float | None:
+        valley = self._valley()
+        if valley is None:
+            return None
+        return valley.log_mass - self.f_opt
+
+    @property
+    def mean(self) -> Tensor | None:
+        r""":math:`x_\mathrm{opt} + M^{-1} (E z - 1)`, float64."""
+        valley = self._valley()
+        if valley is None:
+            return None
+        return _in_model(self, valley.x_opt + valley.inverse @ (valley.mean - 1.0))
+
+    @property
+    def stddev(self) -> Tensor | None:
+        """The marginal standard deviations of :math:`z` over the diagonal of :math:`M`, float64;
+        None where :math:`M` is not diagonal (f9)."""
+        valley = self._valley()
+        if valley is None or np.count_nonzero(valley.inverse - np.diag(np.diagonal(valley.inverse))):
+            return None
+        return _in_model(self, np.abs(np.diagonal(valley.inverse)) * valley.stddev)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        r"""Exact draws: ``rosenbrock``'s, mapped to :math:`x_\mathrm{opt} + M^{-1} (z - 1)`.
+
+        Raises:
+            NotImplementedError: ``rosenbrock`` is not registered, or has no law for the
+                dimension.
+        """
+        self._check_sample_count(n)  # (a mixin's sample is not wrapped by BaseModel's subclass hook)
+        valley = self._valley()
+        if valley is None:
+            raise NotImplementedError(
+                f"{type(self).__name__}'s exact sampler is the law of ebmcore-analytic's 'rosenbrock' "
+                f"at dim = {self.dim}, which is not available (not installed, or no law there)"
+            )
+        z = valley.law.sample(n, generator).to(F64)
+        x = torch.from_numpy(valley.x_opt) + (z - 1.0) @ torch.from_numpy(valley.inverse).T
         return x.reshape(n, *self.event_shape).to(self.dtype)

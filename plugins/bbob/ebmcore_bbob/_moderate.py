@@ -30,7 +30,7 @@ from torch import Tensor
 from . import _coco
 from ._base import ellipsoid_raw_and_gradient
 from ._formula import FormulaFunction, State, formula_kernel
-from ._law import SectorLaw
+from ._law import SectorLaw, ValleyLaw
 
 __all__ = ["AttractiveSector", "Rosenbrock", "RosenbrockRotated", "StepEllipsoid"]
 
@@ -300,7 +300,7 @@ def _rosenbrock_factor(dim: int) -> float:
 
 
 @formula_kernel
-class Rosenbrock(FormulaFunction):
+class Rosenbrock(ValleyLaw, FormulaFunction):
     r"""BBOB f8, the original Rosenbrock function: the banana valley, scaled, shifted so that its
     minimum :math:`z = 1` lies at :math:`x_\mathrm{opt}`.
 
@@ -316,6 +316,10 @@ class Rosenbrock(FormulaFunction):
     A curved valley; for :math:`d \ge 4` a local minimum near :math:`z = (-1, 1, \dots, 1)`
     besides the global one (hence "multimodal"); the minimum :math:`f_\mathrm{opt}` at
     :math:`x_\mathrm{opt}`.
+
+    Density: :math:`z` has the law of Rosenbrock's function, which ``ebmcore-analytic``'s
+    ``rosenbrock`` carries (:class:`~ebmcore_bbob._law.ValleyLaw`): exact draws,
+    ``log_partition``, ``mean`` and ``stddev``, mapped back to :math:`x`.
 
     Args:
         dim: dimension :math:`d \ge 2`.
@@ -350,6 +354,9 @@ class Rosenbrock(FormulaFunction):
     def optimum(cls, data: _coco.Instance) -> np.ndarray:
         return cls.optimum_scale * data.x_opt
 
+    def valley_matrix(self) -> np.ndarray:
+        return self.factor * np.eye(self.dim)
+
     def formula_parameters(self, z: Tensor) -> tuple[float, ...]:
         return (self.factor,)
 
@@ -360,7 +367,7 @@ class Rosenbrock(FormulaFunction):
 
 
 @formula_kernel
-class RosenbrockRotated(FormulaFunction):
+class RosenbrockRotated(ValleyLaw, FormulaFunction):
     r"""BBOB f9, the rotated Rosenbrock function.
 
     .. math::
@@ -379,6 +386,11 @@ class RosenbrockRotated(FormulaFunction):
     Smooth; :math:`\nabla f_9 = \max(1, \sqrt d / 8)\, Q^\top \nabla_z`. A rotated curved
     valley with, for :math:`d \ge 4`, a local minimum besides the global one; the minimum
     :math:`f_\mathrm{opt}` at :math:`x_\mathrm{opt}`.
+
+    Density: :math:`z` has the law of Rosenbrock's function, which ``ebmcore-analytic``'s
+    ``rosenbrock`` carries (:class:`~ebmcore_bbob._law.ValleyLaw`): exact draws,
+    ``log_partition`` and ``mean``, mapped back to :math:`x`; ``stddev`` is None (the rotation
+    mixes the chain's coordinates, whose covariances it does not give).
 
     Args:
         dim: dimension :math:`d \ge 2`.
@@ -416,6 +428,9 @@ class RosenbrockRotated(FormulaFunction):
         for row in rotation:  # row by row, as COCO sums them
             column_sums = column_sums + row
         return column_sums / (2.0 * _rosenbrock_factor(data.dim))
+
+    def valley_matrix(self) -> np.ndarray:
+        return self.matrix.numpy()
 
     @staticmethod
     def formula(y: Tensor, body: Tensor) -> tuple[Tensor, Tensor]:
