@@ -58,6 +58,7 @@ class _OscillatedQuadratic(SeparableLaw, _RotatedFunction, FormulaFunction):
 
     kernel = "bbob_oscillated_quadratic"
     modes_reach = 1.0  # T_osz is increasing: each term's one critical point is 0
+    modes_cells = 2**10
     formula_vectors = ("weights",)
     weights: Tensor
 

@@ -116,6 +116,7 @@ class EllipsoidSeparable(SeparableLaw, FormulaFunction):
 
     function = 2
     modes_reach = 1.0  # T_osz is increasing: each term's one critical point is 0
+    modes_cells = 2**10
     condition = 1e6
     kernel = "bbob_ellipsoid_separable"
     formula_matrix = None
