@@ -413,6 +413,11 @@ class RidgeLaw(_Base):
         return _in_model(self, self._ridge()[0])
 
     @property
+    def modes(self) -> Modes:
+        """One mode, :math:`x_\\mathrm{opt}`, with all the mass (:math:`f` is convex)."""
+        return Modes(self._ridge()[0].reshape(1, *self.event_shape), [1.0])
+
+    @property
     def stddev(self) -> Tensor:
         """:math:`\\sqrt{\\operatorname{diag}(M^{-1} \\mathrm{Cov}(z) M^{-\\top})}`, float64."""
         _, _, inverse = self._ridge()
@@ -513,6 +518,13 @@ class SectorLaw(_Base):
 
     def log_partition(self) -> float:
         return self._sectors().log_mass
+
+    @property
+    def modes(self) -> Modes:
+        """One mode, :math:`x_\\mathrm{opt}`, with all the mass (:math:`\\Phi` increases and
+        :math:`\\sum_i (s_i z_i)^2` has no other local minimum)."""
+        x_opt = self.x_opt.detach().to("cpu", F64)
+        return Modes(x_opt.reshape(1, *self.event_shape), [1.0])
 
     def _z_moments(self) -> tuple[_Sectors, np.ndarray, np.ndarray]:
         """The tables, :math:`E z` and :math:`\\mathrm{Cov}(z)`."""
