@@ -78,6 +78,7 @@ _ENDS = 40.0
 _COARSE = 2**10
 """Cells of the tables that search for the range."""
 _DOUBLINGS = 200
+"""The most halvings or doublings of the range a table's search makes."""
 
 Energy1D = Callable[[np.ndarray], np.ndarray]
 Values = TypeVar("Values", np.ndarray, Tensor)
@@ -282,11 +283,11 @@ class SeparableLaw(ProductModes, _Base):
         tables = self._coordinates()
         if tables is None:
             return None
-        return cached_while_unchanged(self, "separable_basins", tuple(self.buffers()), self._find_basins)
+        return cached_while_unchanged(
+            self, "separable_basins", tuple(self.buffers()), lambda: self._find_basins(tables)
+        )
 
-    def _find_basins(self) -> list[Basins]:
-        tables = self._coordinates()
-        assert tables is not None
+    def _find_basins(self, tables: _Coordinates) -> list[Basins]:
         reference = _reference(self)
         power = tables.power
         end = self.modes_reach ** (1.0 / power)
