@@ -115,7 +115,7 @@ _SPECS = [
         "ebmcore_bbob._ill_conditioned:DifferentPowers",
         "BBOB f14, different powers: sqrt(sum |z_i|^(2 + 4 i/(d-1))), z = R (x - x_opt); "
         "subgradient 0 at x_opt; COCO's problem (14, dim, instance)",
-        tags=("bbob", "optimization", "ill_conditioned", "unimodal", "nonsmooth"),
+        tags=("bbob", "optimization", "ill_conditioned", "unimodal", "nonsmooth", *_LAW),
         aliases=("bbob_different_powers",),
     ),
     # f15-f19, multimodal with adequate global structure (COCO's "4-multi-modal")

@@ -31,7 +31,7 @@ from torch import Tensor
 from . import _coco
 from ._base import BBOBFunction, ellipsoid_raw_and_gradient
 from ._formula import FormulaFunction, formula_kernel
-from ._law import RidgeLaw, SeparableLaw
+from ._law import PowersLaw, RidgeLaw, SeparableLaw
 
 __all__ = ["BentCigar", "DifferentPowers", "Discus", "EllipsoidRotated", "SharpRidge"]
 
@@ -340,7 +340,7 @@ class SharpRidge(RidgeLaw, FormulaFunction):
 
 
 @formula_kernel
-class DifferentPowers(_RotatedFunction, FormulaFunction):
+class DifferentPowers(PowersLaw, _RotatedFunction, FormulaFunction):
     r"""BBOB f14, the sum of different powers: exponents from 2 to 6 along the axes of a
     rotation, under a square root.
 
@@ -366,6 +366,11 @@ class DifferentPowers(_RotatedFunction, FormulaFunction):
     Unimodal, ill-conditioned (its curvature degenerates at the optimum differently along each
     axis), non-smooth at the optimum; the minimum :math:`f_\mathrm{opt}` at
     :math:`x_\mathrm{opt}`, the raw draw.
+
+    Density: :math:`\sqrt{S}` is a :math:`\mathrm{Gamma}(2\alpha, 1)` variable,
+    :math:`\alpha = \sum_i 1/p_i`, that scales a point of :math:`\{S = 1\}`: exact draws (for
+    :math:`d \le 100`), ``log_partition``, ``mean``, ``stddev`` and ``modes`` in closed form
+    (:class:`~ebmcore_bbob._law.PowersLaw`).
 
     Args:
         dim: dimension :math:`d \ge 2`.

@@ -21,6 +21,9 @@ or a function of a norm in them:
   (:class:`ebmcore.plugin.ProductModes`), mapped to :math:`x`.
 * **A Gaussian times a cone** (:class:`RidgeLaw`, f13): :math:`z_0` is Gaussian and the norm
   of the other coordinates of :math:`z` is a Gamma variable, in closed form.
+* **A norm of different powers** (:class:`PowersLaw`, f14): :math:`f = \sqrt{S}`,
+  :math:`S = \sum_i |z_i|^{p_i}`, is a function of one anisotropic "norm": its mass and
+  moments are Gamma functions, and :math:`\sqrt S` is a Gamma variable.
 * **A radial law in sectors** (:class:`SectorLaw`, f6): :math:`f` is a function of
   :math:`\sum_i (s_i z_i)^2`, with a scale :math:`s_i` per half-axis; its mass is a product
   over the coordinates times one radial integral.
@@ -31,8 +34,8 @@ or a function of a norm in them:
 
 f1 is a Gaussian (:class:`ebmcore.plugin.GaussianLaw`). The others have no such structure:
 f5 has no finite mass (it is constant outside the box), f7 (rounding between rotations), f12,
-f14-f19 and f21-f24 couple their coordinates through a rotation between nonlinear maps, a norm
-of powers, or a penalty in :math:`x` on top of a rotation.
+f15-f19 and f21-f24 couple their coordinates through a rotation between nonlinear maps or a
+penalty in :math:`x` on top of a rotation.
 
 The tables are built on first use from a float64 copy of the model on the CPU, and cached while
 its tensors are unchanged. Draws are float64, returned in the model's dtype.
@@ -61,7 +64,7 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-__all__ = ["LAW_MAX_DIM", "RidgeLaw", "SectorLaw", "SeparableLaw", "ValleyLaw", "tabulate"]
+__all__ = ["LAW_MAX_DIM", "PowersLaw", "RidgeLaw", "SectorLaw", "SeparableLaw", "ValleyLaw", "tabulate"]
 
 F64 = torch.float64
 
@@ -659,4 +662,140 @@ class ValleyLaw(_Base):
             )
         z = valley.law.sample(n, generator).to(F64)
         x = torch.from_numpy(valley.x_opt) + (z - 1.0) @ torch.from_numpy(valley.inverse).T
+        return x.reshape(n, *self.event_shape).to(self.dtype)
+
+
+# -- f14: a norm of different powers ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Powers:
+    r"""The closed forms of :class:`PowersLaw`: the rotation, the exponents, :math:`\alpha =
+    \sum_i 1/p_i`, :math:`\log Z + f_\mathrm{opt}` and :math:`E z_i^2`."""
+
+    x_opt: np.ndarray
+    rotation: np.ndarray
+    exponents: np.ndarray
+    alpha: float
+    log_mass: float
+    second: np.ndarray
+
+
+def _absolute_power(exponent: float) -> Energy1D:
+    """:math:`t \\mapsto |t|^p`."""
+    return lambda t: np.abs(t) ** exponent
+
+
+class PowersLaw(_Base):
+    r"""Mixin for f14, :math:`f = \sqrt{S} + f_\mathrm{opt}`, :math:`S = \sum_i |z_i|^{p_i}`,
+    :math:`z = R (x - x_\mathrm{opt})`.
+
+    :math:`e^{-f}` depends on :math:`z` through :math:`S` alone, and :math:`S` is homogeneous
+    under the dilations :math:`z_i \mapsto \lambda^{1/p_i} z_i`, which scale volumes by
+    :math:`\lambda^\alpha`, :math:`\alpha = \sum_i 1/p_i`. So the volume of :math:`\{S \le
+    s\}` is :math:`V_1 s^\alpha`, :math:`V_1 = 2^d \prod_i \Gamma(1 + 1/p_i) / \Gamma(1 +
+    \alpha)`, and
+
+    .. math::
+
+        Z = e^{-f_\mathrm{opt}} \int_0^\infty e^{-\sqrt s}\, V_1 \alpha s^{\alpha - 1} ds
+          = e^{-f_\mathrm{opt}}\, 2 \alpha V_1 \Gamma(2 \alpha):
+
+    :math:`\sqrt S \sim \mathrm{Gamma}(2\alpha, 1)`, independent of the point of the level set
+    :math:`\{S = 1\}` it scales. That point is drawn as :math:`\theta_i = w_i T^{-1/p_i}` from
+    independent :math:`w_i` of density :math:`\propto e^{-|w_i|^{p_i}}`, :math:`T = \sum_i
+    |w_i|^{p_i}` (whose law is a function of :math:`T` alone too); then :math:`z_i = \theta_i
+    S^{1/p_i}` and :math:`x = x_\mathrm{opt} + R^\top z`. The :math:`w_i` and
+    :math:`\sqrt S` are drawn by the inverse CDF of their tables (:func:`tabulate`), for
+    :math:`d \le` :data:`LAW_MAX_DIM`. The mean is :math:`x_\mathrm{opt}` (every :math:`z_i`
+    is symmetric, and their signs independent), and :math:`E z_i^2 = \frac{\Gamma(2\alpha +
+    4/p_i)}{\Gamma(2\alpha)} \frac{\Gamma(3/p_i)}{\Gamma(1/p_i)} \frac{\Gamma(\alpha)}
+    {\Gamma(\alpha + 2/p_i)}` (:math:`E \theta_i^2 = E w_i^2 / E T^{2/p_i}`), mapped by
+    :math:`R^\top`. A subclass names its buffers ``rotation`` and ``exponents``.
+    """
+
+    rotation: Tensor
+    exponents: Tensor
+
+    def _powers(self) -> _Powers:
+        return cached_while_unchanged(self, "powers_law", tuple(self.buffers()), self._closed_forms)
+
+    def _closed_forms(self) -> _Powers:
+        reference = _reference(self)
+        p = reference.exponents.numpy()
+        alpha = float((1.0 / p).sum())
+        log_volume = (
+            self.dim * math.log(2.0) + sum(math.lgamma(1.0 + 1.0 / q) for q in p) - math.lgamma(1.0 + alpha)
+        )
+        log_mass = math.log(2.0 * alpha) + log_volume + math.lgamma(2.0 * alpha)
+        lgamma = np.vectorize(math.lgamma)
+        second = np.exp(
+            lgamma(2.0 * alpha + 4.0 / p)
+            - math.lgamma(2.0 * alpha)
+            + lgamma(3.0 / p)
+            - lgamma(1.0 / p)
+            + math.lgamma(alpha)
+            - lgamma(alpha + 2.0 / p)
+        )
+        return _Powers(reference.x_opt.numpy(), reference.rotation.numpy(), p, alpha, log_mass, second)
+
+    def log_partition(self) -> float:
+        return self._powers().log_mass - self.f_opt
+
+    @property
+    def mean(self) -> Tensor:
+        """:math:`x_\\mathrm{opt}`, float64."""
+        return _in_model(self, self._powers().x_opt)
+
+    @property
+    def stddev(self) -> Tensor:
+        """:math:`\\sqrt{\\operatorname{diag}(R^\\top \\operatorname{diag}(E z^2) R)}`, float64."""
+        powers = self._powers()
+        return _in_model(self, np.sqrt(_covariance_diagonal(powers.rotation.T, powers.second)))
+
+    @property
+    def modes(self) -> Modes:
+        """One mode, :math:`x_\\mathrm{opt}`, with all the mass (:math:`S` increases in every
+        :math:`|z_i|`)."""
+        return Modes(self._powers().x_opt.reshape(1, *self.event_shape), [1.0])
+
+    def _tables(self) -> tuple[list[GridLaw], GridLaw] | None:
+        """The tables of the :math:`w_i` and of :math:`\\sqrt S` (None beyond
+        :data:`LAW_MAX_DIM`)."""
+        if self.dim > LAW_MAX_DIM:
+            return None
+        powers = self._powers()
+
+        def build() -> tuple[list[GridLaw], GridLaw]:
+            coordinates = [tabulate(_absolute_power(float(q)), 1.0) for q in powers.exponents]
+            shape = 2.0 * powers.alpha
+
+            def root(u: np.ndarray) -> np.ndarray:
+                with np.errstate(divide="ignore"):  # u = 0: no mass
+                    return u - (shape - 1.0) * np.log(u)
+
+            return coordinates, tabulate(root, 1.0, half_line=True)
+
+        return cached_while_unchanged(self, "powers_tables", tuple(self.buffers()), build)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Exact draws (see the class docstring).
+
+        Raises:
+            NotImplementedError: beyond :data:`LAW_MAX_DIM` (one table per coordinate).
+        """
+        self._check_sample_count(n)  # (a mixin's sample is not wrapped by BaseModel's subclass hook)
+        tables = self._tables()
+        if tables is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} has an exact sampler for dim <= {LAW_MAX_DIM} (one table per "
+                f"coordinate), not for dim = {self.dim}"
+            )
+        powers = self._powers()
+        exponents = torch.from_numpy(powers.exponents)
+        w = torch.stack([_power(law.sample(n, generator), 3) for law in tables[0]], dim=-1)
+        level = (w.abs() ** exponents).sum(-1, keepdim=True)  # T
+        target = _power(tables[1].sample(n, generator), 3).unsqueeze(-1) ** 2  # S
+        z = w * (target / level) ** (1.0 / exponents)
+        x = torch.from_numpy(powers.x_opt) + z @ torch.from_numpy(powers.rotation)
         return x.reshape(n, *self.event_shape).to(self.dtype)

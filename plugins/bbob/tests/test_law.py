@@ -28,7 +28,7 @@ F64 = torch.float64
 SEPARABLE = ["bbob_f2", "bbob_f3", "bbob_f4", "bbob_f10", "bbob_f11", "bbob_f20"]
 # f8 and f9 take their law from ebmcore-analytic's rosenbrock (the `law` extra)
 VALLEYS = ["bbob_f8", "bbob_f9"] if "rosenbrock" in ebmcore.list_energies() else []
-ALL = ["bbob_f1", *SEPARABLE[:4], "bbob_f6", *VALLEYS, *SEPARABLE[4:], "bbob_f13"]
+ALL = ["bbob_f1", *SEPARABLE[:4], "bbob_f6", *VALLEYS, *SEPARABLE[4:], "bbob_f13", "bbob_f14"]
 KINKS = {"bbob_f20": (-500.0, 500.0)}  # the penalty's kinks in t, away from 0
 
 
@@ -139,6 +139,23 @@ def test_sharp_ridge_draws() -> None:
     assert stats.kstest(norms, stats.gamma(3, scale=1 / 100).cdf).pvalue > 1e-4
     direction = z[:, 1:] / norms[:, None]
     assert stats.kstest(direction[:, 0], stats.uniform(-1, 2).cdf).pvalue > 1e-4  # Archimedes, in R^3
+
+
+@pytest.mark.parametrize("dim", [2, 7])
+def test_different_powers_draws(dim: int) -> None:
+    """f14: with z = R (x - x_opt) and S = sum |z_i|^p_i, sqrt(S) ~ Gamma(2 alpha, 1),
+    alpha = sum 1/p_i, and each z_i / S^(1/p_i) is independent of it (KS tests against scipy,
+    and a rank correlation near 0)."""
+    model = _model("bbob_f14", dim)
+    n = 20000
+    z = (
+        model.sample(n, torch.Generator().manual_seed(4)).numpy() - model.x_opt.numpy()
+    ) @ model.rotation.numpy().T
+    p = 2.0 + 4.0 * np.arange(dim) / (dim - 1)
+    root = np.sqrt((np.abs(z) ** p).sum(-1))
+    assert stats.kstest(root, stats.gamma(2.0 * (1.0 / p).sum()).cdf).pvalue > 1e-4
+    theta = z[:, 0] / root ** (2.0 / p[0])
+    assert abs(stats.spearmanr(np.abs(theta), root).statistic) < 5 / math.sqrt(n)
 
 
 def test_attractive_sector_draws() -> None:
@@ -329,7 +346,9 @@ def test_every_local_minimum_found_is_a_listed_mode(name: str) -> None:
     assert found >= 100
 
 
-@pytest.mark.parametrize("name", ["bbob_f1", "bbob_f2", "bbob_f6", "bbob_f10", "bbob_f11", "bbob_f13"])
+@pytest.mark.parametrize(
+    "name", ["bbob_f1", "bbob_f2", "bbob_f6", "bbob_f10", "bbob_f11", "bbob_f13", "bbob_f14"]
+)
 def test_unimodal_ones_have_one_mode_at_the_optimum(name: str) -> None:
     model = _model(name, 4)
     modes = model.modes
