@@ -17,7 +17,7 @@ from ._dispatch import Kernel
 from ._errors import InvalidInputError, InvalidParameterError, RegistrationError
 from ._memory import allocation
 from ._spec import name_of_class
-from .constraints import Constraint, positive_integer
+from .constraints import Constraint, nonnegative_integer, positive_integer
 
 __all__ = ["BaseModel", "Minima", "Modes"]
 
@@ -638,7 +638,8 @@ class BaseModel(nn.Module):
         return None
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        """``n`` exact samples from ``exp(-E)/Z`` as an ``(n, *event_shape)`` tensor."""
+        """``n`` exact samples from ``exp(-E)/Z`` as an ``(n, *event_shape)`` tensor; ``n`` is an
+        integer ``>= 0`` (0 gives an empty batch, as ``torch.distributions`` does)."""
         raise NotImplementedError(
             f"{type(self).__name__} has no exact sampler; use an MCMC sampler on its energy instead"
         )
@@ -808,8 +809,8 @@ class BaseModel(nn.Module):
         self.__dict__.pop("_state_tables", None)
 
     def _check_sample_count(self, n: Any) -> None:
-        if not positive_integer.check(n):
-            raise InvalidParameterError("n", n, "an integer >= 1", energy=type(self).__name__)
+        if not nonnegative_integer.check(n):
+            raise InvalidParameterError("n", n, "an integer >= 0", energy=type(self).__name__)
 
     def extra_repr(self) -> str:
         parts = []

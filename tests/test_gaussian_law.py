@@ -65,7 +65,8 @@ def test_quadratic_energy_samples_have_its_covariance(name: str, kwargs: dict[st
     assert torch.allclose(empirical, covariance, atol=6.0 * math.sqrt(2.0 / n) * float(scale.max() ** 2))
     assert torch.allclose(samples.mean(0), centre, atol=6.0 * float(scale.max()) / math.sqrt(n))
     with pytest.raises(ebmcore.InvalidParameterError, match="'n'"):
-        model.sample(0)
+        model.sample(-1)
+    assert model.sample(0).shape == (0, model.dim)
 
 
 def test_sphere_ground_truth_at_a_huge_dimension_is_cheap() -> None:

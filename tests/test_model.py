@@ -105,9 +105,14 @@ def test_ground_truth_defaults_are_unknown():
 
 def test_sample_count_is_checked():
     model = ebmcore.create("gaussian", dim=2)
-    with pytest.raises(InvalidParameterError, match="parameter 'n' must be an integer >= 1, got 0"):
-        model.sample(0)
+    with pytest.raises(InvalidParameterError, match="parameter 'n' must be an integer >= 0, got -1"):
+        model.sample(-1)
+    for bad in (2.0, True, "3"):
+        with pytest.raises(InvalidParameterError, match="parameter 'n'"):
+            model.sample(bad)
     assert model.sample(5, generator=torch.Generator().manual_seed(0)).shape == (5, 2)
+    empty = model.sample(0)  # an empty batch, as torch.distributions gives
+    assert empty.shape == (0, 2) and empty.dtype == model.dtype
 
 
 def test_minima_named_tuple_counts_points_unless_told():

@@ -804,7 +804,8 @@ def check_log_partition(ctx: Context) -> str:
 
 
 def check_sample(ctx: Context) -> str:
-    """``sample(n)`` matches ``exp(-E)/Z``: KS tests on 1-D projections and on the energies."""
+    """``sample(n)`` matches ``exp(-E)/Z``: KS tests on 1-D projections and on the energies;
+    ``sample(0)`` is an empty batch."""
     m = ctx.model
     samples = try_samples(m, SAMPLE_SIZE)
     if samples is None:
@@ -816,6 +817,12 @@ def check_sample(ctx: Context) -> str:
         )
     if not bool(torch.isfinite(samples).all()):
         raise CheckFailed("sample() returned non-finite values")
+    empty = m.sample(0)
+    if tuple(empty.shape) != (0, *ctx.event_shape) or empty.dtype != samples.dtype:
+        raise CheckFailed(
+            f"sample(0) has shape {tuple(empty.shape)} and dtype {empty.dtype}, expected an empty "
+            f"batch {(0, *ctx.event_shape)} in {samples.dtype}"
+        )
     flat = samples.reshape(SAMPLE_SIZE, ctx.dim)
     grid = grid_reference(ctx, 4001 if ctx.dim == 1 else 201, jitter=True)
     if grid is not None and effective_sample_size(grid[1]) >= 200:

@@ -396,4 +396,5 @@ def test_sampler_is_seeded_and_rejects_bad_counts(name: str, cfg: dict[str, Any]
     second = model.sample(5, generator=torch.Generator().manual_seed(3))
     assert torch.equal(first, second)
     with pytest.raises(ebmcore.InvalidParameterError, match="'n'"):
-        model.sample(0)
+        model.sample(-1)
+    assert model.sample(0).shape == (0, *model.event_shape) and model.sample(0).dtype == first.dtype

@@ -183,14 +183,21 @@ class Mixture(BaseModel):
             raise NotImplementedError(
                 "Mixture can sample exactly only when every component knows log_partition()"
             )
-        labels = torch.multinomial(proportions, n, replacement=True, generator=generator)
+        if n:
+            labels = torch.multinomial(proportions, n, replacement=True, generator=generator)
+        else:  # no draws (multinomial refuses 0)
+            labels = torch.zeros(0, dtype=torch.long, device=proportions.device)
         parts: dict[int, Tensor] = {}
         for k, component in enumerate(self._members()):
             count = int((labels == k).sum())
             if count:
                 parts[k] = component.sample(count, generator=generator).to(self.device)
         dtype = self.dtype  # the model's, whatever its components'
-        event = self.event_shape if self.event_shape is not None else next(iter(parts.values())).shape[1:]
+        if self.event_shape is not None:
+            event = self.event_shape
+        else:  # the components' (an empty draw of the first, where none was drawn)
+            drawn = next(iter(parts.values())) if parts else self._members()[0].sample(0, generator=generator)
+            event = drawn.shape[1:]
         out = torch.empty((n, *event), dtype=dtype, device=self.device)
         for k, part in parts.items():
             out[(labels == k).to(out.device)] = part.to(dtype)

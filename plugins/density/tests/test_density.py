@@ -278,8 +278,9 @@ def test_a_generator_makes_sampling_reproducible_and_leaves_the_global_rng_alone
 
 
 def test_sample_count_is_checked() -> None:
-    with pytest.raises(ebmcore.InvalidParameterError, match="'n' must be an integer >= 1"):
-        ebmcore.create("density").sample(0)
+    with pytest.raises(ebmcore.InvalidParameterError, match="'n' must be an integer >= 0"):
+        ebmcore.create("density").sample(-1)
+    assert ebmcore.create("density").sample(0).shape[0] == 0
 
 
 # -- ground truth ---------------------------------------------------------------------------------

@@ -170,6 +170,8 @@ class FreeField(BaseModel):
         r"""Exact: :math:`\mathrm{Re}\,\mathrm{ifft2}(\mathrm{fft2}(z) / \sqrt{\lambda})` for
         standard normal :math:`z` (the covariance is :math:`(-\Delta + m^2)^{-1}`)."""
         z = torch.randn(n, self.L, self.L, generator=generator, dtype=torch.float64)
+        if n == 0:  # no draws (the FFT refuses an empty batch)
+            return z.to(self.dtype)
         scale = torch.rsqrt(self.precision_eigenvalues())
         return torch.fft.ifft2(torch.fft.fft2(z) * scale).real.to(self.dtype)
 
