@@ -86,6 +86,7 @@ _DOUBLINGS = 200
 Energy1D = Callable[[np.ndarray], np.ndarray]
 Values = TypeVar("Values", np.ndarray, Tensor)
 Model = TypeVar("Model", bound="BBOBFunction")
+T = TypeVar("T")
 
 
 def _power(s: Values, power: int) -> Values:
@@ -171,6 +172,14 @@ def _covariance_diagonal(matrix: np.ndarray, covariance: np.ndarray) -> np.ndarr
     return np.einsum("ij,jk,ik->i", matrix, covariance, matrix)
 
 
+def _beyond_max_dim(model: BBOBFunction) -> NotImplementedError:
+    """The error of a law with one table per coordinate, beyond :data:`LAW_MAX_DIM`."""
+    return NotImplementedError(
+        f"{type(model).__name__} has an exact sampler for dim <= {LAW_MAX_DIM} (one table per "
+        f"coordinate), not for dim = {model.dim}"
+    )
+
+
 def _in_model(model: BBOBFunction, values: np.ndarray) -> Tensor:
     """A float64 vector of ``model``'s event shape."""
     return torch.from_numpy(np.ascontiguousarray(values)).reshape(model.event_shape)
@@ -236,22 +245,20 @@ class SeparableLaw(ProductModes, _Base):
         reference = _reference(self)
         origin, matrix = reference.law_map()
         lowest = float(reference.forward(torch.from_numpy(origin)))
-        laws: list[GridLaw] = []
-        for i in range(self.dim):
-            if self.law_shared and laws:
-                laws.append(laws[0])
-                continue
-            line = _along(reference, origin, matrix[:, i])
-            laws.append(tabulate(line, self.law_unit, self.law_power, self.law_cells))
+        laws = self._per_coordinate(
+            lambda i: tabulate(
+                _along(reference, origin, matrix[:, i]), self.law_unit, self.law_power, self.law_cells
+            )
+        )
         log_det = float(np.linalg.slogdet(matrix)[1])
         log_mass = log_det + sum(law.log_mass for law in laws) + (self.dim - 1) * lowest
         return _Coordinates(origin, matrix, np.linalg.inv(matrix), laws, self.law_power, log_mass)
 
-    def _unavailable(self) -> NotImplementedError:
-        return NotImplementedError(
-            f"{type(self).__name__} has an exact sampler and modes for dim <= {LAW_MAX_DIM} (one "
-            f"table per coordinate), not for dim = {self.dim}"
-        )
+    def _per_coordinate(self, build: Callable[[int], T]) -> list[T]:
+        """``build(i)`` for every coordinate, or that of the first for all where ``law_shared``."""
+        if self.law_shared:
+            return [build(0)] * self.dim
+        return [build(i) for i in range(self.dim)]
 
     def log_partition(self) -> float | None:
         """:math:`\\log \\int e^{-f}` (see the module); None beyond :data:`LAW_MAX_DIM`."""
@@ -295,22 +302,20 @@ class SeparableLaw(ProductModes, _Base):
         power = tables.power
         end = self.modes_reach ** (1.0 / power)
         nodes = np.linspace(-end, end, self.modes_cells + 1)  # in s: the law's own variable
-        basins: list[Basins] = []
-        for i, law in enumerate(tables.laws):
-            if self.law_shared and basins:
-                basins.append(basins[0])
-                continue
+
+        def basins(i: int) -> Basins:
             direction = torch.from_numpy(tables.matrix[:, i])
 
-            def slope(s: np.ndarray, direction: Tensor = direction) -> np.ndarray:
+            def slope(s: np.ndarray) -> np.ndarray:
                 """The sign of :math:`F_i'(t)`, :math:`t = s |s|^{p-1}` (that of :math:`dF/ds`)."""
                 t = torch.from_numpy(_power(np.asarray(s, dtype=np.float64), power))
                 points = torch.from_numpy(tables.origin) + t[:, None] * direction
                 return (reference.gradient(points) @ direction).numpy()
 
-            found = Basins.between(slope, nodes, law)
-            basins.append(Basins(_power(found.minima, power), _power(found.cuts, power), found.masses))
-        return basins
+            found = Basins.between(slope, nodes, tables.laws[i])
+            return Basins(_power(found.minima, power), _power(found.cuts, power), found.masses)
+
+        return self._per_coordinate(basins)
 
     @property
     def modes(self) -> Modes | None:
@@ -333,7 +338,7 @@ class SeparableLaw(ProductModes, _Base):
         self.check_input(x)
         tables = self._coordinates()
         if tables is None:
-            raise self._unavailable()
+            raise _beyond_max_dim(self)
         flat = x.detach().to(F64).reshape(*x.shape[: x.ndim - self.event_ndim], self.dim)
         origin, inverse = (torch.from_numpy(a).to(x.device) for a in (tables.origin, tables.inverse))
         return super().mode_index(((flat - origin) @ inverse.T).reshape(x.shape))
@@ -347,7 +352,7 @@ class SeparableLaw(ProductModes, _Base):
         self._check_sample_count(n)  # (a mixin's sample is not wrapped by BaseModel's subclass hook)
         tables = self._coordinates()
         if tables is None:
-            raise self._unavailable()
+            raise _beyond_max_dim(self)
         y = torch.stack([_power(law.sample(n, generator), tables.power) for law in tables.laws], dim=-1)
         x = torch.from_numpy(tables.origin) + y @ torch.from_numpy(tables.matrix).T
         return x.reshape(n, *self.event_shape).to(self.dtype)
@@ -787,10 +792,7 @@ class PowersLaw(_Base):
         self._check_sample_count(n)  # (a mixin's sample is not wrapped by BaseModel's subclass hook)
         tables = self._tables()
         if tables is None:
-            raise NotImplementedError(
-                f"{type(self).__name__} has an exact sampler for dim <= {LAW_MAX_DIM} (one table per "
-                f"coordinate), not for dim = {self.dim}"
-            )
+            raise _beyond_max_dim(self)
         powers = self._powers()
         exponents = torch.from_numpy(powers.exponents)
         w = torch.stack([_power(law.sample(n, generator), 3) for law in tables[0]], dim=-1)
